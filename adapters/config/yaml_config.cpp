@@ -1,0 +1,1119 @@
+#include "adapters/config/yaml_config.h"
+
+#include <sys/stat.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstring>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "adapters/timezone/tz_zone.h"
+#include "engine/text.h"
+
+namespace patrond::config {
+
+namespace fs = std::filesystem;
+
+std::string Diagnostic::format() const {
+  std::ostringstream o;
+  o << file;
+  if (line > 0) {
+    o << ':' << line << ':' << column;
+  }
+  o << ": ";
+  if (warning) {
+    o << "warning: ";
+  }
+  if (!path.empty()) {
+    o << path << ": ";
+  }
+  o << message;
+  return o.str();
+}
+
+Result<std::string> readSecret(const SecretRef& ref) {
+  if (!ref.env.empty()) {
+    const char* v = std::getenv(ref.env.c_str());
+    if (!v) {
+      return Error{"SECRET", "environment variable " + ref.env + " is not set", ""};
+    }
+    return std::string(v);
+  }
+  std::ifstream in(ref.file, std::ios::binary);
+  if (!in) {
+    return Error{"SECRET", "cannot read secret file", ref.file};
+  }
+  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) {
+    s.pop_back();
+  }
+  return s;
+}
+
+namespace {
+
+using Keys = std::vector<std::string>;
+
+const std::vector<std::pair<std::string, int>> kWeekdays{
+    {"sunday", 0},   {"monday", 1}, {"tuesday", 2}, {"wednesday", 3},
+    {"thursday", 4}, {"friday", 5}, {"saturday", 6}};
+const std::vector<std::pair<std::string, int>> kMonths{
+    {"january", 1}, {"february", 2}, {"march", 3},     {"april", 4},
+    {"may", 5},     {"june", 6},     {"july", 7},      {"august", 8},
+    {"september", 9}, {"october", 10}, {"november", 11}, {"december", 12}};
+
+class Loader {
+ public:
+  Loader(std::string file, std::vector<Diagnostic>& diags) : file_(std::move(file)), diags_(diags) {
+    dir_ = fs::path(file_).parent_path();
+  }
+
+  const std::string& file() const { return file_; }
+  fs::path dir() const { return dir_; }
+
+  void error(const YAML::Node& at, const std::string& path, const std::string& msg) {
+    add(at.Mark(), path, msg, false);
+  }
+  void warn(const YAML::Node& at, const std::string& path, const std::string& msg) {
+    add(at.Mark(), path, msg, true);
+  }
+  void add(const YAML::Mark& m, const std::string& path, const std::string& msg, bool warning) {
+    Diagnostic d{file_, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0, path, msg,
+                 warning};
+    diags_.push_back(std::move(d));
+  }
+  void remember(const std::string& path, const YAML::Mark& m) { marks_[path] = m; }
+  std::optional<YAML::Mark> markOf(const std::string& path) const {
+    // The longest known prefix of the path locates the problem.
+    std::string p = path;
+    while (!p.empty()) {
+      auto it = marks_.find(p);
+      if (it != marks_.end()) {
+        return it->second;
+      }
+      size_t cut = p.find_last_of(".[");
+      if (cut == std::string::npos) {
+        break;
+      }
+      p.resize(cut);
+    }
+    return std::nullopt;
+  }
+
+  // A mapping whose keys must all be in `allowed`.
+  bool mapping(const YAML::Node& n, const std::string& path, const Keys& allowed) {
+    if (!n.IsMap()) {
+      error(n, path, std::string("expected a mapping of keys, got ") + kind(n));
+      return false;
+    }
+    remember(path, n.Mark());
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      std::string key = it->first.Scalar();
+      std::string kp = join(path, key);
+      remember(kp, it->second.IsNull() ? it->first.Mark() : it->second.Mark());
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::string msg = "unknown key '" + key + "'";
+        if (key == "password") {
+          msg += ": secrets never sit in the YAML; use password_file or password_env";
+        } else if (auto near = closestMatch(key, allowed)) {
+          msg += " (did you mean '" + *near + "'?)";
+        }
+        add(it->first.Mark(), kp, msg, false);
+      }
+    }
+    return true;
+  }
+
+  static const char* kind(const YAML::Node& n) {
+    switch (n.Type()) {
+      case YAML::NodeType::Map:
+        return "a mapping";
+      case YAML::NodeType::Sequence:
+        return "a list";
+      case YAML::NodeType::Null:
+        return "nothing";
+      default:
+        return "a scalar";
+    }
+  }
+
+  static std::string join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+  bool scalar(const YAML::Node& v, const std::string& path) {
+    if (!v.IsScalar()) {
+      error(v, path, std::string("expected a value, got ") + kind(v));
+      return false;
+    }
+    return true;
+  }
+
+  void str(const YAML::Node& n, const std::string& key, const std::string& path, std::string& out,
+           bool required = false) {
+    YAML::Node v = n[key];
+    if (!v) {
+      if (required) {
+        error(n, join(path, key), "required key '" + key + "' is missing");
+      }
+      return;
+    }
+    if (scalar(v, join(path, key))) {
+      out = v.Scalar();
+      if (required && out.empty()) {
+        error(v, join(path, key), "must not be empty");
+      }
+    }
+  }
+
+  void filePath(const YAML::Node& n, const std::string& key, const std::string& path,
+                std::string& out, bool required = false) {
+    str(n, key, path, out, required);
+    if (!out.empty()) {
+      out = resolve(out);
+    }
+  }
+
+  std::string resolve(const std::string& p) const {
+    fs::path fp(p);
+    return fp.is_absolute() ? p : (dir_ / fp).lexically_normal().string();
+  }
+
+  template <typename Int>
+  void integer(const YAML::Node& n, const std::string& key, const std::string& path, Int& out,
+               long long min, long long max) {
+    YAML::Node v = n[key];
+    if (!v) {
+      return;
+    }
+    std::string kp = join(path, key);
+    if (!scalar(v, kp)) {
+      return;
+    }
+    long long x = 0;
+    try {
+      x = v.as<long long>();
+    } catch (const YAML::Exception&) {
+      error(v, kp, "expected a whole number, got '" + v.Scalar() + "'");
+      return;
+    }
+    if (x < min || x > max) {
+      error(v, kp, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                       ", got " + std::to_string(x));
+      return;
+    }
+    out = static_cast<Int>(x);
+  }
+
+  template <typename Int>
+  void optInteger(const YAML::Node& n, const std::string& key, const std::string& path,
+                  std::optional<Int>& out, long long min, long long max) {
+    if (n[key]) {
+      Int v{};
+      size_t before = diags_.size();
+      integer(n, key, path, v, min, max);
+      if (diags_.size() == before) {
+        out = v;
+      }
+    }
+  }
+
+  void boolean(const YAML::Node& n, const std::string& key, const std::string& path, bool& out) {
+    YAML::Node v = n[key];
+    if (!v) {
+      return;
+    }
+    std::string kp = join(path, key);
+    if (!scalar(v, kp)) {
+      return;
+    }
+    try {
+      out = v.as<bool>();
+    } catch (const YAML::Exception&) {
+      error(v, kp, "expected true or false, got '" + v.Scalar() + "'");
+    }
+  }
+
+  void optBoolean(const YAML::Node& n, const std::string& key, const std::string& path,
+                  std::optional<bool>& out) {
+    if (n[key]) {
+      bool b = false;
+      size_t before = diags_.size();
+      boolean(n, key, path, b);
+      if (diags_.size() == before) {
+        out = b;
+      }
+    }
+  }
+
+  void duration(const YAML::Node& n, const std::string& key, const std::string& path,
+                std::chrono::seconds& out) {
+    YAML::Node v = n[key];
+    if (!v || !scalar(v, join(path, key))) {
+      return;
+    }
+    if (auto d = parseDuration(v.Scalar())) {
+      out = *d;
+    } else {
+      error(v, join(path, key), "expected a duration like 30s, 15m, 2h or 1d, got '" +
+                                    v.Scalar() + "'");
+    }
+  }
+
+  template <typename E>
+  void choice(const YAML::Node& n, const std::string& key, const std::string& path, E& out,
+              const std::vector<std::pair<std::string, E>>& options) {
+    YAML::Node v = n[key];
+    if (!v || !scalar(v, join(path, key))) {
+      return;
+    }
+    // YAML 1.1 reads bare on/off as booleans; accept their spelling as the word.
+    std::string s = toLower(v.Scalar());
+    Keys names;
+    for (const auto& [name, value] : options) {
+      if (name == s) {
+        out = value;
+        return;
+      }
+      names.push_back(name);
+    }
+    std::string msg = "'" + v.Scalar() + "' is not one of";
+    for (const auto& nm : names) {
+      msg += " " + nm;
+    }
+    if (auto near = closestMatch(s, names)) {
+      msg += " (did you mean '" + *near + "'?)";
+    }
+    error(v, join(path, key), msg);
+  }
+
+  void strList(const YAML::Node& n, const std::string& key, const std::string& path,
+               std::vector<std::string>& out) {
+    YAML::Node v = n[key];
+    if (!v) {
+      return;
+    }
+    std::string kp = join(path, key);
+    out.clear();
+    if (v.IsScalar()) {
+      out.push_back(v.Scalar());
+      return;
+    }
+    if (!v.IsSequence()) {
+      error(v, kp, std::string("expected a list, got ") + kind(v));
+      return;
+    }
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (scalar(v[i], kp + "[" + std::to_string(i) + "]")) {
+        out.push_back(v[i].Scalar());
+      }
+    }
+  }
+
+  void secret(const YAML::Node& n, const std::string& path, SecretRef& out,
+              const std::string& fileKey = "password_file", const std::string& envKey = "password_env") {
+    filePath(n, fileKey, path, out.file);
+    str(n, envKey, path, out.env);
+    if (!out.file.empty() && !out.env.empty()) {
+      error(n, path, "give " + fileKey + " or " + envKey + ", not both");
+    }
+    if (!out.file.empty()) {
+      checkSecretFile(n[fileKey], join(path, fileKey), out.file);
+    }
+  }
+
+  void checkSecretFile(const YAML::Node& at, const std::string& path, const std::string& file) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) {
+      warn(at, path, "secret file " + file + " does not exist (yet)");
+    } else if (st.st_mode & S_IROTH) {
+      warn(at, path, "secret file " + file + " is readable by everyone; chmod 600 it");
+    }
+  }
+
+  std::map<std::string, YAML::Mark> marks_;
+
+ private:
+  std::string file_;
+  fs::path dir_;
+  std::vector<Diagnostic>& diags_;
+};
+
+std::optional<YAML::Node> parseFile(const std::string& path, std::vector<Diagnostic>& diags) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diags.push_back({path, 0, 0, "", "cannot open file: " + std::string(std::strerror(errno)), false});
+    return std::nullopt;
+  }
+  try {
+    return YAML::Load(in);
+  } catch (const YAML::ParserException& e) {
+    diags.push_back({path, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax: " + e.msg, false});
+  } catch (const YAML::Exception& e) {
+    diags.push_back({path, 0, 0, "", std::string("YAML: ") + e.what(), false});
+  }
+  return std::nullopt;
+}
+
+// ---- mapping files ----
+
+Matcher loadMatcher(Loader& L, const YAML::Node& v, const std::string& path) {
+  Matcher m;
+  if (v.IsScalar()) {
+    m.kind = Matcher::Kind::kEqual;
+    m.value = v.Scalar();
+  } else if (v.IsSequence()) {
+    m.kind = Matcher::Kind::kAnyOf;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (L.scalar(v[i], path + "[" + std::to_string(i) + "]")) {
+        m.values.push_back(v[i].Scalar());
+      }
+    }
+  } else if (v.IsMap() && L.mapping(v, path, {"regex", "empty", "not"})) {
+    if (v.size() != 1) {
+      L.error(v, path, "a matcher has exactly one of regex, empty, not");
+      return m;
+    }
+    if (v["regex"]) {
+      m.kind = Matcher::Kind::kRegex;
+      L.str(v, "regex", path, m.value);
+      try {
+        m.regex = std::make_shared<const std::regex>(m.value, std::regex::ECMAScript);
+      } catch (const std::regex_error& e) {
+        L.error(v["regex"], path + ".regex",
+                "regular expression does not compile: " + std::string(e.what()));
+      }
+    } else if (v["empty"]) {
+      m.kind = Matcher::Kind::kEmpty;
+      L.boolean(v, "empty", path, m.empty);
+    } else if (v["not"]) {
+      m.kind = Matcher::Kind::kNot;
+      m.inner = std::make_shared<const Matcher>(loadMatcher(L, v["not"], path + ".not"));
+    }
+  } else if (!v.IsMap()) {
+    L.error(v, path, "expected a value, a list, or {regex|empty|not: ...}");
+  }
+  return m;
+}
+
+std::optional<PatronField> field(Loader& L, const YAML::Node& keyNode, const std::string& path) {
+  std::string name = keyNode.Scalar();
+  if (auto f = fieldByName(name)) {
+    return f;
+  }
+  std::vector<std::string> names;
+  for (size_t i = 0; i < kPatronFieldCount; ++i) {
+    names.emplace_back(fieldInfo(static_cast<PatronField>(i)).name);
+  }
+  std::string msg = "unknown patron field '" + name + "'";
+  if (auto near = closestMatch(name, names)) {
+    msg += " (did you mean '" + *near + "'?)";
+  }
+  L.add(keyNode.Mark(), path, msg, false);
+  return std::nullopt;
+}
+
+std::vector<std::pair<PatronField, std::string>> fieldValues(Loader& L, const YAML::Node& n,
+                                                             const std::string& path) {
+  std::vector<std::pair<PatronField, std::string>> out;
+  if (!n.IsMap()) {
+    L.error(n, path, "expected a mapping of patron fields to values");
+    return out;
+  }
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    std::string kp = path + "." + it->first.Scalar();
+    auto f = field(L, it->first, kp);
+    if (f && L.scalar(it->second, kp)) {
+      out.emplace_back(*f, it->second.Scalar());
+    }
+  }
+  return out;
+}
+
+void loadMapping(const std::string& file, Mapping& m, std::vector<Diagnostic>& diags,
+                 const std::string& jobPath) {
+  auto root = parseFile(file, diags);
+  if (!root) {
+    return;
+  }
+  Loader L(file, diags);
+  m.path = file;
+  if (!L.mapping(*root, "", {"header", "delimiter", "match_on", "fields", "defaults", "rules",
+                             "on_barcode_conflict", "preserve"})) {
+    return;
+  }
+  (void)jobPath;
+  const YAML::Node& r = *root;
+  L.boolean(r, "header", "", m.header);
+  if (r["delimiter"] && L.scalar(r["delimiter"], "delimiter")) {
+    std::string d = r["delimiter"].Scalar();
+    if (d == "\\t" || d == "\t" || d == "tab") {
+      m.delimiter = '\t';
+    } else if (d == "," || d == ";" || d == "|") {
+      m.delimiter = d[0];
+    } else {
+      L.error(r["delimiter"], "delimiter", "delimiter must be one of , ; \\t |");
+    }
+  }
+  L.choice(r, "match_on", "", m.matchOn,
+           {{"district_id", MatchOn::kDistrictId}, {"barcode", MatchOn::kBarcode},
+            {"username", MatchOn::kUsername}});
+  L.choice(r, "on_barcode_conflict", "", m.onBarcodeConflict,
+           {{"skip", BarcodeConflict::kSkip}, {"take_from_inactive", BarcodeConflict::kTakeFromInactive}});
+  if (YAML::Node f = r["fields"]) {
+    if (!f.IsMap()) {
+      L.error(f, "fields", "expected a mapping of patron fields to columns");
+    } else {
+      for (auto it = f.begin(); it != f.end(); ++it) {
+        std::string kp = "fields." + it->first.Scalar();
+        auto pf = field(L, it->first, kp);
+        if (!pf) {
+          continue;
+        }
+        FieldSource src;
+        const YAML::Node v = it->second;
+        // yaml-cpp's Node::operator= rebinds the shared node, so never assign over `v`.
+        const YAML::Node col = v.IsMap() ? v["column"] : v;
+        if (v.IsMap()) {
+          if (!L.mapping(v, kp, {"column", "format"})) {
+            continue;
+          }
+          L.str(v, "format", kp, src.dateFormat);
+          if (!col) {
+            L.error(v, kp, "required key 'column' is missing");
+            continue;
+          }
+        }
+        if (!L.scalar(col, kp)) {
+          continue;
+        }
+        if (m.header) {
+          src.column = col.Scalar();
+        } else {
+          try {
+            src.columnNumber = col.as<int>();
+          } catch (const YAML::Exception&) {
+            L.error(col, kp, "with header: false, give a 1-based column number");
+          }
+        }
+        m.fields.emplace_back(*pf, src);
+      }
+    }
+  }
+  if (r["defaults"]) {
+    m.defaults = fieldValues(L, r["defaults"], "defaults");
+  }
+  if (YAML::Node p = r["preserve"]) {
+    std::vector<std::string> names;
+    L.strList(r, "preserve", "", names);
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (auto f = fieldByName(names[i])) {
+        m.preserve.push_back(*f);
+      } else {
+        L.error(p.IsSequence() ? p[i] : p, "preserve", "unknown patron field '" + names[i] + "'");
+      }
+    }
+  }
+  if (YAML::Node rules = r["rules"]) {
+    if (!rules.IsSequence()) {
+      L.error(rules, "rules", "expected a list of rules");
+      return;
+    }
+    for (size_t i = 0; i < rules.size(); ++i) {
+      std::string rp = "rules[" + std::to_string(i) + "]";
+      const YAML::Node& rn = rules[i];
+      if (!L.mapping(rn, rp, {"when", "set", "map", "skip", "reject"})) {
+        continue;
+      }
+      Rule rule;
+      rule.line = rn.Mark().line + 1;
+      if (YAML::Node w = rn["when"]) {
+        if (!w.IsMap()) {
+          L.error(w, rp + ".when", "expected a mapping of patron fields to matchers");
+        } else {
+          for (auto it = w.begin(); it != w.end(); ++it) {
+            std::string kp = rp + ".when." + it->first.Scalar();
+            if (auto f = field(L, it->first, kp)) {
+              rule.when.emplace_back(*f, loadMatcher(L, it->second, kp));
+            }
+          }
+        }
+      }
+      if (rn["set"]) {
+        rule.set = fieldValues(L, rn["set"], rp + ".set");
+      }
+      if (YAML::Node mp = rn["map"]) {
+        if (!mp.IsMap()) {
+          L.error(mp, rp + ".map", "expected {field: {from: to, ...}}");
+        } else {
+          for (auto it = mp.begin(); it != mp.end(); ++it) {
+            std::string kp = rp + ".map." + it->first.Scalar();
+            auto f = field(L, it->first, kp);
+            if (!f) {
+              continue;
+            }
+            if (!it->second.IsMap()) {
+              L.error(it->second, kp, "expected a table of from: to values");
+              continue;
+            }
+            std::map<std::string, std::string> table;
+            for (auto t = it->second.begin(); t != it->second.end(); ++t) {
+              if (L.scalar(t->second, kp + "." + t->first.Scalar())) {
+                table[t->first.Scalar()] = t->second.Scalar();
+              }
+            }
+            rule.map.emplace_back(*f, std::move(table));
+          }
+        }
+      }
+      if (rn["skip"]) {
+        rule.skip.emplace();
+        L.str(rn, "skip", rp, *rule.skip);
+      }
+      if (rn["reject"]) {
+        rule.reject.emplace();
+        L.str(rn, "reject", rp, *rule.reject);
+      }
+      int actions = (rule.set.empty() ? 0 : 1) + (rule.map.empty() ? 0 : 1) + (rule.skip ? 1 : 0) +
+                    (rule.reject ? 1 : 0);
+      if (actions == 0) {
+        L.error(rn, rp, "a rule needs an action: set, map, skip or reject");
+      } else if ((rule.skip || rule.reject) && actions > 1) {
+        L.error(rn, rp, "skip and reject stand alone in a rule");
+      }
+      m.rules.push_back(std::move(rule));
+    }
+  }
+}
+
+// ---- patrond.yaml ----
+
+void loadPolicyLevel(Loader& L, const YAML::Node& n, const std::string& path, PolicyLevel& p) {
+  if (!L.mapping(n, path, {"loan_days", "max_checkouts", "overdue_to_lost_days",
+                           "block_on_fines_or_overdues", "charge_lost", "conditioning"})) {
+    return;
+  }
+  L.optInteger(n, "loan_days", path, p.loanDays, 1, 3650);
+  L.optInteger(n, "max_checkouts", path, p.maxCheckouts, 1, 999);
+  L.optInteger(n, "overdue_to_lost_days", path, p.overdueToLostDays, 1, 3650);
+  L.optBoolean(n, "block_on_fines_or_overdues", path, p.blockOnFinesOrOverdues);
+  L.optBoolean(n, "charge_lost", path, p.chargeLost);
+  if (YAML::Node c = n["conditioning"]) {
+    std::string cp = path + ".conditioning";
+    if (L.mapping(c, cp, {"enabled", "demote_after"})) {
+      L.optBoolean(c, "enabled", cp, p.conditioningEnabled);
+      if (YAML::Node d = c["demote_after"]) {
+        if (d.IsMap()) {
+          L.remember(cp + ".demote_after", d.Mark());
+          for (auto it = d.begin(); it != d.end(); ++it) {
+            int v = 0;
+            size_t before = L.marks_.size();
+            (void)before;
+            L.integer(d, it->first.Scalar(), cp + ".demote_after", v, 1, 25);
+            L.remember(cp + ".demote_after." + it->first.Scalar(), it->first.Mark());
+            if (v > 0) {
+              p.demoteAfter[it->first.Scalar()] = v;
+            }
+          }
+        } else {
+          L.error(d, cp + ".demote_after", "expected {condition: count}");
+        }
+      }
+    }
+  }
+}
+
+void loadPolicyTree(Loader& L, const YAML::Node& n, const std::string& path, PolicyTree& t) {
+  if (!L.mapping(n, path, {"district", "site_types", "sites"})) {
+    return;
+  }
+  if (n["district"]) {
+    loadPolicyLevel(L, n["district"], path + ".district", t.district);
+  }
+  for (auto [key, target] : {std::pair{"site_types", &t.siteTypes}, std::pair{"sites", &t.sites}}) {
+    YAML::Node m = n[key];
+    if (!m) {
+      continue;
+    }
+    std::string mp = path + "." + key;
+    if (!m.IsMap()) {
+      L.error(m, mp, "expected a mapping");
+      continue;
+    }
+    for (auto it = m.begin(); it != m.end(); ++it) {
+      std::string kp = mp + "." + it->first.Scalar();
+      L.remember(kp, it->first.Mark());
+      loadPolicyLevel(L, it->second, kp, (*target)[it->first.Scalar()]);
+    }
+  }
+}
+
+void loadTimes(Loader& L, const YAML::Node& n, const std::string& path, std::vector<TimeOfDay>& out) {
+  YAML::Node at = n["at"];
+  if (!at) {
+    L.error(n, path, "required key 'at' is missing");
+    return;
+  }
+  std::vector<std::string> times;
+  L.strList(n, "at", path, times);
+  for (size_t i = 0; i < times.size(); ++i) {
+    if (auto t = parseTimeOfDay(times[i])) {
+      out.push_back(*t);
+    } else {
+      L.error(at.IsSequence() ? at[i] : at, path + ".at", "expected a time HH:MM, got '" + times[i] + "'");
+    }
+  }
+}
+
+int weekdayByName(Loader& L, const YAML::Node& at, const std::string& path, const std::string& name) {
+  for (const auto& [n, d] : kWeekdays) {
+    if (n == toLower(name)) {
+      return d;
+    }
+  }
+  Keys names;
+  for (const auto& [n, d] : kWeekdays) {
+    names.push_back(n);
+  }
+  std::string msg = "'" + name + "' is not a weekday";
+  if (auto near = closestMatch(name, names)) {
+    msg += " (did you mean '" + *near + "'?)";
+  }
+  L.error(at, path, msg);
+  return -1;
+}
+
+void loadSource(Loader& L, const YAML::Node& n, const std::string& path, SourceConfig& s) {
+  if (!L.mapping(n, path, {"directory", "sftp", "file", "encoding", "settle", "keep_copies",
+                           "format", "watch", "poll_every"})) {
+    return;
+  }
+  L.filePath(n, "directory", path, s.directory);
+  L.str(n, "file", path, s.file, true);
+  L.choice(n, "encoding", path, s.encoding,
+           std::vector<std::pair<std::string, std::string>>{
+               {"utf-8", "utf-8"}, {"utf8", "utf-8"}, {"windows-1252", "windows-1252"},
+               {"cp1252", "windows-1252"}, {"iso-8859-1", "iso-8859-1"}, {"latin1", "iso-8859-1"},
+               {"macroman", "macroman"}, {"utf-16", "utf-16"}});
+  L.duration(n, "settle", path, s.settle);
+  L.integer(n, "keep_copies", path, s.keepCopies, 0, 10000);
+  L.choice(n, "format", path, s.format,
+           {{"csv", SourceFormat::kCsv}, {"oneroster", SourceFormat::kOneRoster}});
+  L.choice(n, "watch", path, s.watch, {{"notify", WatchMode::kNotify}, {"poll", WatchMode::kPoll}});
+  L.duration(n, "poll_every", path, s.pollEvery);
+  if (YAML::Node sf = n["sftp"]) {
+    std::string sp = path + ".sftp";
+    SftpConfig c;
+    if (L.mapping(sf, sp, {"url", "username", "password_file", "password_env", "private_key",
+                           "passphrase_file", "known_hosts", "poll_every"})) {
+      L.str(sf, "url", sp, c.url, true);
+      L.str(sf, "username", sp, c.username, true);
+      L.secret(sf, sp, c.password);
+      L.filePath(sf, "private_key", sp, c.privateKey);
+      L.filePath(sf, "passphrase_file", sp, c.passphraseFile);
+      if (!c.passphraseFile.empty()) {
+        L.checkSecretFile(sf["passphrase_file"], sp + ".passphrase_file", c.passphraseFile);
+      }
+      L.filePath(sf, "known_hosts", sp, c.knownHosts);
+      L.duration(sf, "poll_every", sp, c.pollEvery);
+    }
+    s.sftp = c;
+  }
+}
+
+void loadLifecycle(Loader& L, const YAML::Node& n, const std::string& path, LifecycleConfig& l) {
+  if (!L.mapping(n, path, {"min_records_read", "max_skipped", "scope", "inactivate",
+                           "delete_graduated_seniors", "delete_inactive",
+                           "delete_with_transactions", "max_percent"})) {
+    return;
+  }
+  L.integer(n, "min_records_read", path, l.minRecordsRead, 0, 999999);
+  L.integer(n, "max_skipped", path, l.maxSkipped, 0, 999999);
+  L.integer(n, "max_percent", path, l.maxPercent, 0, 100);
+  L.boolean(n, "delete_graduated_seniors", path, l.deleteGraduatedSeniors);
+  if (YAML::Node s = n["scope"]) {
+    std::string sp = path + ".scope";
+    if (L.mapping(s, sp, {"patron_types", "access_levels", "personas"})) {
+      L.strList(s, "patron_types", sp, l.scope.patronTypes);
+      L.strList(s, "access_levels", sp, l.scope.accessLevels);
+      L.strList(s, "personas", sp, l.scope.personas);
+    }
+  }
+  if (YAML::Node s = n["inactivate"]) {
+    std::string sp = path + ".inactivate";
+    Inactivate in;
+    if (L.mapping(s, sp, {"not_updated_days", "clear_homeroom", "prefix_username"})) {
+      L.integer(s, "not_updated_days", sp, in.notUpdatedDays, 0, 3650);
+      L.boolean(s, "clear_homeroom", sp, in.clearHomeroom);
+      L.boolean(s, "prefix_username", sp, in.prefixUsername);
+    }
+    l.inactivate = in;
+  }
+  if (YAML::Node s = n["delete_inactive"]) {
+    std::string sp = path + ".delete_inactive";
+    DeleteInactive d;
+    if (L.mapping(s, sp, {"after_days", "when", "amount"})) {
+      L.integer(s, "after_days", sp, d.afterDays, 0, 36500);
+      L.choice(s, "when", sp, d.when,
+               {{"no_checkouts_no_fines", DeleteInactiveWhen::kNoCheckoutsNoFines},
+                {"fines_below", DeleteInactiveWhen::kFinesBelow},
+                {"unrestricted", DeleteInactiveWhen::kUnrestricted}});
+      if (YAML::Node a = s["amount"]) {
+        auto cents = L.scalar(a, sp + ".amount") ? parseCents(a.Scalar()) : std::nullopt;
+        if (!cents || *cents < 0) {
+          L.error(a, sp + ".amount", "expected an amount like 5.00");
+        } else {
+          d.amountCents = *cents;
+        }
+      } else if (d.when == DeleteInactiveWhen::kFinesBelow) {
+        L.error(s, sp, "when: fines_below needs amount");
+      }
+    }
+    l.deleteInactive = d;
+  }
+  if (YAML::Node s = n["delete_with_transactions"]) {
+    std::string sp = path + ".delete_with_transactions";
+    DeleteWithTransactions d;
+    if (L.mapping(s, sp, {"inactive_days", "grad_year_years_ago", "age"})) {
+      L.optInteger(s, "inactive_days", sp, d.inactiveDays, 0, 36500);
+      L.optInteger(s, "grad_year_years_ago", sp, d.gradYearYearsAgo, 0, 99);
+      L.optInteger(s, "age", sp, d.age, 0, 99);
+      if (s.size() != 1) {
+        L.error(s, sp, "give exactly one of inactive_days, grad_year_years_ago, age");
+      }
+    }
+    l.deleteWithTransactions = d;
+  }
+}
+
+void loadImport(Loader& L, const YAML::Node& n, const std::string& path, ImportJob& j,
+                std::vector<Diagnostic>& diags) {
+  if (!L.mapping(n, path, {"name", "source", "mapping", "schedule", "on_new_file", "options",
+                           "lifecycle"})) {
+    return;
+  }
+  L.str(n, "name", path, j.name, true);
+  if (n["source"]) {
+    loadSource(L, n["source"], path + ".source", j.source);
+  } else {
+    L.error(n, path + ".source", "required key 'source' is missing");
+  }
+  std::string mappingFile;
+  L.filePath(n, "mapping", path, mappingFile, true);
+  if (!mappingFile.empty()) {
+    loadMapping(mappingFile, j.mapping, diags, path);
+  }
+  L.choice(n, "on_new_file", path, j.onNewFile,
+           {{"none", OnNewFile::kNone}, {"incremental", OnNewFile::kIncremental},
+            {"full", OnNewFile::kFull}, {"false", OnNewFile::kNone}});
+  if (YAML::Node s = n["schedule"]) {
+    std::string sp = path + ".schedule";
+    Keys days;
+    for (const auto& [d, i] : kWeekdays) {
+      days.push_back(d);
+    }
+    if (L.mapping(s, sp, days)) {
+      for (auto it = s.begin(); it != s.end(); ++it) {
+        std::string dp = sp + "." + it->first.Scalar();
+        int wd = weekdayByName(L, it->first, dp, it->first.Scalar());
+        if (wd < 0) {
+          continue;
+        }
+        DaySchedule ds;
+        ds.weekday = wd;
+        if (L.mapping(it->second, dp, {"update", "at"})) {
+          L.choice(it->second, "update", dp, ds.update,
+                   {{"full", UpdateType::kFull}, {"incremental", UpdateType::kIncremental}});
+          loadTimes(L, it->second, dp, ds.at);
+        }
+        j.schedule.push_back(ds);
+      }
+    }
+  }
+  if (YAML::Node o = n["options"]) {
+    std::string op = path + ".options";
+    if (L.mapping(o, op, {"allow_delete_with_transactions", "summary", "keep_runs"})) {
+      L.boolean(o, "allow_delete_with_transactions", op, j.options.allowDeleteWithTransactions);
+      L.choice(o, "summary", op, j.options.summary,
+               {{"all", SummaryMode::kAll}, {"errors_and_warnings", SummaryMode::kErrorsAndWarnings}});
+      L.integer(o, "keep_runs", op, j.options.keepRuns, 1, 100000);
+    }
+  }
+  if (YAML::Node l = n["lifecycle"]) {
+    LifecycleConfig lc;
+    loadLifecycle(L, l, path + ".lifecycle", lc);
+    j.lifecycle = lc;
+  }
+}
+
+void loadNotice(Loader& L, const YAML::Node& n, const std::string& path, NoticeConfig& c) {
+  if (!L.mapping(n, path, {"name", "report", "schedule", "deliver", "print_dir", "sites",
+                           "exclude_homerooms", "copy_to", "fallback_to", "min_days_overdue",
+                           "max_days_overdue", "due_within_days", "materials", "send_to",
+                           "subject", "template"})) {
+    return;
+  }
+  L.str(n, "name", path, c.name, true);
+  L.choice(n, "report", path, c.report,
+           {{"overdue", NoticeReport::kOverdue}, {"due_soon", NoticeReport::kDueSoon},
+            {"checked_out", NoticeReport::kCheckedOut}, {"fines", NoticeReport::kFines}});
+  L.choice(n, "deliver", path, c.deliver, {{"email", Delivery::kEmail}, {"print", Delivery::kPrint}});
+  L.filePath(n, "print_dir", path, c.printDir);
+  L.strList(n, "sites", path, c.sites);
+  L.strList(n, "exclude_homerooms", path, c.excludeHomerooms);
+  L.strList(n, "copy_to", path, c.copyTo);
+  L.str(n, "fallback_to", path, c.fallbackTo);
+  L.optInteger(n, "min_days_overdue", path, c.minDaysOverdue, 0, 3650);
+  L.optInteger(n, "max_days_overdue", path, c.maxDaysOverdue, 0, 3650);
+  L.optInteger(n, "due_within_days", path, c.dueWithinDays, 0, 365);
+  if (n["materials"]) {
+    L.strList(n, "materials", path, c.materials);
+    for (const auto& m : c.materials) {
+      if (m != "textbook" && m != "library") {
+        L.error(n["materials"], path + ".materials", "'" + m + "' is not one of textbook library");
+      }
+    }
+  }
+  L.choice(n, "send_to", path, c.sendTo,
+           {{"homeroom_teacher", SendTo::kHomeroomTeacher}, {"patron", SendTo::kPatron}});
+  L.str(n, "subject", path, c.subject);
+  L.filePath(n, "template", path, c.templatePath);
+  if (!c.templatePath.empty() && !fs::exists(c.templatePath)) {
+    L.error(n["template"], path + ".template", "template file " + c.templatePath + " does not exist");
+  }
+  if (YAML::Node s = n["schedule"]) {
+    std::string sp = path + ".schedule";
+    NoticeSchedule ns;
+    if (L.mapping(s, sp, {"days", "at", "before_library_day"})) {
+      std::vector<std::string> days;
+      L.strList(s, "days", sp, days);
+      for (const auto& d : days) {
+        int wd = weekdayByName(L, s["days"], sp + ".days", d);
+        if (wd >= 0) {
+          ns.days.push_back(wd);
+        }
+      }
+      L.optInteger(s, "before_library_day", sp, ns.beforeLibraryDay, 0, 6);
+      loadTimes(L, s, sp, ns.at);
+      if (ns.days.empty() == !ns.beforeLibraryDay.has_value()) {
+        L.error(s, sp, "give days or before_library_day");
+      }
+    }
+    c.schedule = ns;
+  }
+}
+
+Config loadRoot(Loader& L, const YAML::Node& r, std::vector<Diagnostic>& diags) {
+  Config c;
+  c.path = L.file();
+  if (!L.mapping(r, "", {"district", "database", "logging", "sites", "smtp", "imports",
+                         "homerooms", "notices", "textbook_policies", "library_policies",
+                         "conditions"})) {
+    return c;
+  }
+  if (YAML::Node d = r["district"]) {
+    if (L.mapping(d, "district", {"name", "timezone", "statistical_year_starts"})) {
+      L.str(d, "name", "district", c.district.name);
+      L.str(d, "timezone", "district", c.district.timezone);
+      if (!c.district.timezone.empty() && !tz::zoneExists(c.district.timezone)) {
+        L.error(d["timezone"], "district.timezone",
+                "unknown time zone '" + c.district.timezone + "' (use an IANA name like America/Chicago)");
+      }
+      L.choice(d, "statistical_year_starts", "district", c.district.statisticalYearStartMonth, kMonths);
+    }
+  }
+  c.database.connection = "db=" + (L.dir() / "patrond.db").string();
+  if (YAML::Node d = r["database"]) {
+    if (L.mapping(d, "database", {"backend", "connection", "password_file", "password_env"})) {
+      L.choice(d, "backend", "database", c.database.backend,
+               {{"sqlite3", DbBackend::kSqlite3}, {"sqlite", DbBackend::kSqlite3},
+                {"postgresql", DbBackend::kPostgresql}, {"mysql", DbBackend::kMysql},
+                {"mariadb", DbBackend::kMysql}});
+      if (d["connection"]) {
+        L.str(d, "connection", "database", c.database.connection);
+        if (c.database.backend == DbBackend::kSqlite3) {
+          // A relative SQLite file is relative to the config, like every other path.
+          std::string& cs = c.database.connection;
+          std::string file = cs.rfind("db=", 0) == 0 ? cs.substr(3) : cs;
+          std::string rest;
+          if (size_t sp = file.find(' '); sp != std::string::npos) {
+            rest = file.substr(sp);
+            file.resize(sp);
+          }
+          cs = "db=" + L.resolve(file) + rest;
+        }
+        if (toLower(c.database.connection).find("password=") != std::string::npos) {
+          L.error(d["connection"], "database.connection",
+                  "secrets never sit in the YAML: move the password to password_file or password_env");
+        }
+      } else if (c.database.backend != DbBackend::kSqlite3) {
+        L.error(d, "database.connection", "required key 'connection' is missing");
+      }
+      L.secret(d, "database", c.database.password);
+    }
+  }
+  if (YAML::Node l = r["logging"]) {
+    if (L.mapping(l, "logging", {"level", "file", "rotate_size", "keep_files", "system"})) {
+      L.choice(l, "level", "logging", c.logging.level,
+               {{"trace", LogLevel::kTrace}, {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo},
+                {"warning", LogLevel::kWarning}, {"error", LogLevel::kError}});
+      L.filePath(l, "file", "logging", c.logging.file);
+      if (YAML::Node s = l["rotate_size"]) {
+        auto b = L.scalar(s, "logging.rotate_size") ? parseByteSize(s.Scalar()) : std::nullopt;
+        if (!b || *b < 1024) {
+          L.error(s, "logging.rotate_size", "expected a size like 10MB (at least 1KB)");
+        } else {
+          c.logging.rotateSize = *b;
+        }
+      }
+      L.integer(l, "keep_files", "logging", c.logging.keepFiles, 1, 1000);
+      L.boolean(l, "system", "logging", c.logging.system);
+    }
+  }
+  if (YAML::Node s = r["sites"]) {
+    if (!s.IsSequence()) {
+      L.error(s, "sites", "expected a list of sites");
+    } else {
+      for (size_t i = 0; i < s.size(); ++i) {
+        std::string sp = "sites[" + std::to_string(i) + "]";
+        Site site;
+        if (L.mapping(s[i], sp, {"code", "name", "type"})) {
+          L.str(s[i], "code", sp, site.code, true);
+          L.str(s[i], "name", sp, site.name);
+          L.str(s[i], "type", sp, site.type);
+        }
+        c.sites.push_back(site);
+      }
+    }
+  }
+  if (YAML::Node s = r["smtp"]) {
+    SmtpConfig m;
+    if (L.mapping(s, "smtp", {"host", "port", "security", "username", "password_file",
+                              "password_env", "from", "verify_certificate", "ca_file"})) {
+      L.str(s, "host", "smtp", m.host, true);
+      L.integer(s, "port", "smtp", m.port, 1, 65535);
+      L.choice(s, "security", "smtp", m.security,
+               {{"none", SmtpSecurity::kNone}, {"starttls", SmtpSecurity::kStarttls},
+                {"tls", SmtpSecurity::kTls}});
+      L.str(s, "username", "smtp", m.username);
+      L.secret(s, "smtp", m.password);
+      L.str(s, "from", "smtp", m.from, true);
+      L.boolean(s, "verify_certificate", "smtp", m.verifyCertificate);
+      L.filePath(s, "ca_file", "smtp", m.caFile);
+    }
+    c.smtp = m;
+  }
+  if (YAML::Node s = r["imports"]) {
+    if (!s.IsSequence()) {
+      L.error(s, "imports", "expected a list of import jobs");
+    } else {
+      for (size_t i = 0; i < s.size(); ++i) {
+        ImportJob j;
+        loadImport(L, s[i], "imports[" + std::to_string(i) + "]", j, diags);
+        c.imports.push_back(std::move(j));
+      }
+    }
+  }
+  if (YAML::Node s = r["homerooms"]) {
+    if (!s.IsSequence()) {
+      L.error(s, "homerooms", "expected a list of homerooms");
+    } else {
+      for (size_t i = 0; i < s.size(); ++i) {
+        std::string hp = "homerooms[" + std::to_string(i) + "]";
+        HomeroomConfig h;
+        if (L.mapping(s[i], hp, {"site", "name", "teacher_email", "teacher_name", "library_day",
+                                 "notices"})) {
+          L.str(s[i], "site", hp, h.site, true);
+          L.str(s[i], "name", hp, h.name, true);
+          L.str(s[i], "teacher_email", hp, h.teacherEmail);
+          L.str(s[i], "teacher_name", hp, h.teacherName);
+          if (YAML::Node d = s[i]["library_day"]; d && L.scalar(d, hp + ".library_day")) {
+            int wd = weekdayByName(L, d, hp + ".library_day", d.Scalar());
+            if (wd >= 0) {
+              h.libraryDay = wd;
+            }
+          }
+          L.boolean(s[i], "notices", hp, h.notices);
+        }
+        c.homerooms.push_back(h);
+      }
+    }
+  }
+  if (YAML::Node s = r["notices"]) {
+    if (!s.IsSequence()) {
+      L.error(s, "notices", "expected a list of notices");
+    } else {
+      for (size_t i = 0; i < s.size(); ++i) {
+        NoticeConfig nc;
+        loadNotice(L, s[i], "notices[" + std::to_string(i) + "]", nc);
+        c.notices.push_back(std::move(nc));
+      }
+    }
+  }
+  if (r["textbook_policies"]) {
+    loadPolicyTree(L, r["textbook_policies"], "textbook_policies", c.textbookPolicies);
+  }
+  if (r["library_policies"]) {
+    loadPolicyTree(L, r["library_policies"], "library_policies", c.libraryPolicies);
+  }
+  c.conditions = defaultConditions();
+  if (YAML::Node s = r["conditions"]) {
+    if (s.IsMap()) {
+      L.remember("conditions", s.Mark());
+      std::vector<Condition> conds;
+      for (auto it = s.begin(); it != s.end(); ++it) {
+        int pct = 0;
+        L.integer(s, it->first.Scalar(), "conditions", pct, 0, 100);
+        conds.push_back({it->first.Scalar(), pct});
+      }
+      // Keep the hand-set conditions the SPEC names even when the file leaves them out.
+      for (const auto& d : defaultConditions()) {
+        if (std::none_of(conds.begin(), conds.end(), [&](auto& x) { return x.name == d.name; })) {
+          conds.push_back(d);
+        }
+      }
+      c.conditions = conds;
+    } else {
+      L.error(s, "conditions", "expected {condition: percent}");
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+LoadResult loadConfig(const std::string& path) {
+  LoadResult out;
+  auto root = parseFile(path, out.diagnostics);
+  if (!root) {
+    return out;
+  }
+  Loader L(path, out.diagnostics);
+  Config c;
+  try {
+    c = loadRoot(L, *root, out.diagnostics);
+  } catch (const YAML::Exception& e) {
+    // A shape the walker did not expect: report it where it is rather than crash.
+    out.diagnostics.push_back({path, e.mark.line + 1, e.mark.column + 1, "", e.msg, false});
+    return out;
+  }
+  for (const auto& issue : validateConfig(c)) {
+    auto mark = L.markOf(issue.path);
+    out.diagnostics.push_back({path, mark ? mark->line + 1 : 0, mark ? mark->column + 1 : 0,
+                               issue.path, issue.message, issue.warning});
+  }
+  bool errors = std::any_of(out.diagnostics.begin(), out.diagnostics.end(),
+                            [](const Diagnostic& d) { return !d.warning; });
+  if (!errors) {
+    out.config = std::move(c);
+  }
+  return out;
+}
+
+}  // namespace patrond::config

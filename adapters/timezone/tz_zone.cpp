@@ -1,0 +1,54 @@
+#include "adapters/timezone/tz_zone.h"
+
+#include <date/tz.h>
+
+namespace patrond::tz {
+namespace {
+
+class IanaZone final : public TimeZone {
+ public:
+  explicit IanaZone(const date::time_zone* zone) : zone_(zone) {}
+
+  CivilTime toLocal(UtcTime t) const override {
+    auto local = zone_->to_local(t);
+    return fromSysSeconds(UtcTime{local.time_since_epoch()});
+  }
+
+  std::vector<UtcTime> fromLocal(const CivilTime& local) const override {
+    date::local_seconds ls{toSysSeconds(local).time_since_epoch()};
+    auto info = zone_->get_info(ls);
+    switch (info.result) {
+      case date::local_info::unique:
+        return {UtcTime{ls.time_since_epoch() - info.first.offset}};
+      case date::local_info::ambiguous:
+        return {UtcTime{ls.time_since_epoch() - info.first.offset},
+                UtcTime{ls.time_since_epoch() - info.second.offset}};
+      default:
+        return {};
+    }
+  }
+
+ private:
+  const date::time_zone* zone_;
+};
+
+}  // namespace
+
+bool zoneExists(const std::string& name) {
+  try {
+    return date::locate_zone(name) != nullptr;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+Result<std::unique_ptr<TimeZone>> makeZone(const std::string& name) {
+  try {
+    const date::time_zone* z = name.empty() ? date::current_zone() : date::locate_zone(name);
+    return std::unique_ptr<TimeZone>(std::make_unique<IanaZone>(z));
+  } catch (const std::exception& e) {
+    return Error{"CONFIG", "unknown time zone '" + name + "': " + e.what(), "district.timezone"};
+  }
+}
+
+}  // namespace patrond::tz

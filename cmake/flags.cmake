@@ -1,0 +1,16 @@
+# One INTERFACE target carries the language standard, warnings-as-errors and sanitizer flags;
+# every project target links it.
+add_library(patrond_flags INTERFACE)
+target_compile_features(patrond_flags INTERFACE cxx_std_20)
+set(CMAKE_CXX_STANDARD 20)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_CXX_EXTENSIONS OFF)
+target_compile_options(patrond_flags INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
+  -Woverloaded-virtual -Wimplicit-fallthrough -Werror)
+target_include_directories(patrond_flags INTERFACE ${PROJECT_SOURCE_DIR})
+if(PATROND_SANITIZE)
+  target_compile_options(patrond_flags INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  target_link_options(patrond_flags INTERFACE -fsanitize=address,undefined)
+endif()

@@ -1,0 +1,122 @@
+#include "daemon/app.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "adapters/log/boost_log.h"
+#include "adapters/sql/soci_store.h"
+#include "adapters/timezone/tz_zone.h"
+
+namespace patrond::daemon {
+
+std::string defaultConfigPath() {
+  if (const char* env = std::getenv("PATROND_CONFIG"); env && *env) {
+    return env;
+  }
+#ifdef _WIN32
+  const char* pd = std::getenv("ProgramData");
+  return std::string(pd ? pd : "C:\\ProgramData") + "\\patrond\\patrond.yaml";
+#else
+  return "/etc/patrond/patrond.yaml";
+#endif
+}
+
+int fail(int code, const std::string& message) {
+  std::cerr << "patrond: " << message << "\n";
+  return code;
+}
+
+std::string utcIso(UtcTime t) { return formatIso(fromSysSeconds(t)) + "Z"; }
+
+App::App(GlobalOptions options) : options_(std::move(options)) {
+  if (options_.configPath.empty()) {
+    options_.configPath = defaultConfigPath();
+  }
+}
+
+int App::loadConfig(bool printWarnings) {
+  auto result = config::loadConfig(options_.configPath);
+  diagnostics_ = result.diagnostics;
+  for (const auto& d : result.diagnostics) {
+    if (!d.warning || printWarnings) {
+      std::cerr << d.format() << "\n";
+    }
+  }
+  if (!result.ok()) {
+    size_t errors = 0;
+    for (const auto& d : result.diagnostics) {
+      errors += d.warning ? 0 : 1;
+    }
+    std::cerr << "patrond: " << errors << " error" << (errors == 1 ? "" : "s") << " in the configuration\n";
+    return kExitUsage;
+  }
+  auto zone = tz::makeZone(result.config->district.timezone);
+  if (!zone) {
+    return fail(kExitUsage, zone.error().describe());
+  }
+  zone_ = std::move(*zone);
+  config_ = std::move(result.config);
+  if (!options_.asOf.empty()) {
+    auto t = parseCivilTime(options_.asOf);
+    if (!t) {
+      return fail(kExitUsage, "--as-of: expected \"YYYY-MM-DD[ HH:MM]\", got '" + options_.asOf + "'");
+    }
+    auto instants = zone_->fromLocal(*t);
+    asOf_ = instants.empty() ? toSysSeconds(*t) : instants.front();
+  }
+  if (!log_) {
+    setupLog(false);
+  }
+  return kExitOk;
+}
+
+void App::setupLog(bool console) {
+  logging::LogSetup setup;
+  setup.config = config_ ? config_->logging : LoggingConfig{};
+  setup.console = console;
+  if (!console) {
+    // One-shot commands talk on stdout/stderr; the service log gets only the file and system
+    // sinks so that a cron'd `patrond import` still leaves a trace.
+    setup.config.system = setup.config.system && !options_.json;
+  }
+  log_ = logging::setupLog(setup);
+}
+
+void App::replaceConfig(Config config) {
+  if (auto zone = tz::makeZone(config.district.timezone)) {
+    zone_ = std::move(*zone);
+  }
+  config_ = std::move(config);
+}
+
+UtcTime App::now() const {
+  if (asOf_) {
+    return *asOf_;
+  }
+  return std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now());
+}
+
+int App::openDatabase() {
+  auto store = sql::openStore(config_->database);
+  if (!store) {
+    return fail(kExitFailed, store.error().describe());
+  }
+  store_ = std::move(*store);
+  auto v = store_->migrate();
+  if (!v) {
+    return fail(kExitFailed, v.error().describe());
+  }
+  if (auto s = store_->syncSites(config_->sites); !s) {
+    return fail(kExitFailed, s.error().describe());
+  }
+  auto n = store_->markInterruptedRuns(localNowIso(), utcIso(now()));
+  if (!n) {
+    return fail(kExitFailed, n.error().describe());
+  }
+  if (*n > 0) {
+    log_->warning(std::to_string(*n) + " run(s) left open by a stopped process marked interrupted");
+  }
+  return kExitOk;
+}
+
+}  // namespace patrond::daemon

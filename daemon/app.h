@@ -1,0 +1,73 @@
+#pragma once
+// The daemon's wiring: global options, the loaded configuration, and the concrete adapters
+// (store, time zone, log) a command needs. The only place besides service.cpp that names
+// adapters. Main thread.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "adapters/config/yaml_config.h"
+#include "engine/config.h"
+#include "engine/ports/clock.h"
+#include "engine/ports/log.h"
+#include "engine/ports/patron_store.h"
+#include "engine/ports/time_zone.h"
+
+namespace patrond::daemon {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitRefused = 3;
+
+struct GlobalOptions {
+  std::string configPath;
+  std::string asOf;
+  bool json = false;
+};
+
+std::string defaultConfigPath();
+
+class App {
+ public:
+  explicit App(GlobalOptions options);
+
+  // Loads and validates the configuration; prints diagnostics to stderr. Returns 0 or 2.
+  int loadConfig(bool printWarnings = true);
+  // Opens the database, migrates it, marks runs a dead process left open. 0, 1 or 2.
+  int openDatabase();
+
+  const GlobalOptions& options() const { return options_; }
+  const Config& config() const { return *config_; }
+  const std::vector<config::Diagnostic>& diagnostics() const { return diagnostics_; }
+  PatronStore& store() { return *store_; }
+  const TimeZone& zone() const { return *zone_; }
+  Log& log() { return *log_; }
+  std::shared_ptr<Log> sharedLog() { return log_; }
+  // --as-of, else the system clock.
+  UtcTime now() const;
+  CivilTime localNow() const { return zone_->toLocal(now()); }
+  std::string localNowIso() const { return formatIso(localNow()); }
+  bool json() const { return options_.json; }
+
+  // For the service's SIGHUP: swap in a configuration loaded elsewhere.
+  void replaceConfig(Config config);
+  void setupLog(bool console);
+
+ private:
+  GlobalOptions options_;
+  std::optional<Config> config_;
+  std::vector<config::Diagnostic> diagnostics_;
+  std::unique_ptr<PatronStore> store_;
+  std::unique_ptr<TimeZone> zone_;
+  std::shared_ptr<Log> log_;
+  std::optional<UtcTime> asOf_;
+};
+
+// Prints an error line "patrond: ..." to stderr and returns the code.
+int fail(int code, const std::string& message);
+// "2026-10-15T07:00:00Z"
+std::string utcIso(UtcTime t);
+
+}  // namespace patrond::daemon

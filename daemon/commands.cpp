@@ -1,0 +1,218 @@
+#include "daemon/commands.h"
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "daemon/json_output.h"
+#include "engine/schedule.h"
+#include "engine/text.h"
+
+namespace patrond::daemon {
+
+using nlohmann::json;
+
+int cmdNotYet(const std::string& command, const std::string& what) {
+  return fail(kExitUsage, "'" + command + "' is not available in this version yet (" + what +
+                              " are still being built); nothing was done");
+}
+
+namespace {
+
+std::string sourceText(const ImportJob& j) {
+  if (j.source.sftp) {
+    return "sftp " + j.source.sftp->url + " every " + formatDuration(j.source.sftp->pollEvery) +
+           ", file " + j.source.file;
+  }
+  return "directory " + j.source.directory + ", file " + j.source.file;
+}
+
+}  // namespace
+
+int cmdCheckConfig(App& app) {
+  const Config& c = app.config();
+  UtcTime now = app.now();
+  std::string zoneName = c.district.timezone.empty() ? "local time" : c.district.timezone;
+  json j{{"ok", true}, {"config", c.path}, {"timezone", zoneName}, {"jobs", json::array()},
+         {"notices", json::array()}, {"warnings", json::array()}};
+  for (const auto& d : app.diagnostics()) {
+    j["warnings"].push_back(d.format());
+  }
+  std::ostringstream o;
+  o << "Configuration OK: " << c.path << "\n";
+  o << "  district: " << (c.district.name.empty() ? "-" : c.district.name) << " (" << zoneName
+    << "), " << c.sites.size() << " site(s)\n";
+  for (const auto& job : c.imports) {
+    auto next = nextRun(job.schedule, now, app.zone());
+    json jj{{"name", job.name}, {"source", sourceText(job)}, {"mapping", job.mapping.path},
+            {"next_run", next ? json(formatIso(next->local)) : json(nullptr)},
+            {"next_update", next ? json(std::string(updateTypeName(next->update))) : json(nullptr)},
+            {"lifecycle", job.lifecycle.has_value()}};
+    j["jobs"].push_back(jj);
+    o << "  import " << job.name << ": " << sourceText(job) << "\n";
+    o << "    next run: ";
+    if (next) {
+      o << updateTypeName(next->update) << " at " << formatIso(next->local).replace(10, 1, " ");
+    } else {
+      o << "none scheduled";
+    }
+    if (job.onNewFile != OnNewFile::kNone) {
+      o << "; also on each new file";
+    }
+    o << "\n";
+  }
+  for (const auto& n : c.notices) {
+    std::optional<UtcTime> next;
+    if (n.schedule) {
+      next = nextNoticeRun(*n.schedule, now, app.zone());
+    }
+    std::string nextText = next ? formatIso(app.zone().toLocal(*next)) : "";
+    j["notices"].push_back({{"name", n.name},
+                            {"deliver", n.deliver == Delivery::kEmail ? "email" : "print"},
+                            {"next_run", next ? json(nextText) : json(nullptr)}});
+    o << "  notice " << n.name << ": " << (n.deliver == Delivery::kEmail ? "e-mail" : "print")
+      << ", next run: " << (next ? nextText.replace(10, 1, " ") : "none scheduled") << "\n";
+  }
+  if (app.json()) {
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << o.str();
+  }
+  return kExitOk;
+}
+
+int cmdDbMigrate(App& app) {
+  if (int rc = app.openDatabase(); rc != kExitOk) {
+    return rc;
+  }
+  auto v = app.store().schemaVersion();
+  if (!v) {
+    return fail(kExitFailed, v.error().describe());
+  }
+  if (app.json()) {
+    std::cout << json{{"schema_version", *v}}.dump() << "\n";
+  } else {
+    std::cout << "database schema is at version " << *v << "\n";
+  }
+  return kExitOk;
+}
+
+int cmdRuns(App& app, const std::string& job, int limit) {
+  if (int rc = app.openDatabase(); rc != kExitOk) {
+    return rc;
+  }
+  if (!job.empty() && !app.config().findJob(job)) {
+    return fail(kExitUsage, "no import job named '" + job + "' in " + app.config().path);
+  }
+  auto runs = app.store().listRuns(job, limit);
+  if (!runs) {
+    return fail(kExitFailed, runs.error().describe());
+  }
+  if (app.json()) {
+    json j = json::array();
+    for (const auto& r : *runs) {
+      j.push_back(runJson(r));
+    }
+    std::cout << j.dump(2) << "\n";
+  } else if (runs->empty()) {
+    std::cout << "no runs yet\n";
+  } else {
+    for (const auto& r : *runs) {
+      std::cout << runLine(r) << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+int cmdSummary(App& app, std::int64_t runId, bool errorsOnly) {
+  if (int rc = app.openDatabase(); rc != kExitOk) {
+    return rc;
+  }
+  auto run = app.store().findRun(runId);
+  if (!run) {
+    return fail(kExitFailed, run.error().describe());
+  }
+  if (!run->has_value()) {
+    return fail(kExitUsage, "no run " + std::to_string(runId));
+  }
+  auto messages = app.store().runMessages(runId, errorsOnly);
+  if (!messages) {
+    return fail(kExitFailed, messages.error().describe());
+  }
+  if (app.json()) {
+    std::cout << summaryJson(**run, *messages).dump(2) << "\n";
+  } else {
+    std::cout << summaryText(**run, *messages);
+  }
+  return kExitOk;
+}
+
+int cmdPatronsShow(App& app, const std::string& key) {
+  if (int rc = app.openDatabase(); rc != kExitOk) {
+    return rc;
+  }
+  auto p = app.store().findPatron(key);
+  if (!p) {
+    return fail(kExitFailed, p.error().describe());
+  }
+  if (!p->has_value()) {
+    return fail(kExitUsage, "no patron with district id or barcode '" + key + "'");
+  }
+  const Patron& patron = **p;
+  json j = patronJson(patron);
+  j["loans"] = json::array();
+  j["fine_balance"] = "0.00";
+  j["blocks"] = json::array();
+  if (app.json()) {
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::cout << patron.get(PatronField::kLastName) << ", " << patron.get(PatronField::kFirstName)
+            << " (" << statusName(patron.status) << ")\n";
+  for (size_t i = 0; i < kPatronFieldCount; ++i) {
+    auto f = static_cast<PatronField>(i);
+    if (f != PatronField::kPassword && !patron.values[i].empty()) {
+      std::cout << "  " << fieldInfo(f).name << ": " << patron.values[i] << "\n";
+    }
+  }
+  std::cout << "  last seen: " << (patron.lastSeenAt.empty() ? "-" : patron.lastSeenAt) << "\n";
+  if (!patron.inactiveSince.empty()) {
+    std::cout << "  inactive since: " << patron.inactiveSince << "\n";
+  }
+  std::cout << "  import job: " << (patron.ownerJob.empty() ? "(added by hand)" : patron.ownerJob) << "\n";
+  return kExitOk;
+}
+
+int cmdPatronsList(App& app, const PatronFilter& filter) {
+  if (int rc = app.openDatabase(); rc != kExitOk) {
+    return rc;
+  }
+  auto list = app.store().listPatrons(filter);
+  if (!list) {
+    return fail(kExitFailed, list.error().describe());
+  }
+  if (app.json()) {
+    json j = json::array();
+    for (const auto& p : *list) {
+      j.push_back(patronJson(p));
+    }
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  for (const auto& p : *list) {
+    std::cout << p.get(PatronField::kDistrictId) << "  " << p.get(PatronField::kBarcode) << "  "
+              << p.get(PatronField::kLastName) << ", " << p.get(PatronField::kFirstName) << "  "
+              << p.get(PatronField::kSite) << "  " << p.get(PatronField::kHomeroom) << "  "
+              << statusName(p.status) << "\n";
+  }
+  std::cout << list->size() << " patron(s)\n";
+  return kExitOk;
+}
+
+int cmdImport(App& app, const ImportArgs& args) {
+  if (!app.config().findJob(args.job)) {
+    return fail(kExitUsage, "no import job named '" + args.job + "' in " + app.config().path);
+  }
+  return cmdNotYet("import", "patron imports");
+}
+
+}  // namespace patrond::daemon

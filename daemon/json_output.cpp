@@ -1,0 +1,110 @@
+#include "daemon/json_output.h"
+
+#include <sstream>
+
+namespace patrond::daemon {
+
+using nlohmann::json;
+
+namespace {
+json nullIfEmpty(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+}  // namespace
+
+json runJson(const ImportRun& r) {
+  const RunCounts& c = r.counts;
+  return json{{"run_id", r.id},
+              {"job", r.job},
+              {"type", std::string(updateTypeName(r.type))},
+              {"status", std::string(runStatusName(r.status))},
+              {"dry_run", r.dryRun},
+              {"started_at", r.startedAt},
+              {"finished_at", nullIfEmpty(r.finishedAt)},
+              {"file", nullIfEmpty(r.file)},
+              {"counts",
+               {{"read", c.read}, {"added", c.added}, {"updated", c.updated},
+                {"unchanged", c.unchanged}, {"reactivated", c.reactivated}, {"skipped", c.skipped},
+                {"errors", c.errors}, {"warnings", c.warnings}, {"inactivated", c.inactivated},
+                {"deleted", c.deleted}}},
+              {"lifecycle", {{"ran", r.lifecycleRan}, {"reason", nullIfEmpty(r.lifecycleReason)}}}};
+}
+
+json messageJson(const RunMessage& m) {
+  return json{{"severity", std::string(severityName(m.severity))},
+              {"line", m.line > 0 ? json(m.line) : json(nullptr)},
+              {"key", nullIfEmpty(m.key)},
+              {"code", m.code},
+              {"text", m.text}};
+}
+
+json summaryJson(const ImportRun& run, const std::vector<RunMessage>& messages) {
+  json j = runJson(run);
+  j["messages"] = json::array();
+  for (const auto& m : messages) {
+    j["messages"].push_back(messageJson(m));
+  }
+  return j;
+}
+
+json patronJson(const Patron& p) {
+  json j;
+  for (size_t i = 0; i < kPatronFieldCount; ++i) {
+    auto f = static_cast<PatronField>(i);
+    if (f == PatronField::kPassword) {
+      continue;  // a hash is still a secret
+    }
+    const std::string& v = p.values[i];
+    if (f == PatronField::kGradYear) {
+      j["grad_year"] = v.empty() ? json(nullptr) : json(std::stoi(v));
+    } else {
+      j[std::string(fieldInfo(f).name)] = nullIfEmpty(v);
+    }
+  }
+  j["status"] = std::string(statusName(p.status));
+  j["owner_job"] = nullIfEmpty(p.ownerJob);
+  j["last_seen_at"] = nullIfEmpty(p.lastSeenAt);
+  j["inactive_since"] = nullIfEmpty(p.inactiveSince);
+  return j;
+}
+
+std::string runLine(const ImportRun& r) {
+  std::ostringstream o;
+  const RunCounts& c = r.counts;
+  o << "#" << r.id << "  " << r.job << "  " << updateTypeName(r.type) << (r.dryRun ? " (dry run)" : "")
+    << "  " << runStatusName(r.status) << "  " << r.startedAt << "  read " << c.read << ", added "
+    << c.added << ", updated " << c.updated << ", unchanged " << c.unchanged << ", skipped "
+    << c.skipped << ", inactivated " << c.inactivated << ", deleted " << c.deleted;
+  return o.str();
+}
+
+std::string summaryText(const ImportRun& r, const std::vector<RunMessage>& messages) {
+  std::ostringstream o;
+  const RunCounts& c = r.counts;
+  o << "Run " << r.id << ": " << r.job << ", " << updateTypeName(r.type)
+    << (r.dryRun ? " (dry run: nothing was changed)" : "") << ", " << runStatusName(r.status) << "\n";
+  o << "  file:        " << (r.file.empty() ? "-" : r.file) << "\n";
+  o << "  started:     " << r.startedAt << "\n";
+  o << "  finished:    " << (r.finishedAt.empty() ? "-" : r.finishedAt) << "\n";
+  o << "  read " << c.read << ", added " << c.added << ", updated " << c.updated << ", unchanged "
+    << c.unchanged << ", reactivated " << c.reactivated << ", skipped " << c.skipped << "\n";
+  o << "  errors " << c.errors << ", warnings " << c.warnings << ", inactivated " << c.inactivated
+    << ", deleted " << c.deleted << "\n";
+  if (r.type == UpdateType::kFull) {
+    o << "  lifecycle:   "
+      << (r.lifecycleRan ? "ran" : "did not run" + (r.lifecycleReason.empty() ? std::string()
+                                                                               : ": " + r.lifecycleReason))
+      << "\n";
+  }
+  for (const auto& m : messages) {
+    o << "  " << severityName(m.severity);
+    if (m.line > 0) {
+      o << " line " << m.line;
+    }
+    if (!m.key.empty()) {
+      o << " [" << m.key << "]";
+    }
+    o << " " << m.code << ": " << m.text << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace patrond::daemon

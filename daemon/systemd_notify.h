@@ -1,0 +1,20 @@
+#pragma once
+// systemd Type=notify: readiness, status text and watchdog pings. No-ops when not started by
+// systemd (no NOTIFY_SOCKET) and on Windows.
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace patrond::daemon::systemd {
+
+void ready(const std::string& status);
+void status(const std::string& status);
+void stopping();
+void reloading();
+void watchdogPing();
+// The interval systemd expects pings at (WatchdogSec), when enabled.
+std::optional<std::chrono::microseconds> watchdogInterval();
+bool underSystemd();
+
+}  // namespace patrond::daemon::systemd

@@ -1,0 +1,45 @@
+#include "engine/import_run.h"
+
+namespace patrond {
+
+std::string_view runStatusName(RunStatus s) {
+  switch (s) {
+    case RunStatus::kRunning:
+      return "running";
+    case RunStatus::kCompleted:
+      return "completed";
+    case RunStatus::kFailed:
+      return "failed";
+    case RunStatus::kInterrupted:
+      return "interrupted";
+  }
+  return "running";
+}
+
+std::optional<RunStatus> runStatusByName(std::string_view s) {
+  for (RunStatus r : {RunStatus::kRunning, RunStatus::kCompleted, RunStatus::kFailed,
+                      RunStatus::kInterrupted}) {
+    if (runStatusName(r) == s) {
+      return r;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view updateTypeName(UpdateType t) {
+  return t == UpdateType::kFull ? "full" : "incremental";
+}
+
+std::string_view severityName(Severity s) {
+  switch (s) {
+    case Severity::kInfo:
+      return "info";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kError:
+      return "error";
+  }
+  return "error";
+}
+
+}  // namespace patrond

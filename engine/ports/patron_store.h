@@ -1,0 +1,89 @@
+#pragma once
+// Port: the database. One interface for everything patrond keeps; the SOCI adapter
+// implements it for SQLite, PostgreSQL and MySQL/MariaDB, and tests/contract runs one suite
+// against all of them. A store is used by one thread at a time; open one per worker.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/import_run.h"
+#include "engine/patron.h"
+#include "engine/result.h"
+
+namespace patrond {
+
+struct PatronFilter {
+  std::string site, homeroom, patronType;
+  std::optional<PatronStatus> status;
+  std::string ownerJob;
+  std::int64_t limit = 0;  // 0: all
+};
+
+// What an import needs to know of a stored patron to match, compare and reactivate it.
+struct StoredPatronKey {
+  std::int64_t id = 0;
+  std::string key;       // value of the match_on field
+  std::string barcode;
+  PatronStatus status = PatronStatus::kActive;
+  std::string ownerJob;
+  std::string contentHash;
+  std::string lastSeenAt;
+  std::vector<std::string> preserved;  // current values of the mapping's `preserve` fields
+};
+
+class PatronStore {
+ public:
+  virtual ~PatronStore() = default;
+
+  // Schema: creates or upgrades to the newest version; returns it.
+  virtual Result<int> migrate() = 0;
+  virtual Result<int> schemaVersion() = 0;
+  static constexpr int kSchemaVersion = 1;
+
+  // One transaction at a time; commit/rollback end it.
+  virtual Result<void> begin() = 0;
+  virtual Result<void> commit() = 0;
+  virtual Result<void> rollback() = 0;
+
+  virtual Result<void> syncSites(const std::vector<Site>& sites) = 0;
+
+  // Runs. openRun commits its row at once (status running) so a dead process leaves a trace.
+  virtual Result<std::int64_t> openRun(const ImportRun& run) = 0;
+  // Writes the run's final state and messages (inside the caller's transaction, if any).
+  virtual Result<void> closeRun(const ImportRun& run, const std::vector<RunMessage>& messages) = 0;
+  // Marks runs left `running` whose lease has expired (compared in UTC) as interrupted, with
+  // `finishedAt` (district time); returns how many.
+  virtual Result<int> markInterruptedRuns(const std::string& finishedAt,
+                                          const std::string& nowUtc) = 0;
+  virtual Result<std::vector<ImportRun>> listRuns(const std::string& job, int limit) = 0;
+  virtual Result<std::optional<ImportRun>> findRun(std::int64_t id) = 0;
+  virtual Result<std::vector<RunMessage>> runMessages(std::int64_t runId, bool errorsOnly) = 0;
+  // Deletes a job's runs beyond the newest `keep`, with their messages; returns how many.
+  virtual Result<int> trimRuns(const std::string& job, int keep) = 0;
+
+  // Patrons.
+  virtual Result<std::optional<Patron>> findPatron(const std::string& districtIdOrBarcode) = 0;
+  virtual Result<std::vector<Patron>> listPatrons(const PatronFilter& filter) = 0;
+  // Streams every patron's match data, for an import to build its index.
+  virtual Result<void> forEachPatronKey(PatronField matchOn, const std::vector<PatronField>& preserve,
+                                        const std::function<void(StoredPatronKey&&)>& each) = 0;
+  // Bulk writes inside the caller's transaction. insert fills in the ids.
+  virtual Result<void> insertPatrons(std::vector<Patron>& patrons) = 0;
+  virtual Result<void> updatePatrons(const std::vector<Patron>& patrons) = 0;
+  // Sets last_seen_at for all the given patrons (a full run's unchanged rows).
+  virtual Result<void> touchPatrons(const std::vector<std::int64_t>& ids,
+                                    const std::string& lastSeenAt, const std::string& job) = 0;
+  virtual Result<void> clearBarcode(std::int64_t patronId) = 0;
+  virtual Result<std::int64_t> countPatrons(const PatronFilter& filter) = 0;
+
+  // Leases (SPEC section 10): true when `holder` now holds `name` until `untilIso`.
+  // Lease times are UTC ISO 8601 ("...Z") so DST never stretches or shortens one.
+  virtual Result<bool> acquireLease(const std::string& name, const std::string& holder,
+                                    const std::string& nowIso, const std::string& untilIso) = 0;
+  virtual Result<void> releaseLease(const std::string& name, const std::string& holder) = 0;
+};
+
+}  // namespace patrond

@@ -1,0 +1,266 @@
+#include "engine/text.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace patrond {
+
+std::string_view trim(std::string_view s) {
+  size_t b = 0;
+  size_t e = s.size();
+  while (b < e && (s[b] == ' ' || s[b] == '\t')) {
+    ++b;
+  }
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) {
+    --e;
+  }
+  return s.substr(b, e - b);
+}
+
+std::string toLower(std::string_view s) {
+  std::string r(s);
+  for (char& c : r) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return r;
+}
+
+size_t editDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1);
+  std::vector<size_t> cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) {
+    prev[j] = j;
+  }
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::optional<std::string> closestMatch(std::string_view word,
+                                        const std::vector<std::string>& candidates) {
+  std::optional<std::string> best;
+  size_t bestDist = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    size_t d = editDistance(toLower(word), toLower(c));
+    if (d < bestDist) {
+      bestDist = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::optional<std::chrono::seconds> parseDuration(std::string_view s) {
+  s = trim(s);
+  if (s.empty()) {
+    return std::nullopt;
+  }
+  long long n = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || n < 0) {
+    return std::nullopt;
+  }
+  std::string_view unit(p, static_cast<size_t>(s.data() + s.size() - p));
+  long long mult = 0;
+  if (unit.empty() || unit == "s") {
+    mult = 1;
+  } else if (unit == "m") {
+    mult = 60;
+  } else if (unit == "h") {
+    mult = 3600;
+  } else if (unit == "d") {
+    mult = 86400;
+  } else {
+    return std::nullopt;
+  }
+  return std::chrono::seconds(n * mult);
+}
+
+std::string formatDuration(std::chrono::seconds d) {
+  long long s = d.count();
+  if (s % 86400 == 0 && s != 0) {
+    return std::to_string(s / 86400) + "d";
+  }
+  if (s % 3600 == 0 && s != 0) {
+    return std::to_string(s / 3600) + "h";
+  }
+  if (s % 60 == 0 && s != 0) {
+    return std::to_string(s / 60) + "m";
+  }
+  return std::to_string(s) + "s";
+}
+
+std::optional<std::uint64_t> parseByteSize(std::string_view s) {
+  s = trim(s);
+  std::uint64_t n = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || p == s.data()) {
+    return std::nullopt;
+  }
+  std::string unit = toLower(trim(std::string_view(p, static_cast<size_t>(s.data() + s.size() - p))));
+  if (unit.empty() || unit == "b") {
+    return n;
+  }
+  if (unit == "kb" || unit == "k") {
+    return n * 1024;
+  }
+  if (unit == "mb" || unit == "m") {
+    return n * 1024 * 1024;
+  }
+  if (unit == "gb" || unit == "g") {
+    return n * 1024 * 1024 * 1024;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> parseCents(std::string_view s) {
+  s = trim(s);
+  bool neg = false;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    neg = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  size_t dot = s.find('.');
+  std::string_view whole = s.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
+  if ((whole.empty() && frac.empty()) || frac.size() > 2 || whole.size() > 15 ||
+      (dot != std::string_view::npos && frac.empty())) {
+    return std::nullopt;
+  }
+  std::int64_t w = 0;
+  for (char c : whole) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    w = w * 10 + (c - '0');
+  }
+  std::int64_t f = 0;
+  for (size_t i = 0; i < 2; ++i) {
+    char c = i < frac.size() ? frac[i] : '0';
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    f = f * 10 + (c - '0');
+  }
+  std::int64_t v = w * 100 + f;
+  return neg ? -v : v;
+}
+
+std::string formatCents(std::int64_t cents) {
+  bool neg = cents < 0;
+  std::uint64_t a = neg ? static_cast<std::uint64_t>(-(cents + 1)) + 1 : static_cast<std::uint64_t>(cents);
+  std::string f = std::to_string(a % 100);
+  if (f.size() < 2) {
+    f.insert(0, "0");
+  }
+  return (neg ? "-" : "") + std::to_string(a / 100) + "." + f;
+}
+
+std::string redactSecrets(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    bool matched = false;
+    for (std::string_view key : {"password=", "pwd=", "pass="}) {
+      if (i + key.size() <= s.size() && toLower(s.substr(i, key.size())) == key &&
+          (i == 0 || s[i - 1] == ' ' || s[i - 1] == ';' || s[i - 1] == '?' || s[i - 1] == '&')) {
+        out.append(s.substr(i, key.size()));
+        out.append("***");
+        i += key.size();
+        char quote = i < s.size() && (s[i] == '\'' || s[i] == '"') ? s[i] : 0;
+        if (quote) {
+          ++i;
+          while (i < s.size() && s[i] != quote) {
+            ++i;
+          }
+          ++i;
+        } else {
+          while (i < s.size() && s[i] != ' ' && s[i] != ';' && s[i] != '&') {
+            ++i;
+          }
+        }
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) {
+      out.push_back(s[i++]);
+    }
+  }
+  return out;
+}
+
+size_t utf8Length(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+std::string utf8Truncate(std::string_view s, size_t maxChars) {
+  size_t n = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
+      if (n == maxChars) {
+        return std::string(s.substr(0, i));
+      }
+      ++n;
+    }
+  }
+  return std::string(s);
+}
+
+bool validUtf8(std::string_view s) {
+  size_t i = 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  while (i < s.size()) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len = 0;
+    std::uint32_t cp = 0;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > s.size()) {
+      return false;
+    }
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) {
+        return false;
+      }
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+}  // namespace patrond

@@ -1,0 +1,34 @@
+#pragma once
+// Small text helpers the engine shares. Pure; any thread.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace patrond {
+
+std::string_view trim(std::string_view s);
+std::string toLower(std::string_view s);
+size_t editDistance(std::string_view a, std::string_view b);
+// The closest candidate within a small edit distance, for "did you mean" messages.
+std::optional<std::string> closestMatch(std::string_view word,
+                                        const std::vector<std::string>& candidates);
+// "30s", "15m", "2h", "1d" (also plain seconds as a number).
+std::optional<std::chrono::seconds> parseDuration(std::string_view s);
+std::string formatDuration(std::chrono::seconds d);
+// "10MB", "512KB", "1GB", plain bytes.
+std::optional<std::uint64_t> parseByteSize(std::string_view s);
+// Money as integer cents: "12.50", "12.5", "12", "-3.00". No binary floating point.
+std::optional<std::int64_t> parseCents(std::string_view s);
+std::string formatCents(std::int64_t cents);
+// Masks password=... / pwd=... values in connection strings before they reach a log or error.
+std::string redactSecrets(std::string_view s);
+// Cuts a UTF-8 string to at most maxChars code points, never splitting a sequence.
+std::string utf8Truncate(std::string_view s, size_t maxChars);
+size_t utf8Length(std::string_view s);
+bool validUtf8(std::string_view s);
+
+}  // namespace patrond

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages patrond needs to build and test. Idempotent: packages
+# already present are skipped, and apt is not touched at all when nothing is missing.
+# Usage: scripts/setup.sh [--tests]   (--tests adds the servers the integration tests start)
+set -euo pipefail
+
+build_pkgs=(
+  cmake ninja-build g++ pkg-config git
+  libboost-dev libboost-log-dev libboost-locale-dev libboost-program-options-dev
+  libsoci-dev libsqlite3-dev libpq-dev libmariadb-dev sqlite3
+  libcurl4-openssl-dev libyaml-cpp-dev libpoco-dev libssl-dev
+  nlohmann-json3-dev libkainjow-mustache-dev libsystemd-dev libcli11-dev libhowardhinnant-date-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+test_pkgs=(
+  clang libclang-rt-14-dev
+  postgresql-15 mariadb-server openssh-server openssh-client python3-aiosmtpd openssl
+  g++-mingw-w64-x86-64-posix systemd
+)
+
+want=("${build_pkgs[@]}")
+if [[ "${1:-}" == "--tests" ]]; then
+  want+=("${test_pkgs[@]}")
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#want[@]} packages present"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Keep package installs from starting system daemons (mariadb, sshd, postgresql) on a
+# machine without an init system; the tests start their own servers on loopback.
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,350 @@
+// The PatronStore contract: one suite, run against SQLite, a real PostgreSQL 15 and a real
+// MariaDB started on loopback by the test harness.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "adapters/sql/soci_store.h"
+#include "tests/support/servers.h"
+#include "tests/support/temp_dir.h"
+
+namespace patrond {
+namespace {
+
+using test::TempDir;
+
+struct Backend {
+  std::string name;
+};
+
+class StoreContract : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    DatabaseConfig c;
+    const std::string& b = GetParam();
+    if (b == "sqlite3") {
+      c.backend = DbBackend::kSqlite3;
+      c.connection = "db=" + dir_ / "patrond.db";
+    } else {
+      test::DatabaseServer& server = b == "postgresql" ? test::postgres() : test::mariadb();
+      ASSERT_EQ(server.error(), "") << b << " server did not start";
+      c.backend = b == "postgresql" ? DbBackend::kPostgresql : DbBackend::kMysql;
+      c.connection = server.newDatabase();
+      if (!server.password().empty()) {
+        test::writeFile(dir_ / "db.secret", server.password() + "\n");
+        ::chmod((dir_ / "db.secret").c_str(), 0600);
+        c.password.file = dir_ / "db.secret";
+      }
+    }
+    config_ = c;
+    auto s = sql::openStore(c);
+    ASSERT_TRUE(s.ok()) << s.error().describe();
+    store_ = std::move(*s);
+    auto v = store_->migrate();
+    ASSERT_TRUE(v.ok()) << v.error().describe();
+  }
+
+  static Patron patron(const std::string& id, const std::string& barcode, const std::string& last) {
+    Patron p;
+    p.get(PatronField::kDistrictId) = id;
+    p.get(PatronField::kBarcode) = barcode;
+    p.get(PatronField::kLastName) = last;
+    p.get(PatronField::kFirstName) = "Zoë";
+    p.get(PatronField::kSite) = "LHS";
+    p.get(PatronField::kHomeroom) = "Smith 104";
+    p.ownerJob = "students";
+    p.lastSeenAt = "2026-10-15T02:00:00";
+    p.contentHash = "h-" + id;
+    p.createdAt = p.updatedAt = "2026-10-15T02:00:00";
+    return p;
+  }
+
+  TempDir dir_;
+  DatabaseConfig config_;
+  std::unique_ptr<PatronStore> store_;
+};
+
+TEST_P(StoreContract, MigrateIsIdempotentAndReportsVersion) {
+  auto again = store_->migrate();
+  ASSERT_TRUE(again.ok()) << again.error().describe();
+  EXPECT_EQ(*again, PatronStore::kSchemaVersion);
+  auto v = store_->schemaVersion();
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*v, PatronStore::kSchemaVersion);
+}
+
+TEST_P(StoreContract, SecondConnectionSeesMigratedSchema) {
+  auto other = sql::openStore(config_);
+  ASSERT_TRUE(other.ok()) << other.error().describe();
+  auto v = (*other)->schemaVersion();
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*v, PatronStore::kSchemaVersion);
+}
+
+TEST_P(StoreContract, PatronsRoundTripWithUtf8AndFindByIdOrBarcode) {
+  std::vector<Patron> ps{patron("S1001", "P1001", "Núñez"), patron("S1002", "P1002", "Müller")};
+  ASSERT_TRUE(store_->insertPatrons(ps).ok());
+  EXPECT_GT(ps[0].id, 0);
+  EXPECT_NE(ps[0].id, ps[1].id);
+  auto byId = store_->findPatron("S1001");
+  ASSERT_TRUE(byId.ok()) << byId.error().describe();
+  ASSERT_TRUE(byId->has_value());
+  EXPECT_EQ((*byId)->get(PatronField::kLastName), "Núñez");
+  EXPECT_EQ((*byId)->get(PatronField::kFirstName), "Zoë");
+  EXPECT_EQ((*byId)->id, ps[0].id);
+  auto byBarcode = store_->findPatron("P1002");
+  ASSERT_TRUE(byBarcode.ok());
+  ASSERT_TRUE(byBarcode->has_value());
+  EXPECT_EQ((*byBarcode)->get(PatronField::kDistrictId), "S1002");
+  auto none = store_->findPatron("nobody");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST_P(StoreContract, UpdateChangesOnlyThatPatron) {
+  std::vector<Patron> ps{patron("S1", "B1", "One"), patron("S2", "B2", "Two")};
+  ASSERT_TRUE(store_->insertPatrons(ps).ok());
+  ps[0].get(PatronField::kHomeroom) = "";
+  ps[0].status = PatronStatus::kInactive;
+  ps[0].inactiveSince = "2026-10-20T02:00:00";
+  ASSERT_TRUE(store_->updatePatrons({ps[0]}).ok());
+  auto one = store_->findPatron("S1");
+  ASSERT_TRUE(one.ok() && one->has_value());
+  EXPECT_EQ((*one)->status, PatronStatus::kInactive);
+  EXPECT_EQ((*one)->inactiveSince, "2026-10-20T02:00:00");
+  EXPECT_EQ((*one)->get(PatronField::kHomeroom), "");
+  auto two = store_->findPatron("S2");
+  ASSERT_TRUE(two.ok() && two->has_value());
+  EXPECT_EQ((*two)->status, PatronStatus::kActive);
+  EXPECT_EQ((*two)->get(PatronField::kHomeroom), "Smith 104");
+}
+
+TEST_P(StoreContract, DuplicateBarcodeIsRefusedWithAClearError) {
+  std::vector<Patron> ps{patron("S1", "B1", "One")};
+  ASSERT_TRUE(store_->insertPatrons(ps).ok());
+  std::vector<Patron> dup{patron("S2", "B1", "Two")};
+  auto r = store_->insertPatrons(dup);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "DB");
+  EXPECT_NE(r.error().message.find("adding patrons"), std::string::npos);
+}
+
+TEST_P(StoreContract, PatronsWithoutBarcodeMayCoexist) {
+  std::vector<Patron> ps{patron("S1", "", "One"), patron("S2", "", "Two")};
+  auto r = store_->insertPatrons(ps);
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  auto n = store_->countPatrons({});
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 2);
+}
+
+TEST_P(StoreContract, RollbackLeavesNoPatron) {
+  ASSERT_TRUE(store_->begin().ok());
+  std::vector<Patron> ps{patron("S1", "B1", "One")};
+  ASSERT_TRUE(store_->insertPatrons(ps).ok());
+  ASSERT_TRUE(store_->rollback().ok());
+  auto n = store_->countPatrons({});
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0);
+}
+
+TEST_P(StoreContract, ListFiltersBySiteStatusHomeroomAndType) {
+  std::vector<Patron> ps{patron("S1", "B1", "Adams"), patron("S2", "B2", "Baker"),
+                         patron("S3", "B3", "Clark")};
+  ps[1].get(PatronField::kSite) = "WES";
+  ps[2].status = PatronStatus::kInactive;
+  ps[2].get(PatronField::kPatronType) = "Senior";
+  ASSERT_TRUE(store_->insertPatrons(ps).ok());
+  PatronFilter f;
+  f.site = "LHS";
+  auto lhs = store_->listPatrons(f);
+  ASSERT_TRUE(lhs.ok()) << lhs.error().describe();
+  ASSERT_EQ(lhs->size(), 2u);
+  EXPECT_EQ((*lhs)[0].get(PatronField::kLastName), "Adams");
+  f.status = PatronStatus::kInactive;
+  auto inactive = store_->listPatrons(f);
+  ASSERT_TRUE(inactive.ok());
+  ASSERT_EQ(inactive->size(), 1u);
+  EXPECT_EQ((*inactive)[0].get(PatronField::kDistrictId), "S3");
+  PatronFilter t;
+  t.patronType = "Senior";
+  auto n = store_->countPatrons(t);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+}
+
+TEST_P(StoreContract, ForEachPatronKeyStreamsMatchDataAndPreservedFields) {
+  std::vector<Patron> ps{patron("S1", "B1", "One")};
+  ps[0].get(PatronField::kEmail) = "one@example.org";
+  ASSERT_TRUE(store_->insertPatrons(ps).ok());
+  std::vector<StoredPatronKey> keys;
+  auto r = store_->forEachPatronKey(PatronField::kDistrictId, {PatronField::kEmail},
+                                    [&](StoredPatronKey&& k) { keys.push_back(std::move(k)); });
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0].key, "S1");
+  EXPECT_EQ(keys[0].barcode, "B1");
+  EXPECT_EQ(keys[0].contentHash, "h-S1");
+  EXPECT_EQ(keys[0].ownerJob, "students");
+  ASSERT_EQ(keys[0].preserved.size(), 1u);
+  EXPECT_EQ(keys[0].preserved[0], "one@example.org");
+}
+
+TEST_P(StoreContract, TouchAndClearBarcode) {
+  std::vector<Patron> ps{patron("S1", "B1", "One")};
+  ASSERT_TRUE(store_->insertPatrons(ps).ok());
+  ASSERT_TRUE(store_->touchPatrons({ps[0].id}, "2026-11-01T03:00:00", "faculty").ok());
+  ASSERT_TRUE(store_->clearBarcode(ps[0].id).ok());
+  auto p = store_->findPatron("S1");
+  ASSERT_TRUE(p.ok() && p->has_value());
+  EXPECT_EQ((*p)->lastSeenAt, "2026-11-01T03:00:00");
+  EXPECT_EQ((*p)->ownerJob, "faculty");
+  EXPECT_EQ((*p)->get(PatronField::kBarcode), "");
+}
+
+TEST_P(StoreContract, RunsAreRecordedListedAndSummarised) {
+  ImportRun run;
+  run.job = "students";
+  run.type = UpdateType::kFull;
+  run.startedAt = "2026-10-15T02:00:00";
+  run.file = "/srv/sis/students.csv";
+  run.trigger = "cli";
+  auto id = store_->openRun(run);
+  ASSERT_TRUE(id.ok()) << id.error().describe();
+  run.id = *id;
+  run.status = RunStatus::kCompleted;
+  run.finishedAt = "2026-10-15T02:00:05";
+  run.counts.read = 1000;
+  run.counts.added = 10;
+  run.counts.errors = 1;
+  run.lifecycleReason = "skipped rows 120 >= max_skipped 100";
+  std::vector<RunMessage> msgs{{Severity::kError, 17, "S1003", "UNKNOWN_SITE", "site 'XYZ' is not configured"},
+                               {Severity::kWarning, 20, "S1004", "DUPLICATE_KEY", "also on line 4"}};
+  ASSERT_TRUE(store_->closeRun(run, msgs).ok());
+
+  auto found = store_->findRun(run.id);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->status, RunStatus::kCompleted);
+  EXPECT_EQ((*found)->counts.read, 1000);
+  EXPECT_EQ((*found)->counts.added, 10);
+  EXPECT_EQ((*found)->lifecycleReason, "skipped rows 120 >= max_skipped 100");
+  EXPECT_EQ((*found)->file, "/srv/sis/students.csv");
+  auto all = store_->runMessages(run.id, false);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].line, 17);
+  EXPECT_EQ((*all)[0].code, "UNKNOWN_SITE");
+  auto errors = store_->runMessages(run.id, true);
+  ASSERT_TRUE(errors.ok());
+  EXPECT_EQ(errors->size(), 1u);
+
+  ImportRun second = run;
+  second.id = 0;
+  auto id2 = store_->openRun(second);
+  ASSERT_TRUE(id2.ok());
+  auto list = store_->listRuns("students", 10);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, *id2);  // newest first
+  auto other = store_->listRuns("faculty", 10);
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(other->empty());
+}
+
+TEST_P(StoreContract, RunLeftOpenIsMarkedInterruptedUnlessItsLeaseIsLive) {
+  ImportRun run;
+  run.job = "students";
+  run.startedAt = "2026-10-15T02:00:00";
+  auto id = store_->openRun(run);
+  ASSERT_TRUE(id.ok());
+  // A live lease (another instance is running it) keeps the run open.
+  auto lease = store_->acquireLease("import:students", "host-a", "2026-10-15T07:00:00Z",
+                                    "2026-10-15T07:05:00Z");
+  ASSERT_TRUE(lease.ok() && *lease);
+  auto n = store_->markInterruptedRuns("2026-10-15T02:01:00", "2026-10-15T07:01:00Z");
+  ASSERT_TRUE(n.ok()) << n.error().describe();
+  EXPECT_EQ(*n, 0);
+  n = store_->markInterruptedRuns("2026-10-15T02:10:00", "2026-10-15T07:10:00Z");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  auto found = store_->findRun(*id);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->status, RunStatus::kInterrupted);
+}
+
+TEST_P(StoreContract, TrimRunsKeepsTheNewest) {
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 5; ++i) {
+    ImportRun run;
+    run.job = "students";
+    run.startedAt = "2026-10-1" + std::to_string(i) + "T02:00:00";
+    auto id = store_->openRun(run);
+    ASSERT_TRUE(id.ok());
+    run.id = *id;
+    run.status = RunStatus::kCompleted;
+    ASSERT_TRUE(store_->closeRun(run, {{Severity::kInfo, 1, "", "X", "x"}}).ok());
+    ids.push_back(*id);
+  }
+  auto trimmed = store_->trimRuns("students", 2);
+  ASSERT_TRUE(trimmed.ok()) << trimmed.error().describe();
+  EXPECT_EQ(*trimmed, 3);
+  auto list = store_->listRuns("students", 10);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, ids[4]);
+  auto gone = store_->runMessages(ids[0], false);
+  ASSERT_TRUE(gone.ok());
+  EXPECT_TRUE(gone->empty());
+}
+
+TEST_P(StoreContract, LeaseIsExclusiveUntilItExpires) {
+  auto a = store_->acquireLease("import:students", "a", "2026-10-15T07:00:00Z", "2026-10-15T07:01:00Z");
+  ASSERT_TRUE(a.ok()) << a.error().describe();
+  EXPECT_TRUE(*a);
+  auto b = store_->acquireLease("import:students", "b", "2026-10-15T07:00:30Z", "2026-10-15T07:01:30Z");
+  ASSERT_TRUE(b.ok()) << b.error().describe();
+  EXPECT_FALSE(*b);
+  auto renew = store_->acquireLease("import:students", "a", "2026-10-15T07:00:40Z", "2026-10-15T07:02:00Z");
+  ASSERT_TRUE(renew.ok());
+  EXPECT_TRUE(*renew);
+  auto takeover = store_->acquireLease("import:students", "b", "2026-10-15T07:02:01Z", "2026-10-15T07:03:00Z");
+  ASSERT_TRUE(takeover.ok());
+  EXPECT_TRUE(*takeover);
+  ASSERT_TRUE(store_->releaseLease("import:students", "b").ok());
+  auto c = store_->acquireLease("import:students", "c", "2026-10-15T07:02:02Z", "2026-10-15T07:03:00Z");
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(*c);
+}
+
+TEST_P(StoreContract, SitesAreSynchronised) {
+  ASSERT_TRUE(store_->syncSites({{"LHS", "Lincoln", "high"}, {"WES", "Washington", "elementary"}}).ok());
+  ASSERT_TRUE(store_->syncSites({{"LHS", "Lincoln High", "high"}}).ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(AllBackends, StoreContract,
+                         ::testing::Values("sqlite3", "postgresql", "mysql"),
+                         [](const auto& p) { return p.param; });
+
+TEST(StoreOpen, MissingSqliteFolderIsAClearError) {
+  DatabaseConfig c;
+  c.connection = "db=/nonexistent/folder/patrond.db";
+  auto s = sql::openStore(c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("/nonexistent/folder"), std::string::npos);
+}
+
+TEST(StoreOpen, UnreachableServerErrorCarriesNoPassword) {
+  TempDir dir;
+  test::writeFile(dir / "pw", "hunter2\n");
+  ::chmod((dir / "pw").c_str(), 0600);
+  DatabaseConfig c;
+  c.backend = DbBackend::kPostgresql;
+  c.connection = "host=127.0.0.1 port=" + std::to_string(test::freePort()) + " dbname=x user=y connect_timeout=2";
+  c.password.file = dir / "pw";
+  auto s = sql::openStore(c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message.find("hunter2"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("cannot connect"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace patrond

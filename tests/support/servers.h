@@ -1,0 +1,26 @@
+#pragma once
+// Real database servers on loopback for the contract and integration tests, started once per
+// test process on first use in a temp dir and stopped at exit (../shared notes/servers.md).
+// A server that cannot start fails the test: nothing is skipped.
+
+#include <memory>
+#include <string>
+
+#include "tests/support/temp_dir.h"
+
+namespace patrond::test {
+
+class DatabaseServer {
+ public:
+  virtual ~DatabaseServer() = default;
+  // A new empty database; returns a SOCI connection string for it (no password in it).
+  virtual std::string newDatabase() = 0;
+  // The password for that connection string ("" when none is needed).
+  virtual std::string password() const = 0;
+  virtual std::string error() const = 0;  // why it did not start, "" when it did
+};
+
+DatabaseServer& postgres();
+DatabaseServer& mariadb();
+
+}  // namespace patrond::test

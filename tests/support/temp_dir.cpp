@@ -1,0 +1,176 @@
+#include "tests/support/temp_dir.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace patrond::test {
+
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+  std::random_device rd;
+  for (int i = 0; i < 100; ++i) {
+    fs::path p = fs::temp_directory_path() / ("patrond-test-" + std::to_string(rd()));
+    if (fs::create_directory(p)) {
+      path_ = p;
+      fs::permissions(p, fs::perms::all);  // servers running as other users work in here
+      return;
+    }
+  }
+  throw std::runtime_error("cannot make a temp dir");
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  if (!std::getenv("PATROND_KEEP_TEMP")) {
+    fs::remove_all(path_, ec);
+  }
+}
+
+void writeFile(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+namespace {
+std::vector<char*> cargs(const std::vector<std::string>& argv) {
+  std::vector<char*> a;
+  for (const auto& s : argv) {
+    a.push_back(const_cast<char*>(s.c_str()));
+  }
+  a.push_back(nullptr);
+  return a;
+}
+void applyEnv(const std::map<std::string, std::string>& env) {
+  for (const auto& [k, v] : env) {
+    if (v.empty()) {
+      ::unsetenv(k.c_str());
+    } else {
+      ::setenv(k.c_str(), v.c_str(), 1);
+    }
+  }
+}
+}  // namespace
+
+CommandResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+  TempDir t;
+  std::string outFile = t / "out", errFile = t / "err";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    applyEnv(env);
+    int o = ::open(outFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int e = ::open(errFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int n = ::open("/dev/null", O_RDONLY);
+    ::dup2(n, 0);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    auto a = cargs(argv);
+    ::execvp(a[0], a.data());
+    _exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  CommandResult r;
+  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = readFile(outFile);
+  r.err = readFile(errFile);
+  return r;
+}
+
+Process::Process(const std::vector<std::string>& argv, const std::string& logFile,
+                 const std::map<std::string, std::string>& env) {
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::setpgid(0, 0);
+    applyEnv(env);
+    int o = ::open(logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int n = ::open("/dev/null", O_RDONLY);
+    ::dup2(n, 0);
+    ::dup2(o, 1);
+    ::dup2(o, 2);
+    auto a = cargs(argv);
+    ::execvp(a[0], a.data());
+    _exit(127);
+  }
+}
+
+Process::~Process() {
+  if (running()) {
+    ::kill(pid_, SIGKILL);
+    wait(std::chrono::seconds(5));
+  }
+}
+
+bool Process::running() {
+  if (reaped_ || pid_ <= 0) {
+    return false;
+  }
+  pid_t r = ::waitpid(pid_, &status_, WNOHANG);
+  if (r == pid_) {
+    reaped_ = true;
+    return false;
+  }
+  return true;
+}
+
+void Process::signal(int sig) {
+  if (running()) {
+    ::kill(pid_, sig);
+  }
+}
+
+int Process::wait(std::chrono::milliseconds timeout) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (running()) {
+    if (std::chrono::steady_clock::now() > end) {
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
+}
+
+bool eventually(const std::function<bool()>& check, std::chrono::milliseconds timeout) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (check()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return check();
+}
+
+int freePort() {
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  int port = ntohs(a.sin_port);
+  ::close(s);
+  return port;
+}
+
+}  // namespace patrond::test
