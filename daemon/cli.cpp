@@ -36,7 +36,17 @@ int runCli(int argc, char** argv) {
   bool needsConfig = true;
 
   auto* run = cli.add_subcommand("run", "run the service until SIGTERM/SIGINT; SIGHUP reloads");
-  run->callback([&] { action = [](App& a) { return runService(a); }; });
+  run->callback([&] {
+    action = [](App& a) {
+#ifdef _WIN32
+      int rc = 0;
+      if (winsvc::runUnderScm([&](winsvc::StopRegistrar reg) { return runService(a, reg); }, rc)) {
+        return rc;
+      }
+#endif
+      return runService(a);
+    };
+  });
 
   auto* check = cli.add_subcommand("check-config", "validate the configuration and show what runs when");
   check->callback([&] { action = cmdCheckConfig; });

@@ -1,0 +1,202 @@
+// The YAML config adapter against real files: every error with file:line:col and key path.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include "adapters/config/yaml_config.h"
+#include "tests/support/temp_dir.h"
+
+namespace patrond {
+namespace {
+
+using config::Diagnostic;
+using test::TempDir;
+using test::writeFile;
+
+const char* kMapping = R"(header: true
+match_on: district_id
+fields:
+  district_id: StudentID
+  last_name: LastName
+  site: School
+  birthdate: {column: DOB, format: "%m/%d/%Y"}
+defaults: {patron_type: Student}
+rules:
+  - when: {grade: "12"}
+    set: {patron_type: Senior}
+  - when: {email: {regex: "^$"}}
+    set: {email: "${username}@example.org"}
+  - map: {grade: {K: "0"}}
+  - when: {site: {not: {empty: false}}}
+    reject: "no site"
+preserve: [email]
+)";
+
+std::string baseConfig(const std::string& extra = "") {
+  return "district:\n  name: Test\n  timezone: America/Chicago\n"
+         "sites:\n  - {code: LHS, name: Lincoln, type: high}\n"
+         "imports:\n  - name: students\n    source: {directory: sis, file: s.csv}\n"
+         "    mapping: m.yaml\n" + extra;
+}
+
+std::vector<Diagnostic> errorsOf(const config::LoadResult& r) {
+  std::vector<Diagnostic> out;
+  std::copy_if(r.diagnostics.begin(), r.diagnostics.end(), std::back_inserter(out),
+               [](const Diagnostic& d) { return !d.warning; });
+  return out;
+}
+
+class ConfigLoader : public ::testing::Test {
+ protected:
+  void SetUp() override { writeFile(dir_ / "m.yaml", kMapping); }
+  config::LoadResult load(const std::string& text) {
+    writeFile(dir_ / "patrond.yaml", text);
+    return config::loadConfig(dir_ / "patrond.yaml");
+  }
+  TempDir dir_;
+};
+
+TEST_F(ConfigLoader, ShippedExampleLoads) {
+  auto r = config::loadConfig(std::string(PATROND_SOURCE_DIR) + "/conf/examples/patrond.yaml");
+  ASSERT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics[0].format());
+  EXPECT_EQ(r.config->imports.size(), 2u);
+  EXPECT_EQ(r.config->district.statisticalYearStartMonth, 8);
+  EXPECT_EQ(r.config->imports[0].schedule.size(), 6u);
+  EXPECT_EQ(r.config->textbookPolicies.sites.at("LHS").overdueToLostDays, 60);
+}
+
+TEST_F(ConfigLoader, MappingFileIsReadWithRulesAndRelativePaths) {
+  auto r = load(baseConfig());
+  ASSERT_TRUE(r.ok()) << r.diagnostics[0].format();
+  const ImportJob& j = r.config->imports[0];
+  EXPECT_EQ(j.source.directory, (dir_.path() / "sis").string());
+  EXPECT_EQ(j.mapping.fields.size(), 4u);
+  EXPECT_EQ(j.mapping.fields[3].second.dateFormat, "%m/%d/%Y");
+  ASSERT_EQ(j.mapping.rules.size(), 4u);
+  EXPECT_EQ(j.mapping.rules[0].line, 10);
+  EXPECT_EQ(j.mapping.rules[1].when[0].second.kind, Matcher::Kind::kRegex);
+  ASSERT_TRUE(j.mapping.rules[1].when[0].second.regex);
+  EXPECT_EQ(j.mapping.rules[3].when[0].second.kind, Matcher::Kind::kNot);
+  EXPECT_TRUE(j.mapping.rules[3].reject.has_value());
+  ASSERT_EQ(j.mapping.preserve.size(), 1u);
+  EXPECT_EQ(r.config->database.connection, "db=" + (dir_.path() / "patrond.db").string());
+}
+
+TEST_F(ConfigLoader, ThreeErrorsWithExactPositions) {
+  auto r = load(baseConfig("    shedule:\n      monday: {update: full, at: \"02:00\"}\n"
+                           "    options:\n      keep_runs: lots\n"
+                           "textbook_policies:\n  district:\n    max_checkouts: 1000\n"));
+  ASSERT_FALSE(r.ok());
+  auto errors = errorsOf(r);
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_EQ(errors[0].line, 10);
+  EXPECT_EQ(errors[0].column, 5);
+  EXPECT_EQ(errors[0].message, "unknown key 'shedule' (did you mean 'schedule'?)");
+  EXPECT_EQ(errors[1].line, 13);
+  EXPECT_EQ(errors[1].column, 18);
+  EXPECT_EQ(errors[1].path, "imports[0].options.keep_runs");
+  EXPECT_EQ(errors[2].line, 16);
+  EXPECT_EQ(errors[2].column, 20);
+  EXPECT_EQ(errors[2].path, "textbook_policies.district.max_checkouts");
+  EXPECT_NE(errors[2].message.find("between 1 and 999"), std::string::npos);
+  EXPECT_EQ(errors[0].format().rfind((dir_.path() / "patrond.yaml").string() + ":10:5: ", 0), 0u);
+}
+
+TEST_F(ConfigLoader, RangesFromTheSpec) {
+  auto r = load(baseConfig("    lifecycle:\n      min_records_read: 1000000\n      max_percent: 101\n"
+                           "      delete_with_transactions: {age: 100}\n"
+                           "    options: {allow_delete_with_transactions: true}\n"
+                           "textbook_policies:\n  district:\n"
+                           "    conditioning: {demote_after: {new: 26}}\n"));
+  auto errors = errorsOf(r);
+  ASSERT_EQ(errors.size(), 4u);
+  EXPECT_EQ(errors[0].path, "imports[0].lifecycle.min_records_read");
+  EXPECT_EQ(errors[1].path, "imports[0].lifecycle.max_percent");
+  EXPECT_EQ(errors[2].path, "imports[0].lifecycle.delete_with_transactions.age");
+  EXPECT_EQ(errors[3].path, "textbook_policies.district.conditioning.demote_after.new");
+}
+
+TEST_F(ConfigLoader, SecretsNeverInTheYaml) {
+  auto r = load(baseConfig("smtp:\n  host: mail\n  from: a@b\n  password: hunter2\n"));
+  auto errors = errorsOf(r);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("password_file or password_env"), std::string::npos);
+  EXPECT_EQ(errors[0].format().find("hunter2"), std::string::npos);
+  r = load(baseConfig("database:\n  backend: postgresql\n  connection: \"host=x password=hunter2\"\n"));
+  errors = errorsOf(r);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "database.connection");
+}
+
+TEST_F(ConfigLoader, WorldReadableSecretFileIsAWarning) {
+  writeFile(dir_ / "smtp.secret", "pw\n");
+  ::chmod((dir_ / "smtp.secret").c_str(), 0644);
+  auto r = load(baseConfig("smtp:\n  host: mail\n  from: a@b\n  password_file: smtp.secret\n"));
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_TRUE(r.diagnostics[0].warning);
+  EXPECT_NE(r.diagnostics[0].message.find("readable by everyone"), std::string::npos);
+  ::chmod((dir_ / "smtp.secret").c_str(), 0600);
+  r = load(baseConfig("smtp:\n  host: mail\n  from: a@b\n  password_file: smtp.secret\n"));
+  EXPECT_TRUE(r.diagnostics.empty());
+  auto secret = config::readSecret(r.config->smtp->password);
+  ASSERT_TRUE(secret.ok());
+  EXPECT_EQ(*secret, "pw");
+}
+
+TEST_F(ConfigLoader, BadRegexIsAConfigErrorWithItsLine) {
+  writeFile(dir_ / "m.yaml", "fields: {district_id: ID}\nrules:\n  - when: {grade: {regex: \"([a-z\"}}\n"
+                             "    skip: bad\n");
+  auto r = load(baseConfig());
+  auto errors = errorsOf(r);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].file, (dir_.path() / "m.yaml").string());
+  EXPECT_EQ(errors[0].line, 3);
+  EXPECT_NE(errors[0].message.find("does not compile"), std::string::npos);
+}
+
+TEST_F(ConfigLoader, UnknownFieldsWeekdaysAndTimeZones) {
+  writeFile(dir_ / "m.yaml", "fields: {district_id: ID, lastname: Last}\n");
+  auto r = load("district: {timezone: America/Chikago}\n" + baseConfig().substr(baseConfig().find("sites")) +
+                "    schedule:\n      mondy: {update: full, at: \"25:00\"}\n");
+  auto errors = errorsOf(r);
+  ASSERT_EQ(errors.size(), 4u) << errors[0].format();
+  std::vector<std::string> messages;
+  for (const auto& e : errors) {
+    messages.push_back(e.message);
+  }
+  EXPECT_TRUE(std::any_of(messages.begin(), messages.end(), [](auto& m) {
+    return m.find("unknown time zone 'America/Chikago'") != std::string::npos;
+  }));
+  EXPECT_TRUE(std::any_of(messages.begin(), messages.end(), [](auto& m) {
+    return m.find("did you mean 'last_name'") != std::string::npos;
+  }));
+  EXPECT_TRUE(std::any_of(messages.begin(), messages.end(), [](auto& m) {
+    return m.find("did you mean 'monday'") != std::string::npos;
+  }));
+}
+
+TEST_F(ConfigLoader, SyntaxErrorAndMissingFileAreReportedNotThrown) {
+  auto r = load("district: {name: [unclosed\n");
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_EQ(r.diagnostics[0].line, 2);
+  EXPECT_NE(r.diagnostics[0].message.find("YAML syntax"), std::string::npos);
+  auto missing = config::loadConfig(dir_ / "nope.yaml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.diagnostics[0].message.find("cannot open"), std::string::npos);
+}
+
+TEST_F(ConfigLoader, WrongShapesAreErrorsNotCrashes) {
+  for (const char* text : {"sites: LHS\n", "imports: {name: x}\n", "imports:\n  - just a string\n",
+                           "district: 5\n", "notices:\n  - name: n\n    schedule: friday\n",
+                           "textbook_policies: [1, 2]\n", "conditions: [new]\n"}) {
+    auto r = load(text);
+    EXPECT_FALSE(r.ok()) << text;
+    EXPECT_FALSE(errorsOf(r).empty()) << text;
+  }
+}
+
+}  // namespace
+}  // namespace patrond

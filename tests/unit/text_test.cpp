@@ -1,1 +1,68 @@
+#include "engine/text.h"
+
 #include <gtest/gtest.h>
+
+namespace patrond {
+namespace {
+
+TEST(Text, SuggestsTheClosestKey) {
+  std::vector<std::string> keys{"schedule", "source", "mapping", "options"};
+  EXPECT_EQ(closestMatch("shedule", keys), "schedule");
+  EXPECT_EQ(closestMatch("mapings", keys), "mapping");
+  EXPECT_FALSE(closestMatch("zzzzzzzz", keys));
+}
+
+TEST(Text, Durations) {
+  EXPECT_EQ(parseDuration("30s")->count(), 30);
+  EXPECT_EQ(parseDuration("15m")->count(), 900);
+  EXPECT_EQ(parseDuration("2h")->count(), 7200);
+  EXPECT_EQ(parseDuration("1d")->count(), 86400);
+  EXPECT_FALSE(parseDuration("5 minutes"));
+  EXPECT_FALSE(parseDuration("-5s"));
+  EXPECT_FALSE(parseDuration(""));
+  EXPECT_EQ(formatDuration(std::chrono::seconds(900)), "15m");
+}
+
+TEST(Text, ByteSizes) {
+  EXPECT_EQ(*parseByteSize("10MB"), 10u * 1024 * 1024);
+  EXPECT_EQ(*parseByteSize("512KB"), 512u * 1024);
+  EXPECT_EQ(*parseByteSize("2048"), 2048u);
+  EXPECT_FALSE(parseByteSize("ten MB"));
+  EXPECT_FALSE(parseByteSize("10XB"));
+}
+
+TEST(Text, MoneyIsExactCents) {
+  EXPECT_EQ(*parseCents("12.50"), 1250);
+  EXPECT_EQ(*parseCents("12.5"), 1250);
+  EXPECT_EQ(*parseCents("12"), 1200);
+  EXPECT_EQ(*parseCents("0.07"), 7);
+  EXPECT_EQ(*parseCents("-3.00"), -300);
+  EXPECT_FALSE(parseCents("1.234"));
+  EXPECT_FALSE(parseCents("abc"));
+  EXPECT_FALSE(parseCents("1."));
+  EXPECT_FALSE(parseCents(""));
+  EXPECT_EQ(formatCents(1250), "12.50");
+  EXPECT_EQ(formatCents(7), "0.07");
+  EXPECT_EQ(formatCents(-300), "-3.00");
+}
+
+TEST(Text, RedactsPasswordsInConnectionStrings) {
+  EXPECT_EQ(redactSecrets("host=db user=lib password=hunter2 dbname=x"),
+            "host=db user=lib password=*** dbname=x");
+  EXPECT_EQ(redactSecrets("password='a b' x=1"), "password=*** x=1");
+  EXPECT_EQ(redactSecrets("db=/var/lib/patrond.db"), "db=/var/lib/patrond.db");
+}
+
+TEST(Text, Utf8) {
+  EXPECT_TRUE(validUtf8("Zoë Núñez"));
+  EXPECT_FALSE(validUtf8("\xC3"));
+  EXPECT_FALSE(validUtf8("\xC0\xAF"));      // overlong
+  EXPECT_FALSE(validUtf8("\xED\xA0\x80"));  // surrogate
+  EXPECT_EQ(utf8Length("Núñez"), 5u);
+  EXPECT_EQ(utf8Truncate("Núñez", 2), "Nú");
+  EXPECT_EQ(utf8Truncate("abc", 5), "abc");
+  EXPECT_EQ(trim("  a b \t"), "a b");
+}
+
+}  // namespace
+}  // namespace patrond

@@ -1,0 +1,23 @@
+#pragma once
+// Windows: registers patrond with the service control manager and runs the daemon under it.
+// SERVICE_CONTROL_STOP/SHUTDOWN post the same clean stop as SIGTERM on Linux.
+
+#include <functional>
+#include <string>
+
+namespace patrond::winsvc {
+
+// The daemon body: receives a function to register its stop callback, returns the exit code.
+using StopRegistrar = std::function<void(std::function<void()>)>;
+using ServiceBody = std::function<int(StopRegistrar)>;
+
+// `patrond service install`: registers this executable as "patrond" (automatic start,
+// LocalService account, restart on failure) to run `run --config PATH`. Returns an exit code.
+int install(const std::string& configPath);
+// `patrond service uninstall`: stops and removes the service. Returns an exit code.
+int uninstall();
+// When started by the SCM: runs `body` as the service and returns true with its exit code.
+// When started from a console: returns false at once and the caller runs in the foreground.
+bool runUnderScm(ServiceBody body, int& exitCode);
+
+}  // namespace patrond::winsvc
