@@ -1,5 +1,9 @@
 #include "daemon/app.h"
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <iostream>
 
@@ -24,6 +28,22 @@ std::string defaultConfigPath() {
 int fail(int code, const std::string& message) {
   std::cerr << "patrond: " << message << "\n";
   return code;
+}
+
+std::string leaseHolder() {
+  char host[256] = "";
+  ::gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(::getpid());
+}
+
+bool holderAlive(const std::string& holder) {
+  auto colon = holder.rfind(':');
+  std::string self = leaseHolder();
+  if (colon == std::string::npos || holder.substr(0, colon) != self.substr(0, self.rfind(':'))) {
+    return true;
+  }
+  pid_t pid = static_cast<pid_t>(std::atoi(holder.c_str() + colon + 1));
+  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
 }
 
 std::string utcIso(UtcTime t) { return formatIso(fromSysSeconds(t)) + "Z"; }
@@ -109,7 +129,7 @@ int App::openDatabase() {
   if (auto s = store_->syncSites(config_->sites); !s) {
     return fail(kExitFailed, s.error().describe());
   }
-  auto n = store_->markInterruptedRuns(localNowIso(), utcIso(now()));
+  auto n = store_->markInterruptedRuns(localNowIso(), utcIso(now()), holderAlive);
   if (!n) {
     return fail(kExitFailed, n.error().describe());
   }

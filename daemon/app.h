@@ -67,6 +67,10 @@ class App {
 
 // Prints an error line "patrond: ..." to stderr and returns the code.
 int fail(int code, const std::string& message);
+// "host:pid" of this process, the holder name of its leases.
+std::string leaseHolder();
+// Whether a lease holder ("host:pid") is still running (other hosts: trusted until expiry).
+bool holderAlive(const std::string& holder);
 // "2026-10-15T07:00:00Z"
 std::string utcIso(UtcTime t);
 

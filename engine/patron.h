@@ -36,7 +36,8 @@ struct Patron {
   PatronValues values;          // password holds the stored hash, never the clear text
   PatronStatus status = PatronStatus::kActive;
   std::string ownerJob;         // the import job that last wrote it; empty: added by hand
-  std::string lastSeenAt;       // ISO 8601, empty when never
+  std::string lastSeenAt;       // ISO 8601, empty when never (effective value when read)
+  bool seenInLastFull = false;  // in its job's last full run: last seen = that run's time
   std::string inactiveSince;    // ISO 8601, empty when active
   std::string contentHash;      // of the mapped row, for incremental runs
   std::string createdAt, updatedAt;

@@ -112,6 +112,7 @@ auto formatter() {
 std::shared_ptr<Log> setupLog(const LogSetup& setup) {
   auto core = bl::core::get();
   core->remove_all_sinks();
+  bool anySink = false;
   bl::add_common_attributes();
   core->set_filter(severity >= setup.config.level);
 
@@ -122,6 +123,7 @@ std::shared_ptr<Log> setupLog(const LogSetup& setup) {
     auto sink = boost::make_shared<sinks::synchronous_sink<sinks::text_ostream_backend>>(backend);
     sink->set_formatter(formatter());
     core->add_sink(sink);
+    anySink = true;
   }
   if (!setup.config.file.empty()) {
     std::filesystem::path file(setup.config.file);
@@ -141,6 +143,7 @@ std::shared_ptr<Log> setupLog(const LogSetup& setup) {
     auto sink = boost::make_shared<sinks::synchronous_sink<sinks::text_file_backend>>(backend);
     sink->set_formatter(formatter());
     core->add_sink(sink);
+    anySink = true;
   }
 #ifndef _WIN32
   if (setup.config.system) {
@@ -151,8 +154,11 @@ std::shared_ptr<Log> setupLog(const LogSetup& setup) {
     auto sink = boost::make_shared<sinks::synchronous_sink<SyslogBackend>>(backend);
     sink->set_formatter(expr::stream << expr::smessage);
     core->add_sink(sink);
+    anySink = true;
   }
 #endif
+  // Without a sink Boost.Log would print everything to stderr by itself.
+  core->set_logging_enabled(anySink);
   return std::make_shared<BoostLog>();
 }
 

@@ -48,7 +48,7 @@ std::vector<Migration> migrations(DbBackend b) {
       "email {S}, email2 {S}, phone {S}, nickname {S}, card_expires {S}, user_1 {S}, "
       "user_2 {S}, user_3 {S}, user_4 {S}, user_5 {S}, status {S} NOT NULL, owner_job {S}, "
       "last_seen_at {TS}, inactive_since {TS}, content_hash {S}, created_at {TS}, "
-      "updated_at {TS}){OPTS}",
+      "updated_at {TS}, seen_in_last_full INTEGER NOT NULL DEFAULT 0){OPTS}",
       "CREATE UNIQUE INDEX patrons_district_id ON patrons (district_id)",
       "CREATE UNIQUE INDEX patrons_barcode ON patrons (barcode)",
       "CREATE INDEX patrons_username ON patrons (username)",
@@ -100,6 +100,8 @@ std::vector<Migration> migrations(DbBackend b) {
       "sent_at {TS}){OPTS}",
       "CREATE INDEX outbox_status ON outbox (status, next_attempt_at)",
       "CREATE INDEX outbox_dedupe ON outbox (notice, dedupe_key, notice_date)",
+      // A job's last full run: the effective last_seen_at of every patron seen in it.
+      "CREATE TABLE jobs (name {S} NOT NULL PRIMARY KEY, last_full_run_at {TS}){OPTS}",
       "CREATE TABLE leases (name {S} NOT NULL PRIMARY KEY, holder {S} NOT NULL, "
       "expires_at {TS} NOT NULL){OPTS}",
       "CREATE TABLE source_files (job {S} NOT NULL, fingerprint {S} NOT NULL, seen_at {TS} NOT NULL, "

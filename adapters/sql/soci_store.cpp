@@ -5,15 +5,20 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <algorithm>
 #include <ctime>
+#include <nlohmann/json.hpp>
 #include <filesystem>
 
 #include "adapters/config/yaml_config.h"
 #include "adapters/sql/schema.h"
+#include "adapters/sql/sqlite_bulk.h"
 #include "engine/text.h"
 
 namespace patrond::sql {
 namespace {
+
+using namespace sqlite_api;
 
 const char* backendName(DbBackend b) {
   switch (b) {
@@ -87,15 +92,7 @@ long long getInt(const soci::row& r, std::size_t i) {
 class SociStore final : public PatronStore {
  public:
   SociStore(DbBackend backend, std::unique_ptr<soci::session> sql)
-      : backend_(backend), sql_(std::move(sql)) {
-    for (size_t i = 0; i < kPatronFieldCount; ++i) {
-      std::string c = columnName(static_cast<PatronField>(i));
-      columns_ += c + ", ";
-      placeholders_ += ":" + c + ", ";
-    }
-    columns_ += "status, owner_job, last_seen_at, inactive_since, content_hash, created_at, updated_at";
-    placeholders_ += ":status, :owner_job, :last_seen_at, :inactive_since, :content_hash, :created_at, :updated_at";
-  }
+      : backend_(backend), sql_(std::move(sql)) {}
 
   template <typename F>
   auto guard(const char* what, F&& f) -> decltype(f()) {
@@ -245,15 +242,26 @@ class SociStore final : public PatronStore {
     });
   }
 
-  Result<int> markInterruptedRuns(const std::string& finishedAt, const std::string& nowUtc) override {
+  Result<int> markInterruptedRuns(const std::string& finishedAt, const std::string& nowUtc,
+                                  const std::function<bool(const std::string&)>& holderAlive) override {
     return guard("marking interrupted runs", [&]() -> Result<int> {
-      soci::statement st = (sql_->prepare << "UPDATE import_runs SET status = 'interrupted', "
-                                             "finished_at = :now WHERE status = 'running' AND NOT EXISTS "
-                                             "(SELECT 1 FROM leases l WHERE l.name = import_runs.lease_name "
-                                             "AND l.expires_at > :now2)",
-                            soci::use(finishedAt), soci::use(nowUtc));
-      st.execute(true);
-      return static_cast<int>(st.get_affected_rows());
+      std::vector<std::pair<long long, std::string>> dead;  // run id, lease name
+      soci::rowset<soci::row> rs =
+          (sql_->prepare << "SELECT r.id, r.lease_name, l.holder, l.expires_at FROM import_runs r "
+                            "LEFT JOIN leases l ON l.name = r.lease_name WHERE r.status = 'running'");
+      for (const auto& r : rs) {
+        std::string holder = getStr(r, 2);
+        bool alive = !holder.empty() && getStr(r, 3) > nowUtc && (!holderAlive || holderAlive(holder));
+        if (!alive) {
+          dead.emplace_back(getInt(r, 0), getStr(r, 1));
+        }
+      }
+      for (auto& [id, lease] : dead) {
+        *sql_ << "UPDATE import_runs SET status = 'interrupted', finished_at = :t WHERE id = :id",
+            soci::use(finishedAt), soci::use(id);
+        *sql_ << "DELETE FROM leases WHERE name = :n AND expires_at <= :now", soci::use(lease), soci::use(nowUtc);
+      }
+      return static_cast<int>(dead.size());
     });
   }
 
@@ -358,6 +366,20 @@ class SociStore final : public PatronStore {
     });
   }
 
+  // Columns every patron SELECT returns, in patronFromRow() order; the effective last seen
+  // time is the job's last full run while the patron was in it.
+  std::string selectPatrons() const {
+    std::string q = "SELECT p.id";
+    for (size_t i = 0; i < kPatronFieldCount; ++i) {
+      q += ", p." + columnName(static_cast<PatronField>(i));
+    }
+    q += ", p.status, p.owner_job, CASE WHEN p.seen_in_last_full = 1 AND j.last_full_run_at IS NOT "
+         "NULL THEN j.last_full_run_at ELSE p.last_seen_at END, p.inactive_since, p.content_hash, "
+         "p.created_at, p.updated_at, p.seen_in_last_full FROM patrons p LEFT JOIN jobs j ON "
+         "j.name = p.owner_job";
+    return q;
+  }
+
   Patron patronFromRow(const soci::row& r) const {
     Patron p;
     p.id = getInt(r, 0);
@@ -372,18 +394,19 @@ class SociStore final : public PatronStore {
     p.contentHash = getStr(r, k + 4);
     p.createdAt = getStr(r, k + 5);
     p.updatedAt = getStr(r, k + 6);
+    p.seenInLastFull = getInt(r, k + 7) != 0;
     return p;
   }
 
   Result<std::optional<Patron>> findPatron(const std::string& key) override {
     return guard("finding the patron", [&]() -> Result<std::optional<Patron>> {
-      soci::rowset<soci::row> rs =
-          (sql_->prepare << "SELECT id, " + columns_ +
-                                " FROM patrons WHERE district_id = :k OR barcode = :k2 ORDER BY "
-                                "CASE WHEN district_id = :k3 THEN 0 ELSE 1 END",
-           soci::use(key), soci::use(key), soci::use(key));
-      for (const auto& r : rs) {
-        return std::optional<Patron>(patronFromRow(r));
+      // District id first: a barcode that equals another patron's district id must not win.
+      for (const char* col : {"p.district_id", "p.barcode"}) {
+        soci::rowset<soci::row> rs =
+            (sql_->prepare << selectPatrons() + " WHERE " + col + " = :k", soci::use(key));
+        for (const auto& r : rs) {
+          return std::optional<Patron>(patronFromRow(r));
+        }
       }
       return std::optional<Patron>();
     });
@@ -392,19 +415,19 @@ class SociStore final : public PatronStore {
   std::string whereClause(const PatronFilter& f) const {
     std::string w = " WHERE 1 = 1";
     if (!f.site.empty()) {
-      w += " AND site = :site";
+      w += " AND p.site = :site";
     }
     if (!f.homeroom.empty()) {
-      w += " AND homeroom = :homeroom";
+      w += " AND p.homeroom = :homeroom";
     }
     if (!f.patronType.empty()) {
-      w += " AND patron_type = :ptype";
+      w += " AND p.patron_type = :ptype";
     }
     if (f.status) {
-      w += " AND status = :status";
+      w += " AND p.status = :status";
     }
     if (!f.ownerJob.empty()) {
-      w += " AND owner_job = :owner";
+      w += " AND p.owner_job = :owner";
     }
     return w;
   }
@@ -431,8 +454,7 @@ class SociStore final : public PatronStore {
   Result<std::vector<Patron>> listPatrons(const PatronFilter& f) override {
     return guard("listing patrons", [&]() -> Result<std::vector<Patron>> {
       std::vector<Patron> out;
-      std::string q = "SELECT id, " + columns_ + " FROM patrons" + whereClause(f) +
-                      " ORDER BY last_name, first_name, id";
+      std::string q = selectPatrons() + whereClause(f) + " ORDER BY p.last_name, p.first_name, p.id";
       if (f.limit > 0) {
         q += " LIMIT " + std::to_string(f.limit);
       }
@@ -460,7 +482,7 @@ class SociStore final : public PatronStore {
       st.alloc();
       bindFilter(st, f, status);
       st.exchange(soci::into(n));
-      st.prepare("SELECT COUNT(*) FROM patrons" + whereClause(f));
+      st.prepare("SELECT COUNT(*) FROM patrons p" + whereClause(f));
       st.define_and_bind();
       st.execute(true);
       return static_cast<std::int64_t>(n);
@@ -471,11 +493,14 @@ class SociStore final : public PatronStore {
                                 const std::function<void(StoredPatronKey&&)>& each) override {
     return guard("reading patron keys", [&]() -> Result<void> {
       std::string q = "SELECT id, " + columnName(matchOn) +
-                      ", barcode, status, owner_job, content_hash, last_seen_at";
+                      ", barcode, status, owner_job, content_hash, last_seen_at, seen_in_last_full";
       for (PatronField f : preserve) {
         q += ", " + columnName(f);
       }
       q += " FROM patrons";
+      if (backend_ == DbBackend::kSqlite3) {
+        return sqliteKeys(q, preserve.size(), each);
+      }
       soci::rowset<soci::row> rs = (sql_->prepare << q);
       for (const auto& r : rs) {
         StoredPatronKey k;
@@ -486,8 +511,9 @@ class SociStore final : public PatronStore {
         k.ownerJob = getStr(r, 4);
         k.contentHash = getStr(r, 5);
         k.lastSeenAt = getStr(r, 6);
+        k.seenInLastFull = getInt(r, 7) != 0;
         for (size_t i = 0; i < preserve.size(); ++i) {
-          k.preserved.push_back(getStr(r, 7 + i));
+          k.preserved.push_back(getStr(r, 8 + i));
         }
         each(std::move(k));
       }
@@ -495,107 +521,382 @@ class SociStore final : public PatronStore {
     });
   }
 
-  // Binds one patron's columns (in columns_ order) to a prepared statement by reference.
-  struct PatronBinding {
-    PatronValues values;
-    std::array<soci::indicator, kPatronFieldCount> ind{};
-    std::string status, owner, lastSeen, inactiveSince, hash, created, updated;
-    soci::indicator inactiveInd = soci::i_ok;
-    long long id = 0;
+  // The bookkeeping columns written with every patron after its field columns.
+  static constexpr const char* kMetaColumns[] = {"status",       "inactive_since", "owner_job",
+                                                 "content_hash", "last_seen_at",   "seen_in_last_full",
+                                                 "updated_at"};
 
-    void bind(soci::statement& st) {
-      for (size_t i = 0; i < kPatronFieldCount; ++i) {
-        st.exchange(soci::use(values[i], ind[i]));
-      }
-      st.exchange(soci::use(status));
-      st.exchange(soci::use(owner));
-      st.exchange(soci::use(lastSeen));
-      st.exchange(soci::use(inactiveSince, inactiveInd));
-      st.exchange(soci::use(hash));
-      st.exchange(soci::use(created));
-      st.exchange(soci::use(updated));
-    }
-    void load(const Patron& p) {
-      values = p.values;
-      for (size_t i = 0; i < kPatronFieldCount; ++i) {
-        ind[i] = nullWhenEmpty(static_cast<PatronField>(i)) && values[i].empty() ? soci::i_null
-                                                                                 : soci::i_ok;
-      }
-      status = std::string(statusName(p.status));
-      owner = p.ownerJob;
-      lastSeen = p.lastSeenAt;
-      inactiveSince = p.inactiveSince;
-      inactiveInd = p.inactiveSince.empty() ? soci::i_null : soci::i_ok;
-      hash = p.contentHash;
-      created = p.createdAt;
-      updated = p.updatedAt;
-      id = p.id;
-    }
+  struct Row {
+    std::vector<const std::string*> text;  // field values then meta values
+    std::vector<bool> nullable;
+    std::string status, seen;
   };
 
+  static void metaValues(const Patron& p, std::string& status, std::string& seen) {
+    status = std::string(statusName(p.status));
+    seen = p.seenInLastFull ? "1" : "0";
+  }
+
   Result<void> insertPatrons(std::vector<Patron>& patrons) override {
+    if (patrons.empty()) {
+      return {};
+    }
     return guard("adding patrons", [&]() -> Result<void> {
-      PatronBinding b;
-      std::string q = "INSERT INTO patrons (" + columns_ + ") VALUES (" + placeholders_ + ")";
-      long long newId = 0;
-      if (backend_ == DbBackend::kPostgresql) {
-        q += " RETURNING id";
-      }
-      soci::statement st(*sql_);
-      st.alloc();
-      b.bind(st);
-      if (backend_ == DbBackend::kPostgresql) {
-        st.exchange(soci::into(newId));
-      }
-      st.prepare(q);
-      st.define_and_bind();
-      for (auto& p : patrons) {
-        b.load(p);
-        st.execute(true);
-        if (backend_ != DbBackend::kPostgresql) {
-          sql_->get_last_insert_id("patrons", newId);
-        }
-        p.id = newId;
-      }
-      return {};
-    });
-  }
-
-  Result<void> updatePatrons(const std::vector<Patron>& patrons) override {
-    return guard("updating patrons", [&]() -> Result<void> {
-      PatronBinding b;
-      std::string set;
+      std::vector<PatronField> all;
       for (size_t i = 0; i < kPatronFieldCount; ++i) {
-        std::string c = columnName(static_cast<PatronField>(i));
-        set += c + " = :" + c + ", ";
+        all.push_back(static_cast<PatronField>(i));
       }
-      set += "status = :status, owner_job = :owner_job, last_seen_at = :last_seen_at, "
-             "inactive_since = :inactive_since, content_hash = :content_hash, "
-             "created_at = :created_at, updated_at = :updated_at";
-      soci::statement st(*sql_);
-      st.alloc();
-      b.bind(st);
-      st.exchange(soci::use(b.id));
-      st.prepare("UPDATE patrons SET " + set + " WHERE id = :id");
-      st.define_and_bind();
-      for (const auto& p : patrons) {
-        b.load(p);
+      std::string cols;
+      for (PatronField f : all) {
+        cols += columnName(f) + ", ";
+      }
+      for (const char* m : kMetaColumns) {
+        cols += std::string(m) + ", ";
+      }
+      cols += "created_at";
+      size_t perRow = all.size() + std::size(kMetaColumns) + 1;
+      if (backend_ == DbBackend::kSqlite3) {
+        std::string q = "INSERT INTO patrons (" + cols + ") VALUES (?";
+        for (size_t i = 1; i < perRow; ++i) {
+          q += ", ?";
+        }
+        q += ")";
+        SqliteStatement st(sqlite(), q);
+        if (!st.ok()) {
+          return Error{"DB", "adding patrons: " + st.error(), "sqlite3"};
+        }
+        std::string status, seen;
+        for (auto& p : patrons) {
+          int i = 1;
+          for (PatronField f : all) {
+            st.text(i++, p.get(f), nullWhenEmpty(f));
+          }
+          metaValues(p, status, seen);
+          bindMeta(st, i, p, status, seen);
+          st.text(i++, p.createdAt);
+          if (!st.step()) {
+            return Error{"DB", "adding patron " + p.get(PatronField::kDistrictId) + ": " + st.error(), "sqlite3"};
+          }
+          p.id = sqlite3_last_insert_rowid(sqlite());
+        }
+        return {};
+      }
+      return multiRow(patrons, [&](size_t rows) {
+        std::string q = "INSERT INTO patrons (" + cols + ") VALUES ";
+        size_t n = 0;
+        for (size_t r = 0; r < rows; ++r) {
+          q += r ? ", (" : "(";
+          for (size_t c = 0; c < perRow; ++c) {
+            q += (c ? ", :p" : ":p") + std::to_string(n++);
+          }
+          q += ")";
+        }
+        return q;
+      }, [&](soci::statement& st, const Patron& p, std::vector<soci::indicator>& ind,
+             std::vector<std::string>& scratch) {
+        for (PatronField f : all) {
+          ind.push_back(nullWhenEmpty(f) && p.get(f).empty() ? soci::i_null : soci::i_ok);
+          st.exchange(soci::use(p.get(f), ind.back()));
+        }
+        useMeta(st, p, ind, scratch);
+        ind.push_back(soci::i_ok);
+        st.exchange(soci::use(p.createdAt, ind.back()));
+      }, perRow);
+    });
+  }
+
+  Result<void> updatePatrons(const std::vector<Patron>& patrons, const std::vector<PatronField>& columns,
+                             bool reactivate) override {
+    if (patrons.empty()) {
+      return {};
+    }
+    return guard("updating patrons", [&]() -> Result<void> {
+      std::vector<PatronField> cols = columns;
+      if (cols.empty()) {
+        for (size_t i = 0; i < kPatronFieldCount; ++i) {
+          cols.push_back(static_cast<PatronField>(i));
+        }
+      }
+      bool stripPrefix = reactivate && std::find(cols.begin(), cols.end(), PatronField::kUsername) == cols.end();
+      std::string strip = "CASE WHEN username LIKE 'Inactive-%' THEN SUBSTR(username, 10) ELSE username END";
+      if (backend_ == DbBackend::kSqlite3) {
+        std::string q = "UPDATE patrons SET ";
+        for (PatronField f : cols) {
+          q += columnName(f) + " = ?, ";
+        }
+        for (const char* m : kMetaColumns) {
+          q += std::string(m) + " = ?, ";
+        }
+        if (stripPrefix) {
+          q += "username = " + strip + ", ";
+        }
+        q.resize(q.size() - 2);
+        q += " WHERE id = ?";
+        SqliteStatement st(sqlite(), q);
+        if (!st.ok()) {
+          return Error{"DB", "updating patrons: " + st.error(), "sqlite3"};
+        }
+        std::string status, seen;
+        for (const auto& p : patrons) {
+          int i = 1;
+          for (PatronField f : cols) {
+            st.text(i++, p.get(f), nullWhenEmpty(f));
+          }
+          metaValues(p, status, seen);
+          bindMeta(st, i, p, status, seen);
+          st.integer(i++, p.id);
+          if (!st.step()) {
+            return Error{"DB", "updating patron " + p.get(PatronField::kDistrictId) + ": " + st.error(), "sqlite3"};
+          }
+        }
+        return {};
+      }
+      // One statement per batch: a derived table of new values joined on id.
+      std::vector<std::string> names{"id"};
+      for (PatronField f : cols) {
+        names.push_back(columnName(f));
+      }
+      for (const char* m : kMetaColumns) {
+        names.push_back(m);
+      }
+      size_t perRow = names.size();
+      auto setList = [&](const std::string& target) {
+        std::string set;
+        for (size_t c = 1; c < names.size(); ++c) {
+          std::string v = "v." + names[c];
+          if (names[c] == "seen_in_last_full") {
+            v = backend_ == DbBackend::kPostgresql ? "CAST(" + v + " AS INTEGER)" : v;
+          }
+          set += (c > 1 ? ", " : "") + (backend_ == DbBackend::kMysql ? target + "." : std::string()) +
+                 names[c] + " = " + v;
+        }
+        if (stripPrefix) {
+          std::string col = backend_ == DbBackend::kMysql ? target + ".username" : "username";
+          set += ", " + col + " = CASE WHEN " + col + " LIKE 'Inactive-%' THEN SUBSTR(" + col +
+                 ", 10) ELSE " + col + " END";
+        }
+        return set;
+      };
+      return multiRow(patrons, [&](size_t rows) {
+        size_t n = 0;
+        std::string values;
+        if (backend_ == DbBackend::kPostgresql) {
+          for (size_t r = 0; r < rows; ++r) {
+            values += r ? ", (" : "(";
+            for (size_t c = 0; c < perRow; ++c) {
+              values += (c ? ", :p" : ":p") + std::to_string(n++);
+            }
+            values += ")";
+          }
+          std::string names_;
+          for (size_t c = 0; c < names.size(); ++c) {
+            names_ += (c ? ", " : "") + names[c];
+          }
+          return "UPDATE patrons AS p SET " + setList("p") + " FROM (VALUES " + values + ") AS v(" +
+                 names_ + ") WHERE p.id = CAST(v.id AS BIGINT)";
+        }
+        for (size_t r = 0; r < rows; ++r) {
+          values += r ? " UNION ALL SELECT " : "SELECT ";
+          for (size_t c = 0; c < perRow; ++c) {
+            values += (c ? ", :p" : ":p") + std::to_string(n++) + (r == 0 ? " AS " + names[c] : "");
+          }
+        }
+        return "UPDATE patrons p JOIN (" + values + ") v ON p.id = v.id SET " + setList("p");
+      }, [&](soci::statement& st, const Patron& p, std::vector<soci::indicator>& ind,
+             std::vector<std::string>& scratch) {
+        scratch.push_back(std::to_string(p.id));
+        ind.push_back(soci::i_ok);
+        st.exchange(soci::use(scratch.back(), ind.back()));
+        for (PatronField f : cols) {
+          ind.push_back(nullWhenEmpty(f) && p.get(f).empty() ? soci::i_null : soci::i_ok);
+          st.exchange(soci::use(p.get(f), ind.back()));
+        }
+        useMeta(st, p, ind, scratch);
+      }, perRow);
+    });
+  }
+
+  Result<void> markSeen(const std::vector<std::int64_t>& ids, bool seen,
+                        const std::string& lastSeenAt) override {
+    if (ids.empty()) {
+      return {};
+    }
+    return guard("marking patrons seen", [&]() -> Result<void> {
+      int flag = seen ? 1 : 0;
+      constexpr size_t kBatch = 500;
+      for (size_t start = 0; start < ids.size(); start += kBatch) {
+        size_t n = std::min(kBatch, ids.size() - start);
+        std::string q = "UPDATE patrons SET seen_in_last_full = :s, last_seen_at = :t WHERE id IN (";
+        std::vector<long long> vals(ids.begin() + static_cast<long>(start),
+                                    ids.begin() + static_cast<long>(start + n));
+        for (size_t i = 0; i < n; ++i) {
+          q += (i ? ", :i" : ":i") + std::to_string(i);
+        }
+        q += ")";
+        soci::statement st(*sql_);
+        st.alloc();
+        st.exchange(soci::use(flag));
+        st.exchange(soci::use(lastSeenAt));
+        for (auto& v : vals) {
+          st.exchange(soci::use(v));
+        }
+        st.prepare(q);
+        st.define_and_bind();
         st.execute(true);
       }
       return {};
     });
   }
 
-  Result<void> touchPatrons(const std::vector<std::int64_t>& ids, const std::string& lastSeenAt,
-                            const std::string& job) override {
-    return guard("marking patrons seen", [&]() -> Result<void> {
+  Result<std::string> jobLastFullRun(const std::string& job) override {
+    return guard("reading the job", [&]() -> Result<std::string> {
+      soci::rowset<soci::row> rs =
+          (sql_->prepare << "SELECT last_full_run_at FROM jobs WHERE name = :n", soci::use(job));
+      for (const auto& r : rs) {
+        return getStr(r, 0);
+      }
+      return std::string();
+    });
+  }
+
+  Result<void> setJobLastFullRun(const std::string& job, const std::string& at) override {
+    return guard("saving the job", [&]() -> Result<void> {
+      soci::statement up = (sql_->prepare << "UPDATE jobs SET last_full_run_at = :t WHERE name = :n",
+                            soci::use(at), soci::use(job));
+      up.execute(true);
+      if (up.get_affected_rows() == 0) {
+        *sql_ << "INSERT INTO jobs (name, last_full_run_at) VALUES (:n, :t)", soci::use(job), soci::use(at);
+      }
+      return {};
+    });
+  }
+
+  Result<void> forEachJobPatron(const std::string& job,
+                                const std::function<void(JobPatron&&)>& each) override {
+    return guard("reading the job's patrons", [&]() -> Result<void> {
+      soci::rowset<soci::row> rs =
+          (sql_->prepare
+               << "SELECT p.id, p.district_id, p.barcode, p.username, p.patron_type, p.access_level, "
+                  "p.persona, p.grade, p.grad_year, p.birthdate, p.status, CASE WHEN "
+                  "p.seen_in_last_full = 1 AND j.last_full_run_at IS NOT NULL THEN "
+                  "j.last_full_run_at ELSE p.last_seen_at END, p.inactive_since, "
+                  "COALESCE(l.n, 0), COALESCE(f.owed, 0) FROM patrons p "
+                  "LEFT JOIN jobs j ON j.name = p.owner_job "
+                  "LEFT JOIN (SELECT patron_id, COUNT(*) AS n FROM loans WHERE status = 'open' "
+                  "GROUP BY patron_id) l ON l.patron_id = p.id "
+                  "LEFT JOIN (SELECT patron_id, SUM(amount_cents - paid_cents) AS owed FROM fines "
+                  "GROUP BY patron_id) f ON f.patron_id = p.id WHERE p.owner_job = :job",
+           soci::use(job));
+      for (const auto& r : rs) {
+        JobPatron p;
+        p.id = getInt(r, 0);
+        p.districtId = getStr(r, 1);
+        p.barcode = getStr(r, 2);
+        p.username = getStr(r, 3);
+        p.patronType = getStr(r, 4);
+        p.accessLevel = getStr(r, 5);
+        p.persona = getStr(r, 6);
+        p.grade = getStr(r, 7);
+        p.gradYear = getStr(r, 8);
+        p.birthdate = getStr(r, 9);
+        p.status = getStr(r, 10) == "inactive" ? PatronStatus::kInactive : PatronStatus::kActive;
+        p.lastSeenAt = getStr(r, 11);
+        p.inactiveSince = getStr(r, 12);
+        p.openLoans = getInt(r, 13);
+        p.unpaidCents = getInt(r, 14);
+        each(std::move(p));
+      }
+      return {};
+    });
+  }
+
+  Result<void> inactivatePatrons(const std::vector<Inactivation>& list) override {
+    if (list.empty()) {
+      return {};
+    }
+    return guard("inactivating patrons", [&]() -> Result<void> {
       long long id = 0;
-      soci::statement st = (sql_->prepare << "UPDATE patrons SET last_seen_at = :t, owner_job = :j "
-                                             "WHERE id = :id",
-                            soci::use(lastSeenAt), soci::use(job), soci::use(id));
-      for (auto v : ids) {
-        id = v;
+      int clear = 0, prefix = 0;
+      std::string since;
+      soci::statement st =
+          (sql_->prepare << "UPDATE patrons SET status = 'inactive', inactive_since = :t, "
+                            "homeroom = CASE WHEN :c = 1 THEN '' ELSE homeroom END, "
+                            "username = CASE WHEN :p = 1 AND username <> '' AND username NOT LIKE "
+                            "'Inactive-%' THEN 'Inactive-' || username ELSE username END, "
+                            "password_hash = CASE WHEN :p2 = 1 THEN NULL ELSE password_hash END "
+                            "WHERE id = :id",
+           soci::use(since), soci::use(clear), soci::use(prefix), soci::use(prefix), soci::use(id));
+      for (const auto& a : list) {
+        id = a.id;
+        since = a.inactiveSince;
+        clear = a.clearHomeroom ? 1 : 0;
+        prefix = a.prefixUsername ? 1 : 0;
         st.execute(true);
+      }
+      return {};
+    });
+  }
+
+  Result<void> deletePatrons(const std::vector<Deletion>& list) override {
+    if (list.empty()) {
+      return {};
+    }
+    return guard("deleting patrons", [&]() -> Result<void> {
+      for (const auto& d : list) {
+        long long id = d.id;
+        long long runId = d.runId;
+        std::optional<Patron> p;
+        soci::rowset<soci::row> rs = (sql_->prepare << selectPatrons() + " WHERE p.id = :id", soci::use(id));
+        for (const auto& r : rs) {
+          p = patronFromRow(r);
+        }
+        if (!p) {
+          continue;
+        }
+        nlohmann::json record;
+        for (size_t i = 0; i < kPatronFieldCount; ++i) {
+          auto f = static_cast<PatronField>(i);
+          if (f != PatronField::kPassword) {
+            record[std::string(fieldInfo(f).name)] = p->values[i];
+          }
+        }
+        record["status"] = std::string(statusName(p->status));
+        record["owner_job"] = p->ownerJob;
+        record["last_seen_at"] = p->lastSeenAt;
+        record["inactive_since"] = p->inactiveSince;
+        record["loans"] = nlohmann::json::array();
+        soci::rowset<soci::row> loans =
+            (sql_->prepare << "SELECT l.id, c.barcode, l.checked_out_at, l.due_date FROM loans l "
+                              "LEFT JOIN copies c ON c.id = l.copy_id WHERE l.patron_id = :id AND "
+                              "l.status = 'open'",
+             soci::use(id));
+        for (const auto& r : loans) {
+          record["loans"].push_back({{"loan_id", getInt(r, 0)}, {"copy", getStr(r, 1)},
+                                     {"checked_out_at", getStr(r, 2)}, {"due", getStr(r, 3)}});
+        }
+        record["fines"] = nlohmann::json::array();
+        soci::rowset<soci::row> fines =
+            (sql_->prepare << "SELECT id, amount_cents, paid_cents, reason, created_at FROM fines "
+                              "WHERE patron_id = :id",
+             soci::use(id));
+        for (const auto& r : fines) {
+          record["fines"].push_back({{"fine_id", getInt(r, 0)}, {"amount_cents", getInt(r, 1)},
+                                     {"paid_cents", getInt(r, 2)}, {"reason", getStr(r, 3)},
+                                     {"created_at", getStr(r, 4)}});
+        }
+        std::string text = record.dump();
+        std::string districtId = p->get(PatronField::kDistrictId);
+        std::string barcode = p->get(PatronField::kBarcode);
+        *sql_ << "INSERT INTO deleted_patrons (patron_id, district_id, barcode, record, run_id, "
+                 "rule_name, deleted_at) VALUES (:i, :d, :b, :r, :run, :rule, :t)",
+            soci::use(id), soci::use(districtId), soci::use(barcode), soci::use(text),
+            soci::use(runId), soci::use(d.rule), soci::use(d.deletedAt);
+        *sql_ << "UPDATE copies SET status = 'lost' WHERE id IN (SELECT copy_id FROM loans WHERE "
+                 "patron_id = :id AND status = 'open')",
+            soci::use(id);
+        *sql_ << "UPDATE loans SET status = 'lost', lost_at = :t WHERE patron_id = :id AND status = 'open'",
+            soci::use(d.deletedAt), soci::use(id);
+        *sql_ << "DELETE FROM patrons WHERE id = :id", soci::use(id);
       }
       return {};
     });
@@ -640,6 +941,94 @@ class SociStore final : public PatronStore {
     });
   }
 
+
+  sqlite3* sqlite() { return static_cast<soci::sqlite3_session_backend*>(sql_->get_backend())->conn_; }
+
+  Result<void> sqliteKeys(const std::string& q, size_t preserveCount,
+                          const std::function<void(StoredPatronKey&&)>& each) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(sqlite(), q.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+      return Error{"DB", std::string("reading patron keys: ") + sqlite3_errmsg(sqlite()), "sqlite3"};
+    }
+    auto text = [&](int i) {
+      const unsigned char* t = sqlite3_column_text(st, i);
+      return t ? std::string(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_column_bytes(st, i)))
+               : std::string();
+    };
+    int rc = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      StoredPatronKey k;
+      k.id = sqlite3_column_int64(st, 0);
+      k.key = text(1);
+      k.barcode = text(2);
+      k.status = text(3) == "inactive" ? PatronStatus::kInactive : PatronStatus::kActive;
+      k.ownerJob = text(4);
+      k.contentHash = text(5);
+      k.lastSeenAt = text(6);
+      k.seenInLastFull = sqlite3_column_int(st, 7) != 0;
+      for (size_t i = 0; i < preserveCount; ++i) {
+        k.preserved.push_back(text(8 + static_cast<int>(i)));
+      }
+      each(std::move(k));
+    }
+    std::string err = rc == SQLITE_DONE ? "" : sqlite3_errmsg(sqlite());
+    sqlite3_finalize(st);
+    if (!err.empty()) {
+      return Error{"DB", "reading patron keys: " + err, "sqlite3"};
+    }
+    return {};
+  }
+
+  static void bindMeta(SqliteStatement& st, int& i, const Patron& p, const std::string& status,
+                       const std::string& seen) {
+    st.text(i++, status);
+    st.text(i++, p.inactiveSince, true);
+    st.text(i++, p.ownerJob);
+    st.text(i++, p.contentHash);
+    st.text(i++, p.lastSeenAt);
+    st.text(i++, seen);
+    st.text(i++, p.updatedAt);
+  }
+
+  static void useMeta(soci::statement& st, const Patron& p, std::vector<soci::indicator>& ind,
+                      std::vector<std::string>& scratch) {
+    scratch.push_back(std::string(statusName(p.status)));
+    ind.push_back(soci::i_ok);
+    st.exchange(soci::use(scratch.back(), ind.back()));
+    ind.push_back(p.inactiveSince.empty() ? soci::i_null : soci::i_ok);
+    st.exchange(soci::use(p.inactiveSince, ind.back()));
+    for (const std::string* v : {&p.ownerJob, &p.contentHash, &p.lastSeenAt}) {
+      ind.push_back(soci::i_ok);
+      st.exchange(soci::use(*v, ind.back()));
+    }
+    scratch.push_back(p.seenInLastFull ? "1" : "0");
+    ind.push_back(soci::i_ok);
+    st.exchange(soci::use(scratch.back(), ind.back()));
+    ind.push_back(soci::i_ok);
+    st.exchange(soci::use(p.updatedAt, ind.back()));
+  }
+
+  // PostgreSQL and MySQL: one statement per batch of rows, never one round trip per row.
+  template <typename Sql, typename Bind>
+  Result<void> multiRow(const std::vector<Patron>& patrons, Sql sqlFor, Bind bind, size_t perRow) {
+    const size_t batch = std::max<size_t>(1, 30000 / perRow);  // under PostgreSQL's 65535 parameters
+    for (size_t start = 0; start < patrons.size(); start += batch) {
+      size_t rows = std::min(batch, patrons.size() - start);
+      std::vector<soci::indicator> ind;
+      std::vector<std::string> scratch;
+      ind.reserve(rows * perRow);   // use() keeps references: never reallocate
+      scratch.reserve(rows * 3);
+      soci::statement st(*sql_);
+      st.alloc();
+      for (size_t r = 0; r < rows; ++r) {
+        bind(st, patrons[start + r], ind, scratch);
+      }
+      st.prepare(sqlFor(rows));
+      st.define_and_bind();
+      st.execute(true);
+    }
+    return {};
+  }
  private:
   bool tableExists(const std::string& table) {
     long long n = 0;
@@ -692,7 +1081,6 @@ class SociStore final : public PatronStore {
 
   DbBackend backend_;
   std::unique_ptr<soci::session> sql_;
-  std::string columns_, placeholders_;
 };
 
 std::string quoteParam(const std::string& v) {
@@ -738,7 +1126,7 @@ Result<std::unique_ptr<PatronStore>> openStore(const DatabaseConfig& config) {
         break;
       case DbBackend::kMysql:
         s = std::make_unique<soci::session>(soci::mysql, conn + " charset=utf8mb4");
-        *s << "SET SESSION sql_mode = 'ANSI_QUOTES,STRICT_ALL_TABLES,NO_ZERO_DATE'";
+        *s << "SET SESSION sql_mode = 'ANSI_QUOTES,PIPES_AS_CONCAT,STRICT_ALL_TABLES,NO_ZERO_DATE'";
         break;
     }
     return std::unique_ptr<PatronStore>(std::make_unique<SociStore>(config.backend, std::move(s)));

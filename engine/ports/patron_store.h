@@ -31,7 +31,34 @@ struct StoredPatronKey {
   std::string ownerJob;
   std::string contentHash;
   std::string lastSeenAt;
+  bool seenInLastFull = false;
   std::vector<std::string> preserved;  // current values of the mapping's `preserve` fields
+};
+
+// A job's patron as the lifecycle sees it (SPEC section 5), with its loans and fines.
+struct JobPatron {
+  std::int64_t id = 0;
+  std::string districtId, barcode, username, patronType, accessLevel, persona, grade, gradYear,
+      birthdate;
+  PatronStatus status = PatronStatus::kActive;
+  std::string lastSeenAt;     // effective: the job's last full run when seen in it
+  std::string inactiveSince;
+  std::int64_t openLoans = 0;
+  std::int64_t unpaidCents = 0;
+};
+
+struct Inactivation {
+  std::int64_t id = 0;
+  std::string inactiveSince;
+  bool clearHomeroom = false;
+  bool prefixUsername = false;  // "Inactive-" + username, and the password removed
+};
+
+struct Deletion {
+  std::int64_t id = 0;
+  std::int64_t runId = 0;
+  std::string rule;       // the lifecycle rule that removed it
+  std::string deletedAt;
 };
 
 class PatronStore {
@@ -54,10 +81,12 @@ class PatronStore {
   virtual Result<std::int64_t> openRun(const ImportRun& run) = 0;
   // Writes the run's final state and messages (inside the caller's transaction, if any).
   virtual Result<void> closeRun(const ImportRun& run, const std::vector<RunMessage>& messages) = 0;
-  // Marks runs left `running` whose lease has expired (compared in UTC) as interrupted, with
-  // `finishedAt` (district time); returns how many.
-  virtual Result<int> markInterruptedRuns(const std::string& finishedAt,
-                                          const std::string& nowUtc) = 0;
+  // Marks runs left `running` as interrupted (with `finishedAt`, district time) when their
+  // lease is gone, expired (compared in UTC) or held by a holder `holderAlive` says is dead;
+  // returns how many.
+  virtual Result<int> markInterruptedRuns(
+      const std::string& finishedAt, const std::string& nowUtc,
+      const std::function<bool(const std::string& holder)>& holderAlive) = 0;
   virtual Result<std::vector<ImportRun>> listRuns(const std::string& job, int limit) = 0;
   virtual Result<std::optional<ImportRun>> findRun(std::int64_t id) = 0;
   virtual Result<std::vector<RunMessage>> runMessages(std::int64_t runId, bool errorsOnly) = 0;
@@ -70,12 +99,29 @@ class PatronStore {
   // Streams every patron's match data, for an import to build its index.
   virtual Result<void> forEachPatronKey(PatronField matchOn, const std::vector<PatronField>& preserve,
                                         const std::function<void(StoredPatronKey&&)>& each) = 0;
-  // Bulk writes inside the caller's transaction. insert fills in the ids.
+  // Bulk writes inside the caller's transaction, in as few statements as the backend allows.
+  // insert may fill in the ids (SQLite does); callers must not rely on it.
   virtual Result<void> insertPatrons(std::vector<Patron>& patrons) = 0;
-  virtual Result<void> updatePatrons(const std::vector<Patron>& patrons) = 0;
-  // Sets last_seen_at for all the given patrons (a full run's unchanged rows).
-  virtual Result<void> touchPatrons(const std::vector<std::int64_t>& ids,
-                                    const std::string& lastSeenAt, const std::string& job) = 0;
+  // Writes the given columns (empty: all fields) plus status, inactive_since, owner_job,
+  // content_hash, last_seen_at, seen_in_last_full and updated_at. With `reactivate`, a
+  // username left unwritten loses its "Inactive-" prefix.
+  virtual Result<void> updatePatrons(const std::vector<Patron>& patrons,
+                                     const std::vector<PatronField>& columns = {},
+                                     bool reactivate = false) = 0;
+  // A full run's presence changes: seen_in_last_full and last_seen_at for these patrons.
+  virtual Result<void> markSeen(const std::vector<std::int64_t>& ids, bool seen,
+                                const std::string& lastSeenAt) = 0;
+  // The time of a job's last full run ("" when none); set inside the run's transaction.
+  virtual Result<std::string> jobLastFullRun(const std::string& job) = 0;
+  virtual Result<void> setJobLastFullRun(const std::string& job, const std::string& at) = 0;
+
+  // Lifecycle: streams a job's patrons with open loan counts and unpaid fine balances.
+  virtual Result<void> forEachJobPatron(const std::string& job,
+                                        const std::function<void(JobPatron&&)>& each) = 0;
+  virtual Result<void> inactivatePatrons(const std::vector<Inactivation>& list) = 0;
+  // Archives each patron (row, open loans, fines, run and rule), closes its open loans as
+  // lost, and deletes it.
+  virtual Result<void> deletePatrons(const std::vector<Deletion>& list) = 0;
   virtual Result<void> clearBarcode(std::int64_t patronId) = 0;
   virtual Result<std::int64_t> countPatrons(const PatronFilter& filter) = 0;
 

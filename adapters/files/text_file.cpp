@@ -1,0 +1,269 @@
+#include "adapters/files/text_file.h"
+
+#include <iconv.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+namespace patrond::files {
+namespace {
+
+class FileSource final : public ByteSource {
+ public:
+  FileSource(std::FILE* f, std::string path) : f_(f), path_(std::move(path)) {}
+  ~FileSource() override { std::fclose(f_); }
+  Result<std::size_t> read(char* buffer, std::size_t size) override {
+    std::size_t n = std::fread(buffer, 1, size, f_);
+    if (n == 0 && std::ferror(f_)) {
+      return Error{"IO", std::string("read error: ") + std::strerror(errno), path_};
+    }
+    return n;
+  }
+
+ private:
+  std::FILE* f_;
+  std::string path_;
+};
+
+class StringSource final : public ByteSource {
+ public:
+  explicit StringSource(std::string d) : data_(std::move(d)) {}
+  Result<std::size_t> read(char* buffer, std::size_t size) override {
+    std::size_t n = std::min(size, data_.size() - pos_);
+    std::memcpy(buffer, data_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+
+ private:
+  std::string data_;
+  std::size_t pos_ = 0;
+};
+
+// Drops a UTF-8 byte order mark at the start.
+class Utf8Source final : public ByteSource {
+ public:
+  explicit Utf8Source(std::unique_ptr<ByteSource> in) : in_(std::move(in)) {}
+  Result<std::size_t> read(char* buffer, std::size_t size) override {
+    auto n = in_->read(buffer, size);
+    if (!n || first_ == false) {
+      return n;
+    }
+    first_ = false;
+    if (*n >= 3 && std::memcmp(buffer, "\xEF\xBB\xBF", 3) == 0) {
+      std::memmove(buffer, buffer + 3, *n - 3);
+      return *n - 3;
+    }
+    return n;
+  }
+
+ private:
+  std::unique_ptr<ByteSource> in_;
+  bool first_ = true;
+};
+
+using ByteTable = std::array<std::string, 256>;
+
+// Each byte of a single-byte charset, converted once with iconv.
+Result<ByteTable> buildTable(const char* charset) {
+  iconv_t cd = iconv_open("UTF-8", charset);
+  if (cd == reinterpret_cast<iconv_t>(-1)) {
+    return Error{"CONFIG", std::string("encoding ") + charset + " is not supported by iconv", ""};
+  }
+  ByteTable t;
+  for (int b = 0; b < 256; ++b) {
+    char in = static_cast<char>(b);
+    char out[8];
+    char* ip = &in;
+    char* op = out;
+    std::size_t il = 1, ol = sizeof out;
+    iconv(cd, nullptr, nullptr, nullptr, nullptr);
+    if (iconv(cd, &ip, &il, &op, &ol) == static_cast<std::size_t>(-1)) {
+      t[static_cast<size_t>(b)] = "\xFF";  // undefined in this charset
+    } else {
+      t[static_cast<size_t>(b)] = std::string(out, static_cast<size_t>(op - out));
+    }
+  }
+  iconv_close(cd);
+  return t;
+}
+
+class TableSource final : public ByteSource {
+ public:
+  TableSource(std::unique_ptr<ByteSource> in, ByteTable table)
+      : in_(std::move(in)), table_(std::move(table)), raw_(64 * 1024) {}
+  Result<std::size_t> read(char* buffer, std::size_t size) override {
+    // Each input byte becomes at most 3 output bytes.
+    std::size_t want = std::max<std::size_t>(1, std::min(raw_.size(), size / 3));
+    auto n = in_->read(raw_.data(), want);
+    if (!n) {
+      return n;
+    }
+    std::size_t o = 0;
+    for (std::size_t i = 0; i < *n; ++i) {
+      const std::string& s = table_[static_cast<unsigned char>(raw_[i])];
+      std::memcpy(buffer + o, s.data(), s.size());
+      o += s.size();
+    }
+    return o;
+  }
+
+ private:
+  std::unique_ptr<ByteSource> in_;
+  ByteTable table_;
+  std::vector<char> raw_;
+};
+
+class Utf16Source final : public ByteSource {
+ public:
+  Utf16Source(std::unique_ptr<ByteSource> in, std::string path) : in_(std::move(in)), path_(std::move(path)) {}
+  ~Utf16Source() override {
+    if (cd_ != reinterpret_cast<iconv_t>(-1)) {
+      iconv_close(cd_);
+    }
+  }
+  Result<std::size_t> read(char* buffer, std::size_t size) override {
+    for (;;) {
+      if (pending_.size() < 4 && !eof_) {
+        char tmp[64 * 1024];
+        auto n = in_->read(tmp, sizeof tmp);
+        if (!n) {
+          return n;
+        }
+        if (*n == 0) {
+          eof_ = true;
+        }
+        pending_.append(tmp, *n);
+        if (cd_ == reinterpret_cast<iconv_t>(-1)) {
+          const char* from = "UTF-16LE";
+          if (pending_.size() >= 2 && static_cast<unsigned char>(pending_[0]) == 0xFE &&
+              static_cast<unsigned char>(pending_[1]) == 0xFF) {
+            from = "UTF-16BE";
+            pending_.erase(0, 2);
+          } else if (pending_.size() >= 2 && static_cast<unsigned char>(pending_[0]) == 0xFF &&
+                     static_cast<unsigned char>(pending_[1]) == 0xFE) {
+            pending_.erase(0, 2);
+          }
+          cd_ = iconv_open("UTF-8", from);
+        }
+        continue;
+      }
+      if (pending_.empty() && eof_) {
+        return std::size_t{0};
+      }
+      char* ip = pending_.data();
+      std::size_t il = pending_.size();
+      char* op = buffer;
+      std::size_t ol = size;
+      std::size_t r = iconv(cd_, &ip, &il, &op, &ol);
+      std::size_t produced = static_cast<std::size_t>(op - buffer);
+      std::size_t consumed = pending_.size() - il;
+      pending_.erase(0, consumed);
+      if (r == static_cast<std::size_t>(-1)) {
+        if (errno == EILSEQ || (errno == EINVAL && eof_)) {
+          // An invalid or truncated code unit: mark it and move on.
+          if (ol > 0) {
+            *op = '\xFF';
+            ++produced;
+          }
+          pending_.erase(0, std::min<std::size_t>(2, pending_.size()));
+        } else if (errno == EINVAL && produced == 0) {
+          continue;  // need more input for a split surrogate pair
+        }
+      }
+      if (produced > 0) {
+        return produced;
+      }
+    }
+  }
+
+ private:
+  std::unique_ptr<ByteSource> in_;
+  std::string path_;
+  std::string pending_;
+  bool eof_ = false;
+  iconv_t cd_ = reinterpret_cast<iconv_t>(-1);
+};
+
+}  // namespace
+
+std::unique_ptr<ByteSource> stringSource(std::string data) {
+  return std::make_unique<StringSource>(std::move(data));
+}
+
+Result<std::unique_ptr<ByteSource>> openText(const std::string& path, const std::string& encoding) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return Error{"IO", "is a folder, not a file", path};
+  }
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    return Error{"IO", std::string("cannot open: ") + std::strerror(errno), path};
+  }
+  std::unique_ptr<ByteSource> raw = std::make_unique<FileSource>(f, path);
+  if (encoding.empty() || encoding == "utf-8") {
+    return std::unique_ptr<ByteSource>(std::make_unique<Utf8Source>(std::move(raw)));
+  }
+  if (encoding == "utf-16") {
+    return std::unique_ptr<ByteSource>(std::make_unique<Utf16Source>(std::move(raw), path));
+  }
+  const char* charset = encoding == "windows-1252" ? "WINDOWS-1252"
+                        : encoding == "iso-8859-1" ? "ISO-8859-1"
+                        : encoding == "macroman"   ? "MACINTOSH"
+                                                   : nullptr;
+  if (!charset) {
+    return Error{"CONFIG", "unknown encoding '" + encoding + "'", path};
+  }
+  auto table = buildTable(charset);
+  if (!table) {
+    return table.error();
+  }
+  return std::unique_ptr<ByteSource>(std::make_unique<TableSource>(std::move(raw), std::move(*table)));
+}
+
+}  // namespace patrond::files
+
+#include <fnmatch.h>
+
+namespace patrond::files {
+
+Result<std::string> resolveSourceFile(const std::string& directory, const std::string& pattern) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(directory, ec)) {
+    return Error{"SOURCE", "the source folder does not exist or cannot be read", directory};
+  }
+  if (pattern.find_first_of("*?[") == std::string::npos) {
+    fs::path p = fs::path(directory) / pattern;
+    if (!fs::exists(p, ec)) {
+      return Error{"FILE_MISSING", "the file " + pattern + " is not in " + directory, p.string()};
+    }
+    return p.string();
+  }
+  fs::path best;
+  fs::file_time_type bestTime{};
+  for (const auto& entry : fs::directory_iterator(directory, ec)) {
+    if (!entry.is_regular_file(ec) ||
+        ::fnmatch(pattern.c_str(), entry.path().filename().c_str(), 0) != 0) {
+      continue;
+    }
+    auto t = entry.last_write_time(ec);
+    if (best.empty() || t > bestTime) {
+      best = entry.path();
+      bestTime = t;
+    }
+  }
+  if (ec) {
+    return Error{"SOURCE", "cannot list the source folder: " + ec.message(), directory};
+  }
+  if (best.empty()) {
+    return Error{"FILE_MISSING", "no file matching " + pattern + " in " + directory, directory};
+  }
+  return best.string();
+}
+
+}  // namespace patrond::files

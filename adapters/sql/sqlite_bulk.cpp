@@ -1,0 +1,36 @@
+#include "adapters/sql/sqlite_bulk.h"
+
+namespace patrond::sql {
+
+using namespace sqlite_api;
+
+SqliteStatement::SqliteStatement(sqlite_api::sqlite3* db, const std::string& sql) : db_(db) {
+  if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK) {
+    error_ = sqlite3_errmsg(db);
+    stmt_ = nullptr;
+  }
+}
+
+SqliteStatement::~SqliteStatement() { sqlite3_finalize(stmt_); }
+
+void SqliteStatement::text(int i, const std::string& v, bool nullWhenEmpty) {
+  if (nullWhenEmpty && v.empty()) {
+    sqlite3_bind_null(stmt_, i);
+  } else {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
+}
+
+void SqliteStatement::integer(int i, long long v) { sqlite3_bind_int64(stmt_, i, v); }
+
+bool SqliteStatement::step() {
+  int rc = sqlite3_step(stmt_);
+  sqlite3_reset(stmt_);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    error_ = sqlite3_errmsg(db_);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace patrond::sql

@@ -1,0 +1,37 @@
+#pragma once
+// SQLite fast path for bulk patron writes: native prepared statements bound without copies.
+// SQLite runs in-process, so one statement per row costs no round trip; SOCI's per-row
+// binding overhead is what this avoids (docs/performance.md).
+
+// SOCI declares the SQLite API inside namespace sqlite_api; use the same declarations.
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <string>
+#include <vector>
+
+#include "engine/result.h"
+
+namespace patrond::sql {
+
+class SqliteStatement {
+ public:
+  SqliteStatement(sqlite_api::sqlite3* db, const std::string& sql);
+  ~SqliteStatement();
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+
+  bool ok() const { return stmt_ != nullptr; }
+  const std::string& error() const { return error_; }
+  // Binds by reference: the strings must live until step().
+  void text(int i, const std::string& v, bool nullWhenEmpty = false);
+  void integer(int i, long long v);
+  // Runs and resets; false with error() set on failure.
+  bool step();
+
+ private:
+  sqlite_api::sqlite3* db_;
+  sqlite_api::sqlite3_stmt* stmt_ = nullptr;
+  std::string error_;
+};
+
+}  // namespace patrond::sql

@@ -1,0 +1,178 @@
+#include "engine/csv_reader.h"
+
+#include "engine/text.h"
+
+namespace patrond {
+
+CsvReader::CsvReader(ByteSource& source, char delimiter)
+    : source_(source), delimiter_(delimiter), buffer_(1 << 20) {}
+
+bool CsvReader::fill() {
+  if (eof_) {
+    return false;
+  }
+  auto n = source_.read(buffer_.data(), buffer_.size());
+  if (!n) {
+    readError_ = n.error();
+    failed_ = true;
+    eof_ = true;
+    return false;
+  }
+  pos_ = 0;
+  end_ = *n;
+  if (end_ == 0) {
+    eof_ = true;
+    return false;
+  }
+  return true;
+}
+
+Result<bool> CsvReader::next(CsvRow& row) {
+  for (;;) {
+    row_.clear();
+    bounds_.clear();
+    row.fields.clear();
+    row.badEncoding = false;
+    row.unterminatedQuote = false;
+    row.line = line_;
+
+    enum class State { kFieldStart, kUnquoted, kQuoted, kQuoteInQuoted };
+    State state = State::kFieldStart;
+    std::size_t fieldStart = 0;
+    std::size_t lastNonSpace = 0;  // for trimming trailing spaces of unquoted fields
+    bool quoted = false;
+    bool sawAnything = false;      // any byte in the row besides the line break
+    bool endOfRow = false;
+    bool endOfFile = false;
+
+    auto endField = [&] {
+      std::size_t stop = quoted ? row_.size() : lastNonSpace;
+      if (stop < fieldStart) {
+        stop = fieldStart;
+      }
+      bounds_.push_back(fieldStart);
+      bounds_.push_back(stop);
+      fieldStart = row_.size();
+      lastNonSpace = fieldStart;
+      quoted = false;
+      state = State::kFieldStart;
+    };
+
+    while (!endOfRow) {
+      if (pos_ == end_ && !fill()) {
+        endOfFile = true;
+        break;
+      }
+      char c = buffer_[pos_++];
+      if (c == '\0') {
+        row.badEncoding = true;
+      }
+      switch (state) {
+        case State::kFieldStart:
+          if ((c == ' ' || c == '\t') && c != delimiter_) {
+            break;  // spaces before a value are trimmed; a line of spaces is blank
+          }
+          if (c == '"') {
+            sawAnything = true;
+            quoted = true;
+            row_.resize(fieldStart);  // drop leading spaces
+            state = State::kQuoted;
+            break;
+          }
+          if (c == delimiter_) {
+            sawAnything = true;
+            endField();
+            break;
+          }
+          if (c == '\r') {
+            break;  // part of CRLF (a lone CR is dropped)
+          }
+          if (c == '\n') {
+            ++line_;
+            endOfRow = true;
+            break;
+          }
+          sawAnything = true;
+          row_.push_back(c);
+          lastNonSpace = row_.size();
+          state = State::kUnquoted;
+          break;
+        case State::kUnquoted:
+          if (c == delimiter_) {
+            endField();
+          } else if (c == '\n') {
+            ++line_;
+            endOfRow = true;
+          } else if (c != '\r') {
+            row_.push_back(c);
+            if (c != ' ' && c != '\t') {
+              lastNonSpace = row_.size();
+            }
+          }
+          break;
+        case State::kQuoted:
+          if (c == '"') {
+            state = State::kQuoteInQuoted;
+          } else {
+            if (c == '\n') {
+              ++line_;
+            }
+            row_.push_back(c);
+          }
+          break;
+        case State::kQuoteInQuoted:
+          if (c == '"') {
+            row_.push_back('"');
+            state = State::kQuoted;
+          } else if (c == delimiter_) {
+            endField();
+          } else if (c == '\n') {
+            ++line_;
+            endOfRow = true;
+          } else if (c == '\r' || c == ' ' || c == '\t') {
+            // spaces after the closing quote are ignored
+          } else {
+            // A stray character after a closing quote: keep it rather than lose data.
+            row_.push_back(c);
+            state = State::kUnquoted;
+            quoted = true;  // keep the quoted part's spaces: no trimming
+          }
+          break;
+      }
+      if (row_.size() > kMaxRowBytes) {
+        return Error{"CSV", "row starting on line " + std::to_string(row.line) + " is longer than " +
+                                std::to_string(kMaxRowBytes / (1024 * 1024)) + " MB",
+                     "line " + std::to_string(row.line)};
+      }
+    }
+    if (failed_) {
+      return readError_;
+    }
+    if (state == State::kQuoted) {
+      row.unterminatedQuote = true;
+    }
+    if (!sawAnything && !endOfRow && endOfFile) {
+      return false;  // nothing left
+    }
+    if (!sawAnything) {
+      if (endOfFile) {
+        return false;
+      }
+      continue;  // blank line
+    }
+    if (state == State::kUnquoted || state == State::kFieldStart || state == State::kQuoted ||
+        state == State::kQuoteInQuoted) {
+      endField();
+    }
+    row.fields.reserve(bounds_.size() / 2);
+    for (std::size_t i = 0; i < bounds_.size(); i += 2) {
+      row.fields.emplace_back(row_.data() + bounds_[i], bounds_[i + 1] - bounds_[i]);
+    }
+    if (!row.badEncoding && !validUtf8(row_)) {
+      row.badEncoding = true;
+    }
+    return true;
+  }
+}
+
+}  // namespace patrond

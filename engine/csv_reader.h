@@ -1,0 +1,46 @@
+#pragma once
+// Streaming RFC 4180 reader (SPEC section 4 "CSV"): quoted fields with delimiters, doubled
+// quotes and line breaks; CRLF or LF; surrounding spaces of unquoted fields trimmed; blank
+// lines ignored. Memory is bounded by the longest row, not the file. One thread.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/ports/byte_source.h"
+#include "engine/result.h"
+
+namespace patrond {
+
+struct CsvRow {
+  std::int64_t line = 0;                 // 1-based line in the file where the row starts
+  std::vector<std::string_view> fields;  // valid until the next call to next()
+  bool badEncoding = false;              // invalid UTF-8 or a NUL byte in the row
+  bool unterminatedQuote = false;        // the file ended inside a quoted field
+};
+
+class CsvReader {
+ public:
+  static constexpr std::size_t kMaxRowBytes = 64u * 1024 * 1024;
+
+  CsvReader(ByteSource& source, char delimiter);
+  // Reads the next non-blank row. Returns false at the end of the file. A row longer than
+  // kMaxRowBytes, or a read fault, is an error that ends the file.
+  Result<bool> next(CsvRow& row);
+
+ private:
+  bool fill();
+  ByteSource& source_;
+  char delimiter_;
+  std::vector<char> buffer_;
+  std::size_t pos_ = 0, end_ = 0;
+  bool eof_ = false;
+  Error readError_;
+  bool failed_ = false;
+  std::int64_t line_ = 1;
+  std::string row_;                     // field bytes, back to back
+  std::vector<std::size_t> bounds_;     // field i spans [bounds_[2i], bounds_[2i+1])
+};
+
+}  // namespace patrond

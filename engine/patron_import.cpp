@@ -1,0 +1,565 @@
+#include "engine/patron_import.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <unordered_map>
+
+#include "engine/csv_reader.h"
+#include "engine/row_mapper.h"
+#include "engine/schedule.h"
+#include "engine/text.h"
+
+namespace patrond {
+namespace {
+
+constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+
+// What the run knows of a stored patron; compact because a district has up to a million.
+struct Existing {
+  std::int64_t id = 0;
+  std::uint64_t hash = 0;
+  std::int64_t seenLine = 0;  // line in this file, 0 when not (yet) seen
+  const std::string* key = nullptr;
+  PatronStatus status = PatronStatus::kActive;
+  bool ownedByJob = false;
+  bool seenFlag = false;
+  std::vector<std::string> preserved;
+};
+
+std::optional<CivilTime> parseIsoDay(const std::string& s) {
+  return s.size() >= 10 ? parseCivilTime(std::string_view(s).substr(0, 10)) : std::nullopt;
+}
+
+int ageOn(const std::string& birthdate, const CivilTime& now) {
+  auto b = parseIsoDay(birthdate);
+  if (!b) {
+    return -1;
+  }
+  int age = now.year - b->year;
+  if (now.month < b->month || (now.month == b->month && now.day < b->day)) {
+    --age;
+  }
+  return age;
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& v) {
+  return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
+}
+
+class ImportRunner {
+ public:
+  ImportRunner(PatronStore& store, ByteSource& source, const ImportRequest& req, PasswordHasher* hasher)
+      : store_(store), source_(source), req_(req), job_(*req.job), hasher_(hasher),
+        mapper_(job_.mapping, req.config->sites), keyField_(matchField(job_.mapping.matchOn)),
+        now_(formatIso(req.now)), full_(req.type == UpdateType::kFull) {
+    out_.run.job = job_.name;
+    out_.run.type = req.type;
+    out_.run.startedAt = now_;
+    out_.run.file = req.file;
+    out_.run.dryRun = req.dryRun;
+    out_.run.trigger = req.trigger;
+  }
+
+  ImportOutcome run() {
+    if (!req_.dryRun) {
+      auto id = store_.openRun(out_.run);
+      if (!id) {
+        return failed(id.error(), false);
+      }
+      out_.run.id = *id;
+    }
+    if (auto b = store_.begin(); !b) {
+      return failed(b.error(), false);
+    }
+    if (auto r = apply(); !r) {
+      return failed(r.error(), true);
+    }
+    out_.run.status = RunStatus::kCompleted;
+    finish();
+    if (req_.dryRun) {
+      (void)store_.rollback();
+      return std::move(out_);
+    }
+    if (auto r = store_.closeRun(out_.run, kept()); !r) {
+      return failed(r.error(), true);
+    }
+    if (auto r = store_.trimRuns(job_.name, job_.options.keepRuns); !r) {
+      return failed(r.error(), true);
+    }
+    if (auto r = store_.commit(); !r) {
+      return failed(r.error(), true);
+    }
+    return std::move(out_);
+  }
+
+ private:
+  ImportOutcome failed(const Error& e, bool inTransaction) {
+    if (inTransaction) {
+      (void)store_.rollback();
+    }
+    out_.run.status = RunStatus::kFailed;
+    // Nothing was applied: the counts say what was read, not what changed.
+    RunCounts read;
+    read.read = out_.run.counts.read;
+    out_.run.counts = read;
+    out_.run.lifecycleRan = false;
+    out_.run.lifecycleReason = full_ ? "the run failed" : "";
+    out_.messages.push_back({Severity::kError, 0, "", e.code, e.describe()});
+    finish();
+    if (!req_.dryRun && out_.run.id > 0) {
+      (void)store_.closeRun(out_.run, kept());
+    }
+    return std::move(out_);
+  }
+
+  void finish() {
+    out_.run.finishedAt = now_;
+    out_.run.counts.errors = std::count_if(out_.messages.begin(), out_.messages.end(),
+                                           [](auto& m) { return m.severity == Severity::kError; });
+    out_.run.counts.warnings = std::count_if(out_.messages.begin(), out_.messages.end(),
+                                             [](auto& m) { return m.severity == Severity::kWarning; });
+  }
+
+  std::vector<RunMessage> kept() const {
+    if (job_.options.summary == SummaryMode::kAll) {
+      return out_.messages;
+    }
+    std::vector<RunMessage> k;
+    std::copy_if(out_.messages.begin(), out_.messages.end(), std::back_inserter(k),
+                 [](auto& m) { return m.severity != Severity::kInfo; });
+    return k;
+  }
+
+  Result<void> loadIndex() {
+    return store_.forEachPatronKey(keyField_, job_.mapping.preserve, [&](StoredPatronKey&& k) {
+      Existing e;
+      e.id = k.id;
+      e.hash = hexToHash(k.contentHash);
+      e.status = k.status;
+      e.ownedByJob = k.ownerJob == job_.name;
+      e.seenFlag = k.seenInLastFull;
+      e.preserved = std::move(k.preserved);
+      auto idx = static_cast<std::uint32_t>(existing_.size());
+      if (!k.key.empty()) {
+        auto [it, inserted] = byKey_.emplace(std::move(k.key), idx);
+        if (inserted) {
+          e.key = &it->first;
+        }
+      }
+      if (!k.barcode.empty()) {
+        byBarcode_.emplace(std::move(k.barcode), idx);
+      }
+      existing_.push_back(std::move(e));
+    });
+  }
+
+  Result<void> apply() {
+    if (auto r = loadIndex(); !r) {
+      return r;
+    }
+    previousFullRun_ = "";
+    if (full_) {
+      auto prev = store_.jobLastFullRun(job_.name);
+      if (!prev) {
+        return prev.error();
+      }
+      previousFullRun_ = *prev;
+    }
+    CsvReader reader(source_, job_.mapping.delimiter);
+    CsvRow row;
+    bool bound = false;
+    bool any = false;
+    for (;;) {
+      auto more = reader.next(row);
+      if (!more) {
+        return more.error();
+      }
+      if (!*more) {
+        break;
+      }
+      any = true;
+      if (!bound) {
+        bound = true;
+        if (mapper_.expectsHeader()) {
+          if (auto b = mapper_.bindHeader(row); !b) {
+            return b;
+          }
+          continue;
+        }
+        if (auto b = mapper_.bindColumnCount(row.fields.size()); !b) {
+          return b;
+        }
+      }
+      ++out_.run.counts.read;
+      MappedRow mapped;
+      switch (mapper_.map(row, mapped, out_.messages)) {
+        case RowOutcome::kMapped:
+          if (auto r = applyRow(mapped); !r) {
+            return r;
+          }
+          break;
+        case RowOutcome::kSkipped:
+        case RowOutcome::kRejected:
+          ++out_.run.counts.skipped;
+          break;
+      }
+      if (inserts_.size() + updates_.size() >= req_.batchSize) {
+        if (auto r = flush(); !r) {
+          return r;
+        }
+      }
+    }
+    if (!any || (mapper_.expectsHeader() && !bound)) {
+      return Error{"EMPTY_FILE", "the file is empty", req_.file};
+    }
+    if (auto r = flush(); !r) {
+      return r;
+    }
+    if (full_) {
+      if (auto r = applyPresence(); !r) {
+        return r;
+      }
+      if (job_.lifecycle) {
+        return lifecycle();
+      }
+      out_.run.lifecycleReason = "no lifecycle configured for this job";
+    }
+    return {};
+  }
+
+  void conflictMessage(const MappedRow& row, const std::string& barcode, const std::string& holder) {
+    out_.messages.push_back({Severity::kError, row.line, row.key(keyField_), "BARCODE_CONFLICT",
+                             "barcode '" + barcode + "' belongs to " + holder + "; row skipped"});
+    ++out_.run.counts.skipped;
+  }
+
+  // Resolves a barcode conflict; false when the row must be skipped.
+  Result<bool> claimBarcode(const MappedRow& row, std::uint32_t self) {
+    const std::string& barcode = row.key(PatronField::kBarcode);
+    if (barcode.empty()) {
+      return true;
+    }
+    if (auto n = newBarcodes_.find(barcode); n != newBarcodes_.end()) {
+      conflictMessage(row, barcode, "the new patron on line " + std::to_string(n->second));
+      return false;
+    }
+    auto it = byBarcode_.find(barcode);
+    if (it == byBarcode_.end() || it->second == self) {
+      return true;
+    }
+    Existing& holder = existing_[it->second];
+    std::string who = "patron " + (holder.key ? *holder.key : "#" + std::to_string(holder.id));
+    if (job_.mapping.onBarcodeConflict == BarcodeConflict::kTakeFromInactive &&
+        holder.status == PatronStatus::kInactive) {
+      if (auto r = store_.clearBarcode(holder.id); !r) {
+        return r.error();
+      }
+      out_.messages.push_back({Severity::kWarning, row.line, row.key(keyField_), "BARCODE_TAKEN",
+                               "barcode '" + barcode + "' taken from inactive " + who});
+      byBarcode_.erase(it);
+      return true;
+    }
+    conflictMessage(row, barcode,
+                    who + (holder.status == PatronStatus::kInactive ? " (inactive)" : ""));
+    return false;
+  }
+
+  Result<void> applyRow(MappedRow& row) {
+    const std::string& key = row.key(keyField_);
+    std::string& password = row.values[index(PatronField::kPassword)];
+    std::string clearPassword;
+    if (!password.empty()) {
+      if (!hasher_) {
+        return Error{"CONFIG", "passwords are mapped but no password hasher is available", ""};
+      }
+      clearPassword = std::move(password);
+      password = hasher_->fingerprint(key, clearPassword);  // what the content hash sees
+    }
+    std::uint64_t hash = contentHash(row.values);
+    auto found = byKey_.find(key);
+    if (found != byKey_.end()) {
+      std::uint32_t idx = found->second;
+      Existing& e = existing_[idx];
+      if (e.seenLine > 0) {
+        out_.messages.push_back({Severity::kWarning, row.line, key, "DUPLICATE_KEY",
+                                 "key '" + key + "' is also on line " + std::to_string(e.seenLine) +
+                                     "; the first wins, this row is skipped"});
+        ++out_.run.counts.skipped;
+        return {};
+      }
+      e.seenLine = row.line;
+      auto claimed = claimBarcode(row, idx);
+      if (!claimed) {
+        return claimed.error();
+      }
+      if (!*claimed) {
+        return {};
+      }
+      if (e.hash == hash && e.status == PatronStatus::kActive && e.ownedByJob) {
+        ++out_.run.counts.unchanged;
+        return {};
+      }
+      Patron p = toPatron(row, hash, clearPassword);
+      p.id = e.id;
+      for (std::size_t i = 0; i < job_.mapping.preserve.size() && i < e.preserved.size(); ++i) {
+        if (!e.preserved[i].empty()) {
+          p.get(job_.mapping.preserve[i]) = e.preserved[i];
+        }
+      }
+      if (e.status == PatronStatus::kInactive) {
+        ++out_.run.counts.reactivated;
+        reactivations_.push_back(std::move(p));
+      } else {
+        ++out_.run.counts.updated;
+        updates_.push_back(std::move(p));
+      }
+      e.seenFlag = full_;  // written with the row
+      e.status = PatronStatus::kActive;
+      return {};
+    }
+    if (auto dup = newKeys_.find(key); dup != newKeys_.end()) {
+      out_.messages.push_back({Severity::kWarning, row.line, key, "DUPLICATE_KEY",
+                               "key '" + key + "' is also on line " + std::to_string(dup->second) +
+                                   "; the first wins, this row is skipped"});
+      ++out_.run.counts.skipped;
+      return {};
+    }
+    auto claimed = claimBarcode(row, kNone);
+    if (!claimed) {
+      return claimed.error();
+    }
+    newKeys_.emplace(key, row.line);
+    if (!*claimed) {
+      return {};
+    }
+    if (!row.key(PatronField::kBarcode).empty()) {
+      newBarcodes_.emplace(row.key(PatronField::kBarcode), row.line);
+    }
+    Patron p = toPatron(row, hash, clearPassword);
+    p.createdAt = now_;
+    ++out_.run.counts.added;
+    inserts_.push_back(std::move(p));
+    return {};
+  }
+
+  Patron toPatron(MappedRow& row, std::uint64_t hash, const std::string& clearPassword) {
+    Patron p;
+    p.values = std::move(row.values);
+    if (!clearPassword.empty()) {
+      p.get(PatronField::kPassword) = hasher_->hash(clearPassword);
+    }
+    p.status = PatronStatus::kActive;
+    p.ownerJob = job_.name;
+    p.contentHash = hashToHex(hash);
+    p.lastSeenAt = now_;
+    p.seenInLastFull = full_;
+    p.updatedAt = now_;
+    return p;
+  }
+
+  Result<void> flush() {
+    if (!inserts_.empty()) {
+      if (auto r = store_.insertPatrons(inserts_); !r) {
+        return r;
+      }
+      inserts_.clear();
+    }
+    if (!updates_.empty()) {
+      if (auto r = store_.updatePatrons(updates_, mapper_.writtenFields(), false); !r) {
+        return r;
+      }
+      updates_.clear();
+    }
+    if (!reactivations_.empty()) {
+      if (auto r = store_.updatePatrons(reactivations_, mapper_.writtenFields(), true); !r) {
+        return r;
+      }
+      reactivations_.clear();
+    }
+    return {};
+  }
+
+  // A full run: who of this job's patrons appeared and who went missing.
+  Result<void> applyPresence() {
+    std::vector<std::int64_t> seen, missing;
+    for (const auto& e : existing_) {
+      if (e.seenLine > 0 && !e.seenFlag) {
+        seen.push_back(e.id);  // unchanged rows that were missing before
+      } else if (e.seenLine == 0 && e.seenFlag && e.ownedByJob) {
+        missing.push_back(e.id);
+      }
+    }
+    if (auto r = store_.markSeen(seen, true, now_); !r) {
+      return r;
+    }
+    // They were last seen in the previous full run.
+    if (auto r = store_.markSeen(missing, false, previousFullRun_.empty() ? now_ : previousFullRun_); !r) {
+      return r;
+    }
+    return store_.setJobLastFullRun(job_.name, now_);
+  }
+
+  Result<void> lifecycle() {
+    const LifecycleConfig& l = *job_.lifecycle;
+    RunCounts& c = out_.run.counts;
+    if (c.skipped >= l.maxSkipped) {
+      out_.run.lifecycleReason = "skipped rows " + std::to_string(c.skipped) + " >= max_skipped " +
+                                 std::to_string(l.maxSkipped);
+      return {};
+    }
+    if (c.read <= l.minRecordsRead) {
+      out_.run.lifecycleReason = "rows read " + std::to_string(c.read) + " <= min_records_read " +
+                                 std::to_string(l.minRecordsRead);
+      return {};
+    }
+    std::vector<Inactivation> inactivate;
+    std::vector<Deletion> remove;
+    std::vector<std::pair<std::string, std::string>> notes;  // key, rule
+    std::int64_t inScope = 0;
+    auto r = store_.forEachJobPatron(job_.name, [&](JobPatron&& p) {
+      if (!inLifecycleScope(l.scope, p)) {
+        return;
+      }
+      ++inScope;
+      std::string rule = lifecycleRule(l, job_.options, p, req_.now,
+                                       req_.config->district.statisticalYearStartMonth);
+      if (rule.empty()) {
+        return;
+      }
+      if (rule == "inactivate") {
+        inactivate.push_back({p.id, now_, l.inactivate->clearHomeroom, l.inactivate->prefixUsername});
+      } else {
+        remove.push_back({p.id, out_.run.id, rule, now_});
+      }
+      notes.emplace_back(keyField_ == PatronField::kBarcode    ? p.barcode
+                         : keyField_ == PatronField::kUsername ? p.username
+                                                               : p.districtId,
+                         rule);
+    });
+    if (!r) {
+      return r;
+    }
+    int maxPercent = req_.maxPercent.value_or(l.maxPercent);
+    auto affected = static_cast<std::int64_t>(inactivate.size() + remove.size());
+    if (affected * 100 > static_cast<std::int64_t>(maxPercent) * inScope) {
+      out_.run.lifecycleReason =
+          "would inactivate " + std::to_string(inactivate.size()) + " and delete " +
+          std::to_string(remove.size()) + " of " + std::to_string(inScope) +
+          " patrons in scope, more than max_percent " + std::to_string(maxPercent) + "%";
+      return {};
+    }
+    if (auto a = store_.inactivatePatrons(inactivate); !a) {
+      return a;
+    }
+    if (auto d = store_.deletePatrons(remove); !d) {
+      return d;
+    }
+    c.inactivated = static_cast<std::int64_t>(inactivate.size());
+    c.deleted = static_cast<std::int64_t>(remove.size());
+    for (const auto& [key, rule] : notes) {
+      out_.messages.push_back({Severity::kInfo, 0, key, rule == "inactivate" ? "INACTIVATED" : "DELETED",
+                               rule == "inactivate" ? "inactivated: not in the file for more than " +
+                                                          std::to_string(l.inactivate->notUpdatedDays) + " days"
+                                                    : "deleted by " + rule});
+    }
+    out_.run.lifecycleRan = true;
+    out_.run.lifecycleReason.clear();
+    return {};
+  }
+
+  PatronStore& store_;
+  ByteSource& source_;
+  const ImportRequest& req_;
+  const ImportJob& job_;
+  PasswordHasher* hasher_;
+  RowMapper mapper_;
+  PatronField keyField_;
+  std::string now_;
+  bool full_;
+  std::string previousFullRun_;
+  ImportOutcome out_;
+  std::vector<Existing> existing_;
+  std::unordered_map<std::string, std::uint32_t> byKey_, byBarcode_;
+  std::unordered_map<std::string, std::int64_t> newKeys_, newBarcodes_;
+  std::vector<Patron> inserts_, updates_, reactivations_;
+};
+
+}  // namespace
+
+bool inLifecycleScope(const LifecycleScope& scope, const JobPatron& p) {
+  return contains(scope.patronTypes, p.patronType) && contains(scope.accessLevels, p.accessLevel) &&
+         contains(scope.personas, p.persona);
+}
+
+std::string lifecycleRule(const LifecycleConfig& l, const ImportOptions& o, const JobPatron& p,
+                          const CivilTime& now, int startMonth) {
+  bool clean = p.openLoans == 0 && p.unpaidCents == 0;
+  if (l.deleteGraduatedSeniors && p.grade == "12" && p.gradYear.size() == 4 && clean &&
+      std::atoi(p.gradYear.c_str()) <= statisticalYearStart(now, startMonth)) {
+    return "delete_graduated_seniors";
+  }
+  int inactiveDays = -1;
+  if (p.status == PatronStatus::kInactive) {
+    if (auto since = parseIsoDay(p.inactiveSince)) {
+      inactiveDays = daysBetween(*since, now);
+    }
+  }
+  if (l.deleteInactive && inactiveDays >= l.deleteInactive->afterDays) {
+    const DeleteInactive& d = *l.deleteInactive;
+    bool ok = d.when == DeleteInactiveWhen::kNoCheckoutsNoFines ? clean
+              : d.when == DeleteInactiveWhen::kFinesBelow
+                  ? p.openLoans == 0 && p.unpaidCents < d.amountCents
+                  : o.allowDeleteWithTransactions;
+    if (ok) {
+      return "delete_inactive";
+    }
+  }
+  if (l.deleteWithTransactions && o.allowDeleteWithTransactions && !clean) {
+    const DeleteWithTransactions& d = *l.deleteWithTransactions;
+    bool ok = (d.inactiveDays && inactiveDays >= *d.inactiveDays) ||
+              (d.gradYearYearsAgo && p.gradYear.size() == 4 &&
+               std::atoi(p.gradYear.c_str()) <= now.year - *d.gradYearYearsAgo) ||
+              (d.age && ageOn(p.birthdate, now) >= *d.age);
+    if (ok) {
+      return "delete_with_transactions";
+    }
+  }
+  if (l.inactivate && p.status == PatronStatus::kActive) {
+    auto seen = parseCivilTime(p.lastSeenAt);
+    CivilTime cutoff = addDays(now, -l.inactivate->notUpdatedDays);
+    if (!seen || *seen < cutoff) {
+      return "inactivate";
+    }
+  }
+  return "";
+}
+
+ImportOutcome failedImport(PatronStore& store, const ImportRequest& request, const Error& error) {
+  ImportOutcome out;
+  ImportRun& run = out.run;
+  run.job = request.job->name;
+  run.type = request.type;
+  run.startedAt = run.finishedAt = formatIso(request.now);
+  run.file = request.file;
+  run.dryRun = request.dryRun;
+  run.trigger = request.trigger;
+  run.status = RunStatus::kFailed;
+  run.lifecycleReason = request.type == UpdateType::kFull ? "the run failed" : "";
+  out.messages.push_back({Severity::kError, 0, "", error.code, error.describe()});
+  run.counts.errors = 1;
+  if (!request.dryRun) {
+    if (auto id = store.openRun(run)) {
+      run.id = *id;
+      (void)store.closeRun(run, out.messages);
+    }
+  }
+  return out;
+}
+
+ImportOutcome runImport(PatronStore& store, ByteSource& source, const ImportRequest& request,
+                        PasswordHasher* hasher) {
+  ImportRunner runner(store, source, request, hasher);
+  return runner.run();
+}
+
+}  // namespace patrond

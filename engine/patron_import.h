@@ -1,0 +1,61 @@
+#pragma once
+// One import run (SPEC section 5): full or incremental, in one transaction, with the
+// lifecycle after a full run behind its guards. Pure orchestration over the ports; the
+// caller holds the job's lease. One thread.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/config.h"
+#include "engine/import_run.h"
+#include "engine/ports/byte_source.h"
+#include "engine/ports/patron_store.h"
+
+namespace patrond {
+
+// Port: password hashing for mapped passwords (SPEC 4: stored only as a salted hash).
+class PasswordHasher {
+ public:
+  virtual ~PasswordHasher() = default;
+  // A salted, slow hash to store (PBKDF2 or stronger), self-describing.
+  virtual std::string hash(const std::string& password) = 0;
+  // A keyed fingerprint of (key, password) for change detection; it must not allow guessing
+  // the password from the database alone.
+  virtual std::string fingerprint(const std::string& key, const std::string& password) = 0;
+};
+
+struct ImportRequest {
+  const Config* config = nullptr;
+  const ImportJob* job = nullptr;
+  UpdateType type = UpdateType::kFull;
+  bool dryRun = false;
+  std::string file;               // shown in the summary
+  std::optional<int> maxPercent;  // --max-percent
+  std::string trigger = "cli";
+  CivilTime now;                  // the run's time, district local
+  std::size_t batchSize = 5000;   // rows per bulk statement batch
+};
+
+struct ImportOutcome {
+  ImportRun run;                     // id 0 for a dry run (nothing is recorded)
+  std::vector<RunMessage> messages;  // every message, whatever `options.summary` keeps
+};
+
+// Reads `source` (already decoded to UTF-8) and applies it. On a job-level fault the run is
+// `failed` and nothing is applied. `hasher` may be null when the mapping has no password.
+ImportOutcome runImport(PatronStore& store, ByteSource& source, const ImportRequest& request,
+                        PasswordHasher* hasher);
+
+// Records a run that failed before reading (file missing, unreadable, source down): status
+// failed, nothing applied, the error as its message. Not recorded for a dry run.
+ImportOutcome failedImport(PatronStore& store, const ImportRequest& request, const Error& error);
+
+// The lifecycle's decision for one job patron, exposed for tests: "" when untouched, else
+// the rule ("inactivate", "delete_graduated_seniors", "delete_inactive",
+// "delete_with_transactions").
+std::string lifecycleRule(const LifecycleConfig& l, const ImportOptions& o, const JobPatron& p,
+                          const CivilTime& now, int statisticalYearStartMonth);
+bool inLifecycleScope(const LifecycleScope& scope, const JobPatron& p);
+
+}  // namespace patrond

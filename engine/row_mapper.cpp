@@ -1,0 +1,370 @@
+#include "engine/row_mapper.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+
+#include "engine/text.h"
+
+namespace patrond {
+namespace {
+
+bool isDateField(PatronField f) {
+  return f == PatronField::kBirthdate || f == PatronField::kCardExpires;
+}
+
+bool matches(const Matcher& m, const std::string& v) {
+  switch (m.kind) {
+    case Matcher::Kind::kEqual:
+      return v == m.value;
+    case Matcher::Kind::kAnyOf:
+      return std::find(m.values.begin(), m.values.end(), v) != m.values.end();
+    case Matcher::Kind::kRegex:
+      return m.regex && std::regex_search(v, *m.regex);
+    case Matcher::Kind::kEmpty:
+      return v.empty() == m.empty;
+    case Matcher::Kind::kNot:
+      return m.inner && !matches(*m.inner, v);
+  }
+  return false;
+}
+
+// "${username}@example.org" with the row's current values.
+std::string expand(const std::string& tmpl, const PatronValues& values) {
+  std::string out;
+  out.reserve(tmpl.size() + 16);
+  for (std::size_t i = 0; i < tmpl.size();) {
+    if (tmpl.compare(i, 2, "${") == 0) {
+      std::size_t close = tmpl.find('}', i + 2);
+      if (close != std::string::npos) {
+        if (auto f = fieldByName(std::string_view(tmpl).substr(i + 2, close - i - 2))) {
+          out += values[index(*f)];
+          i = close + 1;
+          continue;
+        }
+      }
+    }
+    out += tmpl[i++];
+  }
+  return out;
+}
+
+const std::array<std::string_view, 12> kMonthNames{"jan", "feb", "mar", "apr", "may", "jun",
+                                                   "jul", "aug", "sep", "oct", "nov", "dec"};
+
+bool readNumber(std::string_view s, std::size_t& pos, int minDigits, int maxDigits, int& out) {
+  int n = 0;
+  int digits = 0;
+  while (pos < s.size() && digits < maxDigits && s[pos] >= '0' && s[pos] <= '9') {
+    n = n * 10 + (s[pos] - '0');
+    ++pos;
+    ++digits;
+  }
+  out = n;
+  return digits >= minDigits;
+}
+
+}  // namespace
+
+std::optional<std::string> parseDate(std::string_view value, std::string_view format) {
+  if (format.empty()) {
+    format = "%Y-%m-%d";
+  }
+  int y = -1, m = -1, d = -1;
+  std::size_t p = 0;
+  for (std::size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%' || i + 1 == format.size()) {
+      if (p >= value.size() || value[p] != format[i]) {
+        return std::nullopt;
+      }
+      ++p;
+      continue;
+    }
+    char spec = format[++i];
+    switch (spec) {
+      case 'Y':
+        if (!readNumber(value, p, 4, 4, y)) {
+          return std::nullopt;
+        }
+        break;
+      case 'y': {
+        int yy = 0;
+        if (!readNumber(value, p, 2, 2, yy)) {
+          return std::nullopt;
+        }
+        y = yy < 69 ? 2000 + yy : 1900 + yy;
+        break;
+      }
+      case 'm':
+        if (!readNumber(value, p, 1, 2, m)) {
+          return std::nullopt;
+        }
+        break;
+      case 'd':
+      case 'e':
+        while (spec == 'e' && p < value.size() && value[p] == ' ') {
+          ++p;
+        }
+        if (!readNumber(value, p, 1, 2, d)) {
+          return std::nullopt;
+        }
+        break;
+      case 'b':
+      case 'B': {
+        std::string rest = toLower(value.substr(p));
+        m = -1;
+        for (std::size_t k = 0; k < kMonthNames.size(); ++k) {
+          if (rest.compare(0, 3, kMonthNames[k]) == 0) {
+            m = static_cast<int>(k) + 1;
+            p += 3;
+            while (spec == 'B' && p < value.size() && std::isalpha(static_cast<unsigned char>(value[p]))) {
+              ++p;
+            }
+            break;
+          }
+        }
+        if (m < 0) {
+          return std::nullopt;
+        }
+        break;
+      }
+      case '%':
+        if (p >= value.size() || value[p] != '%') {
+          return std::nullopt;
+        }
+        ++p;
+        break;
+      default:
+        return std::nullopt;
+    }
+  }
+  if (p != value.size() || !validDate(y, m, d)) {
+    return std::nullopt;
+  }
+  return formatDate(CivilTime{y, m, d});
+}
+
+std::uint64_t contentHash(const PatronValues& values) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (const auto& v : values) {
+    for (unsigned char c : v) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    h ^= 0x1F;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string hashToHex(std::uint64_t h) {
+  static const char* kHex = "0123456789abcdef";
+  std::string s(16, '0');
+  for (int i = 15; i >= 0; --i) {
+    s[static_cast<std::size_t>(i)] = kHex[h & 0xF];
+    h >>= 4;
+  }
+  return s;
+}
+
+std::uint64_t hexToHash(std::string_view s) {
+  std::uint64_t h = 0;
+  std::from_chars(s.data(), s.data() + s.size(), h, 16);
+  return h;
+}
+
+RowMapper::RowMapper(const Mapping& mapping, const std::vector<Site>& sites) : mapping_(mapping) {
+  for (const auto& s : sites) {
+    sites_.push_back(s.code);
+  }
+  auto add = [&](PatronField f) {
+    if (std::find(written_.begin(), written_.end(), f) == written_.end()) {
+      written_.push_back(f);
+    }
+  };
+  for (const auto& [f, src] : mapping.fields) {
+    add(f);
+  }
+  for (const auto& [f, v] : mapping.defaults) {
+    add(f);
+  }
+  for (const auto& r : mapping.rules) {
+    for (const auto& [f, v] : r.set) {
+      add(f);
+    }
+    for (const auto& [f, t] : r.map) {
+      add(f);
+    }
+  }
+  std::sort(written_.begin(), written_.end());
+}
+
+Result<void> RowMapper::bindHeader(const CsvRow& header) {
+  positions_.clear();
+  std::vector<std::string> missing;
+  for (const auto& [f, src] : mapping_.fields) {
+    auto it = std::find_if(header.fields.begin(), header.fields.end(), [&](std::string_view h) {
+      return h == src.column || (h.size() == src.column.size() && toLower(h) == toLower(src.column));
+    });
+    if (it == header.fields.end()) {
+      missing.push_back(src.column);
+    } else {
+      positions_.emplace_back(f, static_cast<std::size_t>(it - header.fields.begin()));
+    }
+  }
+  columns_ = header.fields.size();
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) {
+      list += (list.empty() ? "'" : ", '") + m + "'";
+    }
+    return Error{"MISSING_COLUMN",
+                 "the header has no column " + list + " (mapped in " + mapping_.path + ")",
+                 "line " + std::to_string(header.line)};
+  }
+  return {};
+}
+
+Result<void> RowMapper::bindColumnCount(std::size_t columns) {
+  positions_.clear();
+  for (const auto& [f, src] : mapping_.fields) {
+    if (src.columnNumber < 1 || static_cast<std::size_t>(src.columnNumber) > columns) {
+      return Error{"MISSING_COLUMN",
+                   std::string(fieldInfo(f).name) + " is mapped to column " +
+                       std::to_string(src.columnNumber) + " but the file has " +
+                       std::to_string(columns) + " columns",
+                   "line 1"};
+    }
+    positions_.emplace_back(f, static_cast<std::size_t>(src.columnNumber - 1));
+  }
+  columns_ = columns;
+  return {};
+}
+
+RowOutcome RowMapper::map(const CsvRow& row, MappedRow& out, std::vector<RunMessage>& messages) const {
+  out.line = row.line;
+  PatronValues& v = out.values;
+  for (auto& s : v) {
+    s.clear();
+  }
+  PatronField keyField = matchField(mapping_.matchOn);
+  // The key as far as it can be read, for messages about rows that fail early.
+  auto rawKey = [&]() -> std::string {
+    for (const auto& [f, pos] : positions_) {
+      if (f == keyField && pos < row.fields.size()) {
+        return validUtf8(row.fields[pos]) ? std::string(utf8Truncate(row.fields[pos], 64)) : "";
+      }
+    }
+    return {};
+  };
+  auto fail = [&](const std::string& code, const std::string& text, const std::string& key) {
+    messages.push_back({Severity::kError, row.line, key, code, text});
+    return RowOutcome::kRejected;
+  };
+
+  if (row.unterminatedQuote) {
+    return fail("UNTERMINATED_QUOTE",
+                "the file ends inside a quoted field that starts on this line (truncated file?)",
+                rawKey());
+  }
+  if (row.fields.size() != columns_) {
+    return fail("COLUMN_COUNT",
+                "expected " + std::to_string(columns_) + " columns, found " +
+                    std::to_string(row.fields.size()),
+                rawKey());
+  }
+  if (row.badEncoding) {
+    bool nul = std::any_of(row.fields.begin(), row.fields.end(),
+                           [](std::string_view f) { return f.find('\0') != std::string_view::npos; });
+    return fail("BAD_ENCODING",
+                nul ? std::string("the row contains a NUL byte")
+                    : "the row is not valid text in the configured encoding (check source.encoding)",
+                rawKey());
+  }
+
+  for (const auto& [f, pos] : positions_) {
+    v[index(f)].assign(row.fields[pos]);
+  }
+  for (const auto& [f, src] : mapping_.fields) {
+    std::string& val = v[index(f)];
+    if (isDateField(f) && !val.empty()) {
+      auto iso = parseDate(val, src.dateFormat);
+      if (!iso) {
+        return fail("BAD_DATE",
+                    std::string(fieldInfo(f).name) + " '" + val + "' is not a date in the format " +
+                        (src.dateFormat.empty() ? std::string("%Y-%m-%d") : src.dateFormat),
+                    v[index(keyField)]);
+      }
+      val = *iso;
+    }
+  }
+  for (const auto& [f, def] : mapping_.defaults) {
+    if (v[index(f)].empty()) {
+      v[index(f)] = def;
+    }
+  }
+  for (const auto& rule : mapping_.rules) {
+    bool holds = std::all_of(rule.when.begin(), rule.when.end(),
+                             [&](const auto& w) { return matches(w.second, v[index(w.first)]); });
+    if (!holds) {
+      continue;
+    }
+    std::string where = mapping_.path.substr(mapping_.path.find_last_of('/') + 1) + ":" +
+                        std::to_string(rule.line);
+    if (rule.skip) {
+      messages.push_back({Severity::kWarning, row.line, v[index(keyField)], "RULE_SKIP",
+                          "skipped by the rule at " + where + ": " + *rule.skip});
+      return RowOutcome::kSkipped;
+    }
+    if (rule.reject) {
+      return fail("RULE_REJECT", "rejected by the rule at " + where + ": " + *rule.reject,
+                  v[index(keyField)]);
+    }
+    if (!rule.set.empty()) {
+      // All values of one `set` see the row as it was before the rule.
+      PatronValues before = v;
+      for (const auto& [f, value] : rule.set) {
+        v[index(f)] = expand(value, before);
+      }
+    }
+    for (const auto& [f, table] : rule.map) {
+      auto it = table.find(v[index(f)]);
+      if (it != table.end()) {
+        v[index(f)] = it->second;
+      }
+    }
+  }
+
+  const std::string& key = v[index(keyField)];
+  for (PatronField f : {keyField, PatronField::kLastName, PatronField::kSite}) {
+    if (v[index(f)].empty()) {
+      return fail("MISSING_REQUIRED", std::string(fieldInfo(f).name) + " is empty", key);
+    }
+  }
+  if (std::find(sites_.begin(), sites_.end(), v[index(PatronField::kSite)]) == sites_.end()) {
+    return fail("UNKNOWN_SITE", "site '" + v[index(PatronField::kSite)] + "' is not configured", key);
+  }
+  const std::string& persona = v[index(PatronField::kPersona)];
+  if (!persona.empty() && persona != "student" && persona != "teacher" && persona != "staff" &&
+      persona != "other") {
+    return fail("BAD_VALUE", "persona '" + persona + "' is not one of student, teacher, staff, other", key);
+  }
+  const std::string& gradYear = v[index(PatronField::kGradYear)];
+  if (!gradYear.empty() && (gradYear.size() != 4 || !std::all_of(gradYear.begin(), gradYear.end(),
+                                                                  [](char c) { return c >= '0' && c <= '9'; }))) {
+    return fail("BAD_VALUE", "grad_year '" + gradYear + "' is not a four-digit year", key);
+  }
+  for (std::size_t i = 0; i < kPatronFieldCount; ++i) {
+    const PatronFieldInfo& info = fieldInfo(static_cast<PatronField>(i));
+    if (v[i].size() > info.maxLength && utf8Length(v[i]) > info.maxLength) {
+      v[i] = utf8Truncate(v[i], info.maxLength);
+      messages.push_back({Severity::kWarning, row.line, key, "TRUNCATED",
+                          std::string(info.name) + " too long; shortened to fit (" +
+                              std::to_string(info.maxLength) + " characters)"});
+    }
+  }
+  return RowOutcome::kMapped;
+}
+
+}  // namespace patrond

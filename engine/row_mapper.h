@@ -1,0 +1,60 @@
+#pragma once
+// Mapping and rules engine (SPEC section 4): turns one CSV row into patron values, or into
+// messages saying why not. Pure; one thread per mapper.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/config.h"
+#include "engine/csv_reader.h"
+#include "engine/import_run.h"
+
+namespace patrond {
+
+struct MappedRow {
+  std::int64_t line = 0;
+  PatronValues values;
+  const std::string& key(PatronField f) const { return values[index(f)]; }
+};
+
+enum class RowOutcome { kMapped, kSkipped, kRejected };
+
+class RowMapper {
+ public:
+  RowMapper(const Mapping& mapping, const std::vector<Site>& sites);
+
+  bool expectsHeader() const { return mapping_.header; }
+  // Binds mapped column names to positions. A mapped column missing from the header is a
+  // job-level error naming every missing column.
+  Result<void> bindHeader(const CsvRow& header);
+  // Without a header: binds column numbers; the first data row fixes the column count.
+  Result<void> bindColumnCount(std::size_t columns);
+
+  // Maps one data row. kMapped fills `out` (messages may hold warnings such as TRUNCATED);
+  // kSkipped (a warning) and kRejected (an error) leave a message saying why.
+  RowOutcome map(const CsvRow& row, MappedRow& out, std::vector<RunMessage>& messages) const;
+
+  // The patron fields this mapping writes (mapped, defaulted, or set by a rule); an import
+  // updates only these columns so hand-entered fields survive.
+  const std::vector<PatronField>& writtenFields() const { return written_; }
+  std::size_t columnCount() const { return columns_; }
+
+ private:
+  const Mapping& mapping_;
+  std::vector<std::string> sites_;
+  std::vector<std::pair<PatronField, std::size_t>> positions_;  // field -> column index
+  std::vector<PatronField> written_;
+  std::size_t columns_ = 0;
+};
+
+// Converts a date in `format` (%Y %y %m %d %e %b %B, other characters literal; 1-digit
+// months and days accepted) to YYYY-MM-DD. An empty format accepts only YYYY-MM-DD.
+std::optional<std::string> parseDate(std::string_view value, std::string_view format);
+
+// 64-bit FNV-1a over the values: detects a changed row in incremental runs.
+std::uint64_t contentHash(const PatronValues& values);
+std::string hashToHex(std::uint64_t h);
+std::uint64_t hexToHash(std::string_view s);
+
+}  // namespace patrond
