@@ -83,8 +83,9 @@ TEST_P(StoreContract, SecondConnectionSeesMigratedSchema) {
 TEST_P(StoreContract, PatronsRoundTripWithUtf8AndFindByIdOrBarcode) {
   std::vector<Patron> ps{patron("S1001", "P1001", "Núñez"), patron("S1002", "P1002", "Müller")};
   ASSERT_TRUE(store_->insertPatrons(ps).ok());
+  ps[0].id = (*store_->findPatron("S1001"))->id;
   EXPECT_GT(ps[0].id, 0);
-  EXPECT_NE(ps[0].id, ps[1].id);
+  EXPECT_NE(ps[0].id, (*store_->findPatron("S1002"))->id);
   auto byId = store_->findPatron("S1001");
   ASSERT_TRUE(byId.ok()) << byId.error().describe();
   ASSERT_TRUE(byId->has_value());
@@ -103,6 +104,7 @@ TEST_P(StoreContract, PatronsRoundTripWithUtf8AndFindByIdOrBarcode) {
 TEST_P(StoreContract, UpdateChangesOnlyThatPatron) {
   std::vector<Patron> ps{patron("S1", "B1", "One"), patron("S2", "B2", "Two")};
   ASSERT_TRUE(store_->insertPatrons(ps).ok());
+  ps[0].id = (*store_->findPatron("S1"))->id;
   ps[0].get(PatronField::kHomeroom) = "";
   ps[0].status = PatronStatus::kInactive;
   ps[0].inactiveSince = "2026-10-20T02:00:00";
@@ -125,7 +127,7 @@ TEST_P(StoreContract, DuplicateBarcodeIsRefusedWithAClearError) {
   auto r = store_->insertPatrons(dup);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "DB");
-  EXPECT_NE(r.error().message.find("adding patrons"), std::string::npos);
+  EXPECT_NE(r.error().message.find("adding patron"), std::string::npos) << r.error().message;
 }
 
 TEST_P(StoreContract, PatronsWithoutBarcodeMayCoexist) {
@@ -189,16 +191,47 @@ TEST_P(StoreContract, ForEachPatronKeyStreamsMatchDataAndPreservedFields) {
   EXPECT_EQ(keys[0].preserved[0], "one@example.org");
 }
 
-TEST_P(StoreContract, TouchAndClearBarcode) {
-  std::vector<Patron> ps{patron("S1", "B1", "One")};
+TEST_P(StoreContract, SeenPatronsTakeTheJobsLastFullRunTime) {
+  std::vector<Patron> ps{patron("S1", "B1", "One"), patron("S2", "B2", "Two")};
   ASSERT_TRUE(store_->insertPatrons(ps).ok());
-  ASSERT_TRUE(store_->touchPatrons({ps[0].id}, "2026-11-01T03:00:00", "faculty").ok());
-  ASSERT_TRUE(store_->clearBarcode(ps[0].id).ok());
-  auto p = store_->findPatron("S1");
-  ASSERT_TRUE(p.ok() && p->has_value());
-  EXPECT_EQ((*p)->lastSeenAt, "2026-11-01T03:00:00");
-  EXPECT_EQ((*p)->ownerJob, "faculty");
-  EXPECT_EQ((*p)->get(PatronField::kBarcode), "");
+  auto keys = std::vector<StoredPatronKey>();
+  ASSERT_TRUE(store_->forEachPatronKey(PatronField::kDistrictId, {}, [&](StoredPatronKey&& k) {
+    keys.push_back(std::move(k));
+  }).ok());
+  ASSERT_EQ(keys.size(), 2u);
+  std::vector<std::int64_t> ids{keys[0].id};
+  ASSERT_TRUE(store_->markSeen(ids, true, "2026-11-01T03:00:00").ok());
+  ASSERT_TRUE(store_->setJobLastFullRun("students", "2026-11-08T03:00:00").ok());
+  auto last = store_->jobLastFullRun("students");
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*last, "2026-11-08T03:00:00");
+  EXPECT_EQ((*store_->findPatron(keys[0].key))->lastSeenAt, "2026-11-08T03:00:00");
+  EXPECT_EQ((*store_->findPatron(keys[1].key))->lastSeenAt, "2026-10-15T02:00:00");
+  ASSERT_TRUE(store_->markSeen(ids, false, "2026-11-01T03:00:00").ok());
+  EXPECT_EQ((*store_->findPatron(keys[0].key))->lastSeenAt, "2026-11-01T03:00:00");
+  ASSERT_TRUE(store_->clearBarcode(keys[0].id).ok());
+  EXPECT_EQ((*store_->findPatron(keys[0].key))->get(PatronField::kBarcode), "");
+}
+
+TEST_P(StoreContract, InactivateAndDeleteWithArchive) {
+  std::vector<Patron> ps{patron("S1", "B1", "One"), patron("S2", "B2", "Two")};
+  ps[0].get(PatronField::kUsername) = "one";
+  ps[0].get(PatronField::kPassword) = "pbkdf2-sha256$1$00$00";
+  ASSERT_TRUE(store_->insertPatrons(ps).ok());
+  std::int64_t id1 = (*store_->findPatron("S1"))->id;
+  std::int64_t id2 = (*store_->findPatron("S2"))->id;
+  ASSERT_TRUE(store_->inactivatePatrons({{id1, "2026-11-01T03:00:00", true, true}}).ok());
+  Patron p = **store_->findPatron("S1");
+  EXPECT_EQ(p.status, PatronStatus::kInactive);
+  EXPECT_EQ(p.get(PatronField::kUsername), "Inactive-one");
+  EXPECT_EQ(p.get(PatronField::kHomeroom), "");
+  EXPECT_EQ(p.get(PatronField::kPassword), "");
+  std::vector<JobPatron> job;
+  ASSERT_TRUE(store_->forEachJobPatron("students", [&](JobPatron&& jp) { job.push_back(std::move(jp)); }).ok());
+  ASSERT_EQ(job.size(), 2u);
+  ASSERT_TRUE(store_->deletePatrons({{id2, 7, "delete_inactive", "2026-11-02T03:00:00"}}).ok());
+  EXPECT_FALSE(store_->findPatron("S2")->has_value());
+  EXPECT_EQ(*store_->countPatrons({}), 1);
 }
 
 TEST_P(StoreContract, RunsAreRecordedListedAndSummarised) {
@@ -260,15 +293,30 @@ TEST_P(StoreContract, RunLeftOpenIsMarkedInterruptedUnlessItsLeaseIsLive) {
   auto lease = store_->acquireLease("import:students", "host-a", "2026-10-15T07:00:00Z",
                                     "2026-10-15T07:05:00Z");
   ASSERT_TRUE(lease.ok() && *lease);
-  auto n = store_->markInterruptedRuns("2026-10-15T02:01:00", "2026-10-15T07:01:00Z");
+  auto alive = [](const std::string&) { return true; };
+  auto n = store_->markInterruptedRuns("2026-10-15T02:01:00", "2026-10-15T07:01:00Z", alive);
   ASSERT_TRUE(n.ok()) << n.error().describe();
   EXPECT_EQ(*n, 0);
-  n = store_->markInterruptedRuns("2026-10-15T02:10:00", "2026-10-15T07:10:00Z");
+  n = store_->markInterruptedRuns("2026-10-15T02:10:00", "2026-10-15T07:10:00Z", alive);
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 1);
   auto found = store_->findRun(*id);
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->status, RunStatus::kInterrupted);
+}
+
+TEST_P(StoreContract, RunOfADeadHolderIsInterruptedAtOnce) {
+  ImportRun run;
+  run.job = "students";
+  run.startedAt = "2026-10-15T02:00:00";
+  auto id = store_->openRun(run);
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(*store_->acquireLease("import:students", "host:123", "2026-10-15T07:00:00Z", "2026-10-15T13:00:00Z"));
+  auto n = store_->markInterruptedRuns("2026-10-15T02:01:00", "2026-10-15T07:01:00Z",
+                                       [](const std::string& holder) { return holder != "host:123"; });
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  EXPECT_EQ((*store_->findRun(*id))->status, RunStatus::kInterrupted);
 }
 
 TEST_P(StoreContract, TrimRunsKeepsTheNewest) {
