@@ -17,6 +17,10 @@ class Cli : public ::testing::Test {
   void SetUp() override {
     fs::copy(std::string(PATROND_SOURCE_DIR) + "/conf/examples", dir_.path() / "conf",
              fs::copy_options::recursive);
+    // A developer's local run of the demo may have left a database in conf/examples.
+    for (const char* f : {"patrond.db", "patrond.db-wal", "patrond.db-shm", "patrond.key"}) {
+      fs::remove(dir_.path() / "conf" / f);
+    }
     config_ = (dir_.path() / "conf" / "patrond.yaml").string();
   }
   test::CommandResult patrond(std::vector<std::string> args) {

@@ -46,6 +46,10 @@ class Service : public ::testing::Test {
   void SetUp() override {
     fs::copy(std::string(PATROND_SOURCE_DIR) + "/conf/examples", dir_.path() / "conf",
              fs::copy_options::recursive);
+    // A developer's local run of the demo may have left a database in conf/examples.
+    for (const char* f : {"patrond.db", "patrond.db-wal", "patrond.db-shm", "patrond.key"}) {
+      fs::remove(dir_.path() / "conf" / f);
+    }
     config_ = (dir_.path() / "conf" / "patrond.yaml").string();
     log_ = dir_ / "service.log";
   }

@@ -1,0 +1,227 @@
+// `patrond import`, `runs`, `summary`, `patrons` through the real binary, with the bad input
+// the issue lists: each gives a clear message and changes nothing it should not.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/temp_dir.h"
+
+namespace patrond {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class ImportCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fs::copy(std::string(PATROND_SOURCE_DIR) + "/conf/examples", dir_.path() / "conf",
+             fs::copy_options::recursive);
+    // A developer's local run of the demo may have left a database in conf/examples.
+    for (const char* f : {"patrond.db", "patrond.db-wal", "patrond.db-shm", "patrond.key"}) {
+      fs::remove(dir_.path() / "conf" / f);
+    }
+    config_ = (dir_.path() / "conf" / "patrond.yaml").string();
+    sis_ = (dir_.path() / "conf" / "sis").string();
+  }
+  test::CommandResult patrond(std::vector<std::string> args) {
+    args.insert(args.begin(), PATROND_BIN);
+    args.push_back("--config");
+    args.push_back(config_);
+    return test::run(args, {{"PATROND_CONFIG", ""}});
+  }
+  json importJson(const std::string& file, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"import", "students", "--json", "--as-of", "2026-10-15 02:00"};
+    if (!file.empty()) {
+      args.push_back("--file");
+      args.push_back(file);
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = patrond(args);
+    last_ = r;
+    return json::parse(r.out.empty() ? "{}" : r.out);
+  }
+  std::int64_t patronCount() {
+    auto r = patrond({"patrons", "list", "--json"});
+    return static_cast<std::int64_t>(json::parse(r.out).size());
+  }
+  std::string header() {
+    return "StudentID,Barcode,LastName,FirstName,MiddleName,SchoolCode,Grade,GradYear,Homeroom,"
+           "TeacherEmail,DOB,Email,Username\n";
+  }
+  std::string good(int n, const std::string& last = "Núñez") {
+    return "S" + std::to_string(n) + ",P" + std::to_string(n) + "," + last + ",Zoë,,LHS,10,2029,Smith 104,,01/02/2011,,z" +
+           std::to_string(n) + "\n";
+  }
+
+  test::TempDir dir_;
+  std::string config_, sis_;
+  test::CommandResult last_;
+};
+
+TEST_F(ImportCli, ShippedSampleImportsWithItsDeliberateBadRows) {
+  auto j = importJson("");
+  ASSERT_EQ(last_.exitCode, 0) << last_.err;
+  EXPECT_EQ(j["status"], "completed");
+  EXPECT_EQ(j["type"], "full");
+  EXPECT_EQ(j["counts"]["read"], 47);
+  EXPECT_EQ(j["counts"]["added"], 43);
+  EXPECT_EQ(j["counts"]["skipped"], 4);
+  EXPECT_EQ(j["lifecycle"]["ran"], true);
+  std::set<std::string> codes;
+  for (const auto& m : j["messages"]) {
+    codes.insert(m["code"].get<std::string>());
+    EXPECT_TRUE(m["line"].is_number());
+  }
+  EXPECT_EQ(codes, (std::set<std::string>{"RULE_SKIP", "RULE_REJECT", "UNKNOWN_SITE", "BAD_DATE"}));
+  auto runId = j["run_id"].get<int>();
+  auto summary = patrond({"summary", std::to_string(runId), "--errors-only", "--json"});
+  ASSERT_EQ(summary.exitCode, 0);
+  EXPECT_EQ(json::parse(summary.out)["messages"].size(), 3u);
+  auto text = patrond({"summary", std::to_string(runId)});
+  EXPECT_NE(text.out.find("UNKNOWN_SITE: site 'XYZ' is not configured"), std::string::npos) << text.out;
+  auto runs = patrond({"runs", "--json", "--job", "students"});
+  EXPECT_EQ(json::parse(runs.out)[0]["run_id"], runId);
+  auto p = patrond({"patrons", "show", "P1001", "--json"});
+  ASSERT_EQ(p.exitCode, 0);
+  EXPECT_EQ(json::parse(p.out)["district_id"], "S1001");
+  auto list = patrond({"patrons", "list", "--site", "WES", "--json"});
+  for (const auto& x : json::parse(list.out)) {
+    EXPECT_EQ(x["site"], "WES");
+  }
+}
+
+TEST_F(ImportCli, SecondRunIncrementalFindsNothingChanged) {
+  importJson("");
+  auto j = importJson("", {"--incremental"});
+  EXPECT_EQ(j["type"], "incremental");
+  EXPECT_EQ(j["counts"]["unchanged"], 43);
+  EXPECT_EQ(j["counts"]["updated"], 0);
+}
+
+TEST_F(ImportCli, MissingFileIsAFailedRunExitOne) {
+  auto j = importJson(dir_ / "nope.csv");
+  EXPECT_EQ(last_.exitCode, 1);
+  EXPECT_EQ(j["status"], "failed");
+  EXPECT_NE(j["messages"][0]["text"].get<std::string>().find("nope.csv"), std::string::npos);
+  auto runs = patrond({"runs", "--json"});
+  EXPECT_EQ(json::parse(runs.out)[0]["status"], "failed");
+}
+
+TEST_F(ImportCli, EmptyFileFailsAndChangesNothing) {
+  importJson("");
+  test::writeFile(dir_ / "empty.csv", "");
+  auto j = importJson(dir_ / "empty.csv");
+  EXPECT_EQ(last_.exitCode, 1);
+  EXPECT_EQ(j["messages"][0]["code"], "EMPTY_FILE");
+  EXPECT_EQ(patronCount(), 43);
+}
+
+TEST_F(ImportCli, HeaderWithoutARequiredColumnFailsAndAppliesNothing) {
+  test::writeFile(dir_ / "h.csv", "StudentID,Barcode,LastName\nS1,P1,X\n");
+  auto j = importJson(dir_ / "h.csv");
+  EXPECT_EQ(last_.exitCode, 1);
+  EXPECT_EQ(j["status"], "failed");
+  EXPECT_EQ(j["counts"]["added"], 0);
+  std::string text = j["messages"][0]["text"];
+  EXPECT_NE(text.find("'SchoolCode'"), std::string::npos) << text;
+  EXPECT_EQ(patronCount(), 0);
+}
+
+TEST_F(ImportCli, RowLevelProblemsAreSkippedWithLineAndKey) {
+  std::string csv = header() + good(1) + "S2,P2,Short\n" +        // wrong column count
+                    good(3) + "S4,P4,\"never closed,Zoë,,LHS,10,2029,,,,,z4\n";
+  test::writeFile(dir_ / "rows.csv", csv);
+  auto j = importJson(dir_ / "rows.csv");
+  EXPECT_EQ(last_.exitCode, 0);
+  EXPECT_EQ(j["counts"]["added"], 2);
+  EXPECT_EQ(j["counts"]["skipped"], 2);
+  EXPECT_EQ(j["messages"][0]["code"], "COLUMN_COUNT");
+  EXPECT_EQ(j["messages"][0]["line"], 3);
+  EXPECT_EQ(j["messages"][0]["key"], "S2");
+  EXPECT_EQ(j["messages"][1]["code"], "UNTERMINATED_QUOTE");
+  EXPECT_EQ(j["messages"][1]["line"], 5);
+}
+
+TEST_F(ImportCli, InvalidUtf8AndNulBytesAreRowErrors) {
+  std::string csv = header() + good(1) + "S2,P2,Bad\xE9name,Zoë,,LHS,10,2029,,,,,z2\n" +
+                    std::string("S3,P3,Nul\0x,Zo,,LHS,10,2029,,,,,z3\n", 35) + good(4);
+  test::writeFile(dir_ / "enc.csv", csv);
+  auto j = importJson(dir_ / "enc.csv");
+  EXPECT_EQ(j["counts"]["added"], 2);
+  ASSERT_EQ(j["messages"].size(), 2u);
+  EXPECT_EQ(j["messages"][0]["code"], "BAD_ENCODING");
+  EXPECT_EQ(j["messages"][0]["line"], 3);
+  EXPECT_EQ(j["messages"][1]["code"], "BAD_ENCODING");
+  EXPECT_NE(j["messages"][1]["text"].get<std::string>().find("NUL"), std::string::npos);
+}
+
+TEST_F(ImportCli, Windows1252AndUtf16AreDecoded) {
+  std::string yaml = test::readFile(config_);
+  std::string cp = yaml;
+  cp.replace(cp.find("encoding: utf-8"), 15, "encoding: windows-1252");
+  test::writeFile(config_, cp);
+  test::writeFile(dir_ / "cp.csv", header() + "S1,P1,N\xFA\xF1" "ez,Zo\xEB,,LHS,10,2029,,,,,z1\n");
+  auto j = importJson(dir_ / "cp.csv");
+  ASSERT_EQ(j["counts"]["added"], 1) << last_.out;
+  EXPECT_EQ(json::parse(patrond({"patrons", "show", "S1", "--json"}).out)["last_name"], "Núñez");
+
+  std::string u16 = yaml;
+  u16.replace(u16.find("encoding: utf-8"), 15, "encoding: utf-16");
+  test::writeFile(config_, u16);
+  std::string text = header() + "S2,P2,Müller,Zoë,,LHS,10,2029,,,,,z2\n";
+  std::string le = "\xFF\xFE";
+  // UTF-8 to UTF-16LE for the code points used here (all in the BMP).
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    unsigned code = c;
+    if (c >= 0xC0) {
+      code = ((c & 0x1F) << 6) | (static_cast<unsigned char>(text[i + 1]) & 0x3F);
+      i += 2;
+    } else {
+      ++i;
+    }
+    le += static_cast<char>(code & 0xFF);
+    le += static_cast<char>(code >> 8);
+  }
+  test::writeFile(dir_ / "u16.csv", le);
+  j = importJson(dir_ / "u16.csv", {"--incremental"});
+  ASSERT_EQ(j["counts"]["added"], 1) << last_.out << last_.err;
+  EXPECT_EQ(json::parse(patrond({"patrons", "show", "S2", "--json"}).out)["last_name"], "Müller");
+}
+
+TEST_F(ImportCli, TenMegabyteFieldIsCutWithAWarning) {
+  std::string big(10 * 1024 * 1024, 'x');
+  test::writeFile(dir_ / "big.csv", header() + "S1,P1,\"" + big + "\",Zoë,,LHS,10,2029,,,,,z1\n" + good(2));
+  auto j = importJson(dir_ / "big.csv");
+  ASSERT_EQ(last_.exitCode, 0);
+  EXPECT_EQ(j["counts"]["added"], 2);
+  EXPECT_EQ(j["messages"][0]["code"], "TRUNCATED");
+  auto p = json::parse(patrond({"patrons", "show", "S1", "--json"}).out);
+  EXPECT_EQ(p["last_name"].get<std::string>().size(), 100u);
+}
+
+TEST_F(ImportCli, DryRunPrintsTheSummaryAndChangesNothing) {
+  auto j = importJson("", {"--dry-run"});
+  EXPECT_EQ(last_.exitCode, 0);
+  EXPECT_TRUE(j["run_id"].is_null());
+  EXPECT_EQ(j["counts"]["added"], 43);
+  EXPECT_EQ(patronCount(), 0);
+  EXPECT_EQ(json::parse(patrond({"runs", "--json"}).out).size(), 0u);
+}
+
+TEST_F(ImportCli, GlobPicksTheNewestFile) {
+  // The faculty job reads "faculty*.csv".
+  test::writeFile(sis_ + "/faculty-2026-10-14.csv", "EmployeeID,Barcode,LastName,FirstName,Building,Homeroom,Email,Username,Role\nE1,T1,Old,A,LHS,,,a,Teacher\n");
+  fs::last_write_time(sis_ + "/faculty-2026-10-14.csv", fs::file_time_type::clock::now() + std::chrono::hours(1));
+  auto r = patrond({"import", "faculty", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto j = json::parse(r.out);
+  EXPECT_NE(j["file"].get<std::string>().find("faculty-2026-10-14.csv"), std::string::npos);
+  EXPECT_EQ(j["counts"]["added"], 1);
+}
+
+}  // namespace
+}  // namespace patrond
