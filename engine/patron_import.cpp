@@ -131,6 +131,14 @@ class ImportRunner {
   }
 
   Result<void> loadIndex() {
+    auto total = store_.countPatrons({});
+    if (!total) {
+      return total.error();
+    }
+    auto n = static_cast<std::size_t>(*total);
+    existing_.reserve(n);
+    byKey_.reserve(n);
+    byBarcode_.reserve(n);
     return store_.forEachPatronKey(keyField_, job_.mapping.preserve, [&](StoredPatronKey&& k) {
       Existing e;
       e.id = k.id;
@@ -415,12 +423,17 @@ class ImportRunner {
     std::vector<Inactivation> inactivate;
     std::vector<Deletion> remove;
     std::vector<std::pair<std::string, std::string>> notes;  // key, rule
-    std::int64_t inScope = 0;
-    auto r = store_.forEachJobPatron(job_.name, [&](JobPatron&& p) {
+    auto scoped = store_.countInScope(job_.name, l.scope);
+    if (!scoped) {
+      return scoped.error();
+    }
+    std::int64_t inScope = *scoped;
+    // Patrons seen in this full run, active and not in grade 12 match no rule: only the
+    // candidates are read.
+    auto r = store_.forEachJobPatron(job_.name, true, [&](JobPatron&& p) {
       if (!inLifecycleScope(l.scope, p)) {
         return;
       }
-      ++inScope;
       std::string rule = lifecycleRule(l, job_.options, p, req_.now,
                                        req_.config->district.statisticalYearStartMonth);
       if (rule.empty()) {

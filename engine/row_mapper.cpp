@@ -142,7 +142,15 @@ std::optional<std::string> parseDate(std::string_view value, std::string_view fo
   if (p != value.size() || !validDate(y, m, d)) {
     return std::nullopt;
   }
-  return formatDate(CivilTime{y, m, d});
+  std::string iso = "0000-00-00";  // hot path: no printf
+  for (int i = 3, v = y; i >= 0; --i, v /= 10) {
+    iso[static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+  }
+  iso[5] = static_cast<char>('0' + m / 10);
+  iso[6] = static_cast<char>('0' + m % 10);
+  iso[8] = static_cast<char>('0' + d / 10);
+  iso[9] = static_cast<char>('0' + d % 10);
+  return iso;
 }
 
 std::uint64_t contentHash(const PatronValues& values) {

@@ -771,7 +771,40 @@ class SociStore final : public PatronStore {
     });
   }
 
-  Result<void> forEachJobPatron(const std::string& job,
+  Result<std::int64_t> countInScope(const std::string& job, const LifecycleScope& scope) override {
+    return guard("counting the job's patrons", [&]() -> Result<std::int64_t> {
+      std::string q = "SELECT COUNT(*) FROM patrons WHERE owner_job = :job";
+      std::vector<const std::string*> values;
+      int n = 0;
+      for (auto [column, list] : {std::pair{"patron_type", &scope.patronTypes},
+                                  std::pair{"access_level", &scope.accessLevels},
+                                  std::pair{"persona", &scope.personas}}) {
+        if (list->empty()) {
+          continue;
+        }
+        q += std::string(" AND ") + column + " IN (";
+        for (size_t i = 0; i < list->size(); ++i) {
+          q += (i ? ", :s" : ":s") + std::to_string(n++);
+          values.push_back(&(*list)[i]);
+        }
+        q += ")";
+      }
+      long long count = 0;
+      soci::statement st(*sql_);
+      st.alloc();
+      st.exchange(soci::use(job));
+      for (const std::string* v : values) {
+        st.exchange(soci::use(*v));
+      }
+      st.exchange(soci::into(count));
+      st.prepare(q);
+      st.define_and_bind();
+      st.execute(true);
+      return static_cast<std::int64_t>(count);
+    });
+  }
+
+  Result<void> forEachJobPatron(const std::string& job, bool candidatesOnly,
                                 const std::function<void(JobPatron&&)>& each) override {
     return guard("reading the job's patrons", [&]() -> Result<void> {
       soci::rowset<soci::row> rs =
@@ -785,7 +818,10 @@ class SociStore final : public PatronStore {
                   "LEFT JOIN (SELECT patron_id, COUNT(*) AS n FROM loans WHERE status = 'open' "
                   "GROUP BY patron_id) l ON l.patron_id = p.id "
                   "LEFT JOIN (SELECT patron_id, SUM(amount_cents - paid_cents) AS owed FROM fines "
-                  "GROUP BY patron_id) f ON f.patron_id = p.id WHERE p.owner_job = :job",
+                  "GROUP BY patron_id) f ON f.patron_id = p.id WHERE p.owner_job = :job" +
+                  std::string(candidatesOnly ? " AND (p.seen_in_last_full = 0 OR p.status = "
+                                               "'inactive' OR p.grade = '12')"
+                                             : ""),
            soci::use(job));
       for (const auto& r : rs) {
         JobPatron p;
@@ -1118,6 +1154,10 @@ Result<std::unique_ptr<PatronStore>> openStore(const DatabaseConfig& config) {
         *s << "PRAGMA journal_mode = WAL";
         *s << "PRAGMA synchronous = NORMAL";
         *s << "PRAGMA busy_timeout = 10000";
+        // Bulk imports touch several indexes of a large table: a 64 MB page cache keeps them
+        // in memory instead of spilling to the WAL mid-transaction (docs/performance.md).
+        *s << "PRAGMA cache_size = -65536";
+        *s << "PRAGMA temp_store = MEMORY";
         break;
       }
       case DbBackend::kPostgresql:

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/config.h"
 #include "engine/import_run.h"
 #include "engine/patron.h"
 #include "engine/result.h"
@@ -116,8 +117,12 @@ class PatronStore {
   virtual Result<void> setJobLastFullRun(const std::string& job, const std::string& at) = 0;
 
   // Lifecycle: streams a job's patrons with open loan counts and unpaid fine balances.
-  virtual Result<void> forEachJobPatron(const std::string& job,
+  // With `candidatesOnly`, just those a rule could touch: not seen in the job's last full
+  // run, inactive, or in grade 12.
+  virtual Result<void> forEachJobPatron(const std::string& job, bool candidatesOnly,
                                         const std::function<void(JobPatron&&)>& each) = 0;
+  // How many of the job's patrons are in the lifecycle's scope (for max_percent).
+  virtual Result<std::int64_t> countInScope(const std::string& job, const LifecycleScope& scope) = 0;
   virtual Result<void> inactivatePatrons(const std::vector<Inactivation>& list) = 0;
   // Archives each patron (row, open loans, fines, run and rule), closes its open loans as
   // lost, and deletes it.

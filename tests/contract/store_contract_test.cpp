@@ -227,8 +227,17 @@ TEST_P(StoreContract, InactivateAndDeleteWithArchive) {
   EXPECT_EQ(p.get(PatronField::kHomeroom), "");
   EXPECT_EQ(p.get(PatronField::kPassword), "");
   std::vector<JobPatron> job;
-  ASSERT_TRUE(store_->forEachJobPatron("students", [&](JobPatron&& jp) { job.push_back(std::move(jp)); }).ok());
+  ASSERT_TRUE(store_->forEachJobPatron("students", false, [&](JobPatron&& jp) { job.push_back(std::move(jp)); }).ok());
   ASSERT_EQ(job.size(), 2u);
+  std::vector<JobPatron> candidates;  // S2 is active and seen (flag set below): not a candidate
+  ASSERT_TRUE(store_->markSeen({id2}, true, "2026-11-01T03:00:00").ok());
+  ASSERT_TRUE(store_->forEachJobPatron("students", true, [&](JobPatron&& jp) { candidates.push_back(std::move(jp)); }).ok());
+  ASSERT_EQ(candidates.size(), 1u);
+  EXPECT_EQ(candidates[0].id, id1);
+  LifecycleScope scope;
+  EXPECT_EQ(*store_->countInScope("students", scope), 2);
+  scope.patronTypes = {"Teacher"};
+  EXPECT_EQ(*store_->countInScope("students", scope), 0);
   ASSERT_TRUE(store_->deletePatrons({{id2, 7, "delete_inactive", "2026-11-02T03:00:00"}}).ok());
   EXPECT_FALSE(store_->findPatron("S2")->has_value());
   EXPECT_EQ(*store_->countPatrons({}), 1);
