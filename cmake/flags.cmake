@@ -9,6 +9,10 @@ target_compile_options(patrond_flags INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
   -Woverloaded-virtual -Wimplicit-fallthrough -Werror)
 target_include_directories(patrond_flags INTERFACE ${PROJECT_SOURCE_DIR})
+if(PATROND_FUZZ)
+  # The engine is instrumented for coverage too, so libFuzzer can steer into it.
+  target_compile_options(patrond_flags INTERFACE -fsanitize=fuzzer-no-link,address,undefined)
+endif()
 if(PATROND_SANITIZE)
   target_compile_options(patrond_flags INTERFACE
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)

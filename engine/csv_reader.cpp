@@ -1,11 +1,13 @@
 #include "engine/csv_reader.h"
 
+#include <algorithm>
+
 #include "engine/text.h"
 
 namespace patrond {
 
-CsvReader::CsvReader(ByteSource& source, char delimiter)
-    : source_(source), delimiter_(delimiter), buffer_(1 << 20) {}
+CsvReader::CsvReader(ByteSource& source, char delimiter, std::size_t bufferSize)
+    : source_(source), delimiter_(delimiter), buffer_(std::max<std::size_t>(bufferSize, 1)) {}
 
 bool CsvReader::fill() {
   if (eof_) {

@@ -24,7 +24,7 @@ class CsvReader {
  public:
   static constexpr std::size_t kMaxRowBytes = 64u * 1024 * 1024;
 
-  CsvReader(ByteSource& source, char delimiter);
+  CsvReader(ByteSource& source, char delimiter, std::size_t bufferSize = 1 << 20);
   // Reads the next non-blank row. Returns false at the end of the file. A row longer than
   // kMaxRowBytes, or a read fault, is an error that ends the file.
   Result<bool> next(CsvRow& row);

@@ -211,14 +211,16 @@ RowMapper::RowMapper(const Mapping& mapping, const std::vector<Site>& sites) : m
 Result<void> RowMapper::bindHeader(const CsvRow& header) {
   positions_.clear();
   std::vector<std::string> missing;
-  for (const auto& [f, src] : mapping_.fields) {
+  for (const auto& field : mapping_.fields) {
+    const std::string& column = field.second.column;
+    // Exact first, then case-insensitive: SIS exports are not consistent about case.
     auto it = std::find_if(header.fields.begin(), header.fields.end(), [&](std::string_view h) {
-      return h == src.column || (h.size() == src.column.size() && toLower(h) == toLower(src.column));
+      return h == column || (h.size() == column.size() && toLower(h) == toLower(column));
     });
     if (it == header.fields.end()) {
-      missing.push_back(src.column);
+      missing.push_back(column);
     } else {
-      positions_.emplace_back(f, static_cast<std::size_t>(it - header.fields.begin()));
+      positions_.emplace_back(field.first, static_cast<std::size_t>(it - header.fields.begin()));
     }
   }
   columns_ = header.fields.size();
