@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "engine/csv_reader.h"
+#include "engine/key_index.h"
 #include "engine/row_mapper.h"
 #include "engine/schedule.h"
 #include "engine/text.h"
@@ -12,18 +13,19 @@
 namespace patrond {
 namespace {
 
-constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+constexpr std::uint32_t kMissing = KeyIndex::kMissing;
+// Index values with this bit refer to a new row of this file, not a stored patron.
+constexpr std::uint32_t kNewRow = 0x80000000u;
 
-// What the run knows of a stored patron; compact because a district has up to a million.
+// What the run knows of a stored patron: 24 bytes, because a district has up to a million.
 struct Existing {
   std::int64_t id = 0;
   std::uint64_t hash = 0;
-  std::int64_t seenLine = 0;  // line in this file, 0 when not (yet) seen
-  const std::string* key = nullptr;
+  std::uint64_t barcodeHash = 0;  // 0: no barcode
+  std::uint32_t seenLine = 0;     // line in this file, 0 when not (yet) seen
   PatronStatus status = PatronStatus::kActive;
   bool ownedByJob = false;
   bool seenFlag = false;
-  std::vector<std::string> preserved;
 };
 
 std::optional<CivilTime> parseIsoDay(const std::string& s) {
@@ -137,35 +139,45 @@ class ImportRunner {
     }
     auto n = static_cast<std::size_t>(*total);
     existing_.reserve(n);
-    byKey_.reserve(n);
-    byBarcode_.reserve(n);
-    return store_.forEachPatronKey(keyField_, job_.mapping.preserve, [&](StoredPatronKey&& k) {
+    byKey_.reserve(n + 1024);
+    return store_.forEachPatronKey(keyField_, [&](StoredPatronKey&& k) {
       Existing e;
       e.id = k.id;
       e.hash = hexToHash(k.contentHash);
       e.status = k.status;
       e.ownedByJob = k.ownerJob == job_.name;
       e.seenFlag = k.seenInLastFull;
-      e.preserved = std::move(k.preserved);
       auto idx = static_cast<std::uint32_t>(existing_.size());
       if (!k.key.empty()) {
-        auto [it, inserted] = byKey_.emplace(std::move(k.key), idx);
-        if (inserted) {
-          e.key = &it->first;
-        }
+        byKey_.insert(k.key, idx);
       }
-      if (!k.barcode.empty()) {
-        byBarcode_.emplace(std::move(k.barcode), idx);
-      }
-      existing_.push_back(std::move(e));
+      e.barcodeHash = k.barcode.empty() ? 0 : hashBytes(k.barcode);
+      existing_.push_back(e);
     });
   }
+
+  // The barcode index, built on first need from the stored barcodes' hashes: a run that only
+  // meets unchanged barcodes never pays for it. Barcodes are told apart by 64-bit hash; a
+  // collision could only report a false conflict, never merge two patrons (the database's
+  // unique index is the last word).
+  KeyIndex& barcodes() {
+    if (!barcodesBuilt_) {
+      barcodesBuilt_ = true;
+      byBarcode_.reserve(existing_.size() + newLines_.size() + 1024);
+      for (std::size_t i = 0; i < existing_.size(); ++i) {
+        if (existing_[i].barcodeHash != 0) {
+          byBarcode_.insert(hashKey(existing_[i].barcodeHash), static_cast<std::uint32_t>(i));
+        }
+      }
+    }
+    return byBarcode_;
+  }
+  static std::string hashKey(std::uint64_t h) { return std::string(reinterpret_cast<const char*>(&h), sizeof h); }
 
   Result<void> apply() {
     if (auto r = loadIndex(); !r) {
       return r;
     }
-    previousFullRun_ = "";
     if (full_) {
       auto prev = store_.jobLastFullRun(job_.name);
       if (!prev) {
@@ -177,6 +189,7 @@ class ImportRunner {
     CsvRow row;
     bool bound = false;
     bool any = false;
+    const std::size_t maxKey = fieldInfo(keyField_).maxLength;
     for (;;) {
       auto more = reader.next(row);
       if (!more) {
@@ -199,19 +212,50 @@ class ImportRunner {
         }
       }
       ++out_.run.counts.read;
+      std::optional<std::uint64_t> hash;
+      // Fast path: a stored, active, unchanged patron of this job is recognised from its raw
+      // columns, without mapping the row.
+      if (mapper_.keyReadsRaw() && !row.badEncoding && !row.unterminatedQuote &&
+          row.fields.size() == mapper_.columnCount()) {
+        std::string_view key = row.fields[mapper_.keyColumn()];
+        if (!key.empty() && key.size() <= maxKey) {
+          std::uint32_t v = byKey_.find(key);
+          if (v != kMissing && !(v & kNewRow) && existing_[v].seenLine == 0) {
+            Existing& e = existing_[v];
+            auto h = rowHash(row, key);
+            if (!h) {
+              return h.error();
+            }
+            hash = *h;
+            if (*hash == e.hash && e.status == PatronStatus::kActive && e.ownedByJob) {
+              e.seenLine = static_cast<std::uint32_t>(row.line);
+              ++out_.run.counts.unchanged;
+              continue;
+            }
+          }
+        }
+      }
       MappedRow mapped;
       switch (mapper_.map(row, mapped, out_.messages)) {
-        case RowOutcome::kMapped:
-          if (auto r = applyRow(mapped); !r) {
+        case RowOutcome::kMapped: {
+          if (!hash) {
+            auto h = rowHash(row, mapped.key(keyField_));
+            if (!h) {
+              return h.error();
+            }
+            hash = *h;
+          }
+          if (auto r = applyRow(mapped, *hash); !r) {
             return r;
           }
           break;
+        }
         case RowOutcome::kSkipped:
         case RowOutcome::kRejected:
           ++out_.run.counts.skipped;
           break;
       }
-      if (inserts_.size() + updates_.size() >= req_.batchSize) {
+      if (inserts_.size() + updates_.size() + reactivations_.size() >= req_.batchSize) {
         if (auto r = flush(); !r) {
           return r;
         }
@@ -235,45 +279,76 @@ class ImportRunner {
     return {};
   }
 
+  // The raw-row hash, with a mapped password mixed in through its keyed fingerprint.
+  Result<std::uint64_t> rowHash(const CsvRow& row, std::string_view key) {
+    std::uint64_t h = mapper_.rawHash(row);
+    if (auto pw = mapper_.passwordColumn(); pw && *pw < row.fields.size() && !row.fields[*pw].empty()) {
+      if (!hasher_) {
+        return Error{"CONFIG", "passwords are mapped but no password hasher is available", ""};
+      }
+      h = hashBytes(hasher_->fingerprint(std::string(key), std::string(row.fields[*pw])), h);
+    }
+    return h;
+  }
+
   void conflictMessage(const MappedRow& row, const std::string& barcode, const std::string& holder) {
     out_.messages.push_back({Severity::kError, row.line, row.key(keyField_), "BARCODE_CONFLICT",
                              "barcode '" + barcode + "' belongs to " + holder + "; row skipped"});
     ++out_.run.counts.skipped;
   }
 
-  // Resolves a barcode conflict; false when the row must be skipped.
+  std::string holderName(const std::string& barcode, const Existing& holder) {
+    auto p = store_.findPatron(barcode);
+    std::string key = p && p->has_value() ? (*p)->get(keyField_) : "";
+    return "patron " + (key.empty() ? "#" + std::to_string(holder.id) : key) +
+           (holder.status == PatronStatus::kInactive ? " (inactive)" : "");
+  }
+
+  // Resolves a barcode conflict; false when the row must be skipped. `self` is the stored
+  // patron the row updates, or kMissing for a new one.
   Result<bool> claimBarcode(const MappedRow& row, std::uint32_t self) {
     const std::string& barcode = row.key(PatronField::kBarcode);
     if (barcode.empty()) {
       return true;
     }
-    if (auto n = newBarcodes_.find(barcode); n != newBarcodes_.end()) {
-      conflictMessage(row, barcode, "the new patron on line " + std::to_string(n->second));
-      return false;
+    std::uint64_t bh = hashBytes(barcode);
+    if (self != kMissing && existing_[self].barcodeHash == bh) {
+      return true;  // the patron keeps its own barcode
     }
-    auto it = byBarcode_.find(barcode);
-    if (it == byBarcode_.end() || it->second == self) {
+    std::uint32_t v = barcodes().find(hashKey(bh));
+    if (v == kMissing || v == self) {
       return true;
     }
-    Existing& holder = existing_[it->second];
-    std::string who = "patron " + (holder.key ? *holder.key : "#" + std::to_string(holder.id));
+    if (v & kNewRow) {
+      conflictMessage(row, barcode, "the new patron on line " + std::to_string(newLines_[v & ~kNewRow]));
+      return false;
+    }
+    Existing& holder = existing_[v];
     if (job_.mapping.onBarcodeConflict == BarcodeConflict::kTakeFromInactive &&
         holder.status == PatronStatus::kInactive) {
+      std::string who = holderName(barcode, holder);
       if (auto r = store_.clearBarcode(holder.id); !r) {
         return r.error();
       }
       out_.messages.push_back({Severity::kWarning, row.line, row.key(keyField_), "BARCODE_TAKEN",
-                               "barcode '" + barcode + "' taken from inactive " + who});
-      byBarcode_.erase(it);
+                               "barcode '" + barcode + "' taken from " + who});
+      holder.barcodeHash = 0;
+      byBarcode_.erase(hashKey(bh));
       return true;
     }
-    conflictMessage(row, barcode,
-                    who + (holder.status == PatronStatus::kInactive ? " (inactive)" : ""));
+    conflictMessage(row, barcode, holderName(barcode, holder));
     return false;
   }
 
-  Result<void> applyRow(MappedRow& row) {
-    const std::string& key = row.key(keyField_);
+  void duplicate(const MappedRow& row, const std::string& key, std::int64_t firstLine) {
+    out_.messages.push_back({Severity::kWarning, row.line, key, "DUPLICATE_KEY",
+                             "key '" + key + "' is also on line " + std::to_string(firstLine) +
+                                 "; the first wins, this row is skipped"});
+    ++out_.run.counts.skipped;
+  }
+
+  Result<void> applyRow(MappedRow& row, std::uint64_t hash) {
+    const std::string key = row.key(keyField_);
     std::string& password = row.values[index(PatronField::kPassword)];
     std::string clearPassword;
     if (!password.empty()) {
@@ -281,27 +356,36 @@ class ImportRunner {
         return Error{"CONFIG", "passwords are mapped but no password hasher is available", ""};
       }
       clearPassword = std::move(password);
-      password = hasher_->fingerprint(key, clearPassword);  // what the content hash sees
+      password.clear();
     }
-    std::uint64_t hash = contentHash(row.values);
-    auto found = byKey_.find(key);
-    if (found != byKey_.end()) {
-      std::uint32_t idx = found->second;
-      Existing& e = existing_[idx];
+    std::uint32_t v = byKey_.find(key);
+    if (v != kMissing && (v & kNewRow)) {
+      duplicate(row, key, newLines_[v & ~kNewRow]);
+      return {};
+    }
+    if (v != kMissing) {
+      Existing& e = existing_[v];
       if (e.seenLine > 0) {
-        out_.messages.push_back({Severity::kWarning, row.line, key, "DUPLICATE_KEY",
-                                 "key '" + key + "' is also on line " + std::to_string(e.seenLine) +
-                                     "; the first wins, this row is skipped"});
-        ++out_.run.counts.skipped;
+        duplicate(row, key, e.seenLine);
         return {};
       }
-      e.seenLine = row.line;
-      auto claimed = claimBarcode(row, idx);
+      e.seenLine = static_cast<std::uint32_t>(row.line);
+      auto claimed = claimBarcode(row, v);
       if (!claimed) {
         return claimed.error();
       }
       if (!*claimed) {
         return {};
+      }
+      const std::string& barcode = row.key(PatronField::kBarcode);
+      std::uint64_t bh = barcode.empty() ? 0 : hashBytes(barcode);
+      if (bh != e.barcodeHash) {
+        // The old barcode stays claimed by this patron for the rest of the run: it is only
+        // free in the database once this row is written.
+        if (bh != 0) {
+          barcodes().set(hashKey(bh), v);
+        }
+        e.barcodeHash = bh;
       }
       if (e.hash == hash && e.status == PatronStatus::kActive && e.ownedByJob) {
         ++out_.run.counts.unchanged;
@@ -309,11 +393,6 @@ class ImportRunner {
       }
       Patron p = toPatron(row, hash, clearPassword);
       p.id = e.id;
-      for (std::size_t i = 0; i < job_.mapping.preserve.size() && i < e.preserved.size(); ++i) {
-        if (!e.preserved[i].empty()) {
-          p.get(job_.mapping.preserve[i]) = e.preserved[i];
-        }
-      }
       if (e.status == PatronStatus::kInactive) {
         ++out_.run.counts.reactivated;
         reactivations_.push_back(std::move(p));
@@ -323,25 +402,21 @@ class ImportRunner {
       }
       e.seenFlag = full_;  // written with the row
       e.status = PatronStatus::kActive;
+      e.hash = hash;
       return {};
     }
-    if (auto dup = newKeys_.find(key); dup != newKeys_.end()) {
-      out_.messages.push_back({Severity::kWarning, row.line, key, "DUPLICATE_KEY",
-                               "key '" + key + "' is also on line " + std::to_string(dup->second) +
-                                   "; the first wins, this row is skipped"});
-      ++out_.run.counts.skipped;
-      return {};
-    }
-    auto claimed = claimBarcode(row, kNone);
+    auto claimed = claimBarcode(row, kMissing);
     if (!claimed) {
       return claimed.error();
     }
-    newKeys_.emplace(key, row.line);
+    auto ref = kNewRow | static_cast<std::uint32_t>(newLines_.size());
+    newLines_.push_back(row.line);
+    byKey_.insert(key, ref);
     if (!*claimed) {
       return {};
     }
     if (!row.key(PatronField::kBarcode).empty()) {
-      newBarcodes_.emplace(row.key(PatronField::kBarcode), row.line);
+      barcodes().set(hashKey(hashBytes(row.key(PatronField::kBarcode))), ref);
     }
     Patron p = toPatron(row, hash, clearPassword);
     p.createdAt = now_;
@@ -365,6 +440,31 @@ class ImportRunner {
     return p;
   }
 
+  // `preserve` fields keep a stored value that is not empty (hand edits survive).
+  Result<void> applyPreserve(std::vector<Patron>& patrons) {
+    const auto& fields = job_.mapping.preserve;
+    if (fields.empty() || patrons.empty()) {
+      return {};
+    }
+    std::vector<std::int64_t> ids;
+    std::unordered_map<std::int64_t, Patron*> byId;
+    for (auto& p : patrons) {
+      ids.push_back(p.id);
+      byId[p.id] = &p;
+    }
+    return store_.readFields(ids, fields, [&](std::int64_t id, std::vector<std::string>&& stored) {
+      auto it = byId.find(id);
+      if (it == byId.end()) {
+        return;
+      }
+      for (std::size_t i = 0; i < fields.size() && i < stored.size(); ++i) {
+        if (!stored[i].empty()) {
+          it->second->get(fields[i]) = std::move(stored[i]);
+        }
+      }
+    });
+  }
+
   Result<void> flush() {
     if (!inserts_.empty()) {
       if (auto r = store_.insertPatrons(inserts_); !r) {
@@ -372,17 +472,17 @@ class ImportRunner {
       }
       inserts_.clear();
     }
-    if (!updates_.empty()) {
-      if (auto r = store_.updatePatrons(updates_, mapper_.writtenFields(), false); !r) {
+    for (auto [list, reactivate] : {std::pair{&updates_, false}, std::pair{&reactivations_, true}}) {
+      if (list->empty()) {
+        continue;
+      }
+      if (auto r = applyPreserve(*list); !r) {
         return r;
       }
-      updates_.clear();
-    }
-    if (!reactivations_.empty()) {
-      if (auto r = store_.updatePatrons(reactivations_, mapper_.writtenFields(), true); !r) {
+      if (auto r = store_.updatePatrons(*list, mapper_.writtenFields(), reactivate); !r) {
         return r;
       }
-      reactivations_.clear();
+      list->clear();
     }
     return {};
   }
@@ -428,9 +528,19 @@ class ImportRunner {
       return scoped.error();
     }
     std::int64_t inScope = *scoped;
-    // Patrons seen in this full run, active and not in grade 12 match no rule: only the
-    // candidates are read.
-    auto r = store_.forEachJobPatron(job_.name, true, [&](JobPatron&& p) {
+    // Only the candidates of the configured rules are read: on a normal night that is the
+    // handful who left, not the whole job.
+    LifecycleFilter filter;
+    filter.notSeen = l.inactivate.has_value();
+    filter.inactive = l.deleteInactive.has_value() || l.deleteWithTransactions.has_value();
+    if (l.deleteGraduatedSeniors) {
+      filter.seniorsThrough =
+          std::to_string(statisticalYearStart(req_.now, req_.config->district.statisticalYearStartMonth));
+    }
+    if (l.deleteWithTransactions && (l.deleteWithTransactions->gradYearYearsAgo || l.deleteWithTransactions->age)) {
+      filter.everyone = true;  // these rules can match active patrons seen today
+    }
+    auto r = store_.forEachJobPatron(job_.name, filter, [&](JobPatron&& p) {
       if (!inLifecycleScope(l.scope, p)) {
         return;
       }
@@ -492,8 +602,9 @@ class ImportRunner {
   std::string previousFullRun_;
   ImportOutcome out_;
   std::vector<Existing> existing_;
-  std::unordered_map<std::string, std::uint32_t> byKey_, byBarcode_;
-  std::unordered_map<std::string, std::int64_t> newKeys_, newBarcodes_;
+  KeyIndex byKey_, byBarcode_;        // stored patron index, or kNewRow | new row number
+  bool barcodesBuilt_ = false;
+  std::vector<std::int64_t> newLines_;  // line of each new row
   std::vector<Patron> inserts_, updates_, reactivations_;
 };
 

@@ -182,9 +182,70 @@ std::uint64_t hexToHash(std::string_view s) {
   return h;
 }
 
+namespace {
+
+void describe(const Matcher& m, std::string& out) {
+  out += std::to_string(static_cast<int>(m.kind)) + "\x1F" + m.value + "\x1F";
+  for (const auto& v : m.values) {
+    out += v + "\x1E";
+  }
+  out += m.empty ? "1" : "0";
+  if (m.inner) {
+    out += "(";
+    describe(*m.inner, out);
+    out += ")";
+  }
+}
+
+// Everything that decides what a row maps to, as one string.
+std::string fingerprint(const Mapping& m, const std::vector<std::string>& sites) {
+  std::string f = "v1\x1D" + std::to_string(m.header) + m.delimiter + std::to_string(static_cast<int>(m.matchOn));
+  for (const auto& [field, src] : m.fields) {
+    f += "\x1D" + std::to_string(static_cast<int>(field)) + ":" + src.column + ":" +
+         std::to_string(src.columnNumber) + ":" + src.dateFormat;
+  }
+  for (const auto& [field, v] : m.defaults) {
+    f += "\x1D" "d" + std::to_string(static_cast<int>(field)) + "=" + v;
+  }
+  for (const auto& r : m.rules) {
+    f += "\x1Dr";
+    for (const auto& [field, matcher] : r.when) {
+      f += std::to_string(static_cast<int>(field)) + "?";
+      describe(matcher, f);
+    }
+    for (const auto& [field, v] : r.set) {
+      f += "s" + std::to_string(static_cast<int>(field)) + "=" + v;
+    }
+    for (const auto& [field, table] : r.map) {
+      f += "m" + std::to_string(static_cast<int>(field));
+      for (const auto& [from, to] : table) {
+        f += from + ">" + to + "\x1E";
+      }
+    }
+    f += "k" + r.skip.value_or("") + "j" + r.reject.value_or("");
+  }
+  for (const auto& s : sites) {
+    f += "\x1Ds" + s;
+  }
+  return f;
+}
+
+}  // namespace
+
 RowMapper::RowMapper(const Mapping& mapping, const std::vector<Site>& sites) : mapping_(mapping) {
   for (const auto& s : sites) {
     sites_.push_back(s.code);
+  }
+  seed_ = hashBytes(fingerprint(mapping, sites_));
+  PatronField key = matchField(mapping.matchOn);
+  keyRaw_ = !isDateField(key);
+  for (const auto& r : mapping.rules) {
+    for (const auto& [f, v] : r.set) {
+      keyRaw_ = keyRaw_ && f != key;
+    }
+    for (const auto& [f, t] : r.map) {
+      keyRaw_ = keyRaw_ && f != key;
+    }
   }
   auto add = [&](PatronField f) {
     if (std::find(written_.begin(), written_.end(), f) == written_.end()) {
@@ -224,6 +285,7 @@ Result<void> RowMapper::bindHeader(const CsvRow& header) {
     }
   }
   columns_ = header.fields.size();
+  bindDone();
   if (!missing.empty()) {
     std::string list;
     for (const auto& m : missing) {
@@ -249,7 +311,32 @@ Result<void> RowMapper::bindColumnCount(std::size_t columns) {
     positions_.emplace_back(f, static_cast<std::size_t>(src.columnNumber - 1));
   }
   columns_ = columns;
+  bindDone();
   return {};
+}
+
+void RowMapper::bindDone() {
+  hashed_.clear();
+  passwordColumn_.reset();
+  PatronField key = matchField(mapping_.matchOn);
+  for (const auto& [f, pos] : positions_) {
+    if (f == PatronField::kPassword) {
+      passwordColumn_ = pos;
+      continue;
+    }
+    if (f == key) {
+      keyColumn_ = pos;
+    }
+    hashed_.push_back(pos);
+  }
+}
+
+std::uint64_t RowMapper::rawHash(const CsvRow& row) const {
+  std::uint64_t h = seed_;
+  for (std::size_t pos : hashed_) {
+    h = hashBytes(pos < row.fields.size() ? row.fields[pos] : std::string_view{}, h);
+  }
+  return h;
 }
 
 RowOutcome RowMapper::map(const CsvRow& row, MappedRow& out, std::vector<RunMessage>& messages) const {

@@ -9,6 +9,7 @@
 #include "engine/config.h"
 #include "engine/csv_reader.h"
 #include "engine/import_run.h"
+#include "engine/key_index.h"
 
 namespace patrond {
 
@@ -40,12 +41,29 @@ class RowMapper {
   const std::vector<PatronField>& writtenFields() const { return written_; }
   std::size_t columnCount() const { return columns_; }
 
+  // The content hash of a row: its mapped columns as read, seeded with a fingerprint of the
+  // mapping and the sites, so an unchanged row is recognised before it is mapped and any
+  // change to the mapping rewrites every row once. The password column is left out (its
+  // keyed fingerprint is mixed in by the caller).
+  std::uint64_t rawHash(const CsvRow& row) const;
+  // Whether a row's key can be read straight from its column (no rule or date rewrites it),
+  // so unchanged rows can skip mapping; and which column that is.
+  bool keyReadsRaw() const { return keyRaw_; }
+  std::size_t keyColumn() const { return keyColumn_; }
+  std::optional<std::size_t> passwordColumn() const { return passwordColumn_; }
+
  private:
   const Mapping& mapping_;
   std::vector<std::string> sites_;
   std::vector<std::pair<PatronField, std::size_t>> positions_;  // field -> column index
   std::vector<PatronField> written_;
   std::size_t columns_ = 0;
+  std::uint64_t seed_ = 0;
+  bool keyRaw_ = false;
+  std::size_t keyColumn_ = 0;
+  std::optional<std::size_t> passwordColumn_;
+  std::vector<std::size_t> hashed_;  // mapped columns in the hash, in mapping order
+  void bindDone();
 };
 
 // Converts a date in `format` (%Y %y %m %d %e %b %B, other characters literal; 1-digit

@@ -51,9 +51,9 @@ std::vector<Migration> migrations(DbBackend b) {
       "updated_at {TS}, seen_in_last_full INTEGER NOT NULL DEFAULT 0){OPTS}",
       "CREATE UNIQUE INDEX patrons_district_id ON patrons (district_id)",
       "CREATE UNIQUE INDEX patrons_barcode ON patrons (barcode)",
-      // No index on owner_job or username: imports load every key into memory once and the
-      // lifecycle scans a job's candidates; each extra index costs ~10% of a bulk import.
-      "CREATE INDEX patrons_homeroom ON patrons (site, homeroom)",
+      // No index on owner_job, username or homeroom: imports load every key into memory once,
+      // the lifecycle scans a job's candidates, notices reach patrons through loans by id;
+      // each extra index costs ~10% of a bulk import (docs/performance.md).
       "CREATE TABLE homerooms (id {ID}, site {S} NOT NULL, name {S} NOT NULL, "
       "teacher_email {S}, teacher_name {S}, library_day {S}, notices INTEGER NOT NULL, "
       "updated_at {TS}){OPTS}",

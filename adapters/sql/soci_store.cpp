@@ -489,17 +489,14 @@ class SociStore final : public PatronStore {
     });
   }
 
-  Result<void> forEachPatronKey(PatronField matchOn, const std::vector<PatronField>& preserve,
+  Result<void> forEachPatronKey(PatronField matchOn,
                                 const std::function<void(StoredPatronKey&&)>& each) override {
     return guard("reading patron keys", [&]() -> Result<void> {
       std::string q = "SELECT id, " + columnName(matchOn) +
-                      ", barcode, status, owner_job, content_hash, last_seen_at, seen_in_last_full";
-      for (PatronField f : preserve) {
-        q += ", " + columnName(f);
-      }
-      q += " FROM patrons";
+                      ", barcode, status, owner_job, content_hash, last_seen_at, seen_in_last_full "
+                      "FROM patrons";
       if (backend_ == DbBackend::kSqlite3) {
-        return sqliteKeys(q, preserve.size(), each);
+        return sqliteKeys(q, each);
       }
       soci::rowset<soci::row> rs = (sql_->prepare << q);
       for (const auto& r : rs) {
@@ -512,10 +509,38 @@ class SociStore final : public PatronStore {
         k.contentHash = getStr(r, 5);
         k.lastSeenAt = getStr(r, 6);
         k.seenInLastFull = getInt(r, 7) != 0;
-        for (size_t i = 0; i < preserve.size(); ++i) {
-          k.preserved.push_back(getStr(r, 8 + i));
-        }
         each(std::move(k));
+      }
+      return {};
+    });
+  }
+
+  Result<void> readFields(const std::vector<std::int64_t>& ids, const std::vector<PatronField>& fields,
+                          const std::function<void(std::int64_t, std::vector<std::string>&&)>& each) override {
+    if (ids.empty() || fields.empty()) {
+      return {};
+    }
+    return guard("reading preserved fields", [&]() -> Result<void> {
+      constexpr size_t kBatch = 500;
+      std::string cols;
+      for (PatronField f : fields) {
+        cols += ", " + columnName(f);
+      }
+      for (size_t start = 0; start < ids.size(); start += kBatch) {
+        size_t n = std::min(kBatch, ids.size() - start);
+        std::string q = "SELECT id" + cols + " FROM patrons WHERE id IN (";
+        for (size_t i = 0; i < n; ++i) {
+          q += (i ? ", " : "") + std::to_string(ids[start + i]);  // integers from the database
+        }
+        q += ")";
+        soci::rowset<soci::row> rs = (sql_->prepare << q);
+        for (const auto& r : rs) {
+          std::vector<std::string> values;
+          for (size_t i = 0; i < fields.size(); ++i) {
+            values.push_back(getStr(r, 1 + i));
+          }
+          each(getInt(r, 0), std::move(values));
+        }
       }
       return {};
     });
@@ -804,12 +829,32 @@ class SociStore final : public PatronStore {
     });
   }
 
-  Result<void> forEachJobPatron(const std::string& job, bool candidatesOnly,
+  Result<void> forEachJobPatron(const std::string& job, const LifecycleFilter& filter,
                                 const std::function<void(JobPatron&&)>& each) override {
+    std::string where;
+    if (!filter.everyone) {
+      std::vector<std::string> any;
+      if (filter.notSeen) {
+        any.push_back("(p.seen_in_last_full = 0 AND p.status = 'active')");
+      }
+      if (filter.inactive) {
+        any.push_back("p.status = 'inactive'");
+      }
+      if (!filter.seniorsThrough.empty()) {
+        any.push_back("(p.grade = '12' AND p.grad_year <= :y)");
+      }
+      if (any.empty()) {
+        return {};
+      }
+      where = " AND (";
+      for (size_t i = 0; i < any.size(); ++i) {
+        where += (i ? " OR " : "") + any[i];
+      }
+      where += ")";
+    }
     return guard("reading the job's patrons", [&]() -> Result<void> {
-      soci::rowset<soci::row> rs =
-          (sql_->prepare
-               << "SELECT p.id, p.district_id, p.barcode, p.username, p.patron_type, p.access_level, "
+      std::string q =
+                  "SELECT p.id, p.district_id, p.barcode, p.username, p.patron_type, p.access_level, "
                   "p.persona, p.grade, p.grad_year, p.birthdate, p.status, CASE WHEN "
                   "p.seen_in_last_full = 1 AND j.last_full_run_at IS NOT NULL THEN "
                   "j.last_full_run_at ELSE p.last_seen_at END, p.inactive_since, "
@@ -818,12 +863,19 @@ class SociStore final : public PatronStore {
                   "LEFT JOIN (SELECT patron_id, COUNT(*) AS n FROM loans WHERE status = 'open' "
                   "GROUP BY patron_id) l ON l.patron_id = p.id "
                   "LEFT JOIN (SELECT patron_id, SUM(amount_cents - paid_cents) AS owed FROM fines "
-                  "GROUP BY patron_id) f ON f.patron_id = p.id WHERE p.owner_job = :job" +
-                  std::string(candidatesOnly ? " AND (p.seen_in_last_full = 0 OR p.status = "
-                                               "'inactive' OR p.grade = '12')"
-                                             : ""),
-           soci::use(job));
-      for (const auto& r : rs) {
+                  "GROUP BY patron_id) f ON f.patron_id = p.id WHERE p.owner_job = :job" + where;
+      soci::statement st(*sql_);
+      soci::row r;
+      st.alloc();
+      st.exchange(soci::use(job));
+      if (!filter.everyone && !filter.seniorsThrough.empty()) {
+        st.exchange(soci::use(filter.seniorsThrough));
+      }
+      st.exchange(soci::into(r));
+      st.prepare(q);
+      st.define_and_bind();
+      st.execute(false);
+      while (st.fetch()) {
         JobPatron p;
         p.id = getInt(r, 0);
         p.districtId = getStr(r, 1);
@@ -980,8 +1032,7 @@ class SociStore final : public PatronStore {
 
   sqlite3* sqlite() { return static_cast<soci::sqlite3_session_backend*>(sql_->get_backend())->conn_; }
 
-  Result<void> sqliteKeys(const std::string& q, size_t preserveCount,
-                          const std::function<void(StoredPatronKey&&)>& each) {
+  Result<void> sqliteKeys(const std::string& q, const std::function<void(StoredPatronKey&&)>& each) {
     sqlite3_stmt* st = nullptr;
     if (sqlite3_prepare_v2(sqlite(), q.c_str(), -1, &st, nullptr) != SQLITE_OK) {
       return Error{"DB", std::string("reading patron keys: ") + sqlite3_errmsg(sqlite()), "sqlite3"};
@@ -1002,9 +1053,6 @@ class SociStore final : public PatronStore {
       k.contentHash = text(5);
       k.lastSeenAt = text(6);
       k.seenInLastFull = sqlite3_column_int(st, 7) != 0;
-      for (size_t i = 0; i < preserveCount; ++i) {
-        k.preserved.push_back(text(8 + static_cast<int>(i)));
-      }
       each(std::move(k));
     }
     std::string err = rc == SQLITE_DONE ? "" : sqlite3_errmsg(sqlite());

@@ -33,7 +33,14 @@ struct StoredPatronKey {
   std::string contentHash;
   std::string lastSeenAt;
   bool seenInLastFull = false;
-  std::vector<std::string> preserved;  // current values of the mapping's `preserve` fields
+};
+
+// Which of a job's patrons the lifecycle reads (SPEC section 5): the candidates of its rules.
+struct LifecycleFilter {
+  bool everyone = false;       // all of them, whatever the rest says
+  bool notSeen = false;        // active and not seen in the job's last full run
+  bool inactive = false;       // inactive ones (delete_inactive, delete_with_transactions)
+  std::string seniorsThrough;  // grade 12 with grad_year <= this; "" for none
 };
 
 // A job's patron as the lifecycle sees it (SPEC section 5), with its loans and fines.
@@ -98,8 +105,12 @@ class PatronStore {
   virtual Result<std::optional<Patron>> findPatron(const std::string& districtIdOrBarcode) = 0;
   virtual Result<std::vector<Patron>> listPatrons(const PatronFilter& filter) = 0;
   // Streams every patron's match data, for an import to build its index.
-  virtual Result<void> forEachPatronKey(PatronField matchOn, const std::vector<PatronField>& preserve,
+  virtual Result<void> forEachPatronKey(PatronField matchOn,
                                         const std::function<void(StoredPatronKey&&)>& each) = 0;
+  // The stored values of `fields` for these patrons (an import's `preserve` list), by id.
+  virtual Result<void> readFields(
+      const std::vector<std::int64_t>& ids, const std::vector<PatronField>& fields,
+      const std::function<void(std::int64_t id, std::vector<std::string>&& values)>& each) = 0;
   // Bulk writes inside the caller's transaction, in as few statements as the backend allows.
   // insert may fill in the ids (SQLite does); callers must not rely on it.
   virtual Result<void> insertPatrons(std::vector<Patron>& patrons) = 0;
@@ -116,10 +127,9 @@ class PatronStore {
   virtual Result<std::string> jobLastFullRun(const std::string& job) = 0;
   virtual Result<void> setJobLastFullRun(const std::string& job, const std::string& at) = 0;
 
-  // Lifecycle: streams a job's patrons with open loan counts and unpaid fine balances.
-  // With `candidatesOnly`, just those a rule could touch: not seen in the job's last full
-  // run, inactive, or in grade 12.
-  virtual Result<void> forEachJobPatron(const std::string& job, bool candidatesOnly,
+  // Lifecycle: streams the job's patrons that `filter` selects, with open loan counts and
+  // unpaid fine balances.
+  virtual Result<void> forEachJobPatron(const std::string& job, const LifecycleFilter& filter,
                                         const std::function<void(JobPatron&&)>& each) = 0;
   // How many of the job's patrons are in the lifecycle's scope (for max_percent).
   virtual Result<std::int64_t> countInScope(const std::string& job, const LifecycleScope& scope) = 0;

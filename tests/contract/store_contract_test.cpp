@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <map>
+
 #include "adapters/sql/soci_store.h"
 #include "tests/support/servers.h"
 #include "tests/support/temp_dir.h"
@@ -174,28 +176,31 @@ TEST_P(StoreContract, ListFiltersBySiteStatusHomeroomAndType) {
   EXPECT_EQ(*n, 1);
 }
 
-TEST_P(StoreContract, ForEachPatronKeyStreamsMatchDataAndPreservedFields) {
-  std::vector<Patron> ps{patron("S1", "B1", "One")};
+TEST_P(StoreContract, ForEachPatronKeyStreamsMatchDataAndReadFieldsByIds) {
+  std::vector<Patron> ps{patron("S1", "B1", "One"), patron("S2", "B2", "Two")};
   ps[0].get(PatronField::kEmail) = "one@example.org";
   ASSERT_TRUE(store_->insertPatrons(ps).ok());
   std::vector<StoredPatronKey> keys;
-  auto r = store_->forEachPatronKey(PatronField::kDistrictId, {PatronField::kEmail},
+  auto r = store_->forEachPatronKey(PatronField::kDistrictId,
                                     [&](StoredPatronKey&& k) { keys.push_back(std::move(k)); });
   ASSERT_TRUE(r.ok()) << r.error().describe();
-  ASSERT_EQ(keys.size(), 1u);
-  EXPECT_EQ(keys[0].key, "S1");
-  EXPECT_EQ(keys[0].barcode, "B1");
-  EXPECT_EQ(keys[0].contentHash, "h-S1");
-  EXPECT_EQ(keys[0].ownerJob, "students");
-  ASSERT_EQ(keys[0].preserved.size(), 1u);
-  EXPECT_EQ(keys[0].preserved[0], "one@example.org");
+  ASSERT_EQ(keys.size(), 2u);
+  const StoredPatronKey& one = keys[0].key == "S1" ? keys[0] : keys[1];
+  EXPECT_EQ(one.barcode, "B1");
+  EXPECT_EQ(one.contentHash, "h-S1");
+  EXPECT_EQ(one.ownerJob, "students");
+  std::map<std::int64_t, std::vector<std::string>> got;
+  ASSERT_TRUE(store_->readFields({one.id}, {PatronField::kEmail, PatronField::kLastName},
+                                 [&](std::int64_t id, std::vector<std::string>&& v) { got[id] = v; }).ok());
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[one.id], (std::vector<std::string>{"one@example.org", "One"}));
 }
 
 TEST_P(StoreContract, SeenPatronsTakeTheJobsLastFullRunTime) {
   std::vector<Patron> ps{patron("S1", "B1", "One"), patron("S2", "B2", "Two")};
   ASSERT_TRUE(store_->insertPatrons(ps).ok());
   auto keys = std::vector<StoredPatronKey>();
-  ASSERT_TRUE(store_->forEachPatronKey(PatronField::kDistrictId, {}, [&](StoredPatronKey&& k) {
+  ASSERT_TRUE(store_->forEachPatronKey(PatronField::kDistrictId, [&](StoredPatronKey&& k) {
     keys.push_back(std::move(k));
   }).ok());
   ASSERT_EQ(keys.size(), 2u);
@@ -227,11 +232,17 @@ TEST_P(StoreContract, InactivateAndDeleteWithArchive) {
   EXPECT_EQ(p.get(PatronField::kHomeroom), "");
   EXPECT_EQ(p.get(PatronField::kPassword), "");
   std::vector<JobPatron> job;
-  ASSERT_TRUE(store_->forEachJobPatron("students", false, [&](JobPatron&& jp) { job.push_back(std::move(jp)); }).ok());
+  LifecycleFilter everyone;
+  everyone.everyone = true;
+  ASSERT_TRUE(store_->forEachJobPatron("students", everyone, [&](JobPatron&& jp) { job.push_back(std::move(jp)); }).ok());
   ASSERT_EQ(job.size(), 2u);
   std::vector<JobPatron> candidates;  // S2 is active and seen (flag set below): not a candidate
   ASSERT_TRUE(store_->markSeen({id2}, true, "2026-11-01T03:00:00").ok());
-  ASSERT_TRUE(store_->forEachJobPatron("students", true, [&](JobPatron&& jp) { candidates.push_back(std::move(jp)); }).ok());
+  LifecycleFilter filter;
+  filter.notSeen = true;
+  filter.inactive = true;
+  filter.seniorsThrough = "2026";
+  ASSERT_TRUE(store_->forEachJobPatron("students", filter, [&](JobPatron&& jp) { candidates.push_back(std::move(jp)); }).ok());
   ASSERT_EQ(candidates.size(), 1u);
   EXPECT_EQ(candidates[0].id, id1);
   LifecycleScope scope;

@@ -1,0 +1,51 @@
+#pragma once
+// A compact hash map from short strings (patron keys, barcodes) to 32-bit values, for the
+// million-patron indexes an import builds. Keys are copied into one arena; slots are open
+// addressed with linear probing, so a lookup touches one or two cache lines instead of a
+// chain of heap nodes. Not thread-safe; values are never removed (erase marks a tombstone).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace patrond {
+
+std::uint64_t hashBytes(std::string_view s, std::uint64_t seed = 0);
+
+class KeyIndex {
+ public:
+  static constexpr std::uint32_t kMissing = 0xFFFFFFFFu;
+
+  void reserve(std::size_t keys);
+  // Inserts key -> value unless present; returns the stored value (the old one if present).
+  std::uint32_t insert(std::string_view key, std::uint32_t value);
+  std::uint32_t find(std::string_view key) const;
+  void set(std::string_view key, std::uint32_t value);  // insert or overwrite
+  void erase(std::string_view key);
+  std::size_t size() const { return size_; }
+  std::string_view keyAt(std::uint32_t offset, std::uint32_t length) const {
+    return {arena_.data() + offset, length};
+  }
+
+ private:
+  // 16 bytes: a million keys need 32 MB of slots plus the key bytes.
+  struct Slot {
+    std::uint32_t tag = 0;     // high bits of the hash; 0: empty
+    std::uint32_t offset = 0;  // into arena_
+    std::uint32_t length = 0;
+    std::uint32_t value = kMissing;
+  };
+  static std::uint32_t tagOf(std::uint64_t h) {
+    auto t = static_cast<std::uint32_t>(h >> 32);
+    return t == 0 ? 1 : t;
+  }
+  std::size_t probe(std::string_view key, std::uint64_t h) const;
+  void grow();
+
+  std::vector<Slot> slots_;
+  std::string arena_;
+  std::size_t size_ = 0;
+};
+
+}  // namespace patrond
