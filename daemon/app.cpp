@@ -46,7 +46,9 @@ bool holderAlive(const std::string& holder) {
   return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
 }
 
-std::string utcIso(UtcTime t) { return formatIso(fromSysSeconds(t)) + "Z"; }
+std::string utcIso(UtcTime t) {
+  return formatIso(fromSysSeconds(t)) + "Z";
+}
 
 App::App(GlobalOptions options) : options_(std::move(options)) {
   if (options_.configPath.empty()) {
@@ -67,7 +69,8 @@ int App::loadConfig(bool printWarnings) {
     for (const auto& d : result.diagnostics) {
       errors += d.warning ? 0 : 1;
     }
-    std::cerr << "patrond: " << errors << " error" << (errors == 1 ? "" : "s") << " in the configuration\n";
+    std::cerr << "patrond: " << errors << " error" << (errors == 1 ? "" : "s")
+              << " in the configuration\n";
     return kExitUsage;
   }
   auto zone = tz::makeZone(result.config->district.timezone);
@@ -79,7 +82,8 @@ int App::loadConfig(bool printWarnings) {
   if (!options_.asOf.empty()) {
     auto t = parseCivilTime(options_.asOf);
     if (!t) {
-      return fail(kExitUsage, "--as-of: expected \"YYYY-MM-DD[ HH:MM]\", got '" + options_.asOf + "'");
+      return fail(kExitUsage,
+                  "--as-of: expected \"YYYY-MM-DD[ HH:MM]\", got '" + options_.asOf + "'");
     }
     auto instants = zone_->fromLocal(*t);
     asOf_ = instants.empty() ? toSysSeconds(*t) : instants.front();

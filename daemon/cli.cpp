@@ -1,8 +1,8 @@
 #include "daemon/cli.h"
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "daemon/commands.h"
 #include "daemon/service.h"
@@ -48,12 +48,15 @@ int runCli(int argc, char** argv) {
     };
   });
 
-  auto* check = cli.add_subcommand("check-config", "validate the configuration and show what runs when");
+  auto* check =
+      cli.add_subcommand("check-config", "validate the configuration and show what runs when");
   check->callback([&] { action = cmdCheckConfig; });
 
   auto* db = cli.add_subcommand("db", "database maintenance");
   db->require_subcommand(1);
-  db->add_subcommand("migrate", "create or upgrade the schema")->callback([&] { action = cmdDbMigrate; });
+  db->add_subcommand("migrate", "create or upgrade the schema")->callback([&] {
+    action = cmdDbMigrate;
+  });
 
   ImportArgs imp;
   auto* import = cli.add_subcommand("import", "run an import job now");
@@ -62,163 +65,176 @@ int runCli(int argc, char** argv) {
   import->add_flag("--incremental", imp.incremental, "incremental update")->excludes(full);
   import->add_option("--file", imp.file, "read this file instead of the job's source");
   import->add_flag("--dry-run", imp.dryRun, "compute the whole summary, change nothing");
-  import->add_option("--max-percent", imp.maxPercent, "lift the lifecycle's max_percent for this run")
+  import
+      ->add_option("--max-percent", imp.maxPercent, "lift the lifecycle's max_percent for this run")
       ->check(CLI::Range(0, 100));
-  import->callback([&] { action = [&](App& a) { return cmdImport(a, imp); }; });
+  import->callback([&] { action = [&](App& a) { return cmdImport(a, imp);
+};
+}  // namespace patrond::daemon
+);
 
-  std::string sourceJob;
-  auto* test = cli.add_subcommand("test-source", "connect to a job's source and check its file");
-  test->add_option("JOB", sourceJob)->required();
-  test->callback([&] { action = [](App&) { return cmdNotYet("test-source", "directory and SFTP sources"); }; });
+std::string sourceJob;
+auto* test = cli.add_subcommand("test-source", "connect to a job's source and check its file");
+test->add_option("JOB", sourceJob)->required();
+test->callback([&] {
+  action = [](App&) { return cmdNotYet("test-source", "directory and SFTP sources"); };
+});
 
-  std::string runsJob;
-  int runsLimit = 20;
-  auto* runs = cli.add_subcommand("runs", "run history, newest first");
-  runs->add_option("--job", runsJob, "only this job");
-  runs->add_option("--limit", runsLimit, "at most this many")->check(CLI::PositiveNumber);
-  runs->callback([&] { action = [&](App& a) { return cmdRuns(a, runsJob, runsLimit); }; });
+std::string runsJob;
+int runsLimit = 20;
+auto* runs = cli.add_subcommand("runs", "run history, newest first");
+runs->add_option("--job", runsJob, "only this job");
+runs->add_option("--limit", runsLimit, "at most this many")->check(CLI::PositiveNumber);
+runs->callback([&] { action = [&](App& a) { return cmdRuns(a, runsJob, runsLimit); }; });
 
-  std::int64_t runId = 0;
-  bool errorsOnly = false;
-  auto* summary = cli.add_subcommand("summary", "one run's job summary");
-  summary->add_option("RUN_ID", runId)->required();
-  summary->add_flag("--errors-only", errorsOnly, "only error messages");
-  summary->callback([&] { action = [&](App& a) { return cmdSummary(a, runId, errorsOnly); }; });
+std::int64_t runId = 0;
+bool errorsOnly = false;
+auto* summary = cli.add_subcommand("summary", "one run's job summary");
+summary->add_option("RUN_ID", runId)->required();
+summary->add_flag("--errors-only", errorsOnly, "only error messages");
+summary->callback([&] { action = [&](App& a) { return cmdSummary(a, runId, errorsOnly); }; });
 
-  auto* patrons = cli.add_subcommand("patrons", "look at patrons");
-  patrons->require_subcommand(1);
-  std::string patronKey;
-  auto* pshow = patrons->add_subcommand("show", "one patron by district id or barcode");
-  pshow->add_option("KEY", patronKey)->required();
-  pshow->callback([&] { action = [&](App& a) { return cmdPatronsShow(a, patronKey); }; });
-  PatronFilter filter;
-  std::string statusText;
-  auto* plist = patrons->add_subcommand("list", "patrons matching the filters");
-  plist->add_option("--site", filter.site);
-  plist->add_option("--status", statusText)->check(CLI::IsMember({"active", "inactive"}));
-  plist->add_option("--homeroom", filter.homeroom);
-  plist->add_option("--type", filter.patronType);
-  plist->add_option("--limit", filter.limit);
-  plist->callback([&] {
-    if (!statusText.empty()) {
-      filter.status = statusText == "active" ? PatronStatus::kActive : PatronStatus::kInactive;
-    }
-    action = [&](App& a) { return cmdPatronsList(a, filter); };
-  });
+auto* patrons = cli.add_subcommand("patrons", "look at patrons");
+patrons->require_subcommand(1);
+std::string patronKey;
+auto* pshow = patrons->add_subcommand("show", "one patron by district id or barcode");
+pshow->add_option("KEY", patronKey)->required();
+pshow->callback([&] { action = [&](App& a) { return cmdPatronsShow(a, patronKey); }; });
+PatronFilter filter;
+std::string statusText;
+auto* plist = patrons->add_subcommand("list", "patrons matching the filters");
+plist->add_option("--site", filter.site);
+plist->add_option("--status", statusText)->check(CLI::IsMember({"active", "inactive"}));
+plist->add_option("--homeroom", filter.homeroom);
+plist->add_option("--type", filter.patronType);
+plist->add_option("--limit", filter.limit);
+plist->callback([&] {
+  if (!statusText.empty()) {
+    filter.status = statusText == "active" ? PatronStatus::kActive : PatronStatus::kInactive;
+  }
+  action = [&](App& a) { return cmdPatronsList(a, filter); };
+});
 
-  auto* homerooms = cli.add_subcommand("homerooms", "homerooms and their teachers");
-  homerooms->require_subcommand(1);
-  std::string hSite, hName, hEmail, hTeacher, hDay, hNotices;
-  auto* hlist = homerooms->add_subcommand("list", "homerooms with teacher and student count");
-  hlist->add_option("--site", hSite);
-  hlist->callback([&] { action = [](App&) { return cmdNotYet("homerooms list", "homerooms"); }; });
-  auto* hset = homerooms->add_subcommand("set", "set a homeroom's teacher, library day or notices");
-  hset->add_option("SITE", hSite)->required();
-  hset->add_option("NAME", hName)->required();
-  hset->add_option("--teacher-email", hEmail);
-  hset->add_option("--teacher-name", hTeacher);
-  hset->add_option("--library-day", hDay);
-  hset->add_option("--notices", hNotices)->check(CLI::IsMember({"on", "off"}));
-  hset->callback([&] { action = [](App&) { return cmdNotYet("homerooms set", "homerooms"); }; });
+auto* homerooms = cli.add_subcommand("homerooms", "homerooms and their teachers");
+homerooms->require_subcommand(1);
+std::string hSite, hName, hEmail, hTeacher, hDay, hNotices;
+auto* hlist = homerooms->add_subcommand("list", "homerooms with teacher and student count");
+hlist->add_option("--site", hSite);
+hlist->callback([&] { action = [](App&) { return cmdNotYet("homerooms list", "homerooms"); }; });
+auto* hset = homerooms->add_subcommand("set", "set a homeroom's teacher, library day or notices");
+hset->add_option("SITE", hSite)->required();
+hset->add_option("NAME", hName)->required();
+hset->add_option("--teacher-email", hEmail);
+hset->add_option("--teacher-name", hTeacher);
+hset->add_option("--library-day", hDay);
+hset->add_option("--notices", hNotices)->check(CLI::IsMember({"on", "off"}));
+hset->callback([&] { action = [](App&) { return cmdNotYet("homerooms set", "homerooms"); }; });
 
-  std::string itemsFile;
-  auto* items = cli.add_subcommand("items", "textbook and library copies");
-  items->require_subcommand(1);
-  auto* iimport = items->add_subcommand("import", "load copies from CSV");
-  iimport->add_option("FILE", itemsFile)->required();
-  iimport->callback([&] { action = [](App&) { return cmdNotYet("items import", "copies"); }; });
+std::string itemsFile;
+auto* items = cli.add_subcommand("items", "textbook and library copies");
+items->require_subcommand(1);
+auto* iimport = items->add_subcommand("import", "load copies from CSV");
+iimport->add_option("FILE", itemsFile)->required();
+iimport->callback([&] { action = [](App&) { return cmdNotYet("items import", "copies"); }; });
 
-  auto* circ = cli.add_subcommand("circ", "circulation");
-  circ->require_subcommand(1);
-  std::string cPatron, cCopy, cDue, cCondition;
-  bool cOverride = false;
-  auto* checkout = circ->add_subcommand("checkout", "check a copy out");
-  checkout->add_option("PATRON", cPatron)->required();
-  checkout->add_option("COPY", cCopy)->required();
-  checkout->add_option("--due", cDue, "due date YYYY-MM-DD");
-  checkout->add_flag("--override", cOverride, "check out despite policy blocks (recorded)");
-  checkout->callback([&] { action = [](App&) { return cmdNotYet("circ checkout", "circulation"); }; });
-  auto* checkin = circ->add_subcommand("checkin", "check a copy in");
-  checkin->add_option("COPY", cCopy)->required();
-  checkin->callback([&] { action = [](App&) { return cmdNotYet("circ checkin", "circulation"); }; });
-  auto* condition = circ->add_subcommand("condition", "set a copy's condition by hand");
-  condition->add_option("COPY", cCopy)->required();
-  condition->add_option("CONDITION", cCondition)->required();
-  condition->callback([&] { action = [](App&) { return cmdNotYet("circ condition", "circulation"); }; });
-  circ->add_subcommand("sweep", "the daily policy sweep: overdue copies to lost")->callback([&] {
-    action = [](App&) { return cmdNotYet("circ sweep", "circulation"); };
-  });
+auto* circ = cli.add_subcommand("circ", "circulation");
+circ->require_subcommand(1);
+std::string cPatron, cCopy, cDue, cCondition;
+bool cOverride = false;
+auto* checkout = circ->add_subcommand("checkout", "check a copy out");
+checkout->add_option("PATRON", cPatron)->required();
+checkout->add_option("COPY", cCopy)->required();
+checkout->add_option("--due", cDue, "due date YYYY-MM-DD");
+checkout->add_flag("--override", cOverride, "check out despite policy blocks (recorded)");
+checkout->callback([&] {
+  action = [](App&) { return cmdNotYet("circ checkout", "circulation"); };
+});
+auto* checkin = circ->add_subcommand("checkin", "check a copy in");
+checkin->add_option("COPY", cCopy)->required();
+checkin->callback([&] { action = [](App&) { return cmdNotYet("circ checkin", "circulation"); }; });
+auto* condition = circ->add_subcommand("condition", "set a copy's condition by hand");
+condition->add_option("COPY", cCopy)->required();
+condition->add_option("CONDITION", cCondition)->required();
+condition->callback([&] {
+  action = [](App&) { return cmdNotYet("circ condition", "circulation"); };
+});
+circ->add_subcommand("sweep", "the daily policy sweep: overdue copies to lost")->callback([&] {
+  action = [](App&) { return cmdNotYet("circ sweep", "circulation"); };
+});
 
-  auto* fines = cli.add_subcommand("fines", "fines");
-  fines->require_subcommand(1);
-  std::string fAmount;
-  auto* pay = fines->add_subcommand("pay", "record a payment");
-  pay->add_option("PATRON", cPatron)->required();
-  pay->add_option("AMOUNT", fAmount)->required();
-  pay->callback([&] { action = [](App&) { return cmdNotYet("fines pay", "fines"); }; });
+auto* fines = cli.add_subcommand("fines", "fines");
+fines->require_subcommand(1);
+std::string fAmount;
+auto* pay = fines->add_subcommand("pay", "record a payment");
+pay->add_option("PATRON", cPatron)->required();
+pay->add_option("AMOUNT", fAmount)->required();
+pay->callback([&] { action = [](App&) { return cmdNotYet("fines pay", "fines"); }; });
 
-  auto* notices = cli.add_subcommand("notices", "overdue and other notices");
-  notices->require_subcommand(1);
-  std::string nName, nHomeroom;
-  bool nDry = false, nForce = false;
-  auto* send = notices->add_subcommand("send", "build and deliver one notice set now");
-  send->add_option("NAME", nName)->required();
-  send->add_flag("--dry-run", nDry);
-  send->add_flag("--force", nForce, "queue again even if already sent today");
-  send->callback([&] { action = [](App&) { return cmdNotYet("notices send", "notices"); }; });
-  auto* preview = notices->add_subcommand("preview", "print what would be sent");
-  preview->add_option("NAME", nName)->required();
-  preview->add_option("--homeroom", nHomeroom);
-  preview->callback([&] { action = [](App&) { return cmdNotYet("notices preview", "notices"); }; });
+auto* notices = cli.add_subcommand("notices", "overdue and other notices");
+notices->require_subcommand(1);
+std::string nName, nHomeroom;
+bool nDry = false, nForce = false;
+auto* send = notices->add_subcommand("send", "build and deliver one notice set now");
+send->add_option("NAME", nName)->required();
+send->add_flag("--dry-run", nDry);
+send->add_flag("--force", nForce, "queue again even if already sent today");
+send->callback([&] { action = [](App&) { return cmdNotYet("notices send", "notices"); }; });
+auto* preview = notices->add_subcommand("preview", "print what would be sent");
+preview->add_option("NAME", nName)->required();
+preview->add_option("--homeroom", nHomeroom);
+preview->callback([&] { action = [](App&) { return cmdNotYet("notices preview", "notices"); }; });
 
-  std::string outboxStatus;
-  auto* outbox = cli.add_subcommand("outbox", "the e-mail outbox");
-  outbox->add_option("--status", outboxStatus)->check(CLI::IsMember({"queued", "sent", "failed"}));
-  outbox->callback([&] { action = [](App&) { return cmdNotYet("outbox", "the e-mail outbox"); }; });
+std::string outboxStatus;
+auto* outbox = cli.add_subcommand("outbox", "the e-mail outbox");
+outbox->add_option("--status", outboxStatus)->check(CLI::IsMember({"queued", "sent", "failed"}));
+outbox->callback([&] { action = [](App&) { return cmdNotYet("outbox", "the e-mail outbox"); }; });
 
-  auto* service = cli.add_subcommand("service", "Windows only: register or remove the service");
-  service->require_subcommand(1);
-  for (const char* verb : {"install", "uninstall"}) {
-    std::string v = verb;
-    service->add_subcommand(verb, std::string(verb) + " the Windows service")->callback([&, v] {
-      needsConfig = false;
+auto* service = cli.add_subcommand("service", "Windows only: register or remove the service");
+service->require_subcommand(1);
+for (const char* verb : {"install", "uninstall"}) {
+  std::string v = verb;
+  service->add_subcommand(verb, std::string(verb) + " the Windows service")->callback([&, v] {
+    needsConfig = false;
 #ifdef _WIN32
-      action = [v](App& a) { return v == "install" ? winsvc::install(a.options().configPath) : winsvc::uninstall(); };
+    action = [v](App& a) {
+      return v == "install" ? winsvc::install(a.options().configPath) : winsvc::uninstall();
+    };
 #else
-      action = [v](App&) {
-        return fail(kExitUsage, "'service " + v + "' is for Windows; on Linux use systemd/patrond.service");
-      };
+    action = [v](App&) {
+      return fail(kExitUsage,
+                  "'service " + v + "' is for Windows; on Linux use systemd/patrond.service");
+    };
 #endif
-    });
-  }
+  });
+}
 
-  try {
-    cli.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return cli.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return cli.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return cli.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "patrond: " << e.what() << "\n";
-    std::cerr << "Run 'patrond --help' (or 'patrond COMMAND --help') for usage.\n";
-    return kExitUsage;
-  }
-  App app(g);
-  if (needsConfig) {
-    if (int rc = app.loadConfig(); rc != kExitOk) {
-      if (action && check->parsed() && g.json) {
-        nlohmann::json j{{"ok", false}, {"errors", nlohmann::json::array()}};
-        for (const auto& d : app.diagnostics()) {
-          j[d.warning ? "warnings" : "errors"].push_back(d.format());
-        }
-        std::cout << j.dump(2) << "\n";
+try {
+  cli.parse(argc, argv);
+} catch (const CLI::CallForHelp& e) {
+  return cli.exit(e);
+} catch (const CLI::CallForAllHelp& e) {
+  return cli.exit(e);
+} catch (const CLI::CallForVersion& e) {
+  return cli.exit(e);
+} catch (const CLI::ParseError& e) {
+  std::cerr << "patrond: " << e.what() << "\n";
+  std::cerr << "Run 'patrond --help' (or 'patrond COMMAND --help') for usage.\n";
+  return kExitUsage;
+}
+App app(g);
+if (needsConfig) {
+  if (int rc = app.loadConfig(); rc != kExitOk) {
+    if (action && check->parsed() && g.json) {
+      nlohmann::json j{{"ok", false}, {"errors", nlohmann::json::array()}};
+      for (const auto& d : app.diagnostics()) {
+        j[d.warning ? "warnings" : "errors"].push_back(d.format());
       }
-      return rc;
+      std::cout << j.dump(2) << "\n";
     }
+    return rc;
   }
-  return action(app);
+}
+return action(app);
 }
 
 }  // namespace patrond::daemon

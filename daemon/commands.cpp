@@ -1,14 +1,13 @@
 #include "daemon/commands.h"
 
-#include <iostream>
-#include <nlohmann/json.hpp>
-
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "adapters/crypto/password_hasher.h"
 #include "adapters/files/text_file.h"
@@ -42,8 +41,12 @@ int cmdCheckConfig(App& app) {
   const Config& c = app.config();
   UtcTime now = app.now();
   std::string zoneName = c.district.timezone.empty() ? "local time" : c.district.timezone;
-  json j{{"ok", true}, {"config", c.path}, {"timezone", zoneName}, {"jobs", json::array()},
-         {"notices", json::array()}, {"warnings", json::array()}};
+  json j{{"ok", true},
+         {"config", c.path},
+         {"timezone", zoneName},
+         {"jobs", json::array()},
+         {"notices", json::array()},
+         {"warnings", json::array()}};
   for (const auto& d : app.diagnostics()) {
     j["warnings"].push_back(d.format());
   }
@@ -53,7 +56,9 @@ int cmdCheckConfig(App& app) {
     << "), " << c.sites.size() << " site(s)\n";
   for (const auto& job : c.imports) {
     auto next = nextRun(job.schedule, now, app.zone());
-    json jj{{"name", job.name}, {"source", sourceText(job)}, {"mapping", job.mapping.path},
+    json jj{{"name", job.name},
+            {"source", sourceText(job)},
+            {"mapping", job.mapping.path},
             {"next_run", next ? json(formatIso(next->local)) : json(nullptr)},
             {"next_update", next ? json(std::string(updateTypeName(next->update))) : json(nullptr)},
             {"lifecycle", job.lifecycle.has_value()}};
@@ -188,7 +193,8 @@ int cmdPatronsShow(App& app, const std::string& key) {
   if (!patron.inactiveSince.empty()) {
     std::cout << "  inactive since: " << patron.inactiveSince << "\n";
   }
-  std::cout << "  import job: " << (patron.ownerJob.empty() ? "(added by hand)" : patron.ownerJob) << "\n";
+  std::cout << "  import job: " << (patron.ownerJob.empty() ? "(added by hand)" : patron.ownerJob)
+            << "\n";
   return kExitOk;
 }
 
@@ -239,8 +245,9 @@ void printOutcome(App& app, const ImportOutcome& o) {
     return;
   }
   constexpr size_t kShown = 50;
-  std::vector<RunMessage> shown(o.messages.begin(),
-                                o.messages.begin() + static_cast<long>(std::min(kShown, o.messages.size())));
+  std::vector<RunMessage> shown(
+      o.messages.begin(),
+      o.messages.begin() + static_cast<long>(std::min(kShown, o.messages.size())));
   std::cout << summaryText(o.run, shown);
   if (o.messages.size() > kShown) {
     std::cout << "  ... " << (o.messages.size() - kShown) << " more message(s)";
@@ -285,7 +292,8 @@ int cmdImport(App& app, const ImportArgs& args) {
     return fail(kExitFailed, got.error().describe());
   }
   if (!*got) {
-    return fail(kExitFailed, "import job '" + job->name + "' is already running (another patrond holds it)");
+    return fail(kExitFailed,
+                "import job '" + job->name + "' is already running (another patrond holds it)");
   }
   auto release = [&] { (void)store.releaseLease(lease, holder); };
 
@@ -301,7 +309,8 @@ int cmdImport(App& app, const ImportArgs& args) {
   bool mapsPassword = std::any_of(job->mapping.fields.begin(), job->mapping.fields.end(),
                                   [](auto& f) { return f.first == PatronField::kPassword; });
   Result<std::unique_ptr<ByteSource>> source =
-      path ? files::openText(*path, job->source.encoding) : Result<std::unique_ptr<ByteSource>>(path.error());
+      path ? files::openText(*path, job->source.encoding)
+           : Result<std::unique_ptr<ByteSource>>(path.error());
   if (source && mapsPassword) {
     auto h = crypto::openHasher(passwordKeyFile(app.config()));
     if (!h) {
@@ -320,9 +329,9 @@ int cmdImport(App& app, const ImportArgs& args) {
   release();
   const RunCounts& c = outcome.run.counts;
   app.log().info("import " + job->name + " run " + std::to_string(outcome.run.id) + " " +
-                 std::string(runStatusName(outcome.run.status)) + ": read " + std::to_string(c.read) +
-                 ", added " + std::to_string(c.added) + ", updated " + std::to_string(c.updated) +
-                 ", skipped " + std::to_string(c.skipped));
+                 std::string(runStatusName(outcome.run.status)) + ": read " +
+                 std::to_string(c.read) + ", added " + std::to_string(c.added) + ", updated " +
+                 std::to_string(c.updated) + ", skipped " + std::to_string(c.skipped));
   printOutcome(app, outcome);
   return outcome.run.status == RunStatus::kCompleted ? kExitOk : kExitFailed;
 }

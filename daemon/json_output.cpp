@@ -7,7 +7,9 @@ namespace patrond::daemon {
 using nlohmann::json;
 
 namespace {
-json nullIfEmpty(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+json nullIfEmpty(const std::string& s) {
+  return s.empty() ? json(nullptr) : json(s);
+}
 }  // namespace
 
 json runJson(const ImportRun& r) {
@@ -21,9 +23,15 @@ json runJson(const ImportRun& r) {
               {"finished_at", nullIfEmpty(r.finishedAt)},
               {"file", nullIfEmpty(r.file)},
               {"counts",
-               {{"read", c.read}, {"added", c.added}, {"updated", c.updated},
-                {"unchanged", c.unchanged}, {"reactivated", c.reactivated}, {"skipped", c.skipped},
-                {"errors", c.errors}, {"warnings", c.warnings}, {"inactivated", c.inactivated},
+               {{"read", c.read},
+                {"added", c.added},
+                {"updated", c.updated},
+                {"unchanged", c.unchanged},
+                {"reactivated", c.reactivated},
+                {"skipped", c.skipped},
+                {"errors", c.errors},
+                {"warnings", c.warnings},
+                {"inactivated", c.inactivated},
                 {"deleted", c.deleted}}},
               {"lifecycle", {{"ran", r.lifecycleRan}, {"reason", nullIfEmpty(r.lifecycleReason)}}}};
 }
@@ -69,10 +77,11 @@ json patronJson(const Patron& p) {
 std::string runLine(const ImportRun& r) {
   std::ostringstream o;
   const RunCounts& c = r.counts;
-  o << "#" << r.id << "  " << r.job << "  " << updateTypeName(r.type) << (r.dryRun ? " (dry run)" : "")
-    << "  " << runStatusName(r.status) << "  " << r.startedAt << "  read " << c.read << ", added "
-    << c.added << ", updated " << c.updated << ", unchanged " << c.unchanged << ", skipped "
-    << c.skipped << ", inactivated " << c.inactivated << ", deleted " << c.deleted;
+  o << "#" << r.id << "  " << r.job << "  " << updateTypeName(r.type)
+    << (r.dryRun ? " (dry run)" : "") << "  " << runStatusName(r.status) << "  " << r.startedAt
+    << "  read " << c.read << ", added " << c.added << ", updated " << c.updated << ", unchanged "
+    << c.unchanged << ", skipped " << c.skipped << ", inactivated " << c.inactivated << ", deleted "
+    << c.deleted;
   return o.str();
 }
 
@@ -80,7 +89,8 @@ std::string summaryText(const ImportRun& r, const std::vector<RunMessage>& messa
   std::ostringstream o;
   const RunCounts& c = r.counts;
   o << "Run " << r.id << ": " << r.job << ", " << updateTypeName(r.type)
-    << (r.dryRun ? " (dry run: nothing was changed)" : "") << ", " << runStatusName(r.status) << "\n";
+    << (r.dryRun ? " (dry run: nothing was changed)" : "") << ", " << runStatusName(r.status)
+    << "\n";
   o << "  file:        " << (r.file.empty() ? "-" : r.file) << "\n";
   o << "  started:     " << r.startedAt << "\n";
   o << "  finished:    " << (r.finishedAt.empty() ? "-" : r.finishedAt) << "\n";
@@ -90,8 +100,9 @@ std::string summaryText(const ImportRun& r, const std::vector<RunMessage>& messa
     << ", deleted " << c.deleted << "\n";
   if (r.type == UpdateType::kFull) {
     o << "  lifecycle:   "
-      << (r.lifecycleRan ? "ran" : "did not run" + (r.lifecycleReason.empty() ? std::string()
-                                                                               : ": " + r.lifecycleReason))
+      << (r.lifecycleRan ? "ran"
+                         : "did not run" + (r.lifecycleReason.empty() ? std::string()
+                                                                      : ": " + r.lifecycleReason))
       << "\n";
   }
   for (const auto& m : messages) {

@@ -31,7 +31,8 @@ class Scheduler {
     for (const auto& job : app_.config().imports) {
       if (auto r = nextRun(job.schedule, now, app_.zone())) {
         if (!next || r->at < next->first) {
-          next = {r->at, "import " + job.name + " (" + std::string(updateTypeName(r->update)) + ")"};
+          next = {r->at,
+                  "import " + job.name + " (" + std::string(updateTypeName(r->update)) + ")"};
         }
       }
     }
@@ -129,9 +130,11 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
   };
   waitSignal();
 
+  // Lives as long as the loop: the timer's handler calls it again and again.
+  std::function<void()> ping;
   if (auto interval = systemd::watchdogInterval()) {
     auto period = *interval / 2;
-    std::function<void()> ping = [&, period] {
+    ping = [&, period] {
       systemd::watchdogPing();
       watchdog.expires_after(period);
       watchdog.async_wait([&](const boost::system::error_code& ec) {

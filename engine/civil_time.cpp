@@ -20,9 +20,12 @@ CivilTime fromSysSeconds(sys_seconds s) {
   auto dp = floor<days>(s);
   year_month_day ymd{dp};
   hh_mm_ss hms{s - dp};
-  return {static_cast<int>(ymd.year()), static_cast<int>(static_cast<unsigned>(ymd.month())),
-          static_cast<int>(static_cast<unsigned>(ymd.day())), static_cast<int>(hms.hours().count()),
-          static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count())};
+  return {static_cast<int>(ymd.year()),
+          static_cast<int>(static_cast<unsigned>(ymd.month())),
+          static_cast<int>(static_cast<unsigned>(ymd.day())),
+          static_cast<int>(hms.hours().count()),
+          static_cast<int>(hms.minutes().count()),
+          static_cast<int>(hms.seconds().count())};
 }
 
 CivilTime addDays(const CivilTime& t, int n) {
@@ -33,13 +36,16 @@ CivilTime addDays(const CivilTime& t, int n) {
   return r;
 }
 
-int weekday(const CivilTime& t) { return static_cast<int>(year_month_weekday{toDays(t)}.weekday().c_encoding()); }
+int weekday(const CivilTime& t) {
+  return static_cast<int>(year_month_weekday{toDays(t)}.weekday().c_encoding());
+}
 
 bool validDate(int y, int m, int d) {
   if (m < 1 || m > 12 || d < 1 || d > 31 || y < 1 || y > 9999) {
     return false;
   }
-  return year_month_day{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}}.ok();
+  return year_month_day{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}}
+      .ok();
 }
 
 namespace {
@@ -97,7 +103,9 @@ std::string formatIso(const CivilTime& t) {
   return buf;
 }
 
-std::string formatDate(const CivilTime& t) { return formatIso(t).substr(0, 10); }
+std::string formatDate(const CivilTime& t) {
+  return formatIso(t).substr(0, 10);
+}
 
 std::string formatTimeOfDay(const TimeOfDay& t) {
   char buf[8];

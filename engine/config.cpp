@@ -35,8 +35,8 @@ const Site* Config::findSite(std::string_view code) const {
 }
 
 std::vector<Condition> defaultConditions() {
-  return {{"new", 100}, {"good", 75}, {"fair", 50}, {"poor", 25}, {"usable", 0},
-          {"damaged", 0}, {"unusable", 0}};
+  return {{"new", 100},  {"good", 75},   {"fair", 50},   {"poor", 25},
+          {"usable", 0}, {"damaged", 0}, {"unusable", 0}};
 }
 
 namespace {
@@ -59,8 +59,8 @@ void checkPolicyTree(const Config& c, const PolicyTree& tree, const std::string&
   checkLevel(tree.district, base + ".district");
   for (const auto& [type, level] : tree.siteTypes) {
     if (!types.count(type)) {
-      out.push_back({base + ".site_types." + type,
-                     "no configured site has type '" + type + "'", true});
+      out.push_back(
+          {base + ".site_types." + type, "no configured site has type '" + type + "'", true});
     }
     checkLevel(level, base + ".site_types." + type);
   }
@@ -123,14 +123,14 @@ std::vector<ConfigIssue> validateConfig(const Config& c) {
       }
     }
     if (!keyMapped && j.source.format == SourceFormat::kCsv) {
-      out.push_back({p + ".mapping.match_on", "match_on field '" +
-                                                  std::string(fieldInfo(key).name) +
-                                                  "' is not mapped to a column"});
+      out.push_back(
+          {p + ".mapping.match_on",
+           "match_on field '" + std::string(fieldInfo(key).name) + "' is not mapped to a column"});
     }
     if (j.lifecycle) {
       const LifecycleConfig& l = *j.lifecycle;
-      bool needsAllow = (l.deleteInactive &&
-                         l.deleteInactive->when == DeleteInactiveWhen::kUnrestricted);
+      bool needsAllow =
+          (l.deleteInactive && l.deleteInactive->when == DeleteInactiveWhen::kUnrestricted);
       if (needsAllow && !j.options.allowDeleteWithTransactions) {
         out.push_back({p + ".lifecycle.delete_inactive.when",
                        "'unrestricted' needs options.allow_delete_with_transactions: true"});

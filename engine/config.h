@@ -30,8 +30,8 @@ struct Site {
 
 struct DistrictConfig {
   std::string name;
-  std::string timezone;              // IANA name; empty: the system's local time
-  int statisticalYearStartMonth = 8; // 1..12
+  std::string timezone;               // IANA name; empty: the system's local time
+  int statisticalYearStartMonth = 8;  // 1..12
 };
 
 enum class DbBackend { kSqlite3, kPostgresql, kMysql };
@@ -75,9 +75,9 @@ struct SftpConfig {
 enum class SourceFormat { kCsv, kOneRoster };
 enum class WatchMode { kNotify, kPoll };
 struct SourceConfig {
-  std::string directory;             // one of directory / sftp
+  std::string directory;  // one of directory / sftp
   std::optional<SftpConfig> sftp;
-  std::string file;                  // name or glob
+  std::string file;  // name or glob
   std::string encoding = "utf-8";
   std::chrono::seconds settle{5};
   int keepCopies = 0;
@@ -136,9 +136,9 @@ struct LifecycleConfig {
 struct Matcher {
   enum class Kind { kEqual, kAnyOf, kRegex, kEmpty, kNot };
   Kind kind = Kind::kEqual;
-  std::string value;                 // equal; regex source
-  std::vector<std::string> values;   // any of
-  bool empty = true;                 // empty
+  std::string value;                // equal; regex source
+  std::vector<std::string> values;  // any of
+  bool empty = true;                // empty
   std::shared_ptr<const std::regex> regex;
   std::shared_ptr<const Matcher> inner;  // not
 };
@@ -152,9 +152,9 @@ struct Rule {
 };
 
 struct FieldSource {
-  std::string column;        // header name
-  int columnNumber = 0;      // 1-based when header: false
-  std::string dateFormat;    // strftime-like: %Y %m %d %y %b
+  std::string column;      // header name
+  int columnNumber = 0;    // 1-based when header: false
+  std::string dateFormat;  // strftime-like: %Y %m %d %y %b
 };
 
 enum class MatchOn { kDistrictId, kBarcode, kUsername };
@@ -193,8 +193,8 @@ enum class NoticeReport { kOverdue, kDueSoon, kCheckedOut, kFines };
 enum class Delivery { kEmail, kPrint };
 enum class SendTo { kHomeroomTeacher, kPatron };
 struct NoticeSchedule {
-  std::vector<int> days;                 // weekdays
-  std::optional<int> beforeLibraryDay;   // N days before each homeroom's library day
+  std::vector<int> days;                // weekdays
+  std::optional<int> beforeLibraryDay;  // N days before each homeroom's library day
   std::vector<TimeOfDay> at;
 };
 struct NoticeConfig {

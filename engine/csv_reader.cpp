@@ -43,7 +43,7 @@ Result<bool> CsvReader::next(CsvRow& row) {
     std::size_t fieldStart = 0;
     std::size_t lastNonSpace = 0;  // for trimming trailing spaces of unquoted fields
     bool quoted = false;
-    bool sawAnything = false;      // any byte in the row besides the line break
+    bool sawAnything = false;  // any byte in the row besides the line break
     bool endOfRow = false;
     bool endOfFile = false;
 
@@ -142,8 +142,9 @@ Result<bool> CsvReader::next(CsvRow& row) {
           break;
       }
       if (row_.size() > kMaxRowBytes) {
-        return Error{"CSV", "row starting on line " + std::to_string(row.line) + " is longer than " +
-                                std::to_string(kMaxRowBytes / (1024 * 1024)) + " MB",
+        return Error{"CSV",
+                     "row starting on line " + std::to_string(row.line) + " is longer than " +
+                         std::to_string(kMaxRowBytes / (1024 * 1024)) + " MB",
                      "line " + std::to_string(row.line)};
       }
     }

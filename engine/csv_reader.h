@@ -39,8 +39,8 @@ class CsvReader {
   Error readError_;
   bool failed_ = false;
   std::int64_t line_ = 1;
-  std::string row_;                     // field bytes, back to back
-  std::vector<std::size_t> bounds_;     // field i spans [bounds_[2i], bounds_[2i+1])
+  std::string row_;                  // field bytes, back to back
+  std::vector<std::size_t> bounds_;  // field i spans [bounds_[2i], bounds_[2i+1])
 };
 
 }  // namespace patrond

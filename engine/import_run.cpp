@@ -17,8 +17,8 @@ std::string_view runStatusName(RunStatus s) {
 }
 
 std::optional<RunStatus> runStatusByName(std::string_view s) {
-  for (RunStatus r : {RunStatus::kRunning, RunStatus::kCompleted, RunStatus::kFailed,
-                      RunStatus::kInterrupted}) {
+  for (RunStatus r :
+       {RunStatus::kRunning, RunStatus::kCompleted, RunStatus::kFailed, RunStatus::kInterrupted}) {
     if (runStatusName(r) == s) {
       return r;
     }

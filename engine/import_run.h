@@ -21,9 +21,9 @@ std::string_view severityName(Severity s);
 
 struct RunMessage {
   Severity severity = Severity::kError;
-  std::int64_t line = 0;   // 0: not about one line
-  std::string key;         // the row's match key, when known
-  std::string code;        // MISSING_REQUIRED, UNKNOWN_SITE, ...
+  std::int64_t line = 0;  // 0: not about one line
+  std::string key;        // the row's match key, when known
+  std::string code;       // MISSING_REQUIRED, UNKNOWN_SITE, ...
   std::string text;
 };
 

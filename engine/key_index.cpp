@@ -49,7 +49,9 @@ void KeyIndex::reserve(std::size_t keys) {
   }
 }
 
-void KeyIndex::grow() { reserve(slots_.empty() ? 12 : slots_.size() * 3 / 2); }
+void KeyIndex::grow() {
+  reserve(slots_.empty() ? 12 : slots_.size() * 3 / 2);
+}
 
 std::size_t KeyIndex::probe(std::string_view key, std::uint64_t h) const {
   std::size_t mask = slots_.size() - 1;

@@ -10,21 +10,47 @@
 namespace patrond {
 
 enum class PatronField : std::uint8_t {
-  kDistrictId, kBarcode, kUsername, kPassword, kFirstName, kMiddleName, kLastName, kSite,
-  kPatronType, kAccessLevel, kPersona, kGrade, kGradYear, kHomeroom, kHomeroomTeacherEmail,
-  kHomeroomTeacherName, kBirthdate, kGender, kEmail, kEmail2, kPhone, kNickname, kCardExpires,
-  kUser1, kUser2, kUser3, kUser4, kUser5,
+  kDistrictId,
+  kBarcode,
+  kUsername,
+  kPassword,
+  kFirstName,
+  kMiddleName,
+  kLastName,
+  kSite,
+  kPatronType,
+  kAccessLevel,
+  kPersona,
+  kGrade,
+  kGradYear,
+  kHomeroom,
+  kHomeroomTeacherEmail,
+  kHomeroomTeacherName,
+  kBirthdate,
+  kGender,
+  kEmail,
+  kEmail2,
+  kPhone,
+  kNickname,
+  kCardExpires,
+  kUser1,
+  kUser2,
+  kUser3,
+  kUser4,
+  kUser5,
 };
 inline constexpr size_t kPatronFieldCount = 28;
 
 struct PatronFieldInfo {
-  std::string_view name;     // as in the mapping file and the database column
-  std::uint16_t maxLength;   // in characters; longer values are cut with a warning
+  std::string_view name;    // as in the mapping file and the database column
+  std::uint16_t maxLength;  // in characters; longer values are cut with a warning
 };
 
 const PatronFieldInfo& fieldInfo(PatronField f);
 std::optional<PatronField> fieldByName(std::string_view name);
-constexpr size_t index(PatronField f) { return static_cast<size_t>(f); }
+constexpr size_t index(PatronField f) {
+  return static_cast<size_t>(f);
+}
 
 using PatronValues = std::array<std::string, kPatronFieldCount>;
 
@@ -33,7 +59,7 @@ std::string_view statusName(PatronStatus s);
 
 struct Patron {
   std::int64_t id = 0;
-  PatronValues values;          // password holds the stored hash, never the clear text
+  PatronValues values;  // password holds the stored hash, never the clear text
   PatronStatus status = PatronStatus::kActive;
   std::string ownerJob;         // the import job that last wrote it; empty: added by hand
   std::string lastSeenAt;       // ISO 8601, empty when never (effective value when read)

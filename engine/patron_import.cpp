@@ -50,10 +50,17 @@ bool contains(const std::vector<std::string>& list, const std::string& v) {
 
 class ImportRunner {
  public:
-  ImportRunner(PatronStore& store, ByteSource& source, const ImportRequest& req, PasswordHasher* hasher)
-      : store_(store), source_(source), req_(req), job_(*req.job), hasher_(hasher),
-        mapper_(job_.mapping, req.config->sites), keyField_(matchField(job_.mapping.matchOn)),
-        now_(formatIso(req.now)), full_(req.type == UpdateType::kFull) {
+  ImportRunner(PatronStore& store, ByteSource& source, const ImportRequest& req,
+               PasswordHasher* hasher)
+      : store_(store),
+        source_(source),
+        req_(req),
+        job_(*req.job),
+        hasher_(hasher),
+        mapper_(job_.mapping, req.config->sites),
+        keyField_(matchField(job_.mapping.matchOn)),
+        now_(formatIso(req.now)),
+        full_(req.type == UpdateType::kFull) {
     out_.run.job = job_.name;
     out_.run.type = req.type;
     out_.run.startedAt = now_;
@@ -118,8 +125,9 @@ class ImportRunner {
     out_.run.finishedAt = now_;
     out_.run.counts.errors = std::count_if(out_.messages.begin(), out_.messages.end(),
                                            [](auto& m) { return m.severity == Severity::kError; });
-    out_.run.counts.warnings = std::count_if(out_.messages.begin(), out_.messages.end(),
-                                             [](auto& m) { return m.severity == Severity::kWarning; });
+    out_.run.counts.warnings =
+        std::count_if(out_.messages.begin(), out_.messages.end(),
+                      [](auto& m) { return m.severity == Severity::kWarning; });
   }
 
   std::vector<RunMessage> kept() const {
@@ -172,7 +180,9 @@ class ImportRunner {
     }
     return byBarcode_;
   }
-  static std::string hashKey(std::uint64_t h) { return std::string(reinterpret_cast<const char*>(&h), sizeof h); }
+  static std::string hashKey(std::uint64_t h) {
+    return std::string(reinterpret_cast<const char*>(&h), sizeof h);
+  }
 
   Result<void> apply() {
     if (auto r = loadIndex(); !r) {
@@ -282,7 +292,8 @@ class ImportRunner {
   // The raw-row hash, with a mapped password mixed in through its keyed fingerprint.
   Result<std::uint64_t> rowHash(const CsvRow& row, std::string_view key) {
     std::uint64_t h = mapper_.rawHash(row);
-    if (auto pw = mapper_.passwordColumn(); pw && *pw < row.fields.size() && !row.fields[*pw].empty()) {
+    if (auto pw = mapper_.passwordColumn();
+        pw && *pw < row.fields.size() && !row.fields[*pw].empty()) {
       if (!hasher_) {
         return Error{"CONFIG", "passwords are mapped but no password hasher is available", ""};
       }
@@ -291,7 +302,8 @@ class ImportRunner {
     return h;
   }
 
-  void conflictMessage(const MappedRow& row, const std::string& barcode, const std::string& holder) {
+  void conflictMessage(const MappedRow& row, const std::string& barcode,
+                       const std::string& holder) {
     out_.messages.push_back({Severity::kError, row.line, row.key(keyField_), "BARCODE_CONFLICT",
                              "barcode '" + barcode + "' belongs to " + holder + "; row skipped"});
     ++out_.run.counts.skipped;
@@ -320,7 +332,8 @@ class ImportRunner {
       return true;
     }
     if (v & kNewRow) {
-      conflictMessage(row, barcode, "the new patron on line " + std::to_string(newLines_[v & ~kNewRow]));
+      conflictMessage(row, barcode,
+                      "the new patron on line " + std::to_string(newLines_[v & ~kNewRow]));
       return false;
     }
     Existing& holder = existing_[v];
@@ -472,7 +485,8 @@ class ImportRunner {
       }
       inserts_.clear();
     }
-    for (auto [list, reactivate] : {std::pair{&updates_, false}, std::pair{&reactivations_, true}}) {
+    for (auto [list, reactivate] :
+         {std::pair{&updates_, false}, std::pair{&reactivations_, true}}) {
       if (list->empty()) {
         continue;
       }
@@ -501,7 +515,9 @@ class ImportRunner {
       return r;
     }
     // They were last seen in the previous full run.
-    if (auto r = store_.markSeen(missing, false, previousFullRun_.empty() ? now_ : previousFullRun_); !r) {
+    if (auto r =
+            store_.markSeen(missing, false, previousFullRun_.empty() ? now_ : previousFullRun_);
+        !r) {
       return r;
     }
     return store_.setJobLastFullRun(job_.name, now_);
@@ -534,10 +550,11 @@ class ImportRunner {
     filter.notSeen = l.inactivate.has_value();
     filter.inactive = l.deleteInactive.has_value() || l.deleteWithTransactions.has_value();
     if (l.deleteGraduatedSeniors) {
-      filter.seniorsThrough =
-          std::to_string(statisticalYearStart(req_.now, req_.config->district.statisticalYearStartMonth));
+      filter.seniorsThrough = std::to_string(
+          statisticalYearStart(req_.now, req_.config->district.statisticalYearStartMonth));
     }
-    if (l.deleteWithTransactions && (l.deleteWithTransactions->gradYearYearsAgo || l.deleteWithTransactions->age)) {
+    if (l.deleteWithTransactions &&
+        (l.deleteWithTransactions->gradYearYearsAgo || l.deleteWithTransactions->age)) {
       filter.everyone = true;  // these rules can match active patrons seen today
     }
     auto r = store_.forEachJobPatron(job_.name, filter, [&](JobPatron&& p) {
@@ -550,7 +567,8 @@ class ImportRunner {
         return;
       }
       if (rule == "inactivate") {
-        inactivate.push_back({p.id, now_, l.inactivate->clearHomeroom, l.inactivate->prefixUsername});
+        inactivate.push_back(
+            {p.id, now_, l.inactivate->clearHomeroom, l.inactivate->prefixUsername});
       } else {
         remove.push_back({p.id, out_.run.id, rule, now_});
       }
@@ -580,10 +598,11 @@ class ImportRunner {
     c.inactivated = static_cast<std::int64_t>(inactivate.size());
     c.deleted = static_cast<std::int64_t>(remove.size());
     for (const auto& [key, rule] : notes) {
-      out_.messages.push_back({Severity::kInfo, 0, key, rule == "inactivate" ? "INACTIVATED" : "DELETED",
-                               rule == "inactivate" ? "inactivated: not in the file for more than " +
-                                                          std::to_string(l.inactivate->notUpdatedDays) + " days"
-                                                    : "deleted by " + rule});
+      out_.messages.push_back(
+          {Severity::kInfo, 0, key, rule == "inactivate" ? "INACTIVATED" : "DELETED",
+           rule == "inactivate" ? "inactivated: not in the file for more than " +
+                                      std::to_string(l.inactivate->notUpdatedDays) + " days"
+                                : "deleted by " + rule});
     }
     out_.run.lifecycleRan = true;
     out_.run.lifecycleReason.clear();
@@ -602,7 +621,7 @@ class ImportRunner {
   std::string previousFullRun_;
   ImportOutcome out_;
   std::vector<Existing> existing_;
-  KeyIndex byKey_, byBarcode_;        // stored patron index, or kNewRow | new row number
+  KeyIndex byKey_, byBarcode_;  // stored patron index, or kNewRow | new row number
   bool barcodesBuilt_ = false;
   std::vector<std::int64_t> newLines_;  // line of each new row
   std::vector<Patron> inserts_, updates_, reactivations_;

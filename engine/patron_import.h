@@ -33,8 +33,8 @@ struct ImportRequest {
   std::string file;               // shown in the summary
   std::optional<int> maxPercent;  // --max-percent
   std::string trigger = "cli";
-  CivilTime now;                  // the run's time, district local
-  std::size_t batchSize = 5000;   // rows per bulk statement batch
+  CivilTime now;                 // the run's time, district local
+  std::size_t batchSize = 5000;  // rows per bulk statement batch
 };
 
 struct ImportOutcome {

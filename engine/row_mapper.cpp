@@ -118,7 +118,8 @@ std::optional<std::string> parseDate(std::string_view value, std::string_view fo
           if (rest.compare(0, 3, kMonthNames[k]) == 0) {
             m = static_cast<int>(k) + 1;
             p += 3;
-            while (spec == 'B' && p < value.size() && std::isalpha(static_cast<unsigned char>(value[p]))) {
+            while (spec == 'B' && p < value.size() &&
+                   std::isalpha(static_cast<unsigned char>(value[p]))) {
               ++p;
             }
             break;
@@ -199,13 +200,16 @@ void describe(const Matcher& m, std::string& out) {
 
 // Everything that decides what a row maps to, as one string.
 std::string fingerprint(const Mapping& m, const std::vector<std::string>& sites) {
-  std::string f = "v1\x1D" + std::to_string(m.header) + m.delimiter + std::to_string(static_cast<int>(m.matchOn));
+  std::string f = "v1\x1D" + std::to_string(m.header) + m.delimiter +
+                  std::to_string(static_cast<int>(m.matchOn));
   for (const auto& [field, src] : m.fields) {
     f += "\x1D" + std::to_string(static_cast<int>(field)) + ":" + src.column + ":" +
          std::to_string(src.columnNumber) + ":" + src.dateFormat;
   }
   for (const auto& [field, v] : m.defaults) {
-    f += "\x1D" "d" + std::to_string(static_cast<int>(field)) + "=" + v;
+    f += "\x1D"
+         "d" +
+         std::to_string(static_cast<int>(field)) + "=" + v;
   }
   for (const auto& r : m.rules) {
     f += "\x1Dr";
@@ -339,7 +343,8 @@ std::uint64_t RowMapper::rawHash(const CsvRow& row) const {
   return h;
 }
 
-RowOutcome RowMapper::map(const CsvRow& row, MappedRow& out, std::vector<RunMessage>& messages) const {
+RowOutcome RowMapper::map(const CsvRow& row, MappedRow& out,
+                          std::vector<RunMessage>& messages) const {
   out.line = row.line;
   PatronValues& v = out.values;
   for (auto& s : v) {
@@ -372,12 +377,14 @@ RowOutcome RowMapper::map(const CsvRow& row, MappedRow& out, std::vector<RunMess
                 rawKey());
   }
   if (row.badEncoding) {
-    bool nul = std::any_of(row.fields.begin(), row.fields.end(),
-                           [](std::string_view f) { return f.find('\0') != std::string_view::npos; });
-    return fail("BAD_ENCODING",
-                nul ? std::string("the row contains a NUL byte")
-                    : "the row is not valid text in the configured encoding (check source.encoding)",
-                rawKey());
+    bool nul = std::any_of(row.fields.begin(), row.fields.end(), [](std::string_view f) {
+      return f.find('\0') != std::string_view::npos;
+    });
+    return fail(
+        "BAD_ENCODING",
+        nul ? std::string("the row contains a NUL byte")
+            : "the row is not valid text in the configured encoding (check source.encoding)",
+        rawKey());
   }
 
   for (const auto& [f, pos] : positions_) {
@@ -407,8 +414,8 @@ RowOutcome RowMapper::map(const CsvRow& row, MappedRow& out, std::vector<RunMess
     if (!holds) {
       continue;
     }
-    std::string where = mapping_.path.substr(mapping_.path.find_last_of('/') + 1) + ":" +
-                        std::to_string(rule.line);
+    std::string where =
+        mapping_.path.substr(mapping_.path.find_last_of('/') + 1) + ":" + std::to_string(rule.line);
     if (rule.skip) {
       messages.push_back({Severity::kWarning, row.line, v[index(keyField)], "RULE_SKIP",
                           "skipped by the rule at " + where + ": " + *rule.skip});
@@ -440,16 +447,19 @@ RowOutcome RowMapper::map(const CsvRow& row, MappedRow& out, std::vector<RunMess
     }
   }
   if (std::find(sites_.begin(), sites_.end(), v[index(PatronField::kSite)]) == sites_.end()) {
-    return fail("UNKNOWN_SITE", "site '" + v[index(PatronField::kSite)] + "' is not configured", key);
+    return fail("UNKNOWN_SITE", "site '" + v[index(PatronField::kSite)] + "' is not configured",
+                key);
   }
   const std::string& persona = v[index(PatronField::kPersona)];
   if (!persona.empty() && persona != "student" && persona != "teacher" && persona != "staff" &&
       persona != "other") {
-    return fail("BAD_VALUE", "persona '" + persona + "' is not one of student, teacher, staff, other", key);
+    return fail("BAD_VALUE",
+                "persona '" + persona + "' is not one of student, teacher, staff, other", key);
   }
   const std::string& gradYear = v[index(PatronField::kGradYear)];
-  if (!gradYear.empty() && (gradYear.size() != 4 || !std::all_of(gradYear.begin(), gradYear.end(),
-                                                                  [](char c) { return c >= '0' && c <= '9'; }))) {
+  if (!gradYear.empty() &&
+      (gradYear.size() != 4 || !std::all_of(gradYear.begin(), gradYear.end(),
+                                            [](char c) { return c >= '0' && c <= '9'; }))) {
     return fail("BAD_VALUE", "grad_year '" + gradYear + "' is not a four-digit year", key);
   }
   for (std::size_t i = 0; i < kPatronFieldCount; ++i) {

@@ -105,7 +105,8 @@ std::optional<std::uint64_t> parseByteSize(std::string_view s) {
   if (ec != std::errc() || p == s.data()) {
     return std::nullopt;
   }
-  std::string unit = toLower(trim(std::string_view(p, static_cast<size_t>(s.data() + s.size() - p))));
+  std::string unit =
+      toLower(trim(std::string_view(p, static_cast<size_t>(s.data() + s.size() - p))));
   if (unit.empty() || unit == "b") {
     return n;
   }
@@ -156,7 +157,8 @@ std::optional<std::int64_t> parseCents(std::string_view s) {
 
 std::string formatCents(std::int64_t cents) {
   bool neg = cents < 0;
-  std::uint64_t a = neg ? static_cast<std::uint64_t>(-(cents + 1)) + 1 : static_cast<std::uint64_t>(cents);
+  std::uint64_t a =
+      neg ? static_cast<std::uint64_t>(-(cents + 1)) + 1 : static_cast<std::uint64_t>(cents);
   std::string f = std::to_string(a % 100);
   if (f.size() < 2) {
     f.insert(0, "0");

@@ -13,7 +13,7 @@ build_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 test_pkgs=(
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   postgresql-15 mariadb-server openssh-server openssh-client python3-aiosmtpd openssl
   g++-mingw-w64-x86-64-posix systemd
 )

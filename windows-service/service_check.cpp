@@ -1,17 +1,18 @@
 // A minimal service executable for the mingw-w64 compile check: the SCM glue plus the engine,
 // with a body that waits for the stop request. The real patrond.exe wires daemon/ the same way.
 #include <condition_variable>
-#include <string>
 #include <cstdio>
 #include <mutex>
+#include <string>
 
 #include "engine/schedule.h"
 #include "windows-service/win_service.h"
 
 int main(int argc, char** argv) {
   if (argc > 2 && std::string(argv[1]) == "service") {
-    return std::string(argv[2]) == "install" ? patrond::winsvc::install("C:\\ProgramData\\patrond\\patrond.yaml")
-                                             : patrond::winsvc::uninstall();
+    return std::string(argv[2]) == "install"
+               ? patrond::winsvc::install("C:\\ProgramData\\patrond\\patrond.yaml")
+               : patrond::winsvc::uninstall();
   }
   int rc = 0;
   bool underScm = patrond::winsvc::runUnderScm(

@@ -29,8 +29,7 @@ void report(DWORD state, DWORD exitCode = NO_ERROR, DWORD waitHintMs = 0) {
   gStatus.dwWaitHint = waitHintMs;
   gStatus.dwControlsAccepted =
       state == SERVICE_START_PENDING ? 0 : SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN;
-  gStatus.dwCheckPoint =
-      (state == SERVICE_RUNNING || state == SERVICE_STOPPED) ? 0 : checkpoint++;
+  gStatus.dwCheckPoint = (state == SERVICE_RUNNING || state == SERVICE_STOPPED) ? 0 : checkpoint++;
   SetServiceStatus(gStatusHandle, &gStatus);
 }
 
@@ -92,23 +91,27 @@ int install(const std::string& configPath) {
   if (!GetModuleFileNameW(nullptr, exe.data(), static_cast<DWORD>(exe.size()))) {
     return lastError("GetModuleFileName");
   }
-  std::wstring command = L"\"" + std::wstring(exe.data()) + L"\" run --config \"" + widen(configPath) + L"\"";
+  std::wstring command =
+      L"\"" + std::wstring(exe.data()) + L"\" run --config \"" + widen(configPath) + L"\"";
   SC_HANDLE scm = OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CREATE_SERVICE);
   if (!scm) {
     return lastError("OpenSCManager (run as Administrator)");
   }
-  SC_HANDLE svc = CreateServiceW(scm, kName, kDisplay, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS,
-                                 SERVICE_AUTO_START, SERVICE_ERROR_NORMAL, command.c_str(), nullptr,
-                                 nullptr, nullptr, L"NT AUTHORITY\\LocalService", nullptr);
+  SC_HANDLE svc =
+      CreateServiceW(scm, kName, kDisplay, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS,
+                     SERVICE_AUTO_START, SERVICE_ERROR_NORMAL, command.c_str(), nullptr, nullptr,
+                     nullptr, L"NT AUTHORITY\\LocalService", nullptr);
   if (!svc) {
     int rc = lastError("CreateService");
     CloseServiceHandle(scm);
     return rc;
   }
-  SERVICE_DESCRIPTIONW desc{const_cast<wchar_t*>(
-      L"Keeps library patrons in step with the SIS, enforces textbook loan policies and sends overdue notices.")};
+  SERVICE_DESCRIPTIONW desc{
+      const_cast<wchar_t*>(L"Keeps library patrons in step with the SIS, enforces textbook loan "
+                           L"policies and sends overdue notices.")};
   ChangeServiceConfig2W(svc, SERVICE_CONFIG_DESCRIPTION, &desc);
-  SC_ACTION actions[3] = {{SC_ACTION_RESTART, 10000}, {SC_ACTION_RESTART, 60000}, {SC_ACTION_NONE, 0}};
+  SC_ACTION actions[3] = {
+      {SC_ACTION_RESTART, 10000}, {SC_ACTION_RESTART, 60000}, {SC_ACTION_NONE, 0}};
   SERVICE_FAILURE_ACTIONSW failure{86400, nullptr, nullptr, 3, actions};
   ChangeServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS, &failure);
   CloseServiceHandle(svc);
@@ -158,9 +161,15 @@ bool runUnderScm(ServiceBody body, int& exitCode) {
 #else
 
 namespace patrond::winsvc {
-int install(const std::string&) { return 2; }
-int uninstall() { return 2; }
-bool runUnderScm(ServiceBody, int&) { return false; }
+int install(const std::string&) {
+  return 2;
+}
+int uninstall() {
+  return 2;
+}
+bool runUnderScm(ServiceBody, int&) {
+  return false;
+}
 }  // namespace patrond::winsvc
 
 #endif

@@ -4,8 +4,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -64,8 +64,8 @@ const std::vector<std::pair<std::string, int>> kWeekdays{
     {"sunday", 0},   {"monday", 1}, {"tuesday", 2}, {"wednesday", 3},
     {"thursday", 4}, {"friday", 5}, {"saturday", 6}};
 const std::vector<std::pair<std::string, int>> kMonths{
-    {"january", 1}, {"february", 2}, {"march", 3},     {"april", 4},
-    {"may", 5},     {"june", 6},     {"july", 7},      {"august", 8},
+    {"january", 1},   {"february", 2}, {"march", 3},     {"april", 4},
+    {"may", 5},       {"june", 6},     {"july", 7},      {"august", 8},
     {"september", 9}, {"october", 10}, {"november", 11}, {"december", 12}};
 
 class Loader {
@@ -84,7 +84,7 @@ class Loader {
     add(at.Mark(), path, msg, true);
   }
   void add(const YAML::Mark& m, const std::string& path, const std::string& msg, bool warning) {
-    Diagnostic d{file_, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0, path, msg,
+    Diagnostic d{file_,  m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0, path, msg,
                  warning};
     diags_.push_back(std::move(d));
   }
@@ -204,8 +204,9 @@ class Loader {
       return;
     }
     if (x < min || x > max) {
-      error(v, kp, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                       ", got " + std::to_string(x));
+      error(v, kp,
+            "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                std::to_string(x));
       return;
     }
     out = static_cast<Int>(x);
@@ -261,8 +262,8 @@ class Loader {
     if (auto d = parseDuration(v.Scalar())) {
       out = *d;
     } else {
-      error(v, join(path, key), "expected a duration like 30s, 15m, 2h or 1d, got '" +
-                                    v.Scalar() + "'");
+      error(v, join(path, key),
+            "expected a duration like 30s, 15m, 2h or 1d, got '" + v.Scalar() + "'");
     }
   }
 
@@ -317,7 +318,8 @@ class Loader {
   }
 
   void secret(const YAML::Node& n, const std::string& path, SecretRef& out,
-              const std::string& fileKey = "password_file", const std::string& envKey = "password_env") {
+              const std::string& fileKey = "password_file",
+              const std::string& envKey = "password_env") {
     filePath(n, fileKey, path, out.file);
     str(n, envKey, path, out.env);
     if (!out.file.empty() && !out.env.empty()) {
@@ -348,7 +350,8 @@ class Loader {
 std::optional<YAML::Node> parseFile(const std::string& path, std::vector<Diagnostic>& diags) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    diags.push_back({path, 0, 0, "", "cannot open file: " + std::string(std::strerror(errno)), false});
+    diags.push_back(
+        {path, 0, 0, "", "cannot open file: " + std::string(std::strerror(errno)), false});
     return std::nullopt;
   }
   try {
@@ -444,8 +447,9 @@ void loadMapping(const std::string& file, Mapping& m, std::vector<Diagnostic>& d
   }
   Loader L(file, diags);
   m.path = file;
-  if (!L.mapping(*root, "", {"header", "delimiter", "match_on", "fields", "defaults", "rules",
-                             "on_barcode_conflict", "preserve"})) {
+  if (!L.mapping(*root, "",
+                 {"header", "delimiter", "match_on", "fields", "defaults", "rules",
+                  "on_barcode_conflict", "preserve"})) {
     return;
   }
   (void)jobPath;
@@ -462,10 +466,12 @@ void loadMapping(const std::string& file, Mapping& m, std::vector<Diagnostic>& d
     }
   }
   L.choice(r, "match_on", "", m.matchOn,
-           {{"district_id", MatchOn::kDistrictId}, {"barcode", MatchOn::kBarcode},
+           {{"district_id", MatchOn::kDistrictId},
+            {"barcode", MatchOn::kBarcode},
             {"username", MatchOn::kUsername}});
   L.choice(r, "on_barcode_conflict", "", m.onBarcodeConflict,
-           {{"skip", BarcodeConflict::kSkip}, {"take_from_inactive", BarcodeConflict::kTakeFromInactive}});
+           {{"skip", BarcodeConflict::kSkip},
+            {"take_from_inactive", BarcodeConflict::kTakeFromInactive}});
   if (YAML::Node f = r["fields"]) {
     if (!f.IsMap()) {
       L.error(f, "fields", "expected a mapping of patron fields to columns");
@@ -595,8 +601,9 @@ void loadMapping(const std::string& file, Mapping& m, std::vector<Diagnostic>& d
 // ---- patrond.yaml ----
 
 void loadPolicyLevel(Loader& L, const YAML::Node& n, const std::string& path, PolicyLevel& p) {
-  if (!L.mapping(n, path, {"loan_days", "max_checkouts", "overdue_to_lost_days",
-                           "block_on_fines_or_overdues", "charge_lost", "conditioning"})) {
+  if (!L.mapping(n, path,
+                 {"loan_days", "max_checkouts", "overdue_to_lost_days",
+                  "block_on_fines_or_overdues", "charge_lost", "conditioning"})) {
     return;
   }
   L.optInteger(n, "loan_days", path, p.loanDays, 1, 3650);
@@ -654,7 +661,8 @@ void loadPolicyTree(Loader& L, const YAML::Node& n, const std::string& path, Pol
   }
 }
 
-void loadTimes(Loader& L, const YAML::Node& n, const std::string& path, std::vector<TimeOfDay>& out) {
+void loadTimes(Loader& L, const YAML::Node& n, const std::string& path,
+               std::vector<TimeOfDay>& out) {
   YAML::Node at = n["at"];
   if (!at) {
     L.error(n, path, "required key 'at' is missing");
@@ -666,12 +674,14 @@ void loadTimes(Loader& L, const YAML::Node& n, const std::string& path, std::vec
     if (auto t = parseTimeOfDay(times[i])) {
       out.push_back(*t);
     } else {
-      L.error(at.IsSequence() ? at[i] : at, path + ".at", "expected a time HH:MM, got '" + times[i] + "'");
+      L.error(at.IsSequence() ? at[i] : at, path + ".at",
+              "expected a time HH:MM, got '" + times[i] + "'");
     }
   }
 }
 
-int weekdayByName(Loader& L, const YAML::Node& at, const std::string& path, const std::string& name) {
+int weekdayByName(Loader& L, const YAML::Node& at, const std::string& path,
+                  const std::string& name) {
   for (const auto& [n, d] : kWeekdays) {
     if (n == toLower(name)) {
       return d;
@@ -690,17 +700,22 @@ int weekdayByName(Loader& L, const YAML::Node& at, const std::string& path, cons
 }
 
 void loadSource(Loader& L, const YAML::Node& n, const std::string& path, SourceConfig& s) {
-  if (!L.mapping(n, path, {"directory", "sftp", "file", "encoding", "settle", "keep_copies",
-                           "format", "watch", "poll_every"})) {
+  if (!L.mapping(n, path,
+                 {"directory", "sftp", "file", "encoding", "settle", "keep_copies", "format",
+                  "watch", "poll_every"})) {
     return;
   }
   L.filePath(n, "directory", path, s.directory);
   L.str(n, "file", path, s.file, true);
   L.choice(n, "encoding", path, s.encoding,
-           std::vector<std::pair<std::string, std::string>>{
-               {"utf-8", "utf-8"}, {"utf8", "utf-8"}, {"windows-1252", "windows-1252"},
-               {"cp1252", "windows-1252"}, {"iso-8859-1", "iso-8859-1"}, {"latin1", "iso-8859-1"},
-               {"macroman", "macroman"}, {"utf-16", "utf-16"}});
+           std::vector<std::pair<std::string, std::string>>{{"utf-8", "utf-8"},
+                                                            {"utf8", "utf-8"},
+                                                            {"windows-1252", "windows-1252"},
+                                                            {"cp1252", "windows-1252"},
+                                                            {"iso-8859-1", "iso-8859-1"},
+                                                            {"latin1", "iso-8859-1"},
+                                                            {"macroman", "macroman"},
+                                                            {"utf-16", "utf-16"}});
   L.duration(n, "settle", path, s.settle);
   L.integer(n, "keep_copies", path, s.keepCopies, 0, 10000);
   L.choice(n, "format", path, s.format,
@@ -710,8 +725,9 @@ void loadSource(Loader& L, const YAML::Node& n, const std::string& path, SourceC
   if (YAML::Node sf = n["sftp"]) {
     std::string sp = path + ".sftp";
     SftpConfig c;
-    if (L.mapping(sf, sp, {"url", "username", "password_file", "password_env", "private_key",
-                           "passphrase_file", "known_hosts", "poll_every"})) {
+    if (L.mapping(sf, sp,
+                  {"url", "username", "password_file", "password_env", "private_key",
+                   "passphrase_file", "known_hosts", "poll_every"})) {
       L.str(sf, "url", sp, c.url, true);
       L.str(sf, "username", sp, c.username, true);
       L.secret(sf, sp, c.password);
@@ -728,9 +744,10 @@ void loadSource(Loader& L, const YAML::Node& n, const std::string& path, SourceC
 }
 
 void loadLifecycle(Loader& L, const YAML::Node& n, const std::string& path, LifecycleConfig& l) {
-  if (!L.mapping(n, path, {"min_records_read", "max_skipped", "scope", "inactivate",
-                           "delete_graduated_seniors", "delete_inactive",
-                           "delete_with_transactions", "max_percent"})) {
+  if (!L.mapping(
+          n, path,
+          {"min_records_read", "max_skipped", "scope", "inactivate", "delete_graduated_seniors",
+           "delete_inactive", "delete_with_transactions", "max_percent"})) {
     return;
   }
   L.integer(n, "min_records_read", path, l.minRecordsRead, 0, 999999);
@@ -794,8 +811,9 @@ void loadLifecycle(Loader& L, const YAML::Node& n, const std::string& path, Life
 
 void loadImport(Loader& L, const YAML::Node& n, const std::string& path, ImportJob& j,
                 std::vector<Diagnostic>& diags) {
-  if (!L.mapping(n, path, {"name", "source", "mapping", "schedule", "on_new_file", "options",
-                           "lifecycle"})) {
+  if (!L.mapping(
+          n, path,
+          {"name", "source", "mapping", "schedule", "on_new_file", "options", "lifecycle"})) {
     return;
   }
   L.str(n, "name", path, j.name, true);
@@ -810,8 +828,10 @@ void loadImport(Loader& L, const YAML::Node& n, const std::string& path, ImportJ
     loadMapping(mappingFile, j.mapping, diags, path);
   }
   L.choice(n, "on_new_file", path, j.onNewFile,
-           {{"none", OnNewFile::kNone}, {"incremental", OnNewFile::kIncremental},
-            {"full", OnNewFile::kFull}, {"false", OnNewFile::kNone}});
+           {{"none", OnNewFile::kNone},
+            {"incremental", OnNewFile::kIncremental},
+            {"full", OnNewFile::kFull},
+            {"false", OnNewFile::kNone}});
   if (YAML::Node s = n["schedule"]) {
     std::string sp = path + ".schedule";
     Keys days;
@@ -840,8 +860,9 @@ void loadImport(Loader& L, const YAML::Node& n, const std::string& path, ImportJ
     std::string op = path + ".options";
     if (L.mapping(o, op, {"allow_delete_with_transactions", "summary", "keep_runs"})) {
       L.boolean(o, "allow_delete_with_transactions", op, j.options.allowDeleteWithTransactions);
-      L.choice(o, "summary", op, j.options.summary,
-               {{"all", SummaryMode::kAll}, {"errors_and_warnings", SummaryMode::kErrorsAndWarnings}});
+      L.choice(
+          o, "summary", op, j.options.summary,
+          {{"all", SummaryMode::kAll}, {"errors_and_warnings", SummaryMode::kErrorsAndWarnings}});
       L.integer(o, "keep_runs", op, j.options.keepRuns, 1, 100000);
     }
   }
@@ -853,17 +874,21 @@ void loadImport(Loader& L, const YAML::Node& n, const std::string& path, ImportJ
 }
 
 void loadNotice(Loader& L, const YAML::Node& n, const std::string& path, NoticeConfig& c) {
-  if (!L.mapping(n, path, {"name", "report", "schedule", "deliver", "print_dir", "sites",
-                           "exclude_homerooms", "copy_to", "fallback_to", "min_days_overdue",
-                           "max_days_overdue", "due_within_days", "materials", "send_to",
-                           "subject", "template"})) {
+  if (!L.mapping(
+          n, path,
+          {"name", "report", "schedule", "deliver", "print_dir", "sites", "exclude_homerooms",
+           "copy_to", "fallback_to", "min_days_overdue", "max_days_overdue", "due_within_days",
+           "materials", "send_to", "subject", "template"})) {
     return;
   }
   L.str(n, "name", path, c.name, true);
   L.choice(n, "report", path, c.report,
-           {{"overdue", NoticeReport::kOverdue}, {"due_soon", NoticeReport::kDueSoon},
-            {"checked_out", NoticeReport::kCheckedOut}, {"fines", NoticeReport::kFines}});
-  L.choice(n, "deliver", path, c.deliver, {{"email", Delivery::kEmail}, {"print", Delivery::kPrint}});
+           {{"overdue", NoticeReport::kOverdue},
+            {"due_soon", NoticeReport::kDueSoon},
+            {"checked_out", NoticeReport::kCheckedOut},
+            {"fines", NoticeReport::kFines}});
+  L.choice(n, "deliver", path, c.deliver,
+           {{"email", Delivery::kEmail}, {"print", Delivery::kPrint}});
   L.filePath(n, "print_dir", path, c.printDir);
   L.strList(n, "sites", path, c.sites);
   L.strList(n, "exclude_homerooms", path, c.excludeHomerooms);
@@ -885,7 +910,8 @@ void loadNotice(Loader& L, const YAML::Node& n, const std::string& path, NoticeC
   L.str(n, "subject", path, c.subject);
   L.filePath(n, "template", path, c.templatePath);
   if (!c.templatePath.empty() && !fs::exists(c.templatePath)) {
-    L.error(n["template"], path + ".template", "template file " + c.templatePath + " does not exist");
+    L.error(n["template"], path + ".template",
+            "template file " + c.templatePath + " does not exist");
   }
   if (YAML::Node s = n["schedule"]) {
     std::string sp = path + ".schedule";
@@ -912,9 +938,9 @@ void loadNotice(Loader& L, const YAML::Node& n, const std::string& path, NoticeC
 Config loadRoot(Loader& L, const YAML::Node& r, std::vector<Diagnostic>& diags) {
   Config c;
   c.path = L.file();
-  if (!L.mapping(r, "", {"district", "database", "logging", "sites", "smtp", "imports",
-                         "homerooms", "notices", "textbook_policies", "library_policies",
-                         "conditions"})) {
+  if (!L.mapping(r, "",
+                 {"district", "database", "logging", "sites", "smtp", "imports", "homerooms",
+                  "notices", "textbook_policies", "library_policies", "conditions"})) {
     return c;
   }
   if (YAML::Node d = r["district"]) {
@@ -923,17 +949,21 @@ Config loadRoot(Loader& L, const YAML::Node& r, std::vector<Diagnostic>& diags) 
       L.str(d, "timezone", "district", c.district.timezone);
       if (!c.district.timezone.empty() && !tz::zoneExists(c.district.timezone)) {
         L.error(d["timezone"], "district.timezone",
-                "unknown time zone '" + c.district.timezone + "' (use an IANA name like America/Chicago)");
+                "unknown time zone '" + c.district.timezone +
+                    "' (use an IANA name like America/Chicago)");
       }
-      L.choice(d, "statistical_year_starts", "district", c.district.statisticalYearStartMonth, kMonths);
+      L.choice(d, "statistical_year_starts", "district", c.district.statisticalYearStartMonth,
+               kMonths);
     }
   }
   c.database.connection = "db=" + (L.dir() / "patrond.db").string();
   if (YAML::Node d = r["database"]) {
     if (L.mapping(d, "database", {"backend", "connection", "password_file", "password_env"})) {
       L.choice(d, "backend", "database", c.database.backend,
-               {{"sqlite3", DbBackend::kSqlite3}, {"sqlite", DbBackend::kSqlite3},
-                {"postgresql", DbBackend::kPostgresql}, {"mysql", DbBackend::kMysql},
+               {{"sqlite3", DbBackend::kSqlite3},
+                {"sqlite", DbBackend::kSqlite3},
+                {"postgresql", DbBackend::kPostgresql},
+                {"mysql", DbBackend::kMysql},
                 {"mariadb", DbBackend::kMysql}});
       if (d["connection"]) {
         L.str(d, "connection", "database", c.database.connection);
@@ -949,8 +979,9 @@ Config loadRoot(Loader& L, const YAML::Node& r, std::vector<Diagnostic>& diags) 
           cs = "db=" + L.resolve(file) + rest;
         }
         if (toLower(c.database.connection).find("password=") != std::string::npos) {
-          L.error(d["connection"], "database.connection",
-                  "secrets never sit in the YAML: move the password to password_file or password_env");
+          L.error(
+              d["connection"], "database.connection",
+              "secrets never sit in the YAML: move the password to password_file or password_env");
         }
       } else if (c.database.backend != DbBackend::kSqlite3) {
         L.error(d, "database.connection", "required key 'connection' is missing");
@@ -961,8 +992,11 @@ Config loadRoot(Loader& L, const YAML::Node& r, std::vector<Diagnostic>& diags) 
   if (YAML::Node l = r["logging"]) {
     if (L.mapping(l, "logging", {"level", "file", "rotate_size", "keep_files", "system"})) {
       L.choice(l, "level", "logging", c.logging.level,
-               {{"trace", LogLevel::kTrace}, {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo},
-                {"warning", LogLevel::kWarning}, {"error", LogLevel::kError}});
+               {{"trace", LogLevel::kTrace},
+                {"debug", LogLevel::kDebug},
+                {"info", LogLevel::kInfo},
+                {"warning", LogLevel::kWarning},
+                {"error", LogLevel::kError}});
       L.filePath(l, "file", "logging", c.logging.file);
       if (YAML::Node s = l["rotate_size"]) {
         auto b = L.scalar(s, "logging.rotate_size") ? parseByteSize(s.Scalar()) : std::nullopt;
@@ -994,12 +1028,14 @@ Config loadRoot(Loader& L, const YAML::Node& r, std::vector<Diagnostic>& diags) 
   }
   if (YAML::Node s = r["smtp"]) {
     SmtpConfig m;
-    if (L.mapping(s, "smtp", {"host", "port", "security", "username", "password_file",
-                              "password_env", "from", "verify_certificate", "ca_file"})) {
+    if (L.mapping(s, "smtp",
+                  {"host", "port", "security", "username", "password_file", "password_env", "from",
+                   "verify_certificate", "ca_file"})) {
       L.str(s, "host", "smtp", m.host, true);
       L.integer(s, "port", "smtp", m.port, 1, 65535);
       L.choice(s, "security", "smtp", m.security,
-               {{"none", SmtpSecurity::kNone}, {"starttls", SmtpSecurity::kStarttls},
+               {{"none", SmtpSecurity::kNone},
+                {"starttls", SmtpSecurity::kStarttls},
                 {"tls", SmtpSecurity::kTls}});
       L.str(s, "username", "smtp", m.username);
       L.secret(s, "smtp", m.password);
@@ -1027,8 +1063,9 @@ Config loadRoot(Loader& L, const YAML::Node& r, std::vector<Diagnostic>& diags) 
       for (size_t i = 0; i < s.size(); ++i) {
         std::string hp = "homerooms[" + std::to_string(i) + "]";
         HomeroomConfig h;
-        if (L.mapping(s[i], hp, {"site", "name", "teacher_email", "teacher_name", "library_day",
-                                 "notices"})) {
+        if (L.mapping(
+                s[i], hp,
+                {"site", "name", "teacher_email", "teacher_name", "library_day", "notices"})) {
           L.str(s[i], "site", hp, h.site, true);
           L.str(s[i], "name", hp, h.name, true);
           L.str(s[i], "teacher_email", hp, h.teacherEmail);

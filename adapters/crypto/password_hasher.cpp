@@ -31,7 +31,8 @@ std::vector<unsigned char> unhex(const std::string& s) {
   return out;
 }
 
-std::string pbkdf2(const std::string& password, const std::vector<unsigned char>& salt, int iterations) {
+std::string pbkdf2(const std::string& password, const std::vector<unsigned char>& salt,
+                   int iterations) {
   unsigned char out[32];
   PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), salt.data(),
                     static_cast<int>(salt.size()), iterations, EVP_sha256(), sizeof out, out);
@@ -45,8 +46,8 @@ class OpenSslHasher final : public PasswordHasher {
   std::string hash(const std::string& password) override {
     std::vector<unsigned char> salt(16);
     RAND_bytes(salt.data(), static_cast<int>(salt.size()));
-    return "pbkdf2-sha256$" + std::to_string(kPbkdf2Iterations) + "$" + hex(salt.data(), salt.size()) +
-           "$" + pbkdf2(password, salt, kPbkdf2Iterations);
+    return "pbkdf2-sha256$" + std::to_string(kPbkdf2Iterations) + "$" +
+           hex(salt.data(), salt.size()) + "$" + pbkdf2(password, salt, kPbkdf2Iterations);
   }
 
   std::string fingerprint(const std::string& key, const std::string& password) override {
@@ -74,7 +75,9 @@ Result<std::unique_ptr<PasswordHasher>> openHasher(const std::string& keyFile) {
     }
     std::FILE* f = std::fopen(keyFile.c_str(), "wbx");
     if (!f) {
-      return Error{"CRYPTO", "cannot create the password key file (needed when passwords are mapped)", keyFile};
+      return Error{"CRYPTO",
+                   "cannot create the password key file (needed when passwords are mapped)",
+                   keyFile};
     }
     ::chmod(keyFile.c_str(), 0600);
     std::fwrite(fresh, 1, sizeof fresh, f);

@@ -120,7 +120,8 @@ class TableSource final : public ByteSource {
 
 class Utf16Source final : public ByteSource {
  public:
-  Utf16Source(std::unique_ptr<ByteSource> in, std::string path) : in_(std::move(in)), path_(std::move(path)) {}
+  Utf16Source(std::unique_ptr<ByteSource> in, std::string path)
+      : in_(std::move(in)), path_(std::move(path)) {}
   ~Utf16Source() override {
     if (cd_ != reinterpret_cast<iconv_t>(-1)) {
       iconv_close(cd_);
@@ -222,7 +223,8 @@ Result<std::unique_ptr<ByteSource>> openText(const std::string& path, const std:
   if (!table) {
     return table.error();
   }
-  return std::unique_ptr<ByteSource>(std::make_unique<TableSource>(std::move(raw), std::move(*table)));
+  return std::unique_ptr<ByteSource>(
+      std::make_unique<TableSource>(std::move(raw), std::move(*table)));
 }
 
 }  // namespace patrond::files

@@ -3,8 +3,8 @@
 #include <boost/core/null_deleter.hpp>
 #include <boost/log/core.hpp>
 #include <boost/log/expressions.hpp>
-#include <boost/log/sinks/sync_frontend.hpp>
 #include <boost/log/sinks/basic_sink_backend.hpp>
+#include <boost/log/sinks/sync_frontend.hpp>
 #include <boost/log/sinks/text_file_backend.hpp>
 #include <boost/log/sinks/text_ostream_backend.hpp>
 #include <boost/log/sources/record_ostream.hpp>
@@ -131,8 +131,8 @@ std::shared_ptr<Log> setupLog(const LogSetup& setup) {
     std::filesystem::create_directories(file.parent_path(), ec);
     auto backend = boost::make_shared<sinks::text_file_backend>(
         bl::keywords::file_name = file.string(),
-        bl::keywords::target_file_name = file.stem().string() + "-%Y%m%d-%H%M%S-%N" +
-                                         file.extension().string(),
+        bl::keywords::target_file_name =
+            file.stem().string() + "-%Y%m%d-%H%M%S-%N" + file.extension().string(),
         bl::keywords::rotation_size = setup.config.rotateSize,
         bl::keywords::open_mode = std::ios_base::out | std::ios_base::app);
     backend->set_file_collector(sinks::file::make_collector(
@@ -164,4 +164,6 @@ std::shared_ptr<Log> setupLog(const LogSetup& setup) {
 
 }  // namespace patrond::logging
 
-std::ostream& patrond::operator<<(std::ostream& o, LogLevel l) { return o << logging::levelName(l); }
+std::ostream& patrond::operator<<(std::ostream& o, LogLevel l) {
+  return o << logging::levelName(l);
+}

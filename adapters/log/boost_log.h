@@ -11,7 +11,7 @@ namespace patrond::logging {
 
 struct LogSetup {
   LoggingConfig config;
-  bool console = true;    // stderr
+  bool console = true;  // stderr
   std::string ident = "patrond";
 };
 

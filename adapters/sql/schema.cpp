@@ -9,8 +9,9 @@ std::string render(const std::string& ddl, DbBackend b) {
   // {ID} auto-increment key, {S} short indexed text, {T} long text, {TS} timestamp text,
   // {OPTS} table options (MySQL: InnoDB, utf8mb4 with binary collation = exact matching).
   static const std::map<std::string, std::array<const char*, 3>> kTokens{
-      {"{ID}", {"INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY",
-                "BIGINT AUTO_INCREMENT PRIMARY KEY"}},
+      {"{ID}",
+       {"INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY",
+        "BIGINT AUTO_INCREMENT PRIMARY KEY"}},
       {"{S}", {"TEXT", "TEXT", "VARCHAR(255)"}},
       {"{T}", {"TEXT", "TEXT", "MEDIUMTEXT"}},
       {"{TS}", {"TEXT", "TEXT", "VARCHAR(32)"}},
@@ -91,7 +92,8 @@ std::vector<Migration> migrations(DbBackend b) {
       "line_no BIGINT, patron_key {S}, code {S}, message_text {T}){OPTS}",
       "CREATE INDEX run_messages_run ON run_messages (run_id, severity)",
       "CREATE TABLE deleted_patrons (id {ID}, patron_id BIGINT NOT NULL, district_id {S}, "
-      "barcode {S}, record {T} NOT NULL, run_id BIGINT, rule_name {S}, deleted_at {TS} NOT NULL){OPTS}",
+      "barcode {S}, record {T} NOT NULL, run_id BIGINT, rule_name {S}, deleted_at {TS} NOT "
+      "NULL){OPTS}",
       "CREATE INDEX deleted_patrons_district ON deleted_patrons (district_id)",
       "CREATE TABLE outbox (id {ID}, notice {S} NOT NULL, dedupe_key {S} NOT NULL, "
       "notice_date {S} NOT NULL, to_addrs {T} NOT NULL, cc_addrs {T}, subject {T} NOT NULL, "
@@ -104,7 +106,8 @@ std::vector<Migration> migrations(DbBackend b) {
       "CREATE TABLE jobs (name {S} NOT NULL PRIMARY KEY, last_full_run_at {TS}){OPTS}",
       "CREATE TABLE leases (name {S} NOT NULL PRIMARY KEY, holder {S} NOT NULL, "
       "expires_at {TS} NOT NULL){OPTS}",
-      "CREATE TABLE source_files (job {S} NOT NULL, fingerprint {S} NOT NULL, seen_at {TS} NOT NULL, "
+      "CREATE TABLE source_files (job {S} NOT NULL, fingerprint {S} NOT NULL, seen_at {TS} NOT "
+      "NULL, "
       "run_id BIGINT){OPTS}",
       "CREATE INDEX source_files_job ON source_files (job, fingerprint)",
   };

@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <ctime>
-#include <nlohmann/json.hpp>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "adapters/config/yaml_config.h"
 #include "adapters/sql/schema.h"
@@ -123,13 +123,17 @@ class SociStore final : public PatronStore {
       return current.error();
     }
     if (*current > kSchemaVersion) {
-      return Error{"DB", "the database schema (version " + std::to_string(*current) +
-                             ") is newer than this patrond (" + std::to_string(kSchemaVersion) +
-                             "): upgrade patrond", backendName(backend_)};
+      return Error{"DB",
+                   "the database schema (version " + std::to_string(*current) +
+                       ") is newer than this patrond (" + std::to_string(kSchemaVersion) +
+                       "): upgrade patrond",
+                   backendName(backend_)};
     }
     return guard("migrating the schema", [&]() -> Result<int> {
       if (!tableExists("schema_version")) {
-        *sql_ << render("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at {TS}){OPTS}", backend_);
+        *sql_ << render(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at {TS}){OPTS}",
+            backend_);
       }
       for (const auto& m : migrations(backend_)) {
         if (m.version <= *current) {
@@ -189,7 +193,8 @@ class SociStore final : public PatronStore {
       std::string lease = "import:" + run.job;
       std::string status(runStatusName(RunStatus::kRunning));
       std::string sqlText =
-          "INSERT INTO import_runs (job, run_type, status, started_at, file, dry_run, trigger_kind, "
+          "INSERT INTO import_runs (job, run_type, status, started_at, file, dry_run, "
+          "trigger_kind, "
           "lease_name) VALUES (:job, :type, :status, :started, :file, :dry, :trig, :lease)";
       return insertReturningId("import_runs", sqlText, [&](soci::statement& st) {
         st.exchange(soci::use(run.job));
@@ -208,13 +213,14 @@ class SociStore final : public PatronStore {
     return guard("saving the run summary", [&]() -> Result<void> {
       std::string status(runStatusName(run.status));
       const RunCounts& c = run.counts;
-      long long n[10] = {c.read, c.added, c.updated, c.unchanged, c.reactivated,
+      long long n[10] = {c.read,    c.added,  c.updated,  c.unchanged,   c.reactivated,
                          c.skipped, c.errors, c.warnings, c.inactivated, c.deleted};
       int ran = run.lifecycleRan ? 1 : 0;
-      *sql_ << "UPDATE import_runs SET status = :st, finished_at = :fin, file = :file, n_read = :a, "
-               "n_added = :b, n_updated = :c, n_unchanged = :d, n_reactivated = :e, n_skipped = :f, "
-               "n_errors = :g, n_warnings = :h, n_inactivated = :i, n_deleted = :j, "
-               "lifecycle_ran = :ran, lifecycle_reason = :why WHERE id = :id",
+      *sql_
+          << "UPDATE import_runs SET status = :st, finished_at = :fin, file = :file, n_read = :a, "
+             "n_added = :b, n_updated = :c, n_unchanged = :d, n_reactivated = :e, n_skipped = :f, "
+             "n_errors = :g, n_warnings = :h, n_inactivated = :i, n_deleted = :j, "
+             "lifecycle_ran = :ran, lifecycle_reason = :why WHERE id = :id",
           soci::use(status), soci::use(run.finishedAt), soci::use(run.file), soci::use(n[0]),
           soci::use(n[1]), soci::use(n[2]), soci::use(n[3]), soci::use(n[4]), soci::use(n[5]),
           soci::use(n[6]), soci::use(n[7]), soci::use(n[8]), soci::use(n[9]), soci::use(ran),
@@ -242,16 +248,19 @@ class SociStore final : public PatronStore {
     });
   }
 
-  Result<int> markInterruptedRuns(const std::string& finishedAt, const std::string& nowUtc,
-                                  const std::function<bool(const std::string&)>& holderAlive) override {
+  Result<int> markInterruptedRuns(
+      const std::string& finishedAt, const std::string& nowUtc,
+      const std::function<bool(const std::string&)>& holderAlive) override {
     return guard("marking interrupted runs", [&]() -> Result<int> {
       std::vector<std::pair<long long, std::string>> dead;  // run id, lease name
       soci::rowset<soci::row> rs =
-          (sql_->prepare << "SELECT r.id, r.lease_name, l.holder, l.expires_at FROM import_runs r "
-                            "LEFT JOIN leases l ON l.name = r.lease_name WHERE r.status = 'running'");
+          (sql_->prepare
+           << "SELECT r.id, r.lease_name, l.holder, l.expires_at FROM import_runs r "
+              "LEFT JOIN leases l ON l.name = r.lease_name WHERE r.status = 'running'");
       for (const auto& r : rs) {
         std::string holder = getStr(r, 2);
-        bool alive = !holder.empty() && getStr(r, 3) > nowUtc && (!holderAlive || holderAlive(holder));
+        bool alive =
+            !holder.empty() && getStr(r, 3) > nowUtc && (!holderAlive || holderAlive(holder));
         if (!alive) {
           dead.emplace_back(getInt(r, 0), getStr(r, 1));
         }
@@ -259,7 +268,8 @@ class SociStore final : public PatronStore {
       for (auto& [id, lease] : dead) {
         *sql_ << "UPDATE import_runs SET status = 'interrupted', finished_at = :t WHERE id = :id",
             soci::use(finishedAt), soci::use(id);
-        *sql_ << "DELETE FROM leases WHERE name = :n AND expires_at <= :now", soci::use(lease), soci::use(nowUtc);
+        *sql_ << "DELETE FROM leases WHERE name = :n AND expires_at <= :now", soci::use(lease),
+            soci::use(nowUtc);
       }
       return static_cast<int>(dead.size());
     });
@@ -277,8 +287,8 @@ class SociStore final : public PatronStore {
     run.dryRun = getInt(r, 7) != 0;
     run.trigger = getStr(r, 8);
     RunCounts& c = run.counts;
-    std::int64_t* n[10] = {&c.read, &c.added, &c.updated, &c.unchanged, &c.reactivated,
-                        &c.skipped, &c.errors, &c.warnings, &c.inactivated, &c.deleted};
+    std::int64_t* n[10] = {&c.read,    &c.added,  &c.updated,  &c.unchanged,   &c.reactivated,
+                           &c.skipped, &c.errors, &c.warnings, &c.inactivated, &c.deleted};
     for (size_t i = 0; i < 10; ++i) {
       *n[i] = getInt(r, 9 + i);
     }
@@ -299,8 +309,8 @@ class SociStore final : public PatronStore {
         q += " WHERE job = :job";
       }
       q += " ORDER BY id DESC LIMIT " + std::to_string(limit > 0 ? limit : 1000000);
-      soci::rowset<soci::row> rs = job.empty() ? (sql_->prepare << q)
-                                               : (sql_->prepare << q, soci::use(job));
+      soci::rowset<soci::row> rs =
+          job.empty() ? (sql_->prepare << q) : (sql_->prepare << q, soci::use(job));
       for (const auto& r : rs) {
         out.push_back(runFromRow(r));
       }
@@ -311,9 +321,9 @@ class SociStore final : public PatronStore {
   Result<std::optional<ImportRun>> findRun(std::int64_t id) override {
     return guard("reading the run", [&]() -> Result<std::optional<ImportRun>> {
       long long lid = id;
-      soci::rowset<soci::row> rs =
-          (sql_->prepare << std::string("SELECT ") + kRunColumns + " FROM import_runs WHERE id = :id",
-           soci::use(lid));
+      soci::rowset<soci::row> rs = (sql_->prepare << std::string("SELECT ") + kRunColumns +
+                                                         " FROM import_runs WHERE id = :id",
+                                    soci::use(lid));
       for (const auto& r : rs) {
         return std::optional<ImportRun>(runFromRow(r));
       }
@@ -325,8 +335,9 @@ class SociStore final : public PatronStore {
     return guard("reading run messages", [&]() -> Result<std::vector<RunMessage>> {
       std::vector<RunMessage> out;
       long long id = runId;
-      std::string q = "SELECT severity, line_no, patron_key, code, message_text FROM run_messages "
-                      "WHERE run_id = :id";
+      std::string q =
+          "SELECT severity, line_no, patron_key, code, message_text FROM run_messages "
+          "WHERE run_id = :id";
       if (errorsOnly) {
         q += " AND severity = 'error'";
       }
@@ -335,7 +346,9 @@ class SociStore final : public PatronStore {
       for (const auto& r : rs) {
         RunMessage m;
         std::string s = getStr(r, 0);
-        m.severity = s == "error" ? Severity::kError : s == "warning" ? Severity::kWarning : Severity::kInfo;
+        m.severity = s == "error"     ? Severity::kError
+                     : s == "warning" ? Severity::kWarning
+                                      : Severity::kInfo;
         m.line = getInt(r, 1);
         m.key = getStr(r, 2);
         m.code = getStr(r, 3);
@@ -351,7 +364,8 @@ class SociStore final : public PatronStore {
       std::vector<long long> ids;
       soci::rowset<soci::row> rs =
           (sql_->prepare << "SELECT id FROM import_runs WHERE job = :job AND status <> 'running' "
-                            "ORDER BY id DESC", soci::use(job));
+                            "ORDER BY id DESC",
+           soci::use(job));
       int seen = 0;
       for (const auto& r : rs) {
         if (++seen > keep) {
@@ -454,7 +468,8 @@ class SociStore final : public PatronStore {
   Result<std::vector<Patron>> listPatrons(const PatronFilter& f) override {
     return guard("listing patrons", [&]() -> Result<std::vector<Patron>> {
       std::vector<Patron> out;
-      std::string q = selectPatrons() + whereClause(f) + " ORDER BY p.last_name, p.first_name, p.id";
+      std::string q =
+          selectPatrons() + whereClause(f) + " ORDER BY p.last_name, p.first_name, p.id";
       if (f.limit > 0) {
         q += " LIMIT " + std::to_string(f.limit);
       }
@@ -515,8 +530,9 @@ class SociStore final : public PatronStore {
     });
   }
 
-  Result<void> readFields(const std::vector<std::int64_t>& ids, const std::vector<PatronField>& fields,
-                          const std::function<void(std::int64_t, std::vector<std::string>&&)>& each) override {
+  Result<void> readFields(
+      const std::vector<std::int64_t>& ids, const std::vector<PatronField>& fields,
+      const std::function<void(std::int64_t, std::vector<std::string>&&)>& each) override {
     if (ids.empty() || fields.empty()) {
       return {};
     }
@@ -547,9 +563,9 @@ class SociStore final : public PatronStore {
   }
 
   // The bookkeeping columns written with every patron after its field columns.
-  static constexpr const char* kMetaColumns[] = {"status",       "inactive_since", "owner_job",
-                                                 "content_hash", "last_seen_at",   "seen_in_last_full",
-                                                 "updated_at"};
+  static constexpr const char* kMetaColumns[] = {
+      "status",       "inactive_since",    "owner_job", "content_hash",
+      "last_seen_at", "seen_in_last_full", "updated_at"};
 
   struct Row {
     std::vector<const std::string*> text;  // field values then meta values
@@ -600,38 +616,44 @@ class SociStore final : public PatronStore {
           bindMeta(st, i, p, status, seen);
           st.text(i++, p.createdAt);
           if (!st.step()) {
-            return Error{"DB", "adding patron " + p.get(PatronField::kDistrictId) + ": " + st.error(), "sqlite3"};
+            return Error{"DB",
+                         "adding patron " + p.get(PatronField::kDistrictId) + ": " + st.error(),
+                         "sqlite3"};
           }
           p.id = sqlite3_last_insert_rowid(sqlite());
         }
         return {};
       }
-      return multiRow(patrons, [&](size_t rows) {
-        std::string q = "INSERT INTO patrons (" + cols + ") VALUES ";
-        size_t n = 0;
-        for (size_t r = 0; r < rows; ++r) {
-          q += r ? ", (" : "(";
-          for (size_t c = 0; c < perRow; ++c) {
-            q += (c ? ", :p" : ":p") + std::to_string(n++);
-          }
-          q += ")";
-        }
-        return q;
-      }, [&](soci::statement& st, const Patron& p, std::vector<soci::indicator>& ind,
-             std::vector<std::string>& scratch) {
-        for (PatronField f : all) {
-          ind.push_back(nullWhenEmpty(f) && p.get(f).empty() ? soci::i_null : soci::i_ok);
-          st.exchange(soci::use(p.get(f), ind.back()));
-        }
-        useMeta(st, p, ind, scratch);
-        ind.push_back(soci::i_ok);
-        st.exchange(soci::use(p.createdAt, ind.back()));
-      }, perRow);
+      return multiRow(
+          patrons,
+          [&](size_t rows) {
+            std::string q = "INSERT INTO patrons (" + cols + ") VALUES ";
+            size_t n = 0;
+            for (size_t r = 0; r < rows; ++r) {
+              q += r ? ", (" : "(";
+              for (size_t c = 0; c < perRow; ++c) {
+                q += (c ? ", :p" : ":p") + std::to_string(n++);
+              }
+              q += ")";
+            }
+            return q;
+          },
+          [&](soci::statement& st, const Patron& p, std::vector<soci::indicator>& ind,
+              std::vector<std::string>& scratch) {
+            for (PatronField f : all) {
+              ind.push_back(nullWhenEmpty(f) && p.get(f).empty() ? soci::i_null : soci::i_ok);
+              st.exchange(soci::use(p.get(f), ind.back()));
+            }
+            useMeta(st, p, ind, scratch);
+            ind.push_back(soci::i_ok);
+            st.exchange(soci::use(p.createdAt, ind.back()));
+          },
+          perRow);
     });
   }
 
-  Result<void> updatePatrons(const std::vector<Patron>& patrons, const std::vector<PatronField>& columns,
-                             bool reactivate) override {
+  Result<void> updatePatrons(const std::vector<Patron>& patrons,
+                             const std::vector<PatronField>& columns, bool reactivate) override {
     if (patrons.empty()) {
       return {};
     }
@@ -642,8 +664,10 @@ class SociStore final : public PatronStore {
           cols.push_back(static_cast<PatronField>(i));
         }
       }
-      bool stripPrefix = reactivate && std::find(cols.begin(), cols.end(), PatronField::kUsername) == cols.end();
-      std::string strip = "CASE WHEN username LIKE 'Inactive-%' THEN SUBSTR(username, 10) ELSE username END";
+      bool stripPrefix =
+          reactivate && std::find(cols.begin(), cols.end(), PatronField::kUsername) == cols.end();
+      std::string strip =
+          "CASE WHEN username LIKE 'Inactive-%' THEN SUBSTR(username, 10) ELSE username END";
       if (backend_ == DbBackend::kSqlite3) {
         std::string q = "UPDATE patrons SET ";
         for (PatronField f : cols) {
@@ -671,7 +695,9 @@ class SociStore final : public PatronStore {
           bindMeta(st, i, p, status, seen);
           st.integer(i++, p.id);
           if (!st.step()) {
-            return Error{"DB", "updating patron " + p.get(PatronField::kDistrictId) + ": " + st.error(), "sqlite3"};
+            return Error{"DB",
+                         "updating patron " + p.get(PatronField::kDistrictId) + ": " + st.error(),
+                         "sqlite3"};
           }
         }
         return {};
@@ -692,8 +718,9 @@ class SociStore final : public PatronStore {
           if (names[c] == "seen_in_last_full") {
             v = backend_ == DbBackend::kPostgresql ? "CAST(" + v + " AS INTEGER)" : v;
           }
-          set += (c > 1 ? ", " : "") + (backend_ == DbBackend::kMysql ? target + "." : std::string()) +
-                 names[c] + " = " + v;
+          set += (c > 1 ? ", " : "") +
+                 (backend_ == DbBackend::kMysql ? target + "." : std::string()) + names[c] + " = " +
+                 v;
         }
         if (stripPrefix) {
           std::string col = backend_ == DbBackend::kMysql ? target + ".username" : "username";
@@ -702,42 +729,47 @@ class SociStore final : public PatronStore {
         }
         return set;
       };
-      return multiRow(patrons, [&](size_t rows) {
-        size_t n = 0;
-        std::string values;
-        if (backend_ == DbBackend::kPostgresql) {
-          for (size_t r = 0; r < rows; ++r) {
-            values += r ? ", (" : "(";
-            for (size_t c = 0; c < perRow; ++c) {
-              values += (c ? ", :p" : ":p") + std::to_string(n++);
+      return multiRow(
+          patrons,
+          [&](size_t rows) {
+            size_t n = 0;
+            std::string values;
+            if (backend_ == DbBackend::kPostgresql) {
+              for (size_t r = 0; r < rows; ++r) {
+                values += r ? ", (" : "(";
+                for (size_t c = 0; c < perRow; ++c) {
+                  values += (c ? ", :p" : ":p") + std::to_string(n++);
+                }
+                values += ")";
+              }
+              std::string names_;
+              for (size_t c = 0; c < names.size(); ++c) {
+                names_ += (c ? ", " : "") + names[c];
+              }
+              return "UPDATE patrons AS p SET " + setList("p") + " FROM (VALUES " + values +
+                     ") AS v(" + names_ + ") WHERE p.id = CAST(v.id AS BIGINT)";
             }
-            values += ")";
-          }
-          std::string names_;
-          for (size_t c = 0; c < names.size(); ++c) {
-            names_ += (c ? ", " : "") + names[c];
-          }
-          return "UPDATE patrons AS p SET " + setList("p") + " FROM (VALUES " + values + ") AS v(" +
-                 names_ + ") WHERE p.id = CAST(v.id AS BIGINT)";
-        }
-        for (size_t r = 0; r < rows; ++r) {
-          values += r ? " UNION ALL SELECT " : "SELECT ";
-          for (size_t c = 0; c < perRow; ++c) {
-            values += (c ? ", :p" : ":p") + std::to_string(n++) + (r == 0 ? " AS " + names[c] : "");
-          }
-        }
-        return "UPDATE patrons p JOIN (" + values + ") v ON p.id = v.id SET " + setList("p");
-      }, [&](soci::statement& st, const Patron& p, std::vector<soci::indicator>& ind,
-             std::vector<std::string>& scratch) {
-        scratch.push_back(std::to_string(p.id));
-        ind.push_back(soci::i_ok);
-        st.exchange(soci::use(scratch.back(), ind.back()));
-        for (PatronField f : cols) {
-          ind.push_back(nullWhenEmpty(f) && p.get(f).empty() ? soci::i_null : soci::i_ok);
-          st.exchange(soci::use(p.get(f), ind.back()));
-        }
-        useMeta(st, p, ind, scratch);
-      }, perRow);
+            for (size_t r = 0; r < rows; ++r) {
+              values += r ? " UNION ALL SELECT " : "SELECT ";
+              for (size_t c = 0; c < perRow; ++c) {
+                values +=
+                    (c ? ", :p" : ":p") + std::to_string(n++) + (r == 0 ? " AS " + names[c] : "");
+              }
+            }
+            return "UPDATE patrons p JOIN (" + values + ") v ON p.id = v.id SET " + setList("p");
+          },
+          [&](soci::statement& st, const Patron& p, std::vector<soci::indicator>& ind,
+              std::vector<std::string>& scratch) {
+            scratch.push_back(std::to_string(p.id));
+            ind.push_back(soci::i_ok);
+            st.exchange(soci::use(scratch.back(), ind.back()));
+            for (PatronField f : cols) {
+              ind.push_back(nullWhenEmpty(f) && p.get(f).empty() ? soci::i_null : soci::i_ok);
+              st.exchange(soci::use(p.get(f), ind.back()));
+            }
+            useMeta(st, p, ind, scratch);
+          },
+          perRow);
     });
   }
 
@@ -751,7 +783,8 @@ class SociStore final : public PatronStore {
       constexpr size_t kBatch = 500;
       for (size_t start = 0; start < ids.size(); start += kBatch) {
         size_t n = std::min(kBatch, ids.size() - start);
-        std::string q = "UPDATE patrons SET seen_in_last_full = :s, last_seen_at = :t WHERE id IN (";
+        std::string q =
+            "UPDATE patrons SET seen_in_last_full = :s, last_seen_at = :t WHERE id IN (";
         std::vector<long long> vals(ids.begin() + static_cast<long>(start),
                                     ids.begin() + static_cast<long>(start + n));
         for (size_t i = 0; i < n; ++i) {
@@ -786,11 +819,13 @@ class SociStore final : public PatronStore {
 
   Result<void> setJobLastFullRun(const std::string& job, const std::string& at) override {
     return guard("saving the job", [&]() -> Result<void> {
-      soci::statement up = (sql_->prepare << "UPDATE jobs SET last_full_run_at = :t WHERE name = :n",
-                            soci::use(at), soci::use(job));
+      soci::statement up =
+          (sql_->prepare << "UPDATE jobs SET last_full_run_at = :t WHERE name = :n", soci::use(at),
+           soci::use(job));
       up.execute(true);
       if (up.get_affected_rows() == 0) {
-        *sql_ << "INSERT INTO jobs (name, last_full_run_at) VALUES (:n, :t)", soci::use(job), soci::use(at);
+        *sql_ << "INSERT INTO jobs (name, last_full_run_at) VALUES (:n, :t)", soci::use(job),
+            soci::use(at);
       }
       return {};
     });
@@ -854,16 +889,17 @@ class SociStore final : public PatronStore {
     }
     return guard("reading the job's patrons", [&]() -> Result<void> {
       std::string q =
-                  "SELECT p.id, p.district_id, p.barcode, p.username, p.patron_type, p.access_level, "
-                  "p.persona, p.grade, p.grad_year, p.birthdate, p.status, CASE WHEN "
-                  "p.seen_in_last_full = 1 AND j.last_full_run_at IS NOT NULL THEN "
-                  "j.last_full_run_at ELSE p.last_seen_at END, p.inactive_since, "
-                  "COALESCE(l.n, 0), COALESCE(f.owed, 0) FROM patrons p "
-                  "LEFT JOIN jobs j ON j.name = p.owner_job "
-                  "LEFT JOIN (SELECT patron_id, COUNT(*) AS n FROM loans WHERE status = 'open' "
-                  "GROUP BY patron_id) l ON l.patron_id = p.id "
-                  "LEFT JOIN (SELECT patron_id, SUM(amount_cents - paid_cents) AS owed FROM fines "
-                  "GROUP BY patron_id) f ON f.patron_id = p.id WHERE p.owner_job = :job" + where;
+          "SELECT p.id, p.district_id, p.barcode, p.username, p.patron_type, p.access_level, "
+          "p.persona, p.grade, p.grad_year, p.birthdate, p.status, CASE WHEN "
+          "p.seen_in_last_full = 1 AND j.last_full_run_at IS NOT NULL THEN "
+          "j.last_full_run_at ELSE p.last_seen_at END, p.inactive_since, "
+          "COALESCE(l.n, 0), COALESCE(f.owed, 0) FROM patrons p "
+          "LEFT JOIN jobs j ON j.name = p.owner_job "
+          "LEFT JOIN (SELECT patron_id, COUNT(*) AS n FROM loans WHERE status = 'open' "
+          "GROUP BY patron_id) l ON l.patron_id = p.id "
+          "LEFT JOIN (SELECT patron_id, SUM(amount_cents - paid_cents) AS owed FROM fines "
+          "GROUP BY patron_id) f ON f.patron_id = p.id WHERE p.owner_job = :job" +
+          where;
       soci::statement st(*sql_);
       soci::row r;
       st.alloc();
@@ -934,7 +970,8 @@ class SociStore final : public PatronStore {
         long long id = d.id;
         long long runId = d.runId;
         std::optional<Patron> p;
-        soci::rowset<soci::row> rs = (sql_->prepare << selectPatrons() + " WHERE p.id = :id", soci::use(id));
+        soci::rowset<soci::row> rs =
+            (sql_->prepare << selectPatrons() + " WHERE p.id = :id", soci::use(id));
         for (const auto& r : rs) {
           p = patronFromRow(r);
         }
@@ -959,8 +996,10 @@ class SociStore final : public PatronStore {
                               "l.status = 'open'",
              soci::use(id));
         for (const auto& r : loans) {
-          record["loans"].push_back({{"loan_id", getInt(r, 0)}, {"copy", getStr(r, 1)},
-                                     {"checked_out_at", getStr(r, 2)}, {"due", getStr(r, 3)}});
+          record["loans"].push_back({{"loan_id", getInt(r, 0)},
+                                     {"copy", getStr(r, 1)},
+                                     {"checked_out_at", getStr(r, 2)},
+                                     {"due", getStr(r, 3)}});
         }
         record["fines"] = nlohmann::json::array();
         soci::rowset<soci::row> fines =
@@ -968,8 +1007,10 @@ class SociStore final : public PatronStore {
                               "WHERE patron_id = :id",
              soci::use(id));
         for (const auto& r : fines) {
-          record["fines"].push_back({{"fine_id", getInt(r, 0)}, {"amount_cents", getInt(r, 1)},
-                                     {"paid_cents", getInt(r, 2)}, {"reason", getStr(r, 3)},
+          record["fines"].push_back({{"fine_id", getInt(r, 0)},
+                                     {"amount_cents", getInt(r, 1)},
+                                     {"paid_cents", getInt(r, 2)},
+                                     {"reason", getStr(r, 3)},
                                      {"created_at", getStr(r, 4)}});
         }
         std::string text = record.dump();
@@ -982,7 +1023,8 @@ class SociStore final : public PatronStore {
         *sql_ << "UPDATE copies SET status = 'lost' WHERE id IN (SELECT copy_id FROM loans WHERE "
                  "patron_id = :id AND status = 'open')",
             soci::use(id);
-        *sql_ << "UPDATE loans SET status = 'lost', lost_at = :t WHERE patron_id = :id AND status = 'open'",
+        *sql_ << "UPDATE loans SET status = 'lost', lost_at = :t WHERE patron_id = :id AND status "
+                 "= 'open'",
             soci::use(d.deletedAt), soci::use(id);
         *sql_ << "DELETE FROM patrons WHERE id = :id", soci::use(id);
       }
@@ -1003,10 +1045,11 @@ class SociStore final : public PatronStore {
     return guard("taking a lease", [&]() -> Result<bool> {
       // Take it over when free, expired or already ours; one statement so two instances
       // cannot both win.
-      soci::statement up = (sql_->prepare << "UPDATE leases SET holder = :h, expires_at = :u "
-                                             "WHERE name = :n AND (holder = :h2 OR expires_at <= :now)",
-                            soci::use(holder), soci::use(untilIso), soci::use(name),
-                            soci::use(holder), soci::use(nowIso));
+      soci::statement up =
+          (sql_->prepare << "UPDATE leases SET holder = :h, expires_at = :u "
+                            "WHERE name = :n AND (holder = :h2 OR expires_at <= :now)",
+           soci::use(holder), soci::use(untilIso), soci::use(name), soci::use(holder),
+           soci::use(nowIso));
       up.execute(true);
       if (up.get_affected_rows() > 0) {
         return true;
@@ -1029,17 +1072,21 @@ class SociStore final : public PatronStore {
     });
   }
 
+  sqlite3* sqlite() {
+    return static_cast<soci::sqlite3_session_backend*>(sql_->get_backend())->conn_;
+  }
 
-  sqlite3* sqlite() { return static_cast<soci::sqlite3_session_backend*>(sql_->get_backend())->conn_; }
-
-  Result<void> sqliteKeys(const std::string& q, const std::function<void(StoredPatronKey&&)>& each) {
+  Result<void> sqliteKeys(const std::string& q,
+                          const std::function<void(StoredPatronKey&&)>& each) {
     sqlite3_stmt* st = nullptr;
     if (sqlite3_prepare_v2(sqlite(), q.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-      return Error{"DB", std::string("reading patron keys: ") + sqlite3_errmsg(sqlite()), "sqlite3"};
+      return Error{"DB", std::string("reading patron keys: ") + sqlite3_errmsg(sqlite()),
+                   "sqlite3"};
     }
     auto text = [&](int i) {
       const unsigned char* t = sqlite3_column_text(st, i);
-      return t ? std::string(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_column_bytes(st, i)))
+      return t ? std::string(reinterpret_cast<const char*>(t),
+                             static_cast<size_t>(sqlite3_column_bytes(st, i)))
                : std::string();
     };
     int rc = 0;
@@ -1095,12 +1142,13 @@ class SociStore final : public PatronStore {
   // PostgreSQL and MySQL: one statement per batch of rows, never one round trip per row.
   template <typename Sql, typename Bind>
   Result<void> multiRow(const std::vector<Patron>& patrons, Sql sqlFor, Bind bind, size_t perRow) {
-    const size_t batch = std::max<size_t>(1, 30000 / perRow);  // under PostgreSQL's 65535 parameters
+    const size_t batch =
+        std::max<size_t>(1, 30000 / perRow);  // under PostgreSQL's 65535 parameters
     for (size_t start = 0; start < patrons.size(); start += batch) {
       size_t rows = std::min(batch, patrons.size() - start);
       std::vector<soci::indicator> ind;
       std::vector<std::string> scratch;
-      ind.reserve(rows * perRow);   // use() keeps references: never reallocate
+      ind.reserve(rows * perRow);  // use() keeps references: never reallocate
       scratch.reserve(rows * 3);
       soci::statement st(*sql_);
       st.alloc();
@@ -1113,6 +1161,7 @@ class SociStore final : public PatronStore {
     }
     return {};
   }
+
  private:
   bool tableExists(const std::string& table) {
     long long n = 0;
@@ -1196,7 +1245,8 @@ Result<std::unique_ptr<PatronStore>> openStore(const DatabaseConfig& config) {
         std::string file = conn.rfind("db=", 0) == 0 ? conn.substr(3, conn.find(' ') - 3) : conn;
         auto dir = std::filesystem::path(file).parent_path();
         if (!dir.empty() && !std::filesystem::exists(dir)) {
-          return Error{"DB", "the database folder " + dir.string() + " does not exist", "database.connection"};
+          return Error{"DB", "the database folder " + dir.string() + " does not exist",
+                       "database.connection"};
         }
         s = std::make_unique<soci::session>(soci::sqlite3, conn);
         *s << "PRAGMA journal_mode = WAL";

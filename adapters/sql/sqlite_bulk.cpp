@@ -5,13 +5,16 @@ namespace patrond::sql {
 using namespace sqlite_api;
 
 SqliteStatement::SqliteStatement(sqlite_api::sqlite3* db, const std::string& sql) : db_(db) {
-  if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr) !=
+      SQLITE_OK) {
     error_ = sqlite3_errmsg(db);
     stmt_ = nullptr;
   }
 }
 
-SqliteStatement::~SqliteStatement() { sqlite3_finalize(stmt_); }
+SqliteStatement::~SqliteStatement() {
+  sqlite3_finalize(stmt_);
+}
 
 void SqliteStatement::text(int i, const std::string& v, bool nullWhenEmpty) {
   if (nullWhenEmpty && v.empty()) {
@@ -21,7 +24,9 @@ void SqliteStatement::text(int i, const std::string& v, bool nullWhenEmpty) {
   }
 }
 
-void SqliteStatement::integer(int i, long long v) { sqlite3_bind_int64(stmt_, i, v); }
+void SqliteStatement::integer(int i, long long v) {
+  sqlite3_bind_int64(stmt_, i, v);
+}
 
 bool SqliteStatement::step() {
   int rc = sqlite3_step(stmt_);

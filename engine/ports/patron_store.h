@@ -26,7 +26,7 @@ struct PatronFilter {
 // What an import needs to know of a stored patron to match, compare and reactivate it.
 struct StoredPatronKey {
   std::int64_t id = 0;
-  std::string key;       // value of the match_on field
+  std::string key;  // value of the match_on field
   std::string barcode;
   PatronStatus status = PatronStatus::kActive;
   std::string ownerJob;
@@ -49,7 +49,7 @@ struct JobPatron {
   std::string districtId, barcode, username, patronType, accessLevel, persona, grade, gradYear,
       birthdate;
   PatronStatus status = PatronStatus::kActive;
-  std::string lastSeenAt;     // effective: the job's last full run when seen in it
+  std::string lastSeenAt;  // effective: the job's last full run when seen in it
   std::string inactiveSince;
   std::int64_t openLoans = 0;
   std::int64_t unpaidCents = 0;
@@ -65,7 +65,7 @@ struct Inactivation {
 struct Deletion {
   std::int64_t id = 0;
   std::int64_t runId = 0;
-  std::string rule;       // the lifecycle rule that removed it
+  std::string rule;  // the lifecycle rule that removed it
   std::string deletedAt;
 };
 
@@ -132,7 +132,8 @@ class PatronStore {
   virtual Result<void> forEachJobPatron(const std::string& job, const LifecycleFilter& filter,
                                         const std::function<void(JobPatron&&)>& each) = 0;
   // How many of the job's patrons are in the lifecycle's scope (for max_percent).
-  virtual Result<std::int64_t> countInScope(const std::string& job, const LifecycleScope& scope) = 0;
+  virtual Result<std::int64_t> countInScope(const std::string& job,
+                                            const LifecycleScope& scope) = 0;
   virtual Result<void> inactivatePatrons(const std::vector<Inactivation>& list) = 0;
   // Archives each patron (row, open loans, fines, run and rule), closes its open loans as
   // lost, and deletes it.

@@ -37,7 +37,8 @@ std::string baseConfig(const std::string& extra = "") {
   return "district:\n  name: Test\n  timezone: America/Chicago\n"
          "sites:\n  - {code: LHS, name: Lincoln, type: high}\n"
          "imports:\n  - name: students\n    source: {directory: sis, file: s.csv}\n"
-         "    mapping: m.yaml\n" + extra;
+         "    mapping: m.yaml\n" +
+         extra;
 }
 
 std::vector<Diagnostic> errorsOf(const config::LoadResult& r) {
@@ -84,9 +85,10 @@ TEST_F(ConfigLoader, MappingFileIsReadWithRulesAndRelativePaths) {
 }
 
 TEST_F(ConfigLoader, ThreeErrorsWithExactPositions) {
-  auto r = load(baseConfig("    shedule:\n      monday: {update: full, at: \"02:00\"}\n"
-                           "    options:\n      keep_runs: lots\n"
-                           "textbook_policies:\n  district:\n    max_checkouts: 1000\n"));
+  auto r =
+      load(baseConfig("    shedule:\n      monday: {update: full, at: \"02:00\"}\n"
+                      "    options:\n      keep_runs: lots\n"
+                      "textbook_policies:\n  district:\n    max_checkouts: 1000\n"));
   ASSERT_FALSE(r.ok());
   auto errors = errorsOf(r);
   ASSERT_EQ(errors.size(), 3u);
@@ -104,11 +106,12 @@ TEST_F(ConfigLoader, ThreeErrorsWithExactPositions) {
 }
 
 TEST_F(ConfigLoader, RangesFromTheSpec) {
-  auto r = load(baseConfig("    lifecycle:\n      min_records_read: 1000000\n      max_percent: 101\n"
-                           "      delete_with_transactions: {age: 100}\n"
-                           "    options: {allow_delete_with_transactions: true}\n"
-                           "textbook_policies:\n  district:\n"
-                           "    conditioning: {demote_after: {new: 26}}\n"));
+  auto r =
+      load(baseConfig("    lifecycle:\n      min_records_read: 1000000\n      max_percent: 101\n"
+                      "      delete_with_transactions: {age: 100}\n"
+                      "    options: {allow_delete_with_transactions: true}\n"
+                      "textbook_policies:\n  district:\n"
+                      "    conditioning: {demote_after: {new: 26}}\n"));
   auto errors = errorsOf(r);
   ASSERT_EQ(errors.size(), 4u);
   EXPECT_EQ(errors[0].path, "imports[0].lifecycle.min_records_read");
@@ -123,7 +126,8 @@ TEST_F(ConfigLoader, SecretsNeverInTheYaml) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_NE(errors[0].message.find("password_file or password_env"), std::string::npos);
   EXPECT_EQ(errors[0].format().find("hunter2"), std::string::npos);
-  r = load(baseConfig("database:\n  backend: postgresql\n  connection: \"host=x password=hunter2\"\n"));
+  r = load(
+      baseConfig("database:\n  backend: postgresql\n  connection: \"host=x password=hunter2\"\n"));
   errors = errorsOf(r);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].path, "database.connection");
@@ -146,8 +150,9 @@ TEST_F(ConfigLoader, WorldReadableSecretFileIsAWarning) {
 }
 
 TEST_F(ConfigLoader, BadRegexIsAConfigErrorWithItsLine) {
-  writeFile(dir_ / "m.yaml", "fields: {district_id: ID}\nrules:\n  - when: {grade: {regex: \"([a-z\"}}\n"
-                             "    skip: bad\n");
+  writeFile(dir_ / "m.yaml",
+            "fields: {district_id: ID}\nrules:\n  - when: {grade: {regex: \"([a-z\"}}\n"
+            "    skip: bad\n");
   auto r = load(baseConfig());
   auto errors = errorsOf(r);
   ASSERT_EQ(errors.size(), 1u);
@@ -158,7 +163,8 @@ TEST_F(ConfigLoader, BadRegexIsAConfigErrorWithItsLine) {
 
 TEST_F(ConfigLoader, UnknownFieldsWeekdaysAndTimeZones) {
   writeFile(dir_ / "m.yaml", "fields: {district_id: ID, lastname: Last}\n");
-  auto r = load("district: {timezone: America/Chikago}\n" + baseConfig().substr(baseConfig().find("sites")) +
+  auto r = load("district: {timezone: America/Chikago}\n" +
+                baseConfig().substr(baseConfig().find("sites")) +
                 "    schedule:\n      mondy: {update: full, at: \"25:00\"}\n");
   auto errors = errorsOf(r);
   ASSERT_EQ(errors.size(), 4u) << errors[0].format();

@@ -20,7 +20,8 @@ TEST(CsvSpectrum, EveryPeerCaseGivesItsExpectedRows) {
   for (const auto& entry : fs::directory_iterator(root / "csvs")) {
     std::string name = entry.path().stem().string();
     SCOPED_TRACE(name);
-    auto expected = nlohmann::json::parse(test::readFile((root / "json" / (name + ".json")).string()));
+    auto expected =
+        nlohmann::json::parse(test::readFile((root / "json" / (name + ".json")).string()));
     auto src = files::openText(entry.path().string(), "utf-8");
     ASSERT_TRUE(src.ok());
     CsvReader reader(**src, ',');
@@ -49,7 +50,8 @@ TEST(CsvSpectrum, EveryPeerCaseGivesItsExpectedRows) {
     //   inside the quoted field is not in the file: compare with "\n".
     // - location_coordinates.json is a bare object and lists a phone number that is not the
     //   one in its CSV: compare the row without that column.
-    if (name == "newlines_crlf" && test::readFile(entry.path().string()).find('\r') == std::string::npos) {
+    if (name == "newlines_crlf" &&
+        test::readFile(entry.path().string()).find('\r') == std::string::npos) {
       for (auto& obj : expected) {
         for (auto& [k, v] : obj.items()) {
           std::string t = v.get<std::string>();

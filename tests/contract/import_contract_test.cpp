@@ -14,9 +14,9 @@ namespace {
 
 const std::string kHeader = "ID,Barcode,Last,First,School,Grade,GradYear,Homeroom,Email,User\n";
 
-std::string row(const std::string& id, const std::string& last, const std::string& homeroom = "Smith 104",
-                const std::string& grade = "10", const std::string& gradYear = "2029",
-                const std::string& email = "") {
+std::string row(const std::string& id, const std::string& last,
+                const std::string& homeroom = "Smith 104", const std::string& grade = "10",
+                const std::string& gradYear = "2029", const std::string& email = "") {
   return id + ",B" + id + "," + last + ",Zoë,LHS," + grade + "," + gradYear + "," + homeroom + "," +
          email + ",u" + id + "\n";
 }
@@ -56,12 +56,18 @@ class ImportContract : public ::testing::TestWithParam<std::string> {
     ImportJob& j = job();
     j.name = "students";
     j.mapping.path = "students.mapping.yaml";
-    j.mapping.fields = {{PatronField::kDistrictId, {"ID", 0, ""}},  {PatronField::kBarcode, {"Barcode", 0, ""}},
-                        {PatronField::kLastName, {"Last", 0, ""}},   {PatronField::kFirstName, {"First", 0, ""}},
-                        {PatronField::kSite, {"School", 0, ""}},     {PatronField::kGrade, {"Grade", 0, ""}},
-                        {PatronField::kGradYear, {"GradYear", 0, ""}}, {PatronField::kHomeroom, {"Homeroom", 0, ""}},
-                        {PatronField::kEmail, {"Email", 0, ""}},     {PatronField::kUsername, {"User", 0, ""}}};
-    j.mapping.defaults = {{PatronField::kPatronType, "Student"}, {PatronField::kPersona, "student"}};
+    j.mapping.fields = {{PatronField::kDistrictId, {"ID", 0, ""}},
+                        {PatronField::kBarcode, {"Barcode", 0, ""}},
+                        {PatronField::kLastName, {"Last", 0, ""}},
+                        {PatronField::kFirstName, {"First", 0, ""}},
+                        {PatronField::kSite, {"School", 0, ""}},
+                        {PatronField::kGrade, {"Grade", 0, ""}},
+                        {PatronField::kGradYear, {"GradYear", 0, ""}},
+                        {PatronField::kHomeroom, {"Homeroom", 0, ""}},
+                        {PatronField::kEmail, {"Email", 0, ""}},
+                        {PatronField::kUsername, {"User", 0, ""}}};
+    j.mapping.defaults = {{PatronField::kPatronType, "Student"},
+                          {PatronField::kPersona, "student"}};
     j.mapping.preserve = {PatronField::kEmail};
     LifecycleConfig l;
     l.minRecordsRead = 0;
@@ -231,9 +237,11 @@ TEST_P(ImportContract, MinRecordsAndMaxSkippedGuards) {
 }
 
 TEST_P(ImportContract, GraduatedSeniorsAreDeletedAndArchived) {
-  import(kHeader + rows(1, 9) + row("S99", "Senior", "Smith 104", "12", "2026"), "2026-06-01 02:00");
+  import(kHeader + rows(1, 9) + row("S99", "Senior", "Smith 104", "12", "2026"),
+         "2026-06-01 02:00");
   EXPECT_EQ(get("S99").status, PatronStatus::kActive);  // statistical year 2025: not yet
-  auto o = import(kHeader + rows(1, 9) + row("S99", "Senior", "Smith 104", "12", "2026"), "2026-10-15 02:00");
+  auto o = import(kHeader + rows(1, 9) + row("S99", "Senior", "Smith 104", "12", "2026"),
+                  "2026-10-15 02:00");
   EXPECT_TRUE(o.run.lifecycleRan);
   EXPECT_EQ(o.run.counts.deleted, 1);
   auto p = store_->findPatron("S99");
@@ -247,8 +255,9 @@ TEST_P(ImportContract, GraduatedSeniorsAreDeletedAndArchived) {
 
 TEST_P(ImportContract, MissingHeaderColumnFailsAndAppliesNothing) {
   import(kHeader + rows(1, 3), "2026-10-01 02:00");
-  auto o = import("ID,Barcode,Last,First,Grade,GradYear,Homeroom,Email,User\nS9,B9,X,Y,10,2029,H,,u\n",
-                  "2026-10-02 02:00");
+  auto o =
+      import("ID,Barcode,Last,First,Grade,GradYear,Homeroom,Email,User\nS9,B9,X,Y,10,2029,H,,u\n",
+             "2026-10-02 02:00");
   EXPECT_EQ(o.run.status, RunStatus::kFailed);
   ASSERT_FALSE(o.messages.empty());
   EXPECT_EQ(o.messages.back().code, "MISSING_COLUMN");
@@ -266,11 +275,13 @@ TEST_P(ImportContract, EmptyFileFails) {
 }
 
 TEST_P(ImportContract, DuplicateKeysFirstWins) {
-  auto o = import(kHeader + row("S1", "First") + row("S2", "Other") + row("S1", "Second"), "2026-10-01 02:00");
+  auto o = import(kHeader + row("S1", "First") + row("S2", "Other") + row("S1", "Second"),
+                  "2026-10-01 02:00");
   EXPECT_EQ(o.run.counts.added, 2);
   EXPECT_EQ(o.run.counts.skipped, 1);
   EXPECT_EQ(get("S1").get(PatronField::kLastName), "First");
-  auto dup = std::find_if(o.messages.begin(), o.messages.end(), [](auto& m) { return m.code == "DUPLICATE_KEY"; });
+  auto dup = std::find_if(o.messages.begin(), o.messages.end(),
+                          [](auto& m) { return m.code == "DUPLICATE_KEY"; });
   ASSERT_NE(dup, o.messages.end());
   EXPECT_EQ(dup->line, 4);
   EXPECT_NE(dup->text.find("line 2"), std::string::npos);
@@ -282,7 +293,8 @@ TEST_P(ImportContract, BarcodeConflictsSkipOrTakeFromInactive) {
   std::string clash = kHeader + rows(1, 10) + "S11,BS1,Clash,A,LHS,9,2030,H,,u11\n";
   auto o = import(clash, "2026-10-02 02:00");
   EXPECT_EQ(o.run.counts.skipped, 1);
-  auto c = std::find_if(o.messages.begin(), o.messages.end(), [](auto& m) { return m.code == "BARCODE_CONFLICT"; });
+  auto c = std::find_if(o.messages.begin(), o.messages.end(),
+                        [](auto& m) { return m.code == "BARCODE_CONFLICT"; });
   ASSERT_NE(c, o.messages.end());
   EXPECT_NE(c->text.find("patron S1"), std::string::npos);
   EXPECT_FALSE(store_->findPatron("S11")->has_value());
@@ -290,7 +302,8 @@ TEST_P(ImportContract, BarcodeConflictsSkipOrTakeFromInactive) {
   import(kHeader + rows(2, 10), "2026-10-20 02:00");
   ASSERT_EQ(get("S1").status, PatronStatus::kInactive);
   job().mapping.onBarcodeConflict = BarcodeConflict::kTakeFromInactive;
-  auto taken = import(kHeader + rows(2, 10) + "S11,BS1,Clash,A,LHS,9,2030,H,,u11\n", "2026-10-21 02:00");
+  auto taken =
+      import(kHeader + rows(2, 10) + "S11,BS1,Clash,A,LHS,9,2030,H,,u11\n", "2026-10-21 02:00");
   EXPECT_EQ(taken.run.counts.added, 1);
   EXPECT_EQ(get("S11").get(PatronField::kBarcode), "BS1");
   EXPECT_EQ(get("S1").get(PatronField::kBarcode), "");
@@ -299,7 +312,8 @@ TEST_P(ImportContract, BarcodeConflictsSkipOrTakeFromInactive) {
 TEST_P(ImportContract, DryRunComputesEverythingAndChangesNothing) {
   import(kHeader + rows(1, 10), "2026-10-01 02:00");
   auto runsBefore = store_->listRuns("students", 100)->size();
-  auto o = import(kHeader + rows(1, 8) + row("S20", "New"), "2026-10-20 02:00", UpdateType::kFull, true);
+  auto o =
+      import(kHeader + rows(1, 8) + row("S20", "New"), "2026-10-20 02:00", UpdateType::kFull, true);
   EXPECT_EQ(o.run.id, 0);
   EXPECT_EQ(o.run.counts.added, 1);
   EXPECT_EQ(o.run.counts.inactivated, 2);
@@ -341,7 +355,8 @@ TEST_P(ImportContract, KeepRunsTrimsHistory) {
   EXPECT_EQ(store_->listRuns("students", 100)->size(), 2u);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, ImportContract, ::testing::Values("sqlite3", "postgresql", "mysql"),
+INSTANTIATE_TEST_SUITE_P(AllBackends, ImportContract,
+                         ::testing::Values("sqlite3", "postgresql", "mysql"),
                          [](const auto& p) { return p.param; });
 
 }  // namespace

@@ -190,8 +190,10 @@ TEST_P(StoreContract, ForEachPatronKeyStreamsMatchDataAndReadFieldsByIds) {
   EXPECT_EQ(one.contentHash, "h-S1");
   EXPECT_EQ(one.ownerJob, "students");
   std::map<std::int64_t, std::vector<std::string>> got;
-  ASSERT_TRUE(store_->readFields({one.id}, {PatronField::kEmail, PatronField::kLastName},
-                                 [&](std::int64_t id, std::vector<std::string>&& v) { got[id] = v; }).ok());
+  ASSERT_TRUE(store_
+                  ->readFields({one.id}, {PatronField::kEmail, PatronField::kLastName},
+                               [&](std::int64_t id, std::vector<std::string>&& v) { got[id] = v; })
+                  .ok());
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[one.id], (std::vector<std::string>{"one@example.org", "One"}));
 }
@@ -200,9 +202,10 @@ TEST_P(StoreContract, SeenPatronsTakeTheJobsLastFullRunTime) {
   std::vector<Patron> ps{patron("S1", "B1", "One"), patron("S2", "B2", "Two")};
   ASSERT_TRUE(store_->insertPatrons(ps).ok());
   auto keys = std::vector<StoredPatronKey>();
-  ASSERT_TRUE(store_->forEachPatronKey(PatronField::kDistrictId, [&](StoredPatronKey&& k) {
-    keys.push_back(std::move(k));
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->forEachPatronKey(PatronField::kDistrictId,
+                                     [&](StoredPatronKey&& k) { keys.push_back(std::move(k)); })
+                  .ok());
   ASSERT_EQ(keys.size(), 2u);
   std::vector<std::int64_t> ids{keys[0].id};
   ASSERT_TRUE(store_->markSeen(ids, true, "2026-11-01T03:00:00").ok());
@@ -234,7 +237,10 @@ TEST_P(StoreContract, InactivateAndDeleteWithArchive) {
   std::vector<JobPatron> job;
   LifecycleFilter everyone;
   everyone.everyone = true;
-  ASSERT_TRUE(store_->forEachJobPatron("students", everyone, [&](JobPatron&& jp) { job.push_back(std::move(jp)); }).ok());
+  ASSERT_TRUE(store_
+                  ->forEachJobPatron("students", everyone,
+                                     [&](JobPatron&& jp) { job.push_back(std::move(jp)); })
+                  .ok());
   ASSERT_EQ(job.size(), 2u);
   std::vector<JobPatron> candidates;  // S2 is active and seen (flag set below): not a candidate
   ASSERT_TRUE(store_->markSeen({id2}, true, "2026-11-01T03:00:00").ok());
@@ -242,7 +248,10 @@ TEST_P(StoreContract, InactivateAndDeleteWithArchive) {
   filter.notSeen = true;
   filter.inactive = true;
   filter.seniorsThrough = "2026";
-  ASSERT_TRUE(store_->forEachJobPatron("students", filter, [&](JobPatron&& jp) { candidates.push_back(std::move(jp)); }).ok());
+  ASSERT_TRUE(store_
+                  ->forEachJobPatron("students", filter,
+                                     [&](JobPatron&& jp) { candidates.push_back(std::move(jp)); })
+                  .ok());
   ASSERT_EQ(candidates.size(), 1u);
   EXPECT_EQ(candidates[0].id, id1);
   LifecycleScope scope;
@@ -270,8 +279,9 @@ TEST_P(StoreContract, RunsAreRecordedListedAndSummarised) {
   run.counts.added = 10;
   run.counts.errors = 1;
   run.lifecycleReason = "skipped rows 120 >= max_skipped 100";
-  std::vector<RunMessage> msgs{{Severity::kError, 17, "S1003", "UNKNOWN_SITE", "site 'XYZ' is not configured"},
-                               {Severity::kWarning, 20, "S1004", "DUPLICATE_KEY", "also on line 4"}};
+  std::vector<RunMessage> msgs{
+      {Severity::kError, 17, "S1003", "UNKNOWN_SITE", "site 'XYZ' is not configured"},
+      {Severity::kWarning, 20, "S1004", "DUPLICATE_KEY", "also on line 4"}};
   ASSERT_TRUE(store_->closeRun(run, msgs).ok());
 
   auto found = store_->findRun(run.id);
@@ -331,9 +341,11 @@ TEST_P(StoreContract, RunOfADeadHolderIsInterruptedAtOnce) {
   run.startedAt = "2026-10-15T02:00:00";
   auto id = store_->openRun(run);
   ASSERT_TRUE(id.ok());
-  ASSERT_TRUE(*store_->acquireLease("import:students", "host:123", "2026-10-15T07:00:00Z", "2026-10-15T13:00:00Z"));
-  auto n = store_->markInterruptedRuns("2026-10-15T02:01:00", "2026-10-15T07:01:00Z",
-                                       [](const std::string& holder) { return holder != "host:123"; });
+  ASSERT_TRUE(*store_->acquireLease("import:students", "host:123", "2026-10-15T07:00:00Z",
+                                    "2026-10-15T13:00:00Z"));
+  auto n =
+      store_->markInterruptedRuns("2026-10-15T02:01:00", "2026-10-15T07:01:00Z",
+                                  [](const std::string& holder) { return holder != "host:123"; });
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 1);
   EXPECT_EQ((*store_->findRun(*id))->status, RunStatus::kInterrupted);
@@ -365,26 +377,32 @@ TEST_P(StoreContract, TrimRunsKeepsTheNewest) {
 }
 
 TEST_P(StoreContract, LeaseIsExclusiveUntilItExpires) {
-  auto a = store_->acquireLease("import:students", "a", "2026-10-15T07:00:00Z", "2026-10-15T07:01:00Z");
+  auto a =
+      store_->acquireLease("import:students", "a", "2026-10-15T07:00:00Z", "2026-10-15T07:01:00Z");
   ASSERT_TRUE(a.ok()) << a.error().describe();
   EXPECT_TRUE(*a);
-  auto b = store_->acquireLease("import:students", "b", "2026-10-15T07:00:30Z", "2026-10-15T07:01:30Z");
+  auto b =
+      store_->acquireLease("import:students", "b", "2026-10-15T07:00:30Z", "2026-10-15T07:01:30Z");
   ASSERT_TRUE(b.ok()) << b.error().describe();
   EXPECT_FALSE(*b);
-  auto renew = store_->acquireLease("import:students", "a", "2026-10-15T07:00:40Z", "2026-10-15T07:02:00Z");
+  auto renew =
+      store_->acquireLease("import:students", "a", "2026-10-15T07:00:40Z", "2026-10-15T07:02:00Z");
   ASSERT_TRUE(renew.ok());
   EXPECT_TRUE(*renew);
-  auto takeover = store_->acquireLease("import:students", "b", "2026-10-15T07:02:01Z", "2026-10-15T07:03:00Z");
+  auto takeover =
+      store_->acquireLease("import:students", "b", "2026-10-15T07:02:01Z", "2026-10-15T07:03:00Z");
   ASSERT_TRUE(takeover.ok());
   EXPECT_TRUE(*takeover);
   ASSERT_TRUE(store_->releaseLease("import:students", "b").ok());
-  auto c = store_->acquireLease("import:students", "c", "2026-10-15T07:02:02Z", "2026-10-15T07:03:00Z");
+  auto c =
+      store_->acquireLease("import:students", "c", "2026-10-15T07:02:02Z", "2026-10-15T07:03:00Z");
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(*c);
 }
 
 TEST_P(StoreContract, SitesAreSynchronised) {
-  ASSERT_TRUE(store_->syncSites({{"LHS", "Lincoln", "high"}, {"WES", "Washington", "elementary"}}).ok());
+  ASSERT_TRUE(
+      store_->syncSites({{"LHS", "Lincoln", "high"}, {"WES", "Washington", "elementary"}}).ok());
   ASSERT_TRUE(store_->syncSites({{"LHS", "Lincoln High", "high"}}).ok());
 }
 
@@ -406,7 +424,8 @@ TEST(StoreOpen, UnreachableServerErrorCarriesNoPassword) {
   ::chmod((dir / "pw").c_str(), 0600);
   DatabaseConfig c;
   c.backend = DbBackend::kPostgresql;
-  c.connection = "host=127.0.0.1 port=" + std::to_string(test::freePort()) + " dbname=x user=y connect_timeout=2";
+  c.connection = "host=127.0.0.1 port=" + std::to_string(test::freePort()) +
+                 " dbname=x user=y connect_timeout=2";
   c.password.file = dir / "pw";
   auto s = sql::openStore(c);
   ASSERT_FALSE(s.ok());

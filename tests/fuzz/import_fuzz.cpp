@@ -34,9 +34,12 @@ patrond::Mapping makeMapping() {
   using namespace patrond;
   Mapping m;
   m.path = "fuzz.mapping.yaml";
-  m.fields = {{PatronField::kDistrictId, {"id", 0, ""}}, {PatronField::kLastName, {"last", 0, ""}},
-              {PatronField::kSite, {"site", 0, ""}}, {PatronField::kGrade, {"grade", 0, ""}},
-              {PatronField::kBirthdate, {"dob", 0, "%m/%d/%Y"}}, {PatronField::kEmail, {"email", 0, ""}}};
+  m.fields = {{PatronField::kDistrictId, {"id", 0, ""}},
+              {PatronField::kLastName, {"last", 0, ""}},
+              {PatronField::kSite, {"site", 0, ""}},
+              {PatronField::kGrade, {"grade", 0, ""}},
+              {PatronField::kBirthdate, {"dob", 0, "%m/%d/%Y"}},
+              {PatronField::kEmail, {"email", 0, ""}}};
   m.defaults = {{PatronField::kPatronType, "Student"}};
   Rule r1;
   Matcher any;

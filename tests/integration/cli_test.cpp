@@ -44,12 +44,28 @@ TEST_F(Cli, VersionAndHelp) {
 }
 
 TEST_F(Cli, EverySubcommandHasHelp) {
-  std::vector<std::vector<std::string>> cmds{
-      {"run"}, {"check-config"}, {"db", "migrate"}, {"import"}, {"test-source"}, {"runs"},
-      {"summary"}, {"patrons", "show"}, {"patrons", "list"}, {"homerooms", "list"},
-      {"homerooms", "set"}, {"items", "import"}, {"circ", "checkout"}, {"circ", "checkin"},
-      {"circ", "condition"}, {"circ", "sweep"}, {"fines", "pay"}, {"notices", "send"},
-      {"notices", "preview"}, {"outbox"}, {"service", "install"}, {"service", "uninstall"}};
+  std::vector<std::vector<std::string>> cmds{{"run"},
+                                             {"check-config"},
+                                             {"db", "migrate"},
+                                             {"import"},
+                                             {"test-source"},
+                                             {"runs"},
+                                             {"summary"},
+                                             {"patrons", "show"},
+                                             {"patrons", "list"},
+                                             {"homerooms", "list"},
+                                             {"homerooms", "set"},
+                                             {"items", "import"},
+                                             {"circ", "checkout"},
+                                             {"circ", "checkin"},
+                                             {"circ", "condition"},
+                                             {"circ", "sweep"},
+                                             {"fines", "pay"},
+                                             {"notices", "send"},
+                                             {"notices", "preview"},
+                                             {"outbox"},
+                                             {"service", "install"},
+                                             {"service", "uninstall"}};
   for (auto c : cmds) {
     c.push_back("--help");
     auto r = patrond(c);
@@ -62,7 +78,8 @@ TEST_F(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(patrond({}).exitCode, 2);
   EXPECT_EQ(patrond({"frobnicate"}).exitCode, 2);
   EXPECT_EQ(patrond({"import", "--config", config_}).exitCode, 2);  // JOB missing
-  EXPECT_EQ(patrond({"import", "students", "--full", "--incremental", "--config", config_}).exitCode, 2);
+  EXPECT_EQ(
+      patrond({"import", "students", "--full", "--incremental", "--config", config_}).exitCode, 2);
   EXPECT_EQ(patrond({"import", "nosuchjob", "--config", config_}).exitCode, 2);
   auto asOf = patrond({"runs", "--as-of", "yesterday", "--config", config_});
   EXPECT_EQ(asOf.exitCode, 2);
@@ -98,20 +115,28 @@ TEST_F(Cli, CheckConfigOnTheExampleShowsJobsAndNextRuns) {
 }
 
 TEST_F(Cli, CheckConfigReportsThreeErrorsWithPositions) {
-  test::writeFile(dir_ / "conf/bad.yaml",
-                  "sites:\n  - {code: LHS, name: L, type: high}\nimports:\n  - name: students\n"
-                  "    source: {directory: sis, file: s.csv}\n    mapping: students.mapping.yaml\n"
-                  "    shedule:\n      monday: {update: full, at: \"02:00\"}\n"
-                  "    options: {keep_runs: many}\ntextbook_policies:\n  district: {max_checkouts: 0}\n");
+  test::writeFile(
+      dir_ / "conf/bad.yaml",
+      "sites:\n  - {code: LHS, name: L, type: high}\nimports:\n  - name: students\n"
+      "    source: {directory: sis, file: s.csv}\n    mapping: students.mapping.yaml\n"
+      "    shedule:\n      monday: {update: full, at: \"02:00\"}\n"
+      "    options: {keep_runs: many}\ntextbook_policies:\n  district: {max_checkouts: 0}\n");
   auto r = patrond({"check-config", "--config", dir_ / "conf/bad.yaml"});
   EXPECT_EQ(r.exitCode, 2);
   std::string path = dir_ / "conf/bad.yaml";
-  EXPECT_NE(r.err.find(path + ":7:5: imports[0].shedule: unknown key 'shedule' (did you mean 'schedule'?)"),
-            std::string::npos) << r.err;
+  EXPECT_NE(
+      r.err.find(path +
+                 ":7:5: imports[0].shedule: unknown key 'shedule' (did you mean 'schedule'?)"),
+      std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find(path + ":9:26: imports[0].options.keep_runs: expected a whole number"),
-            std::string::npos) << r.err;
-  EXPECT_NE(r.err.find(path + ":11:29: textbook_policies.district.max_checkouts: must be between 1 and 999"),
-            std::string::npos) << r.err;
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(
+      r.err.find(path +
+                 ":11:29: textbook_policies.district.max_checkouts: must be between 1 and 999"),
+      std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("3 errors"), std::string::npos);
   auto j = patrond({"check-config", "--json", "--config", dir_ / "conf/bad.yaml"});
   EXPECT_EQ(j.exitCode, 2);

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "tests/support/temp_dir.h"
 
@@ -52,8 +52,8 @@ class ImportCli : public ::testing::Test {
            "TeacherEmail,DOB,Email,Username\n";
   }
   std::string good(int n, const std::string& last = "Núñez") {
-    return "S" + std::to_string(n) + ",P" + std::to_string(n) + "," + last + ",Zoë,,LHS,10,2029,Smith 104,,01/02/2011,,z" +
-           std::to_string(n) + "\n";
+    return "S" + std::to_string(n) + ",P" + std::to_string(n) + "," + last +
+           ",Zoë,,LHS,10,2029,Smith 104,,01/02/2011,,z" + std::to_string(n) + "\n";
   }
 
   test::TempDir dir_;
@@ -81,7 +81,8 @@ TEST_F(ImportCli, ShippedSampleImportsWithItsDeliberateBadRows) {
   ASSERT_EQ(summary.exitCode, 0);
   EXPECT_EQ(json::parse(summary.out)["messages"].size(), 3u);
   auto text = patrond({"summary", std::to_string(runId)});
-  EXPECT_NE(text.out.find("UNKNOWN_SITE: site 'XYZ' is not configured"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("UNKNOWN_SITE: site 'XYZ' is not configured"), std::string::npos)
+      << text.out;
   auto runs = patrond({"runs", "--json", "--job", "students"});
   EXPECT_EQ(json::parse(runs.out)[0]["run_id"], runId);
   auto p = patrond({"patrons", "show", "P1001", "--json"});
@@ -131,7 +132,7 @@ TEST_F(ImportCli, HeaderWithoutARequiredColumnFailsAndAppliesNothing) {
 }
 
 TEST_F(ImportCli, RowLevelProblemsAreSkippedWithLineAndKey) {
-  std::string csv = header() + good(1) + "S2,P2,Short\n" +        // wrong column count
+  std::string csv = header() + good(1) + "S2,P2,Short\n" +  // wrong column count
                     good(3) + "S4,P4,\"never closed,Zoë,,LHS,10,2029,,,,,z4\n";
   test::writeFile(dir_ / "rows.csv", csv);
   auto j = importJson(dir_ / "rows.csv");
@@ -163,7 +164,9 @@ TEST_F(ImportCli, Windows1252AndUtf16AreDecoded) {
   std::string cp = yaml;
   cp.replace(cp.find("encoding: utf-8"), 15, "encoding: windows-1252");
   test::writeFile(config_, cp);
-  test::writeFile(dir_ / "cp.csv", header() + "S1,P1,N\xFA\xF1" "ez,Zo\xEB,,LHS,10,2029,,,,,z1\n");
+  test::writeFile(dir_ / "cp.csv", header() +
+                                       "S1,P1,N\xFA\xF1"
+                                       "ez,Zo\xEB,,LHS,10,2029,,,,,z1\n");
   auto j = importJson(dir_ / "cp.csv");
   ASSERT_EQ(j["counts"]["added"], 1) << last_.out;
   EXPECT_EQ(json::parse(patrond({"patrons", "show", "S1", "--json"}).out)["last_name"], "Núñez");
@@ -194,7 +197,8 @@ TEST_F(ImportCli, Windows1252AndUtf16AreDecoded) {
 
 TEST_F(ImportCli, TenMegabyteFieldIsCutWithAWarning) {
   std::string big(10 * 1024 * 1024, 'x');
-  test::writeFile(dir_ / "big.csv", header() + "S1,P1,\"" + big + "\",Zoë,,LHS,10,2029,,,,,z1\n" + good(2));
+  test::writeFile(dir_ / "big.csv",
+                  header() + "S1,P1,\"" + big + "\",Zoë,,LHS,10,2029,,,,,z1\n" + good(2));
   auto j = importJson(dir_ / "big.csv");
   ASSERT_EQ(last_.exitCode, 0);
   EXPECT_EQ(j["counts"]["added"], 2);
@@ -214,13 +218,55 @@ TEST_F(ImportCli, DryRunPrintsTheSummaryAndChangesNothing) {
 
 TEST_F(ImportCli, GlobPicksTheNewestFile) {
   // The faculty job reads "faculty*.csv".
-  test::writeFile(sis_ + "/faculty-2026-10-14.csv", "EmployeeID,Barcode,LastName,FirstName,Building,Homeroom,Email,Username,Role\nE1,T1,Old,A,LHS,,,a,Teacher\n");
-  fs::last_write_time(sis_ + "/faculty-2026-10-14.csv", fs::file_time_type::clock::now() + std::chrono::hours(1));
+  test::writeFile(sis_ + "/faculty-2026-10-14.csv",
+                  "EmployeeID,Barcode,LastName,FirstName,Building,Homeroom,Email,Username,Role\nE1,"
+                  "T1,Old,A,LHS,,,a,Teacher\n");
+  fs::last_write_time(sis_ + "/faculty-2026-10-14.csv",
+                      fs::file_time_type::clock::now() + std::chrono::hours(1));
   auto r = patrond({"import", "faculty", "--json"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   auto j = json::parse(r.out);
   EXPECT_NE(j["file"].get<std::string>().find("faculty-2026-10-14.csv"), std::string::npos);
   EXPECT_EQ(j["counts"]["added"], 1);
+}
+
+}  // namespace
+}  // namespace patrond
+
+namespace patrond {
+namespace {
+
+TEST_F(ImportCli, MappedPasswordsAreStoredOnlyAsSaltedHashesAndChangesAreDetected) {
+  std::string mapping = test::readFile(dir_ / "conf/students.mapping.yaml");
+  mapping.replace(mapping.find("  username: Username"), 20,
+                  "  username: Username\n  password: Password");
+  test::writeFile(dir_ / "conf/students.mapping.yaml", mapping);
+  std::string head = header();
+  head.insert(head.size() - 1, ",Password");
+  auto line = [](int n, const std::string& pw) {
+    return "S" + std::to_string(n) + ",P" + std::to_string(n) + ",Lee,Al,,LHS,10,2029,H,,,,u" +
+           std::to_string(n) + "," + pw + "\n";
+  };
+  test::writeFile(dir_ / "pw.csv", head + line(1, "s3cret-One") + line(2, "s3cret-Two"));
+  auto j = importJson(dir_ / "pw.csv");
+  ASSERT_EQ(j["counts"]["added"], 2) << last_.out << last_.err;
+  EXPECT_TRUE(fs::exists(dir_.path() / "conf" / "patrond.key"));
+  EXPECT_EQ(fs::status(dir_.path() / "conf" / "patrond.key").permissions() & fs::perms::others_read,
+            fs::perms::none);
+  // The clear text is nowhere in the database, and patrons show never prints the hash.
+  std::string db =
+      test::readFile(dir_ / "conf/patrond.db") + test::readFile(dir_ / "conf/patrond.db-wal");
+  EXPECT_EQ(db.find("s3cret-One"), std::string::npos);
+  EXPECT_NE(db.find("pbkdf2-sha256$10000$"), std::string::npos);
+  auto show = patrond({"patrons", "show", "S1", "--json"});
+  EXPECT_EQ(show.out.find("pbkdf2"), std::string::npos);
+  // Same passwords: unchanged. A changed password: that row is written.
+  j = importJson(dir_ / "pw.csv", {"--incremental"});
+  EXPECT_EQ(j["counts"]["unchanged"], 2);
+  test::writeFile(dir_ / "pw.csv", head + line(1, "s3cret-One") + line(2, "changed-Two"));
+  j = importJson(dir_ / "pw.csv", {"--incremental"});
+  EXPECT_EQ(j["counts"]["unchanged"], 1);
+  EXPECT_EQ(j["counts"]["updated"], 1);
 }
 
 }  // namespace

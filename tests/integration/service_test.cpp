@@ -67,7 +67,8 @@ TEST_F(Service, ReloadKeepsOldConfigOnErrorsAndStopsCleanlyOnSigterm) {
   std::string good = test::readFile(config_);
   test::writeFile(config_, good + "\nbogus_key: 1\n");
   p.signal(SIGHUP);
-  ASSERT_TRUE(test::eventually([&] { return logHas("reload refused"); }, 5s)) << test::readFile(log_);
+  ASSERT_TRUE(test::eventually([&] { return logHas("reload refused"); }, 5s))
+      << test::readFile(log_);
   EXPECT_TRUE(logHas("unknown key 'bogus_key'"));
   EXPECT_TRUE(p.running());
 
@@ -112,6 +113,68 @@ TEST_F(Service, BadConfigAtStartExitsTwo) {
   test::Process p({PATROND_BIN, "run", "--config", config_}, log_);
   EXPECT_EQ(p.wait(5s), 2);
   EXPECT_TRUE(logHas("unknown key 'shedule'"));
+}
+
+}  // namespace
+}  // namespace patrond
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace patrond {
+namespace {
+
+// Plays systemd's part: a datagram socket that receives sd_notify messages.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::string& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  }
+  ~NotifySocket() { ::close(fd_); }
+  // Everything received so far, appended to `all_`.
+  const std::string& drain() {
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::recv(fd_, buf, sizeof buf, 0)) > 0) {
+      all_.append(buf, static_cast<size_t>(n));
+      all_ += "\n";
+    }
+    return all_;
+  }
+
+ private:
+  std::string path_, all_;
+  int fd_ = -1;
+};
+
+TEST_F(Service, TellsSystemdItIsReadyPingsTheWatchdogAndSaysWhenStopping) {
+  NotifySocket sd(dir_ / "notify");
+  test::Process p({PATROND_BIN, "run", "--config", config_}, log_,
+                  {{"NOTIFY_SOCKET", dir_ / "notify"}, {"WATCHDOG_USEC", "200000"}});
+  ASSERT_TRUE(
+      test::eventually([&] { return sd.drain().find("READY=1") != std::string::npos; }, 10s))
+      << test::readFile(log_);
+  EXPECT_NE(sd.drain().find("STATUS=running: 2 import job(s)"), std::string::npos) << sd.drain();
+  // Pings at half the watchdog interval: several within a second.
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        const std::string& all = sd.drain();
+        size_t n = 0;
+        for (size_t at = all.find("WATCHDOG=1"); at != std::string::npos;
+             at = all.find("WATCHDOG=1", at + 1)) {
+          ++n;
+        }
+        return n >= 3;
+      },
+      3s));
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(2s), 0);
+  EXPECT_NE(sd.drain().find("STOPPING=1"), std::string::npos);
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 #include "tests/support/servers.h"
 
 #include <signal.h>
-
 #include <unistd.h>
 
 #include <atomic>
@@ -95,14 +94,15 @@ class MariaDb final : public DatabaseServer {
       return;
     }
     server_ = std::make_unique<Process>(
-        std::vector<std::string>{server, "--no-defaults", "--user=mysql", "--datadir=" + data,
-                                 "--socket=" + sock_, "--port=" + std::to_string(port_),
-                                 "--bind-address=127.0.0.1", "--skip-log-bin", "--skip-name-resolve",
-                                 "--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0"},
+        std::vector<std::string>{
+            server, "--no-defaults", "--user=mysql", "--datadir=" + data, "--socket=" + sock_,
+            "--port=" + std::to_string(port_), "--bind-address=127.0.0.1", "--skip-log-bin",
+            "--skip-name-resolve", "--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0"},
         dir_ / "log");
     bool up = eventually(
         [&] {
-          return run({"mariadb-admin", "--no-defaults", "-S", sock_, "-u", "root", "ping"}).exitCode == 0;
+          return run({"mariadb-admin", "--no-defaults", "-S", sock_, "-u", "root", "ping"})
+                     .exitCode == 0;
         },
         std::chrono::seconds(30));
     if (!up) {

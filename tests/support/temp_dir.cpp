@@ -70,7 +70,8 @@ void applyEnv(const std::map<std::string, std::string>& env) {
 }
 }  // namespace
 
-CommandResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+CommandResult run(const std::vector<std::string>& argv,
+                  const std::map<std::string, std::string>& env) {
   TempDir t;
   std::string outFile = t / "out", errFile = t / "err";
   pid_t pid = ::fork();

@@ -26,7 +26,9 @@ bool has(const std::vector<ConfigIssue>& issues, const std::string& path) {
   return false;
 }
 
-TEST(ConfigRules, MinimalConfigIsValid) { EXPECT_TRUE(validateConfig(minimal()).empty()); }
+TEST(ConfigRules, MinimalConfigIsValid) {
+  EXPECT_TRUE(validateConfig(minimal()).empty());
+}
 
 TEST(ConfigRules, UnrestrictedDeleteNeedsTheOption) {
   Config c = minimal();

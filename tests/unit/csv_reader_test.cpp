@@ -108,7 +108,9 @@ TEST(CsvReader, EmptyInputHasNoRows) {
 
 class FailingSource final : public ByteSource {
  public:
-  Result<std::size_t> read(char*, std::size_t) override { return Error{"IO", "disk on fire", "f.csv"}; }
+  Result<std::size_t> read(char*, std::size_t) override {
+    return Error{"IO", "disk on fire", "f.csv"};
+  }
 };
 
 TEST(CsvReader, ReadErrorsAreReturned) {

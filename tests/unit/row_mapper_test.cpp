@@ -56,7 +56,8 @@ class Mapper : public ::testing::Test {
     reject.reject = "no first name";
     reject.line = 20;
     m_.rules = {senior, summer, email, grades, reject};
-    mapper_ = std::make_unique<RowMapper>(m_, std::vector<Site>{{"LHS", "L", "high"}, {"WES", "W", "elementary"}});
+    mapper_ = std::make_unique<RowMapper>(
+        m_, std::vector<Site>{{"LHS", "L", "high"}, {"WES", "W", "elementary"}});
     CsvRow header;
     header.line = 1;
     for (const auto& h : headerCols_) {
@@ -76,7 +77,8 @@ class Mapper : public ::testing::Test {
     return mapper_->map(row, out_, messages_);
   }
 
-  std::vector<std::string> headerCols_{"ID", "Last", "First", "School", "Grade", "Email", "User", "DOB"};
+  std::vector<std::string> headerCols_{"ID",    "Last",  "First", "School",
+                                       "Grade", "Email", "User",  "DOB"};
   Mapping m_;
   std::unique_ptr<RowMapper> mapper_;
   std::vector<std::string> storage_;
@@ -85,7 +87,8 @@ class Mapper : public ::testing::Test {
 };
 
 TEST_F(Mapper, MapsColumnsDefaultsRulesAndDates) {
-  ASSERT_EQ(map({"S1", "Núñez", "Zoë", "LHS", "12", "", "znunez", "2/7/2008"}), RowOutcome::kMapped);
+  ASSERT_EQ(map({"S1", "Núñez", "Zoë", "LHS", "12", "", "znunez", "2/7/2008"}),
+            RowOutcome::kMapped);
   EXPECT_EQ(out_.values[index(PatronField::kPatronType)], "Senior");
   EXPECT_EQ(out_.values[index(PatronField::kPersona)], "student");
   EXPECT_EQ(out_.values[index(PatronField::kEmail)], "znunez@example.org");

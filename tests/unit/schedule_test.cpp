@@ -12,7 +12,9 @@ test::FakeDstZone chicagoLike() {
   return test::FakeDstZone(CivilTime{2026, 3, 8, 2, 0, 0}, CivilTime{2026, 11, 1, 2, 0, 0});
 }
 
-UtcTime at(const TimeZone& z, CivilTime local) { return z.fromLocal(local).front(); }
+UtcTime at(const TimeZone& z, CivilTime local) {
+  return z.fromLocal(local).front();
+}
 
 std::vector<DaySchedule> everyDayAt(int h, int m, UpdateType u = UpdateType::kIncremental) {
   std::vector<DaySchedule> s;
@@ -25,7 +27,8 @@ std::vector<DaySchedule> everyDayAt(int h, int m, UpdateType u = UpdateType::kIn
 TEST(Schedule, NextRunIsLaterTheSameDayOrOnTheNextScheduledDay) {
   FixedOffsetZone utc;
   // Monday incremental 02:00, Saturday full 03:00.
-  std::vector<DaySchedule> s{{1, UpdateType::kIncremental, {{2, 0}}}, {6, UpdateType::kFull, {{3, 0}}}};
+  std::vector<DaySchedule> s{{1, UpdateType::kIncremental, {{2, 0}}},
+                             {6, UpdateType::kFull, {{3, 0}}}};
   auto r = nextRun(s, at(utc, {2026, 11, 23, 1, 0, 0}), utc);  // Monday 01:00
   ASSERT_TRUE(r);
   EXPECT_EQ(formatIso(r->local), "2026-11-23T02:00:00");
