@@ -43,6 +43,7 @@ class App {
   const std::vector<config::Diagnostic>& diagnostics() const { return diagnostics_; }
   PatronStore& store() { return *store_; }
   const TimeZone& zone() const { return *zone_; }
+  std::shared_ptr<const TimeZone> sharedZone() const { return zone_; }
   Log& log() { return *log_; }
   std::shared_ptr<Log> sharedLog() { return log_; }
   // --as-of, else the system clock.
@@ -60,7 +61,7 @@ class App {
   std::optional<Config> config_;
   std::vector<config::Diagnostic> diagnostics_;
   std::unique_ptr<PatronStore> store_;
-  std::unique_ptr<TimeZone> zone_;
+  std::shared_ptr<const TimeZone> zone_;
   std::shared_ptr<Log> log_;
   std::optional<UtcTime> asOf_;
 };

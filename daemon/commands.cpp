@@ -9,8 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "adapters/crypto/password_hasher.h"
-#include "adapters/files/text_file.h"
+#include "daemon/import_execution.h"
 #include "daemon/json_output.h"
 #include "engine/patron_import.h"
 #include "engine/schedule.h"
@@ -226,15 +225,6 @@ int cmdPatronsList(App& app, const PatronFilter& filter) {
 
 namespace {
 
-std::string passwordKeyFile(const Config& c) {
-  namespace fs = std::filesystem;
-  if (c.database.backend == DbBackend::kSqlite3) {
-    std::string db = c.database.connection.substr(3, c.database.connection.find(' ') - 3);
-    return (fs::path(db).parent_path() / "patrond.key").string();
-  }
-  return (fs::path(c.path).parent_path() / "patrond.key").string();
-}
-
 void printOutcome(App& app, const ImportOutcome& o) {
   if (app.json()) {
     json j = summaryJson(o.run, o.messages);
@@ -274,66 +264,22 @@ int cmdImport(App& app, const ImportArgs& args) {
   if (int rc = app.openDatabase(); rc != kExitOk) {
     return rc;
   }
-  ImportRequest req;
-  req.config = &app.config();
-  req.job = job;
-  req.type = args.incremental ? UpdateType::kIncremental : UpdateType::kFull;
-  req.dryRun = args.dryRun;
-  req.maxPercent = args.maxPercent;
-  req.now = app.localNow();
-  req.trigger = "cli";
-
-  PatronStore& store = app.store();
-  std::string lease = "import:" + job->name;
-  std::string holder = leaseHolder();
-  UtcTime now = app.now();
-  auto got = store.acquireLease(lease, holder, utcIso(now), utcIso(now + std::chrono::hours(6)));
-  if (!got) {
-    return fail(kExitFailed, got.error().describe());
+  ImportCall call;
+  call.config = &app.config();
+  call.job = job;
+  call.type = args.incremental ? UpdateType::kIncremental : UpdateType::kFull;
+  call.dryRun = args.dryRun;
+  call.maxPercent = args.maxPercent;
+  call.file = args.file;
+  call.trigger = "cli";
+  call.localNow = app.localNow();
+  call.utcNow = app.now();
+  auto result = executeImport(app.store(), call, app.log());
+  if (result.busy) {
+    return fail(kExitFailed, result.error);
   }
-  if (!*got) {
-    return fail(kExitFailed,
-                "import job '" + job->name + "' is already running (another patrond holds it)");
-  }
-  auto release = [&] { (void)store.releaseLease(lease, holder); };
-
-  auto path = args.file.empty() ? files::resolveSourceFile(job->source.directory, job->source.file)
-                                : Result<std::string>(args.file);
-  ImportOutcome outcome;
-  if (path) {
-    req.file = *path;
-  } else {
-    req.file = job->source.directory + "/" + job->source.file;
-  }
-  std::unique_ptr<PasswordHasher> hasher;
-  bool mapsPassword = std::any_of(job->mapping.fields.begin(), job->mapping.fields.end(),
-                                  [](auto& f) { return f.first == PatronField::kPassword; });
-  Result<std::unique_ptr<ByteSource>> source =
-      path ? files::openText(*path, job->source.encoding)
-           : Result<std::unique_ptr<ByteSource>>(path.error());
-  if (source && mapsPassword) {
-    auto h = crypto::openHasher(passwordKeyFile(app.config()));
-    if (!h) {
-      source = h.error();
-    } else {
-      hasher = std::move(*h);
-    }
-  }
-  app.log().info("import " + job->name + " (" + std::string(updateTypeName(req.type)) +
-                 (req.dryRun ? ", dry run" : "") + ") from " + req.file);
-  if (!source) {
-    outcome = failedImport(store, req, source.error());
-  } else {
-    outcome = runImport(store, **source, req, hasher.get());
-  }
-  release();
-  const RunCounts& c = outcome.run.counts;
-  app.log().info("import " + job->name + " run " + std::to_string(outcome.run.id) + " " +
-                 std::string(runStatusName(outcome.run.status)) + ": read " +
-                 std::to_string(c.read) + ", added " + std::to_string(c.added) + ", updated " +
-                 std::to_string(c.updated) + ", skipped " + std::to_string(c.skipped));
-  printOutcome(app, outcome);
-  return outcome.run.status == RunStatus::kCompleted ? kExitOk : kExitFailed;
+  printOutcome(app, result.outcome);
+  return result.outcome.run.status == RunStatus::kCompleted ? kExitOk : kExitFailed;
 }
 
 }  // namespace patrond::daemon

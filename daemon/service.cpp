@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "adapters/config/yaml_config.h"
+#include "daemon/job_runner.h"
+#include "daemon/source_monitor.h"
 #include "daemon/systemd_notify.h"
 #include "engine/schedule.h"
 
@@ -18,29 +20,29 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Turns the configuration's schedules into one timer for the earliest event; re-armed after
+// One timer for all timed work: the earliest scheduled import or notice. Re-armed after
 // each event and on reload. Idle between events: no polling.
 class Scheduler {
  public:
-  Scheduler(asio::io_context& io, App& app) : timer_(io), app_(app) {}
+  Scheduler(asio::io_context& io, App& app, JobRunner& runner)
+      : timer_(io), app_(app), runner_(runner) {}
 
   void arm() {
     timer_.cancel();
     UtcTime now = app_.now();
-    std::optional<std::pair<UtcTime, std::string>> next;
+    std::optional<Event> next;
     for (const auto& job : app_.config().imports) {
       if (auto r = nextRun(job.schedule, now, app_.zone())) {
-        if (!next || r->at < next->first) {
-          next = {r->at,
-                  "import " + job.name + " (" + std::string(updateTypeName(r->update)) + ")"};
+        if (!next || r->at < next->at) {
+          next = Event{r->at, job.name, r->update, formatIso(r->local), false};
         }
       }
     }
     for (const auto& n : app_.config().notices) {
       if (n.schedule) {
         if (auto at = nextNoticeRun(*n.schedule, now, app_.zone())) {
-          if (!next || *at < next->first) {
-            next = {*at, "notice " + n.name};
+          if (!next || *at < next->at) {
+            next = Event{*at, n.name, UpdateType::kFull, formatIso(app_.zone().toLocal(*at)), true};
           }
         }
       }
@@ -49,24 +51,77 @@ class Scheduler {
       app_.log().info("scheduler: nothing scheduled");
       return;
     }
-    app_.log().info("scheduler: next " + next->second + " at " +
-                    formatIso(app_.zone().toLocal(next->first)));
-    timer_.expires_at(std::chrono::system_clock::time_point(next->first));
-    std::string what = next->second;
-    timer_.async_wait([this, what](const boost::system::error_code& ec) {
+    app_.log().info("scheduler: next " + describe(*next) + " at " + next->local);
+    timer_.expires_at(std::chrono::system_clock::time_point(next->at));
+    timer_.async_wait([this, ev = *next](const boost::system::error_code& ec) {
       if (ec) {
         return;
       }
-      app_.log().info("scheduler: " + what + " is due");
+      fire(ev, "schedule");
       arm();
     });
+  }
+
+  // A scheduled run missed while the service was down (in the last 24 h) runs once now.
+  void runMissed() {
+    UtcTime now = app_.now();
+    for (const auto& job : app_.config().imports) {
+      std::optional<ScheduledRun> last;
+      for (auto r = nextRun(job.schedule, now - std::chrono::hours(24), app_.zone());
+           r && r->at <= now; r = nextRun(job.schedule, r->at, app_.zone())) {
+        last = r;
+      }
+      if (!last) {
+        continue;
+      }
+      auto runs = app_.store().listRuns(job.name, 1);
+      std::string slot = formatIso(last->local);
+      if (runs && (runs->empty() || (*runs)[0].startedAt < slot)) {
+        app_.log().info("scheduler: import " + job.name + " missed its run at " + slot +
+                        "; running it now");
+        fire(Event{last->at, job.name, last->update, slot, false}, "missed");
+      }
+    }
   }
 
   void cancel() { timer_.cancel(); }
 
  private:
+  struct Event {
+    UtcTime at;
+    std::string name;
+    UpdateType update;
+    std::string local;
+    bool notice;
+  };
+
+  static std::string describe(const Event& e) {
+    return e.notice ? "notice " + e.name
+                    : "import " + e.name + " (" + std::string(updateTypeName(e.update)) + ")";
+  }
+
+  void fire(const Event& e, const std::string& trigger) {
+    if (e.notice) {
+      app_.log().info("scheduler: notice " + e.name +
+                      " is due (notices are not built by this version yet)");
+      return;
+    }
+    JobTask task;
+    task.config = std::make_shared<const Config>(app_.config());
+    task.zone = app_.sharedZone();
+    task.job = e.name;
+    task.type = e.update;
+    task.trigger = trigger;
+    task.slotLease = "schedule:" + e.name + "@" + e.local;
+    if (!runner_.enqueue(std::move(task))) {
+      app_.log().warning("scheduler: import " + e.name + " is still running; the " + e.local +
+                         " run is skipped");
+    }
+  }
+
   asio::system_timer timer_;
   App& app_;
+  JobRunner& runner_;
 };
 
 }  // namespace
@@ -77,7 +132,22 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
     return rc;
   }
   asio::io_context io;
-  Scheduler scheduler(io, app);
+  JobRunner runner(io, app.sharedLog());
+  Scheduler scheduler(io, app, runner);
+  std::vector<std::unique_ptr<SourceMonitor>> monitors;
+  auto startMonitors = [&] {
+    for (auto& m : monitors) {
+      m->stop();
+    }
+    monitors.clear();
+    for (const auto& job : app.config().imports) {
+      if (!job.source.directory.empty() && job.onNewFile != OnNewFile::kNone &&
+          job.source.format == SourceFormat::kCsv) {
+        monitors.push_back(std::make_unique<SourceMonitor>(io, app, runner, job.name));
+        monitors.back()->start();
+      }
+    }
+  };
   asio::signal_set signals(io, SIGINT, SIGTERM);
 #ifdef SIGHUP
   signals.add(SIGHUP);
@@ -89,6 +159,11 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
     app.log().info("stopping (" + why + ")");
     systemd::stopping();
     scheduler.cancel();
+    for (auto& m : monitors) {
+      m->stop();
+    }
+    // A run in progress rolls back (recorded as interrupted) before the worker ends.
+    runner.stop();
     watchdog.cancel();
     signals.cancel();
     io.stop();
@@ -112,6 +187,7 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
           app.setupLog(!systemd::underSystemd());
           app.log().info("configuration reloaded");
           scheduler.arm();
+          startMonitors();
         } else {
           for (const auto& d : result.diagnostics) {
             if (!d.warning) {
@@ -146,7 +222,9 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
     ping();
   }
 
+  scheduler.runMissed();
   scheduler.arm();
+  startMonitors();
   std::ostringstream ready;
   ready << "running: " << app.config().imports.size() << " import job(s), "
         << app.config().notices.size() << " notice(s)";

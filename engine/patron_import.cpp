@@ -106,7 +106,8 @@ class ImportRunner {
     if (inTransaction) {
       (void)store_.rollback();
     }
-    out_.run.status = RunStatus::kFailed;
+    // A stop request (service shutdown) rolls back like a crash would: interrupted.
+    out_.run.status = e.code == "STOPPED" ? RunStatus::kInterrupted : RunStatus::kFailed;
     // Nothing was applied: the counts say what was read, not what changed.
     RunCounts read;
     read.read = out_.run.counts.read;

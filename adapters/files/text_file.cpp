@@ -269,3 +269,42 @@ Result<std::string> resolveSourceFile(const std::string& directory, const std::s
 }
 
 }  // namespace patrond::files
+
+#include <sys/stat.h>
+
+#include "engine/key_index.h"
+
+namespace patrond::files {
+
+FileStat statFile(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return {};
+  }
+  return {true, static_cast<std::uint64_t>(st.st_size),
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+Result<std::string> fingerprintFile(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    return Error{"IO", std::string("cannot open: ") + std::strerror(errno), path};
+  }
+  std::vector<char> buf(1 << 20);
+  std::uint64_t h = 0, size = 0;
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
+    h = hashBytes(std::string_view(buf.data(), n), h);
+    size += n;
+  }
+  bool bad = std::ferror(f) != 0;
+  std::fclose(f);
+  if (bad) {
+    return Error{"IO", "read error while fingerprinting", path};
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return std::to_string(size) + ":" + hex;
+}
+
+}  // namespace patrond::files

@@ -26,3 +26,17 @@ namespace patrond::files {
 Result<std::string> resolveSourceFile(const std::string& directory, const std::string& pattern);
 
 }  // namespace patrond::files
+
+namespace patrond::files {
+
+// What a file looks like now (missing files are {exists: false}).
+struct FileStat {
+  bool exists = false;
+  std::uint64_t size = 0;
+  std::int64_t mtimeNs = 0;
+};
+FileStat statFile(const std::string& path);
+// A fingerprint of the file's content ("size:hash"), read in one streaming pass.
+Result<std::string> fingerprintFile(const std::string& path);
+
+}  // namespace patrond::files

@@ -118,41 +118,110 @@ class SociStore final : public PatronStore {
   }
 
   Result<int> migrate() override {
-    auto current = schemaVersion();
-    if (!current) {
-      return current.error();
-    }
-    if (*current > kSchemaVersion) {
-      return Error{"DB",
-                   "the database schema (version " + std::to_string(*current) +
-                       ") is newer than this patrond (" + std::to_string(kSchemaVersion) +
-                       "): upgrade patrond",
-                   backendName(backend_)};
-    }
     return guard("migrating the schema", [&]() -> Result<int> {
+      // Several instances may start at once: one migrates, the others wait, then find the
+      // schema current.
+      MigrationLock lock(*sql_, backend_);
+      int current = 0;
+      if (tableExists("schema_version")) {
+        long long v = 0;
+        soci::indicator ind = soci::i_ok;
+        *sql_ << "SELECT MAX(version) FROM schema_version", soci::into(v, ind);
+        current = ind == soci::i_null ? 0 : static_cast<int>(v);
+      }
+      if (current > kSchemaVersion) {
+        return Error{"DB",
+                     "the database schema (version " + std::to_string(current) +
+                         ") is newer than this patrond (" + std::to_string(kSchemaVersion) +
+                         "): upgrade patrond",
+                     backendName(backend_)};
+      }
+      if (current == kSchemaVersion) {
+        return kSchemaVersion;
+      }
       if (!tableExists("schema_version")) {
         *sql_ << render(
             "CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at {TS}){OPTS}",
             backend_);
       }
       for (const auto& m : migrations(backend_)) {
-        if (m.version <= *current) {
+        if (m.version <= current) {
           continue;
         }
         // MySQL commits DDL implicitly; the version row is written last so a failed
         // migration is retried from its start.
-        soci::transaction tx(*sql_);
-        for (const auto& s : m.statements) {
-          *sql_ << s;
+        std::unique_ptr<soci::transaction> tx;
+        if (backend_ != DbBackend::kSqlite3) {
+          tx = std::make_unique<soci::transaction>(*sql_);
+        }
+        for (const auto& st : m.statements) {
+          *sql_ << st;
         }
         std::string now = nowIso();
         *sql_ << "INSERT INTO schema_version (version, applied_at) VALUES (:v, :t)",
             soci::use(m.version), soci::use(now);
-        tx.commit();
+        if (tx) {
+          tx->commit();
+        }
       }
+      lock.commit();
       return kSchemaVersion;
     });
   }
+
+  // Serializes migrations across processes: SQLite's write lock (BEGIN IMMEDIATE, which
+  // also makes the whole migration one transaction), PostgreSQL's advisory lock, MySQL's
+  // named lock.
+  class MigrationLock {
+   public:
+    MigrationLock(soci::session& sql, DbBackend b) : sql_(sql), backend_(b) {
+      switch (b) {
+        case DbBackend::kSqlite3:
+          sql_ << "BEGIN IMMEDIATE";
+          break;
+        case DbBackend::kPostgresql:
+          sql_ << "SELECT pg_advisory_lock(7261834)";
+          break;
+        case DbBackend::kMysql: {
+          int got = 0;
+          sql_ << "SELECT GET_LOCK('patrond_migrate', 120)", soci::into(got);
+          break;
+        }
+      }
+    }
+    void commit() {
+      if (backend_ == DbBackend::kSqlite3 && !done_) {
+        sql_ << "COMMIT";
+        done_ = true;
+      }
+    }
+    ~MigrationLock() {
+      try {
+        switch (backend_) {
+          case DbBackend::kSqlite3:
+            if (!done_) {
+              sql_ << "ROLLBACK";
+            }
+            break;
+          case DbBackend::kPostgresql:
+            sql_ << "SELECT pg_advisory_unlock(7261834)";
+            break;
+          case DbBackend::kMysql: {
+            int released = 0;
+            sql_ << "SELECT RELEASE_LOCK('patrond_migrate')", soci::into(released);
+            break;
+          }
+        }
+      } catch (const std::exception&) {
+        // The connection is gone; so is the lock.
+      }
+    }
+
+   private:
+    soci::session& sql_;
+    DbBackend backend_;
+    bool done_ = false;
+  };
 
   Result<void> begin() override {
     return guard("BEGIN", [&]() -> Result<void> {
@@ -1040,6 +1109,26 @@ class SociStore final : public PatronStore {
     });
   }
 
+  Result<bool> sourceFileSeen(const std::string& job, const std::string& fingerprint) override {
+    return guard("reading source files", [&]() -> Result<bool> {
+      long long n = 0;
+      *sql_ << "SELECT COUNT(*) FROM source_files WHERE job = :j AND fingerprint = :f",
+          soci::use(job), soci::use(fingerprint), soci::into(n);
+      return n > 0;
+    });
+  }
+
+  Result<void> recordSourceFile(const std::string& job, const std::string& fingerprint,
+                                std::int64_t runId, const std::string& seenAt) override {
+    return guard("recording a source file", [&]() -> Result<void> {
+      long long id = runId;
+      *sql_
+          << "INSERT INTO source_files (job, fingerprint, seen_at, run_id) VALUES (:j, :f, :t, :r)",
+          soci::use(job), soci::use(fingerprint), soci::use(seenAt), soci::use(id);
+      return {};
+    });
+  }
+
   Result<bool> acquireLease(const std::string& name, const std::string& holder,
                             const std::string& nowIso, const std::string& untilIso) override {
     return guard("taking a lease", [&]() -> Result<bool> {
@@ -1249,9 +1338,11 @@ Result<std::unique_ptr<PatronStore>> openStore(const DatabaseConfig& config) {
                        "database.connection"};
         }
         s = std::make_unique<soci::session>(soci::sqlite3, conn);
+        // First: every later statement, the journal mode included, waits for a busy lock
+        // (an import in another process) instead of failing.
+        *s << "PRAGMA busy_timeout = 10000";
         *s << "PRAGMA journal_mode = WAL";
         *s << "PRAGMA synchronous = NORMAL";
-        *s << "PRAGMA busy_timeout = 10000";
         // Bulk imports touch several indexes of a large table: a 64 MB page cache keeps them
         // in memory instead of spilling to the WAL mid-transaction (docs/performance.md).
         *s << "PRAGMA cache_size = -65536";

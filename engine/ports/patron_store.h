@@ -141,6 +141,12 @@ class PatronStore {
   virtual Result<void> clearBarcode(std::int64_t patronId) = 0;
   virtual Result<std::int64_t> countPatrons(const PatronFilter& filter) = 0;
 
+  // Source files already imported for a trigger (by content fingerprint), so a watched file
+  // is never imported twice for the same arrival.
+  virtual Result<bool> sourceFileSeen(const std::string& job, const std::string& fingerprint) = 0;
+  virtual Result<void> recordSourceFile(const std::string& job, const std::string& fingerprint,
+                                        std::int64_t runId, const std::string& seenAt) = 0;
+
   // Leases (SPEC section 10): true when `holder` now holds `name` until `untilIso`.
   // Lease times are UTC ISO 8601 ("...Z") so DST never stretches or shortens one.
   virtual Result<bool> acquireLease(const std::string& name, const std::string& holder,

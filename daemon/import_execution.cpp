@@ -1,0 +1,153 @@
+#include "daemon/import_execution.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "adapters/crypto/password_hasher.h"
+#include "adapters/files/text_file.h"
+#include "daemon/app.h"
+
+namespace patrond::daemon {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Ends a run early when the service is asked to stop: the import rolls back.
+class StoppableSource final : public ByteSource {
+ public:
+  StoppableSource(ByteSource& in, const std::atomic<bool>* stop) : in_(in), stop_(stop) {}
+  Result<std::size_t> read(char* buffer, std::size_t size) override {
+    if (stop_ && stop_->load()) {
+      return Error{"STOPPED", "the service was asked to stop; the run was rolled back", ""};
+    }
+    return in_.read(buffer, std::min<std::size_t>(size, 256 * 1024));
+  }
+
+ private:
+  ByteSource& in_;
+  const std::atomic<bool>* stop_;
+};
+
+// keep_copies: a copy of each imported file, named with its run, the oldest pruned.
+void archiveCopy(const Config& c, const ImportJob& job, const std::string& file, std::int64_t runId,
+                 Log& log) {
+  if (job.source.keepCopies <= 0 || runId <= 0) {
+    return;
+  }
+  std::error_code ec;
+  fs::path dir = fs::path(stateDirectory(c)) / "archive" / job.name;
+  fs::create_directories(dir, ec);
+  fs::path target = dir / (std::to_string(runId) + "-" + fs::path(file).filename().string());
+  fs::copy_file(file, target, fs::copy_options::overwrite_existing, ec);
+  if (ec) {
+    log.warning("import " + job.name + ": could not archive " + file + " to " + target.string() +
+                ": " + ec.message());
+    return;
+  }
+  std::vector<fs::path> copies;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    copies.push_back(e.path());
+  }
+  // Names start with the run id: sort numerically, oldest first.
+  std::sort(copies.begin(), copies.end(), [](const fs::path& a, const fs::path& b) {
+    return std::stoll(a.filename().string()) < std::stoll(b.filename().string());
+  });
+  for (std::size_t i = 0; i + static_cast<std::size_t>(job.source.keepCopies) < copies.size();
+       ++i) {
+    fs::remove(copies[i], ec);
+  }
+}
+
+}  // namespace
+
+std::string passwordKeyFile(const Config& c) {
+  return (fs::path(stateDirectory(c)) / "patrond.key").string();
+}
+
+std::string stateDirectory(const Config& c) {
+  if (c.database.backend == DbBackend::kSqlite3) {
+    std::string db = c.database.connection.substr(3, c.database.connection.find(' ') - 3);
+    return fs::path(db).parent_path().string();
+  }
+#ifdef _WIN32
+  return (fs::path(defaultConfigPath()).parent_path()).string();
+#else
+  return "/var/lib/patrond";
+#endif
+}
+
+ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& log) {
+  ImportCallResult result;
+  const ImportJob& job = *call.job;
+  ImportRequest req;
+  req.config = call.config;
+  req.job = call.job;
+  req.type = call.type;
+  req.dryRun = call.dryRun;
+  req.maxPercent = call.maxPercent;
+  req.now = call.localNow;
+  req.trigger = call.trigger;
+
+  std::string lease = "import:" + job.name;
+  std::string holder = leaseHolder();
+  auto got = store.acquireLease(lease, holder, utcIso(call.utcNow),
+                                utcIso(call.utcNow + std::chrono::hours(6)));
+  if (!got) {
+    result.busy = true;
+    result.error = got.error().describe();
+    return result;
+  }
+  if (!*got) {
+    result.busy = true;
+    result.error = "import job '" + job.name + "' is already running (another patrond holds it)";
+    return result;
+  }
+
+  auto path = call.file.empty() ? files::resolveSourceFile(job.source.directory, job.source.file)
+                                : Result<std::string>(call.file);
+  req.file = path ? *path : job.source.directory + "/" + job.source.file;
+  std::unique_ptr<PasswordHasher> hasher;
+  bool mapsPassword = std::any_of(job.mapping.fields.begin(), job.mapping.fields.end(),
+                                  [](auto& f) { return f.first == PatronField::kPassword; });
+  Result<std::unique_ptr<ByteSource>> source =
+      path ? files::openText(*path, job.source.encoding)
+           : Result<std::unique_ptr<ByteSource>>(path.error());
+  if (source && mapsPassword) {
+    auto h = crypto::openHasher(passwordKeyFile(*call.config));
+    if (!h) {
+      source = h.error();
+    } else {
+      hasher = std::move(*h);
+    }
+  }
+  log.info("import " + job.name + " (" + std::string(updateTypeName(req.type)) +
+           (req.dryRun ? ", dry run" : "") + ", " + call.trigger + ") from " + req.file);
+  if (!source) {
+    result.outcome = failedImport(store, req, source.error());
+  } else {
+    StoppableSource stoppable(**source, call.stop);
+    result.outcome = runImport(store, stoppable, req, hasher.get());
+  }
+  (void)store.releaseLease(lease, holder);
+  const ImportRun& run = result.outcome.run;
+  if (run.status == RunStatus::kCompleted && !req.dryRun && path) {
+    archiveCopy(*call.config, job, *path, run.id, log);
+  }
+  const RunCounts& c = run.counts;
+  std::string line = "import " + job.name + " run " + std::to_string(run.id) + " " +
+                     std::string(runStatusName(run.status)) + ": read " + std::to_string(c.read) +
+                     ", added " + std::to_string(c.added) + ", updated " +
+                     std::to_string(c.updated) + ", unchanged " + std::to_string(c.unchanged) +
+                     ", skipped " + std::to_string(c.skipped) + ", inactivated " +
+                     std::to_string(c.inactivated) + ", deleted " + std::to_string(c.deleted);
+  if (run.status == RunStatus::kCompleted) {
+    log.info(line);
+  } else {
+    log.error(line +
+              (result.outcome.messages.empty() ? "" : ": " + result.outcome.messages.back().text));
+  }
+  return result;
+}
+
+}  // namespace patrond::daemon

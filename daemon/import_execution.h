@@ -1,0 +1,41 @@
+#pragma once
+// One import, as the CLI's `import` and the service's scheduler and file watches run it:
+// take the job's lease, find and open the file, run, release. Any thread; the caller
+// passes a store connection of its own.
+
+#include <atomic>
+#include <optional>
+#include <string>
+
+#include "engine/patron_import.h"
+#include "engine/ports/log.h"
+
+namespace patrond::daemon {
+
+struct ImportCall {
+  const Config* config = nullptr;
+  const ImportJob* job = nullptr;
+  UpdateType type = UpdateType::kFull;
+  bool dryRun = false;
+  std::optional<int> maxPercent;
+  std::string file;     // instead of the job's source
+  std::string trigger;  // cli | schedule | new_file | missed
+  CivilTime localNow;
+  UtcTime utcNow;
+  const std::atomic<bool>* stop = nullptr;  // set: roll back and return
+};
+
+struct ImportCallResult {
+  ImportOutcome outcome;
+  bool busy = false;  // another process holds the job: nothing was done
+  std::string error;  // when busy or the lease could not be read
+};
+
+ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& log);
+
+// Where the password key lives: next to an SQLite database, else next to the config.
+std::string passwordKeyFile(const Config& c);
+// Where imported files are archived (keep_copies) and other state lives.
+std::string stateDirectory(const Config& c);
+
+}  // namespace patrond::daemon

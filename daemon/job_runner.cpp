@@ -1,0 +1,119 @@
+#include "daemon/job_runner.h"
+
+#include <boost/asio/post.hpp>
+
+#include "adapters/sql/soci_store.h"
+#include "daemon/app.h"
+
+namespace patrond::daemon {
+
+JobRunner::JobRunner(boost::asio::io_context& io, std::shared_ptr<Log> log)
+    : io_(io), log_(std::move(log)), thread_([this] { work(); }) {}
+
+JobRunner::~JobRunner() {
+  stop();
+}
+
+bool JobRunner::enqueue(JobTask task) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (stop_ || !active_.insert(task.job).second) {
+    return false;
+  }
+  queue_.push_back(std::move(task));
+  wake_.notify_one();
+  return true;
+}
+
+bool JobRunner::busy(const std::string& job) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return active_.count(job) > 0;
+}
+
+void JobRunner::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+    queue_.clear();
+    wake_.notify_all();
+  }
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void JobRunner::work() {
+  for (;;) {
+    JobTask task;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (stop_) {
+        return;
+      }
+      task = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    runOne(task);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      active_.erase(task.job);
+    }
+  }
+}
+
+void JobRunner::runOne(JobTask& task) {
+  const ImportJob* job = task.config->findJob(task.job);
+  ImportCallResult result;
+  if (!job) {
+    return;  // removed by a reload
+  }
+  // Each run has its own connection: the loop thread keeps its own, and a database that
+  // is down now may be back for the next run.
+  auto store = sql::openStore(task.config->database);
+  UtcTime now = std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now());
+  if (!store) {
+    log_->error("import " + task.job + " (" + task.trigger + "): " + store.error().describe() +
+                "; the next run will try again");
+    return;
+  }
+  if (auto m = (*store)->migrate(); !m) {
+    log_->error("import " + task.job + ": " + m.error().describe());
+    return;
+  }
+  if (!task.slotLease.empty()) {
+    // A scheduled slot is run by exactly one instance: the claim is never released.
+    auto claimed = (*store)->acquireLease(task.slotLease, leaseHolder(), utcIso(now),
+                                          utcIso(now + std::chrono::hours(48)));
+    if (!claimed || !*claimed) {
+      log_->info("import " + task.job + ": the " + task.trigger + " run " + task.slotLease +
+                 " is taken by another instance");
+      return;
+    }
+  }
+  ImportCall call;
+  call.config = task.config.get();
+  call.job = job;
+  call.type = task.type;
+  call.file = task.file;
+  call.trigger = task.trigger;
+  call.utcNow = now;
+  call.localNow = task.zone->toLocal(now);
+  call.stop = &stop_;
+  auto started = std::chrono::steady_clock::now();
+  result = executeImport(**store, call, *log_);
+  if (result.busy) {
+    log_->warning(result.error);
+  } else if (!task.fingerprint.empty() && result.outcome.run.status != RunStatus::kInterrupted) {
+    (void)(*store)->recordSourceFile(task.job, task.fingerprint, result.outcome.run.id,
+                                     formatIso(call.localNow));
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started);
+  log_->info("import " + task.job + " (" + task.trigger + ") took " + std::to_string(ms.count()) +
+             " ms");
+  if (task.done) {
+    boost::asio::post(io_, [done = task.done, result] { done(result); });
+  }
+}
+
+}  // namespace patrond::daemon

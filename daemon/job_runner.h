@@ -1,0 +1,58 @@
+#pragma once
+// The service's worker: runs imports off the event loop, one at a time (runs of different
+// jobs are serialized: SQLite has one writer, and a school server has two cores), never two
+// of the same job. Results are posted back to the loop. enqueue/stop: loop thread only.
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "daemon/import_execution.h"
+#include "engine/ports/time_zone.h"
+
+namespace patrond::daemon {
+
+struct JobTask {
+  std::shared_ptr<const Config> config;
+  std::shared_ptr<const TimeZone> zone;
+  std::string job;
+  UpdateType type = UpdateType::kIncremental;
+  std::string file;         // a fixed file (watched arrivals); empty: the job's source
+  std::string trigger;      // schedule | missed | new_file
+  std::string slotLease;    // claimed once across instances for a scheduled slot
+  std::string fingerprint;  // recorded after the run (watched arrivals)
+  std::function<void(const ImportCallResult&)> done;  // on the loop thread
+};
+
+class JobRunner {
+ public:
+  JobRunner(boost::asio::io_context& io, std::shared_ptr<Log> log);
+  ~JobRunner();
+  // Queues a run; false when one of the same job is already queued or running.
+  bool enqueue(JobTask task);
+  bool busy(const std::string& job) const;
+  // Asks a run in progress to roll back, drops queued runs, and waits for the worker.
+  void stop();
+
+ private:
+  void work();
+  void runOne(JobTask& task);
+
+  boost::asio::io_context& io_;
+  std::shared_ptr<Log> log_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<JobTask> queue_;
+  std::set<std::string> active_;  // queued or running jobs
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace patrond::daemon

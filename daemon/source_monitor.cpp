@@ -1,0 +1,155 @@
+#include "daemon/source_monitor.h"
+
+#include "adapters/files/text_file.h"
+#include "adapters/fswatch/inotify_watch.h"
+
+namespace patrond::daemon {
+
+namespace {
+std::chrono::system_clock::time_point tp(UtcTime t) {
+  return std::chrono::system_clock::time_point(t);
+}
+}  // namespace
+
+SourceMonitor::SourceMonitor(boost::asio::io_context& io, App& app, JobRunner& runner,
+                             std::string job)
+    : io_(io),
+      app_(app),
+      runner_(runner),
+      job_(std::move(job)),
+      tracker_(app.config().findJob(job_)->source.settle),
+      settleTimer_(io),
+      retryTimer_(io),
+      pollTimer_(io) {}
+
+void SourceMonitor::start() {
+  const ImportJob* job = app_.config().findJob(job_);
+  if (!job || stopped_) {
+    return;
+  }
+  if (job->source.watch == WatchMode::kPoll) {
+    observe();
+    pollTimer_.expires_after(job->source.pollEvery);
+    pollTimer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) {
+        start();
+      }
+    });
+    return;
+  }
+  if (!watch_) {
+    watch_ = fswatch::makeInotifyWatch(io_);
+  }
+  auto r = watch_->watch(job->source.directory, [this] { observe(); });
+  if (!r) {
+    if (folderOk_) {
+      app_.log().error("import " + job_ + ": " + r.error().describe() + "; retrying every 30s");
+    }
+    folderOk_ = false;
+    retryLater(Seconds{30}, true);
+    return;
+  }
+  if (!folderOk_) {
+    app_.log().info("import " + job_ + ": the source folder is back: " + job->source.directory);
+  }
+  folderOk_ = true;
+  app_.log().info("import " + job_ + ": watching " + job->source.directory + " for " +
+                  job->source.file);
+  observe();  // a file that arrived while the service was down
+}
+
+void SourceMonitor::stop() {
+  stopped_ = true;
+  if (watch_) {
+    watch_->cancel();
+  }
+  settleTimer_.cancel();
+  retryTimer_.cancel();
+  pollTimer_.cancel();
+}
+
+void SourceMonitor::retryLater(Seconds after, bool rewatch) {
+  retryTimer_.expires_after(after);
+  retryTimer_.async_wait([this, rewatch](const boost::system::error_code& ec) {
+    if (ec || stopped_) {
+      return;
+    }
+    rewatch ? start() : observe();
+  });
+}
+
+void SourceMonitor::observe() {
+  const ImportJob* job = app_.config().findJob(job_);
+  if (!job || stopped_) {
+    return;
+  }
+  FileObservation o;
+  auto path = files::resolveSourceFile(job->source.directory, job->source.file);
+  if (!path) {
+    if (path.error().code == "SOURCE") {
+      if (folderOk_) {
+        app_.log().error("import " + job_ + ": " + path.error().describe() +
+                         "; retrying every 30s");
+      }
+      folderOk_ = false;
+      retryLater(Seconds{30}, true);
+    }
+  } else {
+    auto st = files::statFile(*path);
+    o = {st.exists, *path, st.size, st.mtimeNs};
+  }
+  UtcTime now = app_.now();
+  auto due = tracker_.observe(o, now);
+  if (!due) {
+    return;
+  }
+  if (*due > now) {
+    settleTimer_.expires_at(tp(*due));
+    settleTimer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) {
+        observe();
+      }
+    });
+    return;
+  }
+  maybeImport(o.path);
+}
+
+void SourceMonitor::maybeImport(const std::string& path) {
+  const ImportJob* job = app_.config().findJob(job_);
+  auto fp = files::fingerprintFile(path);
+  if (!fp) {
+    app_.log().warning("import " + job_ + ": " + fp.error().describe());
+    return;
+  }
+  if (*fp == lastFingerprint_) {
+    return;
+  }
+  auto seen = app_.store().sourceFileSeen(job_, *fp);
+  if (!seen) {
+    app_.log().error("import " + job_ + ": " + seen.error().describe());
+    retryLater(job->source.settle + Seconds{30}, false);
+    return;
+  }
+  if (*seen) {
+    lastFingerprint_ = *fp;
+    return;
+  }
+  JobTask task;
+  task.config = std::make_shared<const Config>(app_.config());
+  task.zone = app_.sharedZone();
+  task.job = job_;
+  task.type = job->onNewFile == OnNewFile::kFull ? UpdateType::kFull : UpdateType::kIncremental;
+  task.file = path;
+  task.trigger = "new_file";
+  task.fingerprint = *fp;
+  if (!runner_.enqueue(std::move(task))) {
+    // A run of this job is in progress: look again once it has had time to finish.
+    retryLater(job->source.settle + Seconds{5}, false);
+    return;
+  }
+  lastFingerprint_ = *fp;
+  app_.log().info("import " + job_ + ": new file " + path + " (" + *fp + ") queued");
+}
+
+}  // namespace patrond::daemon

@@ -1,0 +1,41 @@
+#pragma once
+// Follows one directory job's file for `on_new_file` (SPEC section 3, issue 4): inotify or a
+// poll tells it to look; the settle tracker says when the file has stopped changing; its
+// content fingerprint says whether this arrival was already imported. Loop thread only.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/system_timer.hpp>
+#include <memory>
+#include <string>
+
+#include "daemon/app.h"
+#include "daemon/job_runner.h"
+#include "engine/ports/directory_watch.h"
+#include "engine/source_watch.h"
+
+namespace patrond::daemon {
+
+class SourceMonitor {
+ public:
+  SourceMonitor(boost::asio::io_context& io, App& app, JobRunner& runner, std::string job);
+  void start();
+  void stop();
+
+ private:
+  void observe();
+  void maybeImport(const std::string& path);
+  void retryLater(Seconds after, bool rewatch);
+
+  boost::asio::io_context& io_;
+  App& app_;
+  JobRunner& runner_;
+  std::string job_;
+  SettleTracker tracker_;
+  std::unique_ptr<DirectoryWatch> watch_;
+  boost::asio::system_timer settleTimer_, retryTimer_, pollTimer_;
+  std::string lastFingerprint_;  // imported or queued
+  bool folderOk_ = true;
+  bool stopped_ = false;
+};
+
+}  // namespace patrond::daemon
