@@ -76,9 +76,7 @@ int runCli(int argc, char** argv) {
 std::string sourceJob;
 auto* test = cli.add_subcommand("test-source", "connect to a job's source and check its file");
 test->add_option("JOB", sourceJob)->required();
-test->callback([&] {
-  action = [](App&) { return cmdNotYet("test-source", "directory and SFTP sources"); };
-});
+test->callback([&] { action = [&](App& a) { return cmdTestSource(a, sourceJob); }; });
 
 std::string runsJob;
 int runsLimit = 20;

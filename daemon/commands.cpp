@@ -9,6 +9,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "adapters/files/text_file.h"
+#include "adapters/sftp/curl_sftp.h"
 #include "daemon/import_execution.h"
 #include "daemon/json_output.h"
 #include "engine/patron_import.h"
@@ -250,6 +252,65 @@ void printOutcome(App& app, const ImportOutcome& o) {
 
 }  // namespace
 
+int cmdTestSource(App& app, const std::string& jobName) {
+  const ImportJob* job = app.config().findJob(jobName);
+  if (!job) {
+    return fail(kExitUsage, "no import job named '" + jobName + "' in " + app.config().path);
+  }
+  json j{{"job", job->name}, {"ok", false}};
+  std::string where, name;
+  std::uint64_t size = 0;
+  std::int64_t mtime = 0;
+  Error error;
+  bool ok = false;
+  if (job->source.sftp) {
+    where = job->source.sftp->url;
+    auto remote = sftp::openSftp(*job->source.sftp, job->source.file);
+    auto found = remote ? (*remote)->find() : Result<RemoteFile>(remote.error());
+    if (found) {
+      ok = true;
+      name = found->name;
+      size = found->size;
+      mtime = found->mtime;
+    } else {
+      error = found.error();
+    }
+  } else {
+    where = job->source.directory;
+    auto path = files::resolveSourceFile(job->source.directory, job->source.file);
+    if (path) {
+      auto st = files::statFile(*path);
+      ok = st.exists;
+      name = std::filesystem::path(*path).filename().string();
+      size = st.size;
+      mtime = st.mtimeNs / 1'000'000'000;
+    } else {
+      error = path.error();
+    }
+  }
+  std::string modified = formatIso(app.zone().toLocal(UtcTime{Seconds{mtime}}));
+  if (ok) {
+    j = {{"job", job->name}, {"ok", true},   {"source", where},
+         {"file", name},     {"size", size}, {"modified", modified}};
+  } else {
+    j = {{"job", job->name},
+         {"ok", false},
+         {"source", where},
+         {"code", error.code},
+         {"error", error.describe()}};
+  }
+  if (app.json()) {
+    std::cout << j.dump(2) << "\n";
+  } else if (ok) {
+    std::cout << "OK: " << where << ": " << name << ", " << size << " bytes, modified " << modified
+              << "\n";
+  } else {
+    std::cerr << "patrond: test-source " << job->name << " failed (" << error.code
+              << "): " << error.describe() << "\n";
+  }
+  return ok ? kExitOk : kExitFailed;
+}
+
 int cmdImport(App& app, const ImportArgs& args) {
   const ImportJob* job = app.config().findJob(args.job);
   if (!job) {
@@ -257,9 +318,6 @@ int cmdImport(App& app, const ImportArgs& args) {
   }
   if (job->source.format == SourceFormat::kOneRoster) {
     return cmdNotYet("import", "OneRoster sources");
-  }
-  if (args.file.empty() && job->source.sftp) {
-    return cmdNotYet("import", "SFTP sources (use --file with a downloaded copy)");
   }
   if (int rc = app.openDatabase(); rc != kExitOk) {
     return rc;

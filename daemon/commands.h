@@ -18,6 +18,7 @@ struct ImportArgs {
 int cmdCheckConfig(App& app);
 int cmdDbMigrate(App& app);
 int cmdImport(App& app, const ImportArgs& args);
+int cmdTestSource(App& app, const std::string& job);
 int cmdRuns(App& app, const std::string& job, int limit);
 int cmdSummary(App& app, std::int64_t runId, bool errorsOnly);
 int cmdPatronsShow(App& app, const std::string& key);

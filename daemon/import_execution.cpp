@@ -5,6 +5,7 @@
 
 #include "adapters/crypto/password_hasher.h"
 #include "adapters/files/text_file.h"
+#include "adapters/sftp/curl_sftp.h"
 #include "daemon/app.h"
 
 namespace patrond::daemon {
@@ -61,6 +62,24 @@ void archiveCopy(const Config& c, const ImportJob& job, const std::string& file,
 
 }  // namespace
 
+Result<std::string> fetchRemote(const Config& c, const ImportJob& job, Log& log) {
+  auto remote = sftp::openSftp(*job.source.sftp, job.source.file);
+  if (!remote) {
+    return remote.error();
+  }
+  auto found = (*remote)->find();
+  if (!found) {
+    return found.error();
+  }
+  std::string local = (fs::path(stateDirectory(c)) / "incoming" / job.name / found->name).string();
+  if (auto d = (*remote)->download(*found, local); !d) {
+    return d.error();
+  }
+  log.info("import " + job.name + ": downloaded " + found->name + " (" +
+           std::to_string(found->size) + " bytes) to " + local);
+  return local;
+}
+
 std::string passwordKeyFile(const Config& c) {
   return (fs::path(stateDirectory(c)) / "patrond.key").string();
 }
@@ -104,9 +123,13 @@ ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& 
     return result;
   }
 
-  auto path = call.file.empty() ? files::resolveSourceFile(job.source.directory, job.source.file)
-                                : Result<std::string>(call.file);
-  req.file = path ? *path : job.source.directory + "/" + job.source.file;
+  Result<std::string> path =
+      call.file.empty() && job.source.sftp ? fetchRemote(*call.config, job, log)
+      : call.file.empty() ? files::resolveSourceFile(job.source.directory, job.source.file)
+                          : Result<std::string>(call.file);
+  req.file = path              ? *path
+             : job.source.sftp ? job.source.sftp->url + job.source.file
+                               : job.source.directory + "/" + job.source.file;
   std::unique_ptr<PasswordHasher> hasher;
   bool mapsPassword = std::any_of(job.mapping.fields.begin(), job.mapping.fields.end(),
                                   [](auto& f) { return f.first == PatronField::kPassword; });

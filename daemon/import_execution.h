@@ -27,11 +27,17 @@ struct ImportCall {
 
 struct ImportCallResult {
   ImportOutcome outcome;
-  bool busy = false;  // another process holds the job: nothing was done
-  std::string error;  // when busy or the lease could not be read
+  bool ran = true;          // false: nothing to import (an unchanged remote file)
+  bool busy = false;        // another process holds the job: nothing was done
+  std::string error;        // when busy or the lease could not be read
+  std::string sourceError;  // a remote poll failed (network, auth, host key): retried
 };
 
 ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& log);
+
+// An SFTP job's newest file, downloaded (checked, then renamed into place) under the state
+// directory's incoming/JOB/; returns the local path.
+Result<std::string> fetchRemote(const Config& c, const ImportJob& job, Log& log);
 
 // Where the password key lives: next to an SQLite database, else next to the config.
 std::string passwordKeyFile(const Config& c);

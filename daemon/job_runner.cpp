@@ -1,7 +1,10 @@
 #include "daemon/job_runner.h"
 
 #include <boost/asio/post.hpp>
+#include <filesystem>
 
+#include "adapters/files/text_file.h"
+#include "adapters/sftp/curl_sftp.h"
 #include "adapters/sql/soci_store.h"
 #include "daemon/app.h"
 
@@ -90,6 +93,45 @@ void JobRunner::runOne(JobTask& task) {
       return;
     }
   }
+  if (task.probeRemote) {
+    // Poll: compare the remote file's size and time with the last poll's, download only a
+    // changed one, and import it only if its content was not imported before.
+    auto remote = sftp::openSftp(*job->source.sftp, job->source.file);
+    auto found = remote ? (*remote)->find() : Result<RemoteFile>(remote.error());
+    if (!found) {
+      result.ran = false;
+      result.sourceError = found.error().code + ": " + found.error().describe();
+      post(task, result);
+      return;
+    }
+    auto& seen = remoteSeen_[task.job];
+    if (seen == std::make_pair(found->size, found->mtime)) {
+      result.ran = false;
+      post(task, result);
+      return;
+    }
+    std::string local =
+        (std::filesystem::path(stateDirectory(*task.config)) / "incoming" / task.job / found->name)
+            .string();
+    if (auto d = (*remote)->download(*found, local); !d) {
+      result.ran = false;
+      result.sourceError = d.error().code + ": " + d.error().describe();
+      post(task, result);
+      return;
+    }
+    seen = {found->size, found->mtime};
+    auto fp = files::fingerprintFile(local);
+    auto already = fp ? (*store)->sourceFileSeen(task.job, *fp) : Result<bool>(fp.error());
+    if (!already || *already) {
+      result.ran = false;
+      post(task, result);
+      return;
+    }
+    log_->info("import " + task.job + ": new file on the server: " + found->name + " (" +
+               std::to_string(found->size) + " bytes)");
+    task.file = local;
+    task.fingerprint = *fp;
+  }
   ImportCall call;
   call.config = task.config.get();
   call.job = job;
@@ -111,6 +153,10 @@ void JobRunner::runOne(JobTask& task) {
                                                                   started);
   log_->info("import " + task.job + " (" + task.trigger + ") took " + std::to_string(ms.count()) +
              " ms");
+  post(task, result);
+}
+
+void JobRunner::post(const JobTask& task, const ImportCallResult& result) {
   if (task.done) {
     boost::asio::post(io_, [done = task.done, result] { done(result); });
   }

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -24,10 +25,11 @@ struct JobTask {
   std::shared_ptr<const TimeZone> zone;
   std::string job;
   UpdateType type = UpdateType::kIncremental;
-  std::string file;         // a fixed file (watched arrivals); empty: the job's source
-  std::string trigger;      // schedule | missed | new_file
-  std::string slotLease;    // claimed once across instances for a scheduled slot
-  std::string fingerprint;  // recorded after the run (watched arrivals)
+  std::string file;          // a fixed file (watched arrivals); empty: the job's source
+  std::string trigger;       // schedule | missed | new_file
+  std::string slotLease;     // claimed once across instances for a scheduled slot
+  std::string fingerprint;   // recorded after the run (watched arrivals)
+  bool probeRemote = false;  // SFTP poll: import only when the remote file changed
   std::function<void(const ImportCallResult&)> done;  // on the loop thread
 };
 
@@ -44,6 +46,7 @@ class JobRunner {
  private:
   void work();
   void runOne(JobTask& task);
+  void post(const JobTask& task, const ImportCallResult& result);
 
   boost::asio::io_context& io_;
   std::shared_ptr<Log> log_;
@@ -51,6 +54,7 @@ class JobRunner {
   std::condition_variable wake_;
   std::deque<JobTask> queue_;
   std::set<std::string> active_;  // queued or running jobs
+  std::map<std::string, std::pair<std::uint64_t, std::int64_t>> remoteSeen_;  // worker only
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -135,14 +135,27 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
   JobRunner runner(io, app.sharedLog());
   Scheduler scheduler(io, app, runner);
   std::vector<std::unique_ptr<SourceMonitor>> monitors;
-  auto startMonitors = [&] {
+  std::vector<std::unique_ptr<RemoteMonitor>> remotes;
+  auto stopMonitors = [&] {
     for (auto& m : monitors) {
       m->stop();
     }
+    for (auto& m : remotes) {
+      m->stop();
+    }
+  };
+  auto startMonitors = [&] {
+    stopMonitors();
     monitors.clear();
+    remotes.clear();
     for (const auto& job : app.config().imports) {
-      if (!job.source.directory.empty() && job.onNewFile != OnNewFile::kNone &&
-          job.source.format == SourceFormat::kCsv) {
+      if (job.onNewFile == OnNewFile::kNone || job.source.format != SourceFormat::kCsv) {
+        continue;
+      }
+      if (job.source.sftp) {
+        remotes.push_back(std::make_unique<RemoteMonitor>(io, app, runner, job.name));
+        remotes.back()->start();
+      } else {
         monitors.push_back(std::make_unique<SourceMonitor>(io, app, runner, job.name));
         monitors.back()->start();
       }
@@ -159,9 +172,7 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
     app.log().info("stopping (" + why + ")");
     systemd::stopping();
     scheduler.cancel();
-    for (auto& m : monitors) {
-      m->stop();
-    }
+    stopMonitors();
     // A run in progress rolls back (recorded as interrupted) before the worker ends.
     runner.stop();
     watchdog.cancel();

@@ -1,7 +1,10 @@
 #include "daemon/source_monitor.h"
 
+#include <cstdlib>
+
 #include "adapters/files/text_file.h"
 #include "adapters/fswatch/inotify_watch.h"
+#include "engine/text.h"
 
 namespace patrond::daemon {
 
@@ -150,6 +153,71 @@ void SourceMonitor::maybeImport(const std::string& path) {
   }
   lastFingerprint_ = *fp;
   app_.log().info("import " + job_ + ": new file " + path + " (" + *fp + ") queued");
+}
+
+RemoteMonitor::RemoteMonitor(boost::asio::io_context& io, App& app, JobRunner& runner,
+                             std::string job)
+    : app_(app), runner_(runner), job_(std::move(job)), timer_(io) {}
+
+void RemoteMonitor::start() {
+  const ImportJob* job = app_.config().findJob(job_);
+  if (job) {
+    app_.log().info("import " + job_ + ": polling " + job->source.sftp->url + " every " +
+                    formatDuration(job->source.sftp->pollEvery));
+  }
+  schedule(Seconds{0});
+}
+
+void RemoteMonitor::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+void RemoteMonitor::schedule(Seconds after) {
+  timer_.expires_after(after);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec && !stopped_) {
+      poll();
+    }
+  });
+}
+
+void RemoteMonitor::poll() {
+  const ImportJob* job = app_.config().findJob(job_);
+  if (!job || !job->source.sftp) {
+    return;
+  }
+  Seconds every = job->source.sftp->pollEvery;
+  auto jitter = Seconds{std::rand() % std::max<long long>(1, every.count() / 10 + 1)};
+  JobTask task;
+  task.config = std::make_shared<const Config>(app_.config());
+  task.zone = app_.sharedZone();
+  task.job = job_;
+  task.type = job->onNewFile == OnNewFile::kFull ? UpdateType::kFull : UpdateType::kIncremental;
+  task.trigger = "new_file";
+  task.probeRemote = true;
+  task.done = [this, every, jitter](const ImportCallResult& r) {
+    if (stopped_) {
+      return;
+    }
+    if (!r.sourceError.empty()) {
+      backoff_ = std::min(every, std::max(Seconds{30}, backoff_ * 2));
+      app_.log().error("import " + job_ + ": polling the server failed: " + r.sourceError +
+                       "; retrying in " + formatDuration(backoff_));
+      failing_ = true;
+      schedule(backoff_);
+      return;
+    }
+    if (failing_) {
+      app_.log().info("import " + job_ + ": the server answers again");
+    }
+    failing_ = false;
+    backoff_ = Seconds{0};
+    schedule(every + jitter);
+  };
+  if (!runner_.enqueue(std::move(task))) {
+    schedule(every + jitter);  // a run of this job is in progress
+  }
 }
 
 }  // namespace patrond::daemon

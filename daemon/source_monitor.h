@@ -38,4 +38,26 @@ class SourceMonitor {
   bool stopped_ = false;
 };
 
+// Polls one SFTP job's file every poll_every (with up to 10% jitter so several instances and
+// jobs do not hit the server together); network faults back off exponentially from 30 s up
+// to poll_every. The remote work runs on the job runner, never on the loop. Loop thread only.
+class RemoteMonitor {
+ public:
+  RemoteMonitor(boost::asio::io_context& io, App& app, JobRunner& runner, std::string job);
+  void start();
+  void stop();
+
+ private:
+  void poll();
+  void schedule(Seconds after);
+
+  App& app_;
+  JobRunner& runner_;
+  std::string job_;
+  boost::asio::system_timer timer_;
+  Seconds backoff_{0};
+  bool failing_ = false;
+  bool stopped_ = false;
+};
+
 }  // namespace patrond::daemon

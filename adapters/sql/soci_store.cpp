@@ -118,6 +118,11 @@ class SociStore final : public PatronStore {
   }
 
   Result<int> migrate() override {
+    // Most opens find the schema current: check without taking any lock, so commands that
+    // only read never block (or are blocked by) a running import.
+    if (auto v = schemaVersion(); v && *v == kSchemaVersion) {
+      return kSchemaVersion;
+    }
     return guard("migrating the schema", [&]() -> Result<int> {
       // Several instances may start at once: one migrates, the others wait, then find the
       // schema current.
@@ -223,27 +228,57 @@ class SociStore final : public PatronStore {
     bool done_ = false;
   };
 
+  // On SQLite a run takes the write lock when it begins (BEGIN IMMEDIATE): a deferred
+  // transaction that has read and then wants to write fails at once (SQLITE_BUSY_SNAPSHOT)
+  // if another process wrote in between; waiting at the start is what busy_timeout covers.
   Result<void> begin() override {
     return guard("BEGIN", [&]() -> Result<void> {
-      sql_->begin();
+      if (backend_ == DbBackend::kSqlite3) {
+        *sql_ << "BEGIN IMMEDIATE";
+      } else {
+        sql_->begin();
+      }
       return {};
     });
   }
   Result<void> commit() override {
     return guard("COMMIT", [&]() -> Result<void> {
-      sql_->commit();
+      if (backend_ == DbBackend::kSqlite3) {
+        *sql_ << "COMMIT";
+      } else {
+        sql_->commit();
+      }
       return {};
     });
   }
   Result<void> rollback() override {
     return guard("ROLLBACK", [&]() -> Result<void> {
-      sql_->rollback();
+      if (backend_ == DbBackend::kSqlite3) {
+        *sql_ << "ROLLBACK";
+      } else {
+        sql_->rollback();
+      }
       return {};
     });
   }
 
   Result<void> syncSites(const std::vector<Site>& sites) override {
     return guard("saving sites", [&]() -> Result<void> {
+      std::vector<Site> stored;
+      soci::rowset<soci::row> rs =
+          (sql_->prepare << "SELECT code, name, site_type FROM sites ORDER BY code");
+      for (const auto& r : rs) {
+        stored.push_back({getStr(r, 0), getStr(r, 1), getStr(r, 2)});
+      }
+      std::vector<Site> wanted = sites;
+      std::sort(wanted.begin(), wanted.end(),
+                [](const Site& a, const Site& b) { return a.code < b.code; });
+      auto same = [](const Site& a, const Site& b) {
+        return a.code == b.code && a.name == b.name && a.type == b.type;
+      };
+      if (std::equal(stored.begin(), stored.end(), wanted.begin(), wanted.end(), same)) {
+        return {};  // nothing to write: opening stays read-only
+      }
       soci::transaction tx(*sql_);
       *sql_ << "DELETE FROM sites";
       for (const auto& s : sites) {

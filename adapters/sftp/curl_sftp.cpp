@@ -1,0 +1,256 @@
+#include "adapters/sftp/curl_sftp.h"
+
+#include <curl/curl.h>
+#include <fnmatch.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <sstream>
+#include <vector>
+
+#include "adapters/config/yaml_config.h"
+#include "engine/text.h"
+
+namespace patrond::sftp {
+namespace {
+
+void globalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct HostKeyCheck {
+  int result = -1;  // curl_khmatch seen
+};
+
+int checkHostKey(CURL*, const curl_khkey*, const curl_khkey*, enum curl_khmatch match, void* data) {
+  static_cast<HostKeyCheck*>(data)->result = match;
+  // Only a key that is in known_hosts and matches is accepted; nothing is ever added.
+  return match == CURLKHMATCH_OK ? CURLKHSTAT_FINE : CURLKHSTAT_REJECT;
+}
+
+size_t appendText(char* p, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(p, size * n);
+  return size * n;
+}
+
+size_t writeFile(char* p, size_t size, size_t n, void* f) {
+  return std::fwrite(p, size, n, static_cast<std::FILE*>(f)) * size;
+}
+
+class CurlSftp final : public RemoteSource {
+ public:
+  CurlSftp(SftpConfig c, std::string file, std::string password, std::string passphrase)
+      : c_(std::move(c)),
+        pattern_(std::move(file)),
+        password_(std::move(password)),
+        passphrase_(std::move(passphrase)) {
+    base_ = c_.url;
+    if (base_.empty() || base_.back() != '/') {
+      base_ += '/';
+    }
+  }
+
+  Result<RemoteFile> find() override {
+    std::vector<std::string> names;
+    if (pattern_.find_first_of("*?[") == std::string::npos) {
+      names.push_back(pattern_);
+    } else {
+      std::string listing;
+      CURL* h = handle(base_);
+      curl_easy_setopt(h, CURLOPT_DIRLISTONLY, 1L);
+      curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, appendText);
+      curl_easy_setopt(h, CURLOPT_WRITEDATA, &listing);
+      if (auto e = perform(h, base_); !e.ok()) {
+        return e.error();
+      }
+      std::istringstream in(listing);
+      for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r') {
+          line.pop_back();
+        }
+        if (::fnmatch(pattern_.c_str(), line.c_str(), 0) == 0) {
+          names.push_back(line);
+        }
+      }
+      if (names.empty()) {
+        return Error{"FILE_MISSING", "no file matching " + pattern_ + " on the server", base_};
+      }
+    }
+    std::optional<RemoteFile> best;
+    for (const auto& name : names) {
+      CURL* h = handle(base_ + name);
+      curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+      curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
+      if (auto e = perform(h, base_ + name); !e.ok()) {
+        return e.error();
+      }
+      curl_off_t size = 0, mtime = 0;
+      curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &size);
+      curl_easy_getinfo(h, CURLINFO_FILETIME_T, &mtime);
+      RemoteFile f{name, static_cast<std::uint64_t>(size < 0 ? 0 : size),
+                   static_cast<std::int64_t>(mtime)};
+      if (!best || f.mtime > best->mtime) {
+        best = f;
+      }
+    }
+    return *best;
+  }
+
+  Result<void> download(const RemoteFile& file, const std::string& localPath) override {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::create_directories(fs::path(localPath).parent_path(), ec);
+    std::string part = localPath + ".part";
+    std::FILE* out = std::fopen(part.c_str(), "wb");
+    if (!out) {
+      return Error{"IO", "cannot write the download", part};
+    }
+    CURL* h = handle(base_ + file.name);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, writeFile);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+    auto r = perform(h, base_ + file.name);
+    bool writeFailed = std::fclose(out) != 0;
+    if (!r.ok() || writeFailed) {
+      fs::remove(part, ec);
+      return r.ok() ? Error{"IO", "cannot write the download", part} : r.error();
+    }
+    auto got = fs::file_size(part, ec);
+    if (ec || got != file.size) {
+      fs::remove(part, ec);
+      return Error{"NETWORK",
+                   "the download was incomplete (" + std::to_string(got) + " of " +
+                       std::to_string(file.size) + " bytes); it will be tried again",
+                   base_ + file.name};
+    }
+    fs::rename(part, localPath, ec);
+    if (ec) {
+      return Error{"IO", "cannot move the download into place: " + ec.message(), localPath};
+    }
+    return {};
+  }
+
+  ~CurlSftp() override {
+    if (curl_) {
+      curl_easy_cleanup(curl_);
+    }
+  }
+
+ private:
+  CURL* handle(const std::string& url) {
+    globalInit();
+    if (!curl_) {
+      curl_ = curl_easy_init();
+    } else {
+      curl_easy_reset(curl_);
+    }
+    CURL* h = curl_;
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "sftp");
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+    curl_easy_setopt(h, CURLOPT_USERNAME, c_.username.c_str());
+    // Always verified (notes: libcurl checks nothing unless this is set).
+    curl_easy_setopt(h, CURLOPT_SSH_KNOWNHOSTS, c_.knownHosts.c_str());
+    curl_easy_setopt(h, CURLOPT_SSH_KEYFUNCTION, checkHostKey);
+    curl_easy_setopt(h, CURLOPT_SSH_KEYDATA, &hostKey_);
+    if (!c_.privateKey.empty()) {
+      curl_easy_setopt(h, CURLOPT_SSH_AUTH_TYPES, static_cast<long>(CURLSSH_AUTH_PUBLICKEY));
+      curl_easy_setopt(h, CURLOPT_SSH_PRIVATE_KEYFILE, c_.privateKey.c_str());
+      std::string pub = c_.privateKey + ".pub";
+      if (std::filesystem::exists(pub)) {
+        pubKey_ = pub;
+        curl_easy_setopt(h, CURLOPT_SSH_PUBLIC_KEYFILE, pubKey_.c_str());
+      }
+      if (!passphrase_.empty()) {
+        curl_easy_setopt(h, CURLOPT_KEYPASSWD, passphrase_.c_str());
+      }
+    } else {
+      curl_easy_setopt(h, CURLOPT_SSH_AUTH_TYPES,
+                       static_cast<long>(CURLSSH_AUTH_PASSWORD | CURLSSH_AUTH_KEYBOARD));
+      curl_easy_setopt(h, CURLOPT_PASSWORD, password_.c_str());
+    }
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf_);
+    errbuf_[0] = '\0';
+    hostKey_.result = -1;
+    return h;
+  }
+
+  Result<void> perform(CURL* h, const std::string& where) {
+    CURLcode rc = curl_easy_perform(h);
+    if (rc == CURLE_OK) {
+      return {};
+    }
+    std::string detail = errbuf_[0] ? errbuf_ : curl_easy_strerror(rc);
+    // The URL holds no password (it is set separately), so it may be shown.
+    if (hostKey_.result == CURLKHMATCH_MISMATCH) {
+      return Error{"HOST_KEY",
+                   "the server's host key does NOT match known_hosts (" + c_.knownHosts +
+                       "): refusing to connect. If the server was rebuilt, verify its new key "
+                       "with its administrator and update known_hosts",
+                   where};
+    }
+    if (hostKey_.result == CURLKHMATCH_MISSING) {
+      return Error{"HOST_KEY",
+                   "the server's host key is not in known_hosts (" + c_.knownHosts + ")", where};
+    }
+    switch (rc) {
+      case CURLE_COULDNT_RESOLVE_HOST:
+        return Error{"DNS", "cannot resolve the server's name: " + detail, where};
+      case CURLE_COULDNT_CONNECT:
+      case CURLE_OPERATION_TIMEDOUT:
+        return Error{"CONNECT", "cannot connect to the server: " + detail, where};
+      case CURLE_LOGIN_DENIED:
+        return Error{"AUTH", "the server refused the login for user " + c_.username + ": " + detail,
+                     where};
+      case CURLE_REMOTE_FILE_NOT_FOUND:
+        return Error{"FILE_MISSING", "the file is not on the server", where};
+      case CURLE_PEER_FAILED_VERIFICATION:
+        return Error{"HOST_KEY", "host key verification failed: " + detail, where};
+      default:
+        if (detail.find("uthentication") != std::string::npos) {
+          return Error{"AUTH",
+                       "the server refused the login for user " + c_.username + ": " + detail,
+                       where};
+        }
+        return Error{"NETWORK", detail, where};
+    }
+  }
+
+  SftpConfig c_;
+  std::string pattern_, password_, passphrase_, base_, pubKey_;
+  CURL* curl_ = nullptr;
+  HostKeyCheck hostKey_;
+  char errbuf_[CURL_ERROR_SIZE] = {};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<RemoteSource>> openSftp(const SftpConfig& config, const std::string& file) {
+  std::string password, passphrase;
+  if (!config.password.empty()) {
+    auto s = config::readSecret(config.password);
+    if (!s) {
+      return Error{"AUTH", "SFTP password: " + s.error().describe(), config.url};
+    }
+    password = *s;
+  }
+  if (!config.passphraseFile.empty()) {
+    auto s = config::readSecret(SecretRef{config.passphraseFile, ""});
+    if (!s) {
+      return Error{"AUTH", "SFTP key passphrase: " + s.error().describe(), config.url};
+    }
+    passphrase = *s;
+  }
+  if (config.knownHosts.empty() || !std::filesystem::exists(config.knownHosts)) {
+    return Error{"HOST_KEY", "known_hosts file " + config.knownHosts + " does not exist",
+                 config.url};
+  }
+  return std::unique_ptr<RemoteSource>(
+      std::make_unique<CurlSftp>(config, file, password, passphrase));
+}
+
+}  // namespace patrond::sftp
