@@ -120,22 +120,40 @@ UtcTime App::now() const {
   return std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now());
 }
 
-int App::openDatabase() {
+PatronStore* App::serviceStore() {
+  if (!store_ || storeBroken_) {
+    if (openDatabase(true) != kExitOk) {
+      return nullptr;
+    }
+    storeBroken_ = false;
+  }
+  return store_.get();
+}
+
+int App::openDatabase(bool quiet) {
+  auto problem = [&](const Error& e) {
+    store_.reset();
+    if (quiet) {
+      log_->error("database: " + e.describe());
+      return kExitFailed;
+    }
+    return fail(kExitFailed, e.describe());
+  };
   auto store = sql::openStore(config_->database);
   if (!store) {
-    return fail(kExitFailed, store.error().describe());
+    return problem(store.error());
   }
   store_ = std::move(*store);
   auto v = store_->migrate();
   if (!v) {
-    return fail(kExitFailed, v.error().describe());
+    return problem(v.error());
   }
   if (auto s = store_->syncSites(config_->sites); !s) {
-    return fail(kExitFailed, s.error().describe());
+    return problem(s.error());
   }
   auto n = store_->markInterruptedRuns(localNowIso(), utcIso(now()), holderAlive);
   if (!n) {
-    return fail(kExitFailed, n.error().describe());
+    return problem(n.error());
   }
   if (*n > 0) {
     log_->warning(std::to_string(*n) + " run(s) left open by a stopped process marked interrupted");

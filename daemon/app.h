@@ -36,7 +36,12 @@ class App {
   // Loads and validates the configuration; prints diagnostics to stderr. Returns 0 or 2.
   int loadConfig(bool printWarnings = true);
   // Opens the database, migrates it, marks runs a dead process left open. 0, 1 or 2.
-  int openDatabase();
+  // With `quiet`, failures are logged rather than printed (the service retries).
+  int openDatabase(bool quiet = false);
+  // The service's loop connection: reopened when the last use failed (the database was
+  // restarted or unreachable). Null while the database cannot be reached.
+  PatronStore* serviceStore();
+  void storeFailed() { storeBroken_ = true; }
 
   const GlobalOptions& options() const { return options_; }
   const Config& config() const { return *config_; }
@@ -64,6 +69,7 @@ class App {
   std::shared_ptr<const TimeZone> zone_;
   std::shared_ptr<Log> log_;
   std::optional<UtcTime> asOf_;
+  bool storeBroken_ = false;
 };
 
 // Prints an error line "patrond: ..." to stderr and returns the code.

@@ -74,7 +74,14 @@ class Scheduler {
       if (!last) {
         continue;
       }
-      auto runs = app_.store().listRuns(job.name, 1);
+      PatronStore* store = app_.serviceStore();
+      if (!store) {
+        return;  // logged; missed runs are checked again when the database is back
+      }
+      auto runs = store->listRuns(job.name, 1);
+      if (!runs) {
+        app_.storeFailed();
+      }
       std::string slot = formatIso(last->local);
       if (runs && (runs->empty() || (*runs)[0].startedAt < slot)) {
         app_.log().info("scheduler: import " + job.name + " missed its run at " + slot +
@@ -128,9 +135,6 @@ class Scheduler {
 
 int runService(App& app, std::function<void(std::function<void()>)> registerStop) {
   app.setupLog(!systemd::underSystemd());
-  if (int rc = app.openDatabase(); rc != kExitOk) {
-    return rc;
-  }
   asio::io_context io;
   JobRunner runner(io, app.sharedLog());
   Scheduler scheduler(io, app, runner);
@@ -166,12 +170,14 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
   signals.add(SIGHUP);
 #endif
   asio::steady_timer watchdog(io);
+  asio::steady_timer connectRetry(io);
   int exitCode = kExitOk;
 
   auto stop = [&](const std::string& why) {
     app.log().info("stopping (" + why + ")");
     systemd::stopping();
     scheduler.cancel();
+    connectRetry.cancel();
     stopMonitors();
     // A run in progress rolls back (recorded as interrupted) before the worker ends.
     runner.stop();
@@ -233,7 +239,26 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
     ping();
   }
 
-  scheduler.runMissed();
+  // The database may be down when the service starts (a school server booting before the
+  // database server): wait for it, retrying, instead of exiting. SIGTERM still works.
+  Seconds retryEvery{5};
+  std::function<void()> connect = [&] {
+    if (app.serviceStore()) {
+      scheduler.runMissed();
+      return;
+    }
+    app.log().error("the database cannot be reached; retrying in " +
+                    std::to_string(retryEvery.count()) + "s");
+    systemd::status("waiting for the database");
+    connectRetry.expires_after(retryEvery);
+    retryEvery = std::min(Seconds{60}, retryEvery * 2);
+    connectRetry.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) {
+        connect();
+      }
+    });
+  };
+  connect();
   scheduler.arm();
   startMonitors();
   std::ostringstream ready;

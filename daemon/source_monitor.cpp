@@ -128,9 +128,12 @@ void SourceMonitor::maybeImport(const std::string& path) {
   if (*fp == lastFingerprint_) {
     return;
   }
-  auto seen = app_.store().sourceFileSeen(job_, *fp);
+  PatronStore* store = app_.serviceStore();
+  auto seen = store ? store->sourceFileSeen(job_, *fp)
+                    : Result<bool>(Error{"DB", "the database cannot be reached", ""});
   if (!seen) {
-    app_.log().error("import " + job_ + ": " + seen.error().describe());
+    app_.storeFailed();
+    app_.log().error("import " + job_ + ": " + seen.error().describe() + "; will look again");
     retryLater(job->source.settle + Seconds{30}, false);
     return;
   }

@@ -224,3 +224,28 @@ TEST_F(Sources, SigtermDuringARunRollsItBackAndExitsWithinFiveSeconds) {
 
 }  // namespace
 }  // namespace patrond
+
+namespace patrond {
+namespace {
+
+TEST_F(Sources, DatabaseDownAtStartIsWaitedForNotFatal) {
+  test::DatabaseServer& pg = test::postgres();
+  ASSERT_EQ(pg.error(), "");
+  // A port nothing listens on: the database "is down".
+  std::string db = "database: {backend: postgresql, connection: \"host=127.0.0.1 port=" +
+                   std::to_string(test::freePort()) +
+                   " dbname=x user=postgres connect_timeout=2\"}\n";
+  writeConfig("    source: {directory: drop, file: students.csv}\n", db);
+  test::Process p({PATROND_BIN, "run", "--config", dir_ / "patrond.yaml"}, log_,
+                  {{"NOTIFY_SOCKET", ""}});
+  ASSERT_TRUE(
+      test::eventually([&] { return logHas("the database cannot be reached; retrying"); }, 10s))
+      << test::readFile(log_);
+  EXPECT_TRUE(logHas("running:"));
+  EXPECT_TRUE(p.running());
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(5s), 0);
+}
+
+}  // namespace
+}  // namespace patrond
