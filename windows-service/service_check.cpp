@@ -2,9 +2,11 @@
 // with a body that waits for the stop request. The real patrond.exe wires daemon/ the same way.
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <string>
 
+#include "adapters/fswatch/win_watch.h"
 #include "engine/schedule.h"
 #include "windows-service/win_service.h"
 
@@ -30,6 +32,14 @@ int main(int argc, char** argv) {
         return 0;
       },
       rc);
+  if (!underScm && argc > 2 && std::string(argv[1]) == "watch") {
+    // Smoke check by hand on Windows: patrond_service_check watch C:\\folder
+    auto watch = patrond::fswatch::makeWindowsWatch([](std::function<void()> f) { f(); });
+    auto r = watch->watch(argv[2], [] { std::printf("changed\n"); });
+    std::printf("%s\n", r.ok() ? "watching" : r.error().describe().c_str());
+    std::getchar();
+    return 0;
+  }
   if (!underScm) {
     std::printf("statistical year of 2026-10-15: %d\n",
                 patrond::statisticalYearStart({2026, 10, 15, 0, 0, 0}, 8));
