@@ -47,6 +47,14 @@ class Scheduler {
         }
       }
     }
+    // The daily circulation sweep (overdue copies to lost) shares this one timer.
+    std::vector<DaySchedule> daily;
+    for (int d = 0; d < 7; ++d) {
+      daily.push_back({d, UpdateType::kFull, {app_.config().circulation.sweepAt}});
+    }
+    if (auto r = nextRun(daily, now, app_.zone()); r && (!next || r->at < next->at)) {
+      next = Event{r->at, "sweep", UpdateType::kFull, formatIso(r->local), false, true};
+    }
     if (!next) {
       app_.log().info("scheduler: nothing scheduled");
       return;
@@ -100,14 +108,23 @@ class Scheduler {
     UpdateType update;
     std::string local;
     bool notice;
+    bool sweep = false;
   };
 
   static std::string describe(const Event& e) {
+    if (e.sweep) {
+      return "circulation sweep";
+    }
     return e.notice ? "notice " + e.name
                     : "import " + e.name + " (" + std::string(updateTypeName(e.update)) + ")";
   }
 
   void fire(const Event& e, const std::string& trigger) {
+    if (e.sweep) {
+      app_.log().info(
+          "scheduler: the circulation sweep is due (circulation is not in this version yet)");
+      return;
+    }
     if (e.notice) {
       app_.log().info("scheduler: notice " + e.name +
                       " is due (notices are not built by this version yet)");

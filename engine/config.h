@@ -227,6 +227,11 @@ struct PolicyTree {
   std::map<std::string, PolicyLevel> sites;
 };
 
+// Extension: when the daily circulation sweep (SPEC section 6) runs, district time.
+struct CirculationConfig {
+  TimeOfDay sweepAt{1, 0};
+};
+
 struct Condition {
   std::string name;
   int percent = 0;
@@ -245,6 +250,7 @@ struct Config {
   PolicyTree textbookPolicies;
   PolicyTree libraryPolicies;
   std::vector<Condition> conditions;
+  CirculationConfig circulation;
 
   const ImportJob* findJob(std::string_view name) const;
   const Site* findSite(std::string_view code) const;

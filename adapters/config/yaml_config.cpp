@@ -938,9 +938,10 @@ void loadNotice(Loader& L, const YAML::Node& n, const std::string& path, NoticeC
 Config loadRoot(Loader& L, const YAML::Node& r, std::vector<Diagnostic>& diags) {
   Config c;
   c.path = L.file();
-  if (!L.mapping(r, "",
-                 {"district", "database", "logging", "sites", "smtp", "imports", "homerooms",
-                  "notices", "textbook_policies", "library_policies", "conditions"})) {
+  if (!L.mapping(
+          r, "",
+          {"district", "database", "logging", "sites", "smtp", "imports", "homerooms", "notices",
+           "textbook_policies", "library_policies", "conditions", "circulation"})) {
     return c;
   }
   if (YAML::Node d = r["district"]) {
@@ -1098,6 +1099,17 @@ Config loadRoot(Loader& L, const YAML::Node& r, std::vector<Diagnostic>& diags) 
   }
   if (r["library_policies"]) {
     loadPolicyTree(L, r["library_policies"], "library_policies", c.libraryPolicies);
+  }
+  if (YAML::Node circ = r["circulation"]) {
+    if (L.mapping(circ, "circulation", {"sweep_at"})) {
+      if (YAML::Node at = circ["sweep_at"]; at && L.scalar(at, "circulation.sweep_at")) {
+        if (auto t = parseTimeOfDay(at.Scalar())) {
+          c.circulation.sweepAt = *t;
+        } else {
+          L.error(at, "circulation.sweep_at", "expected a time HH:MM, got '" + at.Scalar() + "'");
+        }
+      }
+    }
   }
   c.conditions = defaultConditions();
   if (YAML::Node s = r["conditions"]) {

@@ -194,6 +194,18 @@ TEST_F(ConfigLoader, SyntaxErrorAndMissingFileAreReportedNotThrown) {
   EXPECT_NE(missing.diagnostics[0].message.find("cannot open"), std::string::npos);
 }
 
+TEST_F(ConfigLoader, CirculationSweepTime) {
+  auto r = load(baseConfig() + "circulation: {sweep_at: \"02:30\"}\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.config->circulation.sweepAt.hour, 2);
+  EXPECT_EQ(r.config->circulation.sweepAt.minute, 30);
+  r = load(baseConfig() + "circulation: {sweep_at: \"25:00\", sweep: 1}\n");
+  auto errors = errorsOf(r);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].path, "circulation.sweep");
+  EXPECT_EQ(errors[1].path, "circulation.sweep_at");
+}
+
 TEST_F(ConfigLoader, WrongShapesAreErrorsNotCrashes) {
   for (const char* text : {"sites: LHS\n", "imports: {name: x}\n", "imports:\n  - just a string\n",
                            "district: 5\n", "notices:\n  - name: n\n    schedule: friday\n",
