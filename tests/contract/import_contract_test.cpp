@@ -32,25 +32,8 @@ std::string rows(int from, int to) {
 class ImportContract : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    DatabaseConfig c;
-    const std::string& b = GetParam();
-    if (b == "sqlite3") {
-      c.connection = "db=" + dir_ / "patrond.db";
-    } else {
-      test::DatabaseServer& server = b == "postgresql" ? test::postgres() : test::mariadb();
-      ASSERT_EQ(server.error(), "");
-      c.backend = b == "postgresql" ? DbBackend::kPostgresql : DbBackend::kMysql;
-      c.connection = server.newDatabase();
-      if (!server.password().empty()) {
-        test::writeFile(dir_ / "pw", server.password());
-        ::chmod((dir_ / "pw").c_str(), 0600);
-        c.password.file = dir_ / "pw";
-      }
-    }
-    auto s = sql::openStore(c);
-    ASSERT_TRUE(s.ok()) << s.error().describe();
-    store_ = std::move(*s);
-    ASSERT_TRUE(store_->migrate().ok());
+    store_ = test::openTestStore(GetParam(), dir_);
+    ASSERT_TRUE(store_);
 
     config_.sites = {{"LHS", "Lincoln", "high"}};
     ImportJob& j = job();

@@ -14,35 +14,11 @@ namespace {
 
 using test::TempDir;
 
-struct Backend {
-  std::string name;
-};
-
 class StoreContract : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    DatabaseConfig c;
-    const std::string& b = GetParam();
-    if (b == "sqlite3") {
-      c.backend = DbBackend::kSqlite3;
-      c.connection = "db=" + dir_ / "patrond.db";
-    } else {
-      test::DatabaseServer& server = b == "postgresql" ? test::postgres() : test::mariadb();
-      ASSERT_EQ(server.error(), "") << b << " server did not start";
-      c.backend = b == "postgresql" ? DbBackend::kPostgresql : DbBackend::kMysql;
-      c.connection = server.newDatabase();
-      if (!server.password().empty()) {
-        test::writeFile(dir_ / "db.secret", server.password() + "\n");
-        ::chmod((dir_ / "db.secret").c_str(), 0600);
-        c.password.file = dir_ / "db.secret";
-      }
-    }
-    config_ = c;
-    auto s = sql::openStore(c);
-    ASSERT_TRUE(s.ok()) << s.error().describe();
-    store_ = std::move(*s);
-    auto v = store_->migrate();
-    ASSERT_TRUE(v.ok()) << v.error().describe();
+    store_ = test::openTestStore(GetParam(), dir_, &config_);
+    ASSERT_TRUE(store_);
   }
 
   static Patron patron(const std::string& id, const std::string& barcode, const std::string& last) {

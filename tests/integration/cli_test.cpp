@@ -14,15 +14,7 @@ using test::run;
 
 class Cli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    fs::copy(std::string(PATROND_SOURCE_DIR) + "/conf/examples", dir_.path() / "conf",
-             fs::copy_options::recursive);
-    // A developer's local run of the demo may have left a database in conf/examples.
-    for (const char* f : {"patrond.db", "patrond.db-wal", "patrond.db-shm", "patrond.key"}) {
-      fs::remove(dir_.path() / "conf" / f);
-    }
-    config_ = (dir_.path() / "conf" / "patrond.yaml").string();
-  }
+  void SetUp() override { config_ = test::copyExamples(dir_); }
   test::CommandResult patrond(std::vector<std::string> args) {
     args.insert(args.begin(), PATROND_BIN);
     return run(args, {{"PATROND_CONFIG", ""}});

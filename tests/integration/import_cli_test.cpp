@@ -17,13 +17,7 @@ using nlohmann::json;
 class ImportCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    fs::copy(std::string(PATROND_SOURCE_DIR) + "/conf/examples", dir_.path() / "conf",
-             fs::copy_options::recursive);
-    // A developer's local run of the demo may have left a database in conf/examples.
-    for (const char* f : {"patrond.db", "patrond.db-wal", "patrond.db-shm", "patrond.key"}) {
-      fs::remove(dir_.path() / "conf" / f);
-    }
-    config_ = (dir_.path() / "conf" / "patrond.yaml").string();
+    config_ = test::copyExamples(dir_);
     sis_ = (dir_.path() / "conf" / "sis").string();
   }
   test::CommandResult patrond(std::vector<std::string> args) {

@@ -44,13 +44,7 @@ long rssKb(pid_t pid) {
 class Service : public ::testing::Test {
  protected:
   void SetUp() override {
-    fs::copy(std::string(PATROND_SOURCE_DIR) + "/conf/examples", dir_.path() / "conf",
-             fs::copy_options::recursive);
-    // A developer's local run of the demo may have left a database in conf/examples.
-    for (const char* f : {"patrond.db", "patrond.db-wal", "patrond.db-shm", "patrond.key"}) {
-      fs::remove(dir_.path() / "conf" / f);
-    }
-    config_ = (dir_.path() / "conf" / "patrond.yaml").string();
+    config_ = test::copyExamples(dir_);
     log_ = dir_ / "service.log";
   }
   bool logHas(const std::string& s) { return test::readFile(log_).find(s) != std::string::npos; }

@@ -158,3 +158,44 @@ DatabaseServer& mariadb() {
 }
 
 }  // namespace patrond::test
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+namespace patrond::test {
+
+std::unique_ptr<PatronStore> openTestStore(const std::string& backend, const TempDir& dir,
+                                           DatabaseConfig* used) {
+  DatabaseConfig c;
+  if (backend == "sqlite3") {
+    c.connection = "db=" + dir / "patrond.db";
+  } else {
+    DatabaseServer& server = backend == "postgresql" ? postgres() : mariadb();
+    if (!server.error().empty()) {
+      ADD_FAILURE() << backend << " server did not start: " << server.error();
+      return nullptr;
+    }
+    c.backend = backend == "postgresql" ? DbBackend::kPostgresql : DbBackend::kMysql;
+    c.connection = server.newDatabase();
+    if (!server.password().empty()) {
+      writeFile(dir / "db.secret", server.password() + "\n");
+      ::chmod((dir / "db.secret").c_str(), 0600);
+      c.password.file = dir / "db.secret";
+    }
+  }
+  if (used) {
+    *used = c;
+  }
+  auto s = sql::openStore(c);
+  if (!s) {
+    ADD_FAILURE() << s.error().describe();
+    return nullptr;
+  }
+  if (auto v = (*s)->migrate(); !v) {
+    ADD_FAILURE() << v.error().describe();
+    return nullptr;
+  }
+  return std::move(*s);
+}
+
+}  // namespace patrond::test

@@ -24,3 +24,14 @@ DatabaseServer& postgres();
 DatabaseServer& mariadb();
 
 }  // namespace patrond::test
+
+#include "adapters/sql/soci_store.h"
+
+namespace patrond::test {
+
+// A migrated store on "sqlite3" (a file in `dir`), "postgresql" or "mysql" (a new database on
+// the test server, its password in a 0600 file in `dir`). Fails the calling test on error.
+std::unique_ptr<PatronStore> openTestStore(const std::string& backend, const TempDir& dir,
+                                           DatabaseConfig* used = nullptr);
+
+}  // namespace patrond::test

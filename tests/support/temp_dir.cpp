@@ -175,3 +175,17 @@ int freePort() {
 }
 
 }  // namespace patrond::test
+
+namespace patrond::test {
+
+std::string copyExamples(const TempDir& dir) {
+  fs::copy(std::string(PATROND_SOURCE_DIR) + "/conf/examples", dir.path() / "conf",
+           fs::copy_options::recursive);
+  for (const char* f : {"patrond.db", "patrond.db-wal", "patrond.db-shm", "patrond.key"}) {
+    fs::remove(dir.path() / "conf" / f);
+  }
+  fs::remove_all(dir.path() / "conf" / "archive");
+  return (dir.path() / "conf" / "patrond.yaml").string();
+}
+
+}  // namespace patrond::test

@@ -61,3 +61,11 @@ bool eventually(const std::function<bool()>& check, std::chrono::milliseconds ti
 int freePort();
 
 }  // namespace patrond::test
+
+namespace patrond::test {
+
+// Copies conf/examples into `dir`/conf, without any database or key a local run of the demo
+// left there; returns the path of the copied patrond.yaml.
+std::string copyExamples(const TempDir& dir);
+
+}  // namespace patrond::test
