@@ -105,6 +105,34 @@ TEST_F(Sftp, MissingFileAndNoServerAreNamed) {
   EXPECT_EQ(json::parse(t.out)["code"], "CONNECT") << t.out;
 }
 
+TEST_F(Sftp, UnknownHostNameSaysDns) {
+  config("private_key: " + server_.clientKey(), server_.knownHosts());
+  std::string yaml = test::readFile(dir_ / "patrond.yaml");
+  yaml.replace(yaml.find("127.0.0.1"), 9, "no-such-host.invalid");
+  test::writeFile(dir_ / "patrond.yaml", yaml);
+  auto t = patrond({"test-source", "students", "--json"});
+  EXPECT_EQ(t.exitCode, 1);
+  EXPECT_EQ(json::parse(t.out)["code"], "DNS") << t.out;
+}
+
+TEST_F(Sftp, EncryptedKeyWithPassphraseFile) {
+  std::string key = dir_ / "enc_key";
+  ASSERT_EQ(test::run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "key pass", "-f", key}).exitCode,
+            0);
+  test::writeFile(server_.authorizedKeys(),
+                  test::readFile(server_.clientKey() + ".pub") + test::readFile(key + ".pub"));
+  test::writeFile(dir_ / "pass.secret", "key pass\n");
+  ::chmod((dir_ / "pass.secret").c_str(), 0600);
+  config("private_key: " + key + "\n        passphrase_file: pass.secret", server_.knownHosts());
+  auto r = patrond({"import", "students", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err << r.out;
+  EXPECT_EQ(json::parse(r.out)["counts"]["added"], 2);
+  test::writeFile(dir_ / "pass.secret", "wrong\n");
+  auto t = patrond({"test-source", "students", "--json"});
+  EXPECT_EQ(t.exitCode, 1);
+  EXPECT_EQ(json::parse(t.out)["code"], "AUTH") << t.out;
+}
+
 TEST_F(Sftp, ServicePollsRetriesWhileTheServerIsDownAndKeepsRunning) {
   config("private_key: " + server_.clientKey(), server_.knownHosts(),
          "    on_new_file: incremental\n");

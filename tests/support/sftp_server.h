@@ -21,6 +21,7 @@ class SftpServer {
   std::string user() const { return "patrondsftp"; }
   std::string password() const { return "sftp-Pass 1"; }
   std::string clientKey() const { return dir_ / "client"; }
+  std::string authorizedKeys() const { return dir_ / ("keys/" + user()); }
   std::string knownHosts() const { return dir_ / "known_hosts"; }
   // A known_hosts naming this server with some other key.
   std::string wrongKnownHosts() const { return dir_ / "known_hosts.wrong"; }
