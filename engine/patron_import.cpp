@@ -124,11 +124,39 @@ class ImportRunner {
 
   void finish() {
     out_.run.finishedAt = now_;
-    out_.run.counts.errors = std::count_if(out_.messages.begin(), out_.messages.end(),
-                                           [](auto& m) { return m.severity == Severity::kError; });
-    out_.run.counts.warnings =
-        std::count_if(out_.messages.begin(), out_.messages.end(),
-                      [](auto& m) { return m.severity == Severity::kWarning; });
+    auto count = [&](Severity sev) {
+      return std::count_if(out_.messages.begin(), out_.messages.end(),
+                           [sev](const RunMessage& m) { return m.severity == sev; });
+    };
+    out_.run.counts.errors = droppedErrors_ + count(Severity::kError);
+    out_.run.counts.warnings = droppedWarnings_ + count(Severity::kWarning);
+    if (droppedErrors_ + droppedWarnings_ + droppedInfo_ > 0) {
+      out_.messages.push_back({Severity::kInfo, 0, "", "TOO_MANY_MESSAGES",
+                               std::to_string(droppedErrors_) + " more error(s), " +
+                                   std::to_string(droppedWarnings_) + " more warning(s) and " +
+                                   std::to_string(droppedInfo_) +
+                                   " more note(s) were counted but not kept"});
+      droppedErrors_ = droppedWarnings_ = droppedInfo_ = 0;
+    }
+  }
+
+  // A file where every row fails must not hold (or store) a million messages: the first
+  // maxMessages are kept, the rest only counted.
+  void capMessages() {
+    while (out_.messages.size() > req_.maxMessages) {
+      switch (out_.messages.back().severity) {
+        case Severity::kError:
+          ++droppedErrors_;
+          break;
+        case Severity::kWarning:
+          ++droppedWarnings_;
+          break;
+        case Severity::kInfo:
+          ++droppedInfo_;
+          break;
+      }
+      out_.messages.pop_back();
+    }
   }
 
   std::vector<RunMessage> kept() const {
@@ -266,6 +294,7 @@ class ImportRunner {
           ++out_.run.counts.skipped;
           break;
       }
+      capMessages();
       if (inserts_.size() + updates_.size() + reactivations_.size() >= req_.batchSize) {
         if (auto r = flush(); !r) {
           return r;
@@ -605,6 +634,7 @@ class ImportRunner {
                                       std::to_string(l.inactivate->notUpdatedDays) + " days"
                                 : "deleted by " + rule});
     }
+    capMessages();
     out_.run.lifecycleRan = true;
     out_.run.lifecycleReason.clear();
     return {};
@@ -626,6 +656,7 @@ class ImportRunner {
   bool barcodesBuilt_ = false;
   std::vector<std::int64_t> newLines_;  // line of each new row
   std::vector<Patron> inserts_, updates_, reactivations_;
+  std::int64_t droppedErrors_ = 0, droppedWarnings_ = 0, droppedInfo_ = 0;
 };
 
 }  // namespace

@@ -33,8 +33,9 @@ struct ImportRequest {
   std::string file;               // shown in the summary
   std::optional<int> maxPercent;  // --max-percent
   std::string trigger = "cli";
-  CivilTime now;                 // the run's time, district local
-  std::size_t batchSize = 5000;  // rows per bulk statement batch
+  CivilTime now;                    // the run's time, district local
+  std::size_t batchSize = 5000;     // rows per bulk statement batch
+  std::size_t maxMessages = 10000;  // kept per run; the rest are counted (TOO_MANY_MESSAGES)
 };
 
 struct ImportOutcome {

@@ -338,6 +338,33 @@ TEST_P(ImportContract, KeepRunsTrimsHistory) {
   EXPECT_EQ(store_->listRuns("students", 100)->size(), 2u);
 }
 
+TEST_P(ImportContract, MessagesAreCappedButCountedExactly) {
+  std::string bad;
+  for (int i = 0; i < 30; ++i) {
+    bad += "X" + std::to_string(i) + ",,Last,First,NOPE,9,2030,H,,u\n";  // unknown site
+  }
+  test::StringSource src(kHeader + bad + rows(1, 2), 7);
+  ImportRequest req;
+  req.config = &config_;
+  req.job = &config_.imports[0];
+  req.file = "students.csv";
+  req.now = *parseCivilTime("2026-10-15 02:00");
+  req.maxMessages = 10;
+  auto o = runImport(*store_, src, req, nullptr);
+  EXPECT_EQ(o.run.status, RunStatus::kCompleted);
+  EXPECT_EQ(o.run.counts.errors, 30);
+  EXPECT_EQ(o.run.counts.skipped, 30);
+  EXPECT_EQ(o.run.counts.added, 2);
+  ASSERT_EQ(o.messages.size(), 11u);
+  EXPECT_EQ(o.messages.back().code, "TOO_MANY_MESSAGES");
+  EXPECT_NE(o.messages.back().text.find("20 more error(s)"), std::string::npos)
+      << o.messages.back().text;
+  auto stored = store_->runMessages(o.run.id, false);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->size(), 11u);
+  EXPECT_EQ((*store_->findRun(o.run.id))->counts.errors, 30);
+}
+
 INSTANTIATE_TEST_SUITE_P(AllBackends, ImportContract,
                          ::testing::Values("sqlite3", "postgresql", "mysql"),
                          [](const auto& p) { return p.param; });
