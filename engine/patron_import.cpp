@@ -292,6 +292,7 @@ class ImportRunner {
         case RowOutcome::kSkipped:
         case RowOutcome::kRejected:
           ++out_.run.counts.skipped;
+          markSeenDespiteError(row);
           break;
       }
       capMessages();
@@ -317,6 +318,19 @@ class ImportRunner {
       out_.run.lifecycleReason = "no lifecycle configured for this job";
     }
     return {};
+  }
+
+  // SPEC 5: every patron in the file is seen, even when its row could not be applied this
+  // time; one mistyped date must not get a student inactivated. Needs a readable key.
+  void markSeenDespiteError(const CsvRow& row) {
+    if (!mapper_.keyReadsRaw() || row.badEncoding || mapper_.keyColumn() >= row.fields.size()) {
+      return;
+    }
+    std::string_view key = row.fields[mapper_.keyColumn()];
+    std::uint32_t v = key.empty() ? kMissing : byKey_.find(key);
+    if (v != kMissing && !(v & kNewRow) && existing_[v].seenLine == 0) {
+      existing_[v].seenLine = static_cast<std::uint32_t>(row.line);
+    }
   }
 
   // The raw-row hash, with a mapped password mixed in through its keyed fingerprint.

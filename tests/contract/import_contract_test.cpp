@@ -192,6 +192,18 @@ TEST_P(ImportContract, ReturningPatronIsReactivatedWithItsWholeRow) {
   EXPECT_EQ(get("S10").status, PatronStatus::kActive);
 }
 
+TEST_P(ImportContract, APatronWhoseRowFailsIsStillSeenAndNotInactivated) {
+  import(kHeader + rows(1, 10), "2026-10-01 02:00");
+  // S10's row now names an unknown site: the row is skipped, but S10 is in the file.
+  std::string bad = kHeader + rows(1, 9) + "S10,BS10,Núñez10,Zoë,NOPE,10,2029,Smith 104,,uS10\n";
+  auto o = import(bad, "2026-10-20 02:00");
+  EXPECT_EQ(o.run.counts.skipped, 1);
+  EXPECT_EQ(o.run.counts.inactivated, 0);
+  EXPECT_EQ(get("S10").status, PatronStatus::kActive);
+  EXPECT_EQ(get("S10").lastSeenAt, "2026-10-20T02:00:00");
+  EXPECT_EQ(get("S10").get(PatronField::kSite), "LHS");  // the stored row is untouched
+}
+
 TEST_P(ImportContract, MaxPercentGuardStopsATruncatedFile) {
   import(kHeader + rows(1, 10), "2026-10-01 02:00");
   auto o = import(kHeader + rows(1, 3), "2026-10-20 02:00");  // 7 of 10 would go
