@@ -1,12 +1,14 @@
 #include "daemon/import_execution.h"
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 
 #include "adapters/crypto/password_hasher.h"
 #include "adapters/files/text_file.h"
 #include "adapters/sftp/curl_sftp.h"
 #include "daemon/app.h"
+#include "engine/row_mapper.h"
 
 namespace patrond::daemon {
 
@@ -46,17 +48,20 @@ void archiveCopy(const Config& c, const ImportJob& job, const std::string& file,
                 ": " + ec.message());
     return;
   }
-  std::vector<fs::path> copies;
+  // Ours are named RUNID-NAME; anything else someone put in the folder is left alone.
+  std::vector<std::pair<long long, fs::path>> copies;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
-    copies.push_back(e.path());
+    std::string name = e.path().filename().string();
+    long long id = 0;
+    auto [end, err] = std::from_chars(name.data(), name.data() + name.size(), id);
+    if (err == std::errc() && end != name.data() && *end == '-') {
+      copies.emplace_back(id, e.path());
+    }
   }
-  // Names start with the run id: sort numerically, oldest first.
-  std::sort(copies.begin(), copies.end(), [](const fs::path& a, const fs::path& b) {
-    return std::stoll(a.filename().string()) < std::stoll(b.filename().string());
-  });
+  std::sort(copies.begin(), copies.end());  // oldest run first
   for (std::size_t i = 0; i + static_cast<std::size_t>(job.source.keepCopies) < copies.size();
        ++i) {
-    fs::remove(copies[i], ec);
+    fs::remove(copies[i].second, ec);
   }
 }
 
@@ -71,13 +76,17 @@ Result<std::string> fetchRemote(const Config& c, const ImportJob& job, Log& log)
   if (!found) {
     return found.error();
   }
-  std::string local = (fs::path(stateDirectory(c)) / "incoming" / job.name / found->name).string();
+  std::string local = incomingPath(c, job, found->name);
   if (auto d = (*remote)->download(*found, local); !d) {
     return d.error();
   }
   log.info("import " + job.name + ": downloaded " + found->name + " (" +
            std::to_string(found->size) + " bytes) to " + local);
   return local;
+}
+
+std::string incomingPath(const Config& c, const ImportJob& job, const std::string& name) {
+  return (fs::path(stateDirectory(c)) / "incoming" / job.name / name).string();
 }
 
 std::string passwordKeyFile(const Config& c) {
@@ -131,8 +140,10 @@ ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& 
              : job.source.sftp ? job.source.sftp->url + job.source.file
                                : job.source.directory + "/" + job.source.file;
   std::unique_ptr<PasswordHasher> hasher;
-  bool mapsPassword = std::any_of(job.mapping.fields.begin(), job.mapping.fields.end(),
-                                  [](auto& f) { return f.first == PatronField::kPassword; });
+  // Defaults and rules can write a password too, not only a mapped column.
+  auto written = fieldsWrittenBy(job.mapping);
+  bool mapsPassword =
+      std::find(written.begin(), written.end(), PatronField::kPassword) != written.end();
   Result<std::unique_ptr<ByteSource>> source =
       path ? files::openText(*path, job.source.encoding)
            : Result<std::unique_ptr<ByteSource>>(path.error());

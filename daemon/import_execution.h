@@ -39,6 +39,9 @@ ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& 
 // directory's incoming/JOB/; returns the local path.
 Result<std::string> fetchRemote(const Config& c, const ImportJob& job, Log& log);
 
+// Where a remote file is downloaded to: STATE/incoming/JOB/NAME.
+std::string incomingPath(const Config& c, const ImportJob& job, const std::string& name);
+
 // Where the password key lives: next to an SQLite database, else next to the config.
 std::string passwordKeyFile(const Config& c);
 // Where imported files are archived (keep_copies) and other state lives.

@@ -65,24 +65,32 @@ void JobRunner::work() {
 }
 
 void JobRunner::runOne(JobTask& task) {
-  const ImportJob* job = task.config->findJob(task.job);
+  ImportCallResult result = execute(task);
+  post(task, result);
+}
+
+ImportCallResult JobRunner::execute(JobTask& task) {
   ImportCallResult result;
+  result.ran = false;
+  const ImportJob* job = task.config->findJob(task.job);
   if (!job) {
-    return;  // removed by a reload
+    return result;  // removed by a reload
   }
   // Each run has its own connection: the loop thread keeps its own, and a database that
   // is down now may be back for the next run.
   auto store = sql::openStore(task.config->database);
-  UtcTime now = std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now());
+  if (store) {
+    if (auto m = (*store)->migrate(); !m) {
+      store = m.error();
+    }
+  }
   if (!store) {
     log_->error("import " + task.job + " (" + task.trigger + "): " + store.error().describe() +
                 "; the next run will try again");
-    return;
+    result.sourceError = store.error().code + ": " + store.error().describe();
+    return result;
   }
-  if (auto m = (*store)->migrate(); !m) {
-    log_->error("import " + task.job + ": " + m.error().describe());
-    return;
-  }
+  UtcTime now = std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now());
   if (!task.slotLease.empty()) {
     // A scheduled slot is run by exactly one instance: the claim is never released.
     auto claimed = (*store)->acquireLease(task.slotLease, leaseHolder(), utcIso(now),
@@ -90,46 +98,43 @@ void JobRunner::runOne(JobTask& task) {
     if (!claimed || !*claimed) {
       log_->info("import " + task.job + ": the " + task.trigger + " run " + task.slotLease +
                  " is taken by another instance");
-      return;
+      return result;
     }
   }
   if (task.probeRemote) {
-    // Poll: compare the remote file's size and time with the last poll's, download only a
-    // changed one, and import it only if its content was not imported before.
+    // Poll: compare the remote file's size and time with the last poll's and download only
+    // a changed one.
     auto remote = sftp::openSftp(*job->source.sftp, job->source.file);
     auto found = remote ? (*remote)->find() : Result<RemoteFile>(remote.error());
     if (!found) {
-      result.ran = false;
       result.sourceError = found.error().code + ": " + found.error().describe();
-      post(task, result);
-      return;
+      return result;
     }
     auto& seen = remoteSeen_[task.job];
     if (seen == std::make_pair(found->size, found->mtime)) {
-      result.ran = false;
-      post(task, result);
-      return;
+      return result;
     }
-    std::string local =
-        (std::filesystem::path(stateDirectory(*task.config)) / "incoming" / task.job / found->name)
-            .string();
+    std::string local = incomingPath(*task.config, *job, found->name);
     if (auto d = (*remote)->download(*found, local); !d) {
-      result.ran = false;
       result.sourceError = d.error().code + ": " + d.error().describe();
-      post(task, result);
-      return;
+      return result;
     }
     seen = {found->size, found->mtime};
-    auto fp = files::fingerprintFile(local);
-    auto already = fp ? (*store)->sourceFileSeen(task.job, *fp) : Result<bool>(fp.error());
-    if (!already || *already) {
-      result.ran = false;
-      post(task, result);
-      return;
-    }
-    log_->info("import " + task.job + ": new file on the server: " + found->name + " (" +
-               std::to_string(found->size) + " bytes)");
     task.file = local;
+  }
+  if (task.probeRemote || task.checkFingerprint) {
+    // A new arrival is imported only if this content was not imported before. Reading the
+    // file happens here, never on the service's loop.
+    auto fp = files::fingerprintFile(task.file);
+    auto already = fp ? (*store)->sourceFileSeen(task.job, *fp) : Result<bool>(fp.error());
+    if (!already) {
+      log_->warning("import " + task.job + ": " + already.error().describe());
+      return result;
+    }
+    if (*already) {
+      return result;
+    }
+    log_->info("import " + task.job + ": new file " + task.file + " (" + *fp + ")");
     task.fingerprint = *fp;
   }
   ImportCall call;
@@ -153,7 +158,7 @@ void JobRunner::runOne(JobTask& task) {
                                                                   started);
   log_->info("import " + task.job + " (" + task.trigger + ") took " + std::to_string(ms.count()) +
              " ms");
-  post(task, result);
+  return result;
 }
 
 void JobRunner::post(const JobTask& task, const ImportCallResult& result) {

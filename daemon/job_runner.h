@@ -25,12 +25,14 @@ struct JobTask {
   std::shared_ptr<const TimeZone> zone;
   std::string job;
   UpdateType type = UpdateType::kIncremental;
-  std::string file;          // a fixed file (watched arrivals); empty: the job's source
-  std::string trigger;       // schedule | missed | new_file
-  std::string slotLease;     // claimed once across instances for a scheduled slot
-  std::string fingerprint;   // recorded after the run (watched arrivals)
-  bool probeRemote = false;  // SFTP poll: import only when the remote file changed
-  std::function<void(const ImportCallResult&)> done;  // on the loop thread
+  std::string file;               // a fixed file (watched arrivals); empty: the job's source
+  std::string trigger;            // schedule | missed | new_file
+  std::string slotLease;          // claimed once across instances for a scheduled slot
+  std::string fingerprint;        // recorded after the run (watched arrivals)
+  bool probeRemote = false;       // SFTP poll: import only when the remote file changed
+  bool checkFingerprint = false;  // a watched arrival: skip content imported before
+  // On the loop thread, after every task, whatever happened (pollers re-arm from it).
+  std::function<void(const ImportCallResult&)> done;
 };
 
 class JobRunner {
@@ -46,6 +48,7 @@ class JobRunner {
  private:
   void work();
   void runOne(JobTask& task);
+  ImportCallResult execute(JobTask& task);
   void post(const JobTask& task, const ImportCallResult& result);
 
   boost::asio::io_context& io_;

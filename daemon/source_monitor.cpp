@@ -115,47 +115,30 @@ void SourceMonitor::observe() {
     });
     return;
   }
-  maybeImport(o.path);
+  maybeImport(o);
 }
 
-void SourceMonitor::maybeImport(const std::string& path) {
+void SourceMonitor::maybeImport(const FileObservation& o) {
+  if (o == lastQueued_) {
+    return;  // this version of the file was already handed to the worker
+  }
   const ImportJob* job = app_.config().findJob(job_);
-  auto fp = files::fingerprintFile(path);
-  if (!fp) {
-    app_.log().warning("import " + job_ + ": " + fp.error().describe());
-    return;
-  }
-  if (*fp == lastFingerprint_) {
-    return;
-  }
-  PatronStore* store = app_.serviceStore();
-  auto seen = store ? store->sourceFileSeen(job_, *fp)
-                    : Result<bool>(Error{"DB", "the database cannot be reached", ""});
-  if (!seen) {
-    app_.storeFailed();
-    app_.log().error("import " + job_ + ": " + seen.error().describe() + "; will look again");
-    retryLater(job->source.settle + Seconds{30}, false);
-    return;
-  }
-  if (*seen) {
-    lastFingerprint_ = *fp;
-    return;
-  }
   JobTask task;
   task.config = std::make_shared<const Config>(app_.config());
   task.zone = app_.sharedZone();
   task.job = job_;
   task.type = job->onNewFile == OnNewFile::kFull ? UpdateType::kFull : UpdateType::kIncremental;
-  task.file = path;
+  task.file = o.path;
   task.trigger = "new_file";
-  task.fingerprint = *fp;
+  // The worker fingerprints the file and skips content imported before: reading a large
+  // file and asking the database stay off this loop.
+  task.checkFingerprint = true;
   if (!runner_.enqueue(std::move(task))) {
     // A run of this job is in progress: look again once it has had time to finish.
     retryLater(job->source.settle + Seconds{5}, false);
     return;
   }
-  lastFingerprint_ = *fp;
-  app_.log().info("import " + job_ + ": new file " + path + " (" + *fp + ") queued");
+  lastQueued_ = o;
 }
 
 RemoteMonitor::RemoteMonitor(boost::asio::io_context& io, App& app, JobRunner& runner,

@@ -1,7 +1,7 @@
 #pragma once
 // Follows one directory job's file for `on_new_file` (SPEC section 3, issue 4): inotify or a
-// poll tells it to look; the settle tracker says when the file has stopped changing; its
-// content fingerprint says whether this arrival was already imported. Loop thread only.
+// poll tells it to look; the settle tracker says when the file has stopped changing; the
+// worker then checks its content fingerprint against what was imported before. Loop only.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/system_timer.hpp>
@@ -23,7 +23,7 @@ class SourceMonitor {
 
  private:
   void observe();
-  void maybeImport(const std::string& path);
+  void maybeImport(const FileObservation& o);
   void retryLater(Seconds after, bool rewatch);
 
   boost::asio::io_context& io_;
@@ -33,7 +33,7 @@ class SourceMonitor {
   SettleTracker tracker_;
   std::unique_ptr<DirectoryWatch> watch_;
   boost::asio::system_timer settleTimer_, retryTimer_, pollTimer_;
-  std::string lastFingerprint_;  // imported or queued
+  FileObservation lastQueued_;  // the file version last handed to the worker
   bool folderOk_ = true;
   bool stopped_ = false;
 };

@@ -154,19 +154,6 @@ std::optional<std::string> parseDate(std::string_view value, std::string_view fo
   return iso;
 }
 
-std::uint64_t contentHash(const PatronValues& values) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (const auto& v : values) {
-    for (unsigned char c : v) {
-      h ^= c;
-      h *= 1099511628211ull;
-    }
-    h ^= 0x1F;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 std::string hashToHex(std::uint64_t h) {
   static const char* kHex = "0123456789abcdef";
   std::string s(16, '0');
@@ -251,9 +238,14 @@ RowMapper::RowMapper(const Mapping& mapping, const std::vector<Site>& sites) : m
       keyRaw_ = keyRaw_ && f != key;
     }
   }
+  written_ = fieldsWrittenBy(mapping);
+}
+
+std::vector<PatronField> fieldsWrittenBy(const Mapping& mapping) {
+  std::vector<PatronField> written;
   auto add = [&](PatronField f) {
-    if (std::find(written_.begin(), written_.end(), f) == written_.end()) {
-      written_.push_back(f);
+    if (std::find(written.begin(), written.end(), f) == written.end()) {
+      written.push_back(f);
     }
   };
   for (const auto& [f, src] : mapping.fields) {
@@ -270,7 +262,8 @@ RowMapper::RowMapper(const Mapping& mapping, const std::vector<Site>& sites) : m
       add(f);
     }
   }
-  std::sort(written_.begin(), written_.end());
+  std::sort(written.begin(), written.end());
+  return written;
 }
 
 Result<void> RowMapper::bindHeader(const CsvRow& header) {

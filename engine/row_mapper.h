@@ -70,8 +70,11 @@ class RowMapper {
 // months and days accepted) to YYYY-MM-DD. An empty format accepts only YYYY-MM-DD.
 std::optional<std::string> parseDate(std::string_view value, std::string_view format);
 
-// 64-bit FNV-1a over the values: detects a changed row in incremental runs.
-std::uint64_t contentHash(const PatronValues& values);
+// The patron fields a mapping writes (mapped, defaulted, or set by a rule), sorted: an
+// import updates only these columns, so hand-entered fields survive.
+std::vector<PatronField> fieldsWrittenBy(const Mapping& mapping);
+
+// The stored form of a content hash (RowMapper::rawHash).
 std::string hashToHex(std::uint64_t h);
 std::uint64_t hexToHash(std::string_view s);
 

@@ -439,8 +439,7 @@ std::vector<std::pair<PatronField, std::string>> fieldValues(Loader& L, const YA
   return out;
 }
 
-void loadMapping(const std::string& file, Mapping& m, std::vector<Diagnostic>& diags,
-                 const std::string& jobPath) {
+void loadMapping(const std::string& file, Mapping& m, std::vector<Diagnostic>& diags) {
   auto root = parseFile(file, diags);
   if (!root) {
     return;
@@ -452,7 +451,6 @@ void loadMapping(const std::string& file, Mapping& m, std::vector<Diagnostic>& d
                   "on_barcode_conflict", "preserve"})) {
     return;
   }
-  (void)jobPath;
   const YAML::Node& r = *root;
   L.boolean(r, "header", "", m.header);
   if (r["delimiter"] && L.scalar(r["delimiter"], "delimiter")) {
@@ -620,8 +618,6 @@ void loadPolicyLevel(Loader& L, const YAML::Node& n, const std::string& path, Po
           L.remember(cp + ".demote_after", d.Mark());
           for (auto it = d.begin(); it != d.end(); ++it) {
             int v = 0;
-            size_t before = L.marks_.size();
-            (void)before;
             L.integer(d, it->first.Scalar(), cp + ".demote_after", v, 1, 25);
             L.remember(cp + ".demote_after." + it->first.Scalar(), it->first.Mark());
             if (v > 0) {
@@ -825,7 +821,7 @@ void loadImport(Loader& L, const YAML::Node& n, const std::string& path, ImportJ
   std::string mappingFile;
   L.filePath(n, "mapping", path, mappingFile, true);
   if (!mappingFile.empty()) {
-    loadMapping(mappingFile, j.mapping, diags, path);
+    loadMapping(mappingFile, j.mapping, diags);
   }
   L.choice(n, "on_new_file", path, j.onNewFile,
            {{"none", OnNewFile::kNone},

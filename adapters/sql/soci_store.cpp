@@ -41,6 +41,12 @@ bool nullWhenEmpty(PatronField f) {
   return f == PatronField::kDistrictId || f == PatronField::kBarcode;
 }
 
+// Reactivation takes the "Inactive-" prefix (SPEC section 5) off a username column.
+std::string withoutInactivePrefix(const std::string& col) {
+  return "CASE WHEN " + col + " LIKE 'Inactive-%' THEN SUBSTR(" + col + ", 10) ELSE " + col +
+         " END";
+}
+
 std::string getStr(const soci::row& r, std::size_t i) {
   if (r.get_indicator(i) == soci::i_null) {
     return {};
@@ -671,12 +677,6 @@ class SociStore final : public PatronStore {
       "status",       "inactive_since",    "owner_job", "content_hash",
       "last_seen_at", "seen_in_last_full", "updated_at"};
 
-  struct Row {
-    std::vector<const std::string*> text;  // field values then meta values
-    std::vector<bool> nullable;
-    std::string status, seen;
-  };
-
   static void metaValues(const Patron& p, std::string& status, std::string& seen) {
     status = std::string(statusName(p.status));
     seen = p.seenInLastFull ? "1" : "0";
@@ -770,8 +770,7 @@ class SociStore final : public PatronStore {
       }
       bool stripPrefix =
           reactivate && std::find(cols.begin(), cols.end(), PatronField::kUsername) == cols.end();
-      std::string strip =
-          "CASE WHEN username LIKE 'Inactive-%' THEN SUBSTR(username, 10) ELSE username END";
+
       if (backend_ == DbBackend::kSqlite3) {
         std::string q = "UPDATE patrons SET ";
         for (PatronField f : cols) {
@@ -781,7 +780,7 @@ class SociStore final : public PatronStore {
           q += std::string(m) + " = ?, ";
         }
         if (stripPrefix) {
-          q += "username = " + strip + ", ";
+          q += "username = " + withoutInactivePrefix("username") + ", ";
         }
         q.resize(q.size() - 2);
         q += " WHERE id = ?";
@@ -828,8 +827,7 @@ class SociStore final : public PatronStore {
         }
         if (stripPrefix) {
           std::string col = backend_ == DbBackend::kMysql ? target + ".username" : "username";
-          set += ", " + col + " = CASE WHEN " + col + " LIKE 'Inactive-%' THEN SUBSTR(" + col +
-                 ", 10) ELSE " + col + " END";
+          set += ", " + col + " = " + withoutInactivePrefix(col);
         }
         return set;
       };

@@ -265,3 +265,24 @@ TEST_F(ImportCli, MappedPasswordsAreStoredOnlyAsSaltedHashesAndChangesAreDetecte
 
 }  // namespace
 }  // namespace patrond
+
+namespace patrond {
+namespace {
+
+TEST_F(ImportCli, PasswordSetByARuleIsHashedToo) {
+  std::string mapping = test::readFile(dir_ / "conf/students.mapping.yaml");
+  mapping.replace(mapping.find("rules:\n"), 7,
+                  "rules:\n  - set: {password: \"${district_id}-start\"}\n");
+  test::writeFile(dir_ / "conf/students.mapping.yaml", mapping);
+  auto j = importJson("");
+  ASSERT_EQ(last_.exitCode, 0) << last_.err << last_.out;
+  EXPECT_EQ(j["counts"]["added"], 43);
+  EXPECT_TRUE(fs::exists(dir_.path() / "conf" / "patrond.key"));
+  std::string db =
+      test::readFile(dir_ / "conf/patrond.db") + test::readFile(dir_ / "conf/patrond.db-wal");
+  EXPECT_EQ(db.find("S1001-start"), std::string::npos);
+  EXPECT_NE(db.find("pbkdf2-sha256$"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace patrond

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -108,6 +109,9 @@ TEST_F(Sources, KeepCopiesArchivesEachImportedFile) {
       "    source: {directory: drop, file: students.csv, settle: 1s, keep_copies: 1}\n"
       "    on_new_file: incremental\n");
   test::writeFile(dir_ / "drop/students.csv", kHeader + csvRows(1, 3));
+  // Someone's own file in the archive folder: neither a crash nor deleted.
+  fs::create_directories(dir_.path() / "archive/students");
+  test::writeFile(dir_ / "archive/students/notes.txt", "mine");
   test::Process p({PATROND_BIN, "run", "--config", dir_ / "patrond.yaml"}, log_,
                   {{"NOTIFY_SOCKET", ""}});
   ASSERT_TRUE(test::eventually([&] { return runs().size() == 1; }, 8s)) << test::readFile(log_);
@@ -118,8 +122,11 @@ TEST_F(Sources, KeepCopiesArchivesEachImportedFile) {
   for (const auto& e : fs::directory_iterator(dir_.path() / "archive/students")) {
     names.push_back(e.path().filename().string());
   }
-  ASSERT_EQ(names.size(), 1u);  // keep_copies: 1
+  std::sort(names.begin(), names.end());
+  ASSERT_EQ(names.size(), 2u);  // keep_copies: 1, and the foreign file
   EXPECT_EQ(names[0], std::to_string(runs()[0]["run_id"].get<int>()) + "-students.csv");
+  EXPECT_EQ(names[1], "notes.txt");
+  EXPECT_TRUE(p.running());
   p.signal(SIGTERM);
   EXPECT_EQ(p.wait(5s), 0);
 }

@@ -193,13 +193,32 @@ TEST(Dates, Formats) {
   EXPECT_FALSE(parseDate("", "%Y"));
 }
 
-TEST(ContentHash, DiffersByFieldNotJustConcatenation) {
-  PatronValues a, b;
-  a[0] = "ab";
-  b[0] = "a";
-  b[1] = "b";
-  EXPECT_NE(contentHash(a), contentHash(b));
-  EXPECT_EQ(hexToHash(hashToHex(contentHash(a))), contentHash(a));
+TEST_F(Mapper, RawHashDiffersByFieldNotJustConcatenationAndRoundTrips) {
+  auto hashOf = [&](std::vector<std::string> cols) {
+    storage_ = std::move(cols);
+    CsvRow row;
+    for (const auto& c : storage_) {
+      row.fields.push_back(c);
+    }
+    return mapper_->rawHash(row);
+  };
+  auto a = hashOf({"S1", "ab", "", "LHS", "9", "", "", ""});
+  auto b = hashOf({"S1", "a", "b", "LHS", "9", "", "", ""});
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a, hashOf({"S1", "ab", "", "LHS", "9", "", "", ""}));
+  EXPECT_EQ(hexToHash(hashToHex(a)), a);
+}
+
+TEST(FieldsWrittenBy, MappedDefaultedAndRuleSetFieldsSorted) {
+  Mapping m;
+  m.fields = {{PatronField::kLastName, {"L", 0, ""}}, {PatronField::kDistrictId, {"I", 0, ""}}};
+  m.defaults = {{PatronField::kPersona, "student"}};
+  Rule r;
+  r.set = {{PatronField::kPassword, "x"}};
+  m.rules = {r};
+  EXPECT_EQ(fieldsWrittenBy(m),
+            (std::vector<PatronField>{PatronField::kDistrictId, PatronField::kPassword,
+                                      PatronField::kLastName, PatronField::kPersona}));
 }
 
 }  // namespace
