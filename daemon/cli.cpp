@@ -4,6 +4,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "daemon/circulation_commands.h"
 #include "daemon/commands.h"
 #include "daemon/service.h"
 
@@ -128,45 +129,48 @@ hset->add_option("--library-day", hDay);
 hset->add_option("--notices", hNotices)->check(CLI::IsMember({"on", "off"}));
 hset->callback([&] { action = [](App&) { return cmdNotYet("homerooms set", "homerooms"); }; });
 
-std::string itemsFile;
+std::string itemsFile, itemsEncoding = "utf-8";
+bool itemsDry = false;
 auto* items = cli.add_subcommand("items", "textbook and library copies");
 items->require_subcommand(1);
-auto* iimport = items->add_subcommand("import", "load copies from CSV");
+auto* iimport = items->add_subcommand("import", "load copies from CSV (SPEC section 7)");
 iimport->add_option("FILE", itemsFile)->required();
-iimport->callback([&] { action = [](App&) { return cmdNotYet("items import", "copies"); }; });
+iimport->add_option("--encoding", itemsEncoding,
+                    "utf-8 (default), windows-1252, iso-8859-1, macroman, utf-16");
+iimport->add_flag("--dry-run", itemsDry, "report what would change, change nothing");
+iimport->callback([&] {
+  action = [&](App& a) { return cmdItemsImport(a, itemsFile, itemsEncoding, itemsDry); };
+});
 
 auto* circ = cli.add_subcommand("circ", "circulation");
 circ->require_subcommand(1);
-std::string cPatron, cCopy, cDue, cCondition;
-bool cOverride = false;
+CheckoutArgs co;
+std::string cCopy, cCondition;
 auto* checkout = circ->add_subcommand("checkout", "check a copy out");
-checkout->add_option("PATRON", cPatron)->required();
-checkout->add_option("COPY", cCopy)->required();
-checkout->add_option("--due", cDue, "due date YYYY-MM-DD");
-checkout->add_flag("--override", cOverride, "check out despite policy blocks (recorded)");
-checkout->callback([&] {
-  action = [](App&) { return cmdNotYet("circ checkout", "circulation"); };
-});
+checkout->add_option("PATRON", co.patron, "district id or barcode")->required();
+checkout->add_option("COPY", co.copy, "copy barcode")->required();
+checkout->add_option("--due", co.due, "due date YYYY-MM-DD (default: today + loan_days)");
+checkout->add_flag("--override", co.override, "check out despite policy blocks (recorded)");
+checkout->callback([&] { action = [&](App& a) { return cmdCheckout(a, co); }; });
 auto* checkin = circ->add_subcommand("checkin", "check a copy in");
 checkin->add_option("COPY", cCopy)->required();
-checkin->callback([&] { action = [](App&) { return cmdNotYet("circ checkin", "circulation"); }; });
+checkin->callback([&] { action = [&](App& a) { return cmdCheckin(a, cCopy); }; });
 auto* condition = circ->add_subcommand("condition", "set a copy's condition by hand");
 condition->add_option("COPY", cCopy)->required();
 condition->add_option("CONDITION", cCondition)->required();
-condition->callback([&] {
-  action = [](App&) { return cmdNotYet("circ condition", "circulation"); };
-});
+condition->callback(
+    [&] { action = [&](App& a) { return cmdCondition(a, cCopy, cCondition); }; });
 circ->add_subcommand("sweep", "the daily policy sweep: overdue copies to lost")->callback([&] {
-  action = [](App&) { return cmdNotYet("circ sweep", "circulation"); };
+  action = cmdSweep;
 });
 
 auto* fines = cli.add_subcommand("fines", "fines");
 fines->require_subcommand(1);
-std::string fAmount;
+std::string fPatron, fAmount;
 auto* pay = fines->add_subcommand("pay", "record a payment");
-pay->add_option("PATRON", cPatron)->required();
-pay->add_option("AMOUNT", fAmount)->required();
-pay->callback([&] { action = [](App&) { return cmdNotYet("fines pay", "fines"); }; });
+pay->add_option("PATRON", fPatron, "district id or barcode")->required();
+pay->add_option("AMOUNT", fAmount, "like 12.50")->required();
+pay->callback([&] { action = [&](App& a) { return cmdFinesPay(a, fPatron, fAmount); }; });
 
 auto* notices = cli.add_subcommand("notices", "overdue and other notices");
 notices->require_subcommand(1);

@@ -174,10 +174,29 @@ int cmdPatronsShow(App& app, const std::string& key) {
     return fail(kExitUsage, "no patron with district id or barcode '" + key + "'");
   }
   const Patron& patron = **p;
+  Borrower borrower{patron.id,
+                    patron.get(PatronField::kDistrictId),
+                    patron.get(PatronField::kBarcode),
+                    patron.get(PatronField::kFirstName),
+                    patron.get(PatronField::kLastName),
+                    patron.get(PatronField::kSite),
+                    patron.status == PatronStatus::kActive};
+  CivilTime local = app.localNow();
+  CivilTime today{local.year, local.month, local.day};
+  auto circ = patronCirculation(app.store().circulation(), app.config(), borrower, today);
+  if (!circ) {
+    return fail(kExitFailed, circ.error().describe());
+  }
   json j = patronJson(patron);
   j["loans"] = json::array();
-  j["fine_balance"] = "0.00";
+  for (const auto& l : circ->loans) {
+    j["loans"].push_back(loanJson(l, today));
+  }
+  j["fine_balance"] = formatCents(circ->balanceCents);
   j["blocks"] = json::array();
+  for (const auto& b : circ->blocks) {
+    j["blocks"].push_back(blockJson(b));
+  }
   if (app.json()) {
     std::cout << j.dump(2) << "\n";
     return kExitOk;
@@ -196,6 +215,18 @@ int cmdPatronsShow(App& app, const std::string& key) {
   }
   std::cout << "  import job: " << (patron.ownerJob.empty() ? "(added by hand)" : patron.ownerJob)
             << "\n";
+  std::cout << "  loans: " << (circ->loans.empty() ? "none" : std::to_string(circ->loans.size()))
+            << "\n";
+  for (const auto& l : circ->loans) {
+    int days = overdueDays(l.due, today);
+    std::cout << "    " << l.copyBarcode << " '" << l.title << "' due " << l.due
+              << (days > 0 ? " (" + std::to_string(days) + " days overdue)" : "") << "\n";
+  }
+  std::cout << "  fine balance: " << formatCents(circ->balanceCents) << "\n";
+  std::cout << "  checkout blocks: " << (circ->blocks.empty() ? "none" : "") << "\n";
+  for (const auto& b : circ->blocks) {
+    std::cout << "    " << b.code << ": " << b.text << "\n";
+  }
   return kExitOk;
 }
 

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "engine/text.h"
+
 namespace patrond::daemon {
 
 using nlohmann::json;
@@ -116,6 +118,37 @@ std::string summaryText(const ImportRun& r, const std::vector<RunMessage>& messa
     o << " " << m.code << ": " << m.text << "\n";
   }
   return o.str();
+}
+
+nlohmann::json copyJson(const Copy& c) {
+  return {{"copy", c.barcode},
+          {"title", c.title},
+          {"status", c.status},
+          {"condition", c.condition},
+          {"value", formatCents(c.valueCents)},
+          {"purchase_price", formatCents(c.purchaseCents)},
+          {"circulations", c.circulations},
+          {"condition_circulations", c.conditionCirculations},
+          {"site", c.site.empty() ? json(nullptr) : json(c.site)},
+          {"textbook", c.textbook}};
+}
+
+nlohmann::json loanJson(const Loan& l, const CivilTime& today) {
+  return {{"copy", l.copyBarcode},
+          {"title", l.title},
+          {"due", l.due},
+          {"overdue_days", overdueDays(l.due, today)},
+          {"checked_out_at", l.checkedOutAt},
+          {"textbook", l.textbook},
+          {"overridden", l.overridden}};
+}
+
+nlohmann::json blockJson(const Block& b) {
+  json j{{"code", b.code}, {"text", b.text}};
+  if (!b.kind.empty()) {
+    j["kind"] = b.kind;
+  }
+  return j;
 }
 
 }  // namespace patrond::daemon

@@ -111,9 +111,16 @@ std::vector<Migration> migrations(DbBackend b) {
       "run_id BIGINT){OPTS}",
       "CREATE INDEX source_files_job ON source_files (job, fingerprint)",
   };
-  std::vector<Migration> out{{1, {}}};
+  // Version 2: circulation (check-in of a lost copy finds its fines by loan).
+  std::vector<std::string> v2 = {
+      "CREATE INDEX fines_loan ON fines (loan_id)",
+  };
+  std::vector<Migration> out{{1, {}}, {2, {}}};
   for (const auto& s : v1) {
     out[0].statements.push_back(render(s, b));
+  }
+  for (const auto& s : v2) {
+    out[1].statements.push_back(render(s, b));
   }
   return out;
 }

@@ -12,6 +12,8 @@
 
 #include "adapters/config/yaml_config.h"
 #include "adapters/sql/schema.h"
+#include "adapters/sql/soci_circulation.h"
+#include "adapters/sql/soci_common.h"
 #include "adapters/sql/sqlite_bulk.h"
 #include "engine/text.h"
 
@@ -19,18 +21,6 @@ namespace patrond::sql {
 namespace {
 
 using namespace sqlite_api;
-
-const char* backendName(DbBackend b) {
-  switch (b) {
-    case DbBackend::kSqlite3:
-      return "sqlite3";
-    case DbBackend::kPostgresql:
-      return "postgresql";
-    case DbBackend::kMysql:
-      return "mysql";
-  }
-  return "sqlite3";
-}
 
 std::string columnName(PatronField f) {
   return f == PatronField::kPassword ? "password_hash" : std::string(fieldInfo(f).name);
@@ -47,68 +37,18 @@ std::string withoutInactivePrefix(const std::string& col) {
          " END";
 }
 
-std::string getStr(const soci::row& r, std::size_t i) {
-  if (r.get_indicator(i) == soci::i_null) {
-    return {};
-  }
-  switch (r.get_properties(i).get_data_type()) {
-    case soci::dt_string:
-      return r.get<std::string>(i);
-    case soci::dt_integer:
-      return std::to_string(r.get<int>(i));
-    case soci::dt_long_long:
-      return std::to_string(r.get<long long>(i));
-    case soci::dt_unsigned_long_long:
-      return std::to_string(r.get<unsigned long long>(i));
-    case soci::dt_double:
-      return std::to_string(r.get<double>(i));
-    case soci::dt_date: {
-      std::tm t = r.get<std::tm>(i);
-      char buf[32];
-      std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-      return buf;
-    }
-    default:
-      return {};
-  }
-}
-
-long long getInt(const soci::row& r, std::size_t i) {
-  if (r.get_indicator(i) == soci::i_null) {
-    return 0;
-  }
-  switch (r.get_properties(i).get_data_type()) {
-    case soci::dt_integer:
-      return r.get<int>(i);
-    case soci::dt_long_long:
-      return r.get<long long>(i);
-    case soci::dt_unsigned_long_long:
-      return static_cast<long long>(r.get<unsigned long long>(i));
-    case soci::dt_double:
-      return static_cast<long long>(r.get<double>(i));
-    case soci::dt_string: {
-      std::string s = r.get<std::string>(i);
-      return s.empty() ? 0 : std::stoll(s);
-    }
-    default:
-      return 0;
-  }
-}
-
 class SociStore final : public PatronStore {
  public:
   SociStore(DbBackend backend, std::unique_ptr<soci::session> sql)
-      : backend_(backend), sql_(std::move(sql)) {}
+      : backend_(backend),
+        sql_(std::move(sql)),
+        circulation_(makeCirculationStore(backend_, *sql_, *this)) {}
+
+  CirculationStore& circulation() override { return *circulation_; }
 
   template <typename F>
   auto guard(const char* what, F&& f) -> decltype(f()) {
-    try {
-      return f();
-    } catch (const soci::soci_error& e) {
-      return Error{"DB", std::string(what) + ": " + redactSecrets(e.what()), backendName(backend_)};
-    } catch (const std::exception& e) {
-      return Error{"DB", std::string(what) + ": " + redactSecrets(e.what()), backendName(backend_)};
-    }
+    return guarded(backend_, what, std::forward<F>(f));
   }
 
   Result<int> schemaVersion() override {
@@ -1336,6 +1276,7 @@ class SociStore final : public PatronStore {
 
   DbBackend backend_;
   std::unique_ptr<soci::session> sql_;
+  std::unique_ptr<CirculationStore> circulation_;
 };
 
 std::string quoteParam(const std::string& v) {

@@ -38,4 +38,27 @@ bool SqliteStatement::step() {
   return true;
 }
 
+bool SqliteStatement::next() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) {
+    return true;
+  }
+  if (rc != SQLITE_DONE) {
+    error_ = sqlite3_errmsg(db_);
+  }
+  sqlite3_reset(stmt_);
+  return false;
+}
+
+std::string SqliteStatement::columnText(int i) const {
+  const unsigned char* t = sqlite3_column_text(stmt_, i);
+  return t ? std::string(reinterpret_cast<const char*>(t),
+                         static_cast<size_t>(sqlite3_column_bytes(stmt_, i)))
+           : std::string();
+}
+
+long long SqliteStatement::columnInt(int i) const {
+  return sqlite3_column_int64(stmt_, i);
+}
+
 }  // namespace patrond::sql

@@ -27,6 +27,10 @@ class SqliteStatement {
   void integer(int i, long long v);
   // Runs and resets; false with error() set on failure.
   bool step();
+  // Queries: next() steps to the next row (false at the end or on failure: check error()).
+  bool next();
+  std::string columnText(int i) const;
+  long long columnInt(int i) const;
 
  private:
   sqlite_api::sqlite3* db_;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/config.h"
+#include "engine/ports/circulation_store.h"
 #include "engine/import_run.h"
 #include "engine/patron.h"
 #include "engine/result.h"
@@ -76,7 +77,7 @@ class PatronStore {
   // Schema: creates or upgrades to the newest version; returns it.
   virtual Result<int> migrate() = 0;
   virtual Result<int> schemaVersion() = 0;
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // One transaction at a time; commit/rollback end it.
   virtual Result<void> begin() = 0;
@@ -152,6 +153,9 @@ class PatronStore {
   virtual Result<bool> acquireLease(const std::string& name, const std::string& holder,
                                     const std::string& nowIso, const std::string& untilIso) = 0;
   virtual Result<void> releaseLease(const std::string& name, const std::string& holder) = 0;
+
+  // Circulation (SPEC sections 6 and 7) on the same connection and transaction.
+  virtual CirculationStore& circulation() = 0;
 };
 
 }  // namespace patrond

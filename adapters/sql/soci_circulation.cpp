@@ -1,0 +1,609 @@
+#include "adapters/sql/soci_circulation.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "adapters/sql/soci_common.h"
+#include "adapters/sql/sqlite_bulk.h"
+
+namespace patrond::sql {
+namespace {
+
+using Value = std::optional<std::string>;
+using Rows = std::vector<std::vector<Value>>;
+
+Value num(std::int64_t v) {
+  return std::to_string(v);
+}
+Value text(const std::string& v) {
+  return v;
+}
+Value textOrNull(const std::string& v) {
+  return v.empty() ? std::nullopt : Value(v);
+}
+
+// `head` ("INSERT INTO t (a, b) VALUES ") followed by one bound tuple per row, in batches
+// (under PostgreSQL's 65535 parameters), then `tail`. Never one round trip per row.
+void execMultiRow(soci::session& sql, const std::string& head, const Rows& rows,
+                  const std::string& tail = "") {
+  if (rows.empty()) {
+    return;
+  }
+  const size_t cols = rows.front().size();
+  const size_t batch = std::max<size_t>(1, 30000 / cols);
+  for (size_t start = 0; start < rows.size(); start += batch) {
+    size_t n = std::min(batch, rows.size() - start);
+    std::vector<soci::indicator> ind;
+    std::vector<std::string> values;
+    ind.reserve(n * cols);  // use() keeps references: never reallocate
+    values.reserve(n * cols);
+    soci::statement st(sql);
+    st.alloc();
+    std::string q = head;
+    size_t p = 0;
+    for (size_t r = 0; r < n; ++r) {
+      q += r == 0 ? "(" : ", (";
+      for (size_t c = 0; c < cols; ++c) {
+        const Value& v = rows[start + r][c];
+        q += (c == 0 ? ":p" : ", :p") + std::to_string(p++);
+        values.push_back(v.value_or(""));
+        ind.push_back(v ? soci::i_ok : soci::i_null);
+        st.exchange(soci::use(values.back(), ind.back()));
+      }
+      q += ")";
+    }
+    q += tail;
+    st.prepare(q);
+    st.define_and_bind();
+    st.execute(true);
+  }
+}
+
+// `UPDATE ... WHERE id IN (...)` with `prefix` binding first, in batches of bound ids.
+void execForIds(soci::session& sql, const std::string& head, const std::vector<std::string>& prefix,
+                const std::vector<std::int64_t>& ids) {
+  constexpr size_t kBatch = 1000;
+  for (size_t start = 0; start < ids.size(); start += kBatch) {
+    size_t n = std::min(kBatch, ids.size() - start);
+    std::vector<std::string> values(prefix);
+    values.reserve(prefix.size() + n);
+    std::string q = head + " IN (";
+    for (size_t i = 0; i < n; ++i) {
+      q += (i == 0 ? ":i" : ", :i") + std::to_string(i);
+      values.push_back(std::to_string(ids[start + i]));
+    }
+    q += ")";
+    soci::statement st(sql);
+    st.alloc();
+    for (auto& v : values) {
+      st.exchange(soci::use(v));
+    }
+    st.prepare(q);
+    st.define_and_bind();
+    st.execute(true);
+  }
+}
+
+const char* kCopyColumns =
+    "c.id, c.barcode, c.title_id, t.title, t.replacement_price_cents, c.site, "
+    "c.purchase_price_cents, c.copy_condition, c.value_cents, c.textbook, c.status, "
+    "c.circulations, c.condition_circulations, c.updated_at FROM copies c JOIN titles t ON t.id = "
+    "c.title_id";
+
+const char* kLoanColumns =
+    "l.id, l.copy_id, l.patron_id, c.barcode, t.title, c.textbook, c.site, c.value_cents, "
+    "l.checked_out_at, l.due_date, l.returned_at, l.lost_at, l.status, l.overridden, "
+    "l.override_blocks FROM loans l JOIN copies c ON c.id = l.copy_id JOIN titles t ON t.id = "
+    "c.title_id";
+
+// Builders over a column reader, so SOCI rows and native SQLite rows share them.
+template <typename Str, typename Int, typename IsNull>
+Copy copyFrom(Str s, Int i, IsNull isNull) {
+  Copy c;
+  c.id = i(0);
+  c.barcode = s(1);
+  c.titleId = i(2);
+  c.title = s(3);
+  if (!isNull(4)) {
+    c.replacementCents = i(4);
+  }
+  c.site = s(5);
+  c.purchaseCents = i(6);
+  c.condition = s(7);
+  c.valueCents = i(8);
+  c.textbook = i(9) != 0;
+  c.status = s(10);
+  c.circulations = static_cast<int>(i(11));
+  c.conditionCirculations = static_cast<int>(i(12));
+  c.updatedAt = s(13);
+  return c;
+}
+
+template <typename Str, typename Int>
+Loan loanFrom(Str s, Int i) {
+  Loan l;
+  l.id = i(0);
+  l.copyId = i(1);
+  l.patronId = i(2);
+  l.copyBarcode = s(3);
+  l.title = s(4);
+  l.textbook = i(5) != 0;
+  l.site = s(6);
+  l.valueCents = i(7);
+  l.checkedOutAt = s(8);
+  l.due = s(9);
+  l.returnedAt = s(10);
+  l.lostAt = s(11);
+  l.status = s(12);
+  l.overridden = i(13) != 0;
+  l.overrideBlocks = s(14);
+  return l;
+}
+
+Copy copyFromRow(const soci::row& r) {
+  return copyFrom([&](size_t k) { return getStr(r, k); }, [&](size_t k) { return getInt(r, k); },
+                  [&](size_t k) { return r.get_indicator(k) == soci::i_null; });
+}
+
+Loan loanFromRow(const soci::row& r) {
+  return loanFrom([&](size_t k) { return getStr(r, k); }, [&](size_t k) { return getInt(r, k); });
+}
+
+class SociCirculation final : public CirculationStore {
+ public:
+  SociCirculation(DbBackend backend, soci::session& sql, PatronStore& tx)
+      : backend_(backend), sql_(sql), tx_(tx) {}
+
+  Result<void> begin() override { return tx_.begin(); }
+  Result<void> commit() override { return tx_.commit(); }
+  Result<void> rollback() override { return tx_.rollback(); }
+
+  Result<void> forEachTitle(const std::function<void(Title&&)>& each) override {
+    return guard("reading titles", [&]() -> Result<void> {
+      soci::rowset<soci::row> rs =
+          (sql_.prepare << "SELECT id, title, isbn, replacement_price_cents FROM titles");
+      for (const auto& r : rs) {
+        Title t;
+        t.id = getInt(r, 0);
+        t.title = getStr(r, 1);
+        t.isbn = getStr(r, 2);
+        if (r.get_indicator(3) != soci::i_null) {
+          t.replacementCents = getInt(r, 3);
+        }
+        each(std::move(t));
+      }
+      return {};
+    });
+  }
+
+  Result<void> forEachCopy(const std::function<void(Copy&&)>& each) override {
+    return guard("reading copies", [&]() -> Result<void> {
+      soci::rowset<soci::row> rs = (sql_.prepare << std::string("SELECT ") + kCopyColumns);
+      for (const auto& r : rs) {
+        each(copyFromRow(r));
+      }
+      return {};
+    });
+  }
+
+  Result<void> insertTitles(std::vector<Title>& titles) override {
+    return guard("adding titles", [&]() -> Result<void> {
+      for (auto& t : titles) {
+        std::string isbn = t.isbn;
+        soci::indicator isbnInd = isbn.empty() ? soci::i_null : soci::i_ok;
+        long long price = t.replacementCents.value_or(0);
+        soci::indicator priceInd = t.replacementCents ? soci::i_ok : soci::i_null;
+        t.id = insertReturningId(
+            "titles",
+            "INSERT INTO titles (title, isbn, replacement_price_cents) VALUES (:t, :i, :p)",
+            [&](soci::statement& st) {
+              st.exchange(soci::use(t.title));
+              st.exchange(soci::use(isbn, isbnInd));
+              st.exchange(soci::use(price, priceInd));
+            });
+      }
+      return {};
+    });
+  }
+
+  Result<void> updateTitles(const std::vector<Title>& titles) override {
+    return guard("updating titles", [&]() -> Result<void> {
+      for (const auto& t : titles) {
+        long long price = t.replacementCents.value_or(0);
+        soci::indicator priceInd = t.replacementCents ? soci::i_ok : soci::i_null;
+        long long id = t.id;
+        sql_ << "UPDATE titles SET title = :t, replacement_price_cents = :p WHERE id = :id",
+            soci::use(t.title), soci::use(price, priceInd), soci::use(id);
+      }
+      return {};
+    });
+  }
+
+  static std::vector<Value> copyValues(const Copy& c) {
+    return {text(c.barcode),     num(c.titleId),      textOrNull(c.site),
+            num(c.purchaseCents), text(c.condition),  num(c.valueCents),
+            num(c.textbook ? 1 : 0), text(c.status),  num(c.circulations),
+            num(c.conditionCirculations), textOrNull(c.updatedAt)};
+  }
+  static constexpr const char* kCopyWriteColumns =
+      "barcode, title_id, site, purchase_price_cents, copy_condition, value_cents, textbook, "
+      "status, circulations, condition_circulations, updated_at";
+
+  Result<void> insertCopies(const std::vector<Copy>& copies) override {
+    return guard("adding copies", [&]() -> Result<void> {
+      Rows rows;
+      rows.reserve(copies.size());
+      for (const auto& c : copies) {
+        rows.push_back(copyValues(c));
+      }
+      execMultiRow(sql_, std::string("INSERT INTO copies (") + kCopyWriteColumns + ") VALUES ",
+                   rows);
+      return {};
+    });
+  }
+
+  Result<void> updateCopies(const std::vector<Copy>& copies) override {
+    return guard("updating copies", [&]() -> Result<void> {
+      if (copies.size() == 1) {  // circulation: one copy, one plain statement
+        const Copy& c = copies.front();
+        std::string site = c.site;
+        soci::indicator siteInd = site.empty() ? soci::i_null : soci::i_ok;
+        long long titleId = c.titleId, purchase = c.purchaseCents, value = c.valueCents,
+                  id = c.id;
+        int textbook = c.textbook ? 1 : 0, circs = c.circulations,
+            condCircs = c.conditionCirculations;
+        sql_ << "UPDATE copies SET title_id = :ti, site = :s, purchase_price_cents = :pp, "
+                "copy_condition = :cc, value_cents = :v, textbook = :tb, status = :st, "
+                "circulations = :ci, condition_circulations = :cci, updated_at = :u "
+                "WHERE id = :id",
+            soci::use(titleId), soci::use(site, siteInd), soci::use(purchase),
+            soci::use(c.condition), soci::use(value), soci::use(textbook), soci::use(c.status),
+            soci::use(circs), soci::use(condCircs), soci::use(c.updatedAt), soci::use(id);
+        return {};
+      }
+      // Many copies (a re-import): one upsert by id per batch.
+      Rows rows;
+      rows.reserve(copies.size());
+      for (const auto& c : copies) {
+        auto v = copyValues(c);
+        v.insert(v.begin(), num(c.id));
+        rows.push_back(std::move(v));
+      }
+      std::string set;
+      for (const char* col : {"title_id", "site", "purchase_price_cents", "copy_condition",
+                              "value_cents", "textbook", "status", "circulations",
+                              "condition_circulations", "updated_at"}) {
+        std::string c = col;
+        set += (set.empty() ? "" : ", ") + c + " = " +
+               (backend_ == DbBackend::kMysql ? "VALUES(" + c + ")" : "excluded." + c);
+      }
+      std::string tail = backend_ == DbBackend::kMysql ? " ON DUPLICATE KEY UPDATE " + set
+                                                       : " ON CONFLICT (id) DO UPDATE SET " + set;
+      execMultiRow(sql_, std::string("INSERT INTO copies (id, ") + kCopyWriteColumns + ") VALUES ",
+                   rows, tail);
+      return {};
+    });
+  }
+
+  Result<std::optional<Borrower>> findBorrower(const std::string& key) override {
+    return guard("finding the patron", [&]() -> Result<std::optional<Borrower>> {
+      // District id first: a barcode that equals another patron's district id must not win.
+      for (const char* col : {"district_id", "barcode"}) {
+        soci::rowset<soci::row> rs =
+            (sql_.prepare << std::string("SELECT id, district_id, barcode, first_name, "
+                                         "last_name, site, status FROM patrons WHERE ") +
+                                 col + " = :k",
+             soci::use(key));
+        for (const auto& r : rs) {
+          Borrower b;
+          b.id = getInt(r, 0);
+          b.districtId = getStr(r, 1);
+          b.barcode = getStr(r, 2);
+          b.firstName = getStr(r, 3);
+          b.lastName = getStr(r, 4);
+          b.site = getStr(r, 5);
+          b.active = getStr(r, 6) == "active";
+          return std::optional<Borrower>(b);
+        }
+      }
+      return std::optional<Borrower>();
+    });
+  }
+
+  Result<std::optional<Copy>> findCopy(const std::string& barcode) override {
+    return guard("finding the copy", [&]() -> Result<std::optional<Copy>> {
+      soci::rowset<soci::row> rs =
+          (sql_.prepare << std::string("SELECT ") + kCopyColumns + " WHERE c.barcode = :b",
+           soci::use(barcode));
+      for (const auto& r : rs) {
+        return std::optional<Copy>(copyFromRow(r));
+      }
+      return std::optional<Copy>();
+    });
+  }
+
+  Result<std::vector<Loan>> openLoans(std::int64_t patronId) override {
+    return guard("reading loans", [&]() -> Result<std::vector<Loan>> {
+      long long id = patronId;
+      std::vector<Loan> out;
+      soci::rowset<soci::row> rs =
+          (sql_.prepare << std::string("SELECT ") + kLoanColumns +
+                               " WHERE l.patron_id = :p AND l.status = 'open' "
+                               "ORDER BY l.due_date, l.id",
+           soci::use(id));
+      for (const auto& r : rs) {
+        out.push_back(loanFromRow(r));
+      }
+      return out;
+    });
+  }
+
+  Result<std::optional<Loan>> currentLoan(std::int64_t copyId) override {
+    return guard("reading the copy's loan", [&]() -> Result<std::optional<Loan>> {
+      long long id = copyId;
+      soci::rowset<soci::row> rs =
+          (sql_.prepare << std::string("SELECT ") + kLoanColumns +
+                               " WHERE l.copy_id = :c AND l.status IN ('open', 'lost') "
+                               "ORDER BY CASE WHEN l.status = 'open' THEN 0 ELSE 1 END, l.id DESC",
+           soci::use(id));
+      for (const auto& r : rs) {
+        return std::optional<Loan>(loanFromRow(r));
+      }
+      return std::optional<Loan>();
+    });
+  }
+
+  Result<std::int64_t> insertLoan(const Loan& l) override {
+    return guard("recording the loan", [&]() -> Result<std::int64_t> {
+      long long copy = l.copyId, patron = l.patronId;
+      int overridden = l.overridden ? 1 : 0;
+      std::string blocks = l.overrideBlocks;
+      soci::indicator blocksInd = blocks.empty() ? soci::i_null : soci::i_ok;
+      return insertReturningId(
+          "loans",
+          "INSERT INTO loans (copy_id, patron_id, checked_out_at, due_date, status, overridden, "
+          "override_blocks) VALUES (:c, :p, :o, :d, 'open', :ov, :ob)",
+          [&](soci::statement& st) {
+            st.exchange(soci::use(copy));
+            st.exchange(soci::use(patron));
+            st.exchange(soci::use(l.checkedOutAt));
+            st.exchange(soci::use(l.due));
+            st.exchange(soci::use(overridden));
+            st.exchange(soci::use(blocks, blocksInd));
+          });
+    });
+  }
+
+  Result<void> updateLoan(const Loan& l) override {
+    return guard("updating the loan", [&]() -> Result<void> {
+      long long id = l.id;
+      std::string returned = l.returnedAt, lost = l.lostAt;
+      soci::indicator ri = returned.empty() ? soci::i_null : soci::i_ok;
+      soci::indicator li = lost.empty() ? soci::i_null : soci::i_ok;
+      sql_ << "UPDATE loans SET status = :s, returned_at = :r, lost_at = :l WHERE id = :id",
+          soci::use(l.status), soci::use(returned, ri), soci::use(lost, li), soci::use(id);
+      return {};
+    });
+  }
+
+  Result<std::vector<Fine>> fines(std::int64_t patronId) override {
+    return guard("reading fines", [&]() -> Result<std::vector<Fine>> {
+      long long id = patronId;
+      std::vector<Fine> out;
+      soci::rowset<soci::row> rs =
+          (sql_.prepare << "SELECT id, patron_id, loan_id, amount_cents, paid_cents, reason, "
+                           "created_at FROM fines WHERE patron_id = :p ORDER BY created_at, id",
+           soci::use(id));
+      for (const auto& r : rs) {
+        out.push_back({getInt(r, 0), getInt(r, 1), getInt(r, 2), getInt(r, 3), getInt(r, 4),
+                       getStr(r, 5), getStr(r, 6)});
+      }
+      return out;
+    });
+  }
+
+  Result<std::int64_t> unpaidCents(std::int64_t patronId) override {
+    return guard("reading the fine balance", [&]() -> Result<std::int64_t> {
+      long long id = patronId;
+      soci::rowset<soci::row> rs =
+          (sql_.prepare << "SELECT SUM(amount_cents - paid_cents) FROM fines WHERE patron_id = :p",
+           soci::use(id));
+      for (const auto& r : rs) {
+        return static_cast<std::int64_t>(getInt(r, 0));
+      }
+      return std::int64_t{0};
+    });
+  }
+
+  Result<void> insertFines(const std::vector<Fine>& fines) override {
+    return guard("charging fines", [&]() -> Result<void> {
+      if (backend_ == DbBackend::kSqlite3) {
+        SqliteStatement st(sqlite(),
+                           "INSERT INTO fines (patron_id, loan_id, amount_cents, paid_cents, "
+                           "reason, created_at) VALUES (?, ?, ?, ?, ?, ?)");
+        if (!st.ok()) {
+          throw std::runtime_error(st.error());
+        }
+        for (const auto& f : fines) {
+          st.integer(1, f.patronId);
+          st.integer(2, f.loanId);
+          st.integer(3, f.amountCents);
+          st.integer(4, f.paidCents);
+          st.text(5, f.reason);
+          st.text(6, f.createdAt);
+          if (!st.step()) {
+            throw std::runtime_error(st.error());
+          }
+        }
+        return {};
+      }
+      Rows rows;
+      rows.reserve(fines.size());
+      for (const auto& f : fines) {
+        rows.push_back({num(f.patronId), f.loanId ? num(f.loanId) : std::nullopt,
+                        num(f.amountCents), num(f.paidCents), text(f.reason), text(f.createdAt)});
+      }
+      execMultiRow(sql_,
+                   "INSERT INTO fines (patron_id, loan_id, amount_cents, paid_cents, reason, "
+                   "created_at) VALUES ",
+                   rows);
+      return {};
+    });
+  }
+
+  Result<void> recordPayment(std::int64_t patronId, std::int64_t cents,
+                             const std::vector<FinePayment>& shares,
+                             const std::string& paidAt) override {
+    return guard("recording the payment", [&]() -> Result<void> {
+      for (const auto& s : shares) {
+        long long add = s.cents, id = s.fineId;
+        sql_ << "UPDATE fines SET paid_cents = paid_cents + :a WHERE id = :id", soci::use(add),
+            soci::use(id);
+      }
+      long long p = patronId, c = cents;
+      sql_ << "INSERT INTO payments (patron_id, amount_cents, paid_at) VALUES (:p, :c, :t)",
+          soci::use(p), soci::use(c), soci::use(paidAt);
+      return {};
+    });
+  }
+
+  Result<std::int64_t> waiveLoanFines(std::int64_t loanId) override {
+    return guard("waiving the lost copy's fine", [&]() -> Result<std::int64_t> {
+      long long id = loanId;
+      std::int64_t open = 0;
+      soci::rowset<soci::row> rs =
+          (sql_.prepare << "SELECT SUM(amount_cents - paid_cents) FROM fines WHERE loan_id = :l",
+           soci::use(id));
+      for (const auto& r : rs) {
+        open = getInt(r, 0);
+      }
+      sql_ << "UPDATE fines SET amount_cents = paid_cents WHERE loan_id = :l AND "
+              "amount_cents > paid_cents",
+          soci::use(id);
+      return open;
+    });
+  }
+
+  Result<void> forEachOpenLoanDueBy(const std::string& due,
+                                    const std::function<void(Loan&&)>& each) override {
+    return guard("reading overdue loans", [&]() -> Result<void> {
+      std::string q = std::string("SELECT ") + kLoanColumns +
+                      " WHERE l.status = 'open' AND l.due_date <= :d ORDER BY l.due_date, l.id";
+      if (backend_ == DbBackend::kSqlite3) {
+        // Up to a million rows: native stepping, no per-row SOCI conversions.
+        SqliteStatement st(sqlite(), replaceParams(q));
+        if (!st.ok()) {
+          throw std::runtime_error(st.error());
+        }
+        st.text(1, due);
+        while (st.next()) {
+          each(loanFrom([&](int k) { return st.columnText(k); },
+                        [&](int k) { return st.columnInt(k); }));
+        }
+        if (!st.error().empty()) {
+          throw std::runtime_error(st.error());
+        }
+        return {};
+      }
+      soci::rowset<soci::row> rs = (sql_.prepare << q, soci::use(due));
+      for (const auto& r : rs) {
+        each(loanFromRow(r));
+      }
+      return {};
+    });
+  }
+
+  Result<void> markLost(const std::vector<std::int64_t>& loanIds,
+                        const std::vector<std::int64_t>& copyIds,
+                        const std::string& lostAt) override {
+    return guard("marking loans lost", [&]() -> Result<void> {
+      if (backend_ == DbBackend::kSqlite3) {
+        SqliteStatement loans(sqlite(),
+                              "UPDATE loans SET status = 'lost', lost_at = ? WHERE id = ?");
+        SqliteStatement copies(sqlite(),
+                               "UPDATE copies SET status = 'lost', updated_at = ? WHERE id = ?");
+        if (!loans.ok() || !copies.ok()) {
+          throw std::runtime_error(loans.ok() ? copies.error() : loans.error());
+        }
+        for (auto id : loanIds) {
+          loans.text(1, lostAt);
+          loans.integer(2, id);
+          if (!loans.step()) {
+            throw std::runtime_error(loans.error());
+          }
+        }
+        for (auto id : copyIds) {
+          copies.text(1, lostAt);
+          copies.integer(2, id);
+          if (!copies.step()) {
+            throw std::runtime_error(copies.error());
+          }
+        }
+        return {};
+      }
+      execForIds(sql_, "UPDATE loans SET status = 'lost', lost_at = :t WHERE id", {lostAt},
+                 loanIds);
+      execForIds(sql_, "UPDATE copies SET status = 'lost', updated_at = :t WHERE id", {lostAt},
+                 copyIds);
+      return {};
+    });
+  }
+
+ private:
+  template <typename F>
+  auto guard(const char* what, F&& f) -> decltype(f()) {
+    return guarded(backend_, what, std::forward<F>(f));
+  }
+
+  // ":name" placeholders to "?" for the native SQLite API.
+  static std::string replaceParams(const std::string& q) {
+    std::string out;
+    for (size_t i = 0; i < q.size(); ++i) {
+      if (q[i] == ':' && i + 1 < q.size() && std::isalpha(static_cast<unsigned char>(q[i + 1]))) {
+        out += '?';
+        while (i + 1 < q.size() && std::isalnum(static_cast<unsigned char>(q[i + 1]))) {
+          ++i;
+        }
+      } else {
+        out += q[i];
+      }
+    }
+    return out;
+  }
+
+  sqlite_api::sqlite3* sqlite() {
+    return static_cast<soci::sqlite3_session_backend*>(sql_.get_backend())->conn_;
+  }
+
+  template <typename Bind>
+  std::int64_t insertReturningId(const char* table, std::string q, Bind bind) {
+    long long id = 0;
+    soci::statement st(sql_);
+    st.alloc();
+    bind(st);
+    if (backend_ == DbBackend::kPostgresql) {
+      q += " RETURNING id";
+      st.exchange(soci::into(id));
+    }
+    st.prepare(q);
+    st.define_and_bind();
+    st.execute(true);
+    if (backend_ != DbBackend::kPostgresql) {
+      sql_.get_last_insert_id(table, id);
+    }
+    return static_cast<std::int64_t>(id);
+  }
+
+  DbBackend backend_;
+  soci::session& sql_;
+  PatronStore& tx_;
+};
+
+}  // namespace
+
+std::unique_ptr<CirculationStore> makeCirculationStore(DbBackend backend, soci::session& sql,
+                                                       PatronStore& tx) {
+  return std::make_unique<SociCirculation>(backend, sql, tx);
+}
+
+}  // namespace patrond::sql

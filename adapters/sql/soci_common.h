@@ -1,0 +1,85 @@
+#pragma once
+// Helpers the SOCI adapter's stores share (patrons, circulation). Adapter-internal.
+
+#include <soci/soci.h>
+
+#include <ctime>
+#include <string>
+
+#include "engine/config.h"
+#include "engine/result.h"
+#include "engine/text.h"
+
+namespace patrond::sql {
+
+inline const char* backendName(DbBackend b) {
+  switch (b) {
+    case DbBackend::kSqlite3:
+      return "sqlite3";
+    case DbBackend::kPostgresql:
+      return "postgresql";
+    case DbBackend::kMysql:
+      return "mysql";
+  }
+  return "sqlite3";
+}
+
+inline std::string getStr(const soci::row& r, std::size_t i) {
+  if (r.get_indicator(i) == soci::i_null) {
+    return {};
+  }
+  switch (r.get_properties(i).get_data_type()) {
+    case soci::dt_string:
+      return r.get<std::string>(i);
+    case soci::dt_integer:
+      return std::to_string(r.get<int>(i));
+    case soci::dt_long_long:
+      return std::to_string(r.get<long long>(i));
+    case soci::dt_unsigned_long_long:
+      return std::to_string(r.get<unsigned long long>(i));
+    case soci::dt_double:
+      return std::to_string(r.get<double>(i));
+    case soci::dt_date: {
+      std::tm t = r.get<std::tm>(i);
+      char buf[32];
+      std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
+      return buf;
+    }
+    default:
+      return {};
+  }
+}
+
+inline long long getInt(const soci::row& r, std::size_t i) {
+  if (r.get_indicator(i) == soci::i_null) {
+    return 0;
+  }
+  switch (r.get_properties(i).get_data_type()) {
+    case soci::dt_integer:
+      return r.get<int>(i);
+    case soci::dt_long_long:
+      return r.get<long long>(i);
+    case soci::dt_unsigned_long_long:
+      return static_cast<long long>(r.get<unsigned long long>(i));
+    case soci::dt_double:
+      return static_cast<long long>(r.get<double>(i));
+    case soci::dt_string: {
+      std::string s = r.get<std::string>(i);
+      return s.empty() ? 0 : std::stoll(s);
+    }
+    default:
+      return 0;
+  }
+}
+
+// Runs f, turning a database exception into an Error that names what was being done.
+template <typename F>
+auto guarded(DbBackend backend, const char* what, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return Error{"DB", std::string(what) + ": " + redactSecrets(e.what()), backendName(backend)};
+  }
+}
+
+}  // namespace patrond::sql

@@ -1,0 +1,123 @@
+#pragma once
+// Port: what circulation keeps (SPEC sections 6 and 7): titles, copies, loans, fines and
+// payments. The SOCI adapter implements it beside PatronStore on the same connection, so one
+// transaction (PatronStore::begin/commit) covers both. One thread at a time.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/result.h"
+
+namespace patrond {
+
+struct Title {
+  std::int64_t id = 0;
+  std::string title, isbn;
+  std::optional<std::int64_t> replacementCents;
+};
+
+struct Copy {
+  std::int64_t id = 0;
+  std::string barcode;
+  std::int64_t titleId = 0;
+  std::string title;  // read only: the title's name
+  std::optional<std::int64_t> replacementCents;  // read only: the title's replacement price
+  std::string site;
+  std::int64_t purchaseCents = 0;
+  std::string condition;
+  std::int64_t valueCents = 0;
+  bool textbook = true;
+  std::string status = "available";  // available | checked_out | lost
+  int circulations = 0;
+  int conditionCirculations = 0;  // counted against the current condition
+  std::string updatedAt;
+};
+
+// A patron as circulation sees it.
+struct Borrower {
+  std::int64_t id = 0;
+  std::string districtId, barcode, firstName, lastName, site;
+  bool active = true;
+};
+
+struct Loan {
+  std::int64_t id = 0;
+  std::int64_t copyId = 0, patronId = 0;
+  std::string copyBarcode, title;  // read only
+  bool textbook = true;            // read only: the copy's kind
+  std::string site;                // read only: the copy's site
+  std::int64_t valueCents = 0;     // read only: the copy's current value
+  std::string checkedOutAt;        // ISO 8601, district time
+  std::string due;                 // YYYY-MM-DD
+  std::string returnedAt, lostAt;
+  std::string status = "open";  // open | returned | lost
+  bool overridden = false;
+  std::string overrideBlocks;  // the blocks an override went past, as "CODE: text; ..."
+};
+
+struct Fine {
+  std::int64_t id = 0;
+  std::int64_t patronId = 0;
+  std::int64_t loanId = 0;  // 0: not about a loan
+  std::int64_t amountCents = 0, paidCents = 0;
+  std::string reason, createdAt;
+};
+
+// One payment's share of one fine (oldest fines are paid first).
+struct FinePayment {
+  std::int64_t fineId = 0;
+  std::int64_t cents = 0;
+};
+
+class CirculationStore {
+ public:
+  virtual ~CirculationStore() = default;
+
+  // The connection's transaction (the same one PatronStore::begin opens).
+  virtual Result<void> begin() = 0;
+  virtual Result<void> commit() = 0;
+  virtual Result<void> rollback() = 0;
+
+  // Everything the copies file may refer to, read once per items import.
+  virtual Result<void> forEachTitle(const std::function<void(Title&&)>& each) = 0;
+  virtual Result<void> forEachCopy(const std::function<void(Copy&&)>& each) = 0;
+  // New titles get their ids filled in.
+  virtual Result<void> insertTitles(std::vector<Title>& titles) = 0;
+  virtual Result<void> updateTitles(const std::vector<Title>& titles) = 0;
+  virtual Result<void> insertCopies(const std::vector<Copy>& copies) = 0;
+  // Writes every stored column of each copy (by id).
+  virtual Result<void> updateCopies(const std::vector<Copy>& copies) = 0;
+
+  virtual Result<std::optional<Borrower>> findBorrower(const std::string& districtIdOrBarcode) = 0;
+  virtual Result<std::optional<Copy>> findCopy(const std::string& barcode) = 0;
+  // A patron's open loans, oldest due date first.
+  virtual Result<std::vector<Loan>> openLoans(std::int64_t patronId) = 0;
+  // The copy's current loan: open, else (for a lost copy) the loan that lost it.
+  virtual Result<std::optional<Loan>> currentLoan(std::int64_t copyId) = 0;
+  virtual Result<std::int64_t> insertLoan(const Loan& loan) = 0;
+  // Writes status, returned_at and lost_at of a loan.
+  virtual Result<void> updateLoan(const Loan& loan) = 0;
+
+  virtual Result<std::vector<Fine>> fines(std::int64_t patronId) = 0;
+  virtual Result<std::int64_t> unpaidCents(std::int64_t patronId) = 0;
+  virtual Result<void> insertFines(const std::vector<Fine>& fines) = 0;
+  // Adds to each fine's paid amount and records the payment.
+  virtual Result<void> recordPayment(std::int64_t patronId, std::int64_t cents,
+                                     const std::vector<FinePayment>& shares,
+                                     const std::string& paidAt) = 0;
+  // Lowers the unpaid part of a loan's fines to nothing (a lost copy came back).
+  virtual Result<std::int64_t> waiveLoanFines(std::int64_t loanId) = 0;
+
+  // The sweep: every open loan due on or before `due` (YYYY-MM-DD), in due order.
+  virtual Result<void> forEachOpenLoanDueBy(const std::string& due,
+                                            const std::function<void(Loan&&)>& each) = 0;
+  // Marks these loans lost (and their copies), in bulk.
+  virtual Result<void> markLost(const std::vector<std::int64_t>& loanIds,
+                                const std::vector<std::int64_t>& copyIds,
+                                const std::string& lostAt) = 0;
+};
+
+}  // namespace patrond
