@@ -47,13 +47,13 @@ int cmdItemsImport(App& app, const std::string& file, const std::string& encodin
   }
   ItemsImportOptions options;
   options.dryRun = dryRun;
-  auto out = importItems(**source, app.store().circulation(), app.config(), app.localNow(),
-                         options);
+  auto out =
+      importItems(**source, app.store().circulation(), app.config(), app.localNow(), options);
   if (!out) {
     const Error& e = out.error();
     bool line = e.where.rfind("line ", 0) == 0;
-    return fail(kExitFailed, file + ":" + (line ? e.where.substr(5) + ": " + e.message
-                                                : " " + e.describe()));
+    return fail(kExitFailed,
+                file + ":" + (line ? e.where.substr(5) + ": " + e.message : " " + e.describe()));
   }
   if (app.json()) {
     json j{{"read", out->read},       {"added", out->added},
@@ -94,7 +94,8 @@ int cmdCheckout(App& app, const CheckoutArgs& args) {
   if (!out) {
     return failWith(app, out.error());
   }
-  std::string patronKey = out->patron.barcode.empty() ? out->patron.districtId : out->patron.barcode;
+  std::string patronKey =
+      out->patron.barcode.empty() ? out->patron.districtId : out->patron.barcode;
   if (app.json()) {
     json j{{"ok", out->ok}, {"patron", patronKey}, {"copy", out->copy.barcode}};
     if (out->ok) {

@@ -158,8 +158,7 @@ checkin->callback([&] { action = [&](App& a) { return cmdCheckin(a, cCopy); }; }
 auto* condition = circ->add_subcommand("condition", "set a copy's condition by hand");
 condition->add_option("COPY", cCopy)->required();
 condition->add_option("CONDITION", cCondition)->required();
-condition->callback(
-    [&] { action = [&](App& a) { return cmdCondition(a, cCopy, cCondition); }; });
+condition->callback([&] { action = [&](App& a) { return cmdCondition(a, cCopy, cCondition); }; });
 circ->add_subcommand("sweep", "the daily policy sweep: overdue copies to lost")->callback([&] {
   action = cmdSweep;
 });

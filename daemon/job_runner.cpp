@@ -7,6 +7,7 @@
 #include "adapters/sftp/curl_sftp.h"
 #include "adapters/sql/soci_store.h"
 #include "daemon/app.h"
+#include "daemon/circulation_commands.h"
 
 namespace patrond::daemon {
 
@@ -73,7 +74,7 @@ ImportCallResult JobRunner::execute(JobTask& task) {
   ImportCallResult result;
   result.ran = false;
   const ImportJob* job = task.config->findJob(task.job);
-  if (!job) {
+  if (!job && !task.sweep) {
     return result;  // removed by a reload
   }
   // Each run has its own connection: the loop thread keeps its own, and a database that
@@ -100,6 +101,13 @@ ImportCallResult JobRunner::execute(JobTask& task) {
                  " is taken by another instance");
       return result;
     }
+  }
+  if (task.sweep) {
+    auto swept = executeSweep(**store, *task.config, task.zone->toLocal(now), now, *log_);
+    if (!swept) {
+      result.error = swept.error().describe();
+    }
+    return result;
   }
   if (task.probeRemote) {
     // Poll: compare the remote file's size and time with the last poll's and download only

@@ -31,6 +31,7 @@ struct JobTask {
   std::string fingerprint;        // recorded after the run (watched arrivals)
   bool probeRemote = false;       // SFTP poll: import only when the remote file changed
   bool checkFingerprint = false;  // a watched arrival: skip content imported before
+  bool sweep = false;             // the daily circulation sweep instead of an import
   // On the loop thread, after every task, whatever happened (pollers re-arm from it).
   std::function<void(const ImportCallResult&)> done;
 };

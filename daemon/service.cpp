@@ -121,8 +121,17 @@ class Scheduler {
 
   void fire(const Event& e, const std::string& trigger) {
     if (e.sweep) {
-      app_.log().info(
-          "scheduler: the circulation sweep is due (circulation is not in this version yet)");
+      JobTask task;
+      task.config = std::make_shared<const Config>(app_.config());
+      task.zone = app_.sharedZone();
+      task.job = "(circulation sweep)";
+      task.trigger = trigger;
+      task.sweep = true;
+      // One instance sweeps per day; the sweep is idempotent in any case.
+      task.slotLease = "sweep@" + e.local;
+      if (!runner_.enqueue(std::move(task))) {
+        app_.log().warning("scheduler: the circulation sweep is still running; skipped");
+      }
       return;
     }
     if (e.notice) {

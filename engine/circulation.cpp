@@ -188,18 +188,17 @@ std::vector<Block> checkoutBlocks(const Policy& policy, bool textbook,
       }
     }
     if (n > 0) {
-      out.push_back({"OVERDUE",
-                     std::to_string(n) + (n == 1 ? " overdue copy: " : " overdue copies: ") +
-                         overdue,
-                     ""});
+      out.push_back(
+          {"OVERDUE",
+           std::to_string(n) + (n == 1 ? " overdue copy: " : " overdue copies: ") + overdue, ""});
     }
   }
   return out;
 }
 
 CheckinEffect checkinEffect(const Copy& copy, const Policy& policy,
-                            const std::vector<Condition>& conditions,
-                            const CivilTime& checkedOut, const CivilTime& today) {
+                            const std::vector<Condition>& conditions, const CivilTime& checkedOut,
+                            const CivilTime& today) {
   CheckinEffect e;
   e.copy = copy;
   e.copy.status = "available";
@@ -219,8 +218,7 @@ CheckinEffect checkinEffect(const Copy& copy, const Policy& policy,
     e.demoted = true;
     e.copy.condition = *lower;
     e.copy.conditionCirculations = 0;
-    e.copy.valueCents =
-        copyValue(conditions, *lower, copy.purchaseCents, copy.replacementCents);
+    e.copy.valueCents = copyValue(conditions, *lower, copy.purchaseCents, copy.replacementCents);
   }
   return e;
 }
@@ -280,10 +278,10 @@ Result<CheckoutOutcome> checkout(CirculationStore& store, const Config& config,
       }
       std::string who = *current ? " (loan due " + (*current)->due + ")" : "";
       if (copy->status == "lost") {
-        out.blocks.push_back({"COPY_LOST",
-                              "copy " + copy->barcode +
-                                  " is marked lost: check it in first if it has been found",
-                              ""});
+        out.blocks.push_back(
+            {"COPY_LOST",
+             "copy " + copy->barcode + " is marked lost: check it in first if it has been found",
+             ""});
       } else {
         out.blocks.push_back(
             {"COPY_OUT", "copy " + copy->barcode + " is already checked out" + who, ""});
@@ -375,9 +373,8 @@ Result<CheckinOutcome> checkin(CirculationStore& store, const Config& config,
   });
 }
 
-Result<Copy> setCondition(CirculationStore& store, const Config& config,
-                          const std::string& barcode, const std::string& condition,
-                          const CivilTime& now) {
+Result<Copy> setCondition(CirculationStore& store, const Config& config, const std::string& barcode,
+                          const std::string& condition, const CivilTime& now) {
   if (!findCondition(config.conditions, condition)) {
     return usage("unknown condition '" + condition +
                  "' (configured: " + conditionNames(config.conditions) + ")");
@@ -501,7 +498,7 @@ Result<PaymentOutcome> payFines(CirculationStore& store, const std::string& patr
 }
 
 Result<PatronCirculation> patronCirculation(CirculationStore& store, const Config& config,
-                                           const Borrower& patron, const CivilTime& today) {
+                                            const Borrower& patron, const CivilTime& today) {
   PatronCirculation out;
   auto loans = store.openLoans(patron.id);
   if (!loans) {
@@ -515,8 +512,8 @@ Result<PatronCirculation> patronCirculation(CirculationStore& store, const Confi
   out.balanceCents = *unpaid;
   std::set<std::pair<std::string, std::string>> seen;
   for (bool textbook : {true, false}) {
-    for (auto& b : checkoutBlocks(resolvePolicy(config, patron.site, textbook), textbook,
-                                  out.loans, out.balanceCents, today)) {
+    for (auto& b : checkoutBlocks(resolvePolicy(config, patron.site, textbook), textbook, out.loans,
+                                  out.balanceCents, today)) {
       if (seen.insert({b.code, b.text}).second) {
         out.blocks.push_back(std::move(b));
       }

@@ -21,7 +21,7 @@ namespace patrond {
 // A policy with every key decided (SPEC section 6).
 struct Policy {
   int loanDays = 14;
-  std::optional<int> maxCheckouts;      // none: no limit
+  std::optional<int> maxCheckouts;       // none: no limit
   std::optional<int> overdueToLostDays;  // none: the sweep leaves these loans alone
   bool blockOnFinesOrOverdues = false;
   bool chargeLost = false;
@@ -67,8 +67,8 @@ struct CheckinEffect {
   Copy copy;  // the copy after
 };
 CheckinEffect checkinEffect(const Copy& copy, const Policy& policy,
-                            const std::vector<Condition>& conditions,
-                            const CivilTime& checkedOut, const CivilTime& today);
+                            const std::vector<Condition>& conditions, const CivilTime& checkedOut,
+                            const CivilTime& today);
 
 // Splits a payment across unpaid fines, oldest first. The amount must not exceed the balance.
 std::vector<FinePayment> allocatePayment(const std::vector<Fine>& fines, std::int64_t cents);
@@ -129,6 +129,6 @@ struct PatronCirculation {
   std::vector<Block> blocks;
 };
 Result<PatronCirculation> patronCirculation(CirculationStore& store, const Config& config,
-                                           const Borrower& patron, const CivilTime& today);
+                                            const Borrower& patron, const CivilTime& today);
 
 }  // namespace patrond

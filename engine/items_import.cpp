@@ -16,8 +16,8 @@ namespace {
 
 enum Col { kBarcode, kTitle, kIsbn, kSite, kPurchase, kReplacement, kCondition, kTextbook, kCols };
 constexpr std::array<const char*, kCols> kColumnNames{
-    "copy_barcode", "title", "isbn", "site", "purchase_price", "replacement_price",
-    "condition",    "textbook"};
+    "copy_barcode",      "title",     "isbn",    "site", "purchase_price",
+    "replacement_price", "condition", "textbook"};
 // MySQL's indexed text columns hold 255 characters.
 constexpr size_t kMaxText = 255;
 
@@ -49,13 +49,15 @@ Result<ItemsImportOutcome> importItems(ByteSource& source, CirculationStore& sto
     return first.error();
   }
   if (!*first) {
-    return Error{"EMPTY_FILE", "the file is empty: expected the header " + [] {
-                   std::string h;
-                   for (const char* c : kColumnNames) {
-                     h += (h.empty() ? "" : ",") + std::string(c);
-                   }
-                   return h;
-                 }(),
+    return Error{"EMPTY_FILE",
+                 "the file is empty: expected the header " +
+                     [] {
+                       std::string h;
+                       for (const char* c : kColumnNames) {
+                         h += (h.empty() ? "" : ",") + std::string(c);
+                       }
+                       return h;
+                     }(),
                  "line 1"};
   }
   std::array<int, kCols> pos;
@@ -74,7 +76,8 @@ Result<ItemsImportOutcome> importItems(ByteSource& source, CirculationStore& sto
   std::string missing;
   for (int c : {kBarcode, kTitle}) {
     if (pos[static_cast<size_t>(c)] < 0) {
-      missing += (missing.empty() ? "'" : ", '") + std::string(kColumnNames[static_cast<size_t>(c)]) + "'";
+      missing +=
+          (missing.empty() ? "'" : ", '") + std::string(kColumnNames[static_cast<size_t>(c)]) + "'";
     }
   }
   if (!missing.empty()) {
@@ -127,8 +130,7 @@ Result<ItemsImportOutcome> importItems(ByteSource& source, CirculationStore& sto
                  ? std::string()
                  : std::string(trim(row.fields[static_cast<size_t>(p)]));
     };
-    std::string key =
-        row.badEncoding ? std::string() : utf8Truncate(cell(kBarcode), 64);
+    std::string key = row.badEncoding ? std::string() : utf8Truncate(cell(kBarcode), 64);
     auto reject = [&](const std::string& code, const std::string& text) {
       out.messages.push_back({Severity::kError, row.line, key, code, text});
       ++out.skipped;
@@ -206,8 +208,8 @@ Result<ItemsImportOutcome> importItems(ByteSource& source, CirculationStore& sto
     }
     if (utf8Length(title) > kMaxText) {
       title = utf8Truncate(title, kMaxText);
-      out.messages.push_back({Severity::kWarning, row.line, key, "TRUNCATED",
-                              "title cut to 255 characters"});
+      out.messages.push_back(
+          {Severity::kWarning, row.line, key, "TRUNCATED", "title cut to 255 characters"});
     }
     std::string isbn = cell(kIsbn);
     if (isbn.size() > kMaxText) {

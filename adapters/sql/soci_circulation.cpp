@@ -220,10 +220,12 @@ class SociCirculation final : public CirculationStore {
   }
 
   static std::vector<Value> copyValues(const Copy& c) {
-    return {text(c.barcode),     num(c.titleId),      textOrNull(c.site),
-            num(c.purchaseCents), text(c.condition),  num(c.valueCents),
-            num(c.textbook ? 1 : 0), text(c.status),  num(c.circulations),
-            num(c.conditionCirculations), textOrNull(c.updatedAt)};
+    return {text(c.barcode),         num(c.titleId),
+            textOrNull(c.site),      num(c.purchaseCents),
+            text(c.condition),       num(c.valueCents),
+            num(c.textbook ? 1 : 0), text(c.status),
+            num(c.circulations),     num(c.conditionCirculations),
+            textOrNull(c.updatedAt)};
   }
   static constexpr const char* kCopyWriteColumns =
       "barcode, title_id, site, purchase_price_cents, copy_condition, value_cents, textbook, "
@@ -248,8 +250,7 @@ class SociCirculation final : public CirculationStore {
         const Copy& c = copies.front();
         std::string site = c.site;
         soci::indicator siteInd = site.empty() ? soci::i_null : soci::i_ok;
-        long long titleId = c.titleId, purchase = c.purchaseCents, value = c.valueCents,
-                  id = c.id;
+        long long titleId = c.titleId, purchase = c.purchaseCents, value = c.valueCents, id = c.id;
         int textbook = c.textbook ? 1 : 0, circs = c.circulations,
             condCircs = c.conditionCirculations;
         sql_ << "UPDATE copies SET title_id = :ti, site = :s, purchase_price_cents = :pp, "
@@ -270,9 +271,9 @@ class SociCirculation final : public CirculationStore {
         rows.push_back(std::move(v));
       }
       std::string set;
-      for (const char* col : {"title_id", "site", "purchase_price_cents", "copy_condition",
-                              "value_cents", "textbook", "status", "circulations",
-                              "condition_circulations", "updated_at"}) {
+      for (const char* col :
+           {"title_id", "site", "purchase_price_cents", "copy_condition", "value_cents", "textbook",
+            "status", "circulations", "condition_circulations", "updated_at"}) {
         std::string c = col;
         set += (set.empty() ? "" : ", ") + c + " = " +
                (backend_ == DbBackend::kMysql ? "VALUES(" + c + ")" : "excluded." + c);

@@ -23,7 +23,7 @@ struct Copy {
   std::int64_t id = 0;
   std::string barcode;
   std::int64_t titleId = 0;
-  std::string title;  // read only: the title's name
+  std::string title;                             // read only: the title's name
   std::optional<std::int64_t> replacementCents;  // read only: the title's replacement price
   std::string site;
   std::int64_t purchaseCents = 0;
