@@ -77,6 +77,7 @@ ImportCallResult JobRunner::execute(JobTask& task) {
   if (!job && !task.sweep) {
     return result;  // removed by a reload
   }
+  const std::string what = task.sweep ? "circulation sweep" : "import " + task.job;
   // Each run has its own connection: the loop thread keeps its own, and a database that
   // is down now may be back for the next run.
   auto store = sql::openStore(task.config->database);
@@ -86,7 +87,7 @@ ImportCallResult JobRunner::execute(JobTask& task) {
     }
   }
   if (!store) {
-    log_->error("import " + task.job + " (" + task.trigger + "): " + store.error().describe() +
+    log_->error(what + " (" + task.trigger + "): " + store.error().describe() +
                 "; the next run will try again");
     result.sourceError = store.error().code + ": " + store.error().describe();
     return result;
@@ -97,7 +98,7 @@ ImportCallResult JobRunner::execute(JobTask& task) {
     auto claimed = (*store)->acquireLease(task.slotLease, leaseHolder(), utcIso(now),
                                           utcIso(now + std::chrono::hours(48)));
     if (!claimed || !*claimed) {
-      log_->info("import " + task.job + ": the " + task.trigger + " run " + task.slotLease +
+      log_->info(what + ": the " + task.trigger + " run " + task.slotLease +
                  " is taken by another instance");
       return result;
     }

@@ -121,17 +121,7 @@ class Scheduler {
 
   void fire(const Event& e, const std::string& trigger) {
     if (e.sweep) {
-      JobTask task;
-      task.config = std::make_shared<const Config>(app_.config());
-      task.zone = app_.sharedZone();
-      task.job = "(circulation sweep)";
-      task.trigger = trigger;
-      task.sweep = true;
-      // One instance sweeps per day; the sweep is idempotent in any case.
-      task.slotLease = "sweep@" + e.local;
-      if (!runner_.enqueue(std::move(task))) {
-        app_.log().warning("scheduler: the circulation sweep is still running; skipped");
-      }
+      sweepNow(trigger, "sweep@" + e.local);
       return;
     }
     if (e.notice) {
@@ -139,6 +129,28 @@ class Scheduler {
                       " is due (notices are not built by this version yet)");
       return;
     }
+    fireImport(e, trigger);
+  }
+
+ public:
+  // The circulation sweep on the worker. `slotLease` (scheduled runs): one instance per slot.
+  // At start (no slot) it catches up on a sweep missed while the service was down; it is
+  // idempotent, so a second one changes nothing.
+  void sweepNow(const std::string& trigger, const std::string& slotLease) {
+    JobTask task;
+    task.config = std::make_shared<const Config>(app_.config());
+    task.zone = app_.sharedZone();
+    task.job = "(circulation sweep)";
+    task.trigger = trigger;
+    task.sweep = true;
+    task.slotLease = slotLease;
+    if (!runner_.enqueue(std::move(task))) {
+      app_.log().warning("scheduler: the circulation sweep is still running; skipped");
+    }
+  }
+
+ private:
+  void fireImport(const Event& e, const std::string& trigger) {
     JobTask task;
     task.config = std::make_shared<const Config>(app_.config());
     task.zone = app_.sharedZone();
@@ -271,6 +283,7 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
   std::function<void()> connect = [&] {
     if (app.serviceStore()) {
       scheduler.runMissed();
+      scheduler.sweepNow("start", "");
       return;
     }
     app.log().error("the database cannot be reached; retrying in " +

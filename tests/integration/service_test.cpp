@@ -112,6 +112,39 @@ TEST_F(Service, BadConfigAtStartExitsTwo) {
   EXPECT_TRUE(logHas("unknown key 'shedule'"));
 }
 
+// The daily sweep is on the service's scheduler (circulation.sweep_at); at start the service
+// also catches up on one it missed while down. Loans long overdue become lost, charged once.
+TEST_F(Service, SweepsOverdueLoansToLostAtStartAndChargesOnce) {
+  auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), PATROND_BIN);
+    args.push_back("--config");
+    args.push_back(config_);
+    return test::run(args, {{"PATROND_CONFIG", ""}});
+  };
+  ASSERT_EQ(cli({"import", "students", "--as-of", "2020-08-20 02:00"}).exitCode, 0);
+  ASSERT_EQ(cli({"items", "import", (dir_.path() / "conf/items/copies.csv").string()}).exitCode, 0);
+  auto co =
+      cli({"circ", "checkout", "S1002", "T0007", "--due", "2020-09-05", "--as-of", "2020-09-01"});
+  ASSERT_EQ(co.exitCode, 0) << co.err;
+  test::Process p({PATROND_BIN, "run", "--config", config_}, log_, {{"NOTIFY_SOCKET", ""}});
+  ASSERT_TRUE(
+      test::eventually([&] { return logHas("circulation sweep: 1 loan(s) marked lost"); }, 10s))
+      << test::readFile(log_);
+  EXPECT_TRUE(logHas("41.63 charged"));
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(5s), 0);
+  auto show = cli({"patrons", "show", "S1002", "--json"});
+  EXPECT_NE(show.out.find("\"fine_balance\": \"41.63\""), std::string::npos) << show.out;
+  // Started again: nothing more is charged.
+  test::Process again({PATROND_BIN, "run", "--config", config_}, log_, {{"NOTIFY_SOCKET", ""}});
+  ASSERT_TRUE(
+      test::eventually([&] { return logHas("circulation sweep: 0 loan(s) marked lost"); }, 10s));
+  again.signal(SIGTERM);
+  EXPECT_EQ(again.wait(5s), 0);
+  show = cli({"patrons", "show", "S1002", "--json"});
+  EXPECT_NE(show.out.find("\"fine_balance\": \"41.63\""), std::string::npos) << show.out;
+}
+
 }  // namespace
 }  // namespace patrond
 
