@@ -1,0 +1,199 @@
+// Circulation benchmark (issue 5 targets; results go to docs/performance.md):
+//   1. the daily sweep over N open loans on SQLite (target: 1,000,000 in under 5 s), in two
+//      shapes: a normal day (2% of the loans past overdue_to_lost_days) and the worst case
+//      (every loan lost at once);
+//   2. checkout decisions with that many loans in the database (target: under 5 ms each).
+// Usage: circulation_bench [--loans 1000000] [--checkouts 1000] [--keep DIR]
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "adapters/sql/soci_store.h"
+#include "engine/circulation.h"
+#include "engine/text.h"
+
+using namespace patrond;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+void exec(sqlite3* db, const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::cerr << "bench: " << (err ? err : "?") << "\n  in " << sql << "\n";
+    std::exit(1);
+  }
+}
+
+Config benchConfig() {
+  Config c;
+  c.sites = {{"LHS", "Lincoln High", "high"},
+             {"JMS", "Jefferson Middle", "middle"},
+             {"WES", "Washington Elementary", "elementary"}};
+  auto& d = c.textbookPolicies.district;
+  d.loanDays = 180;
+  d.maxCheckouts = 10;
+  d.overdueToLostDays = 30;
+  d.blockOnFinesOrOverdues = true;
+  d.chargeLost = true;
+  d.conditioningEnabled = true;
+  d.demoteAfter = {{"new", 5}, {"good", 5}, {"fair", 5}};
+  c.textbookPolicies.siteTypes["elementary"].maxCheckouts = 6;
+  c.textbookPolicies.sites["LHS"].overdueToLostDays = 60;
+  c.conditions = defaultConditions();
+  return c;
+}
+
+// N open loans on N copies held by N/5 patrons, plus `spare` copies on the shelf.
+// `dueSql` gives each loan's due date from x (1..N).
+void populate(const std::string& path, long loans, long spare, const std::string& dueSql) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  long patrons = std::max(1L, loans / 5);
+  exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; BEGIN");
+  auto cnt = [](long n) {
+    return "WITH RECURSIVE cnt(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM cnt WHERE x < " +
+           std::to_string(n) + ") ";
+  };
+  exec(db, cnt(patrons) +
+               "INSERT INTO patrons (district_id, barcode, first_name, last_name, site, "
+               "patron_type, status, owner_job, seen_in_last_full) SELECT 'S' || x, 'P' || x, "
+               "'Zoë', 'Núñez' || x, CASE x % 3 WHEN 0 THEN 'LHS' WHEN 1 THEN 'JMS' ELSE 'WES' "
+               "END, 'Student', 'active', 'students', 1 FROM cnt");
+  exec(db, cnt(1000) +
+               "INSERT INTO titles (title, isbn, replacement_price_cents) SELECT 'Title ' || x, "
+               "'978' || x, 7500 FROM cnt");
+  exec(db, cnt(loans + spare) +
+               "INSERT INTO copies (barcode, title_id, site, purchase_price_cents, "
+               "copy_condition, value_cents, textbook, status, circulations, "
+               "condition_circulations, updated_at) SELECT 'T' || x, 1 + x % 1000, CASE x % 3 "
+               "WHEN 0 THEN 'LHS' WHEN 1 THEN 'JMS' ELSE 'WES' END, 6000, 'good', 4500, 1, "
+               "CASE WHEN x <= " +
+               std::to_string(loans) +
+               " THEN 'checked_out' ELSE 'available' END, 0, 0, '2026-08-20T10:00:00' FROM cnt");
+  exec(db, cnt(loans) +
+               "INSERT INTO loans (copy_id, patron_id, checked_out_at, due_date, status, "
+               "overridden) SELECT x, 1 + x % " +
+               std::to_string(patrons) + ", '2026-08-20T10:00:00', " + dueSql +
+               ", 'open', 0 FROM cnt");
+  exec(db, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE); ANALYZE");
+  sqlite3_close(db);
+}
+
+std::unique_ptr<PatronStore> open(const std::string& path) {
+  DatabaseConfig dc;
+  dc.connection = "db=" + path;
+  auto s = sql::openStore(dc);
+  if (!s || !(*s)->migrate()) {
+    std::cerr << "bench: cannot open " << path << "\n";
+    std::exit(1);
+  }
+  return std::move(*s);
+}
+
+void sweepCase(const std::string& dir, const std::string& name, long loans,
+               const std::string& dueSql) {
+  std::string path = dir + "/" + name + ".db";
+  std::filesystem::remove(path);
+  open(path);  // schema
+  auto t0 = Clock::now();
+  populate(path, loans, 0, dueSql);
+  auto t1 = Clock::now();
+  auto store = open(path);
+  Config c = benchConfig();
+  auto t2 = Clock::now();
+  auto out = sweep(store->circulation(), c, CivilTime{2026, 11, 29, 1, 0, 0});
+  auto t3 = Clock::now();
+  if (!out) {
+    std::cerr << "bench: sweep failed: " << out.error().describe() << "\n";
+    std::exit(1);
+  }
+  auto again = sweep(store->circulation(), c, CivilTime{2026, 11, 29, 1, 0, 0});
+  auto t4 = Clock::now();
+  std::printf(
+      "sweep %-10s %8ld open loans: %7ld lost, %12s charged in %6.2f s; again: %ld lost "
+      "in %5.2f s  (data generated in %.1f s)\n",
+      name.c_str(), loans, static_cast<long>(out->lost), formatCents(out->finesCents).c_str(),
+      seconds(t2, t3), again ? static_cast<long>(again->lost) : -1L, seconds(t3, t4),
+      seconds(t0, t1));
+}
+
+void checkoutCase(const std::string& dir, long loans, int checkouts) {
+  std::string path = dir + "/checkout.db";
+  std::filesystem::remove(path);
+  open(path);
+  // Due dates spread over the year: some patrons are blocked (overdue), most are not.
+  populate(path, loans, checkouts, "date('2026-10-01', '+' || (x % 365) || ' days')");
+  auto store = open(path);
+  Config c = benchConfig();
+  std::mt19937 rnd(7);
+  long patrons = std::max(1L, loans / 5);
+  std::vector<double> ms;
+  int blocked = 0;
+  for (int i = 0; i < checkouts; ++i) {
+    std::string patron = "P" + std::to_string(1 + rnd() % static_cast<unsigned long>(patrons));
+    std::string copy = "T" + std::to_string(loans + 1 + i);
+    auto t0 = Clock::now();
+    auto out = checkout(store->circulation(), c, {patron, copy, std::nullopt, false},
+                        CivilTime{2026, 11, 29, 10, 0, 0});
+    auto t1 = Clock::now();
+    if (!out) {
+      std::cerr << "bench: checkout failed: " << out.error().describe() << "\n";
+      std::exit(1);
+    }
+    blocked += out->ok ? 0 : 1;
+    ms.push_back(seconds(t0, t1) * 1000);
+  }
+  std::sort(ms.begin(), ms.end());
+  auto pct = [&](double p) {
+    return ms[static_cast<size_t>(p * static_cast<double>(ms.size() - 1))];
+  };
+  std::printf(
+      "checkout with %ld loans in the database: %d decisions (%d blocked, %d made): "
+      "median %.2f ms, p99 %.2f ms, max %.2f ms\n",
+      loans, checkouts, blocked, checkouts - blocked, pct(0.5), pct(0.99), ms.back());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  long loans = 1'000'000;
+  int checkouts = 1000;
+  std::string keep;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--loans") {
+      loans = std::atol(argv[i + 1]);
+    } else if (a == "--checkouts") {
+      checkouts = std::atoi(argv[i + 1]);
+    } else if (a == "--keep") {
+      keep = argv[i + 1];
+    }
+  }
+  std::string dir = keep.empty()
+                        ? (std::filesystem::temp_directory_path() / "patrond-circ-bench").string()
+                        : keep;
+  std::filesystem::create_directories(dir);
+  // A normal day: due dates spread over 200 days from 2026-10-26, so ~2% of loans are past
+  // their site's overdue_to_lost_days on 2026-11-29 (30 days; LHS 60).
+  sweepCase(dir, "normal-day", loans, "date('2026-10-26', '+' || (x % 200) || ' days')");
+  // Worst case: every loan long overdue, all lost (and charged) in one sweep.
+  sweepCase(dir, "all-lost", loans, "'2026-01-15'");
+  checkoutCase(dir, loans, checkouts);
+  if (keep.empty()) {
+    std::filesystem::remove_all(dir);
+  }
+  return 0;
+}
