@@ -18,5 +18,9 @@ p import students --incremental
 p runs --limit 5
 p patrons list --site LHS --limit 10
 p patrons show S1001
+p items import conf/examples/items/copies.csv
+p circ checkout P1003 T0004
+p circ checkin T0004
+p circ sweep
 echo
 echo "Database: conf/examples/patrond.db (delete it to start over)."
