@@ -6,6 +6,7 @@
 
 #include "daemon/circulation_commands.h"
 #include "daemon/commands.h"
+#include "daemon/homeroom_commands.h"
 #include "daemon/service.h"
 
 #ifdef _WIN32
@@ -116,18 +117,23 @@ plist->callback([&] {
 
 auto* homerooms = cli.add_subcommand("homerooms", "homerooms and their teachers");
 homerooms->require_subcommand(1);
-std::string hSite, hName, hEmail, hTeacher, hDay, hNotices;
+std::string hSite;
+HomeroomSetArgs hs;
 auto* hlist = homerooms->add_subcommand("list", "homerooms with teacher and student count");
 hlist->add_option("--site", hSite);
-hlist->callback([&] { action = [](App&) { return cmdNotYet("homerooms list", "homerooms"); }; });
+hlist->callback([&] { action = [&](App& a) { return cmdHomeroomsList(a, hSite); }; });
 auto* hset = homerooms->add_subcommand("set", "set a homeroom's teacher, library day or notices");
-hset->add_option("SITE", hSite)->required();
-hset->add_option("NAME", hName)->required();
-hset->add_option("--teacher-email", hEmail);
-hset->add_option("--teacher-name", hTeacher);
-hset->add_option("--library-day", hDay);
-hset->add_option("--notices", hNotices)->check(CLI::IsMember({"on", "off"}));
-hset->callback([&] { action = [](App&) { return cmdNotYet("homerooms set", "homerooms"); }; });
+hset->add_option("SITE", hs.site)->required();
+hset->add_option("NAME", hs.name)->required();
+auto* hEmail = hset->add_option("--teacher-email", hs.teacherEmail, "\"\" to clear");
+auto* hTeacher = hset->add_option("--teacher-name", hs.teacherName);
+hset->add_option("--library-day", hs.libraryDay, "monday .. sunday");
+hset->add_option("--notices", hs.notices)->check(CLI::IsMember({"on", "off"}));
+hset->callback([&, hEmail, hTeacher] {
+  hs.emailGiven = hEmail->count() > 0;
+  hs.nameGiven = hTeacher->count() > 0;
+  action = [&](App& a) { return cmdHomeroomsSet(a, hs); };
+});
 
 std::string itemsFile, itemsEncoding = "utf-8";
 bool itemsDry = false;

@@ -46,6 +46,104 @@ class SociStore final : public PatronStore {
 
   CirculationStore& circulation() override { return *circulation_; }
 
+  Result<std::vector<HomeroomStudentGroup>> homeroomGroups() override {
+    return guard("reading homerooms", [&]() -> Result<std::vector<HomeroomStudentGroup>> {
+      std::vector<HomeroomStudentGroup> out;
+      soci::rowset<soci::row> rs =
+          (sql_->prepare << "SELECT site, homeroom, homeroom_teacher_email, "
+                            "homeroom_teacher_name, COUNT(*) FROM patrons WHERE status = "
+                            "'active' AND homeroom IS NOT NULL AND homeroom <> '' AND (persona IS "
+                            "NULL OR persona NOT IN ('teacher', 'staff')) GROUP BY site, "
+                            "homeroom, homeroom_teacher_email, homeroom_teacher_name");
+      for (const auto& r : rs) {
+        out.push_back({getStr(r, 0), getStr(r, 1), getStr(r, 2), getStr(r, 3), getInt(r, 4)});
+      }
+      return out;
+    });
+  }
+
+  Result<std::vector<TeacherPatron>> teacherPatrons() override {
+    return guard("reading teachers", [&]() -> Result<std::vector<TeacherPatron>> {
+      std::vector<TeacherPatron> out;
+      soci::rowset<soci::row> rs =
+          (sql_->prepare << "SELECT site, homeroom, email, first_name, last_name FROM patrons "
+                            "WHERE status = 'active' AND persona = 'teacher' AND homeroom IS NOT "
+                            "NULL AND homeroom <> '' ORDER BY id");
+      for (const auto& r : rs) {
+        out.push_back({getStr(r, 0), getStr(r, 1), getStr(r, 2), getStr(r, 3), getStr(r, 4)});
+      }
+      return out;
+    });
+  }
+
+  // homerooms.notices: 1 on, 0 off, -1 not set by hand; NULL text columns: not set.
+  Result<std::vector<HomeroomOverride>> homeroomOverrides() override {
+    return guard("reading homeroom settings", [&]() -> Result<std::vector<HomeroomOverride>> {
+      std::vector<HomeroomOverride> out;
+      soci::rowset<soci::row> rs =
+          (sql_->prepare << "SELECT site, name, teacher_email, teacher_name, library_day, "
+                            "notices FROM homerooms ORDER BY site, name");
+      for (const auto& r : rs) {
+        HomeroomOverride o;
+        o.site = getStr(r, 0);
+        o.name = getStr(r, 1);
+        if (r.get_indicator(2) != soci::i_null) {
+          o.teacherEmail = getStr(r, 2);
+        }
+        if (r.get_indicator(3) != soci::i_null) {
+          o.teacherName = getStr(r, 3);
+        }
+        if (r.get_indicator(4) != soci::i_null && !getStr(r, 4).empty()) {
+          o.libraryDay = std::stoi(getStr(r, 4));
+        }
+        long long n = getInt(r, 5);
+        if (n >= 0) {
+          o.notices = n == 1;
+        }
+        out.push_back(std::move(o));
+      }
+      return out;
+    });
+  }
+
+  Result<void> saveHomeroomOverride(const HomeroomOverride& o, const std::string& at) override {
+    return guard("saving the homeroom", [&]() -> Result<void> {
+      HomeroomOverride merged = o;
+      auto existing = homeroomOverrides();
+      if (!existing) {
+        return existing.error();
+      }
+      bool found = false;
+      for (const auto& e : *existing) {
+        if (e.site == o.site && e.name == o.name) {
+          found = true;
+          merged.teacherEmail = o.teacherEmail ? o.teacherEmail : e.teacherEmail;
+          merged.teacherName = o.teacherName ? o.teacherName : e.teacherName;
+          merged.libraryDay = o.libraryDay ? o.libraryDay : e.libraryDay;
+          merged.notices = o.notices ? o.notices : e.notices;
+        }
+      }
+      std::string email = merged.teacherEmail.value_or(""), name = merged.teacherName.value_or(""),
+                  day = merged.libraryDay ? std::to_string(*merged.libraryDay) : "";
+      soci::indicator ei = merged.teacherEmail ? soci::i_ok : soci::i_null;
+      soci::indicator ni = merged.teacherName ? soci::i_ok : soci::i_null;
+      soci::indicator di = merged.libraryDay ? soci::i_ok : soci::i_null;
+      int notices = merged.notices ? (*merged.notices ? 1 : 0) : -1;
+      if (found) {
+        *sql_ << "UPDATE homerooms SET teacher_email = :e, teacher_name = :n, library_day = :d, "
+                 "notices = :o, updated_at = :u WHERE site = :s AND name = :m",
+            soci::use(email, ei), soci::use(name, ni), soci::use(day, di), soci::use(notices),
+            soci::use(at), soci::use(o.site), soci::use(o.name);
+      } else {
+        *sql_ << "INSERT INTO homerooms (site, name, teacher_email, teacher_name, library_day, "
+                 "notices, updated_at) VALUES (:s, :m, :e, :n, :d, :o, :u)",
+            soci::use(o.site), soci::use(o.name), soci::use(email, ei), soci::use(name, ni),
+            soci::use(day, di), soci::use(notices), soci::use(at);
+      }
+      return {};
+    });
+  }
+
   template <typename F>
   auto guard(const char* what, F&& f) -> decltype(f()) {
     return guarded(backend_, what, std::forward<F>(f));

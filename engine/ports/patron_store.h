@@ -10,9 +10,10 @@
 #include <vector>
 
 #include "engine/config.h"
-#include "engine/ports/circulation_store.h"
+#include "engine/homerooms.h"
 #include "engine/import_run.h"
 #include "engine/patron.h"
+#include "engine/ports/circulation_store.h"
 #include "engine/result.h"
 
 namespace patrond {
@@ -153,6 +154,13 @@ class PatronStore {
   virtual Result<bool> acquireLease(const std::string& name, const std::string& holder,
                                     const std::string& nowIso, const std::string& untilIso) = 0;
   virtual Result<void> releaseLease(const std::string& name, const std::string& holder) = 0;
+
+  // Homerooms (SPEC section 8): what imports say (active patrons only), and what
+  // `homerooms set` stored. Saving merges with the keys set before.
+  virtual Result<std::vector<HomeroomStudentGroup>> homeroomGroups() = 0;
+  virtual Result<std::vector<TeacherPatron>> teacherPatrons() = 0;
+  virtual Result<std::vector<HomeroomOverride>> homeroomOverrides() = 0;
+  virtual Result<void> saveHomeroomOverride(const HomeroomOverride& o, const std::string& at) = 0;
 
   // Circulation (SPEC sections 6 and 7) on the same connection and transaction.
   virtual CirculationStore& circulation() = 0;

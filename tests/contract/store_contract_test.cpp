@@ -382,6 +382,42 @@ TEST_P(StoreContract, SitesAreSynchronised) {
   ASSERT_TRUE(store_->syncSites({{"LHS", "Lincoln High", "high"}}).ok());
 }
 
+TEST_P(StoreContract, HomeroomsFromImportsAndSettingsMergedKeyByKey) {
+  std::vector<Patron> ps{patron("S1", "B1", "Núñez"), patron("S2", "B2", "Okafor"),
+                         patron("T1", "B3", "Jones")};
+  ps[0].get(PatronField::kHomeroomTeacherEmail) = "jsmith@example.org";
+  ps[2].get(PatronField::kPersona) = "teacher";
+  ps[2].get(PatronField::kHomeroom) = "Jones 210";
+  ps[2].get(PatronField::kEmail) = "ajones@example.org";
+  ASSERT_TRUE(store_->begin());
+  ASSERT_TRUE(store_->insertPatrons(ps));
+  ASSERT_TRUE(store_->commit());
+  auto groups = store_->homeroomGroups();
+  ASSERT_TRUE(groups) << groups.error().describe();
+  ASSERT_EQ(groups->size(), 2u);  // Smith 104 with and without a teacher e-mail; no teacher
+  std::int64_t students = 0;
+  for (const auto& g : *groups) {
+    EXPECT_EQ(g.homeroom, "Smith 104");
+    students += g.students;
+  }
+  EXPECT_EQ(students, 2);
+  auto teachers = store_->teacherPatrons();
+  ASSERT_TRUE(teachers);
+  ASSERT_EQ(teachers->size(), 1u);
+  EXPECT_EQ((*teachers)[0].email, "ajones@example.org");
+
+  ASSERT_TRUE(store_->saveHomeroomOverride(
+      {"LHS", "Smith 104", std::nullopt, std::nullopt, 2, std::nullopt}, "2026-10-01T00:00:00"));
+  ASSERT_TRUE(store_->saveHomeroomOverride(
+      {"LHS", "Smith 104", "sub@example.org", "Sub", std::nullopt, false}, "2026-10-02T00:00:00"));
+  auto o = store_->homeroomOverrides();
+  ASSERT_TRUE(o);
+  ASSERT_EQ(o->size(), 1u);
+  EXPECT_EQ((*o)[0].libraryDay, 2);  // kept from the first call
+  EXPECT_EQ((*o)[0].teacherEmail, "sub@example.org");
+  EXPECT_EQ((*o)[0].notices, false);
+}
+
 INSTANTIATE_TEST_SUITE_P(AllBackends, StoreContract,
                          ::testing::Values("sqlite3", "postgresql", "mysql"),
                          [](const auto& p) { return p.param; });

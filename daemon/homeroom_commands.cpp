@@ -1,0 +1,121 @@
+#include "daemon/homeroom_commands.h"
+
+#include <array>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "engine/homerooms.h"
+#include "engine/text.h"
+
+namespace patrond::daemon {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::array<const char*, 7> kDays{"sunday",   "monday", "tuesday", "wednesday",
+                                           "thursday", "friday", "saturday"};
+
+json nullIfEmpty(const std::string& s) {
+  return s.empty() ? json(nullptr) : json(s);
+}
+
+}  // namespace
+
+int cmdHomeroomsList(App& app, const std::string& site) {
+  if (!site.empty() && !app.config().findSite(site)) {
+    return fail(kExitUsage, "site '" + site + "' is not configured in " + app.config().path);
+  }
+  if (int rc = app.openDatabase(); rc != kExitOk) {
+    return rc;
+  }
+  PatronStore& store = app.store();
+  auto groups = store.homeroomGroups();
+  auto teachers =
+      groups ? store.teacherPatrons() : Result<std::vector<TeacherPatron>>(groups.error());
+  auto overrides = teachers ? store.homeroomOverrides()
+                            : Result<std::vector<HomeroomOverride>>(teachers.error());
+  if (!overrides) {
+    return fail(kExitFailed, overrides.error().describe());
+  }
+  auto rooms = resolveHomerooms(*groups, *teachers, app.config().homerooms, *overrides);
+  json j = json::array();
+  std::size_t shown = 0;
+  for (const auto& h : rooms) {
+    if (!site.empty() && h.site != site) {
+      continue;
+    }
+    ++shown;
+    std::string day = h.libraryDay ? kDays[static_cast<size_t>(*h.libraryDay)] : "";
+    if (app.json()) {
+      j.push_back({{"site", h.site},
+                   {"name", h.name},
+                   {"teacher_email", nullIfEmpty(h.teacherEmail)},
+                   {"teacher_name", nullIfEmpty(h.teacherName)},
+                   {"teacher_from", h.teacherFrom},
+                   {"students", h.students},
+                   {"library_day", nullIfEmpty(day)},
+                   {"notices", h.notices}});
+      continue;
+    }
+    std::cout << h.site << "  " << h.name << "  "
+              << (h.teacherEmail.empty() ? "(no teacher)" : h.teacherEmail)
+              << (h.teacherName.empty() ? "" : " (" + h.teacherName + ")") << "  from "
+              << h.teacherFrom << "  " << h.students << " student(s)"
+              << (day.empty() ? "" : "  library day " + day) << (h.notices ? "" : "  notices off")
+              << "\n";
+  }
+  if (app.json()) {
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << shown << " homeroom(s)\n";
+  }
+  return kExitOk;
+}
+
+int cmdHomeroomsSet(App& app, const HomeroomSetArgs& a) {
+  if (!app.config().findSite(a.site)) {
+    return fail(kExitUsage, "site '" + a.site + "' is not configured in " + app.config().path);
+  }
+  if (trim(a.name).empty()) {
+    return fail(kExitUsage, "the homeroom name is empty");
+  }
+  HomeroomOverride o;
+  o.site = a.site;
+  o.name = a.name;
+  if (a.emailGiven) {
+    if (!a.teacherEmail.empty() && !plausibleEmail(a.teacherEmail)) {
+      return fail(kExitUsage, "--teacher-email '" + a.teacherEmail +
+                                  "' is not an e-mail address like jsmith@example.org");
+    }
+    o.teacherEmail = a.teacherEmail;
+  }
+  if (a.nameGiven) {
+    if (a.teacherName.find_first_of("\r\n") != std::string::npos) {
+      return fail(kExitUsage, "--teacher-name must be one line");
+    }
+    o.teacherName = a.teacherName;
+  }
+  if (!a.libraryDay.empty()) {
+    for (size_t d = 0; d < kDays.size(); ++d) {
+      if (toLower(a.libraryDay) == kDays[d]) {
+        o.libraryDay = static_cast<int>(d);
+      }
+    }
+    if (!o.libraryDay) {
+      return fail(kExitUsage, "--library-day '" + a.libraryDay + "' is not a weekday (monday..)");
+    }
+  }
+  if (!a.notices.empty()) {
+    o.notices = a.notices == "on";
+  }
+  if (int rc = app.openDatabase(); rc != kExitOk) {
+    return rc;
+  }
+  if (auto r = app.store().saveHomeroomOverride(o, app.localNowIso()); !r) {
+    return fail(kExitFailed, r.error().describe());
+  }
+  return cmdHomeroomsList(app, a.site);
+}
+
+}  // namespace patrond::daemon
