@@ -40,7 +40,9 @@ void printCopy(const Copy& c) {
 int cmdItemsImport(App& app, const std::string& file, const std::string& encoding, bool dryRun) {
   auto source = files::openText(file, encoding);
   if (!source) {
-    return fail(kExitFailed, file + ": " + source.error().describe());
+    // An unknown --encoding is a usage error; a missing or unreadable file, a failure.
+    return fail(source.error().code == "CONFIG" ? kExitUsage : kExitFailed,
+                file + ": " + source.error().describe());
   }
   if (int rc = app.openDatabase(); rc != kExitOk) {
     return rc;

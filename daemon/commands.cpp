@@ -88,6 +88,12 @@ int cmdCheckConfig(App& app) {
     o << "  notice " << n.name << ": " << (n.deliver == Delivery::kEmail ? "e-mail" : "print")
       << ", next run: " << (next ? nextText.replace(10, 1, " ") : "none scheduled") << "\n";
   }
+  if (auto sweep = nextSweep(c.circulation, now, app.zone())) {
+    j["circulation_sweep"] = {{"at", formatTimeOfDay(c.circulation.sweepAt)},
+                              {"next_run", formatIso(sweep->local)}};
+    o << "  circulation sweep: daily at " << formatTimeOfDay(c.circulation.sweepAt)
+      << ", next run: " << formatIso(sweep->local).replace(10, 1, " ") << "\n";
+  }
   if (app.json()) {
     std::cout << j.dump(2) << "\n";
   } else {
@@ -174,16 +180,9 @@ int cmdPatronsShow(App& app, const std::string& key) {
     return fail(kExitUsage, "no patron with district id or barcode '" + key + "'");
   }
   const Patron& patron = **p;
-  Borrower borrower{patron.id,
-                    patron.get(PatronField::kDistrictId),
-                    patron.get(PatronField::kBarcode),
-                    patron.get(PatronField::kFirstName),
-                    patron.get(PatronField::kLastName),
-                    patron.get(PatronField::kSite),
-                    patron.status == PatronStatus::kActive};
   CivilTime local = app.localNow();
   CivilTime today{local.year, local.month, local.day};
-  auto circ = patronCirculation(app.store().circulation(), app.config(), borrower, today);
+  auto circ = patronCirculation(app.store().circulation(), app.config(), borrowerOf(patron), today);
   if (!circ) {
     return fail(kExitFailed, circ.error().describe());
   }

@@ -48,11 +48,8 @@ class Scheduler {
       }
     }
     // The daily circulation sweep (overdue copies to lost) shares this one timer.
-    std::vector<DaySchedule> daily;
-    for (int d = 0; d < 7; ++d) {
-      daily.push_back({d, UpdateType::kFull, {app_.config().circulation.sweepAt}});
-    }
-    if (auto r = nextRun(daily, now, app_.zone()); r && (!next || r->at < next->at)) {
+    if (auto r = nextSweep(app_.config().circulation, now, app_.zone());
+        r && (!next || r->at < next->at)) {
       next = Event{r->at, "sweep", UpdateType::kFull, formatIso(r->local), false, true};
     }
     if (!next) {

@@ -90,6 +90,8 @@ Result<Copy> needCopy(CirculationStore& store, const std::string& barcode) {
   return **c;
 }
 
+}  // namespace
+
 std::string conditionNames(const std::vector<Condition>& conditions) {
   std::string out;
   for (const auto& c : conditions) {
@@ -98,7 +100,15 @@ std::string conditionNames(const std::vector<Condition>& conditions) {
   return out;
 }
 
-}  // namespace
+Borrower borrowerOf(const Patron& p) {
+  return Borrower{p.id,
+                  p.get(PatronField::kDistrictId),
+                  p.get(PatronField::kBarcode),
+                  p.get(PatronField::kFirstName),
+                  p.get(PatronField::kLastName),
+                  p.get(PatronField::kSite),
+                  p.status == PatronStatus::kActive};
+}
 
 Policy resolvePolicy(const Config& config, const std::string& site, bool textbook) {
   Policy p;
@@ -271,21 +281,19 @@ Result<CheckoutOutcome> checkout(CirculationStore& store, const Config& config,
     if (!patron->active) {
       out.blocks.push_back({"INACTIVE", "patron " + req.patron + " is inactive", ""});
     }
-    if (copy->status == "checked_out" || copy->status == "lost") {
+    if (copy->status == "lost") {
+      out.blocks.push_back(
+          {"COPY_LOST",
+           "copy " + copy->barcode + " is marked lost: check it in first if it has been found",
+           ""});
+    } else if (copy->status == "checked_out") {
       auto current = store.currentLoan(copy->id);
       if (!current) {
         return current.error();
       }
-      std::string who = *current ? " (loan due " + (*current)->due + ")" : "";
-      if (copy->status == "lost") {
-        out.blocks.push_back(
-            {"COPY_LOST",
-             "copy " + copy->barcode + " is marked lost: check it in first if it has been found",
-             ""});
-      } else {
-        out.blocks.push_back(
-            {"COPY_OUT", "copy " + copy->barcode + " is already checked out" + who, ""});
-      }
+      std::string due = *current ? " (loan due " + (*current)->due + ")" : "";
+      out.blocks.push_back(
+          {"COPY_OUT", "copy " + copy->barcode + " is already checked out" + due, ""});
     }
     if (!out.blocks.empty()) {
       out.hard = true;
@@ -314,14 +322,20 @@ Result<CheckoutOutcome> checkout(CirculationStore& store, const Config& config,
     for (const auto& b : out.blocks) {
       loan.overrideBlocks += (loan.overrideBlocks.empty() ? "" : "; ") + b.code + ": " + b.text;
     }
+    auto claimed = store.claimCopy(copy->id, formatIso(now));
+    if (!claimed) {
+      return claimed.error();
+    }
+    if (!*claimed) {
+      out.blocks = {{"COPY_OUT", "copy " + copy->barcode + " was just checked out elsewhere", ""}};
+      out.hard = true;
+      return out;
+    }
     if (auto id = store.insertLoan(loan); !id) {
       return id.error();
     }
     out.copy.status = "checked_out";
     out.copy.updatedAt = formatIso(now);
-    if (auto r = store.updateCopies({out.copy}); !r) {
-      return r.error();
-    }
     out.ok = true;
     out.due = loan.due;
     out.overridden = loan.overridden;

@@ -13,6 +13,7 @@
 
 #include "engine/civil_time.h"
 #include "engine/config.h"
+#include "engine/patron.h"
 #include "engine/ports/circulation_store.h"
 #include "engine/result.h"
 
@@ -37,6 +38,8 @@ inline constexpr int kDefaultTextbookLoanDays = 180;
 
 // Conditions: the configured list (best first, with percentages).
 const Condition* findCondition(const std::vector<Condition>& conditions, const std::string& name);
+// "new, good, fair, ..." for messages.
+std::string conditionNames(const std::vector<Condition>& conditions);
 // Demotion walks new > good > fair > poor; nothing below poor and nothing for hand-set ones.
 std::optional<std::string> demotedCondition(const std::string& condition);
 // percent of cents, rounded half up to the cent.
@@ -72,6 +75,9 @@ CheckinEffect checkinEffect(const Copy& copy, const Policy& policy,
 
 // Splits a payment across unpaid fines, oldest first. The amount must not exceed the balance.
 std::vector<FinePayment> allocatePayment(const std::vector<Fine>& fines, std::int64_t cents);
+
+// The patron as circulation sees it.
+Borrower borrowerOf(const Patron& patron);
 
 // ---- operations (each one transaction; errors: USAGE -> exit 2, REFUSED -> 3, else 1) ----
 

@@ -178,4 +178,25 @@ Result<bool> CsvReader::next(CsvRow& row) {
   }
 }
 
+std::optional<RowProblem> rowShapeProblem(const CsvRow& row, std::size_t columns) {
+  if (row.unterminatedQuote) {
+    return RowProblem{
+        "UNTERMINATED_QUOTE",
+        "the file ends inside a quoted field that starts on this line (truncated file?)"};
+  }
+  if (row.fields.size() != columns) {
+    return RowProblem{"COLUMN_COUNT", "expected " + std::to_string(columns) + " columns, found " +
+                                          std::to_string(row.fields.size())};
+  }
+  if (row.badEncoding) {
+    bool nul = std::any_of(row.fields.begin(), row.fields.end(), [](std::string_view f) {
+      return f.find('\0') != std::string_view::npos;
+    });
+    return RowProblem{"BAD_ENCODING", nul ? std::string("the row contains a NUL byte")
+                                          : "the row is not valid text in the configured encoding "
+                                            "(source.encoding; items import: --encoding)"};
+  }
+  return std::nullopt;
+}
+
 }  // namespace patrond

@@ -4,6 +4,7 @@
 // lines ignored. Memory is bounded by the longest row, not the file. One thread.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,13 @@ struct CsvRow {
   bool badEncoding = false;              // invalid UTF-8 or a NUL byte in the row
   bool unterminatedQuote = false;        // the file ended inside a quoted field
 };
+
+// What is wrong with a row's shape, if anything (checked before its cells are read):
+// UNTERMINATED_QUOTE, COLUMN_COUNT (against `columns`), BAD_ENCODING (invalid text or a NUL).
+struct RowProblem {
+  std::string code, text;
+};
+std::optional<RowProblem> rowShapeProblem(const CsvRow& row, std::size_t columns);
 
 class CsvReader {
  public:

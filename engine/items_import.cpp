@@ -63,10 +63,7 @@ Result<ItemsImportOutcome> importItems(ByteSource& source, CirculationStore& sto
   std::array<int, kCols> pos;
   pos.fill(-1);
   for (size_t i = 0; i < row.fields.size(); ++i) {
-    std::string h = toLower(trim(row.fields[i]));
-    if (i == 0 && h.rfind("\xEF\xBB\xBF", 0) == 0) {
-      h = h.substr(3);
-    }
+    std::string h = toLower(trim(row.fields[i]));  // the reader has skipped any BOM
     for (int c = 0; c < kCols; ++c) {
       if (h == kColumnNames[static_cast<size_t>(c)]) {
         pos[static_cast<size_t>(c)] = static_cast<int>(i);
@@ -135,18 +132,8 @@ Result<ItemsImportOutcome> importItems(ByteSource& source, CirculationStore& sto
       out.messages.push_back({Severity::kError, row.line, key, code, text});
       ++out.skipped;
     };
-    if (row.unterminatedQuote) {
-      reject("UNTERMINATED_QUOTE",
-             "the file ends inside a quoted field that starts on this line (truncated file?)");
-      continue;
-    }
-    if (row.fields.size() != columns) {
-      reject("COLUMN_COUNT", "expected " + std::to_string(columns) + " columns, found " +
-                                 std::to_string(row.fields.size()));
-      continue;
-    }
-    if (row.badEncoding) {
-      reject("BAD_ENCODING", "the row contains a NUL byte or is not valid UTF-8");
+    if (auto problem = rowShapeProblem(row, columns)) {
+      reject(problem->code, problem->text);
       continue;
     }
     std::string barcode = cell(kBarcode);
@@ -192,12 +179,8 @@ Result<ItemsImportOutcome> importItems(ByteSource& source, CirculationStore& sto
     }
     std::string condition = toLower(cell(kCondition));
     if (!condition.empty() && !findCondition(config.conditions, condition)) {
-      std::string names;
-      for (const auto& c : config.conditions) {
-        names += (names.empty() ? "" : ", ") + c.name;
-      }
-      reject("UNKNOWN_CONDITION",
-             "condition '" + condition + "' is not configured (configured: " + names + ")");
+      reject("UNKNOWN_CONDITION", "condition '" + condition + "' is not configured (configured: " +
+                                      conditionNames(config.conditions) + ")");
       continue;
     }
     std::string flag = cell(kTextbook);

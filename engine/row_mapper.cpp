@@ -358,26 +358,8 @@ RowOutcome RowMapper::map(const CsvRow& row, MappedRow& out,
     return RowOutcome::kRejected;
   };
 
-  if (row.unterminatedQuote) {
-    return fail("UNTERMINATED_QUOTE",
-                "the file ends inside a quoted field that starts on this line (truncated file?)",
-                rawKey());
-  }
-  if (row.fields.size() != columns_) {
-    return fail("COLUMN_COUNT",
-                "expected " + std::to_string(columns_) + " columns, found " +
-                    std::to_string(row.fields.size()),
-                rawKey());
-  }
-  if (row.badEncoding) {
-    bool nul = std::any_of(row.fields.begin(), row.fields.end(), [](std::string_view f) {
-      return f.find('\0') != std::string_view::npos;
-    });
-    return fail(
-        "BAD_ENCODING",
-        nul ? std::string("the row contains a NUL byte")
-            : "the row is not valid text in the configured encoding (check source.encoding)",
-        rawKey());
+  if (auto problem = rowShapeProblem(row, columns_)) {
+    return fail(problem->code, problem->text, rawKey());
   }
 
   for (const auto& [f, pos] : positions_) {

@@ -83,4 +83,13 @@ int statisticalYearStart(const CivilTime& date, int startMonth) {
   return date.month >= startMonth ? date.year : date.year - 1;
 }
 
+std::optional<ScheduledRun> nextSweep(const CirculationConfig& circulation, UtcTime after,
+                                      const TimeZone& zone) {
+  std::vector<DaySchedule> daily;
+  for (int d = 0; d < 7; ++d) {
+    daily.push_back({d, UpdateType::kFull, {circulation.sweepAt}});
+  }
+  return nextRun(daily, after, zone);
+}
+
 }  // namespace patrond

@@ -21,6 +21,9 @@ struct ScheduledRun {
 // runs once, at its first occurrence.
 std::optional<ScheduledRun> nextRun(const std::vector<DaySchedule>& schedule, UtcTime after,
                                     const TimeZone& zone);
+// The next daily circulation sweep (circulation.sweep_at, district time) after `after`.
+std::optional<ScheduledRun> nextSweep(const CirculationConfig& circulation, UtcTime after,
+                                      const TimeZone& zone);
 // Same for a notice schedule with fixed days (before_library_day is per homeroom: see
 // notice planning).
 std::optional<UtcTime> nextNoticeRun(const NoticeSchedule& schedule, UtcTime after,

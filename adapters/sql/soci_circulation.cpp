@@ -5,6 +5,7 @@
 
 #include "adapters/sql/soci_common.h"
 #include "adapters/sql/sqlite_bulk.h"
+#include "engine/circulation.h"
 
 namespace patrond::sql {
 namespace {
@@ -194,7 +195,7 @@ class SociCirculation final : public CirculationStore {
         long long price = t.replacementCents.value_or(0);
         soci::indicator priceInd = t.replacementCents ? soci::i_ok : soci::i_null;
         t.id = insertReturningId(
-            "titles",
+            sql_, backend_, "titles",
             "INSERT INTO titles (title, isbn, replacement_price_cents) VALUES (:t, :i, :p)",
             [&](soci::statement& st) {
               st.exchange(soci::use(t.title));
@@ -246,23 +247,7 @@ class SociCirculation final : public CirculationStore {
 
   Result<void> updateCopies(const std::vector<Copy>& copies) override {
     return guard("updating copies", [&]() -> Result<void> {
-      if (copies.size() == 1) {  // circulation: one copy, one plain statement
-        const Copy& c = copies.front();
-        std::string site = c.site;
-        soci::indicator siteInd = site.empty() ? soci::i_null : soci::i_ok;
-        long long titleId = c.titleId, purchase = c.purchaseCents, value = c.valueCents, id = c.id;
-        int textbook = c.textbook ? 1 : 0, circs = c.circulations,
-            condCircs = c.conditionCirculations;
-        sql_ << "UPDATE copies SET title_id = :ti, site = :s, purchase_price_cents = :pp, "
-                "copy_condition = :cc, value_cents = :v, textbook = :tb, status = :st, "
-                "circulations = :ci, condition_circulations = :cci, updated_at = :u "
-                "WHERE id = :id",
-            soci::use(titleId), soci::use(site, siteInd), soci::use(purchase),
-            soci::use(c.condition), soci::use(value), soci::use(textbook), soci::use(c.status),
-            soci::use(circs), soci::use(condCircs), soci::use(c.updatedAt), soci::use(id);
-        return {};
-      }
-      // Many copies (a re-import): one upsert by id per batch.
+      // One upsert by id per batch of copies (every row exists: it updates).
       Rows rows;
       rows.reserve(copies.size());
       for (const auto& c : copies) {
@@ -287,28 +272,11 @@ class SociCirculation final : public CirculationStore {
   }
 
   Result<std::optional<Borrower>> findBorrower(const std::string& key) override {
-    return guard("finding the patron", [&]() -> Result<std::optional<Borrower>> {
-      // District id first: a barcode that equals another patron's district id must not win.
-      for (const char* col : {"district_id", "barcode"}) {
-        soci::rowset<soci::row> rs =
-            (sql_.prepare << std::string("SELECT id, district_id, barcode, first_name, "
-                                         "last_name, site, status FROM patrons WHERE ") +
-                                 col + " = :k",
-             soci::use(key));
-        for (const auto& r : rs) {
-          Borrower b;
-          b.id = getInt(r, 0);
-          b.districtId = getStr(r, 1);
-          b.barcode = getStr(r, 2);
-          b.firstName = getStr(r, 3);
-          b.lastName = getStr(r, 4);
-          b.site = getStr(r, 5);
-          b.active = getStr(r, 6) == "active";
-          return std::optional<Borrower>(b);
-        }
-      }
-      return std::optional<Borrower>();
-    });
+    auto p = tx_.findPatron(key);  // district id first, then barcode
+    if (!p) {
+      return p.error();
+    }
+    return *p ? std::optional<Borrower>(borrowerOf(**p)) : std::nullopt;
   }
 
   Result<std::optional<Copy>> findCopy(const std::string& barcode) override {
@@ -354,6 +322,18 @@ class SociCirculation final : public CirculationStore {
     });
   }
 
+  Result<bool> claimCopy(std::int64_t copyId, const std::string& at) override {
+    return guard("checking the copy out", [&]() -> Result<bool> {
+      long long id = copyId;
+      soci::statement st =
+          (sql_.prepare << "UPDATE copies SET status = 'checked_out', updated_at = :u WHERE id = "
+                           ":id AND status = 'available'",
+           soci::use(at), soci::use(id));
+      st.execute(true);
+      return st.get_affected_rows() == 1;
+    });
+  }
+
   Result<std::int64_t> insertLoan(const Loan& l) override {
     return guard("recording the loan", [&]() -> Result<std::int64_t> {
       long long copy = l.copyId, patron = l.patronId;
@@ -361,7 +341,7 @@ class SociCirculation final : public CirculationStore {
       std::string blocks = l.overrideBlocks;
       soci::indicator blocksInd = blocks.empty() ? soci::i_null : soci::i_ok;
       return insertReturningId(
-          "loans",
+          sql_, backend_, "loans",
           "INSERT INTO loans (copy_id, patron_id, checked_out_at, due_date, status, overridden, "
           "override_blocks) VALUES (:c, :p, :o, :d, 'open', :ov, :ob)",
           [&](soci::statement& st) {
@@ -572,28 +552,7 @@ class SociCirculation final : public CirculationStore {
     return out;
   }
 
-  sqlite_api::sqlite3* sqlite() {
-    return static_cast<soci::sqlite3_session_backend*>(sql_.get_backend())->conn_;
-  }
-
-  template <typename Bind>
-  std::int64_t insertReturningId(const char* table, std::string q, Bind bind) {
-    long long id = 0;
-    soci::statement st(sql_);
-    st.alloc();
-    bind(st);
-    if (backend_ == DbBackend::kPostgresql) {
-      q += " RETURNING id";
-      st.exchange(soci::into(id));
-    }
-    st.prepare(q);
-    st.define_and_bind();
-    st.execute(true);
-    if (backend_ != DbBackend::kPostgresql) {
-      sql_.get_last_insert_id(table, id);
-    }
-    return static_cast<std::int64_t>(id);
-  }
+  sqlite_api::sqlite3* sqlite() { return sqliteHandle(sql_); }
 
   DbBackend backend_;
   soci::session& sql_;

@@ -2,6 +2,7 @@
 // Helpers the SOCI adapter's stores share (patrons, circulation). Adapter-internal.
 
 #include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
 
 #include <ctime>
 #include <string>
@@ -80,6 +81,33 @@ auto guarded(DbBackend backend, const char* what, F&& f) -> decltype(f()) {
   } catch (const std::exception& e) {
     return Error{"DB", std::string(what) + ": " + redactSecrets(e.what()), backendName(backend)};
   }
+}
+
+// The native SQLite handle under a SOCI sqlite3 session (for the bulk fast paths).
+inline sqlite_api::sqlite3* sqliteHandle(soci::session& sql) {
+  return static_cast<soci::sqlite3_session_backend*>(sql.get_backend())->conn_;
+}
+
+// Runs an INSERT built by `bind` (which exchanges its use() values) and returns the new id:
+// RETURNING on PostgreSQL, the last insert id elsewhere.
+template <typename Bind>
+std::int64_t insertReturningId(soci::session& sql, DbBackend backend, const char* table,
+                               std::string q, Bind bind) {
+  long long id = 0;
+  soci::statement st(sql);
+  st.alloc();
+  bind(st);
+  if (backend == DbBackend::kPostgresql) {
+    q += " RETURNING id";
+    st.exchange(soci::into(id));
+  }
+  st.prepare(q);
+  st.define_and_bind();
+  st.execute(true);
+  if (backend != DbBackend::kPostgresql) {
+    sql.get_last_insert_id(table, id);
+  }
+  return static_cast<std::int64_t>(id);
 }
 
 }  // namespace patrond::sql

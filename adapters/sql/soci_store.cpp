@@ -77,30 +77,34 @@ class SociStore final : public PatronStore {
   }
 
   // homerooms.notices: 1 on, 0 off, -1 not set by hand; NULL text columns: not set.
+  static HomeroomOverride overrideFromRow(const soci::row& r) {
+    HomeroomOverride o;
+    o.site = getStr(r, 0);
+    o.name = getStr(r, 1);
+    if (r.get_indicator(2) != soci::i_null) {
+      o.teacherEmail = getStr(r, 2);
+    }
+    if (r.get_indicator(3) != soci::i_null) {
+      o.teacherName = getStr(r, 3);
+    }
+    if (std::string day = getStr(r, 4); !day.empty()) {
+      o.libraryDay = std::stoi(day);
+    }
+    if (long long n = getInt(r, 5); n >= 0) {
+      o.notices = n == 1;
+    }
+    return o;
+  }
+  static constexpr const char* kOverrideColumns =
+      "SELECT site, name, teacher_email, teacher_name, library_day, notices FROM homerooms";
+
   Result<std::vector<HomeroomOverride>> homeroomOverrides() override {
     return guard("reading homeroom settings", [&]() -> Result<std::vector<HomeroomOverride>> {
       std::vector<HomeroomOverride> out;
       soci::rowset<soci::row> rs =
-          (sql_->prepare << "SELECT site, name, teacher_email, teacher_name, library_day, "
-                            "notices FROM homerooms ORDER BY site, name");
+          (sql_->prepare << std::string(kOverrideColumns) + " ORDER BY site, name");
       for (const auto& r : rs) {
-        HomeroomOverride o;
-        o.site = getStr(r, 0);
-        o.name = getStr(r, 1);
-        if (r.get_indicator(2) != soci::i_null) {
-          o.teacherEmail = getStr(r, 2);
-        }
-        if (r.get_indicator(3) != soci::i_null) {
-          o.teacherName = getStr(r, 3);
-        }
-        if (r.get_indicator(4) != soci::i_null && !getStr(r, 4).empty()) {
-          o.libraryDay = std::stoi(getStr(r, 4));
-        }
-        long long n = getInt(r, 5);
-        if (n >= 0) {
-          o.notices = n == 1;
-        }
-        out.push_back(std::move(o));
+        out.push_back(overrideFromRow(r));
       }
       return out;
     });
@@ -108,28 +112,28 @@ class SociStore final : public PatronStore {
 
   Result<void> saveHomeroomOverride(const HomeroomOverride& o, const std::string& at) override {
     return guard("saving the homeroom", [&]() -> Result<void> {
-      HomeroomOverride merged = o;
-      auto existing = homeroomOverrides();
-      if (!existing) {
-        return existing.error();
+      // Keys not given keep what an earlier `homerooms set` stored.
+      std::optional<HomeroomOverride> before;
+      soci::rowset<soci::row> rs =
+          (sql_->prepare << std::string(kOverrideColumns) + " WHERE site = :s AND name = :n",
+           soci::use(o.site), soci::use(o.name));
+      for (const auto& r : rs) {
+        before = overrideFromRow(r);
       }
-      bool found = false;
-      for (const auto& e : *existing) {
-        if (e.site == o.site && e.name == o.name) {
-          found = true;
-          merged.teacherEmail = o.teacherEmail ? o.teacherEmail : e.teacherEmail;
-          merged.teacherName = o.teacherName ? o.teacherName : e.teacherName;
-          merged.libraryDay = o.libraryDay ? o.libraryDay : e.libraryDay;
-          merged.notices = o.notices ? o.notices : e.notices;
-        }
+      HomeroomOverride m = o;
+      if (before) {
+        m.teacherEmail = o.teacherEmail ? o.teacherEmail : before->teacherEmail;
+        m.teacherName = o.teacherName ? o.teacherName : before->teacherName;
+        m.libraryDay = o.libraryDay ? o.libraryDay : before->libraryDay;
+        m.notices = o.notices ? o.notices : before->notices;
       }
-      std::string email = merged.teacherEmail.value_or(""), name = merged.teacherName.value_or(""),
-                  day = merged.libraryDay ? std::to_string(*merged.libraryDay) : "";
-      soci::indicator ei = merged.teacherEmail ? soci::i_ok : soci::i_null;
-      soci::indicator ni = merged.teacherName ? soci::i_ok : soci::i_null;
-      soci::indicator di = merged.libraryDay ? soci::i_ok : soci::i_null;
-      int notices = merged.notices ? (*merged.notices ? 1 : 0) : -1;
-      if (found) {
+      std::string email = m.teacherEmail.value_or(""), name = m.teacherName.value_or(""),
+                  day = m.libraryDay ? std::to_string(*m.libraryDay) : "";
+      soci::indicator ei = m.teacherEmail ? soci::i_ok : soci::i_null;
+      soci::indicator ni = m.teacherName ? soci::i_ok : soci::i_null;
+      soci::indicator di = m.libraryDay ? soci::i_ok : soci::i_null;
+      int notices = m.notices ? (*m.notices ? 1 : 0) : -1;
+      if (before) {
         *sql_ << "UPDATE homerooms SET teacher_email = :e, teacher_name = :n, library_day = :d, "
                  "notices = :o, updated_at = :u WHERE site = :s AND name = :m",
             soci::use(email, ei), soci::use(name, ni), soci::use(day, di), soci::use(notices),
@@ -344,7 +348,7 @@ class SociStore final : public PatronStore {
           "INSERT INTO import_runs (job, run_type, status, started_at, file, dry_run, "
           "trigger_kind, "
           "lease_name) VALUES (:job, :type, :status, :started, :file, :dry, :trig, :lease)";
-      return insertReturningId("import_runs", sqlText, [&](soci::statement& st) {
+      return insertReturningId(*sql_, backend_, "import_runs", sqlText, [&](soci::statement& st) {
         st.exchange(soci::use(run.job));
         st.exchange(soci::use(type));
         st.exchange(soci::use(status));
@@ -1232,40 +1236,25 @@ class SociStore final : public PatronStore {
     });
   }
 
-  sqlite3* sqlite() {
-    return static_cast<soci::sqlite3_session_backend*>(sql_->get_backend())->conn_;
-  }
+  sqlite3* sqlite() { return sqliteHandle(*sql_); }
 
   Result<void> sqliteKeys(const std::string& q,
                           const std::function<void(StoredPatronKey&&)>& each) {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(sqlite(), q.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-      return Error{"DB", std::string("reading patron keys: ") + sqlite3_errmsg(sqlite()),
-                   "sqlite3"};
-    }
-    auto text = [&](int i) {
-      const unsigned char* t = sqlite3_column_text(st, i);
-      return t ? std::string(reinterpret_cast<const char*>(t),
-                             static_cast<size_t>(sqlite3_column_bytes(st, i)))
-               : std::string();
-    };
-    int rc = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    SqliteStatement st(sqlite(), q);
+    while (st.ok() && st.next()) {
       StoredPatronKey k;
-      k.id = sqlite3_column_int64(st, 0);
-      k.key = text(1);
-      k.barcode = text(2);
-      k.status = text(3) == "inactive" ? PatronStatus::kInactive : PatronStatus::kActive;
-      k.ownerJob = text(4);
-      k.contentHash = text(5);
-      k.lastSeenAt = text(6);
-      k.seenInLastFull = sqlite3_column_int(st, 7) != 0;
+      k.id = st.columnInt(0);
+      k.key = st.columnText(1);
+      k.barcode = st.columnText(2);
+      k.status = st.columnText(3) == "inactive" ? PatronStatus::kInactive : PatronStatus::kActive;
+      k.ownerJob = st.columnText(4);
+      k.contentHash = st.columnText(5);
+      k.lastSeenAt = st.columnText(6);
+      k.seenInLastFull = st.columnInt(7) != 0;
       each(std::move(k));
     }
-    std::string err = rc == SQLITE_DONE ? "" : sqlite3_errmsg(sqlite());
-    sqlite3_finalize(st);
-    if (!err.empty()) {
-      return Error{"DB", "reading patron keys: " + err, "sqlite3"};
+    if (!st.error().empty()) {
+      return Error{"DB", "reading patron keys: " + st.error(), "sqlite3"};
     }
     return {};
   }
@@ -1342,25 +1331,6 @@ class SociStore final : public PatronStore {
         break;
     }
     return n > 0;
-  }
-
-  template <typename Bind>
-  Result<std::int64_t> insertReturningId(const char* table, std::string q, Bind bind) {
-    long long id = 0;
-    soci::statement st(*sql_);
-    st.alloc();
-    bind(st);
-    if (backend_ == DbBackend::kPostgresql) {
-      q += " RETURNING id";
-      st.exchange(soci::into(id));
-    }
-    st.prepare(q);
-    st.define_and_bind();
-    st.execute(true);
-    if (backend_ != DbBackend::kPostgresql) {
-      sql_->get_last_insert_id(table, id);
-    }
-    return static_cast<std::int64_t>(id);
   }
 
   static std::string nowIso() {

@@ -97,6 +97,9 @@ class CirculationStore {
   virtual Result<std::vector<Loan>> openLoans(std::int64_t patronId) = 0;
   // The copy's current loan: open, else (for a lost copy) the loan that lost it.
   virtual Result<std::optional<Loan>> currentLoan(std::int64_t copyId) = 0;
+  // Marks an available copy checked out; false when it is not available any more (another
+  // desk took it since it was read: on PostgreSQL and MySQL reads do not lock).
+  virtual Result<bool> claimCopy(std::int64_t copyId, const std::string& at) = 0;
   virtual Result<std::int64_t> insertLoan(const Loan& loan) = 0;
   // Writes status, returned_at and lost_at of a loan.
   virtual Result<void> updateLoan(const Loan& loan) = 0;

@@ -46,15 +46,7 @@ class CirculationContract : public ::testing::TestWithParam<std::string> {
   }
 
   static Patron patron(const std::string& id, const std::string& barcode, const std::string& last) {
-    Patron p;
-    p.get(PatronField::kDistrictId) = id;
-    p.get(PatronField::kBarcode) = barcode;
-    p.get(PatronField::kLastName) = last;
-    p.get(PatronField::kFirstName) = "Zoë";
-    p.get(PatronField::kSite) = "LHS";
-    p.ownerJob = "students";
-    p.createdAt = p.updatedAt = "2026-08-01T00:00:00";
-    return p;
+    return test::samplePatron(id, barcode, last);
   }
 
   CirculationStore& circ() { return store_->circulation(); }
@@ -182,6 +174,11 @@ TEST_P(CirculationContract, CopiesFileWithoutBarcodeColumnChangesNothing) {
   EXPECT_EQ(r.error().code, "MISSING_COLUMN");
   EXPECT_NE(r.error().message.find("copy_barcode"), std::string::npos);
   EXPECT_EQ(r.error().where, "line 1");
+  test::StringSource empty("");
+  auto none = importItems(empty, circ(), config_, at(2026, 8, 15));
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, "EMPTY_FILE");
+  EXPECT_NE(none.error().message.find("copy_barcode,title"), std::string::npos);
   auto dry = importCopies("T1,Algebra I,978-1,LHS,60.00,,new,yes\n", true);
   ASSERT_TRUE(dry);
   EXPECT_EQ(dry->added, 1);
@@ -203,6 +200,22 @@ TEST_P(CirculationContract, CheckoutUsesTheSitePolicyForTheDueDate) {
   auto loans = circ().openLoans(patronId("S1"));
   ASSERT_TRUE(loans);
   EXPECT_EQ(loans->size(), 3u);
+}
+
+// Two desks reading the same available copy at once: only one claim wins (reads do not lock
+// on PostgreSQL and MySQL, so the write itself checks).
+TEST_P(CirculationContract, OnlyOneClaimOfACopyWins) {
+  loadStandardCopies();
+  std::int64_t id = copy("T2").id;
+  ASSERT_TRUE(circ().begin());
+  auto first = circ().claimCopy(id, "2026-09-01T10:00:00");
+  ASSERT_TRUE(first) << first.error().describe();
+  EXPECT_TRUE(*first);
+  auto second = circ().claimCopy(id, "2026-09-01T10:00:01");
+  ASSERT_TRUE(second);
+  EXPECT_FALSE(*second);
+  ASSERT_TRUE(circ().rollback());
+  EXPECT_EQ(copy("T2").status, "available");
 }
 
 TEST_P(CirculationContract, HardRefusalsChangeNothing) {

@@ -22,18 +22,7 @@ class StoreContract : public ::testing::TestWithParam<std::string> {
   }
 
   static Patron patron(const std::string& id, const std::string& barcode, const std::string& last) {
-    Patron p;
-    p.get(PatronField::kDistrictId) = id;
-    p.get(PatronField::kBarcode) = barcode;
-    p.get(PatronField::kLastName) = last;
-    p.get(PatronField::kFirstName) = "Zoë";
-    p.get(PatronField::kSite) = "LHS";
-    p.get(PatronField::kHomeroom) = "Smith 104";
-    p.ownerJob = "students";
-    p.lastSeenAt = "2026-10-15T02:00:00";
-    p.contentHash = "h-" + id;
-    p.createdAt = p.updatedAt = "2026-10-15T02:00:00";
-    return p;
+    return test::samplePatron(id, barcode, last);
   }
 
   TempDir dir_;

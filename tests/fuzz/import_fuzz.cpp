@@ -11,24 +11,9 @@
 #include "engine/csv_reader.h"
 #include "engine/row_mapper.h"
 #include "engine/text.h"
+#include "tests/unit/string_source.h"
 
 namespace {
-
-class BytesSource final : public patrond::ByteSource {
- public:
-  BytesSource(const uint8_t* d, size_t n) : d_(d), n_(n) {}
-  patrond::Result<size_t> read(char* buffer, size_t size) override {
-    // Small reads on purpose: rows straddle buffer edges.
-    size_t k = std::min({size, n_ - pos_, size_t{13}});
-    std::memcpy(buffer, d_ + pos_, k);
-    pos_ += k;
-    return k;
-  }
-
- private:
-  const uint8_t* d_;
-  size_t n_, pos_ = 0;
-};
 
 patrond::Mapping makeMapping() {
   using namespace patrond;
@@ -69,7 +54,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const patrond::Mapping mapping = makeMapping();
   static const std::vector<patrond::Site> sites{{"LHS", "L", "high"}};
   char delim = kDelims[data[0] % 4];
-  BytesSource src(data + 1, size - 1);
+  // Small reads on purpose: rows straddle buffer edges.
+  patrond::test::StringSource src(std::string(reinterpret_cast<const char*>(data) + 1, size - 1),
+                                  13);
   patrond::CsvReader reader(src, delim, 64);
   patrond::RowMapper mapper(mapping, sites);
   patrond::CsvRow row;

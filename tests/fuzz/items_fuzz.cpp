@@ -10,25 +10,11 @@
 
 #include "engine/circulation.h"
 #include "engine/items_import.h"
+#include "tests/unit/string_source.h"
 
 namespace {
 
 using namespace patrond;
-
-class BytesSource final : public ByteSource {
- public:
-  BytesSource(const uint8_t* d, size_t n) : d_(d), n_(n) {}
-  Result<size_t> read(char* buffer, size_t size) override {
-    size_t k = std::min({size, n_ - pos_, size_t{17}});
-    std::memcpy(buffer, d_ + pos_, k);
-    pos_ += k;
-    return k;
-  }
-
- private:
-  const uint8_t* d_;
-  size_t n_, pos_ = 0;
-};
 
 // Only what an items import uses; the rest is never called.
 class MemoryStore final : public CirculationStore {
@@ -91,6 +77,7 @@ class MemoryStore final : public CirculationStore {
   Result<std::optional<Copy>> findCopy(const std::string&) override { std::abort(); }
   Result<std::vector<Loan>> openLoans(std::int64_t) override { std::abort(); }
   Result<std::optional<Loan>> currentLoan(std::int64_t) override { std::abort(); }
+  Result<bool> claimCopy(std::int64_t, const std::string&) override { std::abort(); }
   Result<std::int64_t> insertLoan(const Loan&) override { std::abort(); }
   Result<void> updateLoan(const Loan&) override { std::abort(); }
   Result<std::vector<Fine>> fines(std::int64_t) override { std::abort(); }
@@ -119,7 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   config.conditions = defaultConditions();
   MemoryStore store;
   for (int pass = 0; pass < 2; ++pass) {
-    BytesSource src(data, size);
+    test::StringSource src(std::string(reinterpret_cast<const char*>(data), size), 17);
     auto out = importItems(src, store, config, CivilTime{2026, 8, 20, 9, 0, 0});
     if (!out) {
       if (out.error().code.empty() || out.error().message.empty()) {

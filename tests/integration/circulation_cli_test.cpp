@@ -56,6 +56,9 @@ TEST_F(CircCli, ItemsImportReportsBadRowsByLineAndReimportFindsThemUnchanged) {
   auto missing = patrond({"items", "import", (dir_.path() / "nope.csv").string()});
   EXPECT_EQ(missing.exitCode, 1);
   EXPECT_NE(missing.err.find("nope.csv"), std::string::npos);
+  auto encoding = patrond({"items", "import", copies_, "--encoding", "ebcdic"});
+  EXPECT_EQ(encoding.exitCode, 2);
+  EXPECT_NE(encoding.err.find("unknown encoding 'ebcdic'"), std::string::npos) << encoding.err;
   test::writeFile(dir_ / "bad.csv", "barcode,title\nT1,X\n");
   auto header = patrond({"items", "import", dir_ / "bad.csv"});
   EXPECT_EQ(header.exitCode, 1);
@@ -89,6 +92,7 @@ TEST_F(CircCli, CheckoutCheckinAndTheCopyShape) {
   EXPECT_EQ(in["circulations"], 1);
   EXPECT_EQ(in["title"], "Algebra I");
 
+  EXPECT_EQ(patrond({"circ", "checkin", "Z9999"}).exitCode, 2);  // unknown copy
   // Not out any more: refused, exit 3, nothing changed.
   auto again = patrond({"circ", "checkin", "T0001", "--as-of", "2026-09-21"});
   EXPECT_EQ(again.exitCode, 3);

@@ -96,6 +96,9 @@ TEST_F(Cli, CheckConfigOnTheExampleShowsJobsAndNextRuns) {
   EXPECT_NE(r.out.find("incremental at 2026-11-24 02:00"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("full at 2026-11-28 03:30"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("notice weekly-overdues"), std::string::npos);
+  EXPECT_NE(r.out.find("circulation sweep: daily at 01:00, next run: 2026-11-24 01:00"),
+            std::string::npos)
+      << r.out;
   // Global options after the subcommand work as well as before it.
   auto j = patrond({"--json", "--as-of", "2026-11-28 03:00", "check-config", "--config", config_});
   ASSERT_EQ(j.exitCode, 0) << j.err;
@@ -104,6 +107,7 @@ TEST_F(Cli, CheckConfigOnTheExampleShowsJobsAndNextRuns) {
   EXPECT_EQ(doc["jobs"][0]["next_run"], "2026-11-30T02:00:00");
   EXPECT_EQ(doc["jobs"][1]["next_run"], "2026-11-28T03:30:00");
   EXPECT_EQ(doc["jobs"][1]["next_update"], "full");
+  EXPECT_EQ(doc["circulation_sweep"]["next_run"], "2026-11-29T01:00:00");
 }
 
 TEST_F(Cli, CheckConfigReportsThreeErrorsWithPositions) {

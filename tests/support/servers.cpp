@@ -198,4 +198,20 @@ std::unique_ptr<PatronStore> openTestStore(const std::string& backend, const Tem
   return std::move(*s);
 }
 
+Patron samplePatron(const std::string& districtId, const std::string& barcode,
+                    const std::string& lastName) {
+  Patron p;
+  p.get(PatronField::kDistrictId) = districtId;
+  p.get(PatronField::kBarcode) = barcode;
+  p.get(PatronField::kLastName) = lastName;
+  p.get(PatronField::kFirstName) = "Zoë";
+  p.get(PatronField::kSite) = "LHS";
+  p.get(PatronField::kHomeroom) = "Smith 104";
+  p.ownerJob = "students";
+  p.lastSeenAt = "2026-10-15T02:00:00";
+  p.contentHash = "h-" + districtId;
+  p.createdAt = p.updatedAt = "2026-10-15T02:00:00";
+  return p;
+}
+
 }  // namespace patrond::test

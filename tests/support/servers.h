@@ -34,4 +34,8 @@ namespace patrond::test {
 std::unique_ptr<PatronStore> openTestStore(const std::string& backend, const TempDir& dir,
                                            DatabaseConfig* used = nullptr);
 
+// An active student of job "students" at LHS in homeroom "Smith 104", first name Zoë.
+Patron samplePatron(const std::string& districtId, const std::string& barcode,
+                    const std::string& lastName);
+
 }  // namespace patrond::test
