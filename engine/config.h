@@ -26,6 +26,7 @@ struct SecretRef {
 
 struct Site {
   std::string code, name, type;
+  bool operator==(const Site&) const = default;
 };
 
 struct DistrictConfig {

@@ -174,7 +174,7 @@ class SociStore final : public PatronStore {
     return guard("migrating the schema", [&]() -> Result<int> {
       // Several instances may start at once: one migrates, the others wait, then find the
       // schema current.
-      MigrationLock lock(*sql_, backend_);
+      ExclusiveSection lock(*sql_, backend_, kMigrationLock);
       int current = 0;
       if (tableExists("schema_version")) {
         long long v = 0;
@@ -222,22 +222,30 @@ class SociStore final : public PatronStore {
     });
   }
 
-  // Serializes migrations across processes: SQLite's write lock (BEGIN IMMEDIATE, which
-  // also makes the whole migration one transaction), PostgreSQL's advisory lock, MySQL's
-  // named lock.
-  class MigrationLock {
+  // A lock held across processes: SQLite's write lock (BEGIN IMMEDIATE, which also makes
+  // the whole section one transaction), PostgreSQL's advisory lock, MySQL's named lock.
+  struct LockName {
+    long long pgKey;
+    const char* mysqlName;
+  };
+  static constexpr LockName kMigrationLock{7261834, "patrond_migrate"};
+  static constexpr LockName kSitesLock{7261835, "patrond_sites"};
+
+  class ExclusiveSection {
    public:
-    MigrationLock(soci::session& sql, DbBackend b) : sql_(sql), backend_(b) {
+    ExclusiveSection(soci::session& sql, DbBackend b, LockName name)
+        : sql_(sql), backend_(b), name_(name) {
       switch (b) {
         case DbBackend::kSqlite3:
           sql_ << "BEGIN IMMEDIATE";
           break;
         case DbBackend::kPostgresql:
-          sql_ << "SELECT pg_advisory_lock(7261834)";
+          sql_ << "SELECT pg_advisory_lock(:k)", soci::use(name_.pgKey);
           break;
         case DbBackend::kMysql: {
           int got = 0;
-          sql_ << "SELECT GET_LOCK('patrond_migrate', 120)", soci::into(got);
+          std::string lockName = name_.mysqlName;
+          sql_ << "SELECT GET_LOCK(:n, 120)", soci::use(lockName), soci::into(got);
           break;
         }
       }
@@ -248,7 +256,7 @@ class SociStore final : public PatronStore {
         done_ = true;
       }
     }
-    ~MigrationLock() {
+    ~ExclusiveSection() {
       try {
         switch (backend_) {
           case DbBackend::kSqlite3:
@@ -257,11 +265,12 @@ class SociStore final : public PatronStore {
             }
             break;
           case DbBackend::kPostgresql:
-            sql_ << "SELECT pg_advisory_unlock(7261834)";
+            sql_ << "SELECT pg_advisory_unlock(:k)", soci::use(name_.pgKey);
             break;
           case DbBackend::kMysql: {
             int released = 0;
-            sql_ << "SELECT RELEASE_LOCK('patrond_migrate')", soci::into(released);
+            std::string lockName = name_.mysqlName;
+            sql_ << "SELECT RELEASE_LOCK(:n)", soci::use(lockName), soci::into(released);
             break;
           }
         }
@@ -273,6 +282,7 @@ class SociStore final : public PatronStore {
    private:
     soci::session& sql_;
     DbBackend backend_;
+    LockName name_;
     bool done_ = false;
   };
 
@@ -312,32 +322,47 @@ class SociStore final : public PatronStore {
 
   Result<void> syncSites(const std::vector<Site>& sites) override {
     return guard("saving sites", [&]() -> Result<void> {
-      std::vector<Site> stored;
-      soci::rowset<soci::row> rs =
-          (sql_->prepare << "SELECT code, name, site_type FROM sites ORDER BY code");
-      for (const auto& r : rs) {
-        stored.push_back({getStr(r, 0), getStr(r, 1), getStr(r, 2)});
-      }
       std::vector<Site> wanted = sites;
       std::sort(wanted.begin(), wanted.end(),
                 [](const Site& a, const Site& b) { return a.code < b.code; });
-      auto same = [](const Site& a, const Site& b) {
-        return a.code == b.code && a.name == b.name && a.type == b.type;
-      };
-      if (std::equal(stored.begin(), stored.end(), wanted.begin(), wanted.end(), same)) {
+      if (storedSites() == wanted) {
         return {};  // nothing to write: opening stays read-only
       }
-      soci::transaction tx(*sql_);
+      // Instances started together (or a command beside the service) all find the table
+      // stale: one rewrites it at a time, and the others read again and find it current.
+      ExclusiveSection lock(*sql_, backend_, kSitesLock);
+      std::unique_ptr<soci::transaction> tx;
+      if (backend_ != DbBackend::kSqlite3) {
+        tx = std::make_unique<soci::transaction>(*sql_);  // SQLite's is the lock's own
+      }
+      if (storedSites() == wanted) {
+        return {};
+      }
       *sql_ << "DELETE FROM sites";
       for (const auto& s : sites) {
         *sql_ << "INSERT INTO sites (code, name, site_type) VALUES (:c, :n, :t)", soci::use(s.code),
             soci::use(s.name), soci::use(s.type);
       }
-      tx.commit();
+      if (tx) {
+        tx->commit();
+      }
+      lock.commit();
       return {};
     });
   }
 
+ private:
+  std::vector<Site> storedSites() {
+    std::vector<Site> stored;
+    soci::rowset<soci::row> rs =
+        (sql_->prepare << "SELECT code, name, site_type FROM sites ORDER BY code");
+    for (const auto& r : rs) {
+      stored.push_back({getStr(r, 0), getStr(r, 1), getStr(r, 2)});
+    }
+    return stored;
+  }
+
+ public:
   Result<std::int64_t> openRun(const ImportRun& run) override {
     return guard("recording the run", [&]() -> Result<std::int64_t> {
       std::string type(updateTypeName(run.type));

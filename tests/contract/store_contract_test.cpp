@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <map>
+#include <thread>
 
 #include "adapters/sql/soci_store.h"
 #include "tests/support/servers.h"
@@ -369,6 +370,37 @@ TEST_P(StoreContract, SitesAreSynchronised) {
   ASSERT_TRUE(
       store_->syncSites({{"LHS", "Lincoln", "high"}, {"WES", "Washington", "elementary"}}).ok());
   ASSERT_TRUE(store_->syncSites({{"LHS", "Lincoln High", "high"}}).ok());
+}
+
+TEST_P(StoreContract, InstancesStartingTogetherAllSaveTheSites) {
+  // Each service start writes the configured sites; instances started together (or a CLI
+  // command beside the service) race to rewrite the table and must all succeed.
+  const std::vector<std::vector<Site>> lists{
+      {{"LHS", "Lincoln", "high"}, {"WES", "Washington", "elementary"}},
+      {{"LHS", "Lincoln High", "high"}}};
+  std::vector<std::string> failures(4);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < failures.size(); ++t) {
+    threads.emplace_back([&, t] {
+      auto s = sql::openStore(config_);
+      if (!s.ok()) {
+        failures[t] = s.error().describe();
+        return;
+      }
+      for (int i = 0; i < 8 && failures[t].empty(); ++i) {
+        auto r = (*s)->syncSites(lists[static_cast<std::size_t>(i) % 2]);
+        if (!r.ok()) {
+          failures[t] = r.error().describe();
+        }
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  for (const auto& f : failures) {
+    EXPECT_EQ(f, "");
+  }
 }
 
 TEST_P(StoreContract, HomeroomsFromImportsAndSettingsMergedKeyByKey) {

@@ -191,16 +191,21 @@ TEST_F(Sources, TwoInstancesOnOnePostgresRunAScheduledSlotExactlyOnce) {
   test::Process b({PATROND_BIN, "run", "--config", dir_ / "patrond.yaml"}, log2,
                   {{"NOTIFY_SOCKET", ""}});
   ASSERT_TRUE(test::eventually([&] { return runs().size() >= 1; }, 15s)) << test::readFile(log_);
+  // Both have looked at the missed slot once their schedulers are armed. Which one runs it
+  // depends on timing: the other finds the lease taken or the run already recorded.
   ASSERT_TRUE(test::eventually(
       [&] {
-        std::string both = test::readFile(log_) + test::readFile(log2);
-        return both.find("taken by another instance") != std::string::npos ||
-               both.find("already running") != std::string::npos;
+        return test::readFile(log_).find("scheduler: next") != std::string::npos &&
+               test::readFile(log2).find("scheduler: next") != std::string::npos;
       },
       10s))
       << test::readFile(log_) << test::readFile(log2);
   std::this_thread::sleep_for(1s);
   EXPECT_EQ(runs().size(), 1u);
+  // Starting together is not a fault: neither instance logs an error (a race on the sites
+  // table once made the second one wait for a database it could reach).
+  std::string both = test::readFile(log_) + test::readFile(log2);
+  EXPECT_EQ(both.find("error:"), std::string::npos) << both;
   a.signal(SIGTERM);
   b.signal(SIGTERM);
   EXPECT_EQ(a.wait(5s), 0);
