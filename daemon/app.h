@@ -72,6 +72,16 @@ class App {
   bool storeBroken_ = false;
 };
 
+// The clock a command runs on: --as-of when given, else the system clock.
+class AppClock final : public Clock {
+ public:
+  explicit AppClock(const App& app) : app_(app) {}
+  UtcTime now() const override { return app_.now(); }
+
+ private:
+  const App& app_;
+};
+
 // Prints an error line "patrond: ..." to stderr and returns the code.
 int fail(int code, const std::string& message);
 // "host:pid" of this process, the holder name of its leases.

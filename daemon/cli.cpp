@@ -7,6 +7,7 @@
 #include "daemon/circulation_commands.h"
 #include "daemon/commands.h"
 #include "daemon/homeroom_commands.h"
+#include "daemon/notice_commands.h"
 #include "daemon/service.h"
 
 #ifdef _WIN32
@@ -185,16 +186,27 @@ auto* send = notices->add_subcommand("send", "build and deliver one notice set n
 send->add_option("NAME", nName)->required();
 send->add_flag("--dry-run", nDry);
 send->add_flag("--force", nForce, "queue again even if already sent today");
-send->callback([&] { action = [](App&) { return cmdNotYet("notices send", "notices"); }; });
+send->callback([&] { action = [&](App& a) { return cmdNoticesSend(a, nName, nDry, nForce); }; });
 auto* preview = notices->add_subcommand("preview", "print what would be sent");
 preview->add_option("NAME", nName)->required();
 preview->add_option("--homeroom", nHomeroom);
-preview->callback([&] { action = [](App&) { return cmdNotYet("notices preview", "notices"); }; });
+preview->callback([&] { action = [&](App& a) { return cmdNoticesPreview(a, nName, nHomeroom); }; });
 
 std::string outboxStatus;
 auto* outbox = cli.add_subcommand("outbox", "the e-mail outbox");
-outbox->add_option("--status", outboxStatus)->check(CLI::IsMember({"queued", "sent", "failed"}));
-outbox->callback([&] { action = [](App&) { return cmdNotYet("outbox", "the e-mail outbox"); }; });
+int outboxLimit = 100;
+outbox->add_option("--status", outboxStatus)
+    ->check(CLI::IsMember({"queued", "sending", "sent", "failed"}));
+outbox->add_option("--limit", outboxLimit, "newest first, at most this many (default 100)")
+    ->check(CLI::Range(1, 1000000));
+outbox->callback([&] {
+  if (outbox->get_subcommands().empty()) {
+    action = [&](App& a) { return cmdOutbox(a, outboxStatus, outboxLimit); };
+  }
+});
+auto* deliver = outbox->add_subcommand(
+    "deliver", "send the queued messages that are due now (what the service does every minute)");
+deliver->callback([&] { action = [](App& a) { return cmdOutboxDeliver(a); }; });
 
 auto* service = cli.add_subcommand("service", "Windows only: register or remove the service");
 service->require_subcommand(1);

@@ -122,12 +122,26 @@ std::vector<Migration> migrations(DbBackend b) {
       "CREATE INDEX loans_patron ON loans (patron_id)",
       "CREATE INDEX loans_copy ON loans (copy_id)",
   };
-  std::vector<Migration> out{{1, {}}, {2, {}}};
+  // Version 3: notices. The dedupe key becomes unique (the same notice for the same homeroom
+  // and date is queued once, whichever instance queues it); a message being sent is claimed
+  // by one instance until a time; the site and homeroom are kept for `patrond outbox`.
+  std::vector<std::string> v3 = {
+      "DROP INDEX outbox_dedupe" + std::string(b == DbBackend::kMysql ? " ON outbox" : ""),
+      "CREATE UNIQUE INDEX outbox_dedupe ON outbox (dedupe_key)",
+      "ALTER TABLE outbox ADD COLUMN site {S}",
+      "ALTER TABLE outbox ADD COLUMN homeroom {S}",
+      "ALTER TABLE outbox ADD COLUMN claimed_by {S}",
+      "ALTER TABLE outbox ADD COLUMN claimed_until {TS}",
+  };
+  std::vector<Migration> out{{1, {}}, {2, {}}, {3, {}}};
   for (const auto& s : v1) {
     out[0].statements.push_back(render(s, b));
   }
   for (const auto& s : v2) {
     out[1].statements.push_back(render(s, b));
+  }
+  for (const auto& s : v3) {
+    out[2].statements.push_back(render(s, b));
   }
   return out;
 }

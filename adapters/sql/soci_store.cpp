@@ -13,6 +13,7 @@
 #include "adapters/config/yaml_config.h"
 #include "adapters/sql/schema.h"
 #include "adapters/sql/soci_circulation.h"
+#include "adapters/sql/soci_outbox.h"
 #include "adapters/sql/soci_common.h"
 #include "adapters/sql/sqlite_bulk.h"
 #include "engine/text.h"
@@ -42,9 +43,11 @@ class SociStore final : public PatronStore {
   SociStore(DbBackend backend, std::unique_ptr<soci::session> sql)
       : backend_(backend),
         sql_(std::move(sql)),
-        circulation_(makeCirculationStore(backend_, *sql_, *this)) {}
+        circulation_(makeCirculationStore(backend_, *sql_, *this)),
+        outbox_(makeOutboxStore(backend_, *sql_, *this)) {}
 
   CirculationStore& circulation() override { return *circulation_; }
+  OutboxStore& outbox() override { return *outbox_; }
 
   Result<std::vector<HomeroomStudentGroup>> homeroomGroups() override {
     return guard("reading homerooms", [&]() -> Result<std::vector<HomeroomStudentGroup>> {
@@ -1370,6 +1373,7 @@ class SociStore final : public PatronStore {
   DbBackend backend_;
   std::unique_ptr<soci::session> sql_;
   std::unique_ptr<CirculationStore> circulation_;
+  std::unique_ptr<OutboxStore> outbox_;
 };
 
 std::string quoteParam(const std::string& v) {

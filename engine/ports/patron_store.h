@@ -14,6 +14,7 @@
 #include "engine/import_run.h"
 #include "engine/patron.h"
 #include "engine/ports/circulation_store.h"
+#include "engine/ports/outbox_store.h"
 #include "engine/result.h"
 
 namespace patrond {
@@ -78,7 +79,7 @@ class PatronStore {
   // Schema: creates or upgrades to the newest version; returns it.
   virtual Result<int> migrate() = 0;
   virtual Result<int> schemaVersion() = 0;
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // One transaction at a time; commit/rollback end it.
   virtual Result<void> begin() = 0;
@@ -164,6 +165,8 @@ class PatronStore {
 
   // Circulation (SPEC sections 6 and 7) on the same connection and transaction.
   virtual CirculationStore& circulation() = 0;
+  // The e-mail outbox and the notice queries (SPEC section 8), same connection.
+  virtual OutboxStore& outbox() = 0;
 };
 
 }  // namespace patrond

@@ -144,7 +144,7 @@ TEST_F(Cli, CheckConfigReportsThreeErrorsWithPositions) {
 TEST_F(Cli, DbMigrateCreatesTheSqliteDatabaseNextToTheConfig) {
   auto r = patrond({"db", "migrate", "--config", config_});
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  EXPECT_NE(r.out.find("version 2"), std::string::npos);
+  EXPECT_NE(r.out.find("version 3"), std::string::npos);
   EXPECT_TRUE(fs::exists(dir_.path() / "conf" / "patrond.db"));
   auto runs = patrond({"runs", "--json", "--config", config_});
   ASSERT_EQ(runs.exitCode, 0) << runs.err;

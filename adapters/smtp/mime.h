@@ -1,0 +1,33 @@
+#pragma once
+// SMTP adapter: an outbox message as an RFC 5322 / MIME message (multipart/alternative,
+// UTF-8 quoted-printable parts, RFC 2047 encoded words in headers). Pure functions.
+
+#include <string>
+
+#include "engine/ports/outbox_store.h"
+
+namespace patrond::smtp {
+
+struct Mailbox {
+  std::string name, address;  // "Springfield Libraries", "library@example.org"
+};
+
+// Parses `Name <addr>` or a bare address. Empty address when it is not one.
+Mailbox parseMailbox(const std::string& text);
+
+// An unstructured header value: as is when printable ASCII, else RFC 2047 B-encoded words of
+// at most 75 characters, folded. Line breaks in the input never survive (no injection).
+std::string encodeHeaderText(const std::string& value);
+
+// Quoted-printable (RFC 2045) with CRLF line ends and soft breaks before 76 characters.
+std::string quotedPrintable(const std::string& text);
+
+// The whole message, CRLF line ends, ready for DATA. `date` is an RFC 5322 date;
+// `boundary` must not occur in the parts (quoted-printable output never holds "=_").
+std::string composeMessage(const Mailbox& from, const OutboxMessage& message,
+                           const std::string& date, const std::string& boundary);
+
+// "Sun, 29 Nov 2026 21:15:00 +0000"
+std::string rfc5322Date(long long unixSeconds);
+
+}  // namespace patrond::smtp

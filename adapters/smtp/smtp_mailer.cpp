@@ -1,0 +1,256 @@
+#include "adapters/smtp/smtp_mailer.h"
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/RejectCertificateHandler.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureSMTPClientSession.h>
+#include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <mutex>
+#include <random>
+#include <sstream>
+
+#include "adapters/config/yaml_config.h"
+#include "adapters/smtp/mime.h"
+#include "engine/text.h"
+
+namespace patrond::smtp {
+namespace {
+
+using Poco::Net::Context;
+using Poco::Net::SMTPClientSession;
+
+void initializeTlsOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Poco::Net::initializeSSL();
+    // A certificate that does not verify is refused, never waved through.
+    Poco::SharedPtr<Poco::Net::InvalidCertificateHandler> reject =
+        new Poco::Net::RejectCertificateHandler(false);
+    Context::Ptr none = new Context(Context::TLS_CLIENT_USE, "", Context::VERIFY_STRICT);
+    Poco::Net::SSLManager::instance().initializeClient(nullptr, reject, none);
+  });
+}
+
+std::string oneLine(std::string s) {
+  for (char& c : s) {
+    if (c == '\r' || c == '\n') {
+      c = ' ';
+    }
+  }
+  return std::string(trim(s));
+}
+
+class SmtpMailer final : public Mailer {
+ public:
+  SmtpMailer(SmtpConfig config, std::string password, std::string heloName)
+      : config_(std::move(config)),
+        password_(std::move(password)),
+        helo_(std::move(heloName)),
+        from_(parseMailbox(config_.from)) {}
+
+  ~SmtpMailer() override { close(); }
+
+  MailResult send(const OutboxMessage& m) override {
+    if (!session_) {
+      std::string problem = connect();
+      if (!problem.empty()) {
+        return {MailOutcome::kConnection, problem};
+      }
+    }
+    try {
+      std::string response;
+      int status = session_->sendCommand("MAIL FROM:<" + from_.address + ">", response);
+      if (status / 100 != 2) {
+        return refused(status, response, "MAIL FROM");
+      }
+      std::string skipped;
+      for (size_t i = 0; i < m.to.size() + m.cc.size(); ++i) {
+        bool cc = i >= m.to.size();
+        const std::string& rcpt = cc ? m.cc[i - m.to.size()] : m.to[i];
+        status = session_->sendCommand("RCPT TO:<" + rcpt + ">", response);
+        if (status / 100 == 2) {
+          continue;
+        }
+        if (cc && status / 100 == 5) {
+          skipped += " (Cc " + rcpt + " refused: " + oneLine(response) + ")";
+          continue;  // the teacher still gets it
+        }
+        return refused(status, response, "RCPT TO:<" + rcpt + ">");
+      }
+      status = session_->sendCommand("DATA", response);
+      if (status != 354) {
+        return refused(status, response, "DATA");
+      }
+      std::istringstream body(
+          composeMessage(from_, m, rfc5322Date(std::time(nullptr)), boundary()));
+      session_->sendMessage(body);  // throws SMTPException unless the server answered 2xx
+      return {MailOutcome::kAccepted, skipped};
+    } catch (const Poco::Net::SMTPException& e) {
+      // After the data the connection is in a known state again: keep it.
+      int code = e.code();
+      if (code >= 400 && code < 600) {
+        return {code >= 500 ? MailOutcome::kPermanent : MailOutcome::kTransient,
+                "the server refused the message: " + oneLine(e.message())};
+      }
+      drop();
+      return {MailOutcome::kConnection, where() + ": " + oneLine(e.displayText())};
+    } catch (const Poco::Exception& e) {
+      drop();
+      return {MailOutcome::kConnection, where() + ": connection lost: " + oneLine(e.displayText())};
+    } catch (const std::exception& e) {
+      drop();
+      return {MailOutcome::kConnection, where() + ": " + oneLine(e.what())};
+    }
+  }
+
+  void close() override {
+    if (session_) {
+      try {
+        session_->close();  // QUIT
+      } catch (const std::exception&) {
+        // already gone
+      }
+      session_.reset();
+    }
+  }
+
+ private:
+  std::string where() const { return config_.host + ":" + std::to_string(config_.port); }
+
+  // A 4xx/5xx before the data: reset the transaction so the connection serves the next one.
+  MailResult refused(int status, const std::string& response, const std::string& command) {
+    std::string ignored;
+    try {
+      session_->sendCommand("RSET", ignored);
+    } catch (const std::exception&) {
+      drop();
+    }
+    std::string words = std::to_string(status) + " " + oneLine(response);
+    if (status / 100 == 5) {
+      return {MailOutcome::kPermanent, "the server refused " + command + ": " + words};
+    }
+    if (status / 100 == 4) {
+      return {MailOutcome::kTransient, "the server deferred " + command + ": " + words};
+    }
+    drop();
+    return {MailOutcome::kConnection, where() + ": unexpected answer to " + command + ": " + words};
+  }
+
+  void drop() { session_.reset(); }
+
+  std::string boundary() {
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    static const char* kHex = "0123456789abcdef";
+    std::string b = "=_patrond_";
+    for (int i = 0; i < 24; ++i) {
+      b += kHex[rng() & 15];
+    }
+    return b;
+  }
+
+  Context::Ptr tlsContext() {
+    initializeTlsOnce();
+    Context::Params p;
+    p.verificationMode = config_.verifyCertificate ? Context::VERIFY_STRICT : Context::VERIFY_NONE;
+    p.caLocation = config_.caFile;
+    p.loadDefaultCAs = config_.caFile.empty();
+    p.verificationDepth = 9;
+    return new Context(Context::TLS_CLIENT_USE, p);
+  }
+
+  // EHLO (HELO when the server does not know it); the capabilities, upper case.
+  std::string greet() {
+    std::string response;
+    int status = session_->sendCommand("EHLO " + helo_, response);
+    if (status / 100 != 2) {
+      status = session_->sendCommand("HELO " + helo_, response);
+      if (status / 100 != 2) {
+        throw Poco::Net::SMTPException("the server refused HELO", oneLine(response), status);
+      }
+    }
+    return toLower(response);
+  }
+
+  // Opens, secures and authenticates a connection. Empty on success, else what went wrong.
+  std::string connect() {
+    try {
+      if (config_.security == SmtpSecurity::kTls) {
+        Poco::Net::SecureStreamSocket socket(Poco::Net::SocketAddress(config_.host, config_.port),
+                                             config_.host, tlsContext());
+        session_ = std::make_unique<SMTPClientSession>(socket);
+      } else if (config_.security == SmtpSecurity::kStarttls) {
+        tlsContext();
+        session_ = std::make_unique<Poco::Net::SecureSMTPClientSession>(config_.host, config_.port);
+      } else {
+        session_ = std::make_unique<SMTPClientSession>(config_.host, config_.port);
+      }
+      session_->setTimeout(Poco::Timespan(30, 0));
+      session_->open();
+      std::string caps = greet();
+      if (config_.security == SmtpSecurity::kStarttls) {
+        auto* secure = static_cast<Poco::Net::SecureSMTPClientSession*>(session_.get());
+        if (caps.find("starttls") == std::string::npos || !secure->startTLS(tlsContext())) {
+          drop();
+          return where() +
+                 ": the server does not offer STARTTLS; refusing to send in clear text "
+                 "(smtp.security: starttls)";
+        }
+        caps = greet();
+      }
+      if (!config_.username.empty()) {
+        auto method = caps.find("plain") != std::string::npos ? SMTPClientSession::AUTH_PLAIN
+                                                              : SMTPClientSession::AUTH_LOGIN;
+        if (caps.find("auth") == std::string::npos) {
+          drop();
+          return where() + ": the server offers no AUTH, but smtp.username is set";
+        }
+        session_->login(helo_, method, config_.username, password_);
+      }
+      return {};
+    } catch (const Poco::Net::SMTPException& e) {
+      drop();
+      return where() + ": " + oneLine(e.displayText());
+    } catch (const Poco::Exception& e) {
+      drop();
+      return where() + ": " + oneLine(e.displayText());
+    } catch (const std::exception& e) {
+      drop();
+      return where() + ": " + oneLine(e.what());
+    }
+  }
+
+  SmtpConfig config_;
+  std::string password_;
+  std::string helo_;
+  Mailbox from_;
+  std::unique_ptr<SMTPClientSession> session_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Mailer>> makeSmtpMailer(const SmtpConfig& config) {
+  std::string password;
+  if (!config.password.empty()) {
+    auto secret = config::readSecret(config.password);
+    if (!secret) {
+      return secret.error();
+    }
+    password = *secret;
+  }
+  Mailbox from = parseMailbox(config.from);
+  if (from.address.empty() || from.address.find('@') == std::string::npos) {
+    return Error{"CONFIG", "smtp.from '" + config.from + "' is not an e-mail address", "smtp.from"};
+  }
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
+    std::snprintf(host, sizeof host, "localhost");
+  }
+  return std::unique_ptr<Mailer>(std::make_unique<SmtpMailer>(config, password, host));
+}
+
+}  // namespace patrond::smtp

@@ -1,0 +1,318 @@
+#include "adapters/sql/soci_outbox.h"
+
+#include <sstream>
+
+#include "adapters/sql/soci_common.h"
+
+namespace patrond::sql {
+namespace {
+
+constexpr const char* kColumns =
+    "id, notice, dedupe_key, notice_date, site, homeroom, to_addrs, cc_addrs, subject, "
+    "body_text, body_html, message_id, status, attempts, last_error, next_attempt_at, "
+    "created_at, sent_at FROM outbox";
+
+// Addresses are checked by plausibleEmail (no commas) before they reach the outbox.
+std::string joinAddresses(const std::vector<std::string>& list) {
+  std::string out;
+  for (const auto& a : list) {
+    out += (out.empty() ? "" : ",") + a;
+  }
+  return out;
+}
+
+std::vector<std::string> splitAddresses(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string part;
+  while (std::getline(in, part, ',')) {
+    if (!part.empty()) {
+      out.push_back(part);
+    }
+  }
+  return out;
+}
+
+OutboxMessage messageFromRow(const soci::row& r) {
+  OutboxMessage m;
+  m.id = getInt(r, 0);
+  m.notice = getStr(r, 1);
+  m.dedupeKey = getStr(r, 2);
+  m.noticeDate = getStr(r, 3);
+  m.site = getStr(r, 4);
+  m.homeroom = getStr(r, 5);
+  m.to = splitAddresses(getStr(r, 6));
+  m.cc = splitAddresses(getStr(r, 7));
+  m.subject = getStr(r, 8);
+  m.bodyText = getStr(r, 9);
+  m.bodyHtml = getStr(r, 10);
+  m.messageId = getStr(r, 11);
+  m.status = getStr(r, 12);
+  m.attempts = static_cast<int>(getInt(r, 13));
+  m.lastError = getStr(r, 14);
+  m.nextAttemptAt = getStr(r, 15);
+  m.createdAt = getStr(r, 16);
+  m.sentAt = getStr(r, 17);
+  return m;
+}
+
+class SociOutbox final : public OutboxStore {
+ public:
+  SociOutbox(DbBackend backend, soci::session& sql, PatronStore& tx)
+      : backend_(backend), sql_(sql), tx_(tx) {}
+
+  Result<void> forEachNoticeRow(const NoticeSelection& sel,
+                                const std::function<void(const NoticeRow&)>& fn) override {
+    return guard("reading loans for the notice", [&]() -> Result<void> {
+      std::string q;
+      const bool fines = sel.report == NoticeReport::kFines;
+      if (fines) {
+        q = "SELECT p.district_id, p.first_name, p.last_name, p.grade, p.site, p.homeroom, "
+            "p.email, c.barcode, t.title, l.due_date, c.textbook, "
+            "f.amount_cents - f.paid_cents, f.reason FROM fines f "
+            "JOIN patrons p ON p.id = f.patron_id LEFT JOIN loans l ON l.id = f.loan_id "
+            "LEFT JOIN copies c ON c.id = l.copy_id LEFT JOIN titles t ON t.id = c.title_id "
+            "WHERE f.amount_cents > f.paid_cents AND p.status = 'active'";
+      } else {
+        // loans_due (status, due_date) finds the range; the rest are joins by primary key.
+        q = "SELECT p.district_id, p.first_name, p.last_name, p.grade, p.site, p.homeroom, "
+            "p.email, c.barcode, t.title, l.due_date, c.textbook, 0, '' FROM loans l "
+            "JOIN copies c ON c.id = l.copy_id JOIN titles t ON t.id = c.title_id "
+            "JOIN patrons p ON p.id = l.patron_id "
+            "WHERE l.status = 'open' AND p.status = 'active' AND l.due_date >= :f AND "
+            "l.due_date <= :t";
+      }
+      std::string from = sel.dueFrom.empty() ? "0000-00-00" : sel.dueFrom;
+      std::string to = sel.dueTo.empty() ? "9999-99-99" : sel.dueTo + "~";  // any time that day
+      auto emit = [&](const soci::row& r) {
+        NoticeRow row;
+        row.districtId = getStr(r, 0);
+        row.firstName = getStr(r, 1);
+        row.lastName = getStr(r, 2);
+        row.grade = getStr(r, 3);
+        row.site = getStr(r, 4);
+        row.homeroom = getStr(r, 5);
+        row.email = getStr(r, 6);
+        row.copy = getStr(r, 7);
+        row.title = getStr(r, 8);
+        row.due = getStr(r, 9).substr(0, 10);
+        // A fine not about a loan is of no material: it passes either filter.
+        row.textbook = r.get_indicator(10) == soci::i_null ? sel.textbooks : getInt(r, 10) != 0;
+        row.fineCents = getInt(r, 11);
+        row.fineReason = getStr(r, 12);
+        fn(row);
+      };
+      if (fines) {
+        soci::rowset<soci::row> rs = (sql_.prepare << q);
+        for (const auto& r : rs) {
+          emit(r);
+        }
+      } else {
+        soci::rowset<soci::row> rs = (sql_.prepare << q, soci::use(from), soci::use(to));
+        for (const auto& r : rs) {
+          emit(r);
+        }
+      }
+      return {};
+    });
+  }
+
+  Result<bool> queuedBefore(const std::string& key) override {
+    return guard("reading the outbox", [&]() -> Result<bool> {
+      long long n = 0;
+      sql_ << "SELECT COUNT(*) FROM outbox WHERE dedupe_key = :k", soci::use(key), soci::into(n);
+      return n > 0;
+    });
+  }
+
+  Result<bool> queue(OutboxMessage& m) override {
+    if (auto b = tx_.begin(); !b) {
+      return b.error();
+    }
+    auto r = guard("queuing the message", [&]() -> Result<bool> {
+      long long n = 0;
+      sql_ << "SELECT COUNT(*) FROM outbox WHERE dedupe_key = :k", soci::use(m.dedupeKey),
+          soci::into(n);
+      if (n > 0) {
+        return false;
+      }
+      std::string to = joinAddresses(m.to), cc = joinAddresses(m.cc);
+      m.id = insertReturningId(
+          sql_, backend_, "outbox",
+          "INSERT INTO outbox (notice, dedupe_key, notice_date, site, homeroom, to_addrs, "
+          "cc_addrs, subject, body_text, body_html, message_id, status, attempts, "
+          "next_attempt_at, created_at) VALUES (:n, :k, :d, :s, :h, :to, :cc, :sub, :bt, :bh, "
+          ":mid, :st, :a, :na, :ca)",
+          [&](soci::statement& st) {
+            st.exchange(soci::use(m.notice));
+            st.exchange(soci::use(m.dedupeKey));
+            st.exchange(soci::use(m.noticeDate));
+            st.exchange(soci::use(m.site));
+            st.exchange(soci::use(m.homeroom));
+            st.exchange(soci::use(to));
+            st.exchange(soci::use(cc));
+            st.exchange(soci::use(m.subject));
+            st.exchange(soci::use(m.bodyText));
+            st.exchange(soci::use(m.bodyHtml));
+            st.exchange(soci::use(m.messageId));
+            st.exchange(soci::use(m.status));
+            st.exchange(soci::use(m.attempts));
+            st.exchange(soci::use(m.nextAttemptAt));
+            st.exchange(soci::use(m.createdAt));
+          });
+      return true;
+    });
+    if (!r) {
+      (void)tx_.rollback();
+      return r;
+    }
+    if (auto c = tx_.commit(); !c) {
+      return c.error();
+    }
+    return r;
+  }
+
+  Result<std::vector<OutboxMessage>> claimDue(const std::string& now, const std::string& holder,
+                                              const std::string& until, int limit) override {
+    if (auto b = tx_.begin(); !b) {
+      return b.error();
+    }
+    auto r = guard("claiming outbox messages", [&]() -> Result<std::vector<OutboxMessage>> {
+      std::vector<long long> ids;
+      {
+        soci::rowset<soci::row> rs =
+            (sql_.prepare << "SELECT id FROM outbox WHERE status = 'queued' AND "
+                             "next_attempt_at <= :n ORDER BY id LIMIT " +
+                                 std::to_string(limit),
+             soci::use(now));
+        for (const auto& row : rs) {
+          ids.push_back(getInt(row, 0));
+        }
+      }
+      std::vector<OutboxMessage> out;
+      for (long long id : ids) {
+        soci::statement st =
+            (sql_.prepare << "UPDATE outbox SET status = 'sending', claimed_by = :h, "
+                             "claimed_until = :u WHERE id = :id AND status = 'queued'",
+             soci::use(holder), soci::use(until), soci::use(id));
+        st.execute(true);
+        if (st.get_affected_rows() != 1) {
+          continue;  // another instance claimed it first
+        }
+        soci::rowset<soci::row> rs =
+            (sql_.prepare << std::string("SELECT ") + kColumns + " WHERE id = :id", soci::use(id));
+        for (const auto& row : rs) {
+          out.push_back(messageFromRow(row));
+        }
+      }
+      return out;
+    });
+    if (!r) {
+      (void)tx_.rollback();
+      return r;
+    }
+    if (auto c = tx_.commit(); !c) {
+      return c.error();
+    }
+    return r;
+  }
+
+  Result<void> markSent(std::int64_t id, int attempts, const std::string& at) override {
+    return update("marking the message sent",
+                  "UPDATE outbox SET status = 'sent', attempts = :a, sent_at = :t, "
+                  "last_error = NULL, claimed_by = NULL, claimed_until = NULL WHERE id = :id",
+                  id, attempts, at);
+  }
+
+  Result<void> markRetry(std::int64_t id, int attempts, const std::string& error,
+                         const std::string& next) override {
+    return guard("scheduling a retry", [&]() -> Result<void> {
+      long long i = id;
+      sql_ << "UPDATE outbox SET status = 'queued', attempts = :a, last_error = :e, "
+              "next_attempt_at = :n, claimed_by = NULL, claimed_until = NULL WHERE id = :id",
+          soci::use(attempts), soci::use(error), soci::use(next), soci::use(i);
+      return {};
+    });
+  }
+
+  Result<void> markFailed(std::int64_t id, int attempts, const std::string& error) override {
+    return update("marking the message failed",
+                  "UPDATE outbox SET status = 'failed', attempts = :a, last_error = :e, "
+                  "claimed_by = NULL, claimed_until = NULL WHERE id = :id",
+                  id, attempts, error);
+  }
+
+  Result<void> release(const std::vector<std::int64_t>& ids) override {
+    return guard("releasing outbox messages", [&]() -> Result<void> {
+      for (std::int64_t id : ids) {
+        long long i = id;
+        sql_ << "UPDATE outbox SET status = 'queued', claimed_by = NULL, claimed_until = NULL "
+                "WHERE id = :id AND status = 'sending'",
+            soci::use(i);
+      }
+      return {};
+    });
+  }
+
+  Result<int> failAbandoned(const std::string& now, const std::string& error) override {
+    return guard("checking abandoned messages", [&]() -> Result<int> {
+      soci::statement st = (sql_.prepare << "UPDATE outbox SET status = 'failed', last_error = :e, "
+                                            "claimed_by = NULL, claimed_until = NULL "
+                                            "WHERE status = 'sending' AND claimed_until < :n",
+                            soci::use(error), soci::use(now));
+      st.execute(true);
+      return static_cast<int>(st.get_affected_rows());
+    });
+  }
+
+  Result<std::vector<OutboxMessage>> list(const std::string& status, int limit) override {
+    return guard("reading the outbox", [&]() -> Result<std::vector<OutboxMessage>> {
+      std::vector<OutboxMessage> out;
+      std::string q = std::string("SELECT ") + kColumns;
+      std::string lim = " ORDER BY id DESC LIMIT " + std::to_string(limit);
+      if (status.empty()) {
+        soci::rowset<soci::row> rs = (sql_.prepare << q + lim);
+        for (const auto& r : rs) {
+          out.push_back(messageFromRow(r));
+        }
+      } else {
+        soci::rowset<soci::row> rs =
+            (sql_.prepare << q + " WHERE status = :s" + lim, soci::use(status));
+        for (const auto& r : rs) {
+          out.push_back(messageFromRow(r));
+        }
+      }
+      return out;
+    });
+  }
+
+ private:
+  template <typename F>
+  auto guard(const char* what, F&& f) -> decltype(f()) {
+    return guarded(backend_, what, std::forward<F>(f));
+  }
+
+  Result<void> update(const char* what, const char* q, std::int64_t id, int attempts,
+                      const std::string& text) {
+    return guard(what, [&]() -> Result<void> {
+      long long i = id;
+      int a = attempts;
+      std::string t = text;
+      sql_ << q, soci::use(a), soci::use(t), soci::use(i);
+      return {};
+    });
+  }
+
+  DbBackend backend_;
+  soci::session& sql_;
+  PatronStore& tx_;
+};
+
+}  // namespace
+
+std::unique_ptr<OutboxStore> makeOutboxStore(DbBackend backend, soci::session& sql,
+                                             PatronStore& tx) {
+  return std::make_unique<SociOutbox>(backend, sql, tx);
+}
+
+}  // namespace patrond::sql

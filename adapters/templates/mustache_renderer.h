@@ -1,0 +1,26 @@
+#pragma once
+// Templates adapter: renders notices with mustache (kainjow, Debian's libkainjow-mustache-dev).
+// The built-in templates are used unless a notice names its own (`template:` for the HTML
+// part; a sibling file with ".txt" in place of ".html" for the text part). Variables are listed
+// in docs/notices.md.
+
+#include <memory>
+#include <string>
+
+#include "engine/config.h"
+#include "engine/ports/notice_renderer.h"
+#include "engine/result.h"
+
+namespace patrond::templates {
+
+// Loads and parses the notice's templates (and its subject). Errors name the file and what
+// mustache found wrong; check-config reports them.
+Result<std::unique_ptr<NoticeRenderer>> makeNoticeRenderer(const Config& config,
+                                                           const NoticeConfig& notice);
+
+// One printable HTML document from several rendered HTML notices: each notice's <body> on its
+// own page, the first notice's <style> kept.
+std::string combinePrintable(const std::vector<std::string>& htmlDocuments,
+                             const std::string& title);
+
+}  // namespace patrond::templates

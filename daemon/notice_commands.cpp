@@ -1,0 +1,582 @@
+#include "daemon/notice_commands.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "adapters/smtp/mime.h"
+#include "adapters/smtp/smtp_mailer.h"
+#include "adapters/templates/mustache_renderer.h"
+#include "engine/text.h"
+
+namespace patrond::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const NoticeConfig* findNotice(const Config& config, const std::string& name) {
+  for (const auto& n : config.notices) {
+    if (n.name == name) {
+      return &n;
+    }
+  }
+  return nullptr;
+}
+
+int unknownNotice(const Config& config, const std::string& name) {
+  std::string known;
+  for (const auto& n : config.notices) {
+    known += (known.empty() ? "" : ", ") + n.name;
+  }
+  return fail(kExitUsage, "no notice named '" + name + "' in " + config.path +
+                              (known.empty() ? " (it has none)" : " (it has: " + known + ")"));
+}
+
+Result<std::vector<Homeroom>> homerooms(PatronStore& store, const Config& config) {
+  auto groups = store.homeroomGroups();
+  if (!groups) {
+    return groups.error();
+  }
+  auto teachers = store.teacherPatrons();
+  if (!teachers) {
+    return teachers.error();
+  }
+  auto overrides = store.homeroomOverrides();
+  if (!overrides) {
+    return overrides.error();
+  }
+  return resolveHomerooms(*groups, *teachers, config.homerooms, *overrides);
+}
+
+// "<20261016.8f3a...@springfield.example.org>": unique, and from the sender's domain.
+std::string newMessageId(const Config& config, const std::string& date) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char* kHex = "0123456789abcdef";
+  std::string r;
+  for (int i = 0; i < 20; ++i) {
+    r += kHex[rng() & 15];
+  }
+  std::string domain = "patrond.invalid";
+  if (config.smtp) {
+    std::string addr = smtp::parseMailbox(config.smtp->from).address;
+    if (auto at = addr.rfind('@'); at != std::string::npos && at + 1 < addr.size()) {
+      domain = addr.substr(at + 1);
+    }
+  }
+  std::string d;
+  for (char c : date) {
+    if (c != '-') {
+      d += c;
+    }
+  }
+  return "<" + d + "." + r + "@" + domain + ">";
+}
+
+// A file name from a site and homeroom: what the SPEC shows ("LHS-Smith 104.html"), with
+// path separators and control characters replaced.
+std::string fileNameFor(const NoticeMessage& m, bool perStudent) {
+  std::string name = m.site + "-" + m.homeroom;
+  if (perStudent && !m.students.empty()) {
+    name += "-" + m.students.front().districtId;
+  }
+  for (char& c : name) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '/' || c == '\\' || c == ':' || c == '*' || c == '?' || c == '"' || c == '<' ||
+        c == '>' || c == '|' || u < 0x20) {
+      c = '_';
+    }
+  }
+  if (!name.empty() && name.front() == '.') {
+    name.front() = '_';
+  }
+  return name + ".html";
+}
+
+Result<void> writeFile(const fs::path& p, const std::string& content) {
+  fs::path tmp = p;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out.flush()) {
+      return Error{"IO", "cannot write " + p.string(), p.string()};
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, p, ec);
+  if (ec) {
+    return Error{"IO", "cannot write " + p.string() + ": " + ec.message(), p.string()};
+  }
+  return {};
+}
+
+json itemJson(const NoticeItem& i) {
+  json j{{"copy", i.copy},
+         {"title", i.title},
+         {"due", i.due.empty() ? json(nullptr) : json(i.due)},
+         {"overdue_days", i.overdueDays}};
+  if (i.fineCents > 0) {
+    j["fine"] = formatCents(i.fineCents);
+    j["reason"] = i.fineReason;
+  }
+  return j;
+}
+
+json outcomeJson(const NoticeOutcome& o, bool withBodies) {
+  json messages = json::array();
+  for (size_t k = 0; k < o.run.messages.size(); ++k) {
+    const NoticeMessage& m = o.run.messages[k];
+    json students = json::array();
+    for (const auto& s : m.students) {
+      json items = json::array();
+      for (const auto& i : s.items) {
+        items.push_back(itemJson(i));
+      }
+      students.push_back({{"district_id", s.districtId},
+                          {"last_name", s.lastName},
+                          {"first_name", s.firstName},
+                          {"grade", s.grade},
+                          {"items", items}});
+    }
+    json mj{{"to", m.to},
+            {"cc", m.cc},
+            {"subject", o.rendered[k].subject},
+            {"site", m.site},
+            {"homeroom", m.homeroom},
+            {"fallback", m.fallback},
+            {"students", students}};
+    if (withBodies) {
+      mj["text"] = o.rendered[k].text;
+      mj["html"] = o.rendered[k].html;
+    }
+    messages.push_back(mj);
+  }
+  json noTeacher = json::array();
+  for (const auto& h : o.run.noTeacher) {
+    noTeacher.push_back({{"site", h.site}, {"homeroom", h.homeroom}});
+  }
+  return {
+      {"notice", o.run.notice},
+      {"report", noticeReportName(o.run.report)},
+      {"date", o.run.date},
+      {"queued", o.queued},
+      {"sent", o.sent},
+      {"failed", o.failed},
+      {"skipped_duplicates", o.skippedDuplicates},
+      {"loans", o.run.loans},
+      {"no_teacher", noTeacher},
+      {"no_email", o.run.noEmail},
+      {"messages", messages},
+      {"files", o.files},
+      {"delivery_problem", o.deliveryProblem.empty() ? json(nullptr) : json(o.deliveryProblem)}};
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    out += (out.empty() ? "" : ", ") + s;
+  }
+  return out;
+}
+
+Result<NoticeOutcome> printNotice(const NoticeConfig& notice, NoticeOutcome out, bool dryRun) {
+  fs::path dir = fs::path(notice.printDir) / out.run.date;
+  if (!dryRun) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) {
+      return Error{"IO", "cannot create " + dir.string() + ": " + ec.message(), dir.string()};
+    }
+  }
+  std::vector<std::string> pages;
+  for (size_t k = 0; k < out.run.messages.size(); ++k) {
+    fs::path p = dir / fileNameFor(out.run.messages[k], notice.sendTo == SendTo::kPatron);
+    if (!dryRun) {
+      if (auto w = writeFile(p, out.rendered[k].html); !w) {
+        return w.error();
+      }
+    }
+    pages.push_back(out.rendered[k].html);
+    out.files.push_back(p.string());
+  }
+  if (!pages.empty()) {
+    fs::path all = dir / "all.html";
+    if (!dryRun) {
+      std::string combined = templates::combinePrintable(pages, notice.name + " " + out.run.date);
+      if (auto w = writeFile(all, combined); !w) {
+        return w.error();
+      }
+    }
+    out.files.push_back(all.string());
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<NoticeOutcome> prepareNotice(PatronStore& store, const Config& config,
+                                    const NoticeConfig& notice, const CivilTime& date) {
+  auto renderer = templates::makeNoticeRenderer(config, notice);
+  if (!renderer) {
+    return renderer.error();
+  }
+  auto rooms = homerooms(store, config);
+  if (!rooms) {
+    return rooms.error();
+  }
+  std::vector<NoticeRow> rows;
+  auto read = store.outbox().forEachNoticeRow(noticeSelection(notice, date),
+                                              [&](const NoticeRow& r) { rows.push_back(r); });
+  if (!read) {
+    return read.error();
+  }
+  NoticeOutcome out;
+  out.run = buildNoticeRun(notice, date, rows, *rooms);
+  out.rendered.reserve(out.run.messages.size());
+  for (const auto& m : out.run.messages) {
+    auto r = (*renderer)->render(out.run, m);
+    if (!r) {
+      return r.error();
+    }
+    out.rendered.push_back(std::move(*r));
+  }
+  return out;
+}
+
+Result<DeliveryReport> deliverDue(PatronStore& store, const Config& config, const Clock& clock,
+                                  const TimeZone& zone, Log& log) {
+  if (!config.smtp) {
+    return DeliveryReport{};  // nothing can have been queued for e-mail
+  }
+  auto mailer = smtp::makeSmtpMailer(*config.smtp);
+  if (!mailer) {
+    return mailer.error();
+  }
+  auto report = deliverOutbox(store.outbox(), **mailer, clock, zone, leaseHolder());
+  (*mailer)->close();
+  if (report) {
+    if (report->sent + report->retried + report->failed + report->abandoned > 0) {
+      log.info("outbox: " + std::to_string(report->sent) + " sent, " +
+               std::to_string(report->retried) + " to retry, " + std::to_string(report->failed) +
+               " failed" +
+               (report->abandoned ? ", " + std::to_string(report->abandoned) +
+                                        " abandoned mid-send (failed, not resent)"
+                                  : ""));
+    }
+    if (!report->stoppedBy.empty()) {
+      log.warning("outbox: delivery stopped, the rest stays queued: " + report->stoppedBy);
+    }
+  }
+  return report;
+}
+
+Result<NoticeOutcome> executeNotice(PatronStore& store, const Config& config,
+                                    const NoticeConfig& notice, const CivilTime& localNow,
+                                    const Clock& clock, const TimeZone& zone, bool force,
+                                    bool dryRun, Log& log) {
+  const std::string lease = "notice:" + notice.name;
+  const std::string holder = leaseHolder();
+  if (!dryRun) {
+    auto got = store.acquireLease(lease, holder, utcIso(clock.now()),
+                                  utcIso(clock.now() + std::chrono::hours(1)));
+    if (!got) {
+      return got.error();
+    }
+    if (!*got) {
+      return Error{"BUSY", "another patrond process is running notice '" + notice.name + "'",
+                   lease};
+    }
+  }
+  struct Release {
+    PatronStore& s;
+    std::string lease, holder;
+    bool active;
+    ~Release() {
+      if (active) {
+        (void)s.releaseLease(lease, holder);
+      }
+    }
+  } release{store, lease, holder, !dryRun};
+
+  auto prepared = prepareNotice(store, config, notice, localNow);
+  if (!prepared) {
+    return prepared.error();
+  }
+  NoticeOutcome out = std::move(*prepared);
+  for (const auto& h : out.run.noTeacher) {
+    log.warning("notice " + notice.name + ": homeroom " + h.site + "/" + h.homeroom +
+                " has no teacher e-mail" +
+                (notice.deliver == Delivery::kPrint ? std::string(" (printed all the same)")
+                 : notice.fallbackTo.empty()        ? std::string(": not sent (no fallback_to)")
+                                                    : ": sent to " + notice.fallbackTo));
+  }
+  if (notice.deliver == Delivery::kPrint) {
+    auto printed = printNotice(notice, std::move(out), dryRun);
+    if (printed && !dryRun) {
+      log.info("notice " + notice.name + ": " + std::to_string(printed->run.messages.size()) +
+               " notice(s) printed to " + notice.printDir + "/" + printed->run.date);
+    }
+    return printed;
+  }
+
+  std::vector<std::int64_t> ids;
+  for (size_t k = 0; k < out.run.messages.size(); ++k) {
+    const NoticeMessage& m = out.run.messages[k];
+    OutboxMessage om;
+    om.notice = notice.name;
+    om.noticeDate = out.run.date;
+    om.site = m.site;
+    om.homeroom = m.homeroom;
+    om.to = m.to;
+    om.cc = m.cc;
+    om.subject = out.rendered[k].subject;
+    om.bodyText = out.rendered[k].text;
+    om.bodyHtml = out.rendered[k].html;
+    om.dedupeKey = m.dedupeKey;
+    if (force) {
+      // A forced run is a new message: its key says when it was forced.
+      om.dedupeKey =
+          m.dedupeKey.substr(0, 150) + "|forced " + utcStamp(clock.now()) + " " + std::to_string(k);
+    }
+    if (dryRun) {
+      auto before = store.outbox().queuedBefore(om.dedupeKey);
+      if (!before) {
+        return before.error();
+      }
+      *before ? ++out.skippedDuplicates : ++out.queued;
+      continue;
+    }
+    om.messageId = newMessageId(config, out.run.date);
+    om.status = "queued";
+    om.nextAttemptAt = utcStamp(clock.now());
+    om.createdAt = formatIso(zone.toLocal(clock.now()));
+    auto queued = store.outbox().queue(om);
+    if (!queued) {
+      return queued.error();
+    }
+    if (*queued) {
+      ++out.queued;
+      ids.push_back(om.id);
+    } else {
+      ++out.skippedDuplicates;
+    }
+  }
+  if (dryRun) {
+    return out;
+  }
+  log.info("notice " + notice.name + " for " + out.run.date + ": " + std::to_string(out.queued) +
+           " message(s) queued, " + std::to_string(out.skippedDuplicates) +
+           " already queued for this date");
+  auto report = deliverDue(store, config, clock, zone, log);
+  if (!report) {
+    out.deliveryProblem = report.error().describe();
+    log.error("notice " + notice.name + ": delivery: " + out.deliveryProblem);
+    return out;
+  }
+  auto mine = [&](std::int64_t id) { return std::find(ids.begin(), ids.end(), id) != ids.end(); };
+  for (auto id : report->sentIds) {
+    out.sent += mine(id) ? 1 : 0;
+  }
+  for (auto id : report->failedIds) {
+    out.failed += mine(id) ? 1 : 0;
+  }
+  out.deliveryProblem = report->stoppedBy;
+  return out;
+}
+
+int cmdNoticesPreview(App& app, const std::string& name, const std::string& homeroom) {
+  const NoticeConfig* notice = findNotice(app.config(), name);
+  if (!notice) {
+    return unknownNotice(app.config(), name);
+  }
+  if (int rc = app.openDatabase(); rc != kExitOk) {
+    return rc;
+  }
+  auto out = prepareNotice(app.store(), app.config(), *notice, app.localNow());
+  if (!out) {
+    return fail(out.error().code == "TEMPLATE" ? kExitUsage : kExitFailed, out.error().describe());
+  }
+  if (!homeroom.empty()) {
+    NoticeOutcome only;
+    only.run = out->run;
+    only.run.messages.clear();
+    only.run.loans = 0;
+    for (size_t k = 0; k < out->run.messages.size(); ++k) {
+      if (out->run.messages[k].homeroom == homeroom) {
+        for (const auto& s : out->run.messages[k].students) {
+          only.run.loans += static_cast<std::int64_t>(s.items.size());
+        }
+        only.run.messages.push_back(out->run.messages[k]);
+        only.rendered.push_back(out->rendered[k]);
+      }
+    }
+    out = std::move(only);
+  }
+  if (notice->deliver == Delivery::kPrint) {
+    auto printed = printNotice(*notice, std::move(*out), true);
+    if (!printed) {
+      return fail(kExitFailed, printed.error().describe());
+    }
+    out = std::move(*printed);
+  }
+  if (app.json()) {
+    std::cout << outcomeJson(*out, true).dump(2) << "\n";
+    return kExitOk;
+  }
+  std::cout << "Notice " << name << " for " << out->run.date << ": " << out->run.messages.size()
+            << " message(s), " << out->run.loans << " item(s)"
+            << (notice->deliver == Delivery::kPrint ? " (printed, not e-mailed)" : "") << "\n";
+  for (const auto& h : out->run.noTeacher) {
+    std::cout << "No teacher e-mail: " << h.site << "/" << h.homeroom
+              << (notice->fallbackTo.empty() ? "" : " (goes to " + notice->fallbackTo + ")")
+              << "\n";
+  }
+  for (size_t k = 0; k < out->run.messages.size(); ++k) {
+    const NoticeMessage& m = out->run.messages[k];
+    std::cout << "\n==== " << m.site << "/" << m.homeroom << " ====\n";
+    if (notice->deliver == Delivery::kPrint) {
+      std::cout << "File: " << out->files[k] << "\n";
+    }
+    std::cout << "To: " << (m.to.empty() ? "(nobody)" : joined(m.to)) << "\n";
+    if (!m.cc.empty()) {
+      std::cout << "Cc: " << joined(m.cc) << "\n";
+    }
+    std::cout << "Subject: " << out->rendered[k].subject << "\n\n" << out->rendered[k].text;
+  }
+  return kExitOk;
+}
+
+int cmdNoticesSend(App& app, const std::string& name, bool dryRun, bool force) {
+  const NoticeConfig* notice = findNotice(app.config(), name);
+  if (!notice) {
+    return unknownNotice(app.config(), name);
+  }
+  if (int rc = app.openDatabase(); rc != kExitOk) {
+    return rc;
+  }
+  AppClock clock(app);
+  auto out = executeNotice(app.store(), app.config(), *notice, app.localNow(), clock, app.zone(),
+                           force, dryRun, app.log());
+  if (!out) {
+    int code =
+        out.error().code == "TEMPLATE" || out.error().code == "CONFIG" ? kExitUsage : kExitFailed;
+    if (app.json()) {
+      std::cout << json{{"ok", false},
+                        {"code", out.error().code},
+                        {"error", out.error().describe()}}
+                       .dump(2)
+                << "\n";
+    }
+    return fail(code, out.error().describe());
+  }
+  if (app.json()) {
+    std::cout << outcomeJson(*out, false).dump(2) << "\n";
+  } else if (notice->deliver == Delivery::kPrint) {
+    std::cout << (dryRun ? "Would print " : "Printed ") << out->run.messages.size()
+              << " notice(s) for " << out->run.date << ":\n";
+    for (const auto& f : out->files) {
+      std::cout << "  " << f << "\n";
+    }
+  } else {
+    std::cout << "Notice " << name << " for " << out->run.date << ": "
+              << (dryRun ? "would queue " : "queued ") << out->queued << ", sent " << out->sent
+              << ", failed " << out->failed << ", already queued today " << out->skippedDuplicates
+              << "\n";
+    for (const auto& h : out->run.noTeacher) {
+      std::cout << "  no teacher e-mail: " << h.site << "/" << h.homeroom
+                << (notice->fallbackTo.empty() ? " (not sent)" : " (sent to fallback_to)") << "\n";
+    }
+    if (!out->deliveryProblem.empty()) {
+      std::cout << "  delivery stopped (the rest stays queued for the service): "
+                << out->deliveryProblem << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+int cmdOutbox(App& app, const std::string& status, int limit) {
+  if (int rc = app.openDatabase(); rc != kExitOk) {
+    return rc;
+  }
+  auto list = app.store().outbox().list(status, limit);
+  if (!list) {
+    return fail(kExitFailed, list.error().describe());
+  }
+  if (app.json()) {
+    json j = json::array();
+    for (const auto& m : *list) {
+      auto orNull = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+      j.push_back({{"id", m.id},
+                   {"notice", m.notice},
+                   {"date", m.noticeDate},
+                   {"site", m.site},
+                   {"homeroom", m.homeroom},
+                   {"to", m.to},
+                   {"cc", m.cc},
+                   {"subject", m.subject},
+                   {"status", m.status},
+                   {"attempts", m.attempts},
+                   {"last_error", orNull(m.lastError)},
+                   {"next_attempt_at", m.status == "queued" ? orNull(m.nextAttemptAt) : nullptr},
+                   {"created_at", orNull(m.createdAt)},
+                   {"sent_at", orNull(m.sentAt)},
+                   {"message_id", orNull(m.messageId)}});
+    }
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  if (list->empty()) {
+    std::cout << "The outbox is empty" << (status.empty() ? "" : " (status " + status + ")")
+              << ".\n";
+    return kExitOk;
+  }
+  for (const auto& m : *list) {
+    std::cout << "#" << m.id << "  " << m.status << "  " << m.notice << " " << m.noticeDate << "  "
+              << m.site << "/" << m.homeroom << "  to " << joined(m.to) << "  attempts "
+              << m.attempts;
+    if (m.status == "sent") {
+      std::cout << "  sent " << m.sentAt;
+    } else if (m.status == "queued" && m.attempts > 0) {
+      std::cout << "  next try " << m.nextAttemptAt;
+    }
+    std::cout << "\n    " << m.subject << "\n";
+    if (!m.lastError.empty()) {
+      std::cout << "    last error: " << m.lastError << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+int cmdOutboxDeliver(App& app) {
+  if (int rc = app.openDatabase(); rc != kExitOk) {
+    return rc;
+  }
+  AppClock clock(app);
+  auto report = deliverDue(app.store(), app.config(), clock, app.zone(), app.log());
+  if (!report) {
+    return fail(report.error().code == "CONFIG" ? kExitUsage : kExitFailed,
+                report.error().describe());
+  }
+  if (app.json()) {
+    std::cout << json{{"sent", report->sent},
+                      {"retry", report->retried},
+                      {"failed", report->failed},
+                      {"abandoned", report->abandoned},
+                      {"stopped_by",
+                       report->stoppedBy.empty() ? json(nullptr) : json(report->stoppedBy)}}
+                     .dump(2)
+              << "\n";
+  } else {
+    std::cout << "Outbox: " << report->sent << " sent, " << report->retried << " to retry, "
+              << report->failed << " failed\n";
+    if (!report->stoppedBy.empty()) {
+      std::cout << "  stopped: " << report->stoppedBy << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace patrond::daemon
