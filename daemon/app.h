@@ -82,6 +82,14 @@ class AppClock final : public Clock {
   const App& app_;
 };
 
+// The system clock, for work on the worker thread.
+class SystemClock final : public Clock {
+ public:
+  UtcTime now() const override {
+    return std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now());
+  }
+};
+
 // Prints an error line "patrond: ..." to stderr and returns the code.
 int fail(int code, const std::string& message);
 // "host:pid" of this process, the holder name of its leases.

@@ -8,6 +8,7 @@
 #include "adapters/sql/soci_store.h"
 #include "daemon/app.h"
 #include "daemon/circulation_commands.h"
+#include "daemon/notice_commands.h"
 
 namespace patrond::daemon {
 
@@ -74,10 +75,14 @@ ImportCallResult JobRunner::execute(JobTask& task) {
   ImportCallResult result;
   result.ran = false;
   const ImportJob* job = task.config->findJob(task.job);
-  if (!job && !task.sweep) {
+  const bool other = task.sweep || task.deliverOutbox || !task.notice.empty();
+  if (!job && !other) {
     return result;  // removed by a reload
   }
-  const std::string what = task.sweep ? "circulation sweep" : "import " + task.job;
+  const std::string what = task.sweep             ? "circulation sweep"
+                           : task.deliverOutbox   ? "outbox delivery"
+                           : !task.notice.empty() ? "notice " + task.notice
+                                                  : "import " + task.job;
   // Each run has its own connection: the loop thread keeps its own, and a database that
   // is down now may be back for the next run.
   auto store = sql::openStore(task.config->database);
@@ -102,6 +107,27 @@ ImportCallResult JobRunner::execute(JobTask& task) {
                  " is taken by another instance");
       return result;
     }
+  }
+  if (task.deliverOutbox) {
+    SystemClock clock;
+    if (auto d = deliverDue(**store, *task.config, clock, *task.zone, *log_); !d) {
+      log_->error("outbox delivery: " + d.error().describe());
+    }
+    return result;
+  }
+  if (!task.notice.empty()) {
+    SystemClock clock;
+    for (const auto& n : task.config->notices) {
+      if (n.name == task.notice) {
+        auto out = executeNotice(**store, *task.config, n, task.zone->toLocal(now), clock,
+                                 *task.zone, false, false, *log_);
+        if (!out) {
+          log_->error("notice " + n.name + " (" + task.trigger + "): " + out.error().describe());
+          result.error = out.error().describe();
+        }
+      }
+    }
+    return result;
   }
   if (task.sweep) {
     auto swept = executeSweep(**store, *task.config, task.zone->toLocal(now), now, *log_);

@@ -32,6 +32,8 @@ struct JobTask {
   bool probeRemote = false;       // SFTP poll: import only when the remote file changed
   bool checkFingerprint = false;  // a watched arrival: skip content imported before
   bool sweep = false;             // the daily circulation sweep instead of an import
+  std::string notice;             // a scheduled notice run (by name) instead of an import
+  bool deliverOutbox = false;     // send the outbox messages that are due
   // On the loop thread, after every task, whatever happened (pollers re-arm from it).
   std::function<void(const ImportCallResult&)> done;
 };

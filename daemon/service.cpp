@@ -122,13 +122,38 @@ class Scheduler {
       return;
     }
     if (e.notice) {
-      app_.log().info("scheduler: notice " + e.name +
-                      " is due (notices are not built by this version yet)");
+      JobTask task;
+      task.config = std::make_shared<const Config>(app_.config());
+      task.zone = app_.sharedZone();
+      task.job = "(notice " + e.name + ")";
+      task.notice = e.name;
+      task.trigger = trigger;
+      task.slotLease = "notice:" + e.name + "@" + e.local;
+      if (!runner_.enqueue(std::move(task))) {
+        app_.log().warning("scheduler: notice " + e.name + " is still running; the " + e.local +
+                           " run is skipped");
+      }
       return;
     }
     fireImport(e, trigger);
   }
 
+ public:
+  // Sends what the outbox has due (retries included), on the worker, when e-mail is set up.
+  void deliverOutbox() {
+    if (!app_.config().smtp) {
+      return;
+    }
+    JobTask task;
+    task.config = std::make_shared<const Config>(app_.config());
+    task.zone = app_.sharedZone();
+    task.job = "(outbox)";
+    task.trigger = "outbox";
+    task.deliverOutbox = true;
+    runner_.enqueue(std::move(task));  // false: a delivery is still going; it continues
+  }
+
+ private:
  public:
   // The circulation sweep on the worker. `slotLease` (scheduled runs): one instance per slot.
   // At start (no slot) it catches up on a sweep missed while the service was down; it is
@@ -206,6 +231,7 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
 #endif
   asio::steady_timer watchdog(io);
   asio::steady_timer connectRetry(io);
+  asio::steady_timer outboxTimer(io);
   int exitCode = kExitOk;
 
   auto stop = [&](const std::string& why) {
@@ -213,6 +239,7 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
     systemd::stopping();
     scheduler.cancel();
     connectRetry.cancel();
+    outboxTimer.cancel();
     stopMonitors();
     // A run in progress rolls back (recorded as interrupted) before the worker ends.
     runner.stop();
@@ -297,6 +324,17 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
   connect();
   scheduler.arm();
   startMonitors();
+  // Every minute the outbox is checked for messages due (new ones, retries after backoff).
+  std::function<void()> outboxTick = [&] {
+    scheduler.deliverOutbox();
+    outboxTimer.expires_after(std::chrono::seconds(60));
+    outboxTimer.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) {
+        outboxTick();
+      }
+    });
+  };
+  outboxTick();
   std::ostringstream ready;
   ready << "running: " << app.config().imports.size() << " import job(s), "
         << app.config().notices.size() << " notice(s)";

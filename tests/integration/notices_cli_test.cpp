@@ -2,6 +2,7 @@
 // STARTTLS and a certificate made for the test): what teachers receive, the outbox's retries,
 // and the TLS refusals (SPEC section 8, issue "Homeroom notices").
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -301,6 +302,34 @@ TEST_F(NoticesCli, PrintWritesOneFilePerHomeroomAndACombinedPrintableFile) {
   EXPECT_NE(all.find("Brown, Jamal"), std::string::npos);
   EXPECT_EQ(out["files"].size(), 3u);
   EXPECT_TRUE(outbox().empty());
+}
+
+}  // namespace
+}  // namespace patrond
+
+namespace patrond {
+namespace {
+
+TEST_F(NoticesCli, TheServiceDeliversWhatStayedQueuedOnceTheServerIsBack) {
+  test::SmtpServer server;
+  useServer(server);  // not started: the send finds no server
+  json out = send();
+  EXPECT_EQ(out["queued"], 2);
+  EXPECT_EQ(out["sent"], 0);
+  EXPECT_FALSE(out["delivery_problem"].is_null());
+  ASSERT_TRUE(server.start()) << server.error();
+  std::string log = dir_ / "service.log";
+  test::Process service({PATROND_BIN, "run", "--config", config_}, log,
+                        {{"NOTIFY_SOCKET", ""}, {"PATROND_CONFIG", ""}});
+  EXPECT_TRUE(
+      test::eventually([&] { return server.messages().size() == 2; }, std::chrono::seconds(20)))
+      << test::readFile(log);
+  service.signal(SIGTERM);
+  EXPECT_EQ(service.wait(std::chrono::seconds(10)), 0);
+  EXPECT_EQ(server.messages().size(), 2u);
+  for (const auto& m : outbox()) {
+    EXPECT_EQ(m["status"], "sent");
+  }
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#!/ usr / bin / python3
+#!/usr/bin/python3
 """A real SMTP server for patrond's tests (aiosmtpd), on loopback.
 
 Accepted messages are written to SPOOL/NNNN.eml, and one JSON line per message to
@@ -11,7 +11,6 @@ SPOOL/log.jsonl (envelope, whether TLS was on). Behaviour for tests:
   --auth USER:PASS     require AUTH (PLAIN or LOGIN) with these credentials
 """
 import argparse
-import asyncio
 import json
 import os
 import signal
@@ -74,20 +73,25 @@ def authenticator(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=ok)
 
 
-kwargs = {
-} ctx = None if args.cert : ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-                                      ctx.load_cert_chain(args.cert, args.key) if args.tls
-    : kwargs["ssl_context"] =
-    ctx elif ctx and not args.no_starttls : kwargs["tls_context"] = ctx if args.auth
-    : kwargs["authenticator"] = authenticator kwargs["auth_required"] = True
-#with implicit TLS aiosmtpd does not see the session as TLS; the socket is, all the same
-        kwargs["auth_require_tls"] =
-            not args.no_starttls and
-            not args.tls
+kwargs = {}
+ctx = None
+if args.cert:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(args.cert, args.key)
+if args.tls:
+    kwargs["ssl_context"] = ctx
+elif ctx and not args.no_starttls:
+    kwargs["tls_context"] = ctx
+if args.auth:
+    kwargs["authenticator"] = authenticator
+    kwargs["auth_required"] = True
+    # with implicit TLS aiosmtpd does not see the session as TLS; the socket is, all the same
+    kwargs["auth_require_tls"] = not args.no_starttls and not args.tls
 
-                    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
-                        controller =
-                Controller(Handler(), hostname = "127.0.0.1", port = args.port, **kwargs)
-                    controller.start() with
-                    open(os.path.join(args.spool, "ready"), "w") as f
-    : f.write("ready\n") signal.sigwait({signal.SIGTERM, signal.SIGINT}) controller.stop()
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+controller = Controller(Handler(), hostname="127.0.0.1", port=args.port, **kwargs)
+controller.start()
+with open(os.path.join(args.spool, "ready"), "w") as f:
+    f.write("ready\n")
+signal.sigwait({signal.SIGTERM, signal.SIGINT})
+controller.stop()
