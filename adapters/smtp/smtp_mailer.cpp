@@ -45,6 +45,20 @@ std::string oneLine(std::string s) {
   return std::string(trim(s));
 }
 
+// Poco keeps the session's socket protected: these reach it to turn Nagle's algorithm off.
+// Commands and the message go out in small writes, each waiting for the server's answer;
+// with Nagle on, every message waited on a delayed ACK (50 ms: 20 messages a second).
+class PlainSession final : public SMTPClientSession {
+ public:
+  using SMTPClientSession::SMTPClientSession;
+  void noDelay() { socket().setNoDelay(true); }
+};
+class StarttlsSession final : public Poco::Net::SecureSMTPClientSession {
+ public:
+  using Poco::Net::SecureSMTPClientSession::SecureSMTPClientSession;
+  void noDelay() { socket().setNoDelay(true); }
+};
+
 class SmtpMailer final : public Mailer {
  public:
   SmtpMailer(SmtpConfig config, std::string password, std::string heloName)
@@ -182,6 +196,7 @@ class SmtpMailer final : public Mailer {
       if (config_.security == SmtpSecurity::kTls) {
         Poco::Net::SecureStreamSocket socket(Poco::Net::SocketAddress(config_.host, config_.port),
                                              config_.host, tlsContext());
+        socket.setNoDelay(true);
         session_ = std::make_unique<SMTPClientSession>(socket);
       } else if (config_.security == SmtpSecurity::kStarttls) {
         tlsContext();

@@ -1,0 +1,196 @@
+// Notices benchmark (issue 6 targets; results go to docs/performance.md):
+//   1. building a notice run (one query over loans, copies, titles and patrons, the
+//      homerooms, grouping and rendering both parts) for 2,000 homerooms with 50,000
+//      overdue loans on SQLite (target: under 2 s);
+//   2. delivering queued messages to a local SMTP server (aiosmtpd on loopback, the test
+//      harness's script) over one connection (target: 100 messages a second or better).
+// Usage: notices_bench [--loans 50000] [--homerooms 2000] [--messages 1000]
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "adapters/sql/soci_store.h"
+#include "daemon/notice_commands.h"
+
+using namespace patrond;
+using BenchClock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds(BenchClock::time_point a, BenchClock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+void exec(sqlite3* db, const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::cerr << "bench: " << (err ? err : "?") << "\n  in " << sql << "\n";
+    std::exit(1);
+  }
+}
+
+std::unique_ptr<PatronStore> open(const std::string& path) {
+  DatabaseConfig dc;
+  dc.connection = "db=" + path;
+  auto s = sql::openStore(dc);
+  if (!s || !(*s)->migrate()) {
+    std::cerr << "bench: cannot open " << path << "\n";
+    std::exit(1);
+  }
+  return std::move(*s);
+}
+
+// One student per loan, `homerooms` homerooms at LHS, each with its teacher's address.
+void populate(const std::string& path, long loans, long homerooms) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; BEGIN");
+  std::string cnt =
+      "WITH RECURSIVE cnt(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM cnt WHERE x < " +
+      std::to_string(loans) + ") ";
+  std::string room = "'Room ' || (x % " + std::to_string(homerooms) + ")";
+  exec(db, cnt +
+               "INSERT INTO patrons (district_id, barcode, first_name, last_name, site, "
+               "patron_type, persona, grade, homeroom, homeroom_teacher_email, status, "
+               "owner_job, seen_in_last_full) SELECT 'S' || x, 'P' || x, 'Zoë', 'Núñez' || x, "
+               "'LHS', 'Student', 'student', '9', " +
+               room + ", 'teacher' || (x % " + std::to_string(homerooms) +
+               ") || '@example.org', 'active', 'students', 1 FROM cnt");
+  exec(db,
+       "INSERT INTO titles (title, isbn, replacement_price_cents) VALUES ('Algebra I', '978', "
+       "7500)");
+  exec(db, cnt +
+               "INSERT INTO copies (barcode, title_id, site, purchase_price_cents, "
+               "copy_condition, value_cents, textbook, status, circulations, "
+               "condition_circulations, updated_at) SELECT 'T' || x, 1, 'LHS', 6000, 'good', "
+               "4500, 1, 'checked_out', 0, 0, '2026-08-20T10:00:00' FROM cnt");
+  exec(db, cnt +
+               "INSERT INTO loans (copy_id, patron_id, checked_out_at, due_date, status, "
+               "overridden) SELECT x, x, '2026-08-20T10:00:00', date('2026-10-01', '+' || (x % "
+               "10) || ' days'), 'open', 0 FROM cnt");
+  exec(db, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE); ANALYZE");
+  sqlite3_close(db);
+}
+
+int freePort() {
+  // The kernel's ephemeral range is busy with clients; a fixed high port plus the pid is fine
+  // for a benchmark run by hand.
+  return 30000 + static_cast<int>(getpid() % 20000);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  long loans = 50000, homerooms = 2000, messages = 1000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    long v = std::atol(argv[i + 1]);
+    if (a == "--loans") {
+      loans = v;
+    } else if (a == "--homerooms") {
+      homerooms = v;
+    } else if (a == "--messages") {
+      messages = v;
+    }
+  }
+  std::string dir = std::filesystem::temp_directory_path() /
+                    ("patrond-notices-bench-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::string path = dir + "/bench.db";
+  open(path);
+  populate(path, loans, homerooms);
+  auto store = open(path);
+
+  Config config;
+  config.path = dir + "/patrond.yaml";
+  config.district.name = "Springfield Unified";
+  config.sites = {{"LHS", "Lincoln High", "high"}};
+  int port = freePort();
+  config.smtp = SmtpConfig{
+      "127.0.0.1", port, SmtpSecurity::kNone, "", {}, "Libraries <library@example.org>", true, ""};
+  NoticeConfig notice;
+  notice.name = "weekly-overdues";
+  notice.report = NoticeReport::kOverdue;
+  CivilTime date{2026, 10, 16, 7, 0, 0};
+
+  auto t0 = BenchClock::now();
+  auto run = daemon::prepareNotice(*store, config, notice, date);
+  auto t1 = BenchClock::now();
+  if (!run) {
+    std::cerr << "bench: " << run.error().describe() << "\n";
+    return 1;
+  }
+  std::printf("build: %ld overdue loans, %zu homeroom messages built and rendered in %.2f s\n",
+              static_cast<long>(run->run.loans), run->run.messages.size(), seconds(t0, t1));
+
+  // Delivery: queue `messages` of them, then send over one connection.
+  auto t2 = BenchClock::now();
+  long queued = 0;
+  for (size_t k = 0; k < run->run.messages.size() && queued < messages; ++k) {
+    OutboxMessage m;
+    m.notice = notice.name;
+    m.noticeDate = "2026-10-16";
+    m.to = run->run.messages[k].to;
+    m.subject = run->rendered[k].subject;
+    m.bodyText = run->rendered[k].text;
+    m.bodyHtml = run->rendered[k].html;
+    m.dedupeKey = run->run.messages[k].dedupeKey;
+    m.messageId = "<" + std::to_string(k) + ".bench@example.org>";
+    m.nextAttemptAt = "2000-01-01T00:00:00Z";
+    m.createdAt = "2026-10-16T07:00:00";
+    if (auto q = store->outbox().queue(m); q && *q) {
+      ++queued;
+    }
+  }
+  auto t3 = BenchClock::now();
+  pid_t server = fork();
+  if (server == 0) {
+    std::string spool = dir + "/spool";
+    execl("/usr/bin/python3", "python3",
+          (std::string(PATROND_SOURCE_DIR) + "/tests/support/smtp_server.py").c_str(), "--port",
+          std::to_string(port).c_str(), "--spool", spool.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 200 && !std::filesystem::exists(dir + "/spool/ready"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  class Now final : public Clock {
+   public:
+    UtcTime now() const override {
+      return std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now());
+    }
+  } clock;
+  class Utc final : public TimeZone {
+   public:
+    CivilTime toLocal(UtcTime t) const override { return fromSysSeconds(t); }
+    std::vector<UtcTime> fromLocal(const CivilTime& c) const override { return {toSysSeconds(c)}; }
+  } zone;
+  class Quiet final : public Log {
+   public:
+    void write(LogLevel, std::string_view) override {}
+  } log;
+  auto t4 = BenchClock::now();
+  auto report = daemon::deliverDue(*store, config, clock, zone, log);
+  auto t5 = BenchClock::now();
+  kill(server, SIGTERM);
+  waitpid(server, nullptr, 0);
+  if (!report) {
+    std::cerr << "bench: " << report.error().describe() << "\n";
+    return 1;
+  }
+  std::printf("queue: %ld messages queued in %.2f s\n", queued, seconds(t2, t3));
+  std::printf("deliver: %d sent over one connection in %.2f s = %.0f messages/s%s%s\n",
+              report->sent, seconds(t4, t5), report->sent / seconds(t4, t5),
+              report->stoppedBy.empty() ? "" : "; stopped: ", report->stoppedBy.c_str());
+  std::filesystem::remove_all(dir);
+  return 0;
+}
