@@ -22,7 +22,7 @@ p items import conf/examples/items/copies.csv
 p circ checkout P1003 T0004
 p circ checkin T0004
 p circ sweep
-p --as-of 2026-09-01 circ checkout P1001 T0001 --due 2026-10-05
+p --as-of 2026-09-01 circ checkout P1001 T0001 --due 2026-10-05 || echo "(out since an earlier run of the demo)"
 p notices preview weekly-overdues --as-of "2026-10-16 07:00"
 p notices send weekly-overdues --as-of "2026-10-16 07:00"
 echo
