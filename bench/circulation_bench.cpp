@@ -16,26 +16,16 @@
 #include <string>
 #include <vector>
 
-#include "adapters/sql/soci_store.h"
+#include "bench/bench_db.h"
 #include "engine/circulation.h"
 #include "engine/text.h"
 
 using namespace patrond;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::exec;
+using bench::seconds;
 
 namespace {
-
-double seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-void exec(sqlite3* db, const std::string& sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::cerr << "bench: " << (err ? err : "?") << "\n  in " << sql << "\n";
-    std::exit(1);
-  }
-}
 
 Config benchConfig() {
   Config c;
@@ -63,10 +53,7 @@ void populate(const std::string& path, long loans, long spare, const std::string
   sqlite3_open(path.c_str(), &db);
   long patrons = std::max(1L, loans / 5);
   exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; BEGIN");
-  auto cnt = [](long n) {
-    return "WITH RECURSIVE cnt(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM cnt WHERE x < " +
-           std::to_string(n) + ") ";
-  };
+  auto cnt = bench::counter;
   exec(db, cnt(patrons) +
                "INSERT INTO patrons (district_id, barcode, first_name, last_name, site, "
                "patron_type, status, owner_job, seen_in_last_full) SELECT 'S' || x, 'P' || x, "
@@ -92,26 +79,15 @@ void populate(const std::string& path, long loans, long spare, const std::string
   sqlite3_close(db);
 }
 
-std::unique_ptr<PatronStore> open(const std::string& path) {
-  DatabaseConfig dc;
-  dc.connection = "db=" + path;
-  auto s = sql::openStore(dc);
-  if (!s || !(*s)->migrate()) {
-    std::cerr << "bench: cannot open " << path << "\n";
-    std::exit(1);
-  }
-  return std::move(*s);
-}
-
 void sweepCase(const std::string& dir, const std::string& name, long loans,
                const std::string& dueSql) {
   std::string path = dir + "/" + name + ".db";
   std::filesystem::remove(path);
-  open(path);  // schema
+  bench::openStore(path);  // schema
   auto t0 = Clock::now();
   populate(path, loans, 0, dueSql);
   auto t1 = Clock::now();
-  auto store = open(path);
+  auto store = bench::openStore(path);
   Config c = benchConfig();
   auto t2 = Clock::now();
   auto out = sweep(store->circulation(), c, CivilTime{2026, 11, 29, 1, 0, 0});
@@ -133,10 +109,10 @@ void sweepCase(const std::string& dir, const std::string& name, long loans,
 void checkoutCase(const std::string& dir, long loans, int checkouts) {
   std::string path = dir + "/checkout.db";
   std::filesystem::remove(path);
-  open(path);
+  bench::openStore(path);
   // Due dates spread over the year: some patrons are blocked (overdue), most are not.
   populate(path, loans, checkouts, "date('2026-10-01', '+' || (x % 365) || ' days')");
-  auto store = open(path);
+  auto store = bench::openStore(path);
   Config c = benchConfig();
   std::mt19937 rnd(7);
   long patrons = std::max(1L, loans / 5);

@@ -18,45 +18,23 @@
 #include <string>
 #include <thread>
 
-#include "adapters/sql/soci_store.h"
+#include "adapters/timezone/tz_zone.h"
+#include "bench/bench_db.h"
 #include "daemon/notice_commands.h"
 
 using namespace patrond;
-using BenchClock = std::chrono::steady_clock;
+using BenchClock = bench::Clock;
+using bench::exec;
+using bench::seconds;
 
 namespace {
-
-double seconds(BenchClock::time_point a, BenchClock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-void exec(sqlite3* db, const std::string& sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::cerr << "bench: " << (err ? err : "?") << "\n  in " << sql << "\n";
-    std::exit(1);
-  }
-}
-
-std::unique_ptr<PatronStore> open(const std::string& path) {
-  DatabaseConfig dc;
-  dc.connection = "db=" + path;
-  auto s = sql::openStore(dc);
-  if (!s || !(*s)->migrate()) {
-    std::cerr << "bench: cannot open " << path << "\n";
-    std::exit(1);
-  }
-  return std::move(*s);
-}
 
 // One student per loan, `homerooms` homerooms at LHS, each with its teacher's address.
 void populate(const std::string& path, long loans, long homerooms) {
   sqlite3* db = nullptr;
   sqlite3_open(path.c_str(), &db);
   exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; BEGIN");
-  std::string cnt =
-      "WITH RECURSIVE cnt(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM cnt WHERE x < " +
-      std::to_string(loans) + ") ";
+  std::string cnt = bench::counter(loans);
   std::string room = "'Room ' || (x % " + std::to_string(homerooms) + ")";
   exec(db, cnt +
                "INSERT INTO patrons (district_id, barcode, first_name, last_name, site, "
@@ -106,9 +84,9 @@ int main(int argc, char** argv) {
                     ("patrond-notices-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::string path = dir + "/bench.db";
-  open(path);
+  bench::openStore(path);
   populate(path, loans, homerooms);
-  auto store = open(path);
+  auto store = bench::openStore(path);
 
   Config config;
   config.path = dir + "/patrond.yaml";
@@ -122,6 +100,16 @@ int main(int argc, char** argv) {
   notice.report = NoticeReport::kOverdue;
   CivilTime date{2026, 10, 16, 7, 0, 0};
 
+  daemon::SystemClock clock;
+  auto zone = tz::makeZone("UTC");
+  if (!zone) {
+    std::cerr << "bench: " << zone.error().describe() << "\n";
+    return 1;
+  }
+  class Quiet final : public Log {
+   public:
+    void write(LogLevel, std::string_view) override {}
+  } log;
   auto t0 = BenchClock::now();
   auto run = daemon::prepareNotice(*store, config, notice, date);
   auto t1 = BenchClock::now();
@@ -134,23 +122,11 @@ int main(int argc, char** argv) {
 
   // Delivery: queue `messages` of them, then send over one connection.
   auto t2 = BenchClock::now();
-  long queued = 0;
-  for (size_t k = 0; k < run->run.messages.size() && queued < messages; ++k) {
-    OutboxMessage m;
-    m.notice = notice.name;
-    m.noticeDate = "2026-10-16";
-    m.to = run->run.messages[k].to;
-    m.subject = run->rendered[k].subject;
-    m.bodyText = run->rendered[k].text;
-    m.bodyHtml = run->rendered[k].html;
-    m.dedupeKey = run->run.messages[k].dedupeKey;
-    m.messageId = "<" + std::to_string(k) + ".bench@example.org>";
-    m.nextAttemptAt = "2000-01-01T00:00:00Z";
-    m.createdAt = "2026-10-16T07:00:00";
-    if (auto q = store->outbox().queue(m); q && *q) {
-      ++queued;
-    }
-  }
+  std::vector<OutboxMessage> batch =
+      daemon::outboxMessages(notice, *run, config, clock, **zone, false);
+  batch.resize(std::min(batch.size(), static_cast<size_t>(messages)));
+  auto queuedCount = store->outbox().queue(batch);
+  long queued = queuedCount ? *queuedCount : 0;
   auto t3 = BenchClock::now();
   pid_t server = fork();
   if (server == 0) {
@@ -163,23 +139,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 200 && !std::filesystem::exists(dir + "/spool/ready"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  class Now final : public Clock {
-   public:
-    UtcTime now() const override {
-      return std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now());
-    }
-  } clock;
-  class Utc final : public TimeZone {
-   public:
-    CivilTime toLocal(UtcTime t) const override { return fromSysSeconds(t); }
-    std::vector<UtcTime> fromLocal(const CivilTime& c) const override { return {toSysSeconds(c)}; }
-  } zone;
-  class Quiet final : public Log {
-   public:
-    void write(LogLevel, std::string_view) override {}
-  } log;
   auto t4 = BenchClock::now();
-  auto report = daemon::deliverDue(*store, config, clock, zone, log);
+  auto report = daemon::deliverDue(*store, config, clock, **zone, log);
   auto t5 = BenchClock::now();
   kill(server, SIGTERM);
   waitpid(server, nullptr, 0);

@@ -9,6 +9,7 @@
 
 #include "adapters/log/boost_log.h"
 #include "adapters/sql/soci_store.h"
+#include "adapters/templates/mustache_renderer.h"
 #include "adapters/timezone/tz_zone.h"
 
 namespace patrond::daemon {
@@ -46,10 +47,6 @@ bool holderAlive(const std::string& holder) {
   return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
 }
 
-std::string utcIso(UtcTime t) {
-  return formatIso(fromSysSeconds(t)) + "Z";
-}
-
 App::App(GlobalOptions options) : options_(std::move(options)) {
   if (options_.configPath.empty()) {
     options_.configPath = defaultConfigPath();
@@ -72,6 +69,12 @@ int App::loadConfig(bool printWarnings) {
     std::cerr << "patrond: " << errors << " error" << (errors == 1 ? "" : "s")
               << " in the configuration\n";
     return kExitUsage;
+  }
+  if (auto problems = templates::templateProblems(*result.config); !problems.empty()) {
+    for (const auto& p : problems) {
+      std::cerr << p << "\n";
+    }
+    return fail(kExitUsage, "a notice template has errors");
   }
   auto zone = tz::makeZone(result.config->district.timezone);
   if (!zone) {
@@ -117,7 +120,7 @@ UtcTime App::now() const {
   if (asOf_) {
     return *asOf_;
   }
-  return std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now());
+  return SystemClock().now();
 }
 
 PatronStore* App::serviceStore() {

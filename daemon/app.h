@@ -96,7 +96,5 @@ int fail(int code, const std::string& message);
 std::string leaseHolder();
 // Whether a lease holder ("host:pid") is still running (other hosts: trusted until expiry).
 bool holderAlive(const std::string& holder);
-// "2026-10-15T07:00:00Z"
-std::string utcIso(UtcTime t);
 
 }  // namespace patrond::daemon

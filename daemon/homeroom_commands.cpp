@@ -22,6 +22,22 @@ json nullIfEmpty(const std::string& s) {
 
 }  // namespace
 
+Result<std::vector<Homeroom>> currentHomerooms(PatronStore& store, const Config& config) {
+  auto groups = store.homeroomGroups();
+  if (!groups) {
+    return groups.error();
+  }
+  auto teachers = store.teacherPatrons();
+  if (!teachers) {
+    return teachers.error();
+  }
+  auto overrides = store.homeroomOverrides();
+  if (!overrides) {
+    return overrides.error();
+  }
+  return resolveHomerooms(*groups, *teachers, config.homerooms, *overrides);
+}
+
 int cmdHomeroomsList(App& app, const std::string& site) {
   if (!site.empty() && !app.config().findSite(site)) {
     return fail(kExitUsage, "site '" + site + "' is not configured in " + app.config().path);
@@ -29,16 +45,11 @@ int cmdHomeroomsList(App& app, const std::string& site) {
   if (int rc = app.openDatabase(); rc != kExitOk) {
     return rc;
   }
-  PatronStore& store = app.store();
-  auto groups = store.homeroomGroups();
-  auto teachers =
-      groups ? store.teacherPatrons() : Result<std::vector<TeacherPatron>>(groups.error());
-  auto overrides = teachers ? store.homeroomOverrides()
-                            : Result<std::vector<HomeroomOverride>>(teachers.error());
-  if (!overrides) {
-    return fail(kExitFailed, overrides.error().describe());
+  auto found = currentHomerooms(app.store(), app.config());
+  if (!found) {
+    return fail(kExitFailed, found.error().describe());
   }
-  auto rooms = resolveHomerooms(*groups, *teachers, app.config().homerooms, *overrides);
+  const std::vector<Homeroom>& rooms = *found;
   json j = json::array();
   std::size_t shown = 0;
   for (const auto& h : rooms) {

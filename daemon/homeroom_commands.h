@@ -4,6 +4,7 @@
 #include <string>
 
 #include "daemon/app.h"
+#include "engine/homerooms.h"
 
 namespace patrond::daemon {
 
@@ -11,6 +12,9 @@ struct HomeroomSetArgs {
   std::string site, name, teacherEmail, teacherName, libraryDay, notices;
   bool emailGiven = false, nameGiven = false;
 };
+
+// Every homeroom with its teacher as the store and the configuration say now.
+Result<std::vector<Homeroom>> currentHomerooms(PatronStore& store, const Config& config);
 
 int cmdHomeroomsList(App& app, const std::string& site);
 int cmdHomeroomsSet(App& app, const HomeroomSetArgs& args);

@@ -19,6 +19,15 @@ JobRunner::~JobRunner() {
   stop();
 }
 
+JobTask newTask(const App& app, std::string job, std::string trigger) {
+  JobTask task;
+  task.config = std::make_shared<const Config>(app.config());
+  task.zone = app.sharedZone();
+  task.job = std::move(job);
+  task.trigger = std::move(trigger);
+  return task;
+}
+
 bool JobRunner::enqueue(JobTask task) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (stop_ || !active_.insert(task.job).second) {
@@ -97,7 +106,8 @@ ImportCallResult JobRunner::execute(JobTask& task) {
     result.sourceError = store.error().code + ": " + store.error().describe();
     return result;
   }
-  UtcTime now = std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now());
+  SystemClock clock;
+  UtcTime now = clock.now();
   if (!task.slotLease.empty()) {
     // A scheduled slot is run by exactly one instance: the claim is never released.
     auto claimed = (*store)->acquireLease(task.slotLease, leaseHolder(), utcIso(now),
@@ -109,14 +119,12 @@ ImportCallResult JobRunner::execute(JobTask& task) {
     }
   }
   if (task.deliverOutbox) {
-    SystemClock clock;
     if (auto d = deliverDue(**store, *task.config, clock, *task.zone, *log_); !d) {
       log_->error("outbox delivery: " + d.error().describe());
     }
     return result;
   }
   if (!task.notice.empty()) {
-    SystemClock clock;
     for (const auto& n : task.config->notices) {
       if (n.name == task.notice) {
         auto out = executeNotice(**store, *task.config, n, task.zone->toLocal(now), clock,

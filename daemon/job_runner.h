@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "daemon/app.h"
 #include "daemon/import_execution.h"
 #include "engine/ports/time_zone.h"
 
@@ -37,6 +38,10 @@ struct JobTask {
   // On the loop thread, after every task, whatever happened (pollers re-arm from it).
   std::function<void(const ImportCallResult&)> done;
 };
+
+// A task for `job`, carrying the configuration and time zone as they are now (a reload
+// later does not change a queued task).
+JobTask newTask(const App& app, std::string job, std::string trigger);
 
 class JobRunner {
  public:

@@ -5,10 +5,12 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "adapters/smtp/mime.h"
 #include "adapters/smtp/smtp_mailer.h"
 #include "adapters/templates/mustache_renderer.h"
+#include "daemon/homeroom_commands.h"
 #include "engine/text.h"
 
 namespace patrond::daemon {
@@ -33,22 +35,6 @@ int unknownNotice(const Config& config, const std::string& name) {
   }
   return fail(kExitUsage, "no notice named '" + name + "' in " + config.path +
                               (known.empty() ? " (it has none)" : " (it has: " + known + ")"));
-}
-
-Result<std::vector<Homeroom>> homerooms(PatronStore& store, const Config& config) {
-  auto groups = store.homeroomGroups();
-  if (!groups) {
-    return groups.error();
-  }
-  auto teachers = store.teacherPatrons();
-  if (!teachers) {
-    return teachers.error();
-  }
-  auto overrides = store.homeroomOverrides();
-  if (!overrides) {
-    return overrides.error();
-  }
-  return resolveHomerooms(*groups, *teachers, config.homerooms, *overrides);
 }
 
 // "<20261016.8f3a...@springfield.example.org>": unique, and from the sender's domain.
@@ -223,7 +209,7 @@ Result<NoticeOutcome> prepareNotice(PatronStore& store, const Config& config,
   if (!renderer) {
     return renderer.error();
   }
-  auto rooms = homerooms(store, config);
+  auto rooms = currentHomerooms(store, config);
   if (!rooms) {
     return rooms.error();
   }
@@ -271,6 +257,37 @@ Result<DeliveryReport> deliverDue(PatronStore& store, const Config& config, cons
     }
   }
   return report;
+}
+
+std::vector<OutboxMessage> outboxMessages(const NoticeConfig& notice, const NoticeOutcome& out,
+                                          const Config& config, const Clock& clock,
+                                          const TimeZone& zone, bool force) {
+  std::vector<OutboxMessage> batch;
+  batch.reserve(out.run.messages.size());
+  for (size_t k = 0; k < out.run.messages.size(); ++k) {
+    const NoticeMessage& m = out.run.messages[k];
+    OutboxMessage om;
+    om.notice = notice.name;
+    om.noticeDate = out.run.date;
+    om.site = m.site;
+    om.homeroom = m.homeroom;
+    om.to = m.to;
+    om.cc = m.cc;
+    om.subject = out.rendered[k].subject;
+    om.bodyText = out.rendered[k].text;
+    om.bodyHtml = out.rendered[k].html;
+    om.dedupeKey = m.dedupeKey;
+    if (force) {
+      // A forced run is a new message: its key says when it was forced.
+      om.dedupeKey =
+          m.dedupeKey.substr(0, 150) + "|forced " + utcIso(clock.now()) + " " + std::to_string(k);
+    }
+    om.messageId = newMessageId(config, out.run.date);
+    om.nextAttemptAt = utcIso(clock.now());
+    om.createdAt = formatIso(zone.toLocal(clock.now()));
+    batch.push_back(std::move(om));
+  }
+  return batch;
 }
 
 Result<NoticeOutcome> executeNotice(PatronStore& store, const Config& config,
@@ -322,50 +339,29 @@ Result<NoticeOutcome> executeNotice(PatronStore& store, const Config& config,
     return printed;
   }
 
-  std::vector<std::int64_t> ids;
-  for (size_t k = 0; k < out.run.messages.size(); ++k) {
-    const NoticeMessage& m = out.run.messages[k];
-    OutboxMessage om;
-    om.notice = notice.name;
-    om.noticeDate = out.run.date;
-    om.site = m.site;
-    om.homeroom = m.homeroom;
-    om.to = m.to;
-    om.cc = m.cc;
-    om.subject = out.rendered[k].subject;
-    om.bodyText = out.rendered[k].text;
-    om.bodyHtml = out.rendered[k].html;
-    om.dedupeKey = m.dedupeKey;
-    if (force) {
-      // A forced run is a new message: its key says when it was forced.
-      om.dedupeKey =
-          m.dedupeKey.substr(0, 150) + "|forced " + utcStamp(clock.now()) + " " + std::to_string(k);
-    }
-    if (dryRun) {
+  std::vector<OutboxMessage> batch = outboxMessages(notice, out, config, clock, zone, force);
+  if (dryRun) {
+    for (const auto& om : batch) {
       auto before = store.outbox().queuedBefore(om.dedupeKey);
       if (!before) {
         return before.error();
       }
       *before ? ++out.skippedDuplicates : ++out.queued;
-      continue;
     }
-    om.messageId = newMessageId(config, out.run.date);
-    om.status = "queued";
-    om.nextAttemptAt = utcStamp(clock.now());
-    om.createdAt = formatIso(zone.toLocal(clock.now()));
-    auto queued = store.outbox().queue(om);
-    if (!queued) {
-      return queued.error();
-    }
-    if (*queued) {
-      ++out.queued;
-      ids.push_back(om.id);
-    } else {
-      ++out.skippedDuplicates;
-    }
-  }
-  if (dryRun) {
     return out;
+  }
+  // The whole run is queued at once, or (on an error) none of it.
+  auto queued = store.outbox().queue(batch);
+  if (!queued) {
+    return queued.error();
+  }
+  out.queued = *queued;
+  out.skippedDuplicates = static_cast<int>(batch.size()) - *queued;
+  std::set<std::int64_t> mine;
+  for (const auto& om : batch) {
+    if (om.id != 0) {
+      mine.insert(om.id);
+    }
   }
   log.info("notice " + notice.name + " for " + out.run.date + ": " + std::to_string(out.queued) +
            " message(s) queued, " + std::to_string(out.skippedDuplicates) +
@@ -376,12 +372,11 @@ Result<NoticeOutcome> executeNotice(PatronStore& store, const Config& config,
     log.error("notice " + notice.name + ": delivery: " + out.deliveryProblem);
     return out;
   }
-  auto mine = [&](std::int64_t id) { return std::find(ids.begin(), ids.end(), id) != ids.end(); };
   for (auto id : report->sentIds) {
-    out.sent += mine(id) ? 1 : 0;
+    out.sent += static_cast<int>(mine.count(id));
   }
   for (auto id : report->failedIds) {
-    out.failed += mine(id) ? 1 : 0;
+    out.failed += static_cast<int>(mine.count(id));
   }
   out.deliveryProblem = report->stoppedBy;
   return out;

@@ -24,6 +24,12 @@ struct NoticeOutcome {
 Result<NoticeOutcome> prepareNotice(PatronStore& store, const Config& config,
                                     const NoticeConfig& notice, const CivilTime& date);
 
+// The run's messages as the outbox keeps them: a new Message-ID each, due now. With `force`
+// each gets a dedupe key of its own, so it is queued even if sent before today.
+std::vector<OutboxMessage> outboxMessages(const NoticeConfig& notice, const NoticeOutcome& out,
+                                          const Config& config, const Clock& clock,
+                                          const TimeZone& zone, bool force);
+
 // Builds the run, then prints it (deliver: print) or queues it in the outbox and delivers
 // what is due. Under the lease "notice:NAME". With dryRun nothing is written or sent.
 Result<NoticeOutcome> executeNotice(PatronStore& store, const Config& config,

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "adapters/config/yaml_config.h"
+#include "adapters/templates/mustache_renderer.h"
 #include "daemon/job_runner.h"
 #include "daemon/source_monitor.h"
 #include "daemon/systemd_notify.h"
@@ -122,12 +123,8 @@ class Scheduler {
       return;
     }
     if (e.notice) {
-      JobTask task;
-      task.config = std::make_shared<const Config>(app_.config());
-      task.zone = app_.sharedZone();
-      task.job = "(notice " + e.name + ")";
+      JobTask task = newTask(app_, "(notice " + e.name + ")", trigger);
       task.notice = e.name;
-      task.trigger = trigger;
       task.slotLease = "notice:" + e.name + "@" + e.local;
       if (!runner_.enqueue(std::move(task))) {
         app_.log().warning("scheduler: notice " + e.name + " is still running; the " + e.local +
@@ -144,26 +141,16 @@ class Scheduler {
     if (!app_.config().smtp) {
       return;
     }
-    JobTask task;
-    task.config = std::make_shared<const Config>(app_.config());
-    task.zone = app_.sharedZone();
-    task.job = "(outbox)";
-    task.trigger = "outbox";
+    JobTask task = newTask(app_, "(outbox)", "outbox");
     task.deliverOutbox = true;
     runner_.enqueue(std::move(task));  // false: a delivery is still going; it continues
   }
 
- private:
- public:
   // The circulation sweep on the worker. `slotLease` (scheduled runs): one instance per slot.
   // At start (no slot) it catches up on a sweep missed while the service was down; it is
   // idempotent, so a second one changes nothing.
   void sweepNow(const std::string& trigger, const std::string& slotLease) {
-    JobTask task;
-    task.config = std::make_shared<const Config>(app_.config());
-    task.zone = app_.sharedZone();
-    task.job = "(circulation sweep)";
-    task.trigger = trigger;
+    JobTask task = newTask(app_, "(circulation sweep)", trigger);
     task.sweep = true;
     task.slotLease = slotLease;
     if (!runner_.enqueue(std::move(task))) {
@@ -173,12 +160,8 @@ class Scheduler {
 
  private:
   void fireImport(const Event& e, const std::string& trigger) {
-    JobTask task;
-    task.config = std::make_shared<const Config>(app_.config());
-    task.zone = app_.sharedZone();
-    task.job = e.name;
+    JobTask task = newTask(app_, e.name, trigger);
     task.type = e.update;
-    task.trigger = trigger;
     task.slotLease = "schedule:" + e.name + "@" + e.local;
     if (!runner_.enqueue(std::move(task))) {
       app_.log().warning("scheduler: import " + e.name + " is still running; the " + e.local +
@@ -261,7 +244,11 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
         systemd::reloading();
         app.log().info("SIGHUP: reloading " + app.options().configPath);
         auto result = config::loadConfig(app.options().configPath);
+        std::vector<std::string> templateErrors;
         if (result.ok()) {
+          templateErrors = templates::templateProblems(*result.config);
+        }
+        if (result.ok() && templateErrors.empty()) {
           app.replaceConfig(std::move(*result.config));
           app.setupLog(!systemd::underSystemd());
           app.log().info("configuration reloaded");
@@ -272,6 +259,9 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
             if (!d.warning) {
               app.log().error("reload: " + d.format());
             }
+          }
+          for (const auto& t : templateErrors) {
+            app.log().error("reload: " + t);
           }
           app.log().error("reload refused: the new configuration has errors; keeping the old one");
         }

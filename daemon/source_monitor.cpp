@@ -123,13 +123,9 @@ void SourceMonitor::maybeImport(const FileObservation& o) {
     return;  // this version of the file was already handed to the worker
   }
   const ImportJob* job = app_.config().findJob(job_);
-  JobTask task;
-  task.config = std::make_shared<const Config>(app_.config());
-  task.zone = app_.sharedZone();
-  task.job = job_;
+  JobTask task = newTask(app_, job_, "new_file");
   task.type = job->onNewFile == OnNewFile::kFull ? UpdateType::kFull : UpdateType::kIncremental;
   task.file = o.path;
-  task.trigger = "new_file";
   // The worker fingerprints the file and skips content imported before: reading a large
   // file and asking the database stay off this loop.
   task.checkFingerprint = true;
@@ -175,12 +171,8 @@ void RemoteMonitor::poll() {
   }
   Seconds every = job->source.sftp->pollEvery;
   auto jitter = Seconds{std::rand() % std::max<long long>(1, every.count() / 10 + 1)};
-  JobTask task;
-  task.config = std::make_shared<const Config>(app_.config());
-  task.zone = app_.sharedZone();
-  task.job = job_;
+  JobTask task = newTask(app_, job_, "new_file");
   task.type = job->onNewFile == OnNewFile::kFull ? UpdateType::kFull : UpdateType::kIncremental;
-  task.trigger = "new_file";
   task.probeRemote = true;
   task.done = [this, every, jitter](const ImportCallResult& r) {
     if (stopped_) {

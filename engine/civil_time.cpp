@@ -117,4 +117,8 @@ int daysBetween(const CivilTime& a, const CivilTime& b) {
   return static_cast<int>((toDays(b) - toDays(a)).count());
 }
 
+std::string utcIso(UtcTime t) {
+  return formatIso(fromSysSeconds(t)) + "Z";
+}
+
 }  // namespace patrond

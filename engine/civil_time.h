@@ -41,6 +41,8 @@ std::optional<TimeOfDay> parseTimeOfDay(std::string_view s);  // "HH:MM", 24 h
 std::string formatIso(const CivilTime& t);
 std::string formatDate(const CivilTime& t);
 std::string formatTimeOfDay(const TimeOfDay& t);
+// "YYYY-MM-DDTHH:MM:SSZ": how leases and the outbox keep instants (they sort as text).
+std::string utcIso(UtcTime t);
 // Whole days from a to b (b - a), by calendar date.
 int daysBetween(const CivilTime& a, const CivilTime& b);
 

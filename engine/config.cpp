@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "engine/homerooms.h"
+
 namespace patrond {
 
 PatronField matchField(MatchOn m) {
@@ -161,6 +163,14 @@ std::vector<ConfigIssue> validateConfig(const Config& c) {
     }
     if (n.deliver == Delivery::kPrint && n.printDir.empty()) {
       out.push_back({p + ".print_dir", "deliver: print needs print_dir"});
+    }
+    for (const auto& a : n.copyTo) {
+      if (!plausibleEmail(a)) {
+        out.push_back({p + ".copy_to", "'" + a + "' is not an e-mail address"});
+      }
+    }
+    if (!n.fallbackTo.empty() && !plausibleEmail(n.fallbackTo)) {
+      out.push_back({p + ".fallback_to", "'" + n.fallbackTo + "' is not an e-mail address"});
     }
     for (const auto& s : n.sites) {
       if (!c.findSite(s)) {

@@ -9,7 +9,6 @@
 namespace patrond {
 namespace {
 
-constexpr int kDefaultDueWithinDays = 3;
 constexpr int kDefaultMinDaysOverdue = 1;
 
 bool contains(const std::vector<std::string>& list, const std::string& value) {
@@ -129,7 +128,7 @@ NoticeSelection noticeSelection(const NoticeConfig& notice, const CivilTime& dat
     }
     case NoticeReport::kDueSoon:
       sel.dueFrom = formatDate(date);
-      sel.dueTo = formatDate(addDays(date, notice.dueWithinDays.value_or(kDefaultDueWithinDays)));
+      sel.dueTo = formatDate(addDays(date, notice.dueWithinDays.value_or(0)));  // required
       break;
     case NoticeReport::kCheckedOut:
     case NoticeReport::kFines:

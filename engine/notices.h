@@ -70,7 +70,8 @@ struct NoticeRun {
 
 // The store query for a notice on `date`. Overdue: due before the date, within
 // min_days_overdue (default 1) .. max_days_overdue; due_soon: due from the date to
-// due_within_days (default 3) later; checked_out and fines: every open loan / unpaid fine.
+// due_within_days (the configuration requires it) later; checked_out and fines: every open loan /
+// unpaid fine.
 NoticeSelection noticeSelection(const NoticeConfig& notice, const CivilTime& date);
 
 // Builds the run from the selected rows. Homerooms come from resolveHomerooms. Left out:

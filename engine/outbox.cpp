@@ -14,15 +14,11 @@ Seconds retryDelay(int failedAttempts) {
   return std::min(delay, Seconds{3600});
 }
 
-std::string utcStamp(UtcTime t) {
-  return formatIso(fromSysSeconds(t)) + "Z";
-}
-
 Result<DeliveryReport> deliverOutbox(OutboxStore& store, Mailer& mailer, const Clock& clock,
                                      const TimeZone& zone, const std::string& holder, int batch) {
   DeliveryReport report;
   auto abandoned = store.failAbandoned(
-      utcStamp(clock.now()),
+      utcIso(clock.now()),
       "the sending process stopped while handing this message to the server; it may have "
       "been delivered, so it is not sent again (check with the recipient)");
   if (!abandoned) {
@@ -31,7 +27,7 @@ Result<DeliveryReport> deliverOutbox(OutboxStore& store, Mailer& mailer, const C
   report.abandoned = *abandoned;
   for (;;) {
     UtcTime now = clock.now();
-    auto claimed = store.claimDue(utcStamp(now), holder, utcStamp(now + kClaimFor), batch);
+    auto claimed = store.claimDue(utcIso(now), holder, utcIso(now + kClaimFor), batch);
     if (!claimed) {
       return claimed.error();
     }
@@ -64,7 +60,7 @@ Result<DeliveryReport> deliverOutbox(OutboxStore& store, Mailer& mailer, const C
             report.failedIds.push_back(m.id);
           } else {
             saved = store.markRetry(m.id, attempts, r.detail,
-                                    utcStamp(clock.now() + retryDelay(attempts)));
+                                    utcIso(clock.now() + retryDelay(attempts)));
             ++report.retried;
           }
           break;

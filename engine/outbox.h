@@ -22,9 +22,6 @@ inline constexpr int kMaxMailAttempts = 30;
 // How long a claim (status sending) lasts: far longer than one message takes.
 inline constexpr Seconds kClaimFor{600};
 
-// "YYYY-MM-DDTHH:MM:SSZ": how the outbox keeps its due times (they sort as text).
-std::string utcStamp(UtcTime t);
-
 struct DeliveryReport {
   int sent = 0, retried = 0, failed = 0, abandoned = 0;
   std::vector<std::int64_t> sentIds, failedIds;

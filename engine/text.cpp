@@ -17,6 +17,17 @@ std::string_view trim(std::string_view s) {
   return s.substr(b, e - b);
 }
 
+std::string singleLine(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      c = ' ';
+    }
+  }
+  return std::string(trim(out));
+}
+
 std::string toLower(std::string_view s) {
   std::string r(s);
   for (char& c : r) {

@@ -11,6 +11,9 @@
 namespace patrond {
 
 std::string_view trim(std::string_view s);
+// One line for a header or a log: every control character (line breaks too) becomes a space,
+// and the ends are trimmed. Data can then never start a new header line.
+std::string singleLine(std::string_view s);
 std::string toLower(std::string_view s);
 size_t editDistance(std::string_view a, std::string_view b);
 // The closest candidate within a small edit distance, for "did you mean" messages.

@@ -14,7 +14,6 @@
 #include <sstream>
 
 #include "adapters/timezone/tz_zone.h"
-#include "engine/homerooms.h"
 #include "engine/text.h"
 
 namespace patrond::config {
@@ -910,18 +909,6 @@ void loadNotice(Loader& L, const YAML::Node& n, const std::string& path, NoticeC
     L.error(n["template"], path + ".template",
             "template file " + c.templatePath + " does not exist");
   }
-  if (c.deliver == Delivery::kPrint && c.printDir.empty()) {
-    L.error(n, path + ".print_dir", "deliver: print needs print_dir (where the files go)");
-  }
-  for (const auto& a : c.copyTo) {
-    if (!plausibleEmail(a)) {
-      L.error(n["copy_to"], path + ".copy_to", "'" + a + "' is not an e-mail address");
-    }
-  }
-  if (!c.fallbackTo.empty() && !plausibleEmail(c.fallbackTo)) {
-    L.error(n["fallback_to"], path + ".fallback_to",
-            "'" + c.fallbackTo + "' is not an e-mail address");
-  }
   if (YAML::Node s = n["schedule"]) {
     std::string sp = path + ".schedule";
     NoticeSchedule ns;
@@ -1100,15 +1087,6 @@ Config loadRoot(Loader& L, const YAML::Node& r, std::vector<Diagnostic>& diags) 
         NoticeConfig nc;
         loadNotice(L, s[i], "notices[" + std::to_string(i) + "]", nc);
         c.notices.push_back(std::move(nc));
-      }
-    }
-  }
-  if (!c.smtp) {
-    for (size_t i = 0; i < c.notices.size(); ++i) {
-      if (c.notices[i].deliver == Delivery::kEmail) {
-        L.error(r["notices"][i], "notices[" + std::to_string(i) + "].deliver",
-                "notice '" + c.notices[i].name +
-                    "' delivers by e-mail but there is no smtp section (or deliver: print)");
       }
     }
   }

@@ -1,6 +1,9 @@
 #include "adapters/smtp/mime.h"
 
+#include <Poco/Base64Encoder.h>
+
 #include <ctime>
+#include <sstream>
 
 #include "engine/text.h"
 
@@ -8,40 +11,12 @@ namespace patrond::smtp {
 namespace {
 
 std::string base64(const std::string& in) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8) |
-                 static_cast<unsigned char>(in[i + 2]);
-    out += k[(v >> 18) & 63];
-    out += k[(v >> 12) & 63];
-    out += k[(v >> 6) & 63];
-    out += k[v & 63];
-  }
-  if (i + 1 == in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += k[(v >> 18) & 63];
-    out += k[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    unsigned v =
-        (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    out += k[(v >> 18) & 63];
-    out += k[(v >> 12) & 63];
-    out += k[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
-std::string withoutControls(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    out += (c < 0x20 || c == 0x7f) ? ' ' : static_cast<char>(c);
-  }
-  return out;
+  std::ostringstream out;
+  Poco::Base64Encoder encoder(out);
+  encoder.rdbuf()->setLineLength(0);  // encoded words are split by the caller
+  encoder << in;
+  encoder.close();
+  return out.str();
 }
 
 bool printableAscii(const std::string& s) {
@@ -56,7 +31,7 @@ bool printableAscii(const std::string& s) {
 std::string addressList(const std::vector<std::string>& list) {
   std::string out;
   for (const auto& a : list) {
-    out += (out.empty() ? "" : ",\r\n ") + withoutControls(a);
+    out += (out.empty() ? "" : ",\r\n ") + singleLine(a);
   }
   return out;
 }
@@ -65,7 +40,7 @@ std::string formatMailbox(const Mailbox& m) {
   if (m.name.empty()) {
     return m.address;
   }
-  std::string name = withoutControls(m.name);
+  std::string name = singleLine(m.name);
   bool plain = printableAscii(name) && name.find_first_of("()<>[]:;@\\,.\"") == std::string::npos;
   if (plain) {
     return name + " <" + m.address + ">";
@@ -86,7 +61,7 @@ std::string formatMailbox(const Mailbox& m) {
 }  // namespace
 
 Mailbox parseMailbox(const std::string& text) {
-  std::string t(trim(withoutControls(text)));
+  std::string t = singleLine(text);
   auto lt = t.rfind('<');
   auto gt = t.rfind('>');
   if (lt != std::string::npos && gt != std::string::npos && gt > lt) {
@@ -100,7 +75,7 @@ Mailbox parseMailbox(const std::string& text) {
 }
 
 std::string encodeHeaderText(const std::string& value) {
-  std::string v = withoutControls(value);
+  std::string v = singleLine(value);
   if (printableAscii(v)) {
     return v;
   }
@@ -180,7 +155,7 @@ std::string composeMessage(const Mailbox& from, const OutboxMessage& m, const st
   }
   h += "Subject: " + encodeHeaderText(m.subject) + "\r\n";
   h += "Date: " + date + "\r\n";
-  h += "Message-ID: " + withoutControls(m.messageId) + "\r\n";
+  h += "Message-ID: " + singleLine(m.messageId) + "\r\n";
   h += "MIME-Version: 1.0\r\n";
   h += "Auto-Submitted: auto-generated\r\n";
   h += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n";

@@ -36,15 +36,6 @@ void initializeTlsOnce() {
   });
 }
 
-std::string oneLine(std::string s) {
-  for (char& c : s) {
-    if (c == '\r' || c == '\n') {
-      c = ' ';
-    }
-  }
-  return std::string(trim(s));
-}
-
 // Poco keeps the session's socket protected: these reach it to turn Nagle's algorithm off.
 // Commands and the message go out in small writes, each waiting for the server's answer;
 // with Nagle on, every message waited on a delayed ACK (50 ms: 20 messages a second).
@@ -91,7 +82,7 @@ class SmtpMailer final : public Mailer {
           continue;
         }
         if (cc && status / 100 == 5) {
-          skipped += " (Cc " + rcpt + " refused: " + oneLine(response) + ")";
+          skipped += " (Cc " + rcpt + " refused: " + singleLine(response) + ")";
           continue;  // the teacher still gets it
         }
         return refused(status, response, "RCPT TO:<" + rcpt + ">");
@@ -109,16 +100,17 @@ class SmtpMailer final : public Mailer {
       int code = e.code();
       if (code >= 400 && code < 600) {
         return {code >= 500 ? MailOutcome::kPermanent : MailOutcome::kTransient,
-                "the server refused the message: " + oneLine(e.message())};
+                "the server refused the message: " + singleLine(e.message())};
       }
       drop();
-      return {MailOutcome::kConnection, where() + ": " + oneLine(e.displayText())};
+      return {MailOutcome::kConnection, where() + ": " + singleLine(e.displayText())};
     } catch (const Poco::Exception& e) {
       drop();
-      return {MailOutcome::kConnection, where() + ": connection lost: " + oneLine(e.displayText())};
+      return {MailOutcome::kConnection,
+              where() + ": connection lost: " + singleLine(e.displayText())};
     } catch (const std::exception& e) {
       drop();
-      return {MailOutcome::kConnection, where() + ": " + oneLine(e.what())};
+      return {MailOutcome::kConnection, where() + ": " + singleLine(e.what())};
     }
   }
 
@@ -144,7 +136,7 @@ class SmtpMailer final : public Mailer {
     } catch (const std::exception&) {
       drop();
     }
-    std::string words = std::to_string(status) + " " + oneLine(response);
+    std::string words = std::to_string(status) + " " + singleLine(response);
     if (status / 100 == 5) {
       return {MailOutcome::kPermanent, "the server refused " + command + ": " + words};
     }
@@ -184,7 +176,7 @@ class SmtpMailer final : public Mailer {
     if (status / 100 != 2) {
       status = session_->sendCommand("HELO " + helo_, response);
       if (status / 100 != 2) {
-        throw Poco::Net::SMTPException("the server refused HELO", oneLine(response), status);
+        throw Poco::Net::SMTPException("the server refused HELO", singleLine(response), status);
       }
     }
     return toLower(response);
@@ -229,13 +221,13 @@ class SmtpMailer final : public Mailer {
       return {};
     } catch (const Poco::Net::SMTPException& e) {
       drop();
-      return where() + ": " + oneLine(e.displayText());
+      return where() + ": " + singleLine(e.displayText());
     } catch (const Poco::Exception& e) {
       drop();
-      return where() + ": " + oneLine(e.displayText());
+      return where() + ": " + singleLine(e.displayText());
     } catch (const std::exception& e) {
       drop();
-      return where() + ": " + oneLine(e.what());
+      return where() + ": " + singleLine(e.what());
     }
   }
 

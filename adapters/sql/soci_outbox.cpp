@@ -125,96 +125,82 @@ class SociOutbox final : public OutboxStore {
     });
   }
 
-  Result<bool> queue(OutboxMessage& m) override {
-    if (auto b = tx_.begin(); !b) {
-      return b.error();
-    }
-    auto r = guard("queuing the message", [&]() -> Result<bool> {
+  Result<int> queue(std::vector<OutboxMessage>& messages) override {
+    return inTransaction<int>("queuing messages", [&]() -> Result<int> {
+      std::string key;
       long long n = 0;
-      sql_ << "SELECT COUNT(*) FROM outbox WHERE dedupe_key = :k", soci::use(m.dedupeKey),
-          soci::into(n);
-      if (n > 0) {
-        return false;
+      soci::statement seen = (sql_.prepare << "SELECT COUNT(*) FROM outbox WHERE dedupe_key = :k",
+                              soci::use(key), soci::into(n));
+      int queued = 0;
+      for (auto& m : messages) {
+        m.id = 0;
+        key = m.dedupeKey;
+        seen.execute(true);
+        if (n > 0) {
+          continue;
+        }
+        std::string to = joinAddresses(m.to), cc = joinAddresses(m.cc);
+        m.id = insertReturningId(
+            sql_, backend_, "outbox",
+            "INSERT INTO outbox (notice, dedupe_key, notice_date, site, homeroom, to_addrs, "
+            "cc_addrs, subject, body_text, body_html, message_id, status, attempts, "
+            "next_attempt_at, created_at) VALUES (:n, :k, :d, :s, :h, :to, :cc, :sub, :bt, "
+            ":bh, :mid, :st, :a, :na, :ca)",
+            [&](soci::statement& st) {
+              st.exchange(soci::use(m.notice));
+              st.exchange(soci::use(m.dedupeKey));
+              st.exchange(soci::use(m.noticeDate));
+              st.exchange(soci::use(m.site));
+              st.exchange(soci::use(m.homeroom));
+              st.exchange(soci::use(to));
+              st.exchange(soci::use(cc));
+              st.exchange(soci::use(m.subject));
+              st.exchange(soci::use(m.bodyText));
+              st.exchange(soci::use(m.bodyHtml));
+              st.exchange(soci::use(m.messageId));
+              st.exchange(soci::use(m.status));
+              st.exchange(soci::use(m.attempts));
+              st.exchange(soci::use(m.nextAttemptAt));
+              st.exchange(soci::use(m.createdAt));
+            });
+        ++queued;
       }
-      std::string to = joinAddresses(m.to), cc = joinAddresses(m.cc);
-      m.id = insertReturningId(
-          sql_, backend_, "outbox",
-          "INSERT INTO outbox (notice, dedupe_key, notice_date, site, homeroom, to_addrs, "
-          "cc_addrs, subject, body_text, body_html, message_id, status, attempts, "
-          "next_attempt_at, created_at) VALUES (:n, :k, :d, :s, :h, :to, :cc, :sub, :bt, :bh, "
-          ":mid, :st, :a, :na, :ca)",
-          [&](soci::statement& st) {
-            st.exchange(soci::use(m.notice));
-            st.exchange(soci::use(m.dedupeKey));
-            st.exchange(soci::use(m.noticeDate));
-            st.exchange(soci::use(m.site));
-            st.exchange(soci::use(m.homeroom));
-            st.exchange(soci::use(to));
-            st.exchange(soci::use(cc));
-            st.exchange(soci::use(m.subject));
-            st.exchange(soci::use(m.bodyText));
-            st.exchange(soci::use(m.bodyHtml));
-            st.exchange(soci::use(m.messageId));
-            st.exchange(soci::use(m.status));
-            st.exchange(soci::use(m.attempts));
-            st.exchange(soci::use(m.nextAttemptAt));
-            st.exchange(soci::use(m.createdAt));
-          });
-      return true;
+      return queued;
     });
-    if (!r) {
-      (void)tx_.rollback();
-      return r;
-    }
-    if (auto c = tx_.commit(); !c) {
-      return c.error();
-    }
-    return r;
   }
 
   Result<std::vector<OutboxMessage>> claimDue(const std::string& now, const std::string& holder,
                                               const std::string& until, int limit) override {
-    if (auto b = tx_.begin(); !b) {
-      return b.error();
-    }
-    auto r = guard("claiming outbox messages", [&]() -> Result<std::vector<OutboxMessage>> {
-      std::vector<long long> ids;
+    using Claimed = std::vector<OutboxMessage>;
+    return inTransaction<Claimed>("claiming outbox messages", [&]() -> Result<Claimed> {
+      Claimed due;
       {
         soci::rowset<soci::row> rs =
-            (sql_.prepare << "SELECT id FROM outbox WHERE status = 'queued' AND "
-                             "next_attempt_at <= :n ORDER BY id LIMIT " +
+            (sql_.prepare << std::string("SELECT ") + kColumns +
+                                 " WHERE status = 'queued' AND next_attempt_at <= :n ORDER BY "
+                                 "id LIMIT " +
                                  std::to_string(limit),
              soci::use(now));
         for (const auto& row : rs) {
-          ids.push_back(getInt(row, 0));
+          due.push_back(messageFromRow(row));
         }
       }
-      std::vector<OutboxMessage> out;
-      for (long long id : ids) {
-        soci::statement st =
-            (sql_.prepare << "UPDATE outbox SET status = 'sending', claimed_by = :h, "
-                             "claimed_until = :u WHERE id = :id AND status = 'queued'",
-             soci::use(holder), soci::use(until), soci::use(id));
-        st.execute(true);
-        if (st.get_affected_rows() != 1) {
-          continue;  // another instance claimed it first
-        }
-        soci::rowset<soci::row> rs =
-            (sql_.prepare << std::string("SELECT ") + kColumns + " WHERE id = :id", soci::use(id));
-        for (const auto& row : rs) {
-          out.push_back(messageFromRow(row));
+      long long id = 0;
+      soci::statement claim =
+          (sql_.prepare << "UPDATE outbox SET status = 'sending', claimed_by = :h, "
+                           "claimed_until = :u WHERE id = :id AND status = 'queued'",
+           soci::use(holder), soci::use(until), soci::use(id));
+      Claimed out;
+      for (auto& m : due) {
+        id = m.id;
+        claim.execute(true);
+        if (claim.get_affected_rows() == 1) {  // else another instance claimed it first
+          m.status = "sending";
+          out.push_back(std::move(m));
         }
       }
       return out;
     });
-    if (!r) {
-      (void)tx_.rollback();
-      return r;
-    }
-    if (auto c = tx_.commit(); !c) {
-      return c.error();
-    }
-    return r;
   }
 
   Result<void> markSent(std::int64_t id, int attempts, const std::string& at) override {
@@ -290,6 +276,23 @@ class SociOutbox final : public OutboxStore {
   template <typename F>
   auto guard(const char* what, F&& f) -> decltype(f()) {
     return guarded(backend_, what, std::forward<F>(f));
+  }
+
+  // f in one transaction on the store's connection: committed when it succeeds.
+  template <typename T, typename F>
+  Result<T> inTransaction(const char* what, F&& f) {
+    if (auto b = tx_.begin(); !b) {
+      return b.error();
+    }
+    Result<T> r = guard(what, std::forward<F>(f));
+    if (!r) {
+      (void)tx_.rollback();
+      return r;
+    }
+    if (auto c = tx_.commit(); !c) {
+      return c.error();
+    }
+    return r;
   }
 
   Result<void> update(const char* what, const char* q, std::int64_t id, int attempts,

@@ -13,8 +13,8 @@
 #include "adapters/config/yaml_config.h"
 #include "adapters/sql/schema.h"
 #include "adapters/sql/soci_circulation.h"
-#include "adapters/sql/soci_outbox.h"
 #include "adapters/sql/soci_common.h"
+#include "adapters/sql/soci_outbox.h"
 #include "adapters/sql/sqlite_bulk.h"
 #include "engine/text.h"
 

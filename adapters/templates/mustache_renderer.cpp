@@ -75,24 +75,6 @@ std::string readAll(const fs::path& p) {
   return ss.str();
 }
 
-// Subjects go into a header: one line, no control characters, whatever the data holds.
-std::string oneLine(const std::string& s) {
-  std::string out;
-  bool space = false;
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) {
-      space = !out.empty();
-      continue;
-    }
-    if (space && c != ' ') {
-      out += ' ';
-    }
-    space = false;
-    out += static_cast<char>(c);
-  }
-  return std::string(trim(out));
-}
-
 std::string introFor(const NoticeConfig& notice, const NoticeRun& run, const NoticeMessage& m,
                      bool perStudent) {
   std::string whom = perStudent ? "You have" : "These students of " + m.homeroom + " have";
@@ -206,7 +188,7 @@ class MustacheRenderer final : public NoticeRenderer {
     d.set("total_fines", formatCents(fines));
 
     RenderedNotice out;
-    out.subject = oneLine(subject_.render(d));
+    out.subject = singleLine(subject_.render(d));  // it goes into a header
     d.set("subject", out.subject);
     out.text = text_.render(d);
     out.html = html_.render(d);
@@ -268,6 +250,16 @@ Result<std::unique_ptr<NoticeRenderer>> makeNoticeRenderer(const Config& config,
   }
   return std::unique_ptr<NoticeRenderer>(
       std::make_unique<MustacheRenderer>(config, notice, subjectSource, textSource, htmlSource));
+}
+
+std::vector<std::string> templateProblems(const Config& config) {
+  std::vector<std::string> out;
+  for (const auto& n : config.notices) {
+    if (auto r = makeNoticeRenderer(config, n); !r) {
+      out.push_back(config.path + ": notices." + n.name + ": " + r.error().message);
+    }
+  }
+  return out;
 }
 
 std::string combinePrintable(const std::vector<std::string>& docs, const std::string& title) {

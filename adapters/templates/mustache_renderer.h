@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/config.h"
 #include "engine/ports/notice_renderer.h"
@@ -17,6 +18,11 @@ namespace patrond::templates {
 // mustache found wrong; check-config reports them.
 Result<std::unique_ptr<NoticeRenderer>> makeNoticeRenderer(const Config& config,
                                                            const NoticeConfig& notice);
+
+// Every notice's templates parsed: what is wrong with them, one line each (empty: all good).
+// Loading a configuration calls it, so a broken template stops the command, `check-config`
+// and the service's start or reload like any other configuration error.
+std::vector<std::string> templateProblems(const Config& config);
 
 // One printable HTML document from several rendered HTML notices: each notice's <body> on its
 // own page, the first notice's <style> kept.

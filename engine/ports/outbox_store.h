@@ -41,9 +41,10 @@ class OutboxStore {
 
   // Whether a message with this dedupe key was queued already (any status).
   virtual Result<bool> queuedBefore(const std::string& dedupeKey) = 0;
-  // Queues the message (its id is set) unless its dedupe key is there already: false then.
-  // Its own transaction.
-  virtual Result<bool> queue(OutboxMessage& message) = 0;
+  // Queues a run's messages in one transaction: all of them or, on an error, none. Each new
+  // one gets its id; one whose dedupe key is there already is left out (id 0). Returns how
+  // many were queued.
+  virtual Result<int> queue(std::vector<OutboxMessage>& messages) = 0;
   // Claims up to `limit` queued messages due at `nowUtc` for `holder` until `claimUntilUtc`
   // (status sending), oldest first. Each claim is a
   // conditional update, so two instances never claim the same message.

@@ -218,3 +218,28 @@ TEST_F(ConfigLoader, WrongShapesAreErrorsNotCrashes) {
 
 }  // namespace
 }  // namespace patrond
+
+namespace patrond {
+namespace {
+
+TEST_F(ConfigLoader, NoticesThatCannotBeDeliveredAreErrors) {
+  auto r =
+      load(baseConfig("notices:\n"
+                      "  - name: mailed\n    report: overdue\n    deliver: email\n"
+                      "    copy_to: [\"lib@example.org\\nBcc: x@example.org\"]\n"
+                      "    fallback_to: not-an-address\n"
+                      "  - name: printed\n    report: overdue\n    deliver: print\n"));
+  auto errors = errorsOf(r);
+  std::vector<std::string> paths;
+  for (const auto& e : errors) {
+    paths.push_back(e.path);
+  }
+  EXPECT_EQ(paths, (std::vector<std::string>{"notices[0].deliver", "notices[0].copy_to",
+                                             "notices[0].fallback_to", "notices[1].print_dir"}));
+  EXPECT_NE(errors[0].message.find("needs an 'smtp' section"), std::string::npos);
+  EXPECT_NE(errors[1].message.find("is not an e-mail address"), std::string::npos);
+  EXPECT_NE(errors[3].message.find("needs print_dir"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace patrond

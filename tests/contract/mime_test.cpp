@@ -10,6 +10,8 @@ namespace {
 TEST(Mime, HeaderTextIsEncodedWhenNotAsciiAndNeverCarriesALineBreak) {
   EXPECT_EQ(encodeHeaderText("Overdue: Smith 104"), "Overdue: Smith 104");
   EXPECT_EQ(encodeHeaderText("a\r\nBcc: evil@example.org"), "a  Bcc: evil@example.org");
+  EXPECT_EQ(encodeHeaderText("é"), "=?UTF-8?B?w6k=?=");
+  EXPECT_EQ(encodeHeaderText("Zoë"), "=?UTF-8?B?Wm/Dqw==?=");
   std::string encoded = encodeHeaderText("Überfällig: Núñez");
   EXPECT_EQ(encoded.rfind("=?UTF-8?B?", 0), 0u);
   EXPECT_EQ(encoded.find('\n'), std::string::npos);

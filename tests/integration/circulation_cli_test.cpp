@@ -23,10 +23,7 @@ class CircCli : public ::testing::Test {
     ASSERT_EQ(r.exitCode, 0) << r.err;
   }
   test::CommandResult patrond(std::vector<std::string> args) {
-    args.insert(args.begin(), PATROND_BIN);
-    args.push_back("--config");
-    args.push_back(config_);
-    return test::run(args, {{"PATROND_CONFIG", ""}});
+    return test::runPatrond(PATROND_BIN, config_, std::move(args));
   }
   json jsonOf(std::vector<std::string> args, int expectedExit = 0) {
     args.push_back("--json");

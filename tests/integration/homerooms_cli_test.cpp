@@ -18,10 +18,7 @@ class HomeroomsCli : public ::testing::Test {
     ASSERT_EQ(patrond({"import", "faculty"}).exitCode, 0);
   }
   test::CommandResult patrond(std::vector<std::string> args) {
-    args.insert(args.begin(), PATROND_BIN);
-    args.push_back("--config");
-    args.push_back(config_);
-    return test::run(args, {{"PATROND_CONFIG", ""}});
+    return test::runPatrond(PATROND_BIN, config_, std::move(args));
   }
   json list(const std::string& site = "") {
     std::vector<std::string> args{"homerooms", "list", "--json"};

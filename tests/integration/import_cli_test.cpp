@@ -21,10 +21,7 @@ class ImportCli : public ::testing::Test {
     sis_ = (dir_.path() / "conf" / "sis").string();
   }
   test::CommandResult patrond(std::vector<std::string> args) {
-    args.insert(args.begin(), PATROND_BIN);
-    args.push_back("--config");
-    args.push_back(config_);
-    return test::run(args, {{"PATROND_CONFIG", ""}});
+    return test::runPatrond(PATROND_BIN, config_, std::move(args));
   }
   json importJson(const std::string& file, std::vector<std::string> extra = {}) {
     std::vector<std::string> args{"import", "students", "--json", "--as-of", "2026-10-15 02:00"};

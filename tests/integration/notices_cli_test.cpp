@@ -41,10 +41,7 @@ class NoticesCli : public ::testing::Test {
   }
 
   test::CommandResult patrond(std::vector<std::string> args) {
-    args.insert(args.begin(), PATROND_BIN);
-    args.push_back("--config");
-    args.push_back(config_);
-    return test::run(args, {{"PATROND_CONFIG", ""}});
+    return test::runPatrond(PATROND_BIN, config_, std::move(args));
   }
 
   // Adds the smtp section and an e-mailed overdue notice to the example configuration.
@@ -330,6 +327,42 @@ TEST_F(NoticesCli, TheServiceDeliversWhatStayedQueuedOnceTheServerIsBack) {
   for (const auto& m : outbox()) {
     EXPECT_EQ(m["status"], "sent");
   }
+}
+
+}  // namespace
+}  // namespace patrond
+
+namespace patrond {
+namespace {
+
+TEST_F(NoticesCli, UnknownNoticeAndBrokenTemplateAreUsageErrorsThatChangeNothing) {
+  auto unknown = patrond({"notices", "send", "no-such-notice", "--as-of", kDay});
+  EXPECT_EQ(unknown.exitCode, 2);
+  EXPECT_NE(unknown.err.find("no notice named 'no-such-notice'"), std::string::npos);
+  EXPECT_NE(unknown.err.find("weekly-overdues"), std::string::npos);  // what there is
+  EXPECT_EQ(patrond({"notices", "preview", "no-such-notice"}).exitCode, 2);
+
+  // An unclosed section: every command refuses the configuration and names the file.
+  std::string tmpl = (fs::path(config_).parent_path() / "broken.html.tmpl").string();
+  test::writeFile(tmpl, "<p>{{#students}}{{last_name}}</p>\n");
+  std::string yaml = test::readFile(config_);
+  auto at = yaml.find("    subject: \"Library books overdue for {{homeroom}}\"\n");
+  ASSERT_NE(at, std::string::npos);
+  yaml.insert(at, "    template: broken.html.tmpl\n");
+  test::writeFile(config_, yaml);
+  auto check = patrond({"check-config"});
+  EXPECT_EQ(check.exitCode, 2);
+  EXPECT_NE(check.err.find("broken.html.tmpl"), std::string::npos) << check.err;
+  EXPECT_NE(check.err.find("weekly-overdues"), std::string::npos) << check.err;
+  auto send = patrond({"notices", "send", "weekly-overdues", "--as-of", kDay});
+  EXPECT_EQ(send.exitCode, 2);
+  EXPECT_FALSE(fs::exists(fs::path(config_).parent_path() / "notices/2026-10-16"));
+  // A template fixed: it is used for the HTML part.
+  test::writeFile(tmpl, "<p>{{#students}}{{last_name}} {{/students}}</p>\n");
+  auto preview = patrond({"notices", "preview", "weekly-overdues", "--json", "--as-of", kDay});
+  ASSERT_EQ(preview.exitCode, 0) << preview.err;
+  json p = json::parse(preview.out);
+  EXPECT_EQ(p["messages"][0]["html"], "<p>Brown </p>\n");
 }
 
 }  // namespace

@@ -39,10 +39,7 @@ class Sftp : public ::testing::Test {
                         "\n        poll_every: 1s\n" + extra);
   }
   test::CommandResult patrond(std::vector<std::string> args) {
-    args.insert(args.begin(), PATROND_BIN);
-    args.push_back("--config");
-    args.push_back(dir_ / "patrond.yaml");
-    return test::run(args);
+    return test::runPatrond(PATROND_BIN, dir_ / "patrond.yaml", std::move(args));
   }
 
   test::SftpServer server_;

@@ -188,4 +188,12 @@ std::string copyExamples(const TempDir& dir) {
   return (dir.path() / "conf" / "patrond.yaml").string();
 }
 
+CommandResult runPatrond(const std::string& binary, const std::string& config,
+                         std::vector<std::string> args) {
+  args.insert(args.begin(), binary);
+  args.push_back("--config");
+  args.push_back(config);
+  return run(args, {{"PATROND_CONFIG", ""}});
+}
+
 }  // namespace patrond::test

@@ -36,6 +36,10 @@ struct CommandResult {
 CommandResult run(const std::vector<std::string>& argv,
                   const std::map<std::string, std::string>& env = {});
 
+// Runs the patrond binary with `args` and `--config config`, PATROND_CONFIG cleared.
+CommandResult runPatrond(const std::string& binary, const std::string& config,
+                         std::vector<std::string> args);
+
 // A child process in the background; stdout and stderr go to a file.
 class Process {
  public:

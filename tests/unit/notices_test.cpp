@@ -88,9 +88,10 @@ TEST(NoticeRun, SelectionFollowsTheReportAndItsRange) {
 
   NoticeConfig soon = overdue();
   soon.report = NoticeReport::kDueSoon;
+  soon.dueWithinDays = 3;
   sel = noticeSelection(soon, kFriday);
   EXPECT_EQ(sel.dueFrom, "2026-10-16");
-  EXPECT_EQ(sel.dueTo, "2026-10-19");  // three days by default
+  EXPECT_EQ(sel.dueTo, "2026-10-19");
 
   NoticeConfig lib = overdue();
   lib.materials = {"library"};
@@ -216,13 +217,18 @@ class FakeOutbox final : public OutboxStore {
     }
     return false;
   }
-  Result<bool> queue(OutboxMessage& m) override {
-    if (*queuedBefore(m.dedupeKey)) {
-      return false;
+  Result<int> queue(std::vector<OutboxMessage>& messages) override {
+    int queued = 0;
+    for (auto& m : messages) {
+      m.id = 0;
+      if (*queuedBefore(m.dedupeKey)) {
+        continue;
+      }
+      m.id = static_cast<std::int64_t>(rows.size()) + 1;
+      rows[m.id] = m;
+      ++queued;
     }
-    m.id = static_cast<std::int64_t>(rows.size()) + 1;
-    rows[m.id] = m;
-    return true;
+    return queued;
   }
   Result<std::vector<OutboxMessage>> claimDue(const std::string& now, const std::string&,
                                               const std::string& until, int limit) override {
@@ -301,8 +307,9 @@ class OutboxDelivery : public ::testing::Test {
     for (int i = 0; i < n; ++i) {
       OutboxMessage m;
       m.dedupeKey = "k" + std::to_string(i);
-      m.nextAttemptAt = utcStamp(clock_.now());
-      ASSERT_TRUE(*store_.queue(m));
+      m.nextAttemptAt = utcIso(clock_.now());
+      std::vector<OutboxMessage> one{m};
+      ASSERT_EQ(*store_.queue(one), 1);
     }
   }
   FakeOutbox store_;
@@ -325,7 +332,7 @@ TEST_F(OutboxDelivery, TransientRetriesWithBackoffPermanentFailsConnectionStops)
   EXPECT_EQ(r->stoppedBy, "connection lost");
   EXPECT_EQ(store_.rows[1].status, "sent");
   EXPECT_EQ(store_.rows[2].status, "queued");
-  EXPECT_EQ(store_.rows[2].nextAttemptAt, utcStamp(clock_.now() + Seconds{60}));
+  EXPECT_EQ(store_.rows[2].nextAttemptAt, utcIso(clock_.now() + Seconds{60}));
   EXPECT_EQ(store_.rows[3].status, "failed");
   EXPECT_EQ(store_.rows[3].lastError, "550 no such user");
   // Nothing is due until the backoff passes; then each goes once.
@@ -353,7 +360,7 @@ TEST_F(OutboxDelivery, BackoffDoublesToAnHourAndGivesUpInTheEnd) {
 
 TEST_F(OutboxDelivery, AMessageLeftMidSendIsFailedNeverResent) {
   queue(1);
-  auto claimed = store_.claimDue(utcStamp(clock_.now()), "dead", utcStamp(clock_.now()), 10);
+  auto claimed = store_.claimDue(utcIso(clock_.now()), "dead", utcIso(clock_.now()), 10);
   ASSERT_EQ(claimed->size(), 1u);
   clock_.advance(Seconds{1});
   auto r = deliverOutbox(store_, mailer_, clock_, zone_, "me");

@@ -66,3 +66,15 @@ TEST(Text, Utf8) {
 
 }  // namespace
 }  // namespace patrond
+
+namespace patrond {
+namespace {
+
+TEST(Text, SingleLineTurnsControlCharactersIntoSpaces) {
+  EXPECT_EQ(singleLine("  Smith 104\r\nBcc: x@example.org\t"), "Smith 104  Bcc: x@example.org");
+  EXPECT_EQ(singleLine("Núñez"), "Núñez");
+  EXPECT_EQ(singleLine("\n\n"), "");
+}
+
+}  // namespace
+}  // namespace patrond

@@ -1,0 +1,173 @@
+// The outbox and the notice query (SPEC section 8) through the real store on SQLite,
+// PostgreSQL 15 and MariaDB: what a notice selects, queuing all or nothing with dedupe,
+// claims two connections cannot share, and what delivery records.
+#include <gtest/gtest.h>
+
+#include "adapters/sql/soci_store.h"
+#include "engine/circulation.h"
+#include "engine/items_import.h"
+#include "engine/notices.h"
+#include "tests/support/servers.h"
+#include "tests/support/temp_dir.h"
+#include "tests/unit/string_source.h"
+
+namespace patrond {
+namespace {
+
+class OutboxContract : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    store_ = test::openTestStore(GetParam(), dir_, &dbConfig_);
+    ASSERT_TRUE(store_);
+    config_.sites = {{"LHS", "Lincoln", "high"}};
+    config_.textbookPolicies.district.loanDays = 180;
+    config_.conditions = defaultConditions();
+    std::vector<Patron> ps{test::samplePatron("S1", "P1", "Núñez"),
+                           test::samplePatron("S2", "P2", "Okafor"),
+                           test::samplePatron("S3", "P3", "Lee")};
+    ps[1].get(PatronField::kHomeroom) = "Jones 210";
+    ASSERT_TRUE(store_->begin());
+    ASSERT_TRUE(store_->insertPatrons(ps));
+    ASSERT_TRUE(store_->commit());
+    test::StringSource copies(
+        "copy_barcode,title,isbn,site,purchase_price,replacement_price,condition,textbook\n"
+        "T1,Algebra I,978-1,LHS,60.00,,new,yes\n"
+        "T2,Biology,978-2,LHS,80.00,,new,yes\n"
+        "T3,Biology,978-2,LHS,80.00,,new,yes\n"
+        "L1,Hatchet,978-4,LHS,9.99,,good,no\n",
+        7);
+    ASSERT_TRUE(importItems(copies, store_->circulation(), config_, CivilTime{2026, 8, 15}));
+    checkout("S1", "T1", CivilTime{2026, 10, 1});
+    checkout("S1", "L1", CivilTime{2026, 10, 20});
+    checkout("S2", "T2", CivilTime{2026, 10, 10});
+    checkout("S3", "T3", CivilTime{2026, 10, 1});
+    // S3 leaves with the copy still out: an inactive patron's loans are never reported.
+    auto s3 = store_->findPatron("S3");
+    ASSERT_TRUE(s3 && s3->has_value());
+    ASSERT_TRUE(store_->begin());
+    ASSERT_TRUE(store_->inactivatePatrons({{(*s3)->id, "2026-10-02T00:00:00", false, false}}));
+    ASSERT_TRUE(store_->commit());
+  }
+
+  void checkout(const std::string& patron, const std::string& copy, CivilTime due) {
+    auto r = patrond::checkout(store_->circulation(), config_, {patron, copy, due, true},
+                               CivilTime{2026, 9, 1, 10});
+    ASSERT_TRUE(r && r->ok) << copy;
+  }
+
+  static OutboxMessage message(const std::string& key) {
+    OutboxMessage m;
+    m.notice = "weekly";
+    m.dedupeKey = key;
+    m.noticeDate = "2026-10-16";
+    m.site = "LHS";
+    m.homeroom = "Smith 104";
+    m.to = {"jsmith@example.org"};
+    m.cc = {"lib@example.org", "office@example.org"};
+    m.subject = "Überfällig";
+    m.bodyText = "text";
+    m.bodyHtml = "<p>html</p>";
+    m.messageId = "<" + key + "@example.org>";
+    m.nextAttemptAt = "2026-10-16T12:00:00Z";
+    m.createdAt = "2026-10-16T07:00:00";
+    return m;
+  }
+
+  test::TempDir dir_;
+  DatabaseConfig dbConfig_;
+  Config config_;
+  std::unique_ptr<PatronStore> store_;
+};
+
+TEST_P(OutboxContract, NoticeRowsAreOpenLoansOfActivePatronsInTheDueRange) {
+  NoticeSelection sel;
+  sel.dueFrom = "2026-10-01";
+  sel.dueTo = "2026-10-15";
+  std::vector<NoticeRow> rows;
+  ASSERT_TRUE(
+      store_->outbox().forEachNoticeRow(sel, [&](const NoticeRow& r) { rows.push_back(r); }));
+  std::sort(rows.begin(), rows.end(),
+            [](const NoticeRow& a, const NoticeRow& b) { return a.copy < b.copy; });
+  ASSERT_EQ(rows.size(), 2u);  // T3's borrower is inactive; L1 is due later
+  EXPECT_EQ(rows[0].copy, "T1");
+  EXPECT_EQ(rows[0].title, "Algebra I");
+  EXPECT_EQ(rows[0].due, "2026-10-01");
+  EXPECT_EQ(rows[0].lastName, "Núñez");
+  EXPECT_EQ(rows[0].homeroom, "Smith 104");
+  EXPECT_TRUE(rows[0].textbook);
+  EXPECT_EQ(rows[1].copy, "T2");
+  EXPECT_EQ(rows[1].homeroom, "Jones 210");
+}
+
+TEST_P(OutboxContract, QueuingSkipsKeysAlreadyThereAndRoundTripsEveryField) {
+  std::vector<OutboxMessage> first{message("a"), message("b")};
+  auto n = store_->outbox().queue(first);
+  ASSERT_TRUE(n) << n.error().describe();
+  EXPECT_EQ(*n, 2);
+  EXPECT_NE(first[0].id, 0);
+  std::vector<OutboxMessage> again{message("b"), message("c")};
+  n = store_->outbox().queue(again);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 1);
+  EXPECT_EQ(again[0].id, 0);  // "b" was there
+  EXPECT_NE(again[1].id, 0);
+  EXPECT_TRUE(*store_->outbox().queuedBefore("a"));
+  EXPECT_FALSE(*store_->outbox().queuedBefore("z"));
+  auto list = store_->outbox().list("", 10);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 3u);
+  const OutboxMessage& a = list->back();  // newest first
+  EXPECT_EQ(a.dedupeKey, "a");
+  EXPECT_EQ(a.cc, (std::vector<std::string>{"lib@example.org", "office@example.org"}));
+  EXPECT_EQ(a.subject, "Überfällig");
+  EXPECT_EQ(a.status, "queued");
+  EXPECT_EQ(a.homeroom, "Smith 104");
+}
+
+TEST_P(OutboxContract, ClaimsAreExclusiveAndDeliveryIsRecorded) {
+  std::vector<OutboxMessage> batch{message("a"), message("b"), message("c")};
+  batch[2].nextAttemptAt = "2026-10-16T13:00:00Z";  // not due yet
+  ASSERT_TRUE(store_->outbox().queue(batch));
+  auto other = sql::openStore(dbConfig_);
+  ASSERT_TRUE(other);
+  auto mine = store_->outbox().claimDue("2026-10-16T12:00:00Z", "me", "2026-10-16T12:10:00Z", 1);
+  ASSERT_TRUE(mine);
+  ASSERT_EQ(mine->size(), 1u);
+  EXPECT_EQ((*mine)[0].status, "sending");
+  auto theirs =
+      (*other)->outbox().claimDue("2026-10-16T12:00:00Z", "them", "2026-10-16T12:10:00Z", 10);
+  ASSERT_TRUE(theirs);
+  ASSERT_EQ(theirs->size(), 1u);  // only "b": "a" is claimed, "c" is not due
+  EXPECT_NE((*theirs)[0].id, (*mine)[0].id);
+
+  ASSERT_TRUE(store_->outbox().markSent((*mine)[0].id, 1, "2026-10-16T07:00:05"));
+  ASSERT_TRUE(
+      (*other)->outbox().markRetry((*theirs)[0].id, 1, "451 later", "2026-10-16T12:01:00Z"));
+  auto sent = store_->outbox().list("sent", 10);
+  ASSERT_EQ(sent->size(), 1u);
+  EXPECT_EQ((*sent)[0].sentAt, "2026-10-16T07:00:05");
+  auto queued = store_->outbox().list("queued", 10);
+  ASSERT_EQ(queued->size(), 2u);
+  EXPECT_EQ(queued->back().lastError, "451 later");
+  EXPECT_EQ(queued->back().attempts, 1);
+
+  // A claim left behind (its holder died) is failed when it expires, never sent again.
+  auto left = store_->outbox().claimDue("2026-10-16T13:00:00Z", "dead", "2026-10-16T13:10:00Z", 10);
+  ASSERT_EQ(left->size(), 2u);
+  ASSERT_TRUE(store_->outbox().release({left->front().id}));
+  auto none = store_->outbox().failAbandoned("2026-10-16T13:05:00Z", "abandoned");
+  EXPECT_EQ(*none, 0);
+  auto one = store_->outbox().failAbandoned("2026-10-16T13:11:00Z", "abandoned");
+  EXPECT_EQ(*one, 1);
+  auto failed = store_->outbox().list("failed", 10);
+  ASSERT_EQ(failed->size(), 1u);
+  EXPECT_EQ((*failed)[0].lastError, "abandoned");
+  EXPECT_EQ(store_->outbox().list("queued", 10)->size(), 1u);  // the released one
+}
+
+INSTANTIATE_TEST_SUITE_P(AllBackends, OutboxContract,
+                         ::testing::Values("sqlite3", "postgresql", "mysql"),
+                         [](const auto& p) { return p.param; });
+
+}  // namespace
+}  // namespace patrond
