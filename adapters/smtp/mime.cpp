@@ -131,6 +131,23 @@ std::string quotedPrintable(const std::string& text) {
   return out;
 }
 
+std::string dotStuffed(const std::string& message) {
+  std::string out;
+  out.reserve(message.size() + 8);
+  bool lineStart = true;
+  for (char c : message) {
+    if (lineStart && c == '.') {
+      out += '.';
+    }
+    out += c;
+    lineStart = c == '\n';
+  }
+  if (!out.empty() && out.back() != '\n') {
+    out += "\r\n";
+  }
+  return out + ".\r\n";
+}
+
 std::string rfc5322Date(long long unixSeconds) {
   std::time_t t = static_cast<std::time_t>(unixSeconds);
   std::tm tm{};

@@ -27,6 +27,10 @@ std::string quotedPrintable(const std::string& text);
 std::string composeMessage(const Mailbox& from, const OutboxMessage& message,
                            const std::string& date, const std::string& boundary);
 
+// A message as it goes after DATA (RFC 5321 4.5.2): a '.' opening a line doubled, and the
+// closing "CRLF . CRLF" added.
+std::string dotStuffed(const std::string& message);
+
 // "Sun, 29 Nov 2026 21:15:00 +0000"
 std::string rfc5322Date(long long unixSeconds);
 

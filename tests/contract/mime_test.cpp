@@ -80,3 +80,14 @@ TEST(Mime, MessageHasTheHeadersAndBothParts) {
 
 }  // namespace
 }  // namespace patrond::smtp
+
+namespace patrond::smtp {
+namespace {
+
+TEST(Mime, DotStuffingDoublesALeadingDotAndEndsTheData) {
+  EXPECT_EQ(dotStuffed("a\r\n.b\r\n"), "a\r\n..b\r\n.\r\n");
+  EXPECT_EQ(dotStuffed(".x"), "..x\r\n.\r\n");
+}
+
+}  // namespace
+}  // namespace patrond::smtp
