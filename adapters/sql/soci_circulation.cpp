@@ -472,7 +472,7 @@ class SociCirculation final : public CirculationStore {
                       " WHERE l.status = 'open' AND l.due_date <= :d ORDER BY l.due_date, l.id";
       if (backend_ == DbBackend::kSqlite3) {
         // Up to a million rows: native stepping, no per-row SOCI conversions.
-        SqliteStatement st(sqlite(), replaceParams(q));
+        SqliteStatement st(sqlite(), nativeParams(q));
         if (!st.ok()) {
           throw std::runtime_error(st.error());
         }
@@ -534,22 +534,6 @@ class SociCirculation final : public CirculationStore {
   template <typename F>
   auto guard(const char* what, F&& f) -> decltype(f()) {
     return guarded(backend_, what, std::forward<F>(f));
-  }
-
-  // ":name" placeholders to "?" for the native SQLite API.
-  static std::string replaceParams(const std::string& q) {
-    std::string out;
-    for (size_t i = 0; i < q.size(); ++i) {
-      if (q[i] == ':' && i + 1 < q.size() && std::isalpha(static_cast<unsigned char>(q[i + 1]))) {
-        out += '?';
-        while (i + 1 < q.size() && std::isalnum(static_cast<unsigned char>(q[i + 1]))) {
-          ++i;
-        }
-      } else {
-        out += q[i];
-      }
-    }
-    return out;
   }
 
   sqlite_api::sqlite3* sqlite() { return sqliteHandle(sql_); }

@@ -1,5 +1,7 @@
 #include "adapters/sql/sqlite_bulk.h"
 
+#include <cctype>
+
 namespace patrond::sql {
 
 using namespace sqlite_api;
@@ -59,6 +61,25 @@ std::string SqliteStatement::columnText(int i) const {
 
 long long SqliteStatement::columnInt(int i) const {
   return sqlite3_column_int64(stmt_, i);
+}
+
+bool SqliteStatement::columnNull(int i) const {
+  return sqlite3_column_type(stmt_, i) == SQLITE_NULL;
+}
+
+std::string nativeParams(const std::string& q) {
+  std::string out;
+  for (size_t i = 0; i < q.size(); ++i) {
+    if (q[i] == ':' && i + 1 < q.size() && std::isalpha(static_cast<unsigned char>(q[i + 1]))) {
+      out += '?';
+      while (i + 1 < q.size() && std::isalnum(static_cast<unsigned char>(q[i + 1]))) {
+        ++i;
+      }
+    } else {
+      out += q[i];
+    }
+  }
+  return out;
 }
 
 }  // namespace patrond::sql

@@ -13,6 +13,9 @@
 
 namespace patrond::sql {
 
+// A query written for SOCI (":name" placeholders) for the native API ("?").
+std::string nativeParams(const std::string& query);
+
 class SqliteStatement {
  public:
   SqliteStatement(sqlite_api::sqlite3* db, const std::string& sql);
@@ -31,6 +34,7 @@ class SqliteStatement {
   bool next();
   std::string columnText(int i) const;
   long long columnInt(int i) const;
+  bool columnNull(int i) const;
 
  private:
   sqlite_api::sqlite3* db_;

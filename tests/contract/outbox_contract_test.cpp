@@ -99,6 +99,37 @@ TEST_P(OutboxContract, NoticeRowsAreOpenLoansOfActivePatronsInTheDueRange) {
   EXPECT_EQ(rows[1].homeroom, "Jones 210");
 }
 
+TEST_P(OutboxContract, FinesRowsAreUnpaidFinesWithTheirCopyWhenThereIsOne) {
+  auto t1 = store_->circulation().findCopy("T1");
+  ASSERT_TRUE(t1 && t1->has_value());
+  auto loan = store_->circulation().currentLoan((*t1)->id);
+  ASSERT_TRUE(loan && loan->has_value());
+  auto s1 = store_->findPatron("S1");
+  auto s2 = store_->findPatron("S2");
+  ASSERT_TRUE(s1 && s1->has_value() && s2 && s2->has_value());
+  std::vector<Fine> fines{{0, (*s1)->id, (*loan)->id, 4500, 1000, "lost", "2026-10-02T01:00:00"},
+                          {0, (*s1)->id, 0, 250, 0, "damaged", "2026-10-03T10:00:00"},
+                          {0, (*s2)->id, 0, 300, 300, "paid", "2026-10-03T10:00:00"}};
+  ASSERT_TRUE(store_->begin());
+  ASSERT_TRUE(store_->circulation().insertFines(fines));
+  ASSERT_TRUE(store_->commit());
+  NoticeSelection sel;
+  sel.report = NoticeReport::kFines;
+  std::vector<NoticeRow> rows;
+  ASSERT_TRUE(
+      store_->outbox().forEachNoticeRow(sel, [&](const NoticeRow& r) { rows.push_back(r); }));
+  std::sort(rows.begin(), rows.end(),
+            [](const NoticeRow& a, const NoticeRow& b) { return a.fineCents < b.fineCents; });
+  ASSERT_EQ(rows.size(), 2u);  // S2's fine is paid
+  EXPECT_EQ(rows[0].fineCents, 250);
+  EXPECT_EQ(rows[0].copy, "");
+  EXPECT_EQ(rows[0].fineReason, "damaged");
+  EXPECT_TRUE(rows[0].textbook);  // no material: passes the selection's filter
+  EXPECT_EQ(rows[1].fineCents, 3500);
+  EXPECT_EQ(rows[1].copy, "T1");
+  EXPECT_EQ(rows[1].title, "Algebra I");
+}
+
 TEST_P(OutboxContract, QueuingSkipsKeysAlreadyThereAndRoundTripsEveryField) {
   std::vector<OutboxMessage> first{message("a"), message("b")};
   auto n = store_->outbox().queue(first);
