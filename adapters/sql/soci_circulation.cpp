@@ -150,10 +150,10 @@ Loan loanFromRow(const soci::row& r) {
   return loanFrom([&](size_t k) { return getStr(r, k); }, [&](size_t k) { return getInt(r, k); });
 }
 
-class SociCirculation final : public CirculationStore {
+class SociCirculation final : public CirculationStore, private SociPart {
  public:
   SociCirculation(DbBackend backend, soci::session& sql, PatronStore& tx)
-      : backend_(backend), sql_(sql), tx_(tx) {}
+      : SociPart(backend, sql, tx) {}
 
   Result<void> begin() override { return tx_.begin(); }
   Result<void> commit() override { return tx_.commit(); }
@@ -531,16 +531,7 @@ class SociCirculation final : public CirculationStore {
   }
 
  private:
-  template <typename F>
-  auto guard(const char* what, F&& f) -> decltype(f()) {
-    return guarded(backend_, what, std::forward<F>(f));
-  }
-
   sqlite_api::sqlite3* sqlite() { return sqliteHandle(sql_); }
-
-  DbBackend backend_;
-  soci::session& sql_;
-  PatronStore& tx_;
 };
 
 }  // namespace

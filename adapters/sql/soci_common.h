@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine/config.h"
+#include "engine/ports/patron_store.h"
 #include "engine/result.h"
 #include "engine/text.h"
 
@@ -109,5 +110,39 @@ std::int64_t insertReturningId(soci::session& sql, DbBackend backend, const char
   }
   return static_cast<std::int64_t>(id);
 }
+
+// Base of the stores that live beside SociStore (circulation, outbox): its connection, its
+// dialect and its transaction (PatronStore::begin/commit), with the error guard.
+class SociPart {
+ protected:
+  SociPart(DbBackend backend, soci::session& sql, PatronStore& tx)
+      : backend_(backend), sql_(sql), tx_(tx) {}
+
+  template <typename F>
+  auto guard(const char* what, F&& f) -> decltype(f()) {
+    return guarded(backend_, what, std::forward<F>(f));
+  }
+
+  // f in one transaction on the connection: committed when it succeeds, else rolled back.
+  template <typename T, typename F>
+  Result<T> inTransaction(const char* what, F&& f) {
+    if (auto b = tx_.begin(); !b) {
+      return b.error();
+    }
+    Result<T> r = guard(what, std::forward<F>(f));
+    if (!r) {
+      (void)tx_.rollback();
+      return r;
+    }
+    if (auto c = tx_.commit(); !c) {
+      return c.error();
+    }
+    return r;
+  }
+
+  DbBackend backend_;
+  soci::session& sql_;
+  PatronStore& tx_;
+};
 
 }  // namespace patrond::sql

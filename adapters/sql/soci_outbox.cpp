@@ -78,10 +78,9 @@ NoticeRow noticeRowFrom(Str s, Int i, IsNull isNull, const NoticeSelection& sel)
   return row;
 }
 
-class SociOutbox final : public OutboxStore {
+class SociOutbox final : public OutboxStore, private SociPart {
  public:
-  SociOutbox(DbBackend backend, soci::session& sql, PatronStore& tx)
-      : backend_(backend), sql_(sql), tx_(tx) {}
+  SociOutbox(DbBackend backend, soci::session& sql, PatronStore& tx) : SociPart(backend, sql, tx) {}
 
   Result<void> forEachNoticeRow(const NoticeSelection& sel,
                                 const std::function<void(const NoticeRow&)>& fn) override {
@@ -305,28 +304,6 @@ class SociOutbox final : public OutboxStore {
   }
 
  private:
-  template <typename F>
-  auto guard(const char* what, F&& f) -> decltype(f()) {
-    return guarded(backend_, what, std::forward<F>(f));
-  }
-
-  // f in one transaction on the store's connection: committed when it succeeds.
-  template <typename T, typename F>
-  Result<T> inTransaction(const char* what, F&& f) {
-    if (auto b = tx_.begin(); !b) {
-      return b.error();
-    }
-    Result<T> r = guard(what, std::forward<F>(f));
-    if (!r) {
-      (void)tx_.rollback();
-      return r;
-    }
-    if (auto c = tx_.commit(); !c) {
-      return c.error();
-    }
-    return r;
-  }
-
   Result<void> update(const char* what, const char* q, std::int64_t id, int attempts,
                       const std::string& text) {
     return guard(what, [&]() -> Result<void> {
@@ -337,10 +314,6 @@ class SociOutbox final : public OutboxStore {
       return {};
     });
   }
-
-  DbBackend backend_;
-  soci::session& sql_;
-  PatronStore& tx_;
 };
 
 }  // namespace
