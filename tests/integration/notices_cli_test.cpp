@@ -301,12 +301,6 @@ TEST_F(NoticesCli, PrintWritesOneFilePerHomeroomAndACombinedPrintableFile) {
   EXPECT_TRUE(outbox().empty());
 }
 
-}  // namespace
-}  // namespace patrond
-
-namespace patrond {
-namespace {
-
 TEST_F(NoticesCli, TheServiceDeliversWhatStayedQueuedOnceTheServerIsBack) {
   test::SmtpServer server;
   useServer(server);  // not started: the send finds no server
@@ -328,12 +322,6 @@ TEST_F(NoticesCli, TheServiceDeliversWhatStayedQueuedOnceTheServerIsBack) {
     EXPECT_EQ(m["status"], "sent");
   }
 }
-
-}  // namespace
-}  // namespace patrond
-
-namespace patrond {
-namespace {
 
 TEST_F(NoticesCli, UnknownNoticeAndBrokenTemplateAreUsageErrorsThatChangeNothing) {
   auto unknown = patrond({"notices", "send", "no-such-notice", "--as-of", kDay});
@@ -363,6 +351,23 @@ TEST_F(NoticesCli, UnknownNoticeAndBrokenTemplateAreUsageErrorsThatChangeNothing
   ASSERT_EQ(preview.exitCode, 0) << preview.err;
   json p = json::parse(preview.out);
   EXPECT_EQ(p["messages"][0]["html"], "<p>Brown </p>\n");
+}
+
+TEST_F(NoticesCli, DryRunCountsWhatWouldBeQueuedAndSendsNothing) {
+  test::SmtpServer server;
+  ASSERT_TRUE(server.start()) << server.error();
+  useServer(server);
+  json dry = send({"--dry-run"});
+  EXPECT_EQ(dry["queued"], 2);
+  EXPECT_EQ(dry["sent"], 0);
+  EXPECT_TRUE(outbox().empty());
+  EXPECT_TRUE(server.messages().empty());
+  send();
+  json after = send({"--dry-run"});
+  EXPECT_EQ(after["queued"], 0);
+  EXPECT_EQ(after["skipped_duplicates"], 2);
+  auto bad = patrond({"outbox", "--status", "lost"});
+  EXPECT_EQ(bad.exitCode, 2);
 }
 
 }  // namespace
