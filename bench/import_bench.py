@@ -9,6 +9,7 @@ Generates an N-row, 13-column student file and measures, side by side in one run
 and the peak memory (max RSS) of each patrond run.
 
 Usage: bench/import_bench.py [--rows 1000000] [--patrond build/bin/patrond] [--keep DIR]
+                             [--rounds N]
 """
 import argparse
 import os
@@ -97,6 +98,7 @@ def main():
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--patrond", default="build/bin/patrond")
     ap.add_argument("--keep")
+    ap.add_argument("--rounds", type=int, default=1)
     args = ap.parse_args()
     work = args.keep or tempfile.mkdtemp(prefix="patrond-bench-")
     os.makedirs(work, exist_ok=True)
@@ -107,13 +109,6 @@ def main():
     generate(changed, args.rows, changed_every=100)
     size_mb = os.path.getsize(csv) / 1e6
 
-    shell_db = os.path.join(work, "shell.db")
-    schema = ("CREATE TABLE t (" + ", ".join(
-        f"{c} TEXT" + (" PRIMARY KEY" if c == "StudentID" else " UNIQUE" if c == "Barcode" else "")
-        for c in HEADER) + ");")
-    subprocess.run(["sqlite3", shell_db, schema], check=True)
-    shell_s, _, _ = timed(["sqlite3", shell_db, ".mode csv", f".import --skip 1 {csv} t"])
-
     db = os.path.join(work, "patrond.db")
     with open(os.path.join(work, "patrond.yaml"), "w") as f:
         f.write(CONFIG.format(db=db, dir=work))
@@ -121,21 +116,41 @@ def main():
         f.write(MAPPING)
     cfg = ["--config", os.path.join(work, "patrond.yaml")]
     bin_ = os.path.abspath(args.patrond)
-    timed([bin_, "db", "migrate"] + cfg)
 
-    results = []
-    for name, extra, target in [
-        ("full import, empty database", ["--as-of", "2026-10-15 02:00"], 1.5),
-        ("full import again, nothing changed", ["--as-of", "2026-10-16 02:00"], 0.6),
-        ("incremental, 1% changed", ["--incremental", "--file", changed, "--as-of", "2026-10-17 02:00"], 0.3),
-    ]:
-        cmd = [bin_, "import", "students"] + extra + cfg
-        # Each run measured in a fresh child so max RSS is its own.
-        r = subprocess.run([sys.executable, "-c", RUNNER, *cmd], capture_output=True, text=True)
-        if r.returncode != 0:
-            sys.exit(r.stdout + r.stderr)
-        secs, rss = map(float, r.stdout.split()[-2:])
-        results.append((name, secs, rss, target))
+    # This machine is shared: one round can run at half speed. Each round measures the
+    # reference and the three runs back to back; the round with the median reference is shown.
+    rounds = []
+    for _ in range(args.rounds):
+        shell_db = os.path.join(work, "shell.db")
+        for f in (shell_db, db, db + "-wal", db + "-shm"):
+            if os.path.exists(f):
+                os.remove(f)
+        schema = ("CREATE TABLE t (" + ", ".join(
+            f"{c} TEXT" + (" PRIMARY KEY" if c == "StudentID" else " UNIQUE" if c == "Barcode" else "")
+            for c in HEADER) + ");")
+        subprocess.run(["sqlite3", shell_db, schema], check=True)
+        shell_s, _, _ = timed(["sqlite3", shell_db, ".mode csv", f".import --skip 1 {csv} t"])
+        timed([bin_, "db", "migrate"] + cfg)
+        results = []
+        for name, extra, target in [
+            ("full import, empty database", ["--as-of", "2026-10-15 02:00"], 1.5),
+            ("full import again, nothing changed", ["--as-of", "2026-10-16 02:00"], 0.6),
+            ("incremental, 1% changed", ["--incremental", "--file", changed, "--as-of", "2026-10-17 02:00"], 0.3),
+        ]:
+            cmd = [bin_, "import", "students"] + extra + cfg
+            # Each run measured in a fresh child so max RSS is its own.
+            r = subprocess.run([sys.executable, "-c", RUNNER, *cmd], capture_output=True, text=True)
+            if r.returncode != 0:
+                sys.exit(r.stdout + r.stderr)
+            secs, rss = map(float, r.stdout.split()[-2:])
+            results.append((name, secs, rss, target))
+        rounds.append((shell_s, results))
+        if args.rounds > 1:
+            print(f"round {len(rounds)}: .import {shell_s:.2f} s; " +
+                  "; ".join(f"{secs:.2f} s ({secs / shell_s:.2f}x)" for _, secs, _, _ in results),
+                  flush=True)
+    rounds.sort(key=lambda r: r[0])
+    shell_s, results = rounds[len(rounds) // 2]
 
     print(f"\nrows {args.rows}, file {size_mb:.0f} MB, sqlite3 .import {shell_s:.2f} s\n")
     print(f"{'run':38} {'seconds':>8} {'x .import':>10} {'target':>7} {'peak MB':>8}")

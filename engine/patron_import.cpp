@@ -178,12 +178,12 @@ class ImportRunner {
     auto n = static_cast<std::size_t>(*total);
     existing_.reserve(n);
     byKey_.reserve(n + 1024);
-    return store_.forEachPatronKey(keyField_, [&](StoredPatronKey&& k) {
+    return store_.forEachPatronKey(keyField_, job_.name, [&](const StoredPatronKey& k) {
       Existing e;
       e.id = k.id;
       e.hash = hexToHash(k.contentHash);
       e.status = k.status;
-      e.ownedByJob = k.ownerJob == job_.name;
+      e.ownedByJob = k.ownedByJob;
       e.seenFlag = k.seenInLastFull;
       auto idx = static_cast<std::uint32_t>(existing_.size());
       if (!k.key.empty()) {

@@ -59,6 +59,13 @@ std::string SqliteStatement::columnText(int i) const {
            : std::string();
 }
 
+std::string_view SqliteStatement::columnView(int i) const {
+  const unsigned char* t = sqlite3_column_text(stmt_, i);
+  return t ? std::string_view(reinterpret_cast<const char*>(t),
+                              static_cast<size_t>(sqlite3_column_bytes(stmt_, i)))
+           : std::string_view();
+}
+
 long long SqliteStatement::columnInt(int i) const {
   return sqlite3_column_int64(stmt_, i);
 }

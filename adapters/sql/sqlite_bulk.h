@@ -7,6 +7,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/result.h"
@@ -33,6 +34,8 @@ class SqliteStatement {
   // Queries: next() steps to the next row (false at the end or on failure: check error()).
   bool next();
   std::string columnText(int i) const;
+  // The column's text, valid until the next step.
+  std::string_view columnView(int i) const;
   long long columnInt(int i) const;
   bool columnNull(int i) const;
 

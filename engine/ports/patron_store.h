@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/config.h"
@@ -26,15 +27,16 @@ struct PatronFilter {
   std::int64_t limit = 0;  // 0: all
 };
 
-// What an import needs to know of a stored patron to match, compare and reactivate it.
+// What an import needs to know of a stored patron to match, compare and reactivate it. The
+// views are valid only during the callback that receives it (a million patrons are read
+// without a copy each).
 struct StoredPatronKey {
   std::int64_t id = 0;
-  std::string key;  // value of the match_on field
-  std::string barcode;
+  std::string_view key;  // value of the match_on field
+  std::string_view barcode;
+  std::string_view contentHash;
   PatronStatus status = PatronStatus::kActive;
-  std::string ownerJob;
-  std::string contentHash;
-  std::string lastSeenAt;
+  bool ownedByJob = false;  // owner_job is the job that asked
   bool seenInLastFull = false;
 };
 
@@ -107,9 +109,10 @@ class PatronStore {
   // Patrons.
   virtual Result<std::optional<Patron>> findPatron(const std::string& districtIdOrBarcode) = 0;
   virtual Result<std::vector<Patron>> listPatrons(const PatronFilter& filter) = 0;
-  // Streams every patron's match data, for an import to build its index.
-  virtual Result<void> forEachPatronKey(PatronField matchOn,
-                                        const std::function<void(StoredPatronKey&&)>& each) = 0;
+  // Streams every patron's match data, for an import of `job` to build its index.
+  virtual Result<void> forEachPatronKey(
+      PatronField matchOn, const std::string& job,
+      const std::function<void(const StoredPatronKey&)>& each) = 0;
   // The stored values of `fields` for these patrons (an import's `preserve` list), by id.
   virtual Result<void> readFields(
       const std::vector<std::int64_t>& ids, const std::vector<PatronField>& fields,

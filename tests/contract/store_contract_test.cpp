@@ -13,6 +13,21 @@
 namespace patrond {
 namespace {
 
+// A StoredPatronKey kept past its callback.
+struct OwnedKey {
+  explicit OwnedKey(const StoredPatronKey& k)
+      : id(k.id),
+        key(k.key),
+        barcode(k.barcode),
+        contentHash(k.contentHash),
+        status(k.status),
+        ownedByJob(k.ownedByJob) {}
+  std::int64_t id;
+  std::string key, barcode, contentHash;
+  PatronStatus status;
+  bool ownedByJob;
+};
+
 using test::TempDir;
 
 class StoreContract : public ::testing::TestWithParam<std::string> {
@@ -146,15 +161,24 @@ TEST_P(StoreContract, ForEachPatronKeyStreamsMatchDataAndReadFieldsByIds) {
   std::vector<Patron> ps{patron("S1", "B1", "One"), patron("S2", "B2", "Two")};
   ps[0].get(PatronField::kEmail) = "one@example.org";
   ASSERT_TRUE(store_->insertPatrons(ps).ok());
-  std::vector<StoredPatronKey> keys;
-  auto r = store_->forEachPatronKey(PatronField::kDistrictId,
-                                    [&](StoredPatronKey&& k) { keys.push_back(std::move(k)); });
+  std::vector<OwnedKey> keys;
+  auto r = store_->forEachPatronKey(PatronField::kDistrictId, "students",
+                                    [&](const StoredPatronKey& k) { keys.emplace_back(k); });
   ASSERT_TRUE(r.ok()) << r.error().describe();
   ASSERT_EQ(keys.size(), 2u);
-  const StoredPatronKey& one = keys[0].key == "S1" ? keys[0] : keys[1];
+  const OwnedKey& one = keys[0].key == "S1" ? keys[0] : keys[1];
   EXPECT_EQ(one.barcode, "B1");
   EXPECT_EQ(one.contentHash, "h-S1");
-  EXPECT_EQ(one.ownerJob, "students");
+  EXPECT_TRUE(one.ownedByJob);
+  EXPECT_EQ(one.status, PatronStatus::kActive);
+  std::vector<OwnedKey> asOther;
+  ASSERT_TRUE(store_
+                  ->forEachPatronKey(PatronField::kBarcode, "staff",
+                                     [&](const StoredPatronKey& k) { asOther.emplace_back(k); })
+                  .ok());
+  ASSERT_EQ(asOther.size(), 2u);
+  EXPECT_FALSE(asOther[0].ownedByJob);
+  EXPECT_TRUE(asOther[0].key == "B1" || asOther[0].key == "B2");
   std::map<std::int64_t, std::vector<std::string>> got;
   ASSERT_TRUE(store_
                   ->readFields({one.id}, {PatronField::kEmail, PatronField::kLastName},
@@ -167,10 +191,10 @@ TEST_P(StoreContract, ForEachPatronKeyStreamsMatchDataAndReadFieldsByIds) {
 TEST_P(StoreContract, SeenPatronsTakeTheJobsLastFullRunTime) {
   std::vector<Patron> ps{patron("S1", "B1", "One"), patron("S2", "B2", "Two")};
   ASSERT_TRUE(store_->insertPatrons(ps).ok());
-  auto keys = std::vector<StoredPatronKey>();
+  auto keys = std::vector<OwnedKey>();
   ASSERT_TRUE(store_
-                  ->forEachPatronKey(PatronField::kDistrictId,
-                                     [&](StoredPatronKey&& k) { keys.push_back(std::move(k)); })
+                  ->forEachPatronKey(PatronField::kDistrictId, "students",
+                                     [&](const StoredPatronKey& k) { keys.emplace_back(k); })
                   .ok());
   ASSERT_EQ(keys.size(), 2u);
   std::vector<std::int64_t> ids{keys[0].id};
