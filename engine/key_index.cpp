@@ -67,11 +67,10 @@ std::size_t KeyIndex::probe(std::string_view key, std::uint64_t h) const {
   }
 }
 
-std::uint32_t KeyIndex::insert(std::string_view key, std::uint32_t value) {
+std::uint32_t KeyIndex::insert(std::string_view key, std::uint32_t value, std::uint64_t h) {
   if ((size_ + 1) * 4 > slots_.size() * 3) {
     grow();
   }
-  std::uint64_t h = hashBytes(key);
   Slot& s = slots_[probe(key, h)];
   if (s.tag != 0) {
     if (s.value == kMissing) {  // a tombstone for this key: reuse it
@@ -88,11 +87,11 @@ std::uint32_t KeyIndex::insert(std::string_view key, std::uint32_t value) {
   return value;
 }
 
-std::uint32_t KeyIndex::find(std::string_view key) const {
+std::uint32_t KeyIndex::find(std::string_view key, std::uint64_t hash) const {
   if (slots_.empty()) {
     return kMissing;
   }
-  const Slot& s = slots_[probe(key, hashBytes(key))];
+  const Slot& s = slots_[probe(key, hash)];
   return s.tag == 0 ? kMissing : s.value;
 }
 

@@ -19,8 +19,19 @@ class KeyIndex {
 
   void reserve(std::size_t keys);
   // Inserts key -> value unless present; returns the stored value (the old one if present).
-  std::uint32_t insert(std::string_view key, std::uint32_t value);
-  std::uint32_t find(std::string_view key) const;
+  std::uint32_t insert(std::string_view key, std::uint32_t value) {
+    return insert(key, value, hashBytes(key));
+  }
+  std::uint32_t insert(std::string_view key, std::uint32_t value, std::uint64_t hash);
+  std::uint32_t find(std::string_view key) const { return find(key, hashBytes(key)); }
+  // The same with the key's hashBytes() already known (computed on another thread).
+  std::uint32_t find(std::string_view key, std::uint64_t hash) const;
+  // Hints that the key with this hash is looked up soon: its slot is fetched into the cache.
+  void prefetch(std::uint64_t hash) const {
+    if (!slots_.empty()) {
+      __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+    }
+  }
   void set(std::string_view key, std::uint32_t value);  // insert or overwrite
   void erase(std::string_view key);
   std::size_t size() const { return size_; }

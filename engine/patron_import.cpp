@@ -1,9 +1,13 @@
 #include "engine/patron_import.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
+#include <exception>
+#include <thread>
 #include <unordered_map>
 
+#include "engine/csv_read_ahead.h"
 #include "engine/csv_reader.h"
 #include "engine/key_index.h"
 #include "engine/row_mapper.h"
@@ -16,6 +20,12 @@ namespace {
 constexpr std::uint32_t kMissing = KeyIndex::kMissing;
 // Index values with this bit refer to a new row of this file, not a stored patron.
 constexpr std::uint32_t kNewRow = 0x80000000u;
+// How many rows ahead a key's index slot is prefetched.
+constexpr std::size_t kLookAhead = 4;
+// How far the file is parsed ahead (bytes held): far while the stored keys load (about half
+// a million rows of a typical SIS file), near once rows are consumed as they come.
+constexpr std::size_t kReadAheadWhileLoading = 96u << 20;
+constexpr std::size_t kReadAheadWhileApplying = 16u << 20;
 
 // What the run knows of a stored patron: 32 bytes, because a district has up to a million.
 struct Existing {
@@ -48,6 +58,14 @@ bool contains(const std::vector<std::string>& list, const std::string& v) {
   return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
 }
 
+// A lookup of a row's raw key already made, reused when the mapped key is the same.
+struct KeyLookup {
+  std::string_view key;
+  std::uint64_t hash = 0;
+  std::uint32_t value = KeyIndex::kMissing;
+  bool done = false;
+};
+
 class ImportRunner {
  public:
   ImportRunner(PatronStore& store, ByteSource& source, const ImportRequest& req,
@@ -68,6 +86,9 @@ class ImportRunner {
     out_.run.dryRun = req.dryRun;
     out_.run.trigger = req.trigger;
   }
+  ~ImportRunner() { joinWriter(); }
+  ImportRunner(const ImportRunner&) = delete;
+  ImportRunner& operator=(const ImportRunner&) = delete;
 
   ImportOutcome run() {
     if (!req_.dryRun) {
@@ -103,6 +124,7 @@ class ImportRunner {
 
  private:
   ImportOutcome failed(const Error& e, bool inTransaction) {
+    joinWriter();
     if (inTransaction) {
       (void)store_.rollback();
     }
@@ -215,6 +237,36 @@ class ImportRunner {
   }
 
   Result<void> apply() {
+    CsvReader reader(source_, job_.mapping.delimiter);
+    CsvRow row;
+    auto first = reader.next(row);
+    if (!first) {
+      return first.error();
+    }
+    if (!*first) {
+      return Error{"EMPTY_FILE", "the file is empty", req_.file};
+    }
+    if (mapper_.expectsHeader()) {
+      if (auto b = mapper_.bindHeader(row); !b) {
+        return b;
+      }
+    } else if (auto b = mapper_.bindColumnCount(row.fields.size()); !b) {
+      return b;
+    }
+    // The rest of the file is parsed on another thread while the stored keys load.
+    const bool keyRaw = mapper_.keyReadsRaw();
+    const std::size_t keyColumn = mapper_.keyColumn();
+    CsvReadAhead ahead(
+        reader,
+        [this, keyRaw, keyColumn](const CsvRow& r) {
+          RowDigest d;
+          d.rawHash = mapper_.rawHash(r);
+          if (keyRaw && keyColumn < r.fields.size() && !r.fields[keyColumn].empty()) {
+            d.keyHash = hashBytes(r.fields[keyColumn]);
+          }
+          return d;
+        },
+        mapper_.expectsHeader() ? nullptr : &row, kReadAheadWhileLoading);
     if (auto r = loadIndex(); !r) {
       return r;
     }
@@ -225,44 +277,36 @@ class ImportRunner {
       }
       previousFullRun_ = *prev;
     }
-    CsvReader reader(source_, job_.mapping.delimiter);
-    CsvRow row;
-    bool bound = false;
-    bool any = false;
+    // From here rows are consumed as fast as they come: a short queue is enough.
+    ahead.allowance(kReadAheadWhileApplying);
     const std::size_t maxKey = fieldInfo(keyField_).maxLength;
+    RowDigest digest;
     for (;;) {
-      auto more = reader.next(row);
+      auto more = ahead.next(row, digest);
       if (!more) {
         return more.error();
       }
       if (!*more) {
         break;
       }
-      any = true;
-      if (!bound) {
-        bound = true;
-        if (mapper_.expectsHeader()) {
-          if (auto b = mapper_.bindHeader(row); !b) {
-            return b;
-          }
-          continue;
-        }
-        if (auto b = mapper_.bindColumnCount(row.fields.size()); !b) {
-          return b;
-        }
-      }
       ++out_.run.counts.read;
+      // Two rows on, the key's slot is fetched into the cache while this one is looked up.
+      if (const RowDigest* soon = ahead.peek(kLookAhead); soon && soon->keyHash != 0) {
+        byKey_.prefetch(soon->keyHash);
+      }
       std::optional<std::uint64_t> hash;
+      KeyLookup looked;
       // Fast path: a stored, active, unchanged patron of this job is recognised from its raw
       // columns, without mapping the row.
-      if (mapper_.keyReadsRaw() && !row.badEncoding && !row.unterminatedQuote &&
+      if (keyRaw && !row.badEncoding && !row.unterminatedQuote &&
           row.fields.size() == mapper_.columnCount()) {
-        std::string_view key = row.fields[mapper_.keyColumn()];
+        std::string_view key = row.fields[keyColumn];
         if (!key.empty() && key.size() <= maxKey) {
-          std::uint32_t v = byKey_.find(key);
+          std::uint32_t v = byKey_.find(key, digest.keyHash);
+          looked = {key, digest.keyHash, v, true};
           if (v != kMissing && !(v & kNewRow) && existing_[v].seenLine == 0) {
             Existing& e = existing_[v];
-            auto h = rowHash(row, key);
+            auto h = rowHash(row, key, digest.rawHash);
             if (!h) {
               return h.error();
             }
@@ -279,13 +323,13 @@ class ImportRunner {
       switch (mapper_.map(row, mapped, out_.messages)) {
         case RowOutcome::kMapped: {
           if (!hash) {
-            auto h = rowHash(row, mapped.key(keyField_));
+            auto h = rowHash(row, mapped.key(keyField_), digest.rawHash);
             if (!h) {
               return h.error();
             }
             hash = *h;
           }
-          if (auto r = applyRow(mapped, *hash); !r) {
+          if (auto r = applyRow(mapped, *hash, looked); !r) {
             return r;
           }
           break;
@@ -303,10 +347,10 @@ class ImportRunner {
         }
       }
     }
-    if (!any || (mapper_.expectsHeader() && !bound)) {
-      return Error{"EMPTY_FILE", "the file is empty", req_.file};
-    }
     if (auto r = flush(); !r) {
+      return r;
+    }
+    if (auto r = settle(); !r) {
       return r;
     }
     if (full_) {
@@ -335,8 +379,7 @@ class ImportRunner {
   }
 
   // The raw-row hash, with a mapped password mixed in through its keyed fingerprint.
-  Result<std::uint64_t> rowHash(const CsvRow& row, std::string_view key) {
-    std::uint64_t h = mapper_.rawHash(row);
+  Result<std::uint64_t> rowHash(const CsvRow& row, std::string_view key, std::uint64_t h) {
     if (auto pw = mapper_.passwordColumn();
         pw && *pw < row.fields.size() && !row.fields[*pw].empty()) {
       if (!hasher_) {
@@ -355,6 +398,7 @@ class ImportRunner {
   }
 
   std::string holderName(const std::string& barcode, const Existing& holder) {
+    joinWriter();
     auto p = store_.findPatron(barcode);
     std::string key = p && p->has_value() ? (*p)->get(keyField_) : "";
     return "patron " + (key.empty() ? "#" + std::to_string(holder.id) : key) +
@@ -385,6 +429,9 @@ class ImportRunner {
     if (job_.mapping.onBarcodeConflict == BarcodeConflict::kTakeFromInactive &&
         holder.status == PatronStatus::kInactive) {
       std::string who = holderName(barcode, holder);
+      if (auto r = settle(); !r) {
+        return r.error();
+      }
       if (auto r = store_.clearBarcode(holder.id); !r) {
         return r.error();
       }
@@ -405,7 +452,7 @@ class ImportRunner {
     ++out_.run.counts.skipped;
   }
 
-  Result<void> applyRow(MappedRow& row, std::uint64_t hash) {
+  Result<void> applyRow(MappedRow& row, std::uint64_t hash, const KeyLookup& looked) {
     const std::string key = row.key(keyField_);
     std::string& password = row.values[index(PatronField::kPassword)];
     std::string clearPassword;
@@ -416,7 +463,9 @@ class ImportRunner {
       clearPassword = std::move(password);
       password.clear();
     }
-    std::uint32_t v = byKey_.find(key);
+    const bool known = looked.done && looked.key == key;
+    const std::uint64_t keyHash = known ? looked.hash : hashBytes(key);
+    std::uint32_t v = known ? looked.value : byKey_.find(key, keyHash);
     if (v != kMissing && (v & kNewRow)) {
       duplicate(row, key, newLines_[v & ~kNewRow]);
       return {};
@@ -469,7 +518,7 @@ class ImportRunner {
     }
     auto ref = kNewRow | static_cast<std::uint32_t>(newLines_.size());
     newLines_.push_back(row.line);
-    byKey_.insert(key, ref);
+    byKey_.insert(key, ref, keyHash);
     if (!*claimed) {
       return {};
     }
@@ -492,7 +541,9 @@ class ImportRunner {
     p.status = PatronStatus::kActive;
     p.ownerJob = job_.name;
     p.contentHash = hashToHex(hash);
-    p.lastSeenAt = now_;
+    // Seen in this full run: its time is the job's last full run (the store reads it from
+    // there), so the row carries no copy of it. An incremental run records its own time.
+    p.lastSeenAt = full_ ? "" : now_;
     p.seenInLastFull = full_;
     p.updatedAt = now_;
     return p;
@@ -523,15 +574,55 @@ class ImportRunner {
     });
   }
 
+  // Hands the rows collected so far to the writer thread, once the write before is done: the
+  // database writes one batch while the next rows are read, looked up and mapped.
   Result<void> flush() {
-    if (!inserts_.empty()) {
-      if (auto r = store_.insertPatrons(inserts_); !r) {
-        return r;
-      }
-      inserts_.clear();
+    if (auto r = settle(); !r) {
+      return r;
     }
-    for (auto [list, reactivate] :
-         {std::pair{&updates_, false}, std::pair{&reactivations_, true}}) {
+    if (inserts_.empty() && updates_.empty() && reactivations_.empty()) {
+      return {};
+    }
+    // The vectors trade places: the written ones (emptied by settle()) are filled next.
+    inserts_.swap(writing_[0]);
+    updates_.swap(writing_[1]);
+    reactivations_.swap(writing_[2]);
+    writer_ = std::thread([this] {
+      try {
+        written_ = write(writing_[0], writing_[1], writing_[2]);
+      } catch (const std::exception& e) {
+        written_ = Error{"DB", std::string("writing patrons: ") + e.what(), ""};
+      }
+    });
+    return {};
+  }
+
+  // The store is used by one thread at a time: every call to it outside the writer waits for
+  // the write in flight first.
+  void joinWriter() {
+    if (writer_.joinable()) {
+      writer_.join();
+    }
+  }
+  // Waits for the write in flight and returns how it went. The written rows are freed here,
+  // on this thread: the writer is the slower of the two.
+  Result<void> settle() {
+    joinWriter();
+    for (auto& written : writing_) {
+      written.clear();
+    }
+    Result<void> r = std::move(written_);
+    written_ = Result<void>{};
+    return r;
+  }
+
+  // On the writer thread: one batch, with `preserve` applied to the updates.
+  Result<void> write(std::vector<Patron>& inserts, std::vector<Patron>& updates,
+                     std::vector<Patron>& reactivations) {
+    if (auto r = store_.insertPatrons(inserts); !r) {
+      return r;
+    }
+    for (auto [list, reactivate] : {std::pair{&updates, false}, std::pair{&reactivations, true}}) {
       if (list->empty()) {
         continue;
       }
@@ -541,7 +632,6 @@ class ImportRunner {
       if (auto r = store_.updatePatrons(*list, mapper_.writtenFields(), reactivate); !r) {
         return r;
       }
-      list->clear();
     }
     return {};
   }
@@ -671,6 +761,9 @@ class ImportRunner {
   bool barcodesBuilt_ = false;
   std::vector<std::int64_t> newLines_;  // line of each new row
   std::vector<Patron> inserts_, updates_, reactivations_;
+  std::array<std::vector<Patron>, 3> writing_;  // inserts, updates, reactivations in flight
+  std::thread writer_;                          // the batch being written, if any
+  Result<void> written_;  // how the last batch went, read once the writer is joined
   std::int64_t droppedErrors_ = 0, droppedWarnings_ = 0, droppedInfo_ = 0;
 };
 

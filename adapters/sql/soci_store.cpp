@@ -685,17 +685,15 @@ class SociStore final : public PatronStore {
     });
   }
 
-  Result<void> forEachPatronKey(
-      PatronField matchOn, const std::string& job,
-      const std::function<void(const StoredPatronKey&)>& each) override {
+  Result<void> forEachPatronKey(PatronField matchOn, const std::string& job,
+                                const std::function<void(const StoredPatronKey&)>& each) override {
     return guard("reading patron keys", [&]() -> Result<void> {
       // Status and ownership are decided in the query: no string per row for either.
       std::string q = "SELECT id, " + columnName(matchOn) +
                       ", barcode, content_hash, CASE WHEN status = 'inactive' THEN 1 ELSE 0 END, "
                       "CASE WHEN owner_job = :job THEN 1 ELSE 0 END, seen_in_last_full "
                       "FROM patrons";
-      auto deliver = [&](StoredPatronKey& k, long long inactive, long long owned,
-                         long long seen) {
+      auto deliver = [&](StoredPatronKey& k, long long inactive, long long owned, long long seen) {
         k.status = inactive != 0 ? PatronStatus::kInactive : PatronStatus::kActive;
         k.ownedByJob = owned != 0;
         k.seenInLastFull = seen != 0;
@@ -1295,7 +1293,7 @@ class SociStore final : public PatronStore {
     st.text(i++, p.inactiveSince, true);
     st.text(i++, p.ownerJob);
     st.text(i++, p.contentHash);
-    st.text(i++, p.lastSeenAt);
+    st.text(i++, p.lastSeenAt, true);
     st.text(i++, seen);
     st.text(i++, p.updatedAt);
   }
@@ -1308,7 +1306,7 @@ class SociStore final : public PatronStore {
     ind.push_back(p.inactiveSince.empty() ? soci::i_null : soci::i_ok);
     st.exchange(soci::use(p.inactiveSince, ind.back()));
     for (const std::string* v : {&p.ownerJob, &p.contentHash, &p.lastSeenAt}) {
-      ind.push_back(soci::i_ok);
+      ind.push_back(v == &p.lastSeenAt && v->empty() ? soci::i_null : soci::i_ok);
       st.exchange(soci::use(*v, ind.back()));
     }
     scratch.push_back(p.seenInLastFull ? "1" : "0");
