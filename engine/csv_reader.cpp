@@ -29,6 +29,13 @@ bool CsvReader::fill() {
   return true;
 }
 
+Error CsvReader::tooLong(std::int64_t line) {
+  return Error{"CSV",
+               "row starting on line " + std::to_string(line) + " is longer than " +
+                   std::to_string(kMaxRowBytes / (1024 * 1024)) + " MB",
+               "line " + std::to_string(line)};
+}
+
 Result<bool> CsvReader::next(CsvRow& row) {
   for (;;) {
     row_.clear();
@@ -64,6 +71,33 @@ Result<bool> CsvReader::next(CsvRow& row) {
       if (pos_ == end_ && !fill()) {
         endOfFile = true;
         break;
+      }
+      if (state == State::kUnquoted) {
+        // Most of a file: a run of ordinary bytes is copied at once; the byte that ends it
+        // (delimiter, line break, CR, NUL) goes through the state machine below.
+        std::size_t stop = pos_;
+        while (stop < end_) {
+          char c = buffer_[stop];
+          if (c == delimiter_ || c == '\n' || c == '\r' || c == '\0') {
+            break;
+          }
+          ++stop;
+        }
+        if (stop > pos_) {
+          row_.append(buffer_.data() + pos_, stop - pos_);
+          std::size_t kept = stop;
+          while (kept > pos_ && (buffer_[kept - 1] == ' ' || buffer_[kept - 1] == '\t')) {
+            --kept;
+          }
+          if (kept > pos_) {
+            lastNonSpace = row_.size() - (stop - kept);
+          }
+          pos_ = stop;
+          if (row_.size() > kMaxRowBytes) {
+            return tooLong(row.line);
+          }
+          continue;
+        }
       }
       char c = buffer_[pos_++];
       if (c == '\0') {
@@ -142,10 +176,7 @@ Result<bool> CsvReader::next(CsvRow& row) {
           break;
       }
       if (row_.size() > kMaxRowBytes) {
-        return Error{"CSV",
-                     "row starting on line " + std::to_string(row.line) + " is longer than " +
-                         std::to_string(kMaxRowBytes / (1024 * 1024)) + " MB",
-                     "line " + std::to_string(row.line)};
+        return tooLong(row.line);
       }
     }
     if (failed_) {

@@ -39,6 +39,7 @@ class CsvReader {
 
  private:
   bool fill();
+  static Error tooLong(std::int64_t line);
   ByteSource& source_;
   char delimiter_;
   std::vector<char> buffer_;

@@ -66,7 +66,8 @@ struct Patron {
   bool seenInLastFull = false;  // in its job's last full run: last seen = that run's time
   std::string inactiveSince;    // ISO 8601, empty when active
   std::string contentHash;      // of the mapped row, for incremental runs
-  std::string createdAt, updatedAt;
+  std::string createdAt;
+  std::string updatedAt;  // empty when written: not changed since created (read as createdAt)
 
   const std::string& get(PatronField f) const { return values[index(f)]; }
   std::string& get(PatronField f) { return values[index(f)]; }

@@ -290,14 +290,14 @@ class ImportRunner {
         break;
       }
       ++out_.run.counts.read;
-      // Two rows on, the key's slot is fetched into the cache while this one is looked up.
+      // A few rows on, the key's slot is fetched into the cache while this one is looked up.
       if (const RowDigest* soon = ahead.peek(kLookAhead); soon && soon->keyHash != 0) {
         byKey_.prefetch(soon->keyHash);
       }
       std::optional<std::uint64_t> hash;
       KeyLookup looked;
-      // Fast path: a stored, active, unchanged patron of this job is recognised from its raw
-      // columns, without mapping the row.
+      // Fast path: a stored, active, unchanged patron of this job is recognised from its
+      // raw columns, without mapping the row.
       if (keyRaw && !row.badEncoding && !row.unterminatedQuote &&
           row.fields.size() == mapper_.columnCount()) {
         std::string_view key = row.fields[keyColumn];
@@ -527,6 +527,7 @@ class ImportRunner {
     }
     Patron p = toPatron(row, hash, clearPassword);
     p.createdAt = now_;
+    p.updatedAt.clear();  // not updated since created: the store reads created_at
     ++out_.run.counts.added;
     inserts_.push_back(std::move(p));
     return {};
@@ -658,6 +659,20 @@ class ImportRunner {
     return store_.setJobLastFullRun(job_.name, now_);
   }
 
+  // Whether the lifecycle's filter can select anyone, from what the run knows of every
+  // stored patron: the job's active ones missing from this file, and its inactive ones.
+  bool hasCandidates(const LifecycleFilter& filter) const {
+    for (const auto& e : existing_) {
+      if (!e.ownedByJob || e.seenLine != 0) {
+        continue;
+      }
+      if (e.status == PatronStatus::kActive ? filter.notSeen : filter.inactive) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   Result<void> lifecycle() {
     const LifecycleConfig& l = *job_.lifecycle;
     RunCounts& c = out_.run.counts;
@@ -674,11 +689,6 @@ class ImportRunner {
     std::vector<Inactivation> inactivate;
     std::vector<Deletion> remove;
     std::vector<std::pair<std::string, std::string>> notes;  // key, rule
-    auto scoped = store_.countInScope(job_.name, l.scope);
-    if (!scoped) {
-      return scoped.error();
-    }
-    std::int64_t inScope = *scoped;
     // Only the candidates of the configured rules are read: on a normal night that is the
     // handful who left, not the whole job.
     LifecycleFilter filter;
@@ -691,6 +701,12 @@ class ImportRunner {
     if (l.deleteWithTransactions &&
         (l.deleteWithTransactions->gradYearYearsAgo || l.deleteWithTransactions->age)) {
       filter.everyone = true;  // these rules can match active patrons seen today
+    }
+    if (!filter.everyone && filter.seniorsThrough.empty() && !hasCandidates(filter)) {
+      // Nobody left the file and nobody is inactive: the lifecycle ran, with nothing to do.
+      out_.run.lifecycleRan = true;
+      out_.run.lifecycleReason.clear();
+      return {};
     }
     auto r = store_.forEachJobPatron(job_.name, filter, [&](JobPatron&& p) {
       if (!inLifecycleScope(l.scope, p)) {
@@ -717,6 +733,15 @@ class ImportRunner {
     }
     int maxPercent = req_.maxPercent.value_or(l.maxPercent);
     auto affected = static_cast<std::int64_t>(inactivate.size() + remove.size());
+    // The guard needs the scope's size only when there is something to guard.
+    std::int64_t inScope = 0;
+    if (affected > 0) {
+      auto scoped = store_.countInScope(job_.name, l.scope);
+      if (!scoped) {
+        return scoped.error();
+      }
+      inScope = *scoped;
+    }
     if (affected * 100 > static_cast<std::int64_t>(maxPercent) * inScope) {
       out_.run.lifecycleReason =
           "would inactivate " + std::to_string(inactivate.size()) + " and delete " +

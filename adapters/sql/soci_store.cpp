@@ -570,7 +570,8 @@ class SociStore final : public PatronStore {
     }
     q += ", p.status, p.owner_job, CASE WHEN p.seen_in_last_full = 1 AND j.last_full_run_at IS NOT "
          "NULL THEN j.last_full_run_at ELSE p.last_seen_at END, p.inactive_since, p.content_hash, "
-         "p.created_at, p.updated_at, p.seen_in_last_full FROM patrons p LEFT JOIN jobs j ON "
+         "p.created_at, COALESCE(p.updated_at, p.created_at), p.seen_in_last_full FROM patrons p "
+         "LEFT JOIN jobs j ON "
          "j.name = p.owner_job";
     return q;
   }
@@ -1295,7 +1296,7 @@ class SociStore final : public PatronStore {
     st.text(i++, p.contentHash);
     st.text(i++, p.lastSeenAt, true);
     st.text(i++, seen);
-    st.text(i++, p.updatedAt);
+    st.text(i++, p.updatedAt, true);
   }
 
   static void useMeta(soci::statement& st, const Patron& p, std::vector<soci::indicator>& ind,
@@ -1312,7 +1313,7 @@ class SociStore final : public PatronStore {
     scratch.push_back(p.seenInLastFull ? "1" : "0");
     ind.push_back(soci::i_ok);
     st.exchange(soci::use(scratch.back(), ind.back()));
-    ind.push_back(soci::i_ok);
+    ind.push_back(p.updatedAt.empty() ? soci::i_null : soci::i_ok);
     st.exchange(soci::use(p.updatedAt, ind.back()));
   }
 

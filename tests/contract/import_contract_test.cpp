@@ -141,7 +141,11 @@ TEST_P(ImportContract, IncrementalWritesOnlyChangedRows) {
   EXPECT_FALSE(o.run.lifecycleRan);
   EXPECT_EQ(get("S3").get(PatronField::kLastName), "Renamed");
   EXPECT_EQ(get("S3").lastSeenAt, "2026-10-16T02:00:00");
-  EXPECT_EQ(get("S1").updatedAt, "2026-10-15T02:00:00");
+  EXPECT_EQ(get("S1").updatedAt, "2026-10-15T02:00:00");  // added then, never changed
+  EXPECT_EQ(get("S3").updatedAt, "2026-10-16T02:00:00");
+  EXPECT_EQ(get("S3").createdAt, "2026-10-15T02:00:00");
+  EXPECT_EQ(get("S6").createdAt, "2026-10-16T02:00:00");
+  EXPECT_EQ(get("S6").updatedAt, "2026-10-16T02:00:00");
 }
 
 TEST_P(ImportContract, PreservedFieldKeepsAHandEdit) {
@@ -171,6 +175,30 @@ TEST_P(ImportContract, LifecycleInactivatesMissingPatronsAfterNotUpdatedDays) {
   EXPECT_EQ(gone.get(PatronField::kHomeroom), "");
   EXPECT_EQ(gone.get(PatronField::kUsername), "Inactive-uS10");
   EXPECT_EQ(get("S9").status, PatronStatus::kActive);
+}
+
+// Without a rule that needs every patron (seniors), the lifecycle reads its candidates only
+// when the run saw someone missing or the job has inactive patrons; it must still find them.
+TEST_P(ImportContract, LifecycleWithoutSeniorRulesStillFindsEveryCandidate) {
+  job().lifecycle->deleteGraduatedSeniors = false;
+  job().lifecycle->deleteInactive = DeleteInactive{30, DeleteInactiveWhen::kNoCheckoutsNoFines, 0};
+  auto first = import(kHeader + rows(1, 10), "2026-10-01 02:00");
+  EXPECT_TRUE(first.run.lifecycleRan);  // nothing to do, but it ran
+  EXPECT_EQ(first.run.lifecycleReason, "");
+  auto all = import(kHeader + rows(1, 10), "2026-10-02 02:00");
+  EXPECT_TRUE(all.run.lifecycleRan);
+  EXPECT_EQ(all.run.counts.inactivated + all.run.counts.deleted, 0);
+  // S10 leaves and is inactivated after 7 days...
+  EXPECT_EQ(import(kHeader + rows(1, 9), "2026-10-10 02:00").run.counts.inactivated, 1);
+  EXPECT_EQ(get("S10").status, PatronStatus::kInactive);
+  // ...and deleted 30 days after that, on a night when everyone else is in the file.
+  auto quiet = import(kHeader + rows(1, 9), "2026-10-20 02:00");
+  EXPECT_EQ(quiet.run.counts.deleted, 0);
+  auto later = import(kHeader + rows(1, 9), "2026-11-12 02:00");
+  EXPECT_TRUE(later.run.lifecycleRan);
+  EXPECT_EQ(later.run.counts.deleted, 1);
+  EXPECT_FALSE(store_->findPatron("S10")->has_value());
+  EXPECT_EQ(count(), 9);
 }
 
 TEST_P(ImportContract, ReturningPatronIsReactivatedWithItsWholeRow) {
