@@ -74,11 +74,16 @@ inline long long getInt(const soci::row& r, std::size_t i) {
   }
 }
 
-// Runs f, turning a database exception into an Error that names what was being done.
+// Runs f, turning a database exception into an Error that names what was being done. SOCI's
+// own text goes on with the whole statement and every bound value (names, e-mail addresses,
+// a thousand rows of them for a bulk insert): only the database's message is kept.
 template <typename F>
 auto guarded(DbBackend backend, const char* what, F&& f) -> decltype(f()) {
   try {
     return f();
+  } catch (const soci::soci_error& e) {
+    return Error{"DB", std::string(what) + ": " + redactSecrets(e.get_error_message()),
+                 backendName(backend)};
   } catch (const std::exception& e) {
     return Error{"DB", std::string(what) + ": " + redactSecrets(e.what()), backendName(backend)};
   }

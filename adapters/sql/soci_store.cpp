@@ -769,11 +769,6 @@ class SociStore final : public PatronStore {
       "status",       "inactive_since",    "owner_job", "content_hash",
       "last_seen_at", "seen_in_last_full", "updated_at"};
 
-  static void metaValues(const Patron& p, std::string& status, std::string& seen) {
-    status = std::string(statusName(p.status));
-    seen = p.seenInLastFull ? "1" : "0";
-  }
-
   Result<void> insertPatrons(std::vector<Patron>& patrons) override {
     if (patrons.empty()) {
       return {};
@@ -793,32 +788,7 @@ class SociStore final : public PatronStore {
       cols += "created_at";
       size_t perRow = all.size() + std::size(kMetaColumns) + 1;
       if (backend_ == DbBackend::kSqlite3) {
-        std::string q = "INSERT INTO patrons (" + cols + ") VALUES (?";
-        for (size_t i = 1; i < perRow; ++i) {
-          q += ", ?";
-        }
-        q += ")";
-        SqliteStatement st(sqlite(), q);
-        if (!st.ok()) {
-          return Error{"DB", "adding patrons: " + st.error(), "sqlite3"};
-        }
-        std::string status, seen;
-        for (auto& p : patrons) {
-          int i = 1;
-          for (PatronField f : all) {
-            st.text(i++, p.get(f), nullWhenEmpty(f));
-          }
-          metaValues(p, status, seen);
-          bindMeta(st, i, p, status, seen);
-          st.text(i++, p.createdAt);
-          if (!st.step()) {
-            return Error{"DB",
-                         "adding patron " + p.get(PatronField::kDistrictId) + ": " + st.error(),
-                         "sqlite3"};
-          }
-          p.id = sqlite3_last_insert_rowid(sqlite());
-        }
-        return {};
+        return sqliteInsert(patrons, all, cols, perRow);
       }
       return multiRow(
           patrons,
@@ -880,14 +850,12 @@ class SociStore final : public PatronStore {
         if (!st.ok()) {
           return Error{"DB", "updating patrons: " + st.error(), "sqlite3"};
         }
-        std::string status, seen;
         for (const auto& p : patrons) {
           int i = 1;
           for (PatronField f : cols) {
             st.text(i++, p.get(f), nullWhenEmpty(f));
           }
-          metaValues(p, status, seen);
-          bindMeta(st, i, p, status, seen);
+          bindMeta(st, i, p);
           st.integer(i++, p.id);
           if (!st.step()) {
             return Error{"DB",
@@ -1288,14 +1256,75 @@ class SociStore final : public PatronStore {
 
   sqlite3* sqlite() { return sqliteHandle(*sql_); }
 
-  static void bindMeta(SqliteStatement& st, int& i, const Patron& p, const std::string& status,
-                       const std::string& seen) {
-    st.text(i++, status);
+  // SQLite: statements of kRowsPerInsert rows each. Per-statement work (AUTOINCREMENT's
+  // bookkeeping above all) is then paid once per hundred rows: a bulk import 16% faster
+  // (docs/performance.md). The rows of a statement get consecutive ids.
+  static constexpr size_t kRowsPerInsert = 100;
+  Result<void> sqliteInsert(std::vector<Patron>& patrons, const std::vector<PatronField>& fields,
+                            const std::string& cols, size_t perRow) {
+    auto prepare = [&](size_t rows) {
+      std::string q = "INSERT INTO patrons (" + cols + ") VALUES ";
+      for (size_t r = 0; r < rows; ++r) {
+        q += r ? ", (?" : "(?";
+        for (size_t i = 1; i < perRow; ++i) {
+          q += ", ?";
+        }
+        q += ")";
+      }
+      return std::make_unique<SqliteStatement>(sqlite(), q);
+    };
+    std::unique_ptr<SqliteStatement> many, one;
+    for (size_t start = 0; start < patrons.size();) {
+      size_t rows = patrons.size() - start >= kRowsPerInsert ? kRowsPerInsert : 1;
+      auto& st = rows > 1 ? many : one;
+      if (!st) {
+        st = prepare(rows);
+      }
+      if (!st->ok()) {
+        return Error{"DB", "adding patrons: " + st->error(), "sqlite3"};
+      }
+      int i = 1;
+      for (size_t r = start; r < start + rows; ++r) {
+        const Patron& p = patrons[r];
+        for (PatronField f : fields) {
+          st->text(i++, p.get(f), nullWhenEmpty(f));
+        }
+        bindMeta(*st, i, p);
+        st->text(i++, p.createdAt);
+      }
+      if (!st->step()) {
+        if (rows > 1) {
+          // The statement changed nothing: row by row, to name the patron at fault.
+          for (size_t r = start; r < start + rows; ++r) {
+            std::vector<Patron> single{patrons[r]};
+            if (auto e = sqliteInsert(single, fields, cols, perRow); !e) {
+              return e;
+            }
+          }
+          return Error{"DB", "adding patrons: " + st->error(), "sqlite3"};
+        }
+        return Error{
+            "DB",
+            "adding patron " + patrons[start].get(PatronField::kDistrictId) + ": " + st->error(),
+            "sqlite3"};
+      }
+      auto last = sqlite3_last_insert_rowid(sqlite());
+      for (size_t r = 0; r < rows; ++r) {
+        patrons[start + r].id = last - static_cast<std::int64_t>(rows - 1 - r);
+      }
+      start += rows;
+    }
+    return {};
+  }
+
+  // Binds by reference: status and the seen flag are literals, the rest lives in `p`.
+  static void bindMeta(SqliteStatement& st, int& i, const Patron& p) {
+    st.text(i++, statusName(p.status));
     st.text(i++, p.inactiveSince, true);
     st.text(i++, p.ownerJob);
     st.text(i++, p.contentHash);
     st.text(i++, p.lastSeenAt, true);
-    st.text(i++, seen);
+    st.text(i++, p.seenInLastFull ? "1" : "0");
     st.text(i++, p.updatedAt, true);
   }
 

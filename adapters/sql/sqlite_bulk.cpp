@@ -18,7 +18,7 @@ SqliteStatement::~SqliteStatement() {
   sqlite3_finalize(stmt_);
 }
 
-void SqliteStatement::text(int i, const std::string& v, bool nullWhenEmpty) {
+void SqliteStatement::text(int i, std::string_view v, bool nullWhenEmpty) {
   if (nullWhenEmpty && v.empty()) {
     sqlite3_bind_null(stmt_, i);
   } else {

@@ -26,8 +26,8 @@ class SqliteStatement {
 
   bool ok() const { return stmt_ != nullptr; }
   const std::string& error() const { return error_; }
-  // Binds by reference: the strings must live until step().
-  void text(int i, const std::string& v, bool nullWhenEmpty = false);
+  // Binds by reference: the text must live until step().
+  void text(int i, std::string_view v, bool nullWhenEmpty = false);
   void integer(int i, long long v);
   // Runs and resets; false with error() set on failure.
   bool step();
