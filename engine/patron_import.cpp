@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdlib>
 #include <exception>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 
@@ -101,7 +102,7 @@ class ImportRunner {
     if (auto b = store_.begin(); !b) {
       return failed(b.error(), false);
     }
-    if (auto r = apply(); !r) {
+    if (auto r = applyGuarded(); !r) {
       return failed(r.error(), true);
     }
     out_.run.status = RunStatus::kCompleted;
@@ -234,6 +235,17 @@ class ImportRunner {
   }
   static std::string hashKey(std::uint64_t h) {
     return std::string(reinterpret_cast<const char*>(&h), sizeof h);
+  }
+
+  // The run's reader and writer threads can fail to start (a process at its task limit):
+  // the run fails and rolls back like any other fault, and the service goes on.
+  Result<void> applyGuarded() {
+    try {
+      return apply();
+    } catch (const std::system_error& e) {
+      return Error{"RESOURCES", std::string("could not start the import's threads: ") + e.what(),
+                   ""};
+    }
   }
 
   Result<void> apply() {
