@@ -18,6 +18,11 @@ if(PATROND_SANITIZE)
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   target_link_options(patrond_flags INTERFACE -fsanitize=address,undefined)
 endif()
+if(PATROND_TSAN)
+  # The import's reader and writer threads (engine/csv_read_ahead, engine/patron_import).
+  target_compile_options(patrond_flags INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(patrond_flags INTERFACE -fsanitize=thread)
+endif()
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
   # GCC 12 reports std::string copies as overlapping memcpy at -O3 (GCC bug 105329).
   target_compile_options(patrond_flags INTERFACE -Wno-restrict)
