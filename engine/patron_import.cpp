@@ -671,9 +671,14 @@ class ImportRunner {
     return store_.setJobLastFullRun(job_.name, now_);
   }
 
-  // Whether the lifecycle's filter can select anyone, from what the run knows of every
-  // stored patron: the job's active ones missing from this file, and its inactive ones.
-  bool hasCandidates(const LifecycleFilter& filter) const {
+  // Whether the lifecycle's filter can select anyone. Rules on everyone or on seniors need
+  // the database; the others are decided from what the run knows of every stored patron:
+  // the job's active ones missing from this file, and its inactive ones. On a night nobody
+  // left, nothing is read.
+  bool mayHaveCandidates(const LifecycleFilter& filter) const {
+    if (filter.everyone || !filter.seniorsThrough.empty()) {
+      return true;
+    }
     for (const auto& e : existing_) {
       if (!e.ownedByJob || e.seenLine != 0) {
         continue;
@@ -714,13 +719,7 @@ class ImportRunner {
         (l.deleteWithTransactions->gradYearYearsAgo || l.deleteWithTransactions->age)) {
       filter.everyone = true;  // these rules can match active patrons seen today
     }
-    if (!filter.everyone && filter.seniorsThrough.empty() && !hasCandidates(filter)) {
-      // Nobody left the file and nobody is inactive: the lifecycle ran, with nothing to do.
-      out_.run.lifecycleRan = true;
-      out_.run.lifecycleReason.clear();
-      return {};
-    }
-    auto r = store_.forEachJobPatron(job_.name, filter, [&](JobPatron&& p) {
+    auto decide = [&](JobPatron&& p) {
       if (!inLifecycleScope(l.scope, p)) {
         return;
       }
@@ -739,9 +738,11 @@ class ImportRunner {
                          : keyField_ == PatronField::kUsername ? p.username
                                                                : p.districtId,
                          rule);
-    });
-    if (!r) {
-      return r;
+    };
+    if (mayHaveCandidates(filter)) {
+      if (auto r = store_.forEachJobPatron(job_.name, filter, decide); !r) {
+        return r;
+      }
     }
     int maxPercent = req_.maxPercent.value_or(l.maxPercent);
     auto affected = static_cast<std::int64_t>(inactivate.size() + remove.size());
