@@ -8,6 +8,8 @@ namespace {
 // Big enough that the queue is touched a few hundred times per million rows.
 constexpr std::size_t kRowsPerBatch = 4096;
 constexpr std::size_t kBytesPerBatch = 1u << 20;
+// Consumed batches kept for reuse (outside the allowance: a few MB at most).
+constexpr std::size_t kSpareBatches = 2;
 
 }  // namespace
 
@@ -33,6 +35,21 @@ CsvReadAhead::~CsvReadAhead() {
 }
 
 void CsvReadAhead::append(Batch& b, const CsvRow& row) {
+  for (std::string_view f : row.fields) {
+    b.bytes.append(f);
+  }
+  record(b, row, b.bytes.size() - fieldBytes(row));
+}
+
+std::size_t CsvReadAhead::fieldBytes(const CsvRow& row) {
+  std::size_t n = 0;
+  for (std::string_view f : row.fields) {
+    n += f.size();
+  }
+  return n;
+}
+
+void CsvReadAhead::record(Batch& b, const CsvRow& row, std::size_t start) {
   RowMeta m;
   m.line = row.line;
   m.firstField = static_cast<std::uint32_t>(b.ends.size());
@@ -40,9 +57,11 @@ void CsvReadAhead::append(Batch& b, const CsvRow& row) {
   m.badEncoding = row.badEncoding;
   m.unterminatedQuote = row.unterminatedQuote;
   m.digest = digest_(row);
+  // The row's fields lie back to back in b.bytes from `start`.
+  auto end = static_cast<std::uint32_t>(start);
   for (std::string_view f : row.fields) {
-    b.bytes.append(f);
-    b.ends.push_back(static_cast<std::uint32_t>(b.bytes.size()));
+    end += static_cast<std::uint32_t>(f.size());
+    b.ends.push_back(end);
   }
   b.rows.push_back(m);
 }
@@ -69,9 +88,19 @@ void CsvReadAhead::readLoop() {
   CsvRow row;
   for (;;) {
     Batch b;
+    {
+      // A batch the consumer is done with keeps its buffers: no new pages to fault in.
+      std::lock_guard lock(mutex_);
+      if (!spare_.empty()) {
+        b = std::move(spare_.back());
+        spare_.pop_back();
+      }
+    }
     try {
       while (b.rows.size() < kRowsPerBatch && b.bytes.size() < kBytesPerBatch) {
-        auto more = reader_.next(row);
+        // Parsed straight into the batch: the field bytes are copied once.
+        const std::size_t start = b.bytes.size();
+        auto more = reader_.next(row, b.bytes);
         if (!more) {
           b.failed = true;
           b.error = more.error();
@@ -81,7 +110,7 @@ void CsvReadAhead::readLoop() {
           b.end = true;
           break;
         }
-        append(b, row);
+        record(b, row, start);
       }
     } catch (const std::exception& e) {
       b.failed = true;
@@ -111,6 +140,12 @@ Result<bool> CsvReadAhead::next(CsvRow& row, RowDigest& digest) {
     }
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] { return !queue_.empty(); });
+    if (spare_.size() < kSpareBatches && current_.bytes.capacity() != 0) {
+      current_.bytes.clear();
+      current_.ends.clear();
+      current_.rows.clear();
+      spare_.push_back(std::move(current_));
+    }
     current_ = std::move(queue_.front());
     queue_.pop_front();
     bytesQueued_ -= current_.footprint();

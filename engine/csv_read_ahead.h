@@ -65,7 +65,10 @@ class CsvReadAhead {
     Error error;
     std::size_t footprint() const;  // memory held, counted against the allowance
   };
-  void append(Batch& b, const CsvRow& row);
+  void append(Batch& b, const CsvRow& row);  // copies the row's fields into b
+  // Adds a row whose fields already lie back to back in b.bytes from `start`.
+  void record(Batch& b, const CsvRow& row, std::size_t start);
+  static std::size_t fieldBytes(const CsvRow& row);
   void readLoop();
   void push(Batch&& b);
 
@@ -75,6 +78,7 @@ class CsvReadAhead {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<Batch> queue_;
+  std::vector<Batch> spare_;     // consumed batches, emptied, for the reader to fill again
   std::size_t bytesQueued_ = 0;  // footprint of the queued batches
   bool stop_ = false;
   Batch current_;  // consumer side

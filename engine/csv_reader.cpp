@@ -37,9 +37,22 @@ Error CsvReader::tooLong(std::int64_t line) {
 }
 
 Result<bool> CsvReader::next(CsvRow& row) {
+  row_.clear();
+  return next(row, row_);
+}
+
+Result<bool> CsvReader::next(CsvRow& row, std::string& out) {
+  const std::size_t rowStart = out.size();
+  // Every way out but a row read leaves `out` as it was.
+  auto give = [&](Result<bool> r) {
+    if (!r || !*r) {
+      out.resize(rowStart);
+    }
+    return r;
+  };
   for (;;) {
-    row_.clear();
-    bounds_.clear();
+    out.resize(rowStart);
+    ends_.clear();
     row.fields.clear();
     row.badEncoding = false;
     row.unterminatedQuote = false;
@@ -47,21 +60,21 @@ Result<bool> CsvReader::next(CsvRow& row) {
 
     enum class State { kFieldStart, kUnquoted, kQuoted, kQuoteInQuoted };
     State state = State::kFieldStart;
-    std::size_t fieldStart = 0;
-    std::size_t lastNonSpace = 0;  // for trimming trailing spaces of unquoted fields
+    std::size_t fieldStart = rowStart;
+    std::size_t lastNonSpace = rowStart;  // for trimming trailing spaces of unquoted fields
     bool quoted = false;
     bool sawAnything = false;  // any byte in the row besides the line break
     bool endOfRow = false;
     bool endOfFile = false;
 
     auto endField = [&] {
-      std::size_t stop = quoted ? row_.size() : lastNonSpace;
+      std::size_t stop = quoted ? out.size() : lastNonSpace;
       if (stop < fieldStart) {
         stop = fieldStart;
       }
-      bounds_.push_back(fieldStart);
-      bounds_.push_back(stop);
-      fieldStart = row_.size();
+      out.resize(stop);  // trailing spaces of an unquoted field go: fields stay back to back
+      ends_.push_back(stop);
+      fieldStart = stop;
       lastNonSpace = fieldStart;
       quoted = false;
       state = State::kFieldStart;
@@ -84,17 +97,17 @@ Result<bool> CsvReader::next(CsvRow& row) {
           ++stop;
         }
         if (stop > pos_) {
-          row_.append(buffer_.data() + pos_, stop - pos_);
+          out.append(buffer_.data() + pos_, stop - pos_);
           std::size_t kept = stop;
           while (kept > pos_ && (buffer_[kept - 1] == ' ' || buffer_[kept - 1] == '\t')) {
             --kept;
           }
           if (kept > pos_) {
-            lastNonSpace = row_.size() - (stop - kept);
+            lastNonSpace = out.size() - (stop - kept);
           }
           pos_ = stop;
-          if (row_.size() > kMaxRowBytes) {
-            return tooLong(row.line);
+          if (out.size() - rowStart > kMaxRowBytes) {
+            return give(tooLong(row.line));
           }
           continue;
         }
@@ -111,7 +124,7 @@ Result<bool> CsvReader::next(CsvRow& row) {
           if (c == '"') {
             sawAnything = true;
             quoted = true;
-            row_.resize(fieldStart);  // drop leading spaces
+            out.resize(fieldStart);  // drop leading spaces
             state = State::kQuoted;
             break;
           }
@@ -129,8 +142,8 @@ Result<bool> CsvReader::next(CsvRow& row) {
             break;
           }
           sawAnything = true;
-          row_.push_back(c);
-          lastNonSpace = row_.size();
+          out.push_back(c);
+          lastNonSpace = out.size();
           state = State::kUnquoted;
           break;
         case State::kUnquoted:
@@ -140,9 +153,9 @@ Result<bool> CsvReader::next(CsvRow& row) {
             ++line_;
             endOfRow = true;
           } else if (c != '\r') {
-            row_.push_back(c);
+            out.push_back(c);
             if (c != ' ' && c != '\t') {
-              lastNonSpace = row_.size();
+              lastNonSpace = out.size();
             }
           }
           break;
@@ -153,12 +166,12 @@ Result<bool> CsvReader::next(CsvRow& row) {
             if (c == '\n') {
               ++line_;
             }
-            row_.push_back(c);
+            out.push_back(c);
           }
           break;
         case State::kQuoteInQuoted:
           if (c == '"') {
-            row_.push_back('"');
+            out.push_back('"');
             state = State::kQuoted;
           } else if (c == delimiter_) {
             endField();
@@ -169,28 +182,28 @@ Result<bool> CsvReader::next(CsvRow& row) {
             // spaces after the closing quote are ignored
           } else {
             // A stray character after a closing quote: keep it rather than lose data.
-            row_.push_back(c);
+            out.push_back(c);
             state = State::kUnquoted;
             quoted = true;  // keep the quoted part's spaces: no trimming
           }
           break;
       }
-      if (row_.size() > kMaxRowBytes) {
-        return tooLong(row.line);
+      if (out.size() - rowStart > kMaxRowBytes) {
+        return give(tooLong(row.line));
       }
     }
     if (failed_) {
-      return readError_;
+      return give(readError_);
     }
     if (state == State::kQuoted) {
       row.unterminatedQuote = true;
     }
     if (!sawAnything && !endOfRow && endOfFile) {
-      return false;  // nothing left
+      return give(false);  // nothing left
     }
     if (!sawAnything) {
       if (endOfFile) {
-        return false;
+        return give(false);
       }
       continue;  // blank line
     }
@@ -198,11 +211,13 @@ Result<bool> CsvReader::next(CsvRow& row) {
         state == State::kQuoteInQuoted) {
       endField();
     }
-    row.fields.reserve(bounds_.size() / 2);
-    for (std::size_t i = 0; i < bounds_.size(); i += 2) {
-      row.fields.emplace_back(row_.data() + bounds_[i], bounds_[i + 1] - bounds_[i]);
+    row.fields.reserve(ends_.size());
+    std::size_t from = rowStart;
+    for (std::size_t to : ends_) {
+      row.fields.emplace_back(out.data() + from, to - from);
+      from = to;
     }
-    if (!row.badEncoding && !validUtf8(row_)) {
+    if (!row.badEncoding && !validUtf8(std::string_view(out).substr(rowStart))) {
       row.badEncoding = true;
     }
     return true;

@@ -36,6 +36,11 @@ class CsvReader {
   // Reads the next non-blank row. Returns false at the end of the file. A row longer than
   // kMaxRowBytes, or a read fault, is an error that ends the file.
   Result<bool> next(CsvRow& row);
+  // The same, with the row's field bytes appended to `out`, back to back (field i ends at
+  // out.size() before the call + the sum of the lengths of fields 0..i), and the row's views
+  // pointing into `out`: valid until `out` changes. Lets a caller collect many rows in one
+  // buffer without copying them again. On an error or at the end, `out` is as it was.
+  Result<bool> next(CsvRow& row, std::string& out);
 
  private:
   bool fill();
@@ -48,8 +53,8 @@ class CsvReader {
   Error readError_;
   bool failed_ = false;
   std::int64_t line_ = 1;
-  std::string row_;                  // field bytes, back to back
-  std::vector<std::size_t> bounds_;  // field i spans [bounds_[2i], bounds_[2i+1])
+  std::string row_;                // field bytes, back to back (next(row))
+  std::vector<std::size_t> ends_;  // where each field of the row ends in the output
 };
 
 }  // namespace patrond

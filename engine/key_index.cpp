@@ -15,8 +15,21 @@ std::uint64_t hashBytes(std::string_view s, std::uint64_t seed) {
     h = (h ^ w) * kMul;
     h ^= h >> 29;
   }
+  // The last 0 to 7 bytes, little-endian, zero-extended: read with fixed-size loads (a
+  // memcpy of variable length is a library call, and most keys and fields are short).
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data()) + i;
+  const std::size_t n = s.size() - i;
   std::uint64_t tail = 0;
-  std::memcpy(&tail, s.data() + i, s.size() - i);
+  if (n >= 4) {
+    std::uint32_t lo;
+    std::uint32_t hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    tail = lo | ((std::uint64_t{hi} >> (8 * (8 - n))) << 32);
+  } else if (n > 0) {
+    tail = std::uint64_t{p[0]} | (std::uint64_t{p[n / 2]} << (8 * (n / 2))) |
+           (std::uint64_t{p[n - 1]} << (8 * (n - 1)));
+  }
   h = (h ^ tail) * kMul;
   h ^= h >> 32;
   h *= 0xBF58476D1CE4E5B9ull;
@@ -109,6 +122,72 @@ void KeyIndex::set(std::string_view key, std::uint32_t value) {
     ++size_;
   }
   s.value = value;
+}
+
+void KeyIndex::stage(std::string_view key, std::uint32_t value, std::uint64_t hash) {
+  stagedLow_.push_back((hash << 32) | staged_.size());
+  staged_.push_back(Slot{tagOf(hash), static_cast<std::uint32_t>(arena_.size()),
+                         static_cast<std::uint32_t>(key.size()), value});
+  arena_.append(key);
+}
+
+void KeyIndex::build() {
+  if (staged_.empty()) {
+    return;
+  }
+  reserve(size_ + staged_.size());
+  const std::size_t mask = slots_.size() - 1;
+  int bits = 0;
+  while ((std::size_t{1} << bits) < slots_.size()) {
+    ++bits;
+  }
+  // Sort by home slot (hash & mask, in the high word), keeping staging order among equals:
+  // a least-significant-digit radix sort, 11 bits a pass.
+  std::vector<std::uint64_t>& order = stagedLow_;
+  for (std::uint64_t& o : order) {
+    o = (((o >> 32) & mask) << 32) | (o & 0xFFFFFFFFu);
+  }
+  std::vector<std::uint64_t> scratch(order.size());
+  constexpr int kDigit = 11;
+  for (int shift = 32; shift < 32 + bits; shift += kDigit) {
+    std::vector<std::uint32_t> start(std::size_t{1} << kDigit, 0);
+    const std::uint64_t digitMask = (std::uint64_t{1} << kDigit) - 1;
+    for (std::uint64_t o : order) {
+      ++start[(o >> shift) & digitMask];
+    }
+    std::uint32_t sum = 0;
+    for (std::uint32_t& c : start) {
+      std::uint32_t n = c;
+      c = sum;
+      sum += n;
+    }
+    for (std::uint64_t o : order) {
+      scratch[start[(o >> shift) & digitMask]++] = o;
+    }
+    order.swap(scratch);
+  }
+  for (std::uint64_t o : order) {
+    const Slot& s = staged_[o & 0xFFFFFFFFu];
+    std::size_t i = (o >> 32) & mask;
+    for (;;) {
+      Slot& at = slots_[i];
+      if (at.tag == 0) {
+        at = s;
+        ++size_;
+        break;
+      }
+      if (at.tag == s.tag && at.length == s.length &&
+          std::memcmp(arena_.data() + at.offset, arena_.data() + s.offset, s.length) == 0) {
+        if (at.value == kMissing) {
+          at.value = s.value;
+        }
+        break;  // a repeated key: the first staged value stays
+      }
+      i = (i + 1) & mask;
+    }
+  }
+  std::vector<Slot>().swap(staged_);
+  std::vector<std::uint64_t>().swap(stagedLow_);
 }
 
 void KeyIndex::erase(std::string_view key) {

@@ -33,6 +33,17 @@ class KeyIndex {
     }
   }
   void set(std::string_view key, std::uint32_t value);  // insert or overwrite
+
+  // Bulk loading, for the stored keys a run starts from. Keys given to stage() are held aside
+  // and placed by build() in the order of their home slots, so the slot array is written
+  // front to back: a million inserts at random slots each wait on a cache miss (~170 ns on
+  // the benchmark machine), placed in order they take a few ns. The result is the same as
+  // inserting the staged keys in staging order (the first value of a repeated key wins).
+  // find() does not see staged keys until build(); insert() and set() must not be called
+  // between stage() and build().
+  void stage(std::string_view key, std::uint32_t value, std::uint64_t hash);
+  void stage(std::string_view key, std::uint32_t value) { stage(key, value, hashBytes(key)); }
+  void build();
   void erase(std::string_view key);
   std::size_t size() const { return size_; }
   std::string_view keyAt(std::uint32_t offset, std::uint32_t length) const {
@@ -55,6 +66,8 @@ class KeyIndex {
   void grow();
 
   std::vector<Slot> slots_;
+  std::vector<Slot> staged_;              // tag, offset, length and value of each staged key
+  std::vector<std::uint64_t> stagedLow_;  // low 32 bits of its hash << 32 | its staging index
   std::string arena_;
   std::size_t size_ = 0;
 };

@@ -201,7 +201,7 @@ class ImportRunner {
     auto n = static_cast<std::size_t>(*total);
     existing_.reserve(n);
     byKey_.reserve(n + 1024);
-    return store_.forEachPatronKey(keyField_, job_.name, [&](const StoredPatronKey& k) {
+    auto loaded = store_.forEachPatronKey(keyField_, job_.name, [&](const StoredPatronKey& k) {
       Existing e;
       e.id = k.id;
       e.hash = hexToHash(k.contentHash);
@@ -210,11 +210,13 @@ class ImportRunner {
       e.seenFlag = k.seenInLastFull;
       auto idx = static_cast<std::uint32_t>(existing_.size());
       if (!k.key.empty()) {
-        byKey_.insert(k.key, idx);
+        byKey_.stage(k.key, idx);
       }
       e.barcodeHash = k.barcode.empty() ? 0 : hashBytes(k.barcode);
       existing_.push_back(e);
     });
+    byKey_.build();
+    return loaded;
   }
 
   // The barcode index, built on first need from the stored barcodes' hashes: a run that only
@@ -227,9 +229,10 @@ class ImportRunner {
       byBarcode_.reserve(existing_.size() + newLines_.size() + 1024);
       for (std::size_t i = 0; i < existing_.size(); ++i) {
         if (existing_[i].barcodeHash != 0) {
-          byBarcode_.insert(hashKey(existing_[i].barcodeHash), static_cast<std::uint32_t>(i));
+          byBarcode_.stage(hashKey(existing_[i].barcodeHash), static_cast<std::uint32_t>(i));
         }
       }
+      byBarcode_.build();
     }
     return byBarcode_;
   }

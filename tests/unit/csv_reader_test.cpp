@@ -151,5 +151,41 @@ TEST(CsvReader, ReadErrorsAreReturned) {
   EXPECT_EQ(r.error().message, "disk on fire");
 }
 
+// next(row, out): rows appended to one buffer, fields back to back, the buffer untouched by
+// blank lines, the end of the file and errors.
+TEST(CsvReader, RowsAppendedToACallersBufferLieBackToBack) {
+  test::StringSource src("a , \"b \" ,c  \n\n  \n\"x\"\"y\",,z\n", 3);
+  CsvReader reader(src, ',');
+  CsvRow row;
+  std::string out = "kept";
+  auto r = reader.next(row, out);
+  ASSERT_TRUE(r.ok() && *r);
+  EXPECT_EQ(out, "keptab c");  // trailing spaces of unquoted fields dropped; quoted kept
+  ASSERT_EQ(row.fields.size(), 3u);
+  EXPECT_EQ(row.fields[0], "a");
+  EXPECT_EQ(row.fields[1], "b ");
+  EXPECT_EQ(row.fields[2], "c");
+  EXPECT_EQ(row.fields[0].data(), out.data() + 4);
+  EXPECT_EQ(row.fields[2].data() + row.fields[2].size(), out.data() + out.size());
+  r = reader.next(row, out);  // past two blank lines
+  ASSERT_TRUE(r.ok() && *r);
+  EXPECT_EQ(out, "keptab cx\"yz");
+  EXPECT_EQ(row.line, 4);
+  ASSERT_EQ(row.fields.size(), 3u);
+  EXPECT_EQ(row.fields[0], "x\"y");
+  EXPECT_EQ(row.fields[1], "");
+  EXPECT_EQ(row.fields[2], "z");
+  r = reader.next(row, out);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(*r);
+  EXPECT_EQ(out, "keptab cx\"yz");
+
+  FailingSource failing;
+  CsvReader broken(failing, ',');
+  std::string before = "abc";
+  EXPECT_FALSE(broken.next(row, before).ok());
+  EXPECT_EQ(before, "abc");
+}
+
 }  // namespace
 }  // namespace patrond

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <unordered_map>
 
 namespace patrond {
@@ -44,6 +45,93 @@ TEST(KeyIndex, KeysDifferingOnlyInLengthOrLateBytes) {
   EXPECT_EQ(idx.find(std::string("a\0b", 3)), 4u);
   EXPECT_EQ(idx.find("a"), 5u);
   EXPECT_NE(hashBytes("ab"), hashBytes("ba"));
+}
+
+// hashBytes as first defined, a byte at a time. Stored content hashes are built from it: a
+// change of its values would make every stored patron look changed after an upgrade.
+std::uint64_t referenceHash(std::string_view s, std::uint64_t seed) {
+  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  std::uint64_t h = seed ^ (s.size() * kMul);
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w = 0;
+    for (std::size_t k = 0; k < 8; ++k) {
+      w |= std::uint64_t{static_cast<unsigned char>(s[i + k])} << (8 * k);
+    }
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  std::uint64_t tail = 0;
+  for (std::size_t k = 0; i + k < s.size(); ++k) {
+    tail |= std::uint64_t{static_cast<unsigned char>(s[i + k])} << (8 * k);
+  }
+  h = (h ^ tail) * kMul;
+  h ^= h >> 32;
+  h *= 0xBF58476D1CE4E5B9ull;
+  h ^= h >> 31;
+  return h == 0 ? 1 : h;
+}
+
+TEST(KeyIndex, HashValuesDoNotChangeForAnyLength) {
+  std::string bytes;
+  for (int i = 0; i < 41; ++i) {
+    bytes.push_back(static_cast<char>(0x80 + i * 37));  // high bits set: no sign surprises
+  }
+  for (std::size_t n = 0; n <= bytes.size(); ++n) {
+    for (std::uint64_t seed : {0ull, 1ull, 0xDEADBEEFCAFEF00Dull}) {
+      std::string_view s(bytes.data(), n);
+      ASSERT_EQ(hashBytes(s, seed), referenceHash(s, seed)) << "length " << n;
+      ASSERT_EQ(hashBytes(s.substr(0, n / 2), seed), referenceHash(s.substr(0, n / 2), seed));
+    }
+  }
+  EXPECT_EQ(hashBytes("S100042"), referenceHash("S100042", 0));
+}
+
+TEST(KeyIndex, StagedKeysBuildTheSameIndexAsInsertsInStagingOrder) {
+  KeyIndex staged;
+  KeyIndex inserted;
+  staged.insert("already", 99);  // present before staging: stays as it is
+  inserted.insert("already", 99);
+  staged.reserve(100);  // fewer than staged below: build() grows the table
+  std::unordered_map<std::string, std::uint32_t> ref{{"already", 99}};
+  for (std::uint32_t i = 0; i < 30000; ++i) {
+    // Repeated keys (every key comes back 3 times): the first value staged wins.
+    std::string k = i % 5 == 4 ? std::string("already") : "K" + std::to_string(i * 7919 % 10007);
+    staged.stage(k, i);
+    inserted.insert(k, i);
+    ref.emplace(k, i);
+  }
+  staged.stage("", 5);
+  inserted.insert("", 5);
+  ref.emplace("", 5);
+  EXPECT_EQ(staged.find("K1"), KeyIndex::kMissing) << "staged keys are not found before build";
+  staged.build();
+  EXPECT_EQ(staged.size(), ref.size());
+  EXPECT_EQ(staged.size(), inserted.size());
+  for (const auto& [k, v] : ref) {
+    ASSERT_EQ(staged.find(k), v) << k;
+    ASSERT_EQ(inserted.find(k), v) << k;
+  }
+  EXPECT_EQ(staged.find("K10007"), KeyIndex::kMissing);
+  // The built index goes on like any other.
+  EXPECT_EQ(staged.insert("new", 1), 1u);
+  EXPECT_EQ(staged.insert("K1", 2), ref["K1"]);
+  staged.erase("K2");
+  EXPECT_EQ(staged.find("K2"), KeyIndex::kMissing);
+  staged.build();  // nothing staged: changes nothing
+  EXPECT_EQ(staged.find("new"), 1u);
+  EXPECT_EQ(staged.size(), ref.size() + 1);
+}
+
+TEST(KeyIndex, StagingIntoAnEmptyIndexWithoutReserve) {
+  KeyIndex idx;
+  idx.stage("a", 1);
+  idx.stage("b", 2);
+  idx.stage("a", 3);
+  idx.build();
+  EXPECT_EQ(idx.size(), 2u);
+  EXPECT_EQ(idx.find("a"), 1u);
+  EXPECT_EQ(idx.find("b"), 2u);
 }
 
 }  // namespace

@@ -58,6 +58,21 @@ TEST(Text, Utf8) {
   EXPECT_FALSE(validUtf8("\xC3"));
   EXPECT_FALSE(validUtf8("\xC0\xAF"));      // overlong
   EXPECT_FALSE(validUtf8("\xED\xA0\x80"));  // surrogate
+  // ASCII is passed over 8 bytes at a time: a fault at every place around those steps.
+  for (std::size_t at = 0; at < 20; ++at) {
+    std::string s(20, 'a');
+    EXPECT_TRUE(validUtf8(s));
+    s[at] = '\xC3';
+    EXPECT_FALSE(validUtf8(s)) << "lone lead byte at " << at;
+    s.insert(at + 1, "\xA9");
+    EXPECT_TRUE(validUtf8(s)) << "é at " << at;
+    s[at + 1] = 'a';
+    EXPECT_FALSE(validUtf8(s)) << "lead byte without continuation at " << at;
+  }
+  EXPECT_FALSE(validUtf8("abcdefgh\xFF"));
+  EXPECT_TRUE(
+      validUtf8("abcdefgh\xF0\x9F\x98\x80"
+                "abcdefgh"));
   EXPECT_EQ(utf8Length("Núñez"), 5u);
   EXPECT_EQ(utf8Truncate("Núñez", 2), "Nú");
   EXPECT_EQ(utf8Truncate("abc", 5), "abc");
