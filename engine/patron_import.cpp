@@ -25,7 +25,7 @@ constexpr std::uint32_t kNewRow = 0x80000000u;
 constexpr std::size_t kLookAhead = 4;
 // How far the file is parsed ahead (bytes held): far while the stored keys load (about half
 // a million rows of a typical SIS file), near once rows are consumed as they come.
-constexpr std::size_t kReadAheadWhileLoading = 96u << 20;
+constexpr std::size_t kReadAheadWhileLoading = 80u << 20;
 constexpr std::size_t kReadAheadWhileApplying = 16u << 20;
 
 // What the run knows of a stored patron: 32 bytes, because a district has up to a million.
