@@ -114,7 +114,7 @@ ImportCallResult JobRunner::execute(JobTask& task) {
                                           utcIso(now + std::chrono::hours(48)));
     if (!claimed || !*claimed) {
       log_->info(what + ": the " + task.trigger + " run " + task.slotLease +
-                 " is taken by another instance");
+                 " is taken: it ran already or another instance runs it");
       return result;
     }
   }

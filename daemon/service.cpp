@@ -97,6 +97,34 @@ class Scheduler {
     }
   }
 
+  // A notice slot missed while the service was down runs once now, when it fell earlier the
+  // same district day: a Friday 07:00 notice goes out at 09:30 when the server is back by
+  // then, not on Saturday. The slot's lease keeps a slot that did run from running again.
+  void runMissedNotices() {
+    UtcTime now = app_.now();
+    CivilTime today = app_.zone().toLocal(now);
+    for (const auto& n : app_.config().notices) {
+      if (!n.schedule) {
+        continue;
+      }
+      std::optional<UtcTime> last;
+      for (auto at = nextNoticeRun(*n.schedule, now - std::chrono::hours(24), app_.zone());
+           at && *at <= now; at = nextNoticeRun(*n.schedule, *at, app_.zone())) {
+        last = at;
+      }
+      if (!last) {
+        continue;
+      }
+      CivilTime slot = app_.zone().toLocal(*last);
+      if (slot.year != today.year || slot.month != today.month || slot.day != today.day) {
+        continue;
+      }
+      app_.log().info("scheduler: notice " + n.name + " was due at " + formatIso(slot) +
+                      "; running it now unless it ran then");
+      fire(Event{*last, n.name, UpdateType::kFull, formatIso(slot), true}, "missed");
+    }
+  }
+
   void cancel() { timer_.cancel(); }
 
  private:
@@ -297,6 +325,7 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
   std::function<void()> connect = [&] {
     if (app.serviceStore()) {
       scheduler.runMissed();
+      scheduler.runMissedNotices();
       scheduler.sweepNow("start", "");
       return;
     }

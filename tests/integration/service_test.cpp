@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -143,6 +144,76 @@ TEST_F(Service, SweepsOverdueLoansToLostAtStartAndChargesOnce) {
   EXPECT_EQ(again.wait(5s), 0);
   show = cli({"patrons", "show", "S1002", "--json"});
   EXPECT_NE(show.out.find("\"fine_balance\": \"41.63\""), std::string::npos) << show.out;
+}
+
+// Puts the district on UTC and the example notice on a slot two minutes ago, `daysBack` days
+// back. Two minutes ago must still be today.
+void scheduleNoticeJustPast(const std::string& config, int daysBack) {
+  using std::chrono::system_clock;
+  std::tm utc{};
+  for (;;) {
+    std::time_t t = system_clock::to_time_t(system_clock::now() - std::chrono::minutes(2));
+    gmtime_r(&t, &utc);
+    if (utc.tm_hour != 23 || utc.tm_min < 57) {
+      break;
+    }
+    std::this_thread::sleep_for(30s);
+  }
+  const char* days[] = {"sunday",   "monday", "tuesday", "wednesday",
+                        "thursday", "friday", "saturday"};
+  char at[6];
+  std::snprintf(at, sizeof at, "%02d:%02d", utc.tm_hour, utc.tm_min);
+  std::string yaml = test::readFile(config);
+  auto replace = [&](const std::string& from, const std::string& to) {
+    auto pos = yaml.find(from);
+    ASSERT_NE(pos, std::string::npos) << from;
+    yaml.replace(pos, from.size(), to);
+  };
+  replace("timezone: America/Chicago", "timezone: UTC");
+  replace("schedule: {days: [friday], at: \"07:00\"}", std::string("schedule: {days: [") +
+                                                           days[(utc.tm_wday + 7 - daysBack) % 7] +
+                                                           "], at: \"" + at + "\"}");
+  test::writeFile(config, yaml);
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// A notice slot earlier today, missed while the service was down, runs when it starts; a
+// second start finds the slot's lease and leaves it alone.
+TEST_F(Service, RunsANoticeSlotMissedEarlierTodayOnce) {
+  scheduleNoticeJustPast(config_, 0);
+  test::Process p({PATROND_BIN, "run", "--config", config_}, log_, {{"NOTIFY_SOCKET", ""}});
+  ASSERT_TRUE(test::eventually([&] { return logHas("notice(s) printed to "); }, 10s))
+      << test::readFile(log_);
+  EXPECT_TRUE(logHas("scheduler: notice weekly-overdues was due at")) << test::readFile(log_);
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(5s), 0);
+
+  test::Process again({PATROND_BIN, "run", "--config", config_}, log_, {{"NOTIFY_SOCKET", ""}});
+  ASSERT_TRUE(test::eventually([&] { return logHas("is taken: it ran already"); }, 10s))
+      << test::readFile(log_);
+  again.signal(SIGTERM);
+  EXPECT_EQ(again.wait(5s), 0);
+  EXPECT_EQ(count(test::readFile(log_), "notice(s) printed to"), 1u) << test::readFile(log_);
+}
+
+// A slot missed yesterday is not sent a day late.
+TEST_F(Service, LeavesANoticeSlotMissedYesterday) {
+  scheduleNoticeJustPast(config_, 1);
+  test::Process p({PATROND_BIN, "run", "--config", config_}, log_, {{"NOTIFY_SOCKET", ""}});
+  // The sweep at start comes after the missed-slot checks.
+  ASSERT_TRUE(test::eventually([&] { return logHas("circulation sweep:"); }, 10s))
+      << test::readFile(log_);
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(5s), 0);
+  EXPECT_FALSE(logHas("was due at")) << test::readFile(log_);
+  EXPECT_FALSE(logHas("notice(s) printed to")) << test::readFile(log_);
 }
 
 }  // namespace
