@@ -147,6 +147,50 @@ TEST_P(StoreContract, BulkInsertsStoreEveryRowAndNameTheOneRefused) {
   EXPECT_EQ(*store_->countPatrons({}), 250);
 }
 
+// An insert writes only the fields some patron of its batch has: the others read as empty,
+// can be written later, and batches with different fields keep each patron's own values.
+TEST_P(StoreContract, FieldsNoPatronOfABatchHasReadAsEmpty) {
+  std::vector<Patron> first{patron("S1", "B1", "One"), patron("S2", "B2", "Two")};
+  first[0].get(PatronField::kEmail).clear();
+  first[1].get(PatronField::kEmail) = "two@example.org";
+  first[0].get(PatronField::kPhone).clear();
+  first[1].get(PatronField::kPhone).clear();
+  ASSERT_TRUE(store_->insertPatrons(first).ok());
+  std::vector<Patron> second{patron("S3", "B3", "Three")};
+  second[0].get(PatronField::kEmail).clear();
+  second[0].get(PatronField::kPhone) = "555-0100";
+  ASSERT_TRUE(store_->insertPatrons(second).ok());
+  std::vector<Patron> third{patron("S4", "B4", "Four")};
+  third[0].get(PatronField::kPhone).clear();
+  ASSERT_TRUE(store_->insertPatrons(third).ok());
+
+  auto get = [&](const std::string& id, PatronField f) {
+    auto p = store_->findPatron(id);
+    EXPECT_TRUE(p.ok() && p->has_value()) << id;
+    return p.ok() && p->has_value() ? (*p)->get(f) : std::string("?");
+  };
+  EXPECT_EQ(get("S1", PatronField::kEmail), "");
+  EXPECT_EQ(get("S1", PatronField::kPhone), "");
+  EXPECT_EQ(get("S1", PatronField::kLastName), "One");
+  EXPECT_EQ(get("S2", PatronField::kEmail), "two@example.org");
+  EXPECT_EQ(get("S3", PatronField::kPhone), "555-0100");
+  EXPECT_EQ(get("S3", PatronField::kEmail), "");
+  EXPECT_EQ(get("S4", PatronField::kPhone), "");
+  EXPECT_EQ(get("S4", PatronField::kEmail), third[0].get(PatronField::kEmail));
+  for (size_t i = 0; i < kPatronFieldCount; ++i) {
+    auto f = static_cast<PatronField>(i);
+    EXPECT_EQ(get("S4", f), third[0].get(f)) << fieldInfo(f).name;
+  }
+
+  auto stored = store_->findPatron("S1");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  Patron s1 = **stored;
+  s1.get(PatronField::kPhone) = "555-0111";
+  ASSERT_TRUE(store_->updatePatrons({s1}, {PatronField::kPhone}).ok());
+  EXPECT_EQ(get("S1", PatronField::kPhone), "555-0111");
+  EXPECT_EQ(get("S1", PatronField::kEmail), "");
+}
+
 TEST_P(StoreContract, PatronsWithoutBarcodeMayCoexist) {
   std::vector<Patron> ps{patron("S1", "", "One"), patron("S2", "", "Two")};
   auto r = store_->insertPatrons(ps);
