@@ -40,6 +40,10 @@ bool SqliteStatement::step() {
   return true;
 }
 
+void SqliteStatement::reset() {
+  sqlite3_reset(stmt_);
+}
+
 bool SqliteStatement::next() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) {

@@ -33,6 +33,8 @@ class SqliteStatement {
   bool step();
   // Queries: next() steps to the next row (false at the end or on failure: check error()).
   bool next();
+  // Ends a query early (or after next() returned false) so the statement can run again.
+  void reset();
   std::string columnText(int i) const;
   // The column's text, valid until the next step.
   std::string_view columnView(int i) const;

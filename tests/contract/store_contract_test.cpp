@@ -191,6 +191,56 @@ TEST_P(StoreContract, FieldsNoPatronOfABatchHasReadAsEmpty) {
   EXPECT_EQ(get("S1", PatronField::kEmail), "");
 }
 
+// Updates with the keys as stored, with new keys, with a key taken by another patron and
+// with keys removed: each is written exactly (SQLite leaves unchanged keys out of its UPDATE).
+TEST_P(StoreContract, UpdatesWriteChangedKeysAndKeepTheRest) {
+  std::vector<Patron> ps{patron("S1", "B1", "One"), patron("S2", "B2", "Two"),
+                         patron("S3", "B3", "Three")};
+  ASSERT_TRUE(store_->insertPatrons(ps).ok());
+  auto load = [&](const std::string& key) {
+    auto p = store_->findPatron(key);
+    EXPECT_TRUE(p.ok() && p->has_value()) << key;
+    return p.ok() && p->has_value() ? **p : Patron{};
+  };
+  Patron one = load("S1"), two = load("S2"), three = load("S3");
+  one.get(PatronField::kLastName) = "Uno";      // keys as stored
+  two.get(PatronField::kBarcode) = "B22";       // a new barcode
+  three.get(PatronField::kDistrictId) = "S33";  // a new district ID
+  three.get(PatronField::kLastName) = "Tres";
+  ASSERT_TRUE(store_->updatePatrons({one, two, three}).ok());
+  EXPECT_EQ(load("S1").get(PatronField::kLastName), "Uno");
+  EXPECT_EQ(load("B1").get(PatronField::kDistrictId), "S1");
+  EXPECT_EQ(load("S2").get(PatronField::kBarcode), "B22");
+  EXPECT_EQ(load("B22").get(PatronField::kDistrictId), "S2");
+  auto gone = store_->findPatron("B2");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+  EXPECT_EQ(load("S33").get(PatronField::kLastName), "Tres");
+  EXPECT_EQ(load("B3").get(PatronField::kDistrictId), "S33");
+
+  // A barcode another patron holds is refused; nothing of the batch is kept.
+  ASSERT_TRUE(store_->begin().ok());
+  Patron taken = load("S1");
+  taken.get(PatronField::kBarcode) = "B22";
+  EXPECT_FALSE(store_->updatePatrons({taken}).ok());
+  ASSERT_TRUE(store_->rollback().ok());
+  EXPECT_EQ(load("S1").get(PatronField::kBarcode), "B1");
+
+  // Two patrons may lose their barcodes (stored as NULL, not as two empty strings).
+  Patron a = load("S1"), b = load("S2");
+  a.get(PatronField::kBarcode).clear();
+  b.get(PatronField::kBarcode).clear();
+  auto cleared = store_->updatePatrons({a, b});
+  ASSERT_TRUE(cleared.ok()) << cleared.error().describe();
+  EXPECT_EQ(load("S1").get(PatronField::kBarcode), "");
+  EXPECT_EQ(load("S2").get(PatronField::kBarcode), "");
+  // And be updated again without one.
+  a = load("S1");
+  a.get(PatronField::kFirstName) = "Again";
+  ASSERT_TRUE(store_->updatePatrons({a}).ok());
+  EXPECT_EQ(load("S1").get(PatronField::kFirstName), "Again");
+}
+
 TEST_P(StoreContract, PatronsWithoutBarcodeMayCoexist) {
   std::vector<Patron> ps{patron("S1", "", "One"), patron("S2", "", "Two")};
   auto r = store_->insertPatrons(ps);
