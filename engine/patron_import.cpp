@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
 #include <cstdlib>
+#include <deque>
 #include <exception>
+#include <mutex>
 #include <system_error>
 #include <thread>
 #include <unordered_map>
@@ -87,7 +90,7 @@ class ImportRunner {
     out_.run.dryRun = req.dryRun;
     out_.run.trigger = req.trigger;
   }
-  ~ImportRunner() { joinWriter(); }
+  ~ImportRunner() { stopWriter(); }
   ImportRunner(const ImportRunner&) = delete;
   ImportRunner& operator=(const ImportRunner&) = delete;
 
@@ -125,6 +128,10 @@ class ImportRunner {
 
  private:
   ImportOutcome failed(const Error& e, bool inTransaction) {
+    {
+      std::lock_guard lock(writerMutex_);
+      discard_ = true;  // batches still queued are not written: all is rolled back
+    }
     joinWriter();
     if (inTransaction) {
       (void)store_.rollback();
@@ -592,44 +599,104 @@ class ImportRunner {
 
   // Hands the rows collected so far to the writer thread, once the write before is done: the
   // database writes one batch while the next rows are read, looked up and mapped.
+  // Hands the collected rows to the writer thread. Up to kBatchesAhead batches may wait for
+  // it, so the run's thread and the writer each go at their own pace for a while instead of
+  // in lockstep (with one batch in flight, each waited ~1 s for the other in a million-row
+  // full import). A write that failed is returned by the next flush() or settle().
   Result<void> flush() {
-    if (auto r = settle(); !r) {
-      return r;
-    }
     if (inserts_.empty() && updates_.empty() && reactivations_.empty()) {
       return {};
     }
-    // The vectors trade places: the written ones (emptied by settle()) are filled next.
-    inserts_.swap(writing_[0]);
-    updates_.swap(writing_[1]);
-    reactivations_.swap(writing_[2]);
-    writer_ = std::thread([this] {
-      try {
-        written_ = write(writing_[0], writing_[1], writing_[2]);
-      } catch (const std::exception& e) {
-        written_ = Error{"DB", std::string("writing patrons: ") + e.what(), ""};
-      }
-    });
+    if (!writer_.joinable()) {
+      writer_ = std::thread([this] { writeLoop(); });  // std::system_error: applyGuarded()
+    }
+    std::unique_lock lock(writerMutex_);
+    writerChanged_.wait(lock, [&] { return writeFailed_ || queued_.size() < kBatchesAhead; });
+    if (writeFailed_) {
+      return takeWriteResult();
+    }
+    Batch b;
+    b.inserts.swap(inserts_);
+    b.updates.swap(updates_);
+    b.reactivations.swap(reactivations_);
+    if (!spare_.empty()) {  // emptied by the writer, capacity kept
+      inserts_.swap(spare_.back().inserts);
+      updates_.swap(spare_.back().updates);
+      reactivations_.swap(spare_.back().reactivations);
+      spare_.pop_back();
+    }
+    queued_.push_back(std::move(b));
+    lock.unlock();
+    writerChanged_.notify_all();
     return {};
   }
 
-  // The store is used by one thread at a time: every call to it outside the writer waits for
-  // the write in flight first.
+  // The writer thread: writes the queued batches in order, then frees their rows (it has the
+  // time: the run's thread maps the next ones meanwhile).
+  void writeLoop() {
+    std::unique_lock lock(writerMutex_);
+    for (;;) {
+      writerChanged_.wait(lock, [&] { return stopWriter_ || !queued_.empty(); });
+      if (queued_.empty()) {
+        return;
+      }
+      Batch b = std::move(queued_.front());
+      queued_.pop_front();
+      writingNow_ = true;
+      const bool skip = writeFailed_ || discard_;
+      lock.unlock();
+      Result<void> r;
+      if (!skip) {
+        try {
+          r = write(b.inserts, b.updates, b.reactivations);
+        } catch (const std::exception& e) {
+          r = Error{"DB", std::string("writing patrons: ") + e.what(), ""};
+        }
+      }
+      b.inserts.clear();
+      b.updates.clear();
+      b.reactivations.clear();
+      lock.lock();
+      if (!r && !writeFailed_) {
+        written_ = std::move(r);
+        writeFailed_ = true;
+      }
+      if (spare_.size() < 2) {
+        spare_.push_back(std::move(b));
+      }
+      writingNow_ = false;
+      writerChanged_.notify_all();
+    }
+  }
+
+  // The store is used by one thread at a time: every call to it outside the writer waits
+  // until the queued batches are written.
   void joinWriter() {
+    std::unique_lock lock(writerMutex_);
+    writerChanged_.wait(lock, [&] { return queued_.empty() && !writingNow_; });
+  }
+  // Waits for the queued batches and returns how they went.
+  Result<void> settle() {
+    joinWriter();
+    std::lock_guard lock(writerMutex_);
+    return takeWriteResult();
+  }
+  Result<void> takeWriteResult() {  // writerMutex_ held
+    Result<void> r = std::move(written_);
+    written_ = Result<void>{};
+    writeFailed_ = false;
+    return r;
+  }
+  void stopWriter() {
+    {
+      std::lock_guard lock(writerMutex_);
+      stopWriter_ = true;
+      discard_ = true;
+    }
+    writerChanged_.notify_all();
     if (writer_.joinable()) {
       writer_.join();
     }
-  }
-  // Waits for the write in flight and returns how it went. The written rows are freed here,
-  // on this thread: the writer is the slower of the two.
-  Result<void> settle() {
-    joinWriter();
-    for (auto& written : writing_) {
-      written.clear();
-    }
-    Result<void> r = std::move(written_);
-    written_ = Result<void>{};
-    return r;
   }
 
   // On the writer thread: one batch, with `preserve` applied to the updates.
@@ -802,9 +869,21 @@ class ImportRunner {
   bool barcodesBuilt_ = false;
   std::vector<std::int64_t> newLines_;  // line of each new row
   std::vector<Patron> inserts_, updates_, reactivations_;
-  std::array<std::vector<Patron>, 3> writing_;  // inserts, updates, reactivations in flight
-  std::thread writer_;                          // the batch being written, if any
-  Result<void> written_;  // how the last batch went, read once the writer is joined
+  // The writer thread and what it shares with the run's thread (under writerMutex_).
+  struct Batch {
+    std::vector<Patron> inserts, updates, reactivations;
+  };
+  static constexpr std::size_t kBatchesAhead = 2;
+  std::thread writer_;
+  std::mutex writerMutex_;
+  std::condition_variable writerChanged_;
+  std::deque<Batch> queued_;  // waiting for the writer, in order
+  std::vector<Batch> spare_;  // written and emptied, for the run's thread to fill again
+  bool writingNow_ = false;   // the writer holds a batch
+  bool writeFailed_ = false;  // a batch failed: written_ says how; the rest are skipped
+  bool discard_ = false;      // the run failed: queued batches are not written
+  bool stopWriter_ = false;
+  Result<void> written_;
   std::int64_t droppedErrors_ = 0, droppedWarnings_ = 0, droppedInfo_ = 0;
 };
 

@@ -1,6 +1,7 @@
 // Full and incremental imports and the lifecycle (SPEC section 5), through the real store on
 // SQLite, PostgreSQL 15 and MariaDB: the same behaviour on every backend.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -459,6 +460,44 @@ TEST_P(ImportContract, MessagesAreCappedButCountedExactly) {
 INSTANTIATE_TEST_SUITE_P(AllBackends, ImportContract,
                          ::testing::Values("sqlite3", "postgresql", "mysql"),
                          [](const auto& p) { return p.param; });
+
+// The database refusing a row in a batch on the writer thread, with later batches already
+// queued behind it: the run fails with the database's words, the batches after it are not
+// written, and the rollback leaves nothing behind. The refusal is an SQLite trigger (the
+// writer and its queue are the same for every database).
+class ImportWriterFault : public ImportContract {};
+
+TEST_P(ImportWriterFault, ADatabaseRefusalMidRunAppliesNothing) {
+  import(kHeader + rows(1, 5), "2026-10-15 02:00");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_.path() / "patrond.db").c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TRIGGER refuse_s40 BEFORE INSERT ON patrons "
+                         "WHEN NEW.district_id = 'S40' BEGIN SELECT RAISE(ABORT, 'S40 refused'); "
+                         "END",
+                         nullptr, nullptr, &err),
+            SQLITE_OK)
+      << (err ? err : "");
+  sqlite3_close(db);
+  Patron before = get("S3");
+  auto o = import(kHeader + rows(1, 2) + row("S3", "Renamed") + rows(4, 90), "2026-10-16 02:00");
+  EXPECT_EQ(o.run.status, RunStatus::kFailed);
+  ASSERT_FALSE(o.messages.empty());
+  EXPECT_NE(o.messages.back().text.find("S40 refused"), std::string::npos)
+      << o.messages.back().text;
+  EXPECT_EQ(o.run.counts.added + o.run.counts.updated, 0);
+  EXPECT_EQ(count(), 5);
+  EXPECT_FALSE(store_->findPatron("S39")->has_value());
+  EXPECT_FALSE(store_->findPatron("S80")->has_value());
+  EXPECT_EQ(get("S3").get(PatronField::kLastName), before.get(PatronField::kLastName));
+  // The next run without the refused row goes through.
+  auto again = import(kHeader + rows(1, 39), "2026-10-17 02:00");
+  EXPECT_EQ(again.run.status, RunStatus::kCompleted);
+  EXPECT_EQ(count(), 39);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, ImportWriterFault, ::testing::Values("sqlite3"));
 
 }  // namespace
 }  // namespace patrond
