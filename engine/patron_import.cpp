@@ -597,8 +597,6 @@ class ImportRunner {
     });
   }
 
-  // Hands the rows collected so far to the writer thread, once the write before is done: the
-  // database writes one batch while the next rows are read, looked up and mapped.
   // Hands the collected rows to the writer thread. Up to kBatchesAhead batches may wait for
   // it, so the run's thread and the writer each go at their own pace for a while instead of
   // in lockstep (with one batch in flight, each waited ~1 s for the other in a million-row
