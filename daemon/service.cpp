@@ -21,6 +21,17 @@ namespace asio = boost::asio;
 
 namespace {
 
+// The latest slot at or before `now` in the 24 hours before it, by walking `next(after)`
+// (which gives the first slot after a time) and `at(slot)` (a slot's time).
+template <typename Next, typename At>
+auto latestSlot(UtcTime now, Next next, At at) -> decltype(next(now)) {
+  decltype(next(now)) last;
+  for (auto s = next(now - std::chrono::hours(24)); s && at(*s) <= now; s = next(at(*s))) {
+    last = s;
+  }
+  return last;
+}
+
 // One timer for all timed work: the earliest scheduled import or notice. Re-armed after
 // each event and on reload. Idle between events: no polling.
 class Scheduler {
@@ -72,11 +83,9 @@ class Scheduler {
   void runMissed() {
     UtcTime now = app_.now();
     for (const auto& job : app_.config().imports) {
-      std::optional<ScheduledRun> last;
-      for (auto r = nextRun(job.schedule, now - std::chrono::hours(24), app_.zone());
-           r && r->at <= now; r = nextRun(job.schedule, r->at, app_.zone())) {
-        last = r;
-      }
+      auto last = latestSlot(
+          now, [&](UtcTime after) { return nextRun(job.schedule, after, app_.zone()); },
+          [](const ScheduledRun& r) { return r.at; });
       if (!last) {
         continue;
       }
@@ -107,11 +116,9 @@ class Scheduler {
       if (!n.schedule) {
         continue;
       }
-      std::optional<UtcTime> last;
-      for (auto at = nextNoticeRun(*n.schedule, now - std::chrono::hours(24), app_.zone());
-           at && *at <= now; at = nextNoticeRun(*n.schedule, *at, app_.zone())) {
-        last = at;
-      }
+      auto last = latestSlot(
+          now, [&](UtcTime after) { return nextNoticeRun(*n.schedule, after, app_.zone()); },
+          [](UtcTime t) { return t; });
       if (!last) {
         continue;
       }

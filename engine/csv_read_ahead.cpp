@@ -35,18 +35,11 @@ CsvReadAhead::~CsvReadAhead() {
 }
 
 void CsvReadAhead::append(Batch& b, const CsvRow& row) {
+  const std::size_t start = b.bytes.size();
   for (std::string_view f : row.fields) {
     b.bytes.append(f);
   }
-  record(b, row, b.bytes.size() - fieldBytes(row));
-}
-
-std::size_t CsvReadAhead::fieldBytes(const CsvRow& row) {
-  std::size_t n = 0;
-  for (std::string_view f : row.fields) {
-    n += f.size();
-  }
-  return n;
+  record(b, row, start);
 }
 
 void CsvReadAhead::record(Batch& b, const CsvRow& row, std::size_t start) {

@@ -68,7 +68,6 @@ class CsvReadAhead {
   void append(Batch& b, const CsvRow& row);  // copies the row's fields into b
   // Adds a row whose fields already lie back to back in b.bytes from `start`.
   void record(Batch& b, const CsvRow& row, std::size_t start);
-  static std::size_t fieldBytes(const CsvRow& row);
   void readLoop();
   void push(Batch&& b);
 

@@ -609,9 +609,9 @@ class ImportRunner {
       writer_ = std::thread([this] { writeLoop(); });  // std::system_error: applyGuarded()
     }
     std::unique_lock lock(writerMutex_);
-    writerChanged_.wait(lock, [&] { return writeFailed_ || queued_.size() < kBatchesAhead; });
-    if (writeFailed_) {
-      return takeWriteResult();
+    writerChanged_.wait(lock, [&] { return !written_ || queued_.size() < kBatchesAhead; });
+    if (!written_) {
+      return written_;
     }
     Batch b;
     b.inserts.swap(inserts_);
@@ -641,7 +641,7 @@ class ImportRunner {
       Batch b = std::move(queued_.front());
       queued_.pop_front();
       writingNow_ = true;
-      const bool skip = writeFailed_ || discard_;
+      const bool skip = !written_ || discard_;
       lock.unlock();
       Result<void> r;
       if (!skip) {
@@ -655,9 +655,8 @@ class ImportRunner {
       b.updates.clear();
       b.reactivations.clear();
       lock.lock();
-      if (!r && !writeFailed_) {
+      if (!r && written_) {
         written_ = std::move(r);
-        writeFailed_ = true;
       }
       if (spare_.size() < 2) {
         spare_.push_back(std::move(b));
@@ -673,17 +672,11 @@ class ImportRunner {
     std::unique_lock lock(writerMutex_);
     writerChanged_.wait(lock, [&] { return queued_.empty() && !writingNow_; });
   }
-  // Waits for the queued batches and returns how they went.
+  // Waits for the queued batches and returns how they went (a failed write fails the run).
   Result<void> settle() {
     joinWriter();
     std::lock_guard lock(writerMutex_);
-    return takeWriteResult();
-  }
-  Result<void> takeWriteResult() {  // writerMutex_ held
-    Result<void> r = std::move(written_);
-    written_ = Result<void>{};
-    writeFailed_ = false;
-    return r;
+    return written_;
   }
   void stopWriter() {
     {
@@ -878,10 +871,9 @@ class ImportRunner {
   std::deque<Batch> queued_;  // waiting for the writer, in order
   std::vector<Batch> spare_;  // written and emptied, for the run's thread to fill again
   bool writingNow_ = false;   // the writer holds a batch
-  bool writeFailed_ = false;  // a batch failed: written_ says how; the rest are skipped
   bool discard_ = false;      // the run failed: queued batches are not written
   bool stopWriter_ = false;
-  Result<void> written_;
+  Result<void> written_;  // the first failed write, if any: the batches after it are skipped
   std::int64_t droppedErrors_ = 0, droppedWarnings_ = 0, droppedInfo_ = 0;
 };
 

@@ -1235,8 +1235,8 @@ class SociStore final : public PatronStore {
   sqlite3* sqlite() { return sqliteHandle(*sql_); }
 
   // SQLite: statements of kRowsPerInsert rows each. Per-statement work (AUTOINCREMENT's
-  // bookkeeping above all) is then paid once per hundred rows: a bulk import 16% faster
-  // (docs/performance.md). The rows of a statement get consecutive ids.
+  // bookkeeping above all) is then paid once per hundred rows (docs/performance.md). The rows
+  // of a statement get consecutive ids.
   static constexpr size_t kRowsPerInsert = 100;
   Result<void> sqliteInsert(std::vector<Patron>& patrons, const std::vector<PatronField>& fields,
                             const std::string& cols, size_t perRow) {
@@ -1346,16 +1346,17 @@ class SociStore final : public PatronStore {
         }
         stored->reset();
       }
-      auto& st = writesKeys && !keysAsStored ? withKeys : withoutKeys;
+      const bool keys = writesKeys && !keysAsStored;
+      auto& st = keys ? withKeys : withoutKeys;
       if (!st) {
-        st = prepare(&st == &withKeys);
+        st = prepare(keys);
       }
       if (!st->ok()) {
         return Error{"DB", "updating patrons: " + st->error(), "sqlite3"};
       }
       int i = 1;
       for (PatronField f : cols) {
-        if (&st == &withKeys || !isKey(f)) {
+        if (keys || !isKey(f)) {
           st->text(i++, p.get(f), nullWhenEmpty(f));
         }
       }

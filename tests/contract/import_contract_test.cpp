@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "adapters/sql/soci_store.h"
 #include "engine/patron_import.h"
@@ -301,28 +300,6 @@ TEST_P(ImportContract, MissingHeaderColumnFailsAndAppliesNothing) {
   EXPECT_EQ((*stored)->status, RunStatus::kFailed);
 }
 
-// Gives `good` bytes of `data`, then fails with `code`: a disk error, or the service asked
-// to stop, in the middle of a file.
-class FailsMidFile final : public ByteSource {
- public:
-  FailsMidFile(std::string data, std::size_t good, std::string code)
-      : data_(std::move(data)), good_(good), code_(std::move(code)) {}
-  Result<std::size_t> read(char* buffer, std::size_t size) override {
-    if (pos_ >= good_) {
-      return Error{code_, "the read failed", "students.csv"};
-    }
-    std::size_t n = std::min({size, good_ - pos_, std::size_t{64}});
-    std::memcpy(buffer, data_.data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-
- private:
-  std::string data_;
-  std::size_t good_, pos_ = 0;
-  std::string code_;
-};
-
 // The file is read ahead and written in batches on other threads: a fault after many batches
 // went to the database still leaves nothing of the run behind.
 TEST_P(ImportContract, AReadFaultMidFileAppliesNothing) {
@@ -330,7 +307,8 @@ TEST_P(ImportContract, AReadFaultMidFileAppliesNothing) {
   Patron before = get("S3");
   std::string changed = kHeader + rows(1, 2) + row("S3", "Renamed") + rows(4, 60);
   for (std::string code : {"IO", "STOPPED"}) {
-    FailsMidFile src(changed, changed.size() * 3 / 4, code);
+    test::StringSource src(changed, 64);
+    src.failAfter(changed.size() * 3 / 4, code);
     auto o = importFrom(src, "2026-10-16 02:00");
     EXPECT_EQ(o.run.status, code == "IO" ? RunStatus::kFailed : RunStatus::kInterrupted);
     EXPECT_GT(o.run.counts.read, 20);  // well past several batches of 3

@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -121,30 +119,13 @@ TEST(CsvReadAhead, EmptyFileEndsAtOnce) {
 }
 
 // Fails after `good` bytes: the rows before the fault come out, then the error.
-class BreaksAfter final : public ByteSource {
- public:
-  BreaksAfter(std::string data, std::size_t good) : data_(std::move(data)), good_(good) {}
-  Result<std::size_t> read(char* buffer, std::size_t size) override {
-    if (pos_ >= good_) {
-      return Error{"IO", "disk on fire", "f.csv"};
-    }
-    std::size_t n = std::min({size, good_ - pos_, std::size_t{100}});
-    std::memcpy(buffer, data_.data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-
- private:
-  std::string data_;
-  std::size_t good_, pos_ = 0;
-};
-
 TEST(CsvReadAhead, AReadFaultArrivesAfterTheRowsBeforeIt) {
   std::string text;
   for (int i = 0; i < 10000; ++i) {
     text += std::to_string(100000 + i) + ",x\n";  // 9 bytes a row
   }
-  BreaksAfter src(text, 9 * 6000);
+  test::StringSource src(text, 100);
+  src.failAfter(9 * 6000);
   CsvReader reader(src, ',');
   CsvReadAhead a(reader, digestOf);
   CsvRow row;
@@ -153,7 +134,7 @@ TEST(CsvReadAhead, AReadFaultArrivesAfterTheRowsBeforeIt) {
   for (;;) {
     auto more = a.next(row, d);
     if (!more.ok()) {
-      EXPECT_EQ(more.error().message, "disk on fire");
+      EXPECT_EQ(more.error().message, "the read failed");
       break;
     }
     ASSERT_TRUE(*more) << "the file ended without the error";

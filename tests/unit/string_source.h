@@ -1,9 +1,10 @@
 #pragma once
 // An in-memory ByteSource that hands out at most `chunk` bytes per read, so tests cover
-// rows split across reads.
+// rows split across reads; with failAfter(), a read fault partway through.
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "engine/ports/byte_source.h"
@@ -13,9 +14,19 @@ namespace patrond::test {
 class StringSource final : public ByteSource {
  public:
   explicit StringSource(std::string data, std::size_t chunk = 1 << 20)
-      : data_(std::move(data)), chunk_(chunk) {}
+      : data_(std::move(data)), chunk_(chunk), good_(data_.size()) {}
+  // After the first `good` bytes, reads fail with `code` and "the read failed": a disk
+  // error, or the service asked to stop, in the middle of a file.
+  StringSource& failAfter(std::size_t good, std::string code = "IO") {
+    good_ = std::min(good, data_.size());
+    fault_ = std::move(code);
+    return *this;
+  }
   Result<std::size_t> read(char* buffer, std::size_t size) override {
-    std::size_t n = std::min({size, chunk_, data_.size() - pos_});
+    if (fault_ && pos_ >= good_) {
+      return Error{*fault_, "the read failed", "students.csv"};
+    }
+    std::size_t n = std::min({size, chunk_, good_ - pos_});
     std::memcpy(buffer, data_.data() + pos_, n);
     pos_ += n;
     return n;
@@ -24,6 +35,8 @@ class StringSource final : public ByteSource {
  private:
   std::string data_;
   std::size_t chunk_;
+  std::size_t good_;
+  std::optional<std::string> fault_;
   std::size_t pos_ = 0;
 };
 
