@@ -1,6 +1,9 @@
 #include "engine/csv_reader.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 
 #include "engine/text.h"
 
@@ -57,6 +60,9 @@ Result<bool> CsvReader::next(CsvRow& row, std::string& out) {
     row.badEncoding = false;
     row.unterminatedQuote = false;
     row.line = line_;
+    if (plainLine(row, out, rowStart)) {
+      return true;
+    }
 
     enum class State { kFieldStart, kUnquoted, kQuoted, kQuoteInQuoted };
     State state = State::kFieldStart;
@@ -211,16 +217,103 @@ Result<bool> CsvReader::next(CsvRow& row, std::string& out) {
         state == State::kQuoteInQuoted) {
       endField();
     }
-    row.fields.reserve(ends_.size());
-    std::size_t from = rowStart;
-    for (std::size_t to : ends_) {
-      row.fields.emplace_back(out.data() + from, to - from);
-      from = to;
-    }
-    if (!row.badEncoding && !validUtf8(std::string_view(out).substr(rowStart))) {
-      row.badEncoding = true;
-    }
+    finishRow(row, out, rowStart);
     return true;
+  }
+}
+
+namespace {
+
+// The first `c` in [from, to), or `to`: eight bytes at a time (fields are short, so a call to
+// memchr for each would cost more than it saves).
+const char* findByte(const char* from, const char* to, char c) {
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+    constexpr std::uint64_t kHighs = 0x8080808080808080ull;
+    const std::uint64_t pattern = kOnes * static_cast<unsigned char>(c);
+    while (to - from >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, from, 8);
+      w ^= pattern;  // a zero byte where `c` is
+      std::uint64_t zero = (w - kOnes) & ~w & kHighs;
+      if (zero != 0) {
+        return from + std::countr_zero(zero) / 8;  // exact for the first zero byte
+      }
+      from += 8;
+    }
+  }
+  while (from != to && *from != c) {
+    ++from;
+  }
+  return from;
+}
+
+}  // namespace
+
+bool CsvReader::plainLine(CsvRow& row, std::string& out, std::size_t rowStart) {
+  if (pos_ == end_ && !fill()) {
+    return false;
+  }
+  const char* p = buffer_.data() + pos_;
+  const auto* nl = static_cast<const char*>(std::memchr(p, '\n', end_ - pos_));
+  if (nl == nullptr) {
+    return false;  // the line goes on past the buffer
+  }
+  std::size_t len = static_cast<std::size_t>(nl - p);
+  const std::size_t consumed = len + 1;
+  if (len > 0 && p[len - 1] == '\r') {
+    --len;  // CRLF
+  }
+  if (len == 0 || len > kMaxRowBytes || std::memchr(p, '"', len) != nullptr ||
+      std::memchr(p, '\r', len) != nullptr || std::memchr(p, '\0', len) != nullptr) {
+    return false;
+  }
+  const char delimiter = delimiter_;
+  auto trimmed = [delimiter](char c) { return (c == ' ' || c == '\t') && c != delimiter; };
+  out.resize(rowStart + len);  // at most the line: fields are the line without delimiters
+  char* w = out.data() + rowStart;
+  const char* const lineEnd = p + len;
+  bool any = false;  // a byte besides spaces: a line of spaces is blank
+  for (const char* f = p;;) {
+    const char* d = findByte(f, lineEnd, delimiter);
+    const char* a = f;
+    while (a != d && trimmed(*a)) {
+      ++a;
+    }
+    const char* b = d;
+    while (b != a && trimmed(b[-1])) {
+      --b;
+    }
+    any = any || b != a || d != lineEnd;
+    std::memcpy(w, a, static_cast<std::size_t>(b - a));
+    w += b - a;
+    ends_.push_back(static_cast<std::size_t>(w - out.data()));
+    if (d == lineEnd) {
+      break;
+    }
+    f = d + 1;
+  }
+  if (!any) {
+    ends_.clear();
+    out.resize(rowStart);
+    return false;  // blank: the state machine skips it
+  }
+  out.resize(static_cast<std::size_t>(w - out.data()));
+  pos_ += consumed;
+  ++line_;
+  finishRow(row, out, rowStart);
+  return true;
+}
+
+void CsvReader::finishRow(CsvRow& row, const std::string& out, std::size_t rowStart) {
+  row.fields.reserve(ends_.size());
+  std::size_t from = rowStart;
+  for (std::size_t to : ends_) {
+    row.fields.emplace_back(out.data() + from, to - from);
+    from = to;
+  }
+  if (!row.badEncoding && !validUtf8(std::string_view(out).substr(rowStart))) {
+    row.badEncoding = true;
   }
 }
 

@@ -44,6 +44,11 @@ class CsvReader {
 
  private:
   bool fill();
+  // Most rows: a whole line in the buffer, with no quote, CR (but a CRLF's), NUL or nothing but
+  // spaces in it, is split at its delimiters at once. Anything else returns false, with
+  // nothing consumed, for the state machine to read.
+  bool plainLine(CsvRow& row, std::string& out, std::size_t rowStart);
+  void finishRow(CsvRow& row, const std::string& out, std::size_t rowStart);
   static Error tooLong(std::int64_t line);
   ByteSource& source_;
   char delimiter_;
