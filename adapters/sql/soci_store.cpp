@@ -608,22 +608,28 @@ class SociStore final : public PatronStore {
     });
   }
 
+  // Empty without a filter: SQLite counts a whole table page by page (each page knows how many
+  // rows it holds), but steps through every row for a `WHERE 1 = 1` (50 ms per million).
   std::string whereClause(const PatronFilter& f) const {
-    std::string w = " WHERE 1 = 1";
+    std::string w;
+    auto add = [&w](const char* condition) {
+      w += w.empty() ? " WHERE " : " AND ";
+      w += condition;
+    };
     if (!f.site.empty()) {
-      w += " AND p.site = :site";
+      add("p.site = :site");
     }
     if (!f.homeroom.empty()) {
-      w += " AND p.homeroom = :homeroom";
+      add("p.homeroom = :homeroom");
     }
     if (!f.patronType.empty()) {
-      w += " AND p.patron_type = :ptype";
+      add("p.patron_type = :ptype");
     }
     if (f.status) {
-      w += " AND p.status = :status";
+      add("p.status = :status");
     }
     if (!f.ownerJob.empty()) {
-      w += " AND p.owner_job = :owner";
+      add("p.owner_job = :owner");
     }
     return w;
   }
