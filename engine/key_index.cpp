@@ -109,6 +109,7 @@ std::uint32_t KeyIndex::find(std::string_view key, std::uint64_t hash) const {
 }
 
 void KeyIndex::set(std::string_view key, std::uint32_t value) {
+  std::vector<Slot>().swap(listed_);  // may change a listed key's value
   if ((size_ + 1) * 4 > slots_.size() * 3) {
     grow();
   }
@@ -124,17 +125,27 @@ void KeyIndex::set(std::string_view key, std::uint32_t value) {
   s.value = value;
 }
 
+void KeyIndex::reserveStaging(std::size_t keys) {
+  staged_.reserve(keys);
+  stagedLow_.reserve(keys);
+}
+
 void KeyIndex::stage(std::string_view key, std::uint32_t value, std::uint64_t hash) {
+  if (!listed_.empty()) {
+    std::vector<Slot>().swap(listed_);
+    listedRepeats_ = false;
+  }
   stagedLow_.push_back((hash << 32) | staged_.size());
   staged_.push_back(Slot{tagOf(hash), static_cast<std::uint32_t>(arena_.size()),
                          static_cast<std::uint32_t>(key.size()), value});
   arena_.append(key);
 }
 
-void KeyIndex::build() {
+void KeyIndex::build(Staged staged) {
   if (staged_.empty()) {
     return;
   }
+  bool repeats = false;
   reserve(size_ + staged_.size());
   const std::size_t mask = slots_.size() - 1;
   int bits = 0;
@@ -181,16 +192,22 @@ void KeyIndex::build() {
         if (at.value == kMissing) {
           at.value = s.value;
         }
+        repeats = true;
         break;  // a repeated key: the first staged value stays
       }
       i = (i + 1) & mask;
     }
   }
-  std::vector<Slot>().swap(staged_);
   std::vector<std::uint64_t>().swap(stagedLow_);
+  if (staged == Staged::kKeepOrder) {
+    listed_.swap(staged_);
+    listedRepeats_ = repeats;
+  }
+  std::vector<Slot>().swap(staged_);
 }
 
 void KeyIndex::erase(std::string_view key) {
+  std::vector<Slot>().swap(listed_);
   if (slots_.empty()) {
     return;
   }

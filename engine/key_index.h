@@ -5,6 +5,7 @@
 // chain of heap nodes. Not thread-safe; values are never removed (erase marks a tombstone).
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,9 +42,28 @@ class KeyIndex {
   // inserting the staged keys in staging order (the first value of a repeated key wins).
   // find() does not see staged keys until build(); insert() and set() must not be called
   // between stage() and build().
+  void reserveStaging(std::size_t keys);  // room to stage this many without regrowing
   void stage(std::string_view key, std::uint32_t value, std::uint64_t hash);
   void stage(std::string_view key, std::uint32_t value) { stage(key, value, hashBytes(key)); }
-  void build();
+  // With kKeepOrder the staged keys stay listed, in staging order, until the next stage():
+  // a caller that meets keys in about the order it staged them (a file in the order its
+  // patrons were stored) tries the next one with findStaged(), reading memory front to back,
+  // before find() goes to a random slot.
+  enum class Staged { kDrop, kKeepOrder };
+  void build(Staged staged = Staged::kDrop);
+  // The value staged with the i-th staged key, if that key is `key` and no key was staged
+  // twice (so the value is the one find() gives); kMissing otherwise. set() and erase() end
+  // the list.
+  std::uint32_t findStaged(std::size_t i, std::string_view key) const {
+    if (i >= listed_.size() || listedRepeats_) {
+      return kMissing;
+    }
+    const Slot& s = listed_[i];
+    return s.length == key.size() &&
+                   std::memcmp(arena_.data() + s.offset, key.data(), s.length) == 0
+               ? s.value
+               : kMissing;
+  }
   void erase(std::string_view key);
   std::size_t size() const { return size_; }
   std::string_view keyAt(std::uint32_t offset, std::uint32_t length) const {
@@ -68,6 +88,8 @@ class KeyIndex {
   std::vector<Slot> slots_;
   std::vector<Slot> staged_;              // tag, offset, length and value of each staged key
   std::vector<std::uint64_t> stagedLow_;  // low 32 bits of its hash << 32 | its staging index
+  std::vector<Slot> listed_;              // the staged keys after build(kKeepOrder)
+  bool listedRepeats_ = false;            // some key of listed_ was staged twice
   std::string arena_;
   std::size_t size_ = 0;
 };

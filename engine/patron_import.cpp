@@ -222,7 +222,9 @@ class ImportRunner {
       e.barcodeHash = k.barcode.empty() ? 0 : hashBytes(k.barcode);
       existing_.push_back(e);
     });
-    byKey_.build();
+    byKey_.build(KeyIndex::Staged::kKeepOrder);
+    // Staging position i is existing_[i] only when every stored patron has a key.
+    inStoredOrder_ = byKey_.size() == existing_.size();
     return loaded;
   }
 
@@ -303,6 +305,8 @@ class ImportRunner {
     ahead.allowance(kReadAheadWhileApplying);
     const std::size_t maxKey = fieldInfo(keyField_).maxLength;
     RowDigest digest;
+    std::size_t nextStored = 0;       // the stored patron the next row is likely to be
+    bool followsStoredOrder = false;  // the last row was
     for (;;) {
       auto more = ahead.next(row, digest);
       if (!more) {
@@ -312,8 +316,10 @@ class ImportRunner {
         break;
       }
       ++out_.run.counts.read;
-      // A few rows on, the key's slot is fetched into the cache while this one is looked up.
-      if (const RowDigest* soon = ahead.peek(kLookAhead); soon && soon->keyHash != 0) {
+      // A few rows on, the key's slot is fetched into the cache while this one is looked up
+      // (not while the file follows the stored order: those lookups need no slot).
+      if (const RowDigest* soon = ahead.peek(kLookAhead);
+          soon && soon->keyHash != 0 && !followsStoredOrder) {
         byKey_.prefetch(soon->keyHash);
       }
       std::optional<std::uint64_t> hash;
@@ -324,7 +330,16 @@ class ImportRunner {
           row.fields.size() == mapper_.columnCount()) {
         std::string_view key = row.fields[keyColumn];
         if (!key.empty() && key.size() <= maxKey) {
-          std::uint32_t v = byKey_.find(key, digest.keyHash);
+          // Files usually list patrons in the order they were stored: the stored patron
+          // after the last one found is tried first.
+          std::uint32_t v = inStoredOrder_ ? byKey_.findStaged(nextStored, key) : kMissing;
+          followsStoredOrder = v != kMissing;
+          if (v == kMissing) {
+            v = byKey_.find(key, digest.keyHash);
+          }
+          if (v != kMissing && !(v & kNewRow)) {
+            nextStored = v + 1;
+          }
           looked = {key, digest.keyHash, v, true};
           if (v != kMissing && !(v & kNewRow) && existing_[v].seenLine == 0) {
             Existing& e = existing_[v];
@@ -856,6 +871,7 @@ class ImportRunner {
   std::string previousFullRun_;
   ImportOutcome out_;
   std::vector<Existing> existing_;
+  bool inStoredOrder_ = false;  // byKey_'s staging order is existing_'s (findStaged)
   KeyIndex byKey_, byBarcode_;  // stored patron index, or kNewRow | new row number
   bool barcodesBuilt_ = false;
   std::vector<std::int64_t> newLines_;  // line of each new row

@@ -24,6 +24,11 @@ namespace {
 
 using namespace sqlite_api;
 
+// SQLite's page cache, negative: in KiB. Bulk imports touch several indexes of a large table:
+// 64 MB keeps them in memory instead of spilling to the WAL mid-transaction
+// (docs/performance.md).
+constexpr int kSqliteCacheKib = -65536;
+
 std::string columnName(PatronField f) {
   return f == PatronField::kPassword ? "password_hash" : std::string(fieldInfo(f).name);
 }
@@ -707,6 +712,19 @@ class SociStore final : public PatronStore {
         each(k);
       };
       if (backend_ == DbBackend::kSqlite3) {
+        // A whole-table scan goes through a small page cache (as PostgreSQL's ring buffer
+        // for sequential scans): filling the 64 MB cache with pages read once costs page
+        // faults and memory, and the writes that follow want other pages anyway.
+        *sql_ << "PRAGMA cache_size = -2048";
+        struct RestoreCache {
+          soci::session& s;
+          ~RestoreCache() {
+            try {
+              s << "PRAGMA cache_size = " + std::to_string(kSqliteCacheKib);
+            } catch (...) {  // a pragma on an open connection; nothing to undo
+            }
+          }
+        } restore{*sql_};
         SqliteStatement st(sqlite(), nativeParams(q));
         if (st.ok()) {
           st.text(1, job);
@@ -1523,9 +1541,7 @@ Result<std::unique_ptr<PatronStore>> openStore(const DatabaseConfig& config) {
         *s << "PRAGMA busy_timeout = 10000";
         *s << "PRAGMA journal_mode = WAL";
         *s << "PRAGMA synchronous = NORMAL";
-        // Bulk imports touch several indexes of a large table: a 64 MB page cache keeps them
-        // in memory instead of spilling to the WAL mid-transaction (docs/performance.md).
-        *s << "PRAGMA cache_size = -65536";
+        *s << "PRAGMA cache_size = " + std::to_string(kSqliteCacheKib);
         *s << "PRAGMA temp_store = MEMORY";
         break;
       }

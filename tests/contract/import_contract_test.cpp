@@ -157,6 +157,30 @@ TEST_P(ImportContract, IncrementalWritesOnlyChangedRows) {
   EXPECT_EQ(get("S6").updatedAt, "2026-10-16T02:00:00");
 }
 
+// Rows are matched to stored patrons whatever their order: the file's order is only a guess
+// (the stored patron after the last one found is tried first), never trusted.
+TEST_P(ImportContract, RowsInAnotherOrderThanStoredMatchTheirOwnPatrons) {
+  import(kHeader + rows(1, 6), "2026-10-15 02:00");
+  std::string shuffled = kHeader + row("S6", "Núñez6") + row("S1", "Renamed1") + rows(2, 3) +
+                         row("S2", "Again") + row("S7", "New") + row("S5", "Renamed5") +
+                         row("S4", "Núñez4");
+  auto o = import(shuffled, "2026-10-16 02:00", UpdateType::kIncremental);
+  ASSERT_EQ(o.run.status, RunStatus::kCompleted);
+  EXPECT_EQ(o.run.counts.unchanged, 4);  // S6, S2, S3, S4
+  EXPECT_EQ(o.run.counts.updated, 2);    // S1, S5
+  EXPECT_EQ(o.run.counts.added, 1);      // S7
+  EXPECT_EQ(o.run.counts.skipped, 1);    // the second S2
+  EXPECT_EQ(count(), 7);
+  EXPECT_EQ(get("S1").get(PatronField::kLastName), "Renamed1");
+  EXPECT_EQ(get("S2").get(PatronField::kLastName), "Núñez2");
+  EXPECT_EQ(get("S5").get(PatronField::kLastName), "Renamed5");
+  EXPECT_EQ(get("S6").updatedAt, "2026-10-15T02:00:00");
+  auto dup = std::find_if(o.messages.begin(), o.messages.end(),
+                          [](auto& m) { return m.code == "DUPLICATE_KEY"; });
+  ASSERT_NE(dup, o.messages.end());
+  EXPECT_EQ(dup->line, 6);
+}
+
 TEST_P(ImportContract, PreservedFieldKeepsAHandEdit) {
   import(kHeader + row("S1", "A", "Smith 104", "10", "2029", ""), "2026-10-15 02:00");
   EXPECT_EQ(get("S1").get(PatronField::kEmail), "");

@@ -134,5 +134,67 @@ TEST(KeyIndex, StagingIntoAnEmptyIndexWithoutReserve) {
   EXPECT_EQ(idx.find("b"), 2u);
 }
 
+TEST(KeyIndex, StagedKeysKeptInOrderAnswerOnlyForTheirOwnPosition) {
+  KeyIndex idx;
+  idx.reserveStaging(3);
+  idx.stage("S1", 10);
+  idx.stage("S2", 11);
+  idx.stage("S10", 12);
+  idx.build(KeyIndex::Staged::kKeepOrder);
+  EXPECT_EQ(idx.findStaged(0, "S1"), 10u);
+  EXPECT_EQ(idx.findStaged(1, "S2"), 11u);
+  EXPECT_EQ(idx.findStaged(2, "S10"), 12u);
+  EXPECT_EQ(idx.findStaged(1, "S1"), KeyIndex::kMissing);   // another position's key
+  EXPECT_EQ(idx.findStaged(2, "S1"), KeyIndex::kMissing);   // a prefix of it
+  EXPECT_EQ(idx.findStaged(0, "S10"), KeyIndex::kMissing);  // longer than it
+  EXPECT_EQ(idx.findStaged(3, "S1"), KeyIndex::kMissing);   // past the end
+  // Keys added after the build leave the list as it was.
+  EXPECT_EQ(idx.insert("S3", 13), 13u);
+  EXPECT_EQ(idx.findStaged(1, "S2"), 11u);
+  // set() and erase() can change what find() gives a listed key: they end the list.
+  idx.set("S4", 14);
+  EXPECT_EQ(idx.findStaged(0, "S1"), KeyIndex::kMissing);
+  EXPECT_EQ(idx.find("S1"), 10u);
+}
+
+TEST(KeyIndex, StagedListAnswersNothingWhenFindCouldDisagree) {
+  KeyIndex repeated;  // the first staged value wins in find(): the list would say otherwise
+  repeated.stage("a", 1);
+  repeated.stage("b", 2);
+  repeated.stage("a", 3);
+  repeated.build(KeyIndex::Staged::kKeepOrder);
+  EXPECT_EQ(repeated.find("a"), 1u);
+  EXPECT_EQ(repeated.findStaged(0, "a"), KeyIndex::kMissing);
+  EXPECT_EQ(repeated.findStaged(1, "b"), KeyIndex::kMissing);
+  EXPECT_EQ(repeated.findStaged(2, "a"), KeyIndex::kMissing);
+
+  KeyIndex inserted;  // a key already in the index keeps its value
+  inserted.insert("a", 7);
+  inserted.stage("a", 1);
+  inserted.build(KeyIndex::Staged::kKeepOrder);
+  EXPECT_EQ(inserted.find("a"), 7u);
+  EXPECT_EQ(inserted.findStaged(0, "a"), KeyIndex::kMissing);
+
+  KeyIndex erased;
+  erased.stage("a", 1);
+  erased.build(KeyIndex::Staged::kKeepOrder);
+  erased.erase("a");
+  EXPECT_EQ(erased.findStaged(0, "a"), KeyIndex::kMissing);
+
+  KeyIndex dropped;  // by default the list is not kept
+  dropped.stage("a", 1);
+  dropped.build();
+  EXPECT_EQ(dropped.findStaged(0, "a"), KeyIndex::kMissing);
+
+  KeyIndex restaged;  // staging again starts a new list
+  restaged.stage("a", 1);
+  restaged.build(KeyIndex::Staged::kKeepOrder);
+  restaged.stage("b", 2);
+  EXPECT_EQ(restaged.findStaged(0, "a"), KeyIndex::kMissing);
+  restaged.build(KeyIndex::Staged::kKeepOrder);
+  EXPECT_EQ(restaged.findStaged(0, "b"), 2u);
+  EXPECT_EQ(restaged.find("a"), 1u);
+}
+
 }  // namespace
 }  // namespace patrond
