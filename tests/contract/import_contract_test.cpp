@@ -501,5 +501,57 @@ TEST_P(ImportWriterFault, ADatabaseRefusalMidRunAppliesNothing) {
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, ImportWriterFault, ::testing::Values("sqlite3"));
 
+// On SQLite, a table whose ids span 50,000 or more has its keys read by two connections, the
+// upper half of the ids on a thread of its own. Runs must see every stored patron as one scan
+// would: here S1-S10 have ids 1-10 and S11-S20 ids 100001-100010.
+class ImportSplitKeyScan : public ImportContract {
+ protected:
+  void sql(const char* statement) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_.path() / "patrond.db").c_str(), &db), SQLITE_OK);
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, statement, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_free(err);
+    sqlite3_close(db);
+  }
+};
+
+TEST_P(ImportSplitKeyScan, BothHalvesOfTheIdsAreMatched) {
+  ASSERT_EQ(import(kHeader + rows(1, 10), "2026-10-15 02:00").run.counts.added, 10);
+  sql("UPDATE sqlite_sequence SET seq = 100000 WHERE name = 'patrons'");
+  ASSERT_EQ(
+      import(kHeader + rows(1, 20), "2026-10-15 03:00", UpdateType::kIncremental).run.counts.added,
+      10);
+  EXPECT_EQ(get("S11").id, 100001);
+
+  std::string changed = kHeader + rows(1, 4) + row("S5", "Renamed5") + rows(6, 12) +
+                        row("S12", "Again") + rows(13, 14) + row("S15", "Renamed15") +
+                        rows(16, 20) + row("S21", "New");
+  auto o = import(changed, "2026-10-16 02:00", UpdateType::kIncremental);
+  ASSERT_EQ(o.run.status, RunStatus::kCompleted);
+  EXPECT_EQ(o.run.counts.unchanged, 18);
+  EXPECT_EQ(o.run.counts.updated, 2);
+  EXPECT_EQ(o.run.counts.added, 1);
+  EXPECT_EQ(o.run.counts.skipped, 1);  // the second S12
+  EXPECT_EQ(count(), 21);
+  EXPECT_EQ(get("S5").get(PatronField::kLastName), "Renamed5");
+  EXPECT_EQ(get("S15").get(PatronField::kLastName), "Renamed15");
+  EXPECT_EQ(get("S12").get(PatronField::kLastName), "Núñez12");
+
+  // A full run without S9 and S19: both are missing, from either half, and nobody else.
+  std::string most = kHeader + rows(1, 8) + rows(10, 18) + rows(20, 21);
+  auto full = import(most, "2026-10-17 02:00");
+  ASSERT_EQ(full.run.status, RunStatus::kCompleted);
+  EXPECT_EQ(full.run.counts.unchanged, 16);
+  EXPECT_EQ(full.run.counts.updated, 3);  // S5 and S15 back to their names, S21's too
+  // Last seen in a full file (S9), or when added by an incremental run (S19).
+  EXPECT_EQ(get("S9").lastSeenAt, "2026-10-15T02:00:00");
+  EXPECT_EQ(get("S19").lastSeenAt, "2026-10-15T03:00:00");
+  EXPECT_EQ(get("S10").lastSeenAt, "2026-10-17T02:00:00");
+  EXPECT_EQ(get("S20").lastSeenAt, "2026-10-17T02:00:00");
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, ImportSplitKeyScan, ::testing::Values("sqlite3"));
+
 }  // namespace
 }  // namespace patrond
