@@ -314,6 +314,7 @@ class SociStore final : public PatronStore {
   Result<void> commit() override {
     return guard("COMMIT", [&]() -> Result<void> {
       if (backend_ == DbBackend::kSqlite3) {
+        changesAtBegin_ = -1;
         *sql_ << "COMMIT";
       } else {
         sql_->commit();
@@ -324,6 +325,7 @@ class SociStore final : public PatronStore {
   Result<void> rollback() override {
     return guard("ROLLBACK", [&]() -> Result<void> {
       if (backend_ == DbBackend::kSqlite3) {
+        changesAtBegin_ = -1;
         *sql_ << "ROLLBACK";
       } else {
         sql_->rollback();
@@ -1341,7 +1343,8 @@ class SociStore final : public PatronStore {
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
     std::string error;
     if (rc != SQLITE_OK) {
-      error = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+      error = "could not open a second connection: ";
+      error += db != nullptr ? sqlite3_errmsg(db) : "out of memory";
     } else {
       sqlite3_busy_timeout(db, 10000);
       sqlite3_exec(db, "PRAGMA cache_size = -2048", nullptr, nullptr, nullptr);
@@ -1352,7 +1355,7 @@ class SociStore final : public PatronStore {
       }
     }
     sqlite3_close(db);
-    return error.empty() && rc != SQLITE_OK ? "could not open a second connection" : error;
+    return error;
   }
 
   // Stored keys read on the second connection, kept until the first connection's are out.
@@ -1365,12 +1368,17 @@ class SociStore final : public PatronStore {
     std::vector<Row> rows;
     std::string bytes;
     std::string error;
-    std::function<void(SqliteStatement&)> add(std::size_t expected) {
+    std::function<void(SqliteStatement&)> add(std::size_t expectedIds) {
+      // Ids can be sparse (a hand-set id far above the rest): the reservation is a guess.
+      const std::size_t expected = std::min<std::size_t>(expectedIds, 4'000'000);
       rows.reserve(expected);
       bytes.reserve(expected * 32);  // a short key and barcode, a 16-digit hash
       return [this](SqliteStatement& st) {
-        Row r{st.columnInt(0),     0, 0, 0, st.columnInt(4) != 0, st.columnInt(5) != 0,
-              st.columnInt(6) != 0};
+        Row r{};
+        r.id = st.columnInt(0);
+        r.inactive = st.columnInt(4) != 0;
+        r.owned = st.columnInt(5) != 0;
+        r.seen = st.columnInt(6) != 0;
         bytes += st.columnView(1);
         r.keyEnd = static_cast<std::uint32_t>(bytes.size());
         bytes += st.columnView(2);
