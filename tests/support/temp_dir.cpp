@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -160,7 +162,44 @@ bool eventually(const std::function<bool()>& check, std::chrono::milliseconds ti
   return check();
 }
 
+namespace {
+
+bool bindable(int port) {
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  bool ok = ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(s);
+  return ok;
+}
+
+// The first port the kernel hands out to outgoing connections (32768 unless configured).
+int ephemeralLow() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 32768;
+  in >> low;
+  return low;
+}
+
+}  // namespace
+
+// A port below the kernel's ephemeral range: no outgoing connection (a test's client, a
+// database connection of another test running in parallel) takes it as its source port, so a
+// server stopped and started again on it (the SFTP retry test) finds it still free.
 int freePort() {
+  static std::mt19937 random(std::random_device{}());
+  const int high = std::min(ephemeralLow(), 65536) - 1;
+  if (high > 20000) {
+    std::uniform_int_distribution<int> pick(20000, high);
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      int port = pick(random);
+      if (bindable(port)) {
+        return port;
+      }
+    }
+  }
   int s = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
