@@ -673,7 +673,7 @@ class ImportRunner {
       if (!r && written_) {
         written_ = std::move(r);
       }
-      if (spare_.size() < 2) {
+      if (spare_.size() < kBatchesAhead) {
         spare_.push_back(std::move(b));
       }
       writingNow_ = false;

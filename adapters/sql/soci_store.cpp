@@ -759,7 +759,7 @@ class SociStore final : public PatronStore {
         if (split) {
           try {
             helper = std::jthread([&] {
-              upper.error = scanOnSecondConnection([&](sqlite3* db) {
+              upper.error = scanOnSecondConnection(split->file, [&](sqlite3* db) {
                 return scan(db, " WHERE id > :split", split->at, upper.add(split->upperIds));
               });
             });
@@ -1310,6 +1310,7 @@ class SociStore final : public PatronStore {
   // transaction that has written.
   static constexpr long long kSplitScanIds = 50000;
   struct KeyScanSplit {
+    std::string file;      // the database file, for the second connection
     long long at;          // ids up to this one here, the rest on the second connection
     std::size_t upperIds;  // how many ids there can be above it
   };
@@ -1331,16 +1332,18 @@ class SociStore final : public PatronStore {
       return std::nullopt;
     }
     long long at = lo + (hi - lo) / 2;
-    return KeyScanSplit{at, static_cast<std::size_t>(hi - at)};
+    return KeyScanSplit{file, at, static_cast<std::size_t>(hi - at)};
   }
 
-  // Runs `scan` on a connection of its own to this database (its own thread may use it);
-  // returns scan's error, or why the connection could not be opened.
-  std::string scanOnSecondConnection(const std::function<std::string(sqlite3*)>& scan) {
+  // Runs `scan` on a connection of its own to `file` (the calling thread may be another one:
+  // nothing here touches this store's connection); returns scan's error, or why the
+  // connection could not be opened.
+  static std::string scanOnSecondConnection(const std::string& file,
+                                            const std::function<std::string(sqlite3*)>& scan) {
     sqlite3* db = nullptr;
     // Never creates a file: the database exists, this connection has it open.
-    int rc = sqlite3_open_v2(sqlite3_db_filename(sqlite(), "main"), &db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+    int rc =
+        sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
     std::string error;
     if (rc != SQLITE_OK) {
       error = "could not open a second connection: ";

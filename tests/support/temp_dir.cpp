@@ -164,15 +164,18 @@ bool eventually(const std::function<bool()>& check, std::chrono::milliseconds ti
 
 namespace {
 
-bool bindable(int port) {
+// A TCP socket bound to 127.0.0.1:port (0: any free port), or -1.
+int boundSocket(int port) {
   int s = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   a.sin_port = htons(static_cast<std::uint16_t>(port));
-  bool ok = ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(s);
-  return ok;
+  if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(s);
+    return -1;
+  }
+  return s;
 }
 
 // The first port the kernel hands out to outgoing connections (32768 unless configured).
@@ -195,17 +198,14 @@ int freePort() {
     std::uniform_int_distribution<int> pick(20000, high);
     for (int attempt = 0; attempt < 200; ++attempt) {
       int port = pick(random);
-      if (bindable(port)) {
+      if (int s = boundSocket(port); s >= 0) {
+        ::close(s);
         return port;
       }
     }
   }
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  int s = boundSocket(0);
   sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
   socklen_t len = sizeof a;
   ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
   int port = ntohs(a.sin_port);
