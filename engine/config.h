@@ -8,12 +8,12 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "engine/civil_time.h"
 #include "engine/patron.h"
+#include "engine/ports/pattern.h"
 
 namespace patrond {
 
@@ -140,7 +140,8 @@ struct Matcher {
   std::string value;                // equal; regex source
   std::vector<std::string> values;  // any of
   bool empty = true;                // empty
-  std::shared_ptr<const std::regex> regex;
+  // regex: compiled by the regex adapter (RE2, linear time)
+  std::shared_ptr<const Pattern> regex;
   std::shared_ptr<const Matcher> inner;  // not
 };
 

@@ -10,7 +10,7 @@
 namespace patrond {
 
 CsvReader::CsvReader(ByteSource& source, char delimiter, std::size_t bufferSize)
-    : source_(source), delimiter_(delimiter), buffer_(std::max<std::size_t>(bufferSize, 1)) {}
+    : source_(source), delimiter_(delimiter), buffer_(std::max<std::size_t>(bufferSize, 4)) {}
 
 bool CsvReader::fill() {
   if (eof_) {
@@ -34,9 +34,42 @@ bool CsvReader::fill() {
 
 Error CsvReader::tooLong(std::int64_t line) {
   return Error{"CSV",
-               "row starting on line " + std::to_string(line) + " is longer than " +
-                   std::to_string(kMaxRowBytes / (1024 * 1024)) + " MB",
+               "the record starting on line " + std::to_string(line) + " is longer than " +
+                   std::to_string(kMaxRowBytes / (1024 * 1024)) +
+                   " MB, the most a record may hold: is a quote on that line never closed?",
                "line " + std::to_string(line)};
+}
+
+void CsvReader::skipByteOrderMark() {
+  static constexpr char kBom[] = "\xEF\xBB\xBF";
+  if (pos_ == end_ && !fill()) {
+    return;
+  }
+  if (buffer_[pos_] != kBom[0]) {
+    return;  // nearly every row: one compare
+  }
+  // Three bytes are needed: what is left of the buffer moves to its front, more is read after.
+  while (end_ - pos_ < 3 && !eof_) {
+    if (std::memcmp(buffer_.data() + pos_, kBom, end_ - pos_) != 0) {
+      return;
+    }
+    std::memmove(buffer_.data(), buffer_.data() + pos_, end_ - pos_);
+    end_ -= pos_;
+    pos_ = 0;
+    auto n = source_.read(buffer_.data() + end_, buffer_.size() - end_);
+    if (!n) {
+      readError_ = n.error();
+      failed_ = true;
+      eof_ = true;
+    } else if (*n == 0) {
+      eof_ = true;
+    } else {
+      end_ += *n;
+    }
+  }
+  if (end_ - pos_ >= 3 && std::memcmp(buffer_.data() + pos_, kBom, 3) == 0) {
+    pos_ += 3;
+  }
 }
 
 Result<bool> CsvReader::next(CsvRow& row) {
@@ -60,6 +93,7 @@ Result<bool> CsvReader::next(CsvRow& row, std::string& out) {
     row.badEncoding = false;
     row.unterminatedQuote = false;
     row.line = line_;
+    skipByteOrderMark();
     if (plainLine(row, out, rowStart)) {
       return true;
     }
@@ -336,6 +370,17 @@ std::optional<RowProblem> rowShapeProblem(const CsvRow& row, std::size_t columns
                                             "(source.encoding; items import: --encoding)"};
   }
   return std::nullopt;
+}
+
+std::string quoteValue(std::string_view value) {
+  if (value.size() <= kEchoChars) {
+    return "'" + std::string(value) + "'";
+  }
+  std::size_t chars = utf8Length(value);
+  if (chars <= kEchoChars) {
+    return "'" + std::string(value) + "'";
+  }
+  return "'" + utf8Truncate(value, kEchoChars) + "...' (" + std::to_string(chars) + " characters)";
 }
 
 }  // namespace patrond

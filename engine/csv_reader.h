@@ -28,13 +28,22 @@ struct RowProblem {
 };
 std::optional<RowProblem> rowShapeProblem(const CsvRow& row, std::size_t columns);
 
+// A value from a file, quoted for a message: 'value', or, past kEchoChars characters, its
+// start, an ellipsis and its length ('abc...' (51200 characters)). Messages stay short whatever
+// the file holds.
+inline constexpr std::size_t kEchoChars = 40;
+std::string quoteValue(std::string_view value);
+
 class CsvReader {
  public:
-  static constexpr std::size_t kMaxRowBytes = 64u * 1024 * 1024;
+  // The longest record (a row, with the line breaks of its quoted fields): far beyond any real
+  // row, small enough that a quote never closed cannot take the whole file into one cell.
+  static constexpr std::size_t kMaxRowBytes = 1024u * 1024;
 
   CsvReader(ByteSource& source, char delimiter, std::size_t bufferSize = 1 << 20);
   // Reads the next non-blank row. Returns false at the end of the file. A row longer than
-  // kMaxRowBytes, or a read fault, is an error that ends the file.
+  // kMaxRowBytes, or a read fault, is an error that ends the file. A UTF-8 byte order mark at
+  // the start of a row (two exports joined into one file) is dropped, not read as data.
   Result<bool> next(CsvRow& row);
   // The same, with the row's field bytes appended to `out`, back to back (field i ends at
   // out.size() before the call + the sum of the lengths of fields 0..i), and the row's views
@@ -44,6 +53,7 @@ class CsvReader {
 
  private:
   bool fill();
+  void skipByteOrderMark();
   // Most rows: a whole line in the buffer, with no quote, CR (but a CRLF's), NUL or nothing but
   // spaces in it, is split at its delimiters at once. Anything else returns false, with
   // nothing consumed, for the state machine to read.

@@ -156,14 +156,14 @@ Result<ItemsImportOutcome> importItems(ByteSource& source, CirculationStore& sto
     }
     std::string site = cell(kSite);
     if (!site.empty() && !config.findSite(site)) {
-      reject("UNKNOWN_SITE", "site '" + site + "' is not configured");
+      reject("UNKNOWN_SITE", "site " + quoteValue(site) + " is not configured");
       continue;
     }
     std::int64_t purchase = 0;
     if (std::string v = cell(kPurchase); !v.empty()) {
       auto c = parseCents(v);
       if (!c || *c < 0) {
-        reject("BAD_MONEY", "purchase_price '" + v + "' is not an amount like 45.00");
+        reject("BAD_MONEY", "purchase_price " + quoteValue(v) + " is not an amount like 45.00");
         continue;
       }
       purchase = *c;
@@ -172,21 +172,22 @@ Result<ItemsImportOutcome> importItems(ByteSource& source, CirculationStore& sto
     if (std::string v = cell(kReplacement); !v.empty()) {
       auto c = parseCents(v);
       if (!c || *c < 0) {
-        reject("BAD_MONEY", "replacement_price '" + v + "' is not an amount like 45.00");
+        reject("BAD_MONEY", "replacement_price " + quoteValue(v) + " is not an amount like 45.00");
         continue;
       }
       replacement = *c;
     }
     std::string condition = toLower(cell(kCondition));
     if (!condition.empty() && !findCondition(config.conditions, condition)) {
-      reject("UNKNOWN_CONDITION", "condition '" + condition + "' is not configured (configured: " +
-                                      conditionNames(config.conditions) + ")");
+      reject("UNKNOWN_CONDITION",
+             "condition " + quoteValue(condition) +
+                 " is not configured (configured: " + conditionNames(config.conditions) + ")");
       continue;
     }
     std::string flag = cell(kTextbook);
     auto textbook = parseTextbookFlag(flag);
     if (!textbook) {
-      reject("BAD_VALUE", "textbook '" + flag + "' is not yes/no (true/false, 1/0)");
+      reject("BAD_VALUE", "textbook " + quoteValue(flag) + " is not yes/no (true/false, 1/0)");
       continue;
     }
     if (utf8Length(title) > kMaxText) {

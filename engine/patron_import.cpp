@@ -384,6 +384,11 @@ class ImportRunner {
         }
       }
     }
+    if (out_.run.counts.read == 0) {
+      // A header and nothing else is as empty as an empty file (a cut-off export): the run
+      // fails rather than "completing" with no patrons in it.
+      return Error{"EMPTY_FILE", "the file has a header line but no rows", req_.file};
+    }
     if (auto r = flush(); !r) {
       return r;
     }

@@ -21,7 +21,7 @@ bool matches(const Matcher& m, const std::string& v) {
     case Matcher::Kind::kAnyOf:
       return std::find(m.values.begin(), m.values.end(), v) != m.values.end();
     case Matcher::Kind::kRegex:
-      return m.regex && std::regex_search(v, *m.regex);
+      return m.regex && m.regex->search(v);
     case Matcher::Kind::kEmpty:
       return v.empty() == m.empty;
     case Matcher::Kind::kNot:
@@ -241,6 +241,10 @@ RowMapper::RowMapper(const Mapping& mapping, const std::vector<Site>& sites) : m
   written_ = fieldsWrittenBy(mapping);
 }
 
+bool isKeyField(PatronField f) {
+  return f == PatronField::kDistrictId || f == PatronField::kBarcode || f == PatronField::kUsername;
+}
+
 std::vector<PatronField> fieldsWrittenBy(const Mapping& mapping) {
   std::vector<PatronField> written;
   auto add = [&](PatronField f) {
@@ -345,21 +349,56 @@ RowOutcome RowMapper::map(const CsvRow& row, MappedRow& out,
   }
   PatronField keyField = matchField(mapping_.matchOn);
   // The key as far as it can be read, for messages about rows that fail early.
+  const std::size_t keyMax = fieldInfo(keyField).maxLength;
   auto rawKey = [&]() -> std::string {
     for (const auto& [f, pos] : positions_) {
       if (f == keyField && pos < row.fields.size()) {
-        return validUtf8(row.fields[pos]) ? std::string(utf8Truncate(row.fields[pos], 64)) : "";
+        return validUtf8(row.fields[pos]) ? utf8Truncate(row.fields[pos], keyMax) : "";
       }
     }
     return {};
   };
-  auto fail = [&](const std::string& code, const std::string& text, const std::string& key) {
-    messages.push_back({Severity::kError, row.line, key, code, text});
+  // Messages carry the key as far as it fits its column (an over-long one is an error itself).
+  auto fail = [&](const std::string& code, const std::string& text, std::string_view key) {
+    messages.push_back({Severity::kError, row.line, utf8Truncate(key, keyMax), code, text});
     return RowOutcome::kRejected;
   };
 
   if (auto problem = rowShapeProblem(row, columns_)) {
     return fail(problem->code, problem->text, rawKey());
+  }
+
+  // Every cell is bounded before anything looks at it; an identifier is never shortened.
+  for (std::size_t i = 0; i < positions_.size(); ++i) {
+    const auto& [f, pos] = positions_[i];
+    std::string_view cell = row.fields[pos];
+    const PatronFieldInfo& info = fieldInfo(f);
+    std::size_t limit = isKeyField(f) ? info.maxLength : kMaxCellChars;
+    if (cell.size() <= limit) {
+      continue;
+    }
+    std::size_t chars = utf8Length(cell);
+    if (chars <= limit) {
+      continue;
+    }
+    auto src = std::find_if(mapping_.fields.begin(), mapping_.fields.end(),
+                            [f = f](const auto& m) { return m.first == f; });
+    std::string column = "column " + std::to_string(pos + 1);
+    if (src != mapping_.fields.end() && !src->second.column.empty()) {
+      column += " (" + src->second.column + ")";
+    }
+    if (isKeyField(f)) {
+      // The key itself is what is wrong: the message shows it bounded, not cut to fit.
+      return fail("TOO_LONG",
+                  column + ": " + std::string(info.name) + " " + quoteValue(cell) +
+                      " is longer than " + std::to_string(limit) +
+                      " characters; an identifier is never shortened: correct it in the file",
+                  f == keyField ? std::string_view() : std::string_view(rawKey()));
+    }
+    return fail("TOO_LONG",
+                column + ": the cell (" + std::string(info.name) + ") is " + std::to_string(chars) +
+                    " characters long, more than the " + std::to_string(limit) + " a cell may hold",
+                rawKey());
   }
 
   for (const auto& [f, pos] : positions_) {
@@ -371,7 +410,8 @@ RowOutcome RowMapper::map(const CsvRow& row, MappedRow& out,
       auto iso = parseDate(val, src.dateFormat);
       if (!iso) {
         return fail("BAD_DATE",
-                    std::string(fieldInfo(f).name) + " '" + val + "' is not a date in the format " +
+                    std::string(fieldInfo(f).name) + " " + quoteValue(val) +
+                        " is not a date in the format " +
                         (src.dateFormat.empty() ? std::string("%Y-%m-%d") : src.dateFormat),
                     v[index(keyField)]);
       }
@@ -392,8 +432,8 @@ RowOutcome RowMapper::map(const CsvRow& row, MappedRow& out,
     std::string where =
         mapping_.path.substr(mapping_.path.find_last_of('/') + 1) + ":" + std::to_string(rule.line);
     if (rule.skip) {
-      messages.push_back({Severity::kWarning, row.line, v[index(keyField)], "RULE_SKIP",
-                          "skipped by the rule at " + where + ": " + *rule.skip});
+      messages.push_back({Severity::kWarning, row.line, utf8Truncate(v[index(keyField)], keyMax),
+                          "RULE_SKIP", "skipped by the rule at " + where + ": " + *rule.skip});
       return RowOutcome::kSkipped;
     }
     if (rule.reject) {
@@ -422,26 +462,37 @@ RowOutcome RowMapper::map(const CsvRow& row, MappedRow& out,
     }
   }
   if (std::find(sites_.begin(), sites_.end(), v[index(PatronField::kSite)]) == sites_.end()) {
-    return fail("UNKNOWN_SITE", "site '" + v[index(PatronField::kSite)] + "' is not configured",
-                key);
+    return fail("UNKNOWN_SITE",
+                "site " + quoteValue(v[index(PatronField::kSite)]) + " is not configured", key);
   }
   const std::string& persona = v[index(PatronField::kPersona)];
   if (!persona.empty() && persona != "student" && persona != "teacher" && persona != "staff" &&
       persona != "other") {
     return fail("BAD_VALUE",
-                "persona '" + persona + "' is not one of student, teacher, staff, other", key);
+                "persona " + quoteValue(persona) + " is not one of student, teacher, staff, other",
+                key);
   }
   const std::string& gradYear = v[index(PatronField::kGradYear)];
   if (!gradYear.empty() &&
       (gradYear.size() != 4 || !std::all_of(gradYear.begin(), gradYear.end(),
                                             [](char c) { return c >= '0' && c <= '9'; }))) {
-    return fail("BAD_VALUE", "grad_year '" + gradYear + "' is not a four-digit year", key);
+    return fail("BAD_VALUE", "grad_year " + quoteValue(gradYear) + " is not a four-digit year",
+                key);
   }
   for (std::size_t i = 0; i < kPatronFieldCount; ++i) {
     const PatronFieldInfo& info = fieldInfo(static_cast<PatronField>(i));
     if (v[i].size() > info.maxLength && utf8Length(v[i]) > info.maxLength) {
+      if (isKeyField(static_cast<PatronField>(i))) {
+        // A rule made an identifier too long (the cells were checked above).
+        return fail("TOO_LONG",
+                    std::string(info.name) + " " + quoteValue(v[i]) + " is longer than " +
+                        std::to_string(info.maxLength) +
+                        " characters after the rules; an identifier is never shortened: correct "
+                        "the rule or the file",
+                    static_cast<PatronField>(i) == keyField ? std::string_view() : key);
+      }
       v[i] = utf8Truncate(v[i], info.maxLength);
-      messages.push_back({Severity::kWarning, row.line, key, "TRUNCATED",
+      messages.push_back({Severity::kWarning, row.line, utf8Truncate(key, keyMax), "TRUNCATED",
                           std::string(info.name) + " too long; shortened to fit (" +
                               std::to_string(info.maxLength) + " characters)"});
     }

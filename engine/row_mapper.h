@@ -21,6 +21,13 @@ struct MappedRow {
 
 enum class RowOutcome { kMapped, kSkipped, kRejected };
 
+// The longest cell a mapping reads (docs/imports.md). Cells are checked before dates, defaults
+// and rules see them: a longer one is a TOO_LONG error for its row, naming line and column.
+inline constexpr std::size_t kMaxCellChars = 1024;
+// Fields that identify a patron (district_id, barcode, username): one longer than the field's
+// limit is a TOO_LONG error, never shortened (two IDs cut to the same length would merge).
+bool isKeyField(PatronField f);
+
 class RowMapper {
  public:
   RowMapper(const Mapping& mapping, const std::vector<Site>& sites);

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "adapters/regex/re2_pattern.h"
 #include "adapters/timezone/tz_zone.h"
 #include "engine/text.h"
 
@@ -386,11 +387,14 @@ Matcher loadMatcher(Loader& L, const YAML::Node& v, const std::string& path) {
     if (v["regex"]) {
       m.kind = Matcher::Kind::kRegex;
       L.str(v, "regex", path, m.value);
-      try {
-        m.regex = std::make_shared<const std::regex>(m.value, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
+      // RE2 syntax (docs/configuration.md): linear-time matching; what RE2 cannot take
+      // (backreferences, lookaround, a pattern too large) is refused here, with its reason.
+      if (auto re = regex::compile(m.value)) {
+        m.regex = *re;
+      } else {
         L.error(v["regex"], path + ".regex",
-                "regular expression does not compile: " + std::string(e.what()));
+                "regular expression does not compile (RE2 syntax, see docs/configuration.md): " +
+                    re.error().message);
       }
     } else if (v["empty"]) {
       m.kind = Matcher::Kind::kEmpty;

@@ -1,6 +1,9 @@
 #include "adapters/files/text_file.h"
 
+#include <fcntl.h>
 #include <iconv.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
@@ -11,6 +14,34 @@
 
 namespace patrond::files {
 namespace {
+
+// Opens a regular file for reading. Anything else is refused at once, naming the path: a FIFO
+// would block the import until some writer came, a device or socket never ends. The open
+// itself does not block (O_NONBLOCK), and the check is on what was opened, not on the name.
+Result<std::FILE*> openRegular(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    return Error{"IO", std::string("cannot open: ") + std::strerror(errno), path};
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Error{"IO",
+                 S_ISDIR(st.st_mode) ? std::string("is a folder, not a file")
+                                     : std::string("is not a regular file (a FIFO, socket or "
+                                                   "device); patrond reads only regular files"),
+                 path};
+  }
+  int flags = ::fcntl(fd, F_GETFL);
+  std::FILE* f =
+      flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0 ? nullptr : ::fdopen(fd, "rb");
+  if (!f) {
+    int e = errno;
+    ::close(fd);
+    return Error{"IO", std::string("cannot open: ") + std::strerror(e), path};
+  }
+  return f;
+}
 
 class FileSource final : public ByteSource {
  public:
@@ -197,15 +228,11 @@ std::unique_ptr<ByteSource> stringSource(std::string data) {
 }
 
 Result<std::unique_ptr<ByteSource>> openText(const std::string& path, const std::string& encoding) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return Error{"IO", "is a folder, not a file", path};
-  }
-  std::FILE* f = std::fopen(path.c_str(), "rb");
+  auto f = openRegular(path);
   if (!f) {
-    return Error{"IO", std::string("cannot open: ") + std::strerror(errno), path};
+    return f.error();
   }
-  std::unique_ptr<ByteSource> raw = std::make_unique<FileSource>(f, path);
+  std::unique_ptr<ByteSource> raw = std::make_unique<FileSource>(*f, path);
   if (encoding.empty() || encoding == "utf-8") {
     return std::unique_ptr<ByteSource>(std::make_unique<Utf8Source>(std::move(raw)));
   }
@@ -243,6 +270,12 @@ Result<std::string> resolveSourceFile(const std::string& directory, const std::s
     fs::path p = fs::path(directory) / pattern;
     if (!fs::exists(p, ec)) {
       return Error{"FILE_MISSING", "the file " + pattern + " is not in " + directory, p.string()};
+    }
+    if (!fs::is_regular_file(p, ec)) {
+      return Error{"IO",
+                   "is not a regular file (a folder, FIFO, socket or device); patrond reads "
+                   "only regular files",
+                   p.string()};
     }
     return p.string();
   }
@@ -286,10 +319,11 @@ FileStat statFile(const std::string& path) {
 }
 
 Result<std::string> fingerprintFile(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) {
-    return Error{"IO", std::string("cannot open: ") + std::strerror(errno), path};
+  auto opened = openRegular(path);
+  if (!opened) {
+    return opened.error();
   }
+  std::FILE* f = *opened;
   std::vector<char> buf(1 << 20);
   std::uint64_t h = 0, size = 0;
   std::size_t n;

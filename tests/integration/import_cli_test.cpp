@@ -186,8 +186,10 @@ TEST_F(ImportCli, Windows1252AndUtf16AreDecoded) {
   EXPECT_EQ(json::parse(patrond({"patrons", "show", "S2", "--json"}).out)["last_name"], "Müller");
 }
 
-TEST_F(ImportCli, TenMegabyteFieldIsCutWithAWarning) {
-  std::string big(10 * 1024 * 1024, 'x');
+// Issue 13: a cell is read up to 1024 characters (cut to its field after the rules); a
+// longer one is TOO_LONG for its row, and a record over 1 MB ends the run, naming its line.
+TEST_F(ImportCli, LongFieldIsCutWithAWarningAndAHugeOneIsALocatedError) {
+  std::string big(1000, 'x');
   test::writeFile(dir_ / "big.csv",
                   header() + "S1,P1,\"" + big + "\",Zoë,,LHS,10,2029,,,,,z1\n" + good(2));
   auto j = importJson(dir_ / "big.csv");
@@ -196,6 +198,18 @@ TEST_F(ImportCli, TenMegabyteFieldIsCutWithAWarning) {
   EXPECT_EQ(j["messages"][0]["code"], "TRUNCATED");
   auto p = json::parse(patrond({"patrons", "show", "S1", "--json"}).out);
   EXPECT_EQ(p["last_name"].get<std::string>().size(), 100u);
+  std::string huge(10 * 1024 * 1024, 'x');
+  test::writeFile(dir_ / "huge.csv",
+                  header() + good(3) + "S4,P4,\"" + huge + "\",Zoë,,LHS,10,2029,,,,,z4\n");
+  j = importJson(dir_ / "huge.csv");
+  EXPECT_EQ(last_.exitCode, 1);
+  EXPECT_EQ(j["status"], "failed");
+  EXPECT_EQ(j["messages"].back()["code"], "CSV");
+  EXPECT_NE(j["messages"].back()["text"].get<std::string>().find("line 3: the record starting on "
+                                                                 "line 3 is longer than 1 MB"),
+            std::string::npos)
+      << j.dump();
+  EXPECT_EQ(patronCount(), 2);
 }
 
 TEST_F(ImportCli, DryRunPrintsTheSummaryAndChangesNothing) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/fake_pattern.h"
 #include "tests/unit/string_source.h"
 
 namespace patrond {
@@ -40,7 +41,7 @@ class Mapper : public ::testing::Test {
     Rule email;
     Matcher empty;
     empty.kind = Matcher::Kind::kRegex;
-    empty.regex = std::make_shared<std::regex>("^$");
+    empty.regex = test::fakePattern([](std::string_view s) { return s.empty(); });
     email.when = {{PatronField::kEmail, empty}};
     email.set = {{PatronField::kEmail, "${username}@example.org"}};
     Rule grades;
