@@ -3,9 +3,15 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 
 #include "adapters/log/boost_log.h"
 #include "adapters/sql/soci_store.h"
@@ -31,20 +37,101 @@ int fail(int code, const std::string& message) {
   return code;
 }
 
-std::string leaseHolder() {
+namespace {
+
+std::string hostName() {
   char host[256] = "";
   ::gethostname(host, sizeof host - 1);
-  return std::string(host) + ":" + std::to_string(::getpid());
+  return host;
 }
 
-bool holderAlive(const std::string& holder) {
-  auto colon = holder.rfind(':');
-  std::string self = leaseHolder();
-  if (colon == std::string::npos || holder.substr(0, colon) != self.substr(0, self.rfind(':'))) {
-    return true;
+std::string firstLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// What tells this process from another that got its pid later: the boot, the pid
+// namespace, and the start time in clock ticks since boot ("" when /proc cannot say).
+std::string processStart(pid_t pid) {
+#ifdef __linux__
+  std::string stat = firstLine("/proc/" + std::to_string(pid) + "/stat");
+  auto close = stat.rfind(')');
+  if (close == std::string::npos) {
+    return "";
   }
-  pid_t pid = static_cast<pid_t>(std::atoi(holder.c_str() + colon + 1));
-  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) {
+      return field;
+    }
+  }
+#else
+  (void)pid;
+#endif
+  return "";
+}
+
+std::string thisBoot() {
+  std::string boot = firstLine("/proc/sys/kernel/random/boot_id");
+  boot.erase(std::remove(boot.begin(), boot.end(), '-'), boot.end());
+  std::error_code ec;
+  auto ns = std::filesystem::read_symlink("/proc/self/ns/pid", ec).string();  // pid:[N]
+  std::string inode;
+  std::copy_if(ns.begin(), ns.end(), std::back_inserter(inode),
+               [](char c) { return c >= '0' && c <= '9'; });
+  return boot.substr(0, 12) + "." + inode;
+}
+
+}  // namespace
+
+std::string leaseHolderOf(long pid) {
+  return hostName() + ":" + std::to_string(pid) + ":" + thisBoot() + "." +
+         processStart(static_cast<pid_t>(pid));
+}
+
+std::string leaseHolder() {
+  static const std::string holder = leaseHolderOf(::getpid());
+  return holder;
+}
+
+HolderState holderState(const std::string& holder) {
+  // host:pid[:boot.pidns.start]; anything else (a slot's "ran by ..." mark) is no process.
+  auto colon = holder.find(':');
+  if (colon == std::string::npos || holder.substr(0, colon) != hostName()) {
+    return HolderState::kElsewhere;
+  }
+  auto second = holder.find(':', colon + 1);
+  std::string pidText = holder.substr(
+      colon + 1, second == std::string::npos ? std::string::npos : second - colon - 1);
+  pid_t pid = 0;
+  auto [end, err] = std::from_chars(pidText.data(), pidText.data() + pidText.size(), pid);
+  if (err != std::errc() || end != pidText.data() + pidText.size() || pid <= 0) {
+    return HolderState::kElsewhere;
+  }
+  if (second != std::string::npos) {
+    std::string token = holder.substr(second + 1);  // boot.pidns.start
+    std::string boot = thisBoot();
+    if (token.compare(0, boot.size() + 1, boot + ".") != 0) {
+      // Another boot (the host restarted: the holder is gone) or another pid namespace (a
+      // container on the same host name: its pids mean nothing here).
+      return token.compare(0, 12, boot.substr(0, 12)) != 0 ? HolderState::kDead
+                                                           : HolderState::kElsewhere;
+    }
+    if (::kill(pid, 0) != 0 && errno == ESRCH) {
+      return HolderState::kDead;
+    }
+    std::string start = processStart(pid);
+    // A pid taken by a later process is not the holder; /proc hidden from us: trust it.
+    if (!start.empty() && start != token.substr(boot.size() + 1)) {
+      return HolderState::kDead;
+    }
+    return HolderState::kAlive;
+  }
+  // An older "host:pid" holder: the pid alone.
+  return ::kill(pid, 0) == 0 || errno == EPERM ? HolderState::kAlive : HolderState::kDead;
 }
 
 App::App(GlobalOptions options) : options_(std::move(options)) {
@@ -154,7 +241,7 @@ int App::openDatabase(bool quiet) {
   if (auto s = store_->syncSites(config_->sites); !s) {
     return problem(s.error());
   }
-  auto n = store_->markInterruptedRuns(localNowIso(), utcIso(now()), holderAlive);
+  auto n = store_->markInterruptedRuns(localNowIso(), utcIso(now()), holderState);
   if (!n) {
     return problem(n.error());
   }

@@ -92,9 +92,14 @@ class SystemClock final : public Clock {
 
 // Prints an error line "patrond: ..." to stderr and returns the code.
 int fail(int code, const std::string& message);
-// "host:pid" of this process, the holder name of its leases.
+// "host:pid:boot.pidns.start" of this process, the holder name of its leases: the boot id,
+// pid namespace and start time tell it from a later process that got the same pid.
 std::string leaseHolder();
-// Whether a lease holder ("host:pid") is still running (other hosts: trusted until expiry).
-bool holderAlive(const std::string& holder);
+// The same for another running process of this host (tests).
+std::string leaseHolderOf(long pid);
+// Whether a lease holder is this process or another running one on this host (alive), a
+// process on this host that is gone (dead: its leases are taken over at once), or elsewhere
+// (another host or pid namespace: trusted until its lease expires).
+HolderState holderState(const std::string& holder);
 
 }  // namespace patrond::daemon

@@ -2,9 +2,11 @@
 
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "adapters/files/text_file.h"
 #include "daemon/json_output.h"
+#include "daemon/lease_keeper.h"
 #include "engine/items_import.h"
 #include "engine/text.h"
 
@@ -184,14 +186,17 @@ Result<SweepOutcome> executeSweep(PatronStore& store, const Config& config, cons
                                   UtcTime utc, Log& log) {
   const std::string lease = "circulation-sweep";
   const std::string holder = leaseHolder();
-  auto got = store.acquireLease(lease, holder, utcIso(utc), utcIso(utc + std::chrono::hours(1)));
+  auto got = store.acquireLease(lease, holder, utcIso(utc), utcIso(utc + kLeaseTime), holderState);
   if (!got) {
     return got.error();
   }
   if (!*got) {
     return Error{"BUSY", "another patrond process is running the circulation sweep", lease};
   }
+  std::optional<LeaseKeeper> keeper;
+  keeper.emplace(config.database, lease, holder, &log);
   auto out = sweep(store.circulation(), config, local);
+  keeper.reset();
   (void)store.releaseLease(lease, holder);
   if (out) {
     log.info("circulation sweep: " + std::to_string(out->lost) + " loan(s) marked lost, " +

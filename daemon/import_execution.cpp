@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <optional>
 
 #include "adapters/crypto/password_hasher.h"
 #include "adapters/files/text_file.h"
 #include "adapters/sftp/curl_sftp.h"
 #include "daemon/app.h"
+#include "daemon/lease_keeper.h"
 #include "engine/row_mapper.h"
 
 namespace patrond::daemon {
@@ -119,8 +121,11 @@ ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& 
 
   std::string lease = "import:" + job.name;
   std::string holder = leaseHolder();
+  // A run left open by a dead holder is marked interrupted and its lease freed first, so a
+  // crash never locks the job out (SPEC section 10).
+  (void)store.markInterruptedRuns(formatIso(call.localNow), utcIso(call.utcNow), holderState);
   auto got = store.acquireLease(lease, holder, utcIso(call.utcNow),
-                                utcIso(call.utcNow + std::chrono::hours(6)));
+                                utcIso(call.utcNow + kLeaseTime), holderState);
   if (!got) {
     result.busy = true;
     result.error = got.error().describe();
@@ -131,6 +136,9 @@ ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& 
     result.error = "import job '" + job.name + "' is already running (another patrond holds it)";
     return result;
   }
+
+  std::optional<LeaseKeeper> keeper;
+  keeper.emplace(call.config->database, lease, holder, &log);
 
   Result<std::string> path =
       call.file.empty() && job.source.sftp ? fetchRemote(*call.config, job, log)
@@ -163,6 +171,7 @@ ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& 
     StoppableSource stoppable(**source, call.stop);
     result.outcome = runImport(store, stoppable, req, hasher.get());
   }
+  keeper.reset();
   (void)store.releaseLease(lease, holder);
   const ImportRun& run = result.outcome.run;
   if (run.status == RunStatus::kCompleted && !req.dryRun && path) {

@@ -2,12 +2,14 @@
 
 #include <boost/asio/post.hpp>
 #include <filesystem>
+#include <optional>
 
 #include "adapters/files/text_file.h"
 #include "adapters/sftp/curl_sftp.h"
 #include "adapters/sql/soci_store.h"
 #include "daemon/app.h"
 #include "daemon/circulation_commands.h"
+#include "daemon/lease_keeper.h"
 #include "daemon/notice_commands.h"
 
 namespace patrond::daemon {
@@ -108,15 +110,35 @@ ImportCallResult JobRunner::execute(JobTask& task) {
   }
   SystemClock clock;
   UtcTime now = clock.now();
+  // A scheduled slot is run by exactly one instance. The claim is short and renewed while
+  // the slot runs, so one whose holder died is taken over (at once on this host); when the
+  // slot is done it becomes a mark that no process holds, kept two days so the slot never
+  // runs again.
+  struct SlotClaim {
+    PatronStore* store = nullptr;
+    std::string name, holder;
+    std::optional<LeaseKeeper> keeper;
+    ~SlotClaim() {
+      keeper.reset();
+      if (store) {
+        auto until = std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now()) +
+                     std::chrono::hours(48);
+        (void)store->renewLease(name, holder, utcIso(until), "ran by " + holder);
+      }
+    }
+  } claim;
   if (!task.slotLease.empty()) {
-    // A scheduled slot is run by exactly one instance: the claim is never released.
     auto claimed = (*store)->acquireLease(task.slotLease, leaseHolder(), utcIso(now),
-                                          utcIso(now + std::chrono::hours(48)));
+                                          utcIso(now + kLeaseTime), holderState);
     if (!claimed || !*claimed) {
       log_->info(what + ": the " + task.trigger + " run " + task.slotLease +
                  " is taken: it ran already or another instance runs it");
       return result;
     }
+    claim.name = task.slotLease;
+    claim.holder = leaseHolder();
+    claim.keeper.emplace(task.config->database, claim.name, claim.holder, log_.get());
+    claim.store = store->get();
   }
   if (task.deliverOutbox) {
     if (auto d = deliverDue(**store, *task.config, clock, *task.zone, *log_); !d) {

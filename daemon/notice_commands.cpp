@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -11,6 +12,7 @@
 #include "adapters/smtp/smtp_mailer.h"
 #include "adapters/templates/mustache_renderer.h"
 #include "daemon/homeroom_commands.h"
+#include "daemon/lease_keeper.h"
 #include "engine/text.h"
 
 namespace patrond::daemon {
@@ -298,7 +300,7 @@ Result<NoticeOutcome> executeNotice(PatronStore& store, const Config& config,
   const std::string holder = leaseHolder();
   if (!dryRun) {
     auto got = store.acquireLease(lease, holder, utcIso(clock.now()),
-                                  utcIso(clock.now() + std::chrono::hours(1)));
+                                  utcIso(clock.now() + kLeaseTime), holderState);
     if (!got) {
       return got.error();
     }
@@ -311,12 +313,17 @@ Result<NoticeOutcome> executeNotice(PatronStore& store, const Config& config,
     PatronStore& s;
     std::string lease, holder;
     bool active;
+    std::optional<LeaseKeeper> keeper;
     ~Release() {
+      keeper.reset();
       if (active) {
         (void)s.releaseLease(lease, holder);
       }
     }
-  } release{store, lease, holder, !dryRun};
+  } release{store, lease, holder, !dryRun, std::nullopt};
+  if (!dryRun) {
+    release.keeper.emplace(config.database, lease, holder, &log);
+  }
 
   auto prepared = prepareNotice(store, config, notice, localNow);
   if (!prepared) {

@@ -439,28 +439,33 @@ class SociStore final : public PatronStore {
     });
   }
 
-  Result<int> markInterruptedRuns(
-      const std::string& finishedAt, const std::string& nowUtc,
-      const std::function<bool(const std::string&)>& holderAlive) override {
+  Result<int> markInterruptedRuns(const std::string& finishedAt, const std::string& nowUtc,
+                                  const HolderCheck& holderState) override {
     return guard("marking interrupted runs", [&]() -> Result<int> {
-      std::vector<std::pair<long long, std::string>> dead;  // run id, lease name
+      struct Dead {
+        long long id;
+        std::string lease, holder, expires;
+      };
+      std::vector<Dead> dead;
       soci::rowset<soci::row> rs =
           (sql_->prepare
            << "SELECT r.id, r.lease_name, l.holder, l.expires_at FROM import_runs r "
               "LEFT JOIN leases l ON l.name = r.lease_name WHERE r.status = 'running'");
       for (const auto& r : rs) {
         std::string holder = getStr(r, 2);
-        bool alive =
-            !holder.empty() && getStr(r, 3) > nowUtc && (!holderAlive || holderAlive(holder));
-        if (!alive) {
-          dead.emplace_back(getInt(r, 0), getStr(r, 1));
+        std::string expires = getStr(r, 3);
+        if (holder.empty() || leaseIsFree(holder, expires, nowUtc, holderState)) {
+          dead.push_back({getInt(r, 0), getStr(r, 1), holder, expires});
         }
       }
-      for (auto& [id, lease] : dead) {
+      for (auto& d : dead) {
         *sql_ << "UPDATE import_runs SET status = 'interrupted', finished_at = :t WHERE id = :id",
-            soci::use(finishedAt), soci::use(id);
-        *sql_ << "DELETE FROM leases WHERE name = :n AND expires_at <= :now", soci::use(lease),
-            soci::use(nowUtc);
+            soci::use(finishedAt), soci::use(d.id);
+        if (!d.holder.empty()) {
+          // Only the lease as it was judged: one taken over meanwhile stays.
+          *sql_ << "DELETE FROM leases WHERE name = :n AND holder = :h AND expires_at = :e",
+              soci::use(d.lease), soci::use(d.holder), soci::use(d.expires);
+        }
       }
       return static_cast<int>(dead.size());
     });
@@ -1268,28 +1273,78 @@ class SociStore final : public PatronStore {
     });
   }
 
+  // A lease held by another holder is free when the holder is dead, or when it expired
+  // and the holder is not seen alive on this host (a long SQLite run holds the write lock
+  // and cannot renew; its live holder keeps the lease all the same).
+  static bool leaseIsFree(const std::string& holder, const std::string& expires,
+                          const std::string& nowUtc, const HolderCheck& holderState) {
+    HolderState state = holderState ? holderState(holder) : HolderState::kElsewhere;
+    return state == HolderState::kDead || (state == HolderState::kElsewhere && expires <= nowUtc);
+  }
+
+  // The lease's holder and expiry, or nothing when no one holds it.
+  std::optional<std::pair<std::string, std::string>> leaseRow(const std::string& name) {
+    std::string holder, expires;
+    soci::indicator hi = soci::i_ok, ei = soci::i_ok;
+    *sql_ << "SELECT holder, expires_at FROM leases WHERE name = :n", soci::use(name),
+        soci::into(holder, hi), soci::into(expires, ei);
+    if (!sql_->got_data()) {
+      return std::nullopt;
+    }
+    return std::make_pair(holder, expires);
+  }
+
   Result<bool> acquireLease(const std::string& name, const std::string& holder,
-                            const std::string& nowIso, const std::string& untilIso) override {
+                            const std::string& nowIso, const std::string& untilIso,
+                            const HolderCheck& holderState) override {
     return guard("taking a lease", [&]() -> Result<bool> {
-      // Take it over when free, expired or already ours; one statement so two instances
-      // cannot both win.
+      auto row = leaseRow(name);
+      if (!row) {
+        try {
+          *sql_ << "INSERT INTO leases (name, holder, expires_at) VALUES (:n, :h, :u)",
+              soci::use(name), soci::use(holder), soci::use(untilIso);
+          return true;
+        } catch (const soci::soci_error&) {
+          return false;  // another holder took it first (primary key)
+        }
+      }
+      if (row->first == holder) {
+        return renewHeld(name, holder, untilIso, holder);
+      }
+      if (!leaseIsFree(row->first, row->second, nowIso, holderState)) {
+        return false;
+      }
+      // Taken over only as it was judged, in one statement: of two instances, one wins.
       soci::statement up =
           (sql_->prepare << "UPDATE leases SET holder = :h, expires_at = :u "
-                            "WHERE name = :n AND (holder = :h2 OR expires_at <= :now)",
-           soci::use(holder), soci::use(untilIso), soci::use(name), soci::use(holder),
-           soci::use(nowIso));
+                            "WHERE name = :n AND holder = :old AND expires_at = :oldu",
+           soci::use(holder), soci::use(untilIso), soci::use(name), soci::use(row->first),
+           soci::use(row->second));
       up.execute(true);
-      if (up.get_affected_rows() > 0) {
-        return true;
-      }
-      try {
-        *sql_ << "INSERT INTO leases (name, holder, expires_at) VALUES (:n, :h, :u)",
-            soci::use(name), soci::use(holder), soci::use(untilIso);
-        return true;
-      } catch (const soci::soci_error&) {
-        return false;  // another holder has it (primary key)
-      }
+      return up.get_affected_rows() > 0;
     });
+  }
+
+  Result<bool> renewLease(const std::string& name, const std::string& holder,
+                          const std::string& untilIso, const std::string& newHolder) override {
+    return guard("renewing a lease", [&]() -> Result<bool> {
+      return renewHeld(name, holder, untilIso, newHolder.empty() ? holder : newHolder);
+    });
+  }
+
+  bool renewHeld(const std::string& name, const std::string& holder, const std::string& untilIso,
+                 const std::string& newHolder) {
+    soci::statement up =
+        (sql_->prepare << "UPDATE leases SET holder = :nh, expires_at = :u "
+                          "WHERE name = :n AND holder = :h",
+         soci::use(newHolder), soci::use(untilIso), soci::use(name), soci::use(holder));
+    up.execute(true);
+    if (up.get_affected_rows() > 0) {
+      return true;
+    }
+    // MySQL counts changed rows only: an update to the same values changes none.
+    auto row = leaseRow(name);
+    return row && row->first == newHolder && row->second == untilIso;
   }
 
   Result<void> releaseLease(const std::string& name, const std::string& holder) override {

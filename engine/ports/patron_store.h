@@ -74,6 +74,14 @@ struct Deletion {
   std::string deletedAt;
 };
 
+// What a lease holder ("host:pid:start", daemon/app.h) is as seen from this process.
+enum class HolderState {
+  kAlive,     // a running process on this host (the same process, not a reused pid)
+  kDead,      // was on this host and is gone: its leases are free at once
+  kElsewhere  // another host (or not a process): trusted until its lease expires
+};
+using HolderCheck = std::function<HolderState(const std::string& holder)>;
+
 class PatronStore {
  public:
   virtual ~PatronStore() = default;
@@ -95,11 +103,10 @@ class PatronStore {
   // Writes the run's final state and messages (inside the caller's transaction, if any).
   virtual Result<void> closeRun(const ImportRun& run, const std::vector<RunMessage>& messages) = 0;
   // Marks runs left `running` as interrupted (with `finishedAt`, district time) when their
-  // lease is gone, expired (compared in UTC) or held by a holder `holderAlive` says is dead;
-  // returns how many.
-  virtual Result<int> markInterruptedRuns(
-      const std::string& finishedAt, const std::string& nowUtc,
-      const std::function<bool(const std::string& holder)>& holderAlive) = 0;
+  // lease is gone or free (see acquireLease: dead holder, or expired and not seen alive), and
+  // frees such a lease; returns how many.
+  virtual Result<int> markInterruptedRuns(const std::string& finishedAt, const std::string& nowUtc,
+                                          const HolderCheck& holderState) = 0;
   virtual Result<std::vector<ImportRun>> listRuns(const std::string& job, int limit) = 0;
   virtual Result<std::optional<ImportRun>> findRun(std::int64_t id) = 0;
   virtual Result<std::vector<RunMessage>> runMessages(std::int64_t runId, bool errorsOnly) = 0;
@@ -153,10 +160,20 @@ class PatronStore {
   virtual Result<void> recordSourceFile(const std::string& job, const std::string& fingerprint,
                                         std::int64_t runId, const std::string& seenAt) = 0;
 
-  // Leases (SPEC section 10): true when `holder` now holds `name` until `untilIso`.
-  // Lease times are UTC ISO 8601 ("...Z") so DST never stretches or shortens one.
+  // Leases (SPEC section 10): true when `holder` now holds `name` until `untilIso`: the lease
+  // was free, already ours, held by a holder `holderState` says is dead (taken over at once),
+  // or expired and its holder not seen alive (a live holder on this host keeps its lease
+  // while it runs, however long; one elsewhere keeps it by renewing). Without a check every
+  // other holder counts as elsewhere. Lease times are UTC ISO 8601 ("...Z") so DST never
+  // stretches or shortens one.
   virtual Result<bool> acquireLease(const std::string& name, const std::string& holder,
-                                    const std::string& nowIso, const std::string& untilIso) = 0;
+                                    const std::string& nowIso, const std::string& untilIso,
+                                    const HolderCheck& holderState = {}) = 0;
+  // Moves a lease `holder` holds to `untilIso` (and to `newHolder` when not empty); false
+  // when it is no longer held by `holder`.
+  virtual Result<bool> renewLease(const std::string& name, const std::string& holder,
+                                  const std::string& untilIso,
+                                  const std::string& newHolder = "") = 0;
   virtual Result<void> releaseLease(const std::string& name, const std::string& holder) = 0;
 
   // Homerooms (SPEC section 8): what imports say (active patrons only), and what

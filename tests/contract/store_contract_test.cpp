@@ -441,7 +441,8 @@ TEST_P(StoreContract, RunLeftOpenIsMarkedInterruptedUnlessItsLeaseIsLive) {
   auto lease = store_->acquireLease("import:students", "host-a", "2026-10-15T07:00:00Z",
                                     "2026-10-15T07:05:00Z");
   ASSERT_TRUE(lease.ok() && *lease);
-  auto alive = [](const std::string&) { return true; };
+  // On another host: trusted until the lease expires.
+  auto alive = [](const std::string&) { return HolderState::kElsewhere; };
   auto n = store_->markInterruptedRuns("2026-10-15T02:01:00", "2026-10-15T07:01:00Z", alive);
   ASSERT_TRUE(n.ok()) << n.error().describe();
   EXPECT_EQ(*n, 0);
@@ -461,12 +462,95 @@ TEST_P(StoreContract, RunOfADeadHolderIsInterruptedAtOnce) {
   ASSERT_TRUE(id.ok());
   ASSERT_TRUE(*store_->acquireLease("import:students", "host:123", "2026-10-15T07:00:00Z",
                                     "2026-10-15T13:00:00Z"));
-  auto n =
-      store_->markInterruptedRuns("2026-10-15T02:01:00", "2026-10-15T07:01:00Z",
-                                  [](const std::string& holder) { return holder != "host:123"; });
+  auto n = store_->markInterruptedRuns(
+      "2026-10-15T02:01:00", "2026-10-15T07:01:00Z", [](const std::string& holder) {
+        return holder == "host:123" ? HolderState::kDead : HolderState::kAlive;
+      });
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 1);
   EXPECT_EQ((*store_->findRun(*id))->status, RunStatus::kInterrupted);
+  // Its lease is freed with it: the next run takes it at once, with no check at all.
+  auto next = store_->acquireLease("import:students", "host:456", "2026-10-15T07:01:00Z",
+                                   "2026-10-15T07:03:00Z");
+  ASSERT_TRUE(next.ok()) << next.error().describe();
+  EXPECT_TRUE(*next);
+}
+
+// SPEC section 10: a crash never locks a job out.
+TEST_P(StoreContract, LeaseOfADeadHolderIsTakenOverAtOnce) {
+  ASSERT_TRUE(*store_->acquireLease("import:students", "h:1:x", "2026-10-15T07:00:00Z",
+                                    "2026-10-15T07:02:00Z"));
+  auto check = [](const std::string& holder) {
+    return holder == "h:1:x" ? HolderState::kDead : HolderState::kAlive;
+  };
+  auto b = store_->acquireLease("import:students", "h:2:y", "2026-10-15T07:00:10Z",
+                                "2026-10-15T07:02:10Z", check);
+  ASSERT_TRUE(b.ok()) << b.error().describe();
+  EXPECT_TRUE(*b);
+  // The dead holder's renewal (were it to come) finds the lease gone.
+  auto late = store_->renewLease("import:students", "h:1:x", "2026-10-15T07:03:00Z");
+  ASSERT_TRUE(late.ok()) << late.error().describe();
+  EXPECT_FALSE(*late);
+  // A live holder keeps it.
+  auto c = store_->acquireLease("import:students", "h:3:z", "2026-10-15T07:00:20Z",
+                                "2026-10-15T07:02:20Z", check);
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(*c);
+}
+
+// A long SQLite run cannot renew (it holds the write lock): its live holder on this host
+// keeps the lease past its expiry; a holder elsewhere loses it then.
+TEST_P(StoreContract, LeaseOfALiveHolderOnThisHostOutlastsItsExpiry) {
+  ASSERT_TRUE(*store_->acquireLease("import:students", "h:1:x", "2026-10-15T07:00:00Z",
+                                    "2026-10-15T07:02:00Z"));
+  auto alive = [](const std::string&) { return HolderState::kAlive; };
+  auto elsewhere = [](const std::string&) { return HolderState::kElsewhere; };
+  auto b = store_->acquireLease("import:students", "h:2:y", "2026-10-15T09:00:00Z",
+                                "2026-10-15T09:02:00Z", alive);
+  ASSERT_TRUE(b.ok());
+  EXPECT_FALSE(*b);
+  b = store_->acquireLease("import:students", "h:2:y", "2026-10-15T07:01:59Z",
+                           "2026-10-15T07:03:59Z", elsewhere);
+  ASSERT_TRUE(b.ok());
+  EXPECT_FALSE(*b);  // not expired yet
+  b = store_->acquireLease("import:students", "h:2:y", "2026-10-15T07:02:00Z",
+                           "2026-10-15T07:04:00Z", elsewhere);
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(*b);
+}
+
+// Renewal moves the expiry (so a holder elsewhere keeps its lease while it runs) and can
+// turn the lease into a mark no process holds (a scheduled slot that ran).
+TEST_P(StoreContract, RenewedLeaseStaysAndCanBecomeAMark) {
+  auto elsewhere = [](const std::string&) { return HolderState::kElsewhere; };
+  ASSERT_TRUE(*store_->acquireLease("schedule:students@2026-10-15T02:00:00", "h:1:x",
+                                    "2026-10-15T07:00:00Z", "2026-10-15T07:02:00Z"));
+  for (const char* until :
+       {"2026-10-15T07:02:30Z", "2026-10-15T07:02:30Z", "2026-10-15T07:03:00Z"}) {
+    auto r = store_->renewLease("schedule:students@2026-10-15T02:00:00", "h:1:x", until);
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    EXPECT_TRUE(*r) << until;  // the same values twice too (MySQL counts no changed row)
+  }
+  auto b = store_->acquireLease("schedule:students@2026-10-15T02:00:00", "h:2:y",
+                                "2026-10-15T07:02:30Z", "2026-10-15T07:04:30Z", elsewhere);
+  ASSERT_TRUE(b.ok());
+  EXPECT_FALSE(*b);
+  auto mark = store_->renewLease("schedule:students@2026-10-15T02:00:00", "h:1:x",
+                                 "2026-10-17T07:00:00Z", "ran by h:1:x");
+  ASSERT_TRUE(mark.ok());
+  EXPECT_TRUE(*mark);
+  // Its holder dying later frees nothing: the mark is no process.
+  auto dead = [](const std::string& holder) {
+    return holder == "h:1:x" ? HolderState::kDead : HolderState::kElsewhere;
+  };
+  b = store_->acquireLease("schedule:students@2026-10-15T02:00:00", "h:2:y", "2026-10-15T08:00:00Z",
+                           "2026-10-15T08:02:00Z", dead);
+  ASSERT_TRUE(b.ok());
+  EXPECT_FALSE(*b);
+  auto gone =
+      store_->renewLease("schedule:students@2026-10-15T02:00:00", "h:1:x", "2026-10-15T08:00:00Z");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(*gone);
 }
 
 TEST_P(StoreContract, TrimRunsKeepsTheNewest) {

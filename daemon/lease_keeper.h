@@ -1,0 +1,49 @@
+#pragma once
+// Holding a lease while its work runs (SPEC section 10): leases are short, and renewed on a
+// connection of their own, because the work's own connection is inside one transaction that
+// no other instance sees until it ends. A holder that dies stops renewing, so its lease ends
+// within kLeaseTime; on this host it is taken over at once (holderState in daemon/app.h).
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "engine/config.h"
+#include "engine/ports/log.h"
+
+namespace patrond::daemon {
+
+// How long a lease lasts without renewal, and how often it is renewed.
+inline constexpr std::chrono::seconds kLeaseTime{120};
+inline constexpr std::chrono::seconds kLeaseRenewal{30};
+
+class LeaseKeeper {
+ public:
+  // Renews `name`, held by `holder`, to now + `time` every `every` until destroyed. With
+  // SQLite it does nothing: one instance on one host, whose live holder keeps its lease
+  // (the run holds the write lock, so a renewal would only wait for it).
+  LeaseKeeper(const DatabaseConfig& database, std::string name, std::string holder, Log* log,
+              std::chrono::seconds time = kLeaseTime, std::chrono::seconds every = kLeaseRenewal);
+  ~LeaseKeeper();
+  LeaseKeeper(const LeaseKeeper&) = delete;
+  LeaseKeeper& operator=(const LeaseKeeper&) = delete;
+  // How many renewals were written (for tests).
+  int renewals() const;
+
+ private:
+  void loop(DatabaseConfig database);
+
+  std::string name_, holder_;
+  Log* log_;
+  std::chrono::seconds time_, every_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  int renewals_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace patrond::daemon
