@@ -140,8 +140,10 @@ App::App(GlobalOptions options) : options_(std::move(options)) {
   }
 }
 
-int App::loadConfig(bool printWarnings) {
-  auto result = config::loadConfig(options_.configPath);
+int App::loadConfig(bool printWarnings, bool readSecrets) {
+  config::LoadOptions loadOptions;
+  loadOptions.readSecrets = readSecrets;
+  auto result = config::loadConfig(options_.configPath, loadOptions);
   diagnostics_ = result.diagnostics;
   for (const auto& d : result.diagnostics) {
     if (!d.warning || printWarnings) {
@@ -193,7 +195,17 @@ void App::setupLog(bool console) {
     // sinks so that a cron'd `patrond import` still leaves a trace.
     setup.config.system = setup.config.system && !options_.json;
   }
-  log_ = logging::setupLog(setup);
+  try {
+    log_ = logging::setupLog(setup);
+  } catch (const std::exception& e) {
+    // Log setup never ends the process: the file is named, the other sinks still work.
+    std::string problem = std::string("logging.file: ") + e.what() +
+                          "; logging to the console and the system log only";
+    std::cerr << "patrond: " << problem << "\n";
+    setup.config.file.clear();
+    log_ = logging::setupLog(setup);
+    log_->error(problem);
+  }
 }
 
 void App::replaceConfig(Config config) {

@@ -34,7 +34,8 @@ class App {
   explicit App(GlobalOptions options);
 
   // Loads and validates the configuration; prints diagnostics to stderr. Returns 0 or 2.
-  int loadConfig(bool printWarnings = true);
+  // With `readSecrets` (check-config) every secret is read now; what cannot be is an error.
+  int loadConfig(bool printWarnings = true, bool readSecrets = false);
   // Opens the database, migrates it, marks runs a dead process left open. 0, 1 or 2.
   // With `quiet`, failures are logged rather than printed (the service retries).
   int openDatabase(bool quiet = false);

@@ -242,7 +242,7 @@ try {
 }
 App app(g);
 if (needsConfig) {
-  if (int rc = app.loadConfig(); rc != kExitOk) {
+  if (int rc = app.loadConfig(true, check->parsed()); rc != kExitOk) {
     if (action && check->parsed() && g.json) {
       nlohmann::json j{{"ok", false}, {"errors", nlohmann::json::array()}};
       for (const auto& d : app.diagnostics()) {

@@ -30,8 +30,9 @@ namespace {
 
 std::string sourceText(const ImportJob& j) {
   if (j.source.sftp) {
-    return "sftp " + j.source.sftp->url + " every " + formatDuration(j.source.sftp->pollEvery) +
-           ", file " + j.source.file;
+    // Credentials in a URL are refused when loading; masked here all the same.
+    return "sftp " + redactSecrets(j.source.sftp->url) + " every " +
+           formatDuration(j.source.sftp->pollEvery) + ", file " + j.source.file;
   }
   return "directory " + j.source.directory + ", file " + j.source.file;
 }

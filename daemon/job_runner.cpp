@@ -78,7 +78,18 @@ void JobRunner::work() {
 }
 
 void JobRunner::runOne(JobTask& task) {
-  ImportCallResult result = execute(task);
+  ImportCallResult result;
+  try {
+    result = execute(task);
+  } catch (const std::exception& e) {
+    // Nothing a task meets may end the service (an exception here would terminate the
+    // process): the task is reported failed and the next one runs.
+    result = ImportCallResult{};
+    result.ran = false;
+    result.error = std::string("internal error: ") + e.what();
+    log_->error((task.job.empty() ? std::string("task") : "import " + task.job) + ": " +
+                result.error);
+  }
   post(task, result);
 }
 

@@ -1,6 +1,19 @@
 // patrond: parse the command line, load and validate config, build adapters, run.
+#include <exception>
+#include <iostream>
+
 #include "daemon/cli.h"
+#include "engine/text.h"
 
 int main(int argc, char** argv) {
-  return patrond::daemon::runCli(argc, argv);
+  // The last line of defence: an exception never ends the process with SIGABRT and a core
+  // dump; it is said, and the exit code is 1 (systemd's Restart=on-failure then waits).
+  try {
+    return patrond::daemon::runCli(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "patrond: internal error: " << patrond::redactSecrets(e.what()) << "\n";
+  } catch (...) {
+    std::cerr << "patrond: internal error (unknown exception)\n";
+  }
+  return 1;
 }

@@ -361,12 +361,29 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
     });
   };
   outboxTick();
+  // What check-config warns about (clear-text SMTP, unchecked certificates, world-readable
+  // secrets) is in the service's log too.
+  for (const auto& d : app.diagnostics()) {
+    if (d.warning) {
+      app.log().warning(d.format());
+    }
+  }
   std::ostringstream ready;
   ready << "running: " << app.config().imports.size() << " import job(s), "
         << app.config().notices.size() << " notice(s)";
   app.log().info(ready.str());
   systemd::ready(ready.str());
-  io.run();
+  // An exception out of a handler would end the service (and systemd would restart it in a
+  // loop): it is logged and the loop goes on.
+  for (;;) {
+    try {
+      io.run();
+      break;
+    } catch (const std::exception& e) {
+      app.log().error(std::string("internal error in the service loop: ") + e.what() +
+                      "; continuing");
+    }
+  }
   app.log().info("stopped");
   return exitCode;
 }

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 namespace patrond {
 
@@ -94,6 +95,9 @@ std::optional<std::chrono::seconds> parseDuration(std::string_view s) {
   } else {
     return std::nullopt;
   }
+  if (n > std::numeric_limits<long long>::max() / mult) {
+    return std::nullopt;  // would overflow: never a silently wrapped duration
+  }
   return std::chrono::seconds(n * mult);
 }
 
@@ -120,19 +124,22 @@ std::optional<std::uint64_t> parseByteSize(std::string_view s) {
   }
   std::string unit =
       toLower(trim(std::string_view(p, static_cast<size_t>(s.data() + s.size() - p))));
+  std::uint64_t mult = 0;
   if (unit.empty() || unit == "b") {
-    return n;
+    mult = 1;
+  } else if (unit == "kb" || unit == "k") {
+    mult = 1024;
+  } else if (unit == "mb" || unit == "m") {
+    mult = 1024 * 1024;
+  } else if (unit == "gb" || unit == "g") {
+    mult = 1024ull * 1024 * 1024;
+  } else {
+    return std::nullopt;
   }
-  if (unit == "kb" || unit == "k") {
-    return n * 1024;
+  if (n > std::numeric_limits<std::uint64_t>::max() / mult) {
+    return std::nullopt;  // would wrap around
   }
-  if (unit == "mb" || unit == "m") {
-    return n * 1024 * 1024;
-  }
-  if (unit == "gb" || unit == "g") {
-    return n * 1024 * 1024 * 1024;
-  }
-  return std::nullopt;
+  return n * mult;
 }
 
 std::optional<std::int64_t> parseCents(std::string_view s) {
@@ -180,32 +187,67 @@ std::string formatCents(std::int64_t cents) {
 }
 
 std::string redactSecrets(std::string_view s) {
+  auto boundary = [&](size_t i) {
+    return i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t' || s[i - 1] == ';' || s[i - 1] == '?' ||
+           s[i - 1] == '&' || s[i - 1] == ',' || s[i - 1] == '\'' || s[i - 1] == '"';
+  };
   std::string out;
   out.reserve(s.size());
   size_t i = 0;
   while (i < s.size()) {
-    bool matched = false;
-    for (std::string_view key : {"password=", "pwd=", "pass="}) {
-      if (i + key.size() <= s.size() && toLower(s.substr(i, key.size())) == key &&
-          (i == 0 || s[i - 1] == ' ' || s[i - 1] == ';' || s[i - 1] == '?' || s[i - 1] == '&')) {
-        out.append(s.substr(i, key.size()));
-        out.append("***");
-        i += key.size();
-        char quote = i < s.size() && (s[i] == '\'' || s[i] == '"') ? s[i] : 0;
-        if (quote) {
-          ++i;
-          while (i < s.size() && s[i] != quote) {
-            ++i;
-          }
-          ++i;
-        } else {
-          while (i < s.size() && s[i] != ' ' && s[i] != ';' && s[i] != '&') {
-            ++i;
-          }
-        }
-        matched = true;
-        break;
+    // scheme://user:password@host: keep the user, mask the password.
+    if (s.compare(i, 3, "://") == 0) {
+      out.append("://");
+      i += 3;
+      size_t end = s.find_first_of("/?# \t\r\n", i);
+      if (end == std::string_view::npos) {
+        end = s.size();
       }
+      size_t at = s.rfind('@', end == 0 ? 0 : end - 1);
+      if (at != std::string_view::npos && at >= i && at < end) {
+        std::string_view userinfo = s.substr(i, at - i);
+        if (size_t colon = userinfo.find(':'); colon != std::string_view::npos) {
+          out.append(userinfo.substr(0, colon));
+          out.append(":***@");
+          i = at + 1;
+        }
+      }
+      continue;
+    }
+    bool matched = false;
+    for (std::string_view key : {"password", "passwd", "pwd", "pass"}) {
+      if (i + key.size() > s.size() || toLower(s.substr(i, key.size())) != key || !boundary(i)) {
+        continue;
+      }
+      size_t j = i + key.size();
+      while (j < s.size() && (s[j] == ' ' || s[j] == '\t')) {
+        ++j;
+      }
+      if (j >= s.size() || s[j] != '=') {
+        continue;
+      }
+      ++j;
+      while (j < s.size() && (s[j] == ' ' || s[j] == '\t')) {
+        ++j;
+      }
+      out.append(s.substr(i, key.size()));
+      out.append("=***");
+      char quote = j < s.size() && (s[j] == '\'' || s[j] == '"') ? s[j] : 0;
+      if (quote) {
+        ++j;
+        while (j < s.size() && s[j] != quote) {
+          j += s[j] == '\\' ? 2 : 1;
+        }
+        ++j;
+      } else {
+        while (j < s.size() && s[j] != ' ' && s[j] != '\t' && s[j] != ';' && s[j] != '&' &&
+               s[j] != ',') {
+          ++j;
+        }
+      }
+      i = std::min(j, s.size());
+      matched = true;
+      break;
     }
     if (!matched) {
       out.push_back(s[i++]);

@@ -27,7 +27,9 @@ std::optional<std::uint64_t> parseByteSize(std::string_view s);
 // Money as integer cents: "12.50", "12.5", "12", "-3.00". No binary floating point.
 std::optional<std::int64_t> parseCents(std::string_view s);
 std::string formatCents(std::int64_t cents);
-// Masks password=... / pwd=... values in connection strings before they reach a log or error.
+// Masks credentials before they reach a log, check-config output, an error or a run record:
+// password=/passwd=/pwd=/pass= values in connection strings (quoted or not, spaces around '=')
+// and the password of scheme://user:password@host URLs (the user is kept).
 std::string redactSecrets(std::string_view s);
 // Cuts a UTF-8 string to at most maxChars code points, never splitting a sequence.
 std::string utf8Truncate(std::string_view s, size_t maxChars);

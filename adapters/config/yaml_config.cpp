@@ -1,9 +1,14 @@
 #include "adapters/config/yaml_config.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -35,8 +40,16 @@ std::string Diagnostic::format() const {
     o << path << ": ";
   }
   o << message;
-  return o.str();
+  // Diagnostics go to stderr, check-config's JSON and the service log: never a credential.
+  return redactSecrets(o.str());
 }
+
+namespace {
+// A secret is a password or a passphrase: anything larger is the wrong file.
+constexpr off_t kMaxSecretBytes = 64 * 1024;
+// patrond.yaml and mapping files: far above any real one, far below a mistake like /dev/zero.
+constexpr off_t kMaxConfigBytes = 4 * 1024 * 1024;
+}  // namespace
 
 Result<std::string> readSecret(const SecretRef& ref) {
   if (!ref.env.empty()) {
@@ -44,15 +57,58 @@ Result<std::string> readSecret(const SecretRef& ref) {
     if (!v) {
       return Error{"SECRET", "environment variable " + ref.env + " is not set", ""};
     }
+    if (!*v) {
+      return Error{"SECRET", "environment variable " + ref.env + " is empty", ""};
+    }
     return std::string(v);
   }
-  std::ifstream in(ref.file, std::ios::binary);
-  if (!in) {
-    return Error{"SECRET", "cannot read secret file", ref.file};
+  if (ref.file.empty()) {
+    return Error{"SECRET", "no secret file named", ""};
   }
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Never an exception (a directory used to throw out of the stream and end the process), and
+  // O_NONBLOCK so that a FIFO named as the secret cannot hang the open.
+  int fd = ::open(ref.file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) {
+    return Error{"SECRET", "cannot read secret file: " + std::string(std::strerror(errno)),
+                 ref.file};
+  }
+  struct stat st {};
+  std::string problem;
+  if (::fstat(fd, &st) != 0) {
+    problem = "cannot read secret file: " + std::string(std::strerror(errno));
+  } else if (S_ISDIR(st.st_mode)) {
+    problem = "the secret file is a directory; name the file that holds the secret";
+  } else if (!S_ISREG(st.st_mode)) {
+    problem = "the secret file is not a regular file";
+  } else if (st.st_size > kMaxSecretBytes) {
+    problem = "the secret file is larger than 64 KiB; is it the right file?";
+  }
+  std::string s;
+  while (problem.empty()) {
+    char buf[4096];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      problem = "cannot read secret file: " + std::string(std::strerror(errno));
+    } else if (n == 0) {
+      break;
+    } else if (s.size() + static_cast<size_t>(n) > static_cast<size_t>(kMaxSecretBytes)) {
+      problem = "the secret file is larger than 64 KiB; is it the right file?";
+    } else {
+      s.append(buf, static_cast<size_t>(n));
+    }
+  }
+  ::close(fd);
+  if (!problem.empty()) {
+    return Error{"SECRET", problem, ref.file};
+  }
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) {
     s.pop_back();
+  }
+  if (s.empty()) {
+    return Error{"SECRET", "the secret file is empty", ref.file};
   }
   return s;
 }
@@ -77,6 +133,8 @@ class Loader {
 
   const std::string& file() const { return file_; }
   fs::path dir() const { return dir_; }
+  // check-config: read every secret now (errors), not only look at its file (warnings).
+  void setReadSecrets(bool on) { readSecrets_ = on; }
 
   void error(const YAML::Node& at, const std::string& path, const std::string& msg) {
     add(at.Mark(), path, msg, false);
@@ -115,6 +173,9 @@ class Loader {
     }
     remember(path, n.Mark());
     for (auto it = n.begin(); it != n.end(); ++it) {
+      if (!it->first.IsScalar()) {
+        continue;  // checkKeys() reported it
+      }
       std::string key = it->first.Scalar();
       std::string kp = join(path, key);
       remember(kp, it->second.IsNull() ? it->first.Mark() : it->second.Mark());
@@ -201,7 +262,15 @@ class Loader {
     try {
       x = v.as<long long>();
     } catch (const YAML::Exception&) {
-      error(v, kp, "expected a whole number, got '" + v.Scalar() + "'");
+      std::string t = v.Scalar();
+      size_t digits = t.find_first_not_of("0123456789", t.empty() || t[0] != '-' ? 0 : 1);
+      if (!t.empty() && digits == std::string::npos && t != "-") {
+        error(v, kp,
+              "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                  ", got a number too large to hold");
+      } else {
+        error(v, kp, "expected a whole number, got '" + t.substr(0, 64) + "'");
+      }
       return;
     }
     if (x < min || x > max) {
@@ -254,17 +323,30 @@ class Loader {
     }
   }
 
+  // A duration in [min, max]: a huge one is a range error, never a wrapped-around count.
   void duration(const YAML::Node& n, const std::string& key, const std::string& path,
-                std::chrono::seconds& out) {
+                std::chrono::seconds& out, std::chrono::seconds min, std::chrono::seconds max) {
     YAML::Node v = n[key];
     if (!v || !scalar(v, join(path, key))) {
       return;
     }
-    if (auto d = parseDuration(v.Scalar())) {
-      out = *d;
-    } else {
+    std::string t(trim(v.Scalar()));
+    std::string range = "must be between " + formatDuration(min) + " and " + formatDuration(max);
+    auto d = parseDuration(t);
+    size_t digits = t.find_first_not_of("0123456789");
+    bool shaped =
+        !t.empty() && digits != 0 &&
+        (digits == std::string::npos ||
+         (digits + 1 == t.size() && std::string("smhd").find(t[digits]) != std::string::npos));
+    if (!d && shaped) {
+      error(v, join(path, key), range + ", got '" + t.substr(0, 64) + "' (too large)");
+    } else if (!d) {
       error(v, join(path, key),
-            "expected a duration like 30s, 15m, 2h or 1d, got '" + v.Scalar() + "'");
+            "expected a duration like 30s, 15m, 2h or 1d, got '" + t.substr(0, 64) + "'");
+    } else if (*d < min || *d > max) {
+      error(v, join(path, key), range + ", got '" + t.substr(0, 64) + "'");
+    } else {
+      out = *d;
     }
   }
 
@@ -325,19 +407,55 @@ class Loader {
     str(n, envKey, path, out.env);
     if (!out.file.empty() && !out.env.empty()) {
       error(n, path, "give " + fileKey + " or " + envKey + ", not both");
-    }
-    if (!out.file.empty()) {
-      checkSecretFile(n[fileKey], join(path, fileKey), out.file);
+    } else if (!out.file.empty()) {
+      checkSecret(n[fileKey], join(path, fileKey), SecretRef{out.file, ""});
+    } else if (!out.env.empty()) {
+      checkSecret(n[envKey], join(path, envKey), SecretRef{"", out.env});
     }
   }
 
-  void checkSecretFile(const YAML::Node& at, const std::string& path, const std::string& file) {
+  // Loading for the service only looks at a secret file (warnings: it may appear later);
+  // check-config reads every secret, and what cannot be read is an error naming key and file.
+  void checkSecret(const YAML::Node& at, const std::string& path, const SecretRef& ref) {
+    if (readSecrets_) {
+      if (auto s = readSecret(ref); !s) {
+        error(
+            at, path,
+            s.error().describe() + (ref.env.empty() ? "" : " (as the user running this command)"));
+        return;
+      }
+    }
+    if (ref.file.empty()) {
+      return;
+    }
+    const std::string& file = ref.file;
     struct stat st {};
     if (::stat(file.c_str(), &st) != 0) {
-      warn(at, path, "secret file " + file + " does not exist (yet)");
+      if (errno == ENOENT) {
+        warn(at, path, "secret file " + file + " does not exist (yet)");
+      } else {
+        warn(at, path, "secret file " + file + " cannot be checked: " + std::strerror(errno));
+      }
+    } else if (S_ISDIR(st.st_mode)) {
+      warn(at, path, "secret file " + file + " is a directory, not a file");
     } else if (st.st_mode & S_IROTH) {
       warn(at, path, "secret file " + file + " is readable by everyone; chmod 600 it");
     }
+  }
+
+  // A password written into a connection string or URL (password=, pwd=, pass=,
+  // scheme://user:password@): refused, as the password key is.
+  void noCredential(const YAML::Node& v, const std::string& path, const std::string& text,
+                    const std::string& secretKeys) {
+    if (redactSecrets(text) == text) {
+      return;
+    }
+    bool url = text.find("://") != std::string::npos &&
+               redactSecrets(text).find(":***@") != std::string::npos;
+    error(v, path,
+          std::string(url ? "a password in the URL (user:password@)"
+                          : "a password in the connection string") +
+              ": secrets never sit in the YAML; remove it and use " + secretKeys);
   }
 
   std::map<std::string, YAML::Mark> marks_;
@@ -346,29 +464,177 @@ class Loader {
   std::string file_;
   fs::path dir_;
   std::vector<Diagnostic>& diags_;
+  bool readSecrets_ = false;
 };
 
-std::optional<YAML::Node> parseFile(const std::string& path, std::vector<Diagnostic>& diags) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.push_back(
-        {path, 0, 0, "", "cannot open file: " + std::string(std::strerror(errno)), false});
-    return std::nullopt;
-  }
-  try {
-    return YAML::Load(in);
-  } catch (const YAML::ParserException& e) {
-    diags.push_back({path, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax: " + e.msg, false});
-  } catch (const YAML::Exception& e) {
-    diags.push_back({path, 0, 0, "", std::string("YAML: ") + e.what(), false});
+constexpr int kMaxDepth = 64;
+
+// The first byte that is not UTF-8 text YAML can hold (invalid UTF-8, or a control character
+// other than tab and line breaks), with its 1-based line and column (in characters).
+std::optional<Diagnostic> badText(const std::string& path, const std::string& text) {
+  int line = 1, col = 1;
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  size_t i = 0;
+  char hex[8];
+  while (i < text.size()) {
+    unsigned char c = p[i];
+    size_t len = c < 0x80             ? 1
+                 : (c & 0xE0) == 0xC0 ? 2
+                 : (c & 0xF0) == 0xE0 ? 3
+                 : (c & 0xF8) == 0xF0 ? 4
+                                      : 0;
+    if (len == 0 || i + len > text.size() || !validUtf8(text.substr(i, len))) {
+      std::snprintf(hex, sizeof hex, "0x%02X", c);
+      return Diagnostic{path,
+                        line,
+                        col,
+                        "",
+                        std::string("invalid UTF-8 (byte ") + hex + "): save the file as UTF-8",
+                        false};
+    }
+    if (len == 1 && ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)) {
+      std::snprintf(hex, sizeof hex, "0x%02X", c);
+      return Diagnostic{
+          path,
+          line,
+          col,
+          "",
+          std::string("control character ") + hex + " in the file: a YAML file holds text only",
+          false};
+    }
+    if (c == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+    i += len;
   }
   return std::nullopt;
 }
 
+// What yaml-cpp lets through: duplicate keys (it keeps both and a lookup finds the first),
+// keys that are lists or mappings, and nesting past any real configuration. Each node is
+// walked once, so aliases, even one that contains itself, cost nothing more.
+void checkKeys(Loader& L, const YAML::Node& n, const std::string& path, std::set<size_t>& seen,
+               int depth) {
+  if (!n.IsMap() && !n.IsSequence()) {
+    return;
+  }
+  if (!seen.insert(n.Mark().pos).second) {
+    return;
+  }
+  if (depth > kMaxDepth) {
+    L.error(n, path, "nested more than " + std::to_string(kMaxDepth) + " levels deep");
+    return;
+  }
+  if (n.IsSequence()) {
+    for (size_t i = 0; i < n.size(); ++i) {
+      checkKeys(L, n[i], path + "[" + std::to_string(i) + "]", seen, depth + 1);
+    }
+    return;
+  }
+  std::map<std::string, YAML::Mark> keys;
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    if (!it->first.IsScalar()) {
+      L.error(it->first, path,
+              std::string("a key must be a plain name, not ") + Loader::kind(it->first));
+      continue;
+    }
+    std::string key = it->first.Scalar();
+    std::string kp = Loader::join(path, key);
+    if (auto [first, fresh] = keys.emplace(key, it->first.Mark()); !fresh) {
+      L.add(it->first.Mark(), kp,
+            "duplicate key '" + key.substr(0, 64) + "' (first at line " +
+                std::to_string(first->second.line + 1) + ", column " +
+                std::to_string(first->second.column + 1) + "): keep one",
+            false);
+    }
+    checkKeys(L, it->second, kp, seen, depth + 1);
+  }
+}
+
+// Reads one YAML file (patrond.yaml or a mapping file) as text, never an exception: only a
+// regular file of sane size, valid UTF-8, one document, keys checked.
+std::optional<YAML::Node> parseFile(const std::string& path, std::vector<Diagnostic>& diags) {
+  auto fail = [&](int line, int col, const std::string& msg) -> std::optional<YAML::Node> {
+    diags.push_back({path, line, col, "", msg, false});
+    return std::nullopt;
+  };
+  // O_NONBLOCK: a FIFO named as the file must not hang the open.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) {
+    return fail(0, 0, "cannot open file: " + std::string(std::strerror(errno)));
+  }
+  struct stat st {};
+  std::string problem;
+  if (::fstat(fd, &st) != 0) {
+    problem = "cannot read file: " + std::string(std::strerror(errno));
+  } else if (S_ISDIR(st.st_mode)) {
+    problem = "is a directory, not a YAML file";
+  } else if (!S_ISREG(st.st_mode)) {
+    problem = "is not a regular file (a FIFO or a device cannot be a configuration file)";
+  } else if (st.st_size > kMaxConfigBytes) {
+    problem = "is larger than 4 MiB; is it the right file?";
+  }
+  std::string text;
+  while (problem.empty()) {
+    char buf[65536];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      problem = "cannot read file: " + std::string(std::strerror(errno));
+    } else if (n == 0) {
+      break;
+    } else if (text.size() + static_cast<size_t>(n) > static_cast<size_t>(kMaxConfigBytes)) {
+      problem = "is larger than 4 MiB; is it the right file?";
+    } else {
+      text.append(buf, static_cast<size_t>(n));
+    }
+  }
+  ::close(fd);
+  if (!problem.empty()) {
+    return fail(0, 0, problem);
+  }
+  if (auto bad = badText(path, text)) {
+    diags.push_back(*bad);
+    return std::nullopt;
+  }
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::ParserException& e) {
+    return fail(e.mark.line + 1, e.mark.column + 1, "YAML syntax: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    return fail(e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0,
+                "YAML: " + e.msg);
+  } catch (const std::exception& e) {
+    return fail(0, 0, std::string("cannot parse the file: ") + e.what());
+  }
+  if (docs.empty() || docs[0].IsNull()) {
+    return fail(0, 0, "the file is empty: expected a mapping of keys");
+  }
+  Loader L(path, diags);
+  if (docs.size() > 1) {
+    L.error(docs[1], "", "a second YAML document ('---'): a file holds one document");
+    return std::nullopt;
+  }
+  std::set<size_t> seen;
+  checkKeys(L, docs[0], "", seen, 0);
+  return docs[0];
+}
+
 // ---- mapping files ----
 
-Matcher loadMatcher(Loader& L, const YAML::Node& v, const std::string& path) {
+Matcher loadMatcher(Loader& L, const YAML::Node& v, const std::string& path, int depth = 0) {
   Matcher m;
+  if (depth > 8) {
+    // `not` inside `not`: an alias can even make one contain itself.
+    L.error(v, path, "matchers nest at most 8 levels deep");
+    return m;
+  }
   if (v.IsScalar()) {
     m.kind = Matcher::Kind::kEqual;
     m.value = v.Scalar();
@@ -401,7 +667,7 @@ Matcher loadMatcher(Loader& L, const YAML::Node& v, const std::string& path) {
       L.boolean(v, "empty", path, m.empty);
     } else if (v["not"]) {
       m.kind = Matcher::Kind::kNot;
-      m.inner = std::make_shared<const Matcher>(loadMatcher(L, v["not"], path + ".not"));
+      m.inner = std::make_shared<const Matcher>(loadMatcher(L, v["not"], path + ".not", depth + 1));
     }
   } else if (!v.IsMap()) {
     L.error(v, path, "expected a value, a list, or {regex|empty|not: ...}");
@@ -507,7 +773,11 @@ void loadMapping(const std::string& file, Mapping& m, std::vector<Diagnostic>& d
           try {
             src.columnNumber = col.as<int>();
           } catch (const YAML::Exception&) {
-            L.error(col, kp, "with header: false, give a 1-based column number");
+            src.columnNumber = 0;
+          }
+          if (src.columnNumber < 1 || src.columnNumber > 100000) {
+            L.error(col, kp, "with header: false, give a 1-based column number (1 to 100000)");
+            continue;
           }
         }
         m.fields.emplace_back(*pf, src);
@@ -716,12 +986,12 @@ void loadSource(Loader& L, const YAML::Node& n, const std::string& path, SourceC
                                                             {"latin1", "iso-8859-1"},
                                                             {"macroman", "macroman"},
                                                             {"utf-16", "utf-16"}});
-  L.duration(n, "settle", path, s.settle);
+  L.duration(n, "settle", path, s.settle, std::chrono::seconds(0), std::chrono::hours(24));
   L.integer(n, "keep_copies", path, s.keepCopies, 0, 10000);
   L.choice(n, "format", path, s.format,
            {{"csv", SourceFormat::kCsv}, {"oneroster", SourceFormat::kOneRoster}});
   L.choice(n, "watch", path, s.watch, {{"notify", WatchMode::kNotify}, {"poll", WatchMode::kPoll}});
-  L.duration(n, "poll_every", path, s.pollEvery);
+  L.duration(n, "poll_every", path, s.pollEvery, std::chrono::seconds(1), std::chrono::hours(24));
   if (YAML::Node sf = n["sftp"]) {
     std::string sp = path + ".sftp";
     SftpConfig c;
@@ -729,15 +999,21 @@ void loadSource(Loader& L, const YAML::Node& n, const std::string& path, SourceC
                   {"url", "username", "password_file", "password_env", "private_key",
                    "passphrase_file", "known_hosts", "poll_every"})) {
       L.str(sf, "url", sp, c.url, true);
+      if (!c.url.empty()) {
+        L.noCredential(sf["url"], sp + ".url", c.url,
+                       "username with password_file or password_env");
+      }
       L.str(sf, "username", sp, c.username, true);
       L.secret(sf, sp, c.password);
       L.filePath(sf, "private_key", sp, c.privateKey);
       L.filePath(sf, "passphrase_file", sp, c.passphraseFile);
       if (!c.passphraseFile.empty()) {
-        L.checkSecretFile(sf["passphrase_file"], sp + ".passphrase_file", c.passphraseFile);
+        L.checkSecret(sf["passphrase_file"], sp + ".passphrase_file",
+                      SecretRef{c.passphraseFile, ""});
       }
       L.filePath(sf, "known_hosts", sp, c.knownHosts);
-      L.duration(sf, "poll_every", sp, c.pollEvery);
+      L.duration(sf, "poll_every", sp, c.pollEvery, std::chrono::seconds(1),
+                 std::chrono::hours(24 * 7));
     }
     s.sftp = c;
   }
@@ -817,6 +1093,20 @@ void loadImport(Loader& L, const YAML::Node& n, const std::string& path, ImportJ
     return;
   }
   L.str(n, "name", path, j.name, true);
+  if (!j.name.empty()) {
+    // The name becomes folder and file names (archive copies, downloads, leases).
+    bool safe = j.name.size() <= 64 && std::isalnum(static_cast<unsigned char>(j.name[0])) &&
+                std::all_of(j.name.begin(), j.name.end(), [](char ch) {
+                  return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' ||
+                         ch == '-';
+                });
+    if (!safe) {
+      L.error(n["name"], path + ".name",
+              "a job name is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or "
+              "digit (it names folders and files), got '" +
+                  redactSecrets(j.name.substr(0, 64)) + "'");
+    }
+  }
   if (n["source"]) {
     loadSource(L, n["source"], path + ".source", j.source);
   } else {
@@ -909,7 +1199,8 @@ void loadNotice(Loader& L, const YAML::Node& n, const std::string& path, NoticeC
            {{"homeroom_teacher", SendTo::kHomeroomTeacher}, {"patron", SendTo::kPatron}});
   L.str(n, "subject", path, c.subject);
   L.filePath(n, "template", path, c.templatePath);
-  if (!c.templatePath.empty() && !fs::exists(c.templatePath)) {
+  std::error_code templateError;
+  if (!c.templatePath.empty() && !fs::exists(c.templatePath, templateError)) {
     L.error(n["template"], path + ".template",
             "template file " + c.templatePath + " does not exist");
   }
@@ -979,11 +1270,8 @@ Config loadRoot(Loader& L, const YAML::Node& r, std::vector<Diagnostic>& diags) 
           }
           cs = "db=" + L.resolve(file) + rest;
         }
-        if (toLower(c.database.connection).find("password=") != std::string::npos) {
-          L.error(
-              d["connection"], "database.connection",
-              "secrets never sit in the YAML: move the password to password_file or password_env");
-        }
+        L.noCredential(d["connection"], "database.connection", c.database.connection,
+                       "database.password_file or database.password_env");
       } else if (c.database.backend != DbBackend::kSqlite3) {
         L.error(d, "database.connection", "required key 'connection' is missing");
       }
@@ -1001,8 +1289,8 @@ Config loadRoot(Loader& L, const YAML::Node& r, std::vector<Diagnostic>& diags) 
       L.filePath(l, "file", "logging", c.logging.file);
       if (YAML::Node s = l["rotate_size"]) {
         auto b = L.scalar(s, "logging.rotate_size") ? parseByteSize(s.Scalar()) : std::nullopt;
-        if (!b || *b < 1024) {
-          L.error(s, "logging.rotate_size", "expected a size like 10MB (at least 1KB)");
+        if (!b || *b < 1024 || *b > (1ull << 40)) {
+          L.error(s, "logging.rotate_size", "expected a size like 10MB (1KB to 1024GB)");
         } else {
           c.logging.rotateSize = *b;
         }
@@ -1043,6 +1331,15 @@ Config loadRoot(Loader& L, const YAML::Node& r, std::vector<Diagnostic>& diags) 
       L.str(s, "from", "smtp", m.from, true);
       L.boolean(s, "verify_certificate", "smtp", m.verifyCertificate);
       L.filePath(s, "ca_file", "smtp", m.caFile);
+      if (m.security == SmtpSecurity::kNone && !m.password.empty()) {
+        L.warn(s["security"], "smtp.security",
+               "security: none sends the SMTP password in clear text; use starttls or tls");
+      }
+      if (!m.verifyCertificate) {
+        L.warn(s["verify_certificate"], "smtp.verify_certificate",
+               "the mail server's certificate is not checked: anyone on the way can read the mail "
+               "and the password; for a private CA give ca_file instead");
+      }
     }
     c.smtp = m;
   }
@@ -1137,30 +1434,39 @@ Config loadRoot(Loader& L, const YAML::Node& r, std::vector<Diagnostic>& diags) 
 
 }  // namespace
 
-LoadResult loadConfig(const std::string& path) {
+LoadResult loadConfig(const std::string& path, const LoadOptions& options) {
   LoadResult out;
-  auto root = parseFile(path, out.diagnostics);
-  if (!root) {
-    return out;
-  }
-  Loader L(path, out.diagnostics);
-  Config c;
   try {
-    c = loadRoot(L, *root, out.diagnostics);
-  } catch (const YAML::Exception& e) {
-    // A shape the walker did not expect: report it where it is rather than crash.
-    out.diagnostics.push_back({path, e.mark.line + 1, e.mark.column + 1, "", e.msg, false});
-    return out;
-  }
-  for (const auto& issue : validateConfig(c)) {
-    auto mark = L.markOf(issue.path);
-    out.diagnostics.push_back({path, mark ? mark->line + 1 : 0, mark ? mark->column + 1 : 0,
-                               issue.path, issue.message, issue.warning});
-  }
-  bool errors = std::any_of(out.diagnostics.begin(), out.diagnostics.end(),
-                            [](const Diagnostic& d) { return !d.warning; });
-  if (!errors) {
-    out.config = std::move(c);
+    auto root = parseFile(path, out.diagnostics);
+    if (!root) {
+      return out;
+    }
+    Loader L(path, out.diagnostics);
+    L.setReadSecrets(options.readSecrets);
+    Config c;
+    try {
+      c = loadRoot(L, *root, out.diagnostics);
+    } catch (const YAML::Exception& e) {
+      // A shape the walker did not expect: report it where it is rather than crash.
+      out.diagnostics.push_back({path, e.mark.line >= 0 ? e.mark.line + 1 : 0,
+                                 e.mark.column >= 0 ? e.mark.column + 1 : 0, "", e.msg, false});
+      return out;
+    }
+    for (const auto& issue : validateConfig(c)) {
+      auto mark = L.markOf(issue.path);
+      out.diagnostics.push_back({path, mark ? mark->line + 1 : 0, mark ? mark->column + 1 : 0,
+                                 issue.path, issue.message, issue.warning});
+    }
+    bool errors = std::any_of(out.diagnostics.begin(), out.diagnostics.end(),
+                              [](const Diagnostic& d) { return !d.warning; });
+    if (!errors) {
+      out.config = std::move(c);
+    }
+  } catch (const std::exception& e) {
+    // The last line of defence: no exception leaves the loader (the service would abort).
+    out.config.reset();
+    out.diagnostics.push_back(
+        {path, 0, 0, "", std::string("cannot load the configuration: ") + e.what(), false});
   }
   return out;
 }

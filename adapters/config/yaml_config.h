@@ -29,10 +29,18 @@ struct LoadResult {
   bool ok() const { return config.has_value(); }
 };
 
-LoadResult loadConfig(const std::string& path);
+struct LoadOptions {
+  // check-config: read every secret now; one that cannot be read (missing, a directory,
+  // unreadable, empty, an unset variable) is an error naming its key and file.
+  bool readSecrets = false;
+};
+
+// Never throws: every problem, an unreadable file included, is a Diagnostic.
+LoadResult loadConfig(const std::string& path, const LoadOptions& options = {});
 
 // Reads a secret named by a SecretRef (file contents without the trailing newline, or the
-// environment variable). The value is never logged.
+// environment variable). Never throws; a directory, a non-regular file, an empty or a huge
+// file is an error naming the file. The value is never logged.
 Result<std::string> readSecret(const SecretRef& ref);
 
 }  // namespace patrond::config

@@ -10,9 +10,14 @@
 #include <boost/log/sources/record_ostream.hpp>
 #include <boost/log/sources/severity_logger.hpp>
 #include <boost/log/support/date_time.hpp>
+#include <boost/log/utility/exception_handler.hpp>
 #include <boost/log/utility/setup/common_attributes.hpp>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <stdexcept>
 
 #ifndef _WIN32
 #include <syslog.h>
@@ -115,6 +120,8 @@ std::shared_ptr<Log> setupLog(const LogSetup& setup) {
   bool anySink = false;
   bl::add_common_attributes();
   core->set_filter(severity >= setup.config.level);
+  // A sink that fails later (disk full, folder removed) loses its line, never the process.
+  core->set_exception_handler(bl::make_exception_suppressor());
 
   if (setup.console) {
     auto backend = boost::make_shared<sinks::text_ostream_backend>();
@@ -129,6 +136,11 @@ std::shared_ptr<Log> setupLog(const LogSetup& setup) {
     std::filesystem::path file(setup.config.file);
     std::error_code ec;
     std::filesystem::create_directories(file.parent_path(), ec);
+    if (std::ofstream probe(file, std::ios::app); !probe) {
+      // Said here, with the file; the caller sets up the other sinks without it.
+      throw std::runtime_error("cannot write the log file " + file.string() + ": " +
+                               std::strerror(errno));
+    }
     auto backend = boost::make_shared<sinks::text_file_backend>(
         bl::keywords::file_name = file.string(),
         bl::keywords::target_file_name =

@@ -432,7 +432,7 @@ class SociStore final : public PatronStore {
         line = m.line;
         key = m.key;
         code = m.code;
-        text = m.text;
+        text = redactSecrets(m.text);  // a run record never keeps a credential
         st.execute(true);
       }
       return {};

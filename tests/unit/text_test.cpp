@@ -31,6 +31,16 @@ TEST(Text, ByteSizes) {
   EXPECT_FALSE(parseByteSize("10XB"));
 }
 
+TEST(BadInputText, HugeDurationsAndSizesDoNotWrapAround) {
+  EXPECT_FALSE(parseDuration("106751991167301d"));  // * 86400 overflows a 64-bit count
+  EXPECT_FALSE(parseDuration("9223372036854775807m"));
+  EXPECT_FALSE(parseDuration("99999999999999999999s"));  // beyond long long
+  EXPECT_EQ(parseDuration("9223372036854775807s")->count(), 9223372036854775807LL);
+  EXPECT_FALSE(parseByteSize("17179869184GB"));  // 2^34 GB = 2^64 bytes
+  EXPECT_FALSE(parseByteSize("99999999999999999999"));
+  EXPECT_EQ(*parseByteSize("17179869183GB"), 17179869183ull * 1024 * 1024 * 1024);
+}
+
 TEST(Text, MoneyIsExactCents) {
   EXPECT_EQ(*parseCents("12.50"), 1250);
   EXPECT_EQ(*parseCents("12.5"), 1250);
@@ -51,6 +61,28 @@ TEST(Text, RedactsPasswordsInConnectionStrings) {
             "host=db user=lib password=*** dbname=x");
   EXPECT_EQ(redactSecrets("password='a b' x=1"), "password=*** x=1");
   EXPECT_EQ(redactSecrets("db=/var/lib/patrond.db"), "db=/var/lib/patrond.db");
+}
+
+TEST(Text, RedactsEveryCredentialForm) {
+  EXPECT_EQ(redactSecrets("host=db PASSWORD = hunter2 dbname=x"), "host=db PASSWORD=*** dbname=x");
+  EXPECT_EQ(redactSecrets("db=x user=u pass=hunter2"), "db=x user=u pass=***");
+  EXPECT_EQ(redactSecrets("user=u;pwd=hunter2;db=x"), "user=u;pwd=***;db=x");
+  EXPECT_EQ(redactSecrets("passwd=hunter2"), "passwd=***");
+  EXPECT_EQ(redactSecrets("password='it\\'s' port=5"), "password=*** port=5");
+  EXPECT_EQ(redactSecrets("postgresql://lib:hunter2@db.example.org:5432/patrons"),
+            "postgresql://lib:***@db.example.org:5432/patrons");
+  EXPECT_EQ(redactSecrets("cannot connect to mysql://root:p@ss@db/x now"),
+            "cannot connect to mysql://root:***@db/x now");
+  EXPECT_EQ(redactSecrets("sftp://sis:hunter2@sis.example.org/out/"),
+            "sftp://sis:***@sis.example.org/out/");
+  EXPECT_EQ(redactSecrets("postgresql://host/db?user=u&password=hunter2"),
+            "postgresql://host/db?user=u&password=***");
+  // Nothing secret: left alone.
+  EXPECT_EQ(redactSecrets("sftp://sis@sis.example.org/out/"), "sftp://sis@sis.example.org/out/");
+  EXPECT_EQ(redactSecrets("passfile=/etc/pgpass bypass=1"), "passfile=/etc/pgpass bypass=1");
+  EXPECT_EQ(redactSecrets("https://example.org/a@b"), "https://example.org/a@b");
+  EXPECT_EQ(redactSecrets("trailing ://"), "trailing ://");
+  EXPECT_EQ(redactSecrets("password="), "password=***");
 }
 
 TEST(Text, Utf8) {
