@@ -723,7 +723,7 @@ void loadSource(Loader& L, const YAML::Node& n, const std::string& path, SourceC
     SftpConfig c;
     if (L.mapping(sf, sp,
                   {"url", "username", "password_file", "password_env", "private_key",
-                   "passphrase_file", "known_hosts", "poll_every"})) {
+                   "passphrase_file", "known_hosts", "poll_every", "max_size"})) {
       L.str(sf, "url", sp, c.url, true);
       L.str(sf, "username", sp, c.username, true);
       L.secret(sf, sp, c.password);
@@ -734,6 +734,14 @@ void loadSource(Loader& L, const YAML::Node& n, const std::string& path, SourceC
       }
       L.filePath(sf, "known_hosts", sp, c.knownHosts);
       L.duration(sf, "poll_every", sp, c.pollEvery);
+      if (YAML::Node m = sf["max_size"]) {
+        auto b = L.scalar(m, sp + ".max_size") ? parseByteSize(m.Scalar()) : std::nullopt;
+        if (!b || *b < 1) {
+          L.error(m, sp + ".max_size", "expected a size like 500MB or 2GB");
+        } else {
+          c.maxSize = *b;
+        }
+      }
     }
     s.sftp = c;
   }
