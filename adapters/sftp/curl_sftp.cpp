@@ -126,12 +126,10 @@ class CurlSftp final : public RemoteSource {
           }
           continue;
         }
-        if (!matches(pattern_, entry->name)) {
-          // A refused name is reported when it would match but for the check itself.
-          if (entry->name.empty() || entry->name.front() != '.' ||
-              !matches(pattern_, entry->name.substr(1))) {
-            continue;
-          }
+        // A name '*' matches only across a '/' or a leading '.' is not taken, but reported.
+        if (!matches(pattern_, entry->name) &&
+            ::fnmatch(pattern_.c_str(), entry->name.c_str(), 0) != 0) {
+          continue;
         }
         if (auto why = refusedRemoteName(entry->name)) {
           out.skipped.push_back(shownName(entry->name) + ": " + *why);
@@ -171,8 +169,11 @@ class CurlSftp final : public RemoteSource {
                      [](const RemoteFile& a, const RemoteFile& b) { return a.mtime > b.mtime; });
     if (out.files.empty()) {
       std::string why;
-      for (const auto& s : out.skipped) {
-        why += (why.empty() ? " (skipped " : "; ") + s;
+      for (std::size_t i = 0; i < out.skipped.size() && i < 10; ++i) {
+        why += (why.empty() ? " (skipped " : "; ") + out.skipped[i];
+      }
+      if (out.skipped.size() > 10) {
+        why += "; and " + std::to_string(out.skipped.size() - 10) + " more";
       }
       return Error{
           "FILE_MISSING",
