@@ -290,6 +290,7 @@ int cmdTestSource(App& app, const std::string& jobName) {
   }
   json j{{"job", job->name}, {"ok", false}};
   std::string where, name;
+  std::vector<std::string> skipped;  // matches an SFTP server has that are not taken
   std::uint64_t size = 0;
   std::int64_t mtime = 0;
   Error error;
@@ -297,12 +298,13 @@ int cmdTestSource(App& app, const std::string& jobName) {
   if (job->source.sftp) {
     where = job->source.sftp->url;
     auto remote = sftp::openSftp(*job->source.sftp, job->source.file);
-    auto found = remote ? (*remote)->find() : Result<RemoteFile>(remote.error());
+    auto found = remote ? (*remote)->list() : Result<RemoteListing>(remote.error());
     if (found) {
       ok = true;
-      name = found->name;
-      size = found->size;
-      mtime = found->mtime;
+      name = found->files.front().name;
+      size = found->files.front().size;
+      mtime = found->files.front().mtime;
+      skipped = found->skipped;
     } else {
       error = found.error();
     }
@@ -323,6 +325,9 @@ int cmdTestSource(App& app, const std::string& jobName) {
   if (ok) {
     j = {{"job", job->name}, {"ok", true},   {"source", where},
          {"file", name},     {"size", size}, {"modified", modified}};
+    if (!skipped.empty()) {
+      j["skipped"] = skipped;
+    }
   } else {
     j = {{"job", job->name},
          {"ok", false},
@@ -335,6 +340,9 @@ int cmdTestSource(App& app, const std::string& jobName) {
   } else if (ok) {
     std::cout << "OK: " << where << ": " << name << ", " << size << " bytes, modified " << modified
               << "\n";
+    for (const auto& s : skipped) {
+      std::cout << "skipped " << s << "\n";
+    }
   } else {
     std::cerr << "patrond: test-source " << job->name << " failed (" << error.code
               << "): " << error.describe() << "\n";

@@ -8,6 +8,7 @@
 #include "adapters/crypto/password_hasher.h"
 #include "adapters/files/text_file.h"
 #include "adapters/sftp/curl_sftp.h"
+#include "adapters/sftp/sftp_listing.h"
 #include "daemon/app.h"
 #include "daemon/lease_keeper.h"
 #include "engine/row_mapper.h"
@@ -69,26 +70,68 @@ void archiveCopy(const Config& c, const ImportJob& job, const std::string& file,
 
 }  // namespace
 
-Result<std::string> fetchRemote(const Config& c, const ImportJob& job, Log& log) {
+Result<RemoteFetch> fetchRemote(const Config& c, const ImportJob& job, Log& log,
+                                std::optional<std::pair<std::uint64_t, std::int64_t>> lastSeen) {
   auto remote = sftp::openSftp(*job.source.sftp, job.source.file);
   if (!remote) {
     return remote.error();
   }
-  auto found = (*remote)->find();
-  if (!found) {
-    return found.error();
+  auto listed = (*remote)->list();
+  if (!listed) {
+    return listed.error();
   }
-  std::string local = incomingPath(c, job, found->name);
-  if (auto d = (*remote)->download(*found, local); !d) {
-    return d.error();
+  RemoteFetch out;
+  out.newest = listed->files.front();
+  if (lastSeen == std::make_pair(out.newest.size, out.newest.mtime)) {
+    out.unchanged = true;
+    return out;
   }
-  log.info("import " + job.name + ": downloaded " + found->name + " (" +
-           std::to_string(found->size) + " bytes) to " + local);
-  return local;
+  for (const auto& why : listed->skipped) {
+    log.warning("import " + job.name + ": skipped " + why);
+  }
+  std::vector<std::string> failed;
+  for (const RemoteFile& file : listed->files) {
+    auto local = incomingPath(c, job, file.name);
+    if (!local) {
+      return local.error();
+    }
+    auto d = (*remote)->download(file, *local);
+    if (d) {
+      log.info("import " + job.name + ": downloaded " + sftp::printableName(file.name) + " (" +
+               std::to_string(file.size) + " bytes) to " + *local);
+      out.local = *local;
+      return out;
+    }
+    // A fault of this file only: the next newest is taken. Anything else ends the run.
+    if (d.error().code != "FILE_REFUSED" && d.error().code != "FILE_MISSING") {
+      return d.error();
+    }
+    log.warning("import " + job.name + ": skipped '" + sftp::printableName(file.name) +
+                "': " + d.error().message);
+    failed.push_back("'" + sftp::printableName(file.name) + "': " + d.error().message);
+  }
+  std::string why;
+  for (const auto& f : failed) {
+    why += (why.empty() ? "" : "; ") + f;
+  }
+  return Error{"FILE_MISSING",
+               "no file matching " + job.source.file + " could be downloaded (" + why + ")",
+               job.source.sftp->url};
 }
 
-std::string incomingPath(const Config& c, const ImportJob& job, const std::string& name) {
-  return (fs::path(stateDirectory(c)) / "incoming" / job.name / name).string();
+Result<std::string> incomingPath(const Config& c, const ImportJob& job, const std::string& name) {
+  fs::path folder = (fs::path(stateDirectory(c)) / "incoming" / job.name).lexically_normal();
+  fs::path incoming = (fs::path(stateDirectory(c)) / "incoming").lexically_normal();
+  fs::path path = (folder / name).lexically_normal();
+  // The remote name is checked by the adapter; this is the last word on where it lands.
+  if (auto why = sftp::refusedRemoteName(name);
+      why || path.parent_path() != folder || folder.parent_path() != incoming) {
+    return Error{"FILE_REFUSED",
+                 "the download '" + sftp::printableName(name) + "' would not land in " +
+                     folder.string() + (why ? ": " + *why : ""),
+                 job.name};
+  }
+  return path.string();
 }
 
 std::string passwordKeyFile(const Config& c) {
@@ -140,8 +183,10 @@ ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& 
   std::optional<LeaseKeeper> keeper;
   keeper.emplace(call.config->database, lease, holder, &log);
 
-  Result<std::string> path =
-      call.file.empty() && job.source.sftp ? fetchRemote(*call.config, job, log)
+  Result<std::string> path = call.file.empty() && job.source.sftp ? [&]() -> Result<std::string> {
+    auto f = fetchRemote(*call.config, job, log);
+    return f ? Result<std::string>(f->local) : Result<std::string>(f.error());
+  }()
       : call.file.empty() ? files::resolveSourceFile(job.source.directory, job.source.file)
                           : Result<std::string>(call.file);
   req.file = path              ? *path

@@ -9,6 +9,7 @@
 
 #include "engine/patron_import.h"
 #include "engine/ports/log.h"
+#include "engine/ports/remote_source.h"
 
 namespace patrond::daemon {
 
@@ -35,12 +36,22 @@ struct ImportCallResult {
 
 ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& log);
 
-// An SFTP job's newest file, downloaded (checked, then renamed into place) under the state
-// directory's incoming/JOB/; returns the local path.
-Result<std::string> fetchRemote(const Config& c, const ImportJob& job, Log& log);
+// An SFTP job's newest file that can be taken, downloaded (checked, then renamed into place)
+// under the state directory's incoming/JOB/. Matches refused by name, type or size, or that
+// cannot be fetched, are logged and skipped; connection faults end it. With `lastSeen` equal
+// to the newest file's size and time, nothing is downloaded (`unchanged`).
+struct RemoteFetch {
+  std::string local;
+  RemoteFile newest;
+  bool unchanged = false;
+};
+Result<RemoteFetch> fetchRemote(
+    const Config& c, const ImportJob& job, Log& log,
+    std::optional<std::pair<std::uint64_t, std::int64_t>> lastSeen = std::nullopt);
 
-// Where a remote file is downloaded to: STATE/incoming/JOB/NAME.
-std::string incomingPath(const Config& c, const ImportJob& job, const std::string& name);
+// Where a remote file is downloaded to: STATE/incoming/JOB/NAME; an error when the name is
+// not a plain file name or the path would leave the job's folder.
+Result<std::string> incomingPath(const Config& c, const ImportJob& job, const std::string& name);
 
 // Where the password key lives: next to an SQLite database, else next to the config.
 std::string passwordKeyFile(const Config& c);

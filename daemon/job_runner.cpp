@@ -180,23 +180,19 @@ ImportCallResult JobRunner::execute(JobTask& task) {
   if (task.probeRemote) {
     // Poll: compare the remote file's size and time with the last poll's and download only
     // a changed one.
-    auto remote = sftp::openSftp(*job->source.sftp, job->source.file);
-    auto found = remote ? (*remote)->find() : Result<RemoteFile>(remote.error());
-    if (!found) {
-      result.sourceError = found.error().code + ": " + found.error().describe();
-      return result;
-    }
     auto& seen = remoteSeen_[task.job];
-    if (seen == std::make_pair(found->size, found->mtime)) {
+    auto fetched = fetchRemote(*task.config, *job, *log_, seen);
+    if (!fetched) {
+      result.sourceError = fetched.error().code + ": " + fetched.error().describe();
       return result;
     }
-    std::string local = incomingPath(*task.config, *job, found->name);
-    if (auto d = (*remote)->download(*found, local); !d) {
-      result.sourceError = d.error().code + ": " + d.error().describe();
+    if (fetched->unchanged) {
       return result;
     }
-    seen = {found->size, found->mtime};
-    task.file = local;
+    // The newest file, even when it was skipped for an older one: it is not tried again
+    // until it changes.
+    seen = {fetched->newest.size, fetched->newest.mtime};
+    task.file = fetched->local;
   }
   if (task.probeRemote || task.checkFingerprint) {
     // A new arrival is imported only if this content was not imported before. Reading the

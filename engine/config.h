@@ -71,6 +71,8 @@ struct SftpConfig {
   std::string passphraseFile;
   std::string knownHosts;
   std::chrono::seconds pollEvery{15 * 60};
+  // A remote file larger than this is not downloaded (a rogue server could fill the disk).
+  std::uint64_t maxSize = 2ULL << 30;
 };
 
 enum class SourceFormat { kCsv, kOneRoster };

@@ -439,10 +439,15 @@ class ImportRunner {
     ++out_.run.counts.skipped;
   }
 
-  std::string holderName(const std::string& barcode, const Existing& holder) {
+  // The patron the barcode index names, read by its id: a search by value would take a
+  // patron whose district id equals the barcode for the holder.
+  std::string holderName(const Existing& holder) {
     joinWriter();
-    auto p = store_.findPatron(barcode);
-    std::string key = p && p->has_value() ? (*p)->get(keyField_) : "";
+    std::string key;
+    (void)store_.readFields({holder.id}, {keyField_},
+                            [&](std::int64_t, std::vector<std::string>&& values) {
+                              key = values.empty() ? "" : values[0];
+                            });
     return "patron " + (key.empty() ? "#" + std::to_string(holder.id) : key) +
            (holder.status == PatronStatus::kInactive ? " (inactive)" : "");
   }
@@ -470,7 +475,7 @@ class ImportRunner {
     Existing& holder = existing_[v];
     if (job_.mapping.onBarcodeConflict == BarcodeConflict::kTakeFromInactive &&
         holder.status == PatronStatus::kInactive) {
-      std::string who = holderName(barcode, holder);
+      std::string who = holderName(holder);
       if (auto r = settle(); !r) {
         return r.error();
       }
@@ -483,7 +488,7 @@ class ImportRunner {
       byBarcode_.erase(hashKey(bh));
       return true;
     }
-    conflictMessage(row, barcode, holderName(barcode, holder));
+    conflictMessage(row, barcode, holderName(holder));
     return false;
   }
 

@@ -997,7 +997,7 @@ void loadSource(Loader& L, const YAML::Node& n, const std::string& path, SourceC
     SftpConfig c;
     if (L.mapping(sf, sp,
                   {"url", "username", "password_file", "password_env", "private_key",
-                   "passphrase_file", "known_hosts", "poll_every"})) {
+                   "passphrase_file", "known_hosts", "poll_every", "max_size"})) {
       L.str(sf, "url", sp, c.url, true);
       if (!c.url.empty()) {
         L.noCredential(sf["url"], sp + ".url", c.url,
@@ -1014,6 +1014,14 @@ void loadSource(Loader& L, const YAML::Node& n, const std::string& path, SourceC
       L.filePath(sf, "known_hosts", sp, c.knownHosts);
       L.duration(sf, "poll_every", sp, c.pollEvery, std::chrono::seconds(1),
                  std::chrono::hours(24 * 7));
+      if (YAML::Node m = sf["max_size"]) {
+        auto b = L.scalar(m, sp + ".max_size") ? parseByteSize(m.Scalar()) : std::nullopt;
+        if (!b || *b < 1) {
+          L.error(m, sp + ".max_size", "expected a size like 500MB or 2GB");
+        } else {
+          c.maxSize = *b;
+        }
+      }
     }
     s.sftp = c;
   }

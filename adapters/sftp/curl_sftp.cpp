@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <fnmatch.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "adapters/config/yaml_config.h"
+#include "adapters/sftp/sftp_listing.h"
 #include "engine/text.h"
 
 namespace patrond::sftp {
@@ -35,8 +37,51 @@ size_t appendText(char* p, size_t size, size_t n, void* out) {
   return size * n;
 }
 
-size_t writeFile(char* p, size_t size, size_t n, void* f) {
-  return std::fwrite(p, size, n, static_cast<std::FILE*>(f)) * size;
+// The download's file, with the cap enforced as the bytes arrive: a server may lie about
+// the size, or serve an endless device.
+struct Download {
+  std::FILE* out = nullptr;
+  std::uint64_t written = 0;
+  std::uint64_t cap = 0;
+  bool overCap = false;
+};
+
+size_t writeFile(char* p, size_t size, size_t n, void* data) {
+  auto* d = static_cast<Download*>(data);
+  std::uint64_t bytes = static_cast<std::uint64_t>(size) * n;
+  if (d->written + bytes > d->cap) {
+    d->overCap = true;
+    return 0;  // ends the transfer
+  }
+  d->written += bytes;
+  return std::fwrite(p, size, n, d->out) * size;
+}
+
+std::string shownName(const std::string& name) {
+  return "'" + printableName(name) + "'";
+}
+
+bool matches(const std::string& pattern, const std::string& name) {
+  // FNM_PATHNAME: '*' never matches '/'; FNM_PERIOD: nor a leading '.'.
+  return ::fnmatch(pattern.c_str(), name.c_str(), FNM_PATHNAME | FNM_PERIOD) == 0;
+}
+
+std::string typeName(char type) {
+  switch (type) {
+    case 'd':
+      return "a directory";
+    case 'l':
+      return "a symbolic link";
+    case 'c':
+    case 'b':
+      return "a device";
+    case 'p':
+      return "a pipe";
+    case 's':
+      return "a socket";
+    default:
+      return "not a regular file";
+  }
 }
 
 class CurlSftp final : public RemoteSource {
@@ -52,14 +97,18 @@ class CurlSftp final : public RemoteSource {
     }
   }
 
-  Result<RemoteFile> find() override {
+  Result<RemoteListing> list() override {
+    RemoteListing out;
     std::vector<std::string> names;
     if (pattern_.find_first_of("*?[") == std::string::npos) {
+      // A fixed name is fetched as named (the folder may not be listable).
+      if (auto why = refusedRemoteName(pattern_)) {
+        return Error{"FILE_REFUSED", "source.file " + shownName(pattern_) + ": " + *why, base_};
+      }
       names.push_back(pattern_);
     } else {
       std::string listing;
       CURL* h = handle(base_);
-      curl_easy_setopt(h, CURLOPT_DIRLISTONLY, 1L);
       curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, appendText);
       curl_easy_setopt(h, CURLOPT_WRITEDATA, &listing);
       if (auto e = perform(h, base_); !e.ok()) {
@@ -70,48 +119,106 @@ class CurlSftp final : public RemoteSource {
         if (!line.empty() && line.back() == '\r') {
           line.pop_back();
         }
-        if (::fnmatch(pattern_.c_str(), line.c_str(), 0) == 0) {
-          names.push_back(line);
+        auto entry = parseListingLine(line);
+        if (!entry) {
+          if (!line.empty()) {
+            out.skipped.push_back("a listing line that is not understood: " + shownName(line));
+          }
+          continue;
+        }
+        // A name '*' matches only across a '/' or a leading '.' is not taken, but reported.
+        if (!matches(pattern_, entry->name) &&
+            ::fnmatch(pattern_.c_str(), entry->name.c_str(), 0) != 0) {
+          continue;
+        }
+        if (auto why = refusedRemoteName(entry->name)) {
+          out.skipped.push_back(shownName(entry->name) + ": " + *why);
+        } else if (entry->type != '-') {
+          out.skipped.push_back(shownName(entry->name) + ": " + typeName(entry->type) +
+                                ", not a regular file");
+        } else if (!entry->size || *entry->size > c_.maxSize) {
+          out.skipped.push_back(shownName(entry->name) + ": " + tooLarge(entry->size));
+        } else {
+          names.push_back(entry->name);
         }
       }
-      if (names.empty()) {
-        return Error{"FILE_MISSING", "no file matching " + pattern_ + " on the server", base_};
-      }
     }
-    std::optional<RemoteFile> best;
     for (const auto& name : names) {
-      CURL* h = handle(base_ + name);
+      std::string url = urlOf(name);
+      CURL* h = handle(url);
       curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
       curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
-      if (auto e = perform(h, base_ + name); !e.ok()) {
-        return e.error();
+      if (auto e = perform(h, url); !e.ok()) {
+        if (e.error().code != "FILE_MISSING" && e.error().code != "FILE_REFUSED") {
+          return e.error();
+        }
+        out.skipped.push_back(shownName(name) + ": " + e.error().message);
+        continue;
       }
       curl_off_t size = 0, mtime = 0;
       curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &size);
       curl_easy_getinfo(h, CURLINFO_FILETIME_T, &mtime);
-      RemoteFile f{name, static_cast<std::uint64_t>(size < 0 ? 0 : size),
-                   static_cast<std::int64_t>(mtime)};
-      if (!best || f.mtime > best->mtime) {
-        best = f;
+      auto bytes = static_cast<std::uint64_t>(size < 0 ? 0 : size);
+      if (bytes > c_.maxSize) {
+        out.skipped.push_back(shownName(name) + ": " + tooLarge(bytes));
+        continue;
       }
+      out.files.push_back({name, bytes, static_cast<std::int64_t>(mtime)});
     }
-    return *best;
+    std::stable_sort(out.files.begin(), out.files.end(),
+                     [](const RemoteFile& a, const RemoteFile& b) { return a.mtime > b.mtime; });
+    if (out.files.empty()) {
+      std::string why;
+      for (std::size_t i = 0; i < out.skipped.size() && i < 10; ++i) {
+        why += (why.empty() ? " (skipped " : "; ") + out.skipped[i];
+      }
+      if (out.skipped.size() > 10) {
+        why += "; and " + std::to_string(out.skipped.size() - 10) + " more";
+      }
+      return Error{
+          "FILE_MISSING",
+          (names.size() == 1 && out.skipped.size() <= 1 &&
+                   pattern_.find_first_of("*?[") == std::string::npos
+               ? "the file " + shownName(pattern_) + " is not on the server or cannot be taken"
+               : "no file matching " + pattern_ + " on the server can be taken") +
+              (why.empty() ? "" : why + ")"),
+          base_};
+    }
+    return out;
   }
 
   Result<void> download(const RemoteFile& file, const std::string& localPath) override {
     namespace fs = std::filesystem;
+    if (auto why = refusedRemoteName(file.name)) {
+      return Error{"FILE_REFUSED", shownName(file.name) + ": " + *why, base_};
+    }
+    if (file.size > c_.maxSize) {
+      return Error{"FILE_REFUSED", shownName(file.name) + ": " + tooLarge(file.size), base_};
+    }
     std::error_code ec;
     fs::create_directories(fs::path(localPath).parent_path(), ec);
     std::string part = localPath + ".part";
-    std::FILE* out = std::fopen(part.c_str(), "wb");
-    if (!out) {
+    fs::remove(part, ec);
+    // "x": created here, never an existing file or a link someone put there.
+    Download d;
+    d.out = std::fopen(part.c_str(), "wbx");
+    d.cap = c_.maxSize;
+    if (!d.out) {
       return Error{"IO", "cannot write the download", part};
     }
-    CURL* h = handle(base_ + file.name);
+    std::string url = urlOf(file.name);
+    CURL* h = handle(url);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, writeFile);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
-    auto r = perform(h, base_ + file.name);
-    bool writeFailed = std::fclose(out) != 0;
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &d);
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(c_.maxSize));
+    auto r = perform(h, url);
+    bool writeFailed = std::fclose(d.out) != 0;
+    if (d.overCap || (!r.ok() && r.error().code == "TOO_LARGE")) {
+      fs::remove(part, ec);
+      return Error{
+          "FILE_REFUSED",
+          shownName(file.name) + ": " + tooLarge(std::nullopt) + "; the download was stopped", url};
+    }
     if (!r.ok() || writeFailed) {
       fs::remove(part, ec);
       return r.ok() ? Error{"IO", "cannot write the download", part} : r.error();
@@ -122,10 +229,11 @@ class CurlSftp final : public RemoteSource {
       return Error{"NETWORK",
                    "the download was incomplete (" + std::to_string(got) + " of " +
                        std::to_string(file.size) + " bytes); it will be tried again",
-                   base_ + file.name};
+                   url};
     }
     fs::rename(part, localPath, ec);
     if (ec) {
+      fs::remove(part, ec);
       return Error{"IO", "cannot move the download into place: " + ec.message(), localPath};
     }
     return {};
@@ -179,6 +287,20 @@ class CurlSftp final : public RemoteSource {
     return h;
   }
 
+  // The name URL-escaped: a space, '#', '%' or '?' is part of the name, not of the URL.
+  std::string urlOf(const std::string& name) {
+    globalInit();
+    char* escaped = curl_easy_escape(nullptr, name.data(), static_cast<int>(name.size()));
+    std::string url = base_ + (escaped ? escaped : "");
+    curl_free(escaped);
+    return url;
+  }
+
+  std::string tooLarge(std::optional<std::uint64_t> size) const {
+    return (size ? std::to_string(*size) + " bytes, " : std::string()) +
+           "larger than source.sftp.max_size (" + std::to_string(c_.maxSize) + " bytes)";
+  }
+
   Result<void> perform(CURL* h, const std::string& where) {
     CURLcode rc = curl_easy_perform(h);
     if (rc == CURLE_OK) {
@@ -208,6 +330,10 @@ class CurlSftp final : public RemoteSource {
                      where};
       case CURLE_REMOTE_FILE_NOT_FOUND:
         return Error{"FILE_MISSING", "the file is not on the server", where};
+      case CURLE_REMOTE_ACCESS_DENIED:
+        return Error{"FILE_REFUSED", "the server denies reading it: " + detail, where};
+      case CURLE_FILESIZE_EXCEEDED:
+        return Error{"TOO_LARGE", detail, where};
       case CURLE_PEER_FAILED_VERIFICATION:
         return Error{"HOST_KEY", "host key verification failed: " + detail, where};
       default:

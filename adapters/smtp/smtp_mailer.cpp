@@ -9,6 +9,8 @@
 #include <Poco/Net/SocketAddress.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <ctime>
 #include <mutex>
 #include <random>
@@ -195,17 +197,18 @@ class SmtpMailer final : public Mailer {
     return new Context(Context::TLS_CLIENT_USE, p);
   }
 
-  // EHLO (HELO when the server does not know it); the capabilities, upper case.
-  std::string greet() {
+  // EHLO (HELO when the server does not know it: no extensions then).
+  EhloExtensions greet() {
     std::string response;
     int status = session_->sendCommand("EHLO " + helo_, response);
-    if (status / 100 != 2) {
-      status = session_->sendCommand("HELO " + helo_, response);
-      if (status / 100 != 2) {
-        throw Poco::Net::SMTPException("the server refused HELO", singleLine(response), status);
-      }
+    if (status / 100 == 2) {
+      return parseEhlo(response);
     }
-    return toLower(response);
+    status = session_->sendCommand("HELO " + helo_, response);
+    if (status / 100 != 2) {
+      throw Poco::Net::SMTPException("the server refused HELO", singleLine(response), status);
+    }
+    return {};
   }
 
   // Opens, secures and authenticates a connection. Empty on success, else what went wrong.
@@ -224,10 +227,10 @@ class SmtpMailer final : public Mailer {
       }
       session_->setTimeout(Poco::Timespan(30, 0));
       session_->open();
-      std::string caps = greet();
+      EhloExtensions caps = greet();
       if (config_.security == SmtpSecurity::kStarttls) {
         auto* secure = static_cast<Poco::Net::SecureSMTPClientSession*>(session_.get());
-        if (caps.find("starttls") == std::string::npos || !secure->startTLS(tlsContext())) {
+        if (!caps.starttls || !secure->startTLS(tlsContext())) {
           drop();
           return where() +
                  ": the server does not offer STARTTLS; refusing to send in clear text "
@@ -236,12 +239,21 @@ class SmtpMailer final : public Mailer {
         caps = greet();
       }
       if (!config_.username.empty()) {
-        auto method = caps.find("plain") != std::string::npos ? SMTPClientSession::AUTH_PLAIN
-                                                              : SMTPClientSession::AUTH_LOGIN;
-        if (caps.find("auth") == std::string::npos) {
+        if (!caps.auth) {
           drop();
           return where() + ": the server offers no AUTH, but smtp.username is set";
         }
+        auto offers = [&](const char* m) {
+          return std::find(caps.authMechanisms.begin(), caps.authMechanisms.end(), m) !=
+                 caps.authMechanisms.end();
+        };
+        if (!offers("PLAIN") && !offers("LOGIN")) {
+          drop();
+          return where() + ": the server offers neither AUTH PLAIN nor AUTH LOGIN, but " +
+                 "smtp.username is set";
+        }
+        auto method =
+            offers("PLAIN") ? SMTPClientSession::AUTH_PLAIN : SMTPClientSession::AUTH_LOGIN;
         session_->login(helo_, method, config_.username, password_);
       }
       return {};
@@ -266,6 +278,58 @@ class SmtpMailer final : public Mailer {
 };
 
 }  // namespace
+
+EhloExtensions parseEhlo(std::string_view reply) {
+  EhloExtensions e;
+  bool first = true;
+  while (!reply.empty()) {
+    auto nl = reply.find('\n');
+    std::string_view line = reply.substr(0, nl);
+    reply = nl == std::string_view::npos ? std::string_view() : reply.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    if (first) {
+      first = false;  // "250-domain greeting": no extension
+      continue;
+    }
+    // "250-KEYWORD params" or "250 KEYWORD params"; anything else is not an extension line.
+    if (line.size() < 5 || line.substr(0, 3) != "250" || (line[3] != '-' && line[3] != ' ')) {
+      continue;
+    }
+    std::vector<std::string> words;
+    std::string word;
+    for (char ch : line.substr(4)) {
+      // Old servers write "AUTH=LOGIN PLAIN": '=' ends the keyword too.
+      if (ch == ' ' || ch == '\t' || (ch == '=' && words.empty())) {
+        if (!word.empty()) {
+          words.push_back(word);
+          word.clear();
+        }
+      } else {
+        word += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      }
+    }
+    if (!word.empty()) {
+      words.push_back(word);
+    }
+    if (words.empty()) {
+      continue;
+    }
+    if (words[0] == "STARTTLS") {
+      e.starttls = true;
+    } else if (words[0] == "AUTH") {
+      e.auth = true;
+      for (size_t i = 1; i < words.size(); ++i) {
+        if (std::find(e.authMechanisms.begin(), e.authMechanisms.end(), words[i]) ==
+            e.authMechanisms.end()) {
+          e.authMechanisms.push_back(words[i]);
+        }
+      }
+    }
+  }
+  return e;
+}
 
 Result<std::unique_ptr<Mailer>> makeSmtpMailer(const SmtpConfig& config) {
   std::string password;

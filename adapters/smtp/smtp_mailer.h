@@ -5,12 +5,25 @@
 // opened on the first message and reused until it fails or close() is called.
 
 #include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "engine/config.h"
 #include "engine/ports/mailer.h"
 #include "engine/result.h"
 
 namespace patrond::smtp {
+
+// The service extensions an EHLO reply announces: the first word of each line after the
+// first (RFC 5321 4.1.1.1), case-insensitive; the greeting line and words inside a line never
+// count. `reply` is the whole reply, its lines with their "250-" / "250 " codes.
+struct EhloExtensions {
+  bool starttls = false;
+  bool auth = false;
+  std::vector<std::string> authMechanisms;  // upper case, as AUTH lists them
+};
+EhloExtensions parseEhlo(std::string_view reply);
 
 // Reads the password (password_file / password_env) now: a missing secret is a config error.
 Result<std::unique_ptr<Mailer>> makeSmtpMailer(const SmtpConfig& config);

@@ -386,6 +386,25 @@ TEST_P(ImportContract, BarcodeConflictsSkipOrTakeFromInactive) {
   EXPECT_EQ(get("S1").get(PatronField::kBarcode), "");
 }
 
+// Issue 13: the holder was looked up through a search that tries district ids first, so a
+// patron whose district id is the contested barcode was named instead of the real holder.
+TEST_P(ImportContract, BadInputBarcodeConflictNamesTheRealHolder) {
+  // BS2 is S2's barcode and also the district id of another patron.
+  import(kHeader + rows(1, 3) + row("BS2", "Decoy"), "2026-10-01 02:00");
+  ASSERT_EQ(get("S2").get(PatronField::kBarcode), "BS2");
+  ASSERT_EQ(get("BS2").get(PatronField::kLastName), "Decoy");
+  auto o =
+      import(kHeader + rows(1, 3) + row("BS2", "Decoy") + "S11,BS2,Clash,A,LHS,9,2030,H,,u11\n",
+             "2026-10-02 02:00");
+  EXPECT_EQ(o.run.counts.skipped, 1);
+  auto c = std::find_if(o.messages.begin(), o.messages.end(),
+                        [](auto& m) { return m.code == "BARCODE_CONFLICT"; });
+  ASSERT_NE(c, o.messages.end());
+  EXPECT_EQ(c->text, "barcode 'BS2' belongs to patron S2; row skipped");
+  EXPECT_FALSE(store_->findPatron("S11")->has_value());
+  EXPECT_EQ(get("S2").get(PatronField::kBarcode), "BS2");
+}
+
 TEST_P(ImportContract, DryRunComputesEverythingAndChangesNothing) {
   import(kHeader + rows(1, 10), "2026-10-01 02:00");
   auto runsBefore = store_->listRuns("students", 100)->size();
