@@ -17,6 +17,7 @@
 #include "adapters/sql/soci_store.h"
 #include "adapters/templates/mustache_renderer.h"
 #include "adapters/timezone/tz_zone.h"
+#include "engine/text.h"
 
 namespace patrond::daemon {
 
@@ -33,7 +34,7 @@ std::string defaultConfigPath() {
 }
 
 int fail(int code, const std::string& message) {
-  std::cerr << "patrond: " << message << "\n";
+  std::cerr << "patrond: " << escapeControlKeepLines(message) << "\n";
   return code;
 }
 

@@ -28,13 +28,13 @@ int failWith(App& app, const Error& e) {
 
 std::string patronLabel(const Borrower& b) {
   std::string key = b.barcode.empty() ? b.districtId : b.barcode;
-  return b.lastName + ", " + b.firstName + " (" + key + ")";
+  return escapeControl(b.lastName + ", " + b.firstName + " (" + key + ")");
 }
 
 void printCopy(const Copy& c) {
-  std::cout << "  " << c.barcode << " '" << c.title << "': " << c.status << ", " << c.condition
-            << ", value " << formatCents(c.valueCents) << ", " << c.circulations
-            << " circulation(s)\n";
+  std::cout << "  " << escapeControl(c.barcode) << " '" << escapeControl(c.title)
+            << "': " << c.status << ", " << c.condition << ", value " << formatCents(c.valueCents)
+            << ", " << c.circulations << " circulation(s)\n";
 }
 
 }  // namespace
@@ -76,8 +76,8 @@ int cmdItemsImport(App& app, const std::string& file, const std::string& encodin
             << out->titlesAdded << " new title(s)\n";
   for (const auto& m : out->messages) {
     std::cout << "  " << severityName(m.severity) << " " << file << ":" << m.line
-              << (m.key.empty() ? "" : " [" + m.key + "]") << " " << m.code << ": " << m.text
-              << "\n";
+              << (m.key.empty() ? "" : " [" + escapeControl(m.key) + "]") << " " << m.code << ": "
+              << escapeControl(m.text) << "\n";
   }
   return kExitOk;
 }
@@ -117,7 +117,7 @@ int cmdCheckout(App& app, const CheckoutArgs& args) {
   if (!out->ok) {
     std::cerr << "patrond: checkout of " << args.copy << " to " << args.patron << " refused:\n";
     for (const auto& b : out->blocks) {
-      std::cerr << "  " << b.code << ": " << b.text << "\n";
+      std::cerr << "  " << b.code << ": " << escapeControl(b.text) << "\n";
     }
     if (!out->hard) {
       std::cerr << "Use --override to check it out anyway (the override is recorded).\n";
@@ -125,10 +125,11 @@ int cmdCheckout(App& app, const CheckoutArgs& args) {
     return kExitRefused;
   }
   if (!app.json()) {
-    std::cout << "Checked out " << out->copy.barcode << " '" << out->copy.title << "' to "
-              << patronLabel(out->patron) << ", due " << out->due << "\n";
+    std::cout << "Checked out " << escapeControl(out->copy.barcode) << " '"
+              << escapeControl(out->copy.title) << "' to " << patronLabel(out->patron) << ", due "
+              << out->due << "\n";
     for (const auto& b : out->blocks) {
-      std::cout << "  overridden " << b.code << ": " << b.text << "\n";
+      std::cout << "  overridden " << b.code << ": " << escapeControl(b.text) << "\n";
     }
   }
   return kExitOk;

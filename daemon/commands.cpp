@@ -201,31 +201,35 @@ int cmdPatronsShow(App& app, const std::string& key) {
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
-  std::cout << patron.get(PatronField::kLastName) << ", " << patron.get(PatronField::kFirstName)
-            << " (" << statusName(patron.status) << ")\n";
+  // Text output: values from the SIS are shown with their control characters escaped.
+  std::cout << escapeControl(patron.get(PatronField::kLastName)) << ", "
+            << escapeControl(patron.get(PatronField::kFirstName)) << " ("
+            << statusName(patron.status) << ")\n";
   for (size_t i = 0; i < kPatronFieldCount; ++i) {
     auto f = static_cast<PatronField>(i);
     if (f != PatronField::kPassword && !patron.values[i].empty()) {
-      std::cout << "  " << fieldInfo(f).name << ": " << patron.values[i] << "\n";
+      std::cout << "  " << fieldInfo(f).name << ": " << escapeControl(patron.values[i]) << "\n";
     }
   }
   std::cout << "  last seen: " << (patron.lastSeenAt.empty() ? "-" : patron.lastSeenAt) << "\n";
   if (!patron.inactiveSince.empty()) {
     std::cout << "  inactive since: " << patron.inactiveSince << "\n";
   }
-  std::cout << "  import job: " << (patron.ownerJob.empty() ? "(added by hand)" : patron.ownerJob)
+  std::cout << "  import job: "
+            << (patron.ownerJob.empty() ? "(added by hand)" : escapeControl(patron.ownerJob))
             << "\n";
   std::cout << "  loans: " << (circ->loans.empty() ? "none" : std::to_string(circ->loans.size()))
             << "\n";
   for (const auto& l : circ->loans) {
     int days = overdueDays(l.due, today);
-    std::cout << "    " << l.copyBarcode << " '" << l.title << "' due " << l.due
+    std::cout << "    " << escapeControl(l.copyBarcode) << " '" << escapeControl(l.title)
+              << "' due " << l.due
               << (days > 0 ? " (" + std::to_string(days) + " days overdue)" : "") << "\n";
   }
   std::cout << "  fine balance: " << formatCents(circ->balanceCents) << "\n";
   std::cout << "  checkout blocks: " << (circ->blocks.empty() ? "none" : "") << "\n";
   for (const auto& b : circ->blocks) {
-    std::cout << "    " << b.code << ": " << b.text << "\n";
+    std::cout << "    " << b.code << ": " << escapeControl(b.text) << "\n";
   }
   return kExitOk;
 }
@@ -247,10 +251,13 @@ int cmdPatronsList(App& app, const PatronFilter& filter) {
     return kExitOk;
   }
   for (const auto& p : *list) {
-    std::cout << p.get(PatronField::kDistrictId) << "  " << p.get(PatronField::kBarcode) << "  "
-              << p.get(PatronField::kLastName) << ", " << p.get(PatronField::kFirstName) << "  "
-              << p.get(PatronField::kSite) << "  " << p.get(PatronField::kHomeroom) << "  "
-              << statusName(p.status) << "\n";
+    std::cout << escapeControl(p.get(PatronField::kDistrictId)) << "  "
+              << escapeControl(p.get(PatronField::kBarcode)) << "  "
+              << escapeControl(p.get(PatronField::kLastName)) << ", "
+              << escapeControl(p.get(PatronField::kFirstName)) << "  "
+              << escapeControl(p.get(PatronField::kSite)) << "  "
+              << escapeControl(p.get(PatronField::kHomeroom)) << "  " << statusName(p.status)
+              << "\n";
   }
   std::cout << list->size() << " patron(s)\n";
   return kExitOk;
@@ -338,14 +345,14 @@ int cmdTestSource(App& app, const std::string& jobName) {
   if (app.json()) {
     std::cout << j.dump(2) << "\n";
   } else if (ok) {
-    std::cout << "OK: " << where << ": " << name << ", " << size << " bytes, modified " << modified
-              << "\n";
+    std::cout << "OK: " << where << ": " << escapeControl(name) << ", " << size
+              << " bytes, modified " << modified << "\n";
     for (const auto& s : skipped) {
-      std::cout << "skipped " << s << "\n";
+      std::cout << "skipped " << escapeControl(s) << "\n";
     }
   } else {
     std::cerr << "patrond: test-source " << job->name << " failed (" << error.code
-              << "): " << error.describe() << "\n";
+              << "): " << escapeControl(error.describe()) << "\n";
   }
   return ok ? kExitOk : kExitFailed;
 }

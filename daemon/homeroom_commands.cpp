@@ -69,10 +69,10 @@ int cmdHomeroomsList(App& app, const std::string& site) {
                    {"notices", h.notices}});
       continue;
     }
-    std::cout << h.site << "  " << h.name << "  "
-              << (h.teacherEmail.empty() ? "(no teacher)" : h.teacherEmail)
-              << (h.teacherName.empty() ? "" : " (" + h.teacherName + ")") << "  from "
-              << h.teacherFrom << "  " << h.students << " student(s)"
+    std::cout << escapeControl(h.site) << "  " << escapeControl(h.name) << "  "
+              << (h.teacherEmail.empty() ? "(no teacher)" : escapeControl(h.teacherEmail))
+              << (h.teacherName.empty() ? "" : " (" + escapeControl(h.teacherName) + ")")
+              << "  from " << escapeControl(h.teacherFrom) << "  " << h.students << " student(s)"
               << (day.empty() ? "" : "  library day " + day) << (h.notices ? "" : "  notices off")
               << "\n";
   }

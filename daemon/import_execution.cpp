@@ -46,6 +46,11 @@ void archiveCopy(const Config& c, const ImportJob& job, const std::string& file,
   fs::create_directories(dir, ec);
   fs::path target = dir / (std::to_string(runId) + "-" + fs::path(file).filename().string());
   fs::copy_file(file, target, fs::copy_options::overwrite_existing, ec);
+  if (!ec) {
+    // copy_file gives the copy the SIS file's mode, past the umask: never world-readable.
+    fs::permissions(target, fs::perms::others_all | fs::perms::group_write,
+                    fs::perm_options::remove, ec);
+  }
   if (ec) {
     log.warning("import " + job.name + ": could not archive " + file + " to " + target.string() +
                 ": " + ec.message());

@@ -79,7 +79,7 @@ json patronJson(const Patron& p) {
 std::string runLine(const ImportRun& r) {
   std::ostringstream o;
   const RunCounts& c = r.counts;
-  o << "#" << r.id << "  " << r.job << "  " << updateTypeName(r.type)
+  o << "#" << r.id << "  " << escapeControl(r.job) << "  " << updateTypeName(r.type)
     << (r.dryRun ? " (dry run)" : "") << "  " << runStatusName(r.status) << "  " << r.startedAt
     << "  read " << c.read << ", added " << c.added << ", updated " << c.updated << ", unchanged "
     << c.unchanged << ", skipped " << c.skipped << ", inactivated " << c.inactivated << ", deleted "
@@ -90,10 +90,10 @@ std::string runLine(const ImportRun& r) {
 std::string summaryText(const ImportRun& r, const std::vector<RunMessage>& messages) {
   std::ostringstream o;
   const RunCounts& c = r.counts;
-  o << "Run " << r.id << ": " << r.job << ", " << updateTypeName(r.type)
+  o << "Run " << r.id << ": " << escapeControl(r.job) << ", " << updateTypeName(r.type)
     << (r.dryRun ? " (dry run: nothing was changed)" : "") << ", " << runStatusName(r.status)
     << "\n";
-  o << "  file:        " << (r.file.empty() ? "-" : r.file) << "\n";
+  o << "  file:        " << (r.file.empty() ? "-" : escapeControl(r.file)) << "\n";
   o << "  started:     " << r.startedAt << "\n";
   o << "  finished:    " << (r.finishedAt.empty() ? "-" : r.finishedAt) << "\n";
   o << "  read " << c.read << ", added " << c.added << ", updated " << c.updated << ", unchanged "
@@ -103,8 +103,9 @@ std::string summaryText(const ImportRun& r, const std::vector<RunMessage>& messa
   if (r.type == UpdateType::kFull) {
     o << "  lifecycle:   "
       << (r.lifecycleRan ? "ran"
-                         : "did not run" + (r.lifecycleReason.empty() ? std::string()
-                                                                      : ": " + r.lifecycleReason))
+                         : "did not run" + (r.lifecycleReason.empty()
+                                                ? std::string()
+                                                : ": " + escapeControl(r.lifecycleReason)))
       << "\n";
   }
   for (const auto& m : messages) {
@@ -113,9 +114,9 @@ std::string summaryText(const ImportRun& r, const std::vector<RunMessage>& messa
       o << " line " << m.line;
     }
     if (!m.key.empty()) {
-      o << " [" << m.key << "]";
+      o << " [" << escapeControl(m.key) << "]";
     }
-    o << " " << m.code << ": " << m.text << "\n";
+    o << " " << m.code << ": " << escapeControl(m.text) << "\n";
   }
   return o.str();
 }

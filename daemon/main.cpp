@@ -5,7 +5,16 @@
 #include "daemon/cli.h"
 #include "engine/text.h"
 
+#ifndef _WIN32
+#include <sys/stat.h>
+#endif
+
 int main(int argc, char** argv) {
+#ifndef _WIN32
+  // What patrond creates (database, archive copies, printed notices, logs) is never
+  // world-readable, from a shell too: the unit's UMask=0027 or the caller's, if stricter.
+  ::umask(::umask(0027) | 0027);
+#endif
   // The last line of defence: an exception never ends the process with SIGABRT and a core
   // dump; it is said, and the exit code is 1 (systemd's Restart=on-failure then waits).
   try {

@@ -1,7 +1,11 @@
 #include "daemon/notice_commands.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -13,6 +17,7 @@
 #include "adapters/templates/mustache_renderer.h"
 #include "daemon/homeroom_commands.h"
 #include "daemon/lease_keeper.h"
+#include "engine/notices.h"
 #include "engine/text.h"
 
 namespace patrond::daemon {
@@ -63,40 +68,47 @@ std::string newMessageId(const Config& config, const std::string& date) {
   return "<" + d + "." + r + "@" + domain + ">";
 }
 
-// A file name from a site and homeroom: what the SPEC shows ("LHS-Smith 104.html"), with
-// path separators and control characters replaced.
-std::string fileNameFor(const NoticeMessage& m, bool perStudent) {
-  std::string name = m.site + "-" + m.homeroom;
-  if (perStudent && !m.students.empty()) {
-    name += "-" + m.students.front().districtId;
-  }
-  for (char& c : name) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (c == '/' || c == '\\' || c == ':' || c == '*' || c == '?' || c == '"' || c == '<' ||
-        c == '>' || c == '|' || u < 0x20) {
-      c = '_';
+// Writes one printed notice into the run's folder without following a symbolic link planted
+// there: the content goes to a new file of an unpredictable name (O_CREAT|O_EXCL|O_NOFOLLOW,
+// like mkstemp), and rename(2) puts it in place, which replaces whatever the final name was
+// (a symbolic link too) and never writes through it.
+Result<void> writePrinted(int dirFd, const fs::path& dir, const std::string& name,
+                          const std::string& content) {
+  std::string where = (dir / name).string();
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string tmp;
+  int fd = -1;
+  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+    tmp = ".patrond-" + std::to_string(rng()) + ".tmp";
+    fd = ::openat(dirFd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+    if (fd < 0 && errno != EEXIST) {
+      break;
     }
   }
-  if (!name.empty() && name.front() == '.') {
-    name.front() = '_';
+  if (fd < 0) {
+    std::string why = std::strerror(errno);
+    return Error{"IO", "cannot write " + where + ": " + why, where};
   }
-  return name + ".html";
-}
-
-Result<void> writeFile(const fs::path& p, const std::string& content) {
-  fs::path tmp = p;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << content;
-    if (!out.flush()) {
-      return Error{"IO", "cannot write " + p.string(), p.string()};
+  const char* p = content.data();
+  size_t left = content.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) {
+      continue;
     }
+    if (n <= 0) {
+      std::string why = n < 0 ? std::strerror(errno) : "nothing written";
+      ::close(fd);
+      ::unlinkat(dirFd, tmp.c_str(), 0);
+      return Error{"IO", "cannot write " + where + ": " + why, where};
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
   }
-  std::error_code ec;
-  fs::rename(tmp, p, ec);
-  if (ec) {
-    return Error{"IO", "cannot write " + p.string() + ": " + ec.message(), p.string()};
+  if (::close(fd) != 0 || ::renameat(dirFd, tmp.c_str(), dirFd, name.c_str()) != 0) {
+    std::string why = std::strerror(errno);
+    ::unlinkat(dirFd, tmp.c_str(), 0);
+    return Error{"IO", "cannot write " + where + ": " + why, where};
   }
   return {};
 }
@@ -162,43 +174,64 @@ json outcomeJson(const NoticeOutcome& o, bool withBodies) {
       {"delivery_problem", o.deliveryProblem.empty() ? json(nullptr) : json(o.deliveryProblem)}};
 }
 
+// For text output: control characters escaped (engine/text.h).
 std::string joined(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) {
-    out += (out.empty() ? "" : ", ") + s;
+    out += (out.empty() ? "" : ", ") + escapeControl(s);
   }
   return out;
 }
 
+std::string roomText(const std::string& site, const std::string& homeroom) {
+  return escapeControl(site) + "/" + escapeControl(homeroom);
+}
+
 Result<NoticeOutcome> printNotice(const NoticeConfig& notice, NoticeOutcome out, bool dryRun) {
   fs::path dir = fs::path(notice.printDir) / out.run.date;
+  int dirFd = -1;
   if (!dryRun) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) {
       return Error{"IO", "cannot create " + dir.string() + ": " + ec.message(), dir.string()};
     }
+    // The day's folder itself must not be a symbolic link to somewhere else.
+    dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dirFd < 0) {
+      std::string why = errno == ELOOP || errno == ENOTDIR
+                            ? "it is not a folder but a symbolic link or a file; remove it"
+                            : std::strerror(errno);
+      return Error{"IO", "cannot write notices into " + dir.string() + ": " + why, dir.string()};
+    }
   }
+  struct CloseDir {
+    int fd;
+    ~CloseDir() {
+      if (fd >= 0) {
+        ::close(fd);
+      }
+    }
+  } closeDir{dirFd};
+  auto names = printFileNames(out.run.messages, notice.sendTo == SendTo::kPatron);
   std::vector<std::string> pages;
   for (size_t k = 0; k < out.run.messages.size(); ++k) {
-    fs::path p = dir / fileNameFor(out.run.messages[k], notice.sendTo == SendTo::kPatron);
     if (!dryRun) {
-      if (auto w = writeFile(p, out.rendered[k].html); !w) {
+      if (auto w = writePrinted(dirFd, dir, names[k], out.rendered[k].html); !w) {
         return w.error();
       }
     }
     pages.push_back(out.rendered[k].html);
-    out.files.push_back(p.string());
+    out.files.push_back((dir / names[k]).string());
   }
   if (!pages.empty()) {
-    fs::path all = dir / "all.html";
     if (!dryRun) {
       std::string combined = templates::combinePrintable(pages, notice.name + " " + out.run.date);
-      if (auto w = writeFile(all, combined); !w) {
+      if (auto w = writePrinted(dirFd, dir, "all.html", combined); !w) {
         return w.error();
       }
     }
-    out.files.push_back(all.string());
+    out.files.push_back((dir / "all.html").string());
   }
   return out;
 }
@@ -432,21 +465,22 @@ int cmdNoticesPreview(App& app, const std::string& name, const std::string& home
             << " message(s), " << out->run.loans << " item(s)"
             << (notice->deliver == Delivery::kPrint ? " (printed, not e-mailed)" : "") << "\n";
   for (const auto& h : out->run.noTeacher) {
-    std::cout << "No teacher e-mail: " << h.site << "/" << h.homeroom
+    std::cout << "No teacher e-mail: " << roomText(h.site, h.homeroom)
               << (notice->fallbackTo.empty() ? "" : " (goes to " + notice->fallbackTo + ")")
               << "\n";
   }
   for (size_t k = 0; k < out->run.messages.size(); ++k) {
     const NoticeMessage& m = out->run.messages[k];
-    std::cout << "\n==== " << m.site << "/" << m.homeroom << " ====\n";
+    std::cout << "\n==== " << roomText(m.site, m.homeroom) << " ====\n";
     if (notice->deliver == Delivery::kPrint) {
-      std::cout << "File: " << out->files[k] << "\n";
+      std::cout << "File: " << escapeControl(out->files[k]) << "\n";
     }
     std::cout << "To: " << (m.to.empty() ? "(nobody)" : joined(m.to)) << "\n";
     if (!m.cc.empty()) {
       std::cout << "Cc: " << joined(m.cc) << "\n";
     }
-    std::cout << "Subject: " << out->rendered[k].subject << "\n\n" << out->rendered[k].text;
+    std::cout << "Subject: " << escapeControl(out->rendered[k].subject) << "\n\n"
+              << escapeControlKeepLines(out->rendered[k].text);
   }
   return kExitOk;
 }
@@ -480,7 +514,7 @@ int cmdNoticesSend(App& app, const std::string& name, bool dryRun, bool force) {
     std::cout << (dryRun ? "Would print " : "Printed ") << out->run.messages.size()
               << " notice(s) for " << out->run.date << ":\n";
     for (const auto& f : out->files) {
-      std::cout << "  " << f << "\n";
+      std::cout << "  " << escapeControl(f) << "\n";
     }
   } else {
     std::cout << "Notice " << name << " for " << out->run.date << ": "
@@ -488,12 +522,12 @@ int cmdNoticesSend(App& app, const std::string& name, bool dryRun, bool force) {
               << ", failed " << out->failed << ", already queued today " << out->skippedDuplicates
               << "\n";
     for (const auto& h : out->run.noTeacher) {
-      std::cout << "  no teacher e-mail: " << h.site << "/" << h.homeroom
+      std::cout << "  no teacher e-mail: " << roomText(h.site, h.homeroom)
                 << (notice->fallbackTo.empty() ? " (not sent)" : " (sent to fallback_to)") << "\n";
     }
     if (!out->deliveryProblem.empty()) {
       std::cout << "  delivery stopped (the rest stays queued for the service): "
-                << out->deliveryProblem << "\n";
+                << escapeControl(out->deliveryProblem) << "\n";
     }
   }
   return kExitOk;
@@ -537,16 +571,16 @@ int cmdOutbox(App& app, const std::string& status, int limit) {
   }
   for (const auto& m : *list) {
     std::cout << "#" << m.id << "  " << m.status << "  " << m.notice << " " << m.noticeDate << "  "
-              << m.site << "/" << m.homeroom << "  to " << joined(m.to) << "  attempts "
+              << roomText(m.site, m.homeroom) << "  to " << joined(m.to) << "  attempts "
               << m.attempts;
     if (m.status == "sent") {
       std::cout << "  sent " << m.sentAt;
     } else if (m.status == "queued" && m.attempts > 0) {
       std::cout << "  next try " << m.nextAttemptAt;
     }
-    std::cout << "\n    " << m.subject << "\n";
+    std::cout << "\n    " << escapeControl(m.subject) << "\n";
     if (!m.lastError.empty()) {
-      std::cout << "    last error: " << m.lastError << "\n";
+      std::cout << "    last error: " << escapeControl(m.lastError) << "\n";
     }
   }
   return kExitOk;
@@ -575,7 +609,7 @@ int cmdOutboxDeliver(App& app) {
     std::cout << "Outbox: " << report->sent << " sent, " << report->retried << " to retry, "
               << report->failed << " failed\n";
     if (!report->stoppedBy.empty()) {
-      std::cout << "  stopped: " << report->stoppedBy << "\n";
+      std::cout << "  stopped: " << escapeControl(report->stoppedBy) << "\n";
     }
   }
   return kExitOk;

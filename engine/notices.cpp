@@ -1,7 +1,10 @@
 #include "engine/notices.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
+#include <set>
+#include <string_view>
 #include <tuple>
 
 #include "engine/civil_time.h"
@@ -243,6 +246,127 @@ NoticeRun buildNoticeRun(const NoticeConfig& notice, const CivilTime& date,
     run.messages.push_back(std::move(m));
   }
   return run;
+}
+
+namespace {
+
+constexpr size_t kMaxFileStem = 200;  // bytes; file systems allow 255
+
+void appendPercent(std::string& out, unsigned char c) {
+  static const char* kHex = "0123456789ABCDEF";
+  out += '%';
+  out += kHex[c >> 4];
+  out += kHex[c & 15];
+}
+
+// The bytes of a valid UTF-8 sequence at s[i] that is not a C1 control, or 0.
+size_t printableSequenceAt(std::string_view s, size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  size_t len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+  if (len == 0 || i + len > s.size()) {
+    return 0;
+  }
+  std::uint32_t cp = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
+  for (size_t k = 1; k < len; ++k) {
+    auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) {
+      return 0;
+    }
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+  if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp <= 0x9F) {
+    return 0;
+  }
+  return len;
+}
+
+std::string encodeNamePart(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      if (size_t len = printableSequenceAt(s, i); len > 0) {
+        out.append(s.substr(i, len));
+        i += len;
+      } else {
+        appendPercent(out, c);
+        ++i;
+      }
+      continue;
+    }
+    bool unsafe = c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == ':' || c == '*' ||
+                  c == '?' || c == '"' || c == '<' || c == '>' || c == '|' || c == '%';
+    if (unsafe) {
+      appendPercent(out, c);
+    } else {
+      out += static_cast<char>(c);
+    }
+    ++i;
+  }
+  return out;
+}
+
+// Cuts at a character boundary (never inside a %XX or a UTF-8 sequence) and marks the cut
+// with a hash of the whole, so that long names that differ only at the end stay apart.
+std::string capStem(const std::string& stem) {
+  if (stem.size() <= kMaxFileStem) {
+    return stem;
+  }
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (char c : stem) {
+    h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  }
+  size_t cut = kMaxFileStem - 9;
+  while (cut > 0 && ((static_cast<unsigned char>(stem[cut]) & 0xC0) == 0x80 ||
+                     (cut >= 1 && stem[cut - 1] == '%') || (cut >= 2 && stem[cut - 2] == '%'))) {
+    --cut;
+  }
+  static const char* kHex = "0123456789abcdef";
+  std::string out = stem.substr(0, cut) + "~";
+  for (int d = 7; d >= 0; --d) {
+    out += kHex[(h >> (4 * d)) & 15];
+  }
+  return out;
+}
+
+std::string foldCase(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+std::vector<std::string> printFileNames(const std::vector<NoticeMessage>& messages,
+                                        bool perStudent) {
+  std::vector<std::string> names;
+  std::set<std::string> used{"all"};
+  for (const auto& m : messages) {
+    std::string stem = encodeNamePart(m.site) + "-" + encodeNamePart(m.homeroom);
+    if (perStudent && !m.students.empty()) {
+      stem += "-" + encodeNamePart(m.students.front().districtId);
+    }
+    if (!stem.empty() && stem.front() == '.') {
+      stem = "%2E" + stem.substr(1);
+    }
+    if (!stem.empty() && (stem.back() == '.' || stem.back() == ' ')) {
+      char last = stem.back();
+      stem.pop_back();
+      stem += last == '.' ? "%2E" : "%20";
+    }
+    stem = capStem(stem);
+    std::string name = stem;
+    for (int n = 2; used.count(foldCase(name)) > 0; ++n) {
+      name = stem + "~" + std::to_string(n);
+    }
+    used.insert(foldCase(name));
+    names.push_back(name + ".html");
+  }
+  return names;
 }
 
 }  // namespace patrond

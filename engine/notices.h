@@ -90,4 +90,13 @@ std::string noticeReportName(NoticeReport report);
 bool libraryDayMatches(const NoticeSchedule& schedule, const CivilTime& date,
                        std::optional<int> libraryDay);
 
+// The file each message prints to in the run's folder (SPEC section 8), in the messages'
+// order: "SITE-HOMEROOM.html", with send_to: patron "SITE-HOMEROOM-DISTRICTID.html". Readable
+// and safe: a path separator, a character Windows refuses, '%', a control character, a byte
+// that is not UTF-8, a leading dot and a trailing dot or space are written %XX, so "A/B" prints
+// to "LHS-A%2FB.html" beside "A_B"'s "LHS-A_B.html". Names are distinct (also when letter case
+// is ignored), never "all.html", and at most about 200 bytes.
+std::vector<std::string> printFileNames(const std::vector<NoticeMessage>& messages,
+                                        bool perStudent);
+
 }  // namespace patrond

@@ -330,4 +330,96 @@ bool validUtf8(std::string_view s) {
   return true;
 }
 
+namespace {
+
+// The length of the valid UTF-8 sequence at s[i] (2..4), or 0 when the bytes there are not one.
+size_t utf8SequenceAt(std::string_view s, size_t i, std::uint32_t& cp) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  unsigned char c = p[i];
+  size_t len = 0;
+  if ((c & 0xE0) == 0xC0) {
+    len = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) {
+    return 0;
+  }
+  for (size_t k = 1; k < len; ++k) {
+    if ((p[i + k] & 0xC0) != 0x80) {
+      return 0;
+    }
+    cp = (cp << 6) | (p[i + k] & 0x3F);
+  }
+  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+      cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  return len;
+}
+
+void appendHex(std::string& out, const char* prefix, unsigned value, int digits) {
+  static const char* kHex = "0123456789abcdef";
+  out += prefix;
+  for (int d = digits - 1; d >= 0; --d) {
+    out += kHex[(value >> (4 * d)) & 0xF];
+  }
+}
+
+std::string escapeControlImpl(std::string_view s, bool keepLines) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+      ++i;
+    } else if (c == '\t') {
+      out += '\t';
+      ++i;
+    } else if (c == '\n') {
+      out += keepLines ? "\n" : "\\n";
+      ++i;
+    } else if (c == '\r') {
+      bool pair = keepLines && i + 1 < s.size() && s[i + 1] == '\n';
+      out += pair ? "\r" : "\\r";
+      ++i;
+    } else if (c < 0x80) {
+      appendHex(out, "\\x", c, 2);  // other C0 controls, ESC, DEL
+      ++i;
+    } else {
+      std::uint32_t cp = 0;
+      size_t len = utf8SequenceAt(s, i, cp);
+      if (len == 0) {
+        appendHex(out, "\\x", c, 2);  // not UTF-8: the byte, visibly
+        ++i;
+      } else if (cp <= 0x9F) {
+        appendHex(out, "\\u", cp, 4);  // C1 controls (CSI, NEL, ...)
+        i += len;
+      } else {
+        out.append(s.substr(i, len));
+        i += len;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string escapeControl(std::string_view s) {
+  return escapeControlImpl(s, false);
+}
+
+std::string escapeControlKeepLines(std::string_view s) {
+  return escapeControlImpl(s, true);
+}
+
 }  // namespace patrond

@@ -35,5 +35,12 @@ std::string redactSecrets(std::string_view s);
 std::string utf8Truncate(std::string_view s, size_t maxChars);
 size_t utf8Length(std::string_view s);
 bool validUtf8(std::string_view s);
+// Control characters made visible for a terminal or a log, so that data can neither move the
+// cursor, recolour, clear the screen nor start a line of its own: line feed and carriage
+// return become \n and \r, other C0 controls, ESC and DEL \xNN, C1 controls (U+0080..U+009F)
+// \u0080..\u009F, bytes that are not UTF-8 \xNN. Tabs and all other text stay as they are.
+std::string escapeControl(std::string_view s);
+// The same for multi-line text (a message body): line feeds, and CR LF pairs, stay.
+std::string escapeControlKeepLines(std::string_view s);
 
 }  // namespace patrond

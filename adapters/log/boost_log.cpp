@@ -20,7 +20,15 @@
 #include <stdexcept>
 
 #ifndef _WIN32
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
 #endif
 
 #include "engine/text.h"
@@ -92,13 +100,117 @@ class SyslogBackend final
  private:
   std::string ident_;  // openlog keeps the pointer
 };
+
+// logging.file (SPEC section 11): one file that every patrond process appends to, rotated by
+// its size only. Boost.Log's own file backend renames the file when a process ends and counts
+// only what this process wrote, so a command run beside the service would rotate the
+// service's file away. Here each record is one write(2) with O_APPEND (whole lines, whoever
+// writes), the file's real size decides, and rotation keeps FILE.1 (newest) .. FILE.keep_files.
+class SizeRotatedFile final
+    : public sinks::basic_formatted_sink_backend<char, sinks::synchronized_feeding> {
+ public:
+  SizeRotatedFile(std::string path, std::uint64_t rotateSize, int keepFiles)
+      : path_(std::move(path)), rotateSize_(rotateSize), keepFiles_(keepFiles) {
+    if (!open()) {
+      int error = errno;
+      throw std::runtime_error("cannot open the log file " + path_ +
+                               " (logging.file): " + std::strerror(error));
+    }
+  }
+  ~SizeRotatedFile() { close(); }
+  SizeRotatedFile(const SizeRotatedFile&) = delete;
+  SizeRotatedFile& operator=(const SizeRotatedFile&) = delete;
+
+  // Never throws: a record that cannot be written is lost, the next one tries again.
+  void consume(const bl::record_view&, const string_type& message) {
+    std::string line = message;
+    line += '\n';
+    if (fd_ < 0 || !current()) {
+      close();
+      if (!open()) {
+        return;
+      }
+    }
+    struct stat st {};
+    if (::fstat(fd_, &st) == 0 && st.st_size > 0 &&
+        static_cast<std::uint64_t>(st.st_size) + line.size() > rotateSize_) {
+      rotate(line.size());
+      if (fd_ < 0 && !open()) {
+        return;
+      }
+    }
+    const char* p = line.data();
+    size_t left = line.size();
+    while (left > 0) {
+      ssize_t n = ::write(fd_, p, left);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        return;
+      }
+      p += n;
+      left -= static_cast<size_t>(n);
+    }
+  }
+
+ private:
+  bool open() {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    return fd_ >= 0;
+  }
+  void close() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  // Whether the path still names the file this process has open (another process may have
+  // rotated it away).
+  bool current() const {
+    struct stat byPath {};
+    struct stat open {};
+    return ::stat(path_.c_str(), &byPath) == 0 && ::fstat(fd_, &open) == 0 &&
+           byPath.st_dev == open.st_dev && byPath.st_ino == open.st_ino;
+  }
+  std::string rotated(int n) const { return path_ + "." + std::to_string(n); }
+
+  // The processes that have the full file open agree through a lock on it: the first renames
+  // it, the others find that the path names a new file and only reopen.
+  void rotate(size_t incoming) {
+    while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+    }
+    struct stat st {};
+    if (current() && ::fstat(fd_, &st) == 0 && st.st_size > 0 &&
+        static_cast<std::uint64_t>(st.st_size) + incoming > rotateSize_) {
+      if (keepFiles_ <= 0) {
+        ::unlink(path_.c_str());
+      } else {
+        ::unlink(rotated(keepFiles_).c_str());
+        for (int n = keepFiles_ - 1; n >= 1; --n) {
+          ::rename(rotated(n).c_str(), rotated(n + 1).c_str());
+        }
+        ::rename(path_.c_str(), rotated(1).c_str());
+      }
+    }
+    ::flock(fd_, LOCK_UN);
+    close();
+    open();
+  }
+
+  std::string path_;
+  std::uint64_t rotateSize_;
+  int keepFiles_;
+  int fd_ = -1;
+};
 #endif
 
 class BoostLog final : public Log {
  public:
   void write(LogLevel level, std::string_view message) override {
     // A last line of defence: connection strings and URLs never carry a password into a log.
-    std::string line = redactSecrets(message);
+    // One record is one line, and data cannot recolour a terminal or forge a record.
+    std::string line = escapeControl(redactSecrets(message));
     BOOST_LOG_SEV(logger_, level) << line;
   }
 
@@ -141,18 +253,25 @@ std::shared_ptr<Log> setupLog(const LogSetup& setup) {
       throw std::runtime_error("cannot write the log file " + file.string() + ": " +
                                std::strerror(errno));
     }
+#ifndef _WIN32
+    auto backend = boost::make_shared<SizeRotatedFile>(file.string(), setup.config.rotateSize,
+                                                       setup.config.keepFiles);
+    auto sink = boost::make_shared<sinks::synchronous_sink<SizeRotatedFile>>(backend);
+#else
     auto backend = boost::make_shared<sinks::text_file_backend>(
         bl::keywords::file_name = file.string(),
         bl::keywords::target_file_name =
             file.stem().string() + "-%Y%m%d-%H%M%S-%N" + file.extension().string(),
         bl::keywords::rotation_size = setup.config.rotateSize,
-        bl::keywords::open_mode = std::ios_base::out | std::ios_base::app);
+        bl::keywords::open_mode = std::ios_base::out | std::ios_base::app,
+        bl::keywords::enable_final_rotation = false);
     backend->set_file_collector(sinks::file::make_collector(
         bl::keywords::target = file.parent_path().string(),
         bl::keywords::max_files = static_cast<unsigned>(setup.config.keepFiles)));
     backend->scan_for_files();
     backend->auto_flush(true);
     auto sink = boost::make_shared<sinks::synchronous_sink<sinks::text_file_backend>>(backend);
+#endif
     sink->set_formatter(formatter());
     core->add_sink(sink);
     anySink = true;

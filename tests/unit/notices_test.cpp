@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <map>
+#include <set>
 
 #include "engine/outbox.h"
 #include "tests/unit/fake_zone.h"
@@ -367,6 +370,83 @@ TEST_F(OutboxDelivery, AMessageLeftMidSendIsFailedNeverResent) {
   EXPECT_EQ(r->abandoned, 1);
   EXPECT_EQ(mailer_.calls, 0u);
   EXPECT_EQ(store_.rows[1].status, "failed");
+}
+
+}  // namespace
+}  // namespace patrond
+
+namespace patrond {
+namespace {
+
+NoticeMessage printed(const std::string& site, const std::string& homeroom,
+                      const std::string& student = "") {
+  NoticeMessage m;
+  m.site = site;
+  m.homeroom = homeroom;
+  if (!student.empty()) {
+    m.students.push_back(NoticeStudent{student, "Last", "First", "9", "", {}, 0});
+  }
+  return m;
+}
+
+// issue 13: homerooms "A/B" and "A_B" printed to one file, the second overwriting the first.
+TEST(BadInputPrintNames, DistinctHomeroomsPrintToDistinctSafeReadableFiles) {
+  std::vector<NoticeMessage> ms{printed("LHS", "Smith 104"),
+                                printed("LHS", "A/B"),
+                                printed("LHS", "A_B"),
+                                printed("LHS", "A\\B"),
+                                printed("LHS", "A:B"),
+                                printed("LHS", "A%2FB"),
+                                printed("LHS", ".."),
+                                printed("LHS", "../../etc/passwd"),
+                                printed("LHS", "Red\x1b[31m\nX"),
+                                printed("LHS", "Zoë\xc2\x9b"),
+                                printed("LHS", "bad\xff"),
+                                printed("LHS", "dot."),
+                                printed("LHS", "SMITH 104"),
+                                printed("LHS", "smith 104"),
+                                printed(".hidden", "x"),
+                                printed("all", ""),
+                                printed("LHS", std::string(300, 'x') + "1"),
+                                printed("LHS", std::string(300, 'x') + "2")};
+  auto names = printFileNames(ms, false);
+  ASSERT_EQ(names.size(), ms.size());
+  EXPECT_EQ(names[0], "LHS-Smith 104.html");  // a plain name stays as it is
+  EXPECT_EQ(names[1], "LHS-A%2FB.html");
+  EXPECT_EQ(names[2], "LHS-A_B.html");
+  EXPECT_EQ(names[3], "LHS-A%5CB.html");
+  EXPECT_EQ(names[4], "LHS-A%3AB.html");
+  EXPECT_EQ(names[5], "LHS-A%252FB.html");  // '%' itself, so "A%2FB" is not "A/B"
+  EXPECT_EQ(names[7], "LHS-..%2F..%2Fetc%2Fpasswd.html");
+  EXPECT_EQ(names[8], "LHS-Red%1B[31m%0AX.html");
+  EXPECT_EQ(names[9], "LHS-Zoë%C2%9B.html");
+  EXPECT_EQ(names[10], "LHS-bad%FF.html");
+  EXPECT_EQ(names[11], "LHS-dot%2E.html");
+  EXPECT_EQ(names[14], "%2Ehidden-x.html");
+  std::set<std::string> folded;
+  for (const auto& n : names) {
+    std::string f = n;
+    std::transform(f.begin(), f.end(), f.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    EXPECT_TRUE(folded.insert(f).second) << "twice: " << n;
+    EXPECT_NE(f, "all.html");
+    EXPECT_NE(n.front(), '.') << n;
+    EXPECT_LE(n.size(), 210u) << n;
+    for (char c : n) {
+      auto u = static_cast<unsigned char>(c);
+      EXPECT_TRUE(u >= 0x20 && u != 0x7f && c != '/' && c != '\\') << n;
+    }
+  }
+}
+
+TEST(BadInputPrintNames, PerStudentNamesCarryTheDistrictIdSafely) {
+  auto names =
+      printFileNames({printed("LHS", "Smith 104", "S1001"), printed("LHS", "Smith 104", "../S1002"),
+                      printed("LHS", "Smith 104", "S1001")},
+                     true);
+  EXPECT_EQ(names[0], "LHS-Smith 104-S1001.html");
+  EXPECT_EQ(names[1], "LHS-Smith 104-..%2FS1002.html");
+  EXPECT_EQ(names[2], "LHS-Smith 104-S1001~2.html");  // never the same file twice
 }
 
 }  // namespace

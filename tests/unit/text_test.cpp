@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace patrond {
 namespace {
 
@@ -121,6 +123,64 @@ TEST(Text, SingleLineTurnsControlCharactersIntoSpaces) {
   EXPECT_EQ(singleLine("  Smith 104\r\nBcc: x@example.org\t"), "Smith 104  Bcc: x@example.org");
   EXPECT_EQ(singleLine("Núñez"), "Núñez");
   EXPECT_EQ(singleLine("\n\n"), "");
+}
+
+}  // namespace
+}  // namespace patrond
+
+namespace patrond {
+namespace {
+
+// issue 13: control characters from a CSV never reach a terminal or a log raw.
+TEST(BadInputText, EscapeControlMakesEveryControlCharacterVisible) {
+  struct Case {
+    std::string in, oneLine, keepLines;
+  };
+  const std::vector<Case> cases = {
+      {"Smith", "Smith", "Smith"},
+      {"Núñez 😀", "Núñez 😀", "Núñez 😀"},
+      {"a\tb", "a\tb", "a\tb"},  // a tab is harmless
+      {"\x1b[31mRed\x1b[0m", "\\x1b[31mRed\\x1b[0m", "\\x1b[31mRed\\x1b[0m"},
+      {"Smith\n2026-10-16 07:00:00 error: forged", "Smith\\n2026-10-16 07:00:00 error: forged",
+       "Smith\n2026-10-16 07:00:00 error: forged"},
+      {"over\rwrite", "over\\rwrite", "over\\rwrite"},  // a lone CR always
+      {"line\r\nnext", "line\\r\\nnext", "line\r\nnext"},
+      {std::string("nul\0here", 8), "nul\\x00here", "nul\\x00here"},
+      {"bell\a del\x7f", "bell\\x07 del\\x7f", "bell\\x07 del\\x7f"},
+      {"\xc2\x9b"
+       "2J",
+       "\\u009b2J", "\\u009b2J"},                              // C1 CSI as UTF-8
+      {"\xc2\x85next", "\\u0085next", "\\u0085next"},          // NEL
+      {"\xc2\xa0nbsp", "\xc2\xa0nbsp", "\xc2\xa0nbsp"},        // U+00A0 is text
+      {"raw\x9b[2J", "raw\\x9b[2J", "raw\\x9b[2J"},            // a lone byte, not UTF-8
+      {"cut\xc3", "cut\\xc3", "cut\\xc3"},                     // a sequence cut short
+      {"\xc0\xaf", "\\xc0\\xaf", "\\xc0\\xaf"},                // overlong
+      {"\xed\xa0\x80", "\\xed\\xa0\\x80", "\\xed\\xa0\\x80"},  // a surrogate
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(escapeControl(c.in), c.oneLine) << c.in;
+    EXPECT_EQ(escapeControlKeepLines(c.in), c.keepLines) << c.in;
+    EXPECT_EQ(escapeControl(c.in).find('\n'), std::string::npos);
+    EXPECT_EQ(escapeControl(c.in).find('\x1b'), std::string::npos);
+  }
+}
+
+TEST(BadInputText, EscapedTextHasNoControlByteAtAll) {
+  std::string every;
+  for (int b = 0; b < 256; ++b) {
+    every += static_cast<char>(b);
+  }
+  auto printable = [](unsigned char u) { return u == '\t' || (u >= 0x20 && u < 0x7f); };
+  std::string oneLine = escapeControl(every);
+  for (char c : oneLine) {
+    EXPECT_TRUE(printable(static_cast<unsigned char>(c))) << int(static_cast<unsigned char>(c));
+  }
+  std::string lines = escapeControlKeepLines(every);
+  for (char c : lines) {
+    EXPECT_TRUE(printable(static_cast<unsigned char>(c)) || c == '\n')
+        << int(static_cast<unsigned char>(c));
+  }
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 1);
 }
 
 }  // namespace
