@@ -140,7 +140,7 @@ Error cannotRead(const std::string& keyFile, const std::string& why) {
                    keyFile +
                    "` and `chmod 600` it). If it is lost, restore it from the backup, or delete "
                    "it: a new key is made and every row with a password is written once more",
-               keyFile};
+               ""};
 }
 
 Error cannotCreate(const std::string& keyFile, const std::string& why) {
@@ -148,7 +148,7 @@ Error cannotCreate(const std::string& keyFile, const std::string& why) {
                "cannot create the password key file " + keyFile + ": " + why +
                    " (needed when passwords are mapped; its folder must exist and be writable "
                    "by the user patrond runs as)",
-               keyFile};
+               ""};
 }
 
 enum class ReadState { kRead, kMissing };
