@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -9,6 +10,7 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include "engine/csv_read_ahead.h"
@@ -127,6 +129,18 @@ class ImportRunner {
   }
 
  private:
+  // A password to hash, of a row of a batch, and the batch handed to the writer thread.
+  enum PendingList : std::uint8_t { kInserts, kUpdates, kReactivations };
+  struct PendingPassword {
+    PendingList list;
+    std::size_t index;  // in that list
+    std::string clear;
+  };
+  struct Batch {
+    std::vector<Patron> inserts, updates, keepingPassword, reactivations;
+    std::vector<PendingPassword> passwords;
+  };
+
   ImportOutcome failed(const Error& e, bool inTransaction) {
     {
       std::lock_guard lock(writerMutex_);
@@ -208,6 +222,9 @@ class ImportRunner {
     auto n = static_cast<std::size_t>(*total);
     existing_.reserve(n);
     byKey_.reserve(n + 1024);
+    if (hasher_) {
+      passwordPrints_.reserve(n);
+    }
     auto loaded = store_.forEachPatronKey(keyField_, job_.name, [&](const StoredPatronKey& k) {
       Existing e;
       e.id = k.id;
@@ -221,6 +238,9 @@ class ImportRunner {
       }
       e.barcodeHash = k.barcode.empty() ? 0 : hashBytes(k.barcode);
       existing_.push_back(e);
+      if (hasher_) {
+        passwordPrints_.push_back(storedPasswordPrint(k.contentHash));
+      }
     });
     byKey_.build(KeyIndex::Staged::kKeepOrder);
     // Staging position i is existing_[i] only when every stored patron has a key.
@@ -378,7 +398,8 @@ class ImportRunner {
           break;
       }
       capMessages();
-      if (inserts_.size() + updates_.size() + reactivations_.size() >= req_.batchSize) {
+      if (inserts_.size() + updates_.size() + keepingPassword_.size() + reactivations_.size() >=
+          req_.batchSize) {
         if (auto r = flush(); !r) {
           return r;
         }
@@ -430,6 +451,18 @@ class ImportRunner {
       h = hashBytes(hasher_->fingerprint(std::string(key), std::string(row.fields[*pw])), h);
     }
     return h;
+  }
+
+  // Whether a password changed is told by its own keyed fingerprint, stored after the row's
+  // content hash ("ROWHASH:PRINT"): a row whose other columns changed keeps its stored
+  // password hash instead of paying for a new one. 0: none stored (no password, or a row
+  // written before the prints were kept).
+  std::uint64_t passwordPrint(const std::string& key, const std::string& password) {
+    return password.empty() ? 0 : hashBytes(hasher_->fingerprint(key, password)) | 1;
+  }
+  static std::uint64_t storedPasswordPrint(std::string_view contentHash) {
+    std::size_t colon = contentHash.find(':');
+    return colon == std::string_view::npos ? 0 : hexToHash(contentHash.substr(colon + 1));
   }
 
   void conflictMessage(const MappedRow& row, const std::string& barcode,
@@ -545,13 +578,20 @@ class ImportRunner {
         ++out_.run.counts.unchanged;
         return {};
       }
-      Patron p = toPatron(row, hash, clearPassword);
+      const std::uint64_t print = clearPassword.empty() ? 0 : passwordPrint(key, clearPassword);
+      Patron p = toPatron(row, hash, print);
       p.id = e.id;
       if (e.status == PatronStatus::kInactive) {
+        // Always hashed: the lifecycle may have removed the stored one.
         ++out_.run.counts.reactivated;
+        queuePassword(kReactivations, reactivations_, std::move(clearPassword));
         reactivations_.push_back(std::move(p));
+      } else if (print != 0 && passwordPrints_[v] == print) {
+        ++out_.run.counts.updated;
+        keepingPassword_.push_back(std::move(p));  // the same password: its hash is kept
       } else {
         ++out_.run.counts.updated;
+        queuePassword(kUpdates, updates_, std::move(clearPassword));
         updates_.push_back(std::move(p));
       }
       e.seenFlag = full_;  // written with the row
@@ -572,29 +612,91 @@ class ImportRunner {
     if (!row.key(PatronField::kBarcode).empty()) {
       barcodes().set(hashKey(hashBytes(row.key(PatronField::kBarcode))), ref);
     }
-    Patron p = toPatron(row, hash, clearPassword);
+    Patron p = toPatron(row, hash, clearPassword.empty() ? 0 : passwordPrint(key, clearPassword));
     p.createdAt = now_;
     p.updatedAt.clear();  // not updated since created: the store reads created_at
     ++out_.run.counts.added;
+    queuePassword(kInserts, inserts_, std::move(clearPassword));
     inserts_.push_back(std::move(p));
     return {};
   }
 
-  Patron toPatron(MappedRow& row, std::uint64_t hash, const std::string& clearPassword) {
+  // The row to write; its password, if any, is hashed later (queuePassword). `print`: the
+  // password's fingerprint, 0 for none.
+  Patron toPatron(MappedRow& row, std::uint64_t hash, std::uint64_t print) {
     Patron p;
     p.values = std::move(row.values);
-    if (!clearPassword.empty()) {
-      p.get(PatronField::kPassword) = hasher_->hash(clearPassword);
-    }
     p.status = PatronStatus::kActive;
     p.ownerJob = job_.name;
     p.contentHash = hashToHex(hash);
+    if (print != 0) {
+      p.contentHash += ':' + hashToHex(print);
+    }
     // Seen in this full run: its time is the job's last full run (the store reads it from
     // there), so the row carries no copy of it. An incremental run records its own time.
     p.lastSeenAt = full_ ? "" : now_;
     p.seenInLastFull = full_;
     p.updatedAt = now_;
     return p;
+  }
+
+  // A new or changed password, to be hashed with its batch (hashPasswords) for the row about
+  // to be appended to `list`.
+  void queuePassword(PendingList which, const std::vector<Patron>& list, std::string&& clear) {
+    if (!clear.empty()) {
+      passwords_.push_back({which, list.size(), std::move(clear)});
+    }
+  }
+
+  // On the writer thread: the batch's new and changed passwords, hashed on every core (a
+  // slow hash is the whole cost of a first import with passwords). Nothing is hashed for a
+  // dry run: what it writes is rolled back.
+  Result<void> hashPasswords(Batch& b) {
+    std::vector<PendingPassword>& todo = b.passwords;
+    if (todo.empty() || req_.dryRun) {
+      return {};
+    }
+    auto slot = [&b](const PendingPassword& pw) -> std::string& {
+      auto& list = pw.list == kInserts   ? b.inserts
+                   : pw.list == kUpdates ? b.updates
+                                         : b.reactivations;
+      return list[pw.index].get(PatronField::kPassword);
+    };
+    unsigned threads = req_.hashThreads != 0 ? req_.hashThreads
+                                             : std::max(1u, std::thread::hardware_concurrency());
+    threads = static_cast<unsigned>(std::min<std::size_t>(threads, todo.size()));
+    std::atomic<std::size_t> next{0};
+    std::mutex failureMutex;
+    std::string failure;
+    auto work = [&] {
+      for (std::size_t i = next++; i < todo.size(); i = next++) {
+        try {
+          slot(todo[i]) = hasher_->hash(todo[i].clear);
+        } catch (const std::exception& e) {
+          std::lock_guard lock(failureMutex);
+          if (failure.empty()) {
+            failure = e.what();
+          }
+          next = todo.size();
+        }
+      }
+    };
+    std::vector<std::thread> helpers;
+    for (unsigned t = 1; t < threads; ++t) {
+      try {
+        helpers.emplace_back(work);
+      } catch (const std::system_error&) {
+        break;  // no more threads: those started share the work
+      }
+    }
+    work();
+    for (auto& t : helpers) {
+      t.join();
+    }
+    if (!failure.empty()) {
+      return Error{"CRYPTO", "hashing a password: " + failure, ""};
+    }
+    return {};
   }
 
   // `preserve` fields keep a stored value that is not empty (hand edits survive).
@@ -627,7 +729,8 @@ class ImportRunner {
   // in lockstep (with one batch in flight, each waited ~1 s for the other in a million-row
   // full import). A write that failed is returned by the next flush() or settle().
   Result<void> flush() {
-    if (inserts_.empty() && updates_.empty() && reactivations_.empty()) {
+    if (inserts_.empty() && updates_.empty() && keepingPassword_.empty() &&
+        reactivations_.empty()) {
       return {};
     }
     if (!writer_.joinable()) {
@@ -641,11 +744,15 @@ class ImportRunner {
     Batch b;
     b.inserts.swap(inserts_);
     b.updates.swap(updates_);
+    b.keepingPassword.swap(keepingPassword_);
     b.reactivations.swap(reactivations_);
+    b.passwords.swap(passwords_);
     if (!spare_.empty()) {  // emptied by the writer, capacity kept
       inserts_.swap(spare_.back().inserts);
       updates_.swap(spare_.back().updates);
+      keepingPassword_.swap(spare_.back().keepingPassword);
       reactivations_.swap(spare_.back().reactivations);
+      passwords_.swap(spare_.back().passwords);
       spare_.pop_back();
     }
     queued_.push_back(std::move(b));
@@ -671,14 +778,22 @@ class ImportRunner {
       Result<void> r;
       if (!skip) {
         try {
-          r = write(b.inserts, b.updates, b.reactivations);
+          r = hashPasswords(b);
+          if (r) {
+            r = write(b);
+          }
         } catch (const std::exception& e) {
           r = Error{"DB", std::string("writing patrons: ") + e.what(), ""};
         }
       }
       b.inserts.clear();
       b.updates.clear();
+      b.keepingPassword.clear();
       b.reactivations.clear();
+      for (auto& pw : b.passwords) {
+        std::fill(pw.clear.begin(), pw.clear.end(), '\0');  // no clear text left behind
+      }
+      b.passwords.clear();
       lock.lock();
       if (!r && written_) {
         written_ = std::move(r);
@@ -715,24 +830,33 @@ class ImportRunner {
     }
   }
 
-  // On the writer thread: one batch, with `preserve` applied to the updates.
-  Result<void> write(std::vector<Patron>& inserts, std::vector<Patron>& updates,
-                     std::vector<Patron>& reactivations) {
-    if (auto r = store_.insertPatrons(inserts); !r) {
+  // On the writer thread: one batch, with `preserve` applied to the updates. Rows whose
+  // password did not change are written without their password column.
+  Result<void> write(Batch& b) {
+    if (auto r = store_.insertPatrons(b.inserts); !r) {
       return r;
     }
-    for (auto [list, reactivate] : {std::pair{&updates, false}, std::pair{&reactivations, true}}) {
+    for (auto [list, reactivate, keeping] :
+         {std::tuple{&b.updates, false, false}, std::tuple{&b.keepingPassword, false, true},
+          std::tuple{&b.reactivations, true, false}}) {
       if (list->empty()) {
         continue;
       }
       if (auto r = applyPreserve(*list); !r) {
         return r;
       }
-      if (auto r = store_.updatePatrons(*list, mapper_.writtenFields(), reactivate); !r) {
+      if (auto r = store_.updatePatrons(
+              *list, keeping ? writtenButPassword() : mapper_.writtenFields(), reactivate);
+          !r) {
         return r;
       }
     }
     return {};
+  }
+  std::vector<PatronField> writtenButPassword() const {
+    std::vector<PatronField> fields = mapper_.writtenFields();
+    fields.erase(std::remove(fields.begin(), fields.end(), PatronField::kPassword), fields.end());
+    return fields;
   }
 
   // A full run: who of this job's patrons appeared and who went missing.
@@ -884,12 +1008,11 @@ class ImportRunner {
   bool inStoredOrder_ = false;  // byKey_'s staging order is existing_'s (findStaged)
   KeyIndex byKey_, byBarcode_;  // stored patron index, or kNewRow | new row number
   bool barcodesBuilt_ = false;
-  std::vector<std::int64_t> newLines_;  // line of each new row
-  std::vector<Patron> inserts_, updates_, reactivations_;
+  std::vector<std::int64_t> newLines_;         // line of each new row
+  std::vector<std::uint64_t> passwordPrints_;  // existing_'s, when passwords are mapped
+  std::vector<Patron> inserts_, updates_, keepingPassword_, reactivations_;
+  std::vector<PendingPassword> passwords_;  // of the rows above, not hashed yet
   // The writer thread and what it shares with the run's thread (under writerMutex_).
-  struct Batch {
-    std::vector<Patron> inserts, updates, reactivations;
-  };
   static constexpr std::size_t kBatchesAhead = 2;
   std::thread writer_;
   std::mutex writerMutex_;

@@ -18,7 +18,8 @@ namespace patrond {
 class PasswordHasher {
  public:
   virtual ~PasswordHasher() = default;
-  // A salted, slow hash to store (PBKDF2 or stronger), self-describing.
+  // A salted, slow hash to store, naming its algorithm and parameters. Called from several
+  // threads at once (an import hashes on every core); may throw std::exception on failure.
   virtual std::string hash(const std::string& password) = 0;
   // A keyed fingerprint of (key, password) for change detection; it must not allow guessing
   // the password from the database alone.
@@ -36,6 +37,7 @@ struct ImportRequest {
   CivilTime now;                    // the run's time, district local
   std::size_t batchSize = 5000;     // rows per bulk statement batch
   std::size_t maxMessages = 10000;  // kept per run; the rest are counted (TOO_MANY_MESSAGES)
+  unsigned hashThreads = 0;         // threads hashing passwords; 0: one per core
 };
 
 struct ImportOutcome {

@@ -262,9 +262,9 @@ TEST_F(ImportCli, MappedPasswordsAreStoredOnlyAsSaltedHashesAndChangesAreDetecte
   std::string db =
       test::readFile(dir_ / "conf/patrond.db") + test::readFile(dir_ / "conf/patrond.db-wal");
   EXPECT_EQ(db.find("s3cret-One"), std::string::npos);
-  EXPECT_NE(db.find("pbkdf2-sha256$10000$"), std::string::npos);
+  EXPECT_NE(db.find("$argon2id$v=19$m=19456,t=2,p=1$"), std::string::npos);
   auto show = patrond({"patrons", "show", "S1", "--json"});
-  EXPECT_EQ(show.out.find("pbkdf2"), std::string::npos);
+  EXPECT_EQ(show.out.find("argon2"), std::string::npos);
   // Same passwords: unchanged. A changed password: that row is written.
   j = importJson(dir_ / "pw.csv", {"--incremental"});
   EXPECT_EQ(j["counts"]["unchanged"], 2);
@@ -292,7 +292,7 @@ TEST_F(ImportCli, PasswordSetByARuleIsHashedToo) {
   std::string db =
       test::readFile(dir_ / "conf/patrond.db") + test::readFile(dir_ / "conf/patrond.db-wal");
   EXPECT_EQ(db.find("S1001-start"), std::string::npos);
-  EXPECT_NE(db.find("pbkdf2-sha256$"), std::string::npos);
+  EXPECT_NE(db.find("$argon2id$v=19$"), std::string::npos);
 }
 
 }  // namespace
