@@ -1,6 +1,7 @@
 #include "daemon/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -9,6 +10,7 @@
 #include "daemon/homeroom_commands.h"
 #include "daemon/notice_commands.h"
 #include "daemon/service.h"
+#include "engine/text.h"
 
 #ifdef _WIN32
 #include "windows-service/win_service.h"
@@ -91,7 +93,20 @@ runs->callback([&] { action = [&](App& a) { return cmdRuns(a, runsJob, runsLimit
 std::int64_t runId = 0;
 bool errorsOnly = false;
 auto* summary = cli.add_subcommand("summary", "one run's job summary");
-summary->add_option("RUN_ID", runId)->required();
+summary->add_option("RUN_ID", runId)
+    ->required()
+    ->check(CLI::Validator(
+                [](std::string& v) {
+                  // A run number: digits only, no sign, and no silent clamp of one too large.
+                  std::int64_t n = 0;
+                  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+                  return ec == std::errc() && end == v.data() + v.size() && n > 0 && v[0] != '+'
+                             ? std::string()
+                             : "RUN_ID must be a run number like 42 (see 'patrond runs'), not '" +
+                                   escapeControl(v.substr(0, 40)) + "'";
+                },
+                "RUN_ID"),
+            "RUN_ID");
 summary->add_flag("--errors-only", errorsOnly, "only error messages");
 summary->callback([&] { action = [&](App& a) { return cmdSummary(a, runId, errorsOnly); }; });
 
@@ -108,7 +123,7 @@ plist->add_option("--site", filter.site);
 plist->add_option("--status", statusText)->check(CLI::IsMember({"active", "inactive"}));
 plist->add_option("--homeroom", filter.homeroom);
 plist->add_option("--type", filter.patronType);
-plist->add_option("--limit", filter.limit);
+plist->add_option("--limit", filter.limit, "at most this many")->check(CLI::PositiveNumber);
 plist->callback([&] {
   if (!statusText.empty()) {
     filter.status = statusText == "active" ? PatronStatus::kActive : PatronStatus::kInactive;
@@ -236,7 +251,13 @@ try {
 } catch (const CLI::CallForVersion& e) {
   return cli.exit(e);
 } catch (const CLI::ParseError& e) {
-  std::cerr << "patrond: " << e.what() << "\n";
+  if (cli.get_subcommands().empty() && !cli.remaining().empty()) {
+    // "A subcommand is required" would hide what was typed.
+    std::cerr << "patrond: unknown command '"
+              << escapeControl(cli.remaining().front().substr(0, 64)) << "'\n";
+  } else {
+    std::cerr << "patrond: " << escapeControl(e.what()) << "\n";
+  }
   std::cerr << "Run 'patrond --help' (or 'patrond COMMAND --help') for usage.\n";
   return kExitUsage;
 }

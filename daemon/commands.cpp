@@ -13,6 +13,7 @@
 #include "adapters/sftp/curl_sftp.h"
 #include "daemon/import_execution.h"
 #include "daemon/json_output.h"
+#include "engine/csv_reader.h"
 #include "engine/patron_import.h"
 #include "engine/schedule.h"
 #include "engine/text.h"
@@ -178,7 +179,8 @@ int cmdPatronsShow(App& app, const std::string& key) {
     return fail(kExitFailed, p.error().describe());
   }
   if (!p->has_value()) {
-    return fail(kExitUsage, "no patron with district id or barcode '" + key + "'");
+    return fail(kExitUsage,
+                "no patron with district id or barcode " + escapeControl(quoteValue(key)));
   }
   const Patron& patron = **p;
   CivilTime local = app.localNow();

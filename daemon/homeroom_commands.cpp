@@ -1,5 +1,6 @@
 #include "daemon/homeroom_commands.h"
 
+#include <algorithm>
 #include <array>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -86,10 +87,17 @@ int cmdHomeroomsList(App& app, const std::string& site) {
 
 int cmdHomeroomsSet(App& app, const HomeroomSetArgs& a) {
   if (!app.config().findSite(a.site)) {
-    return fail(kExitUsage, "site '" + a.site + "' is not configured in " + app.config().path);
+    return fail(kExitUsage,
+                "site '" + escapeControl(a.site) + "' is not configured in " + app.config().path);
   }
   if (trim(a.name).empty()) {
     return fail(kExitUsage, "the homeroom name is empty");
+  }
+  // A name is one line of printable text: it heads notices, file names and list output.
+  if (std::any_of(a.name.begin(), a.name.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '\x7f'; })) {
+    return fail(kExitUsage, "the homeroom name '" + escapeControl(a.name) +
+                                "' has a control character (a line break, tab or escape)");
   }
   HomeroomOverride o;
   o.site = a.site;

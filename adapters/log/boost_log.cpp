@@ -113,7 +113,7 @@ class SizeRotatedFile final
       : path_(std::move(path)), rotateSize_(rotateSize), keepFiles_(keepFiles) {
     if (!open()) {
       int error = errno;
-      throw std::runtime_error("cannot open the log file " + path_ +
+      throw std::runtime_error("cannot write the log file " + path_ +
                                " (logging.file): " + std::strerror(error));
     }
   }
@@ -248,16 +248,17 @@ std::shared_ptr<Log> setupLog(const LogSetup& setup) {
     std::filesystem::path file(setup.config.file);
     std::error_code ec;
     std::filesystem::create_directories(file.parent_path(), ec);
-    if (std::ofstream probe(file, std::ios::app); !probe) {
-      // Said here, with the file; the caller sets up the other sinks without it.
-      throw std::runtime_error("cannot write the log file " + file.string() + ": " +
-                               std::strerror(errno));
-    }
 #ifndef _WIN32
+    // Throws "cannot write the log file FILE" if it cannot be opened; the caller sets up the
+    // other sinks without it.
     auto backend = boost::make_shared<SizeRotatedFile>(file.string(), setup.config.rotateSize,
                                                        setup.config.keepFiles);
     auto sink = boost::make_shared<sinks::synchronous_sink<SizeRotatedFile>>(backend);
 #else
+    if (std::ofstream probe(file, std::ios::app); !probe) {
+      throw std::runtime_error("cannot write the log file " + file.string() + ": " +
+                               std::strerror(errno));
+    }
     auto backend = boost::make_shared<sinks::text_file_backend>(
         bl::keywords::file_name = file.string(),
         bl::keywords::target_file_name =
