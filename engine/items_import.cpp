@@ -82,6 +82,7 @@ Result<ItemsImportOutcome> importItems(ByteSource& source, CirculationStore& sto
                  "line " + std::to_string(row.line)};
   }
   const size_t columns = row.fields.size();
+  const std::string headerLine = "line " + std::to_string(row.line);
 
   // What is stored now.
   std::unordered_map<std::string, Title> titles;  // by titleKey
@@ -248,6 +249,11 @@ Result<ItemsImportOutcome> importItems(ByteSource& source, CirculationStore& sto
     pc.copy.purchaseCents = purchase;
     pc.copy.textbook = *textbook;
     pending.push_back(std::move(pc));
+  }
+  if (out.read == 0) {
+    // Like a patron file: a header and nothing else is a truncated export, not "no copies".
+    return Error{"EMPTY_FILE", "the file has a header line but no rows; nothing was imported",
+                 headerLine};
   }
 
   // Values depend on the title's final replacement price: computed once every row is read.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -556,6 +557,36 @@ void checkKeys(Loader& L, const YAML::Node& n, const std::string& path, std::set
 
 // Reads one YAML file (patrond.yaml or a mapping file) as text, never an exception: only a
 // regular file of sane size, valid UTF-8, one document, keys checked.
+// Records where each document's first node is; the rest of the events are not needed.
+struct SecondDocument final : YAML::EventHandler {
+  std::vector<YAML::Mark> starts;
+  bool fresh = false;
+  void at(const YAML::Mark& mark) {
+    if (fresh) {
+      starts.push_back(mark);
+      fresh = false;
+    }
+  }
+  void OnDocumentStart(const YAML::Mark&) override { fresh = true; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { at(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { at(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    at(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    at(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    at(mark);
+  }
+  void OnMapEnd() override {}
+};
+
 std::optional<YAML::Node> parseFile(const std::string& path, std::vector<Diagnostic>& diags) {
   auto fail = [&](int line, int col, const std::string& msg) -> std::optional<YAML::Node> {
     diags.push_back({path, line, col, "", msg, false});
@@ -602,9 +633,18 @@ std::optional<YAML::Node> parseFile(const std::string& path, std::vector<Diagnos
     diags.push_back(*bad);
     return std::nullopt;
   }
-  std::vector<YAML::Node> docs;
+  // Not YAML::LoadAll: yaml-cpp 0.7 (Debian 12) loops for ever, eating memory, on a stream it
+  // cannot place a first token of, such as a leading ',' (jbeder/yaml-cpp#1040, fixed upstream
+  // by #1319). The first document comes from Load; the event parser then walks at most two
+  // documents to find a second one.
+  YAML::Node root;
+  SecondDocument second;
   try {
-    docs = YAML::LoadAll(text);
+    root = YAML::Load(text);
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    for (int i = 0; i < 2 && parser.HandleNextDocument(second); ++i) {
+    }
   } catch (const YAML::ParserException& e) {
     return fail(e.mark.line + 1, e.mark.column + 1, "YAML syntax: " + e.msg);
   } catch (const YAML::Exception& e) {
@@ -613,17 +653,17 @@ std::optional<YAML::Node> parseFile(const std::string& path, std::vector<Diagnos
   } catch (const std::exception& e) {
     return fail(0, 0, std::string("cannot parse the file: ") + e.what());
   }
-  if (docs.empty() || docs[0].IsNull()) {
+  if (root.IsNull()) {
     return fail(0, 0, "the file is empty: expected a mapping of keys");
   }
-  Loader L(path, diags);
-  if (docs.size() > 1) {
-    L.error(docs[1], "", "a second YAML document ('---'): a file holds one document");
-    return std::nullopt;
+  if (second.starts.size() > 1) {
+    return fail(second.starts[1].line + 1, second.starts[1].column + 1,
+                "a second YAML document ('---'): a file holds one document");
   }
+  Loader L(path, diags);
   std::set<size_t> seen;
-  checkKeys(L, docs[0], "", seen, 0);
-  return docs[0];
+  checkKeys(L, root, "", seen, 0);
+  return root;
 }
 
 // ---- mapping files ----

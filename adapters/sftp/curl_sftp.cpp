@@ -136,7 +136,10 @@ class CurlSftp final : public RemoteSource {
         } else if (entry->type != '-') {
           out.skipped.push_back(shownName(entry->name) + ": " + typeName(entry->type) +
                                 ", not a regular file");
-        } else if (!entry->size || *entry->size > c_.maxSize) {
+        } else if (!entry->size) {
+          out.skipped.push_back(shownName(entry->name) +
+                                ": the server's listing gives no readable size for it");
+        } else if (*entry->size > c_.maxSize) {
           out.skipped.push_back(shownName(entry->name) + ": " + tooLarge(entry->size));
         } else {
           names.push_back(entry->name);

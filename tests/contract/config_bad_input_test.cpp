@@ -245,6 +245,13 @@ TEST_F(BadInputConfig, EmptyCommentOnlyAndMultiDocumentFiles) {
     EXPECT_EQ(errors[0].file, yaml());
     EXPECT_NE(errors[0].message.find("the file is empty"), std::string::npos) << text;
   }
+  // yaml-cpp 0.7's LoadAll never returns on these (a leading ','): found by the config fuzzer.
+  for (const char* text : {",\n", ", a: b}\n", ",\n---\n,\n"}) {
+    auto r = load(text);
+    auto errors = errorsOf(r);
+    ASSERT_EQ(errors.size(), 1u) << text;
+    EXPECT_NE(errors[0].message.find("the file is empty"), std::string::npos) << text;
+  }
   auto r = load(jobs() + "---\ndistrict: {name: Second}\n");
   auto errors = errorsOf(r);
   ASSERT_EQ(errors.size(), 1u) << all(r);

@@ -33,6 +33,13 @@ class BadInputCli : public ::testing::TestWithParam<CliCase> {
     config_ = test::copyExamples(*dir_);
     auto r = patrond({"import", "students", "--as-of", "2026-10-15 02:00"});
     ASSERT_EQ(r.exitCode, 0) << r.err;
+    // Copies and one loan, so the circulation cases have something to leave alone.
+    auto items = patrond({"items", "import",
+                          std::string(PATROND_SOURCE_DIR) + "/conf/examples/items/copies.csv",
+                          "--as-of", "2026-10-15 02:00"});
+    ASSERT_LT(items.exitCode, 2) << items.err;
+    auto loan = patrond({"circ", "checkout", "S1001", "T0001", "--as-of", "2026-10-15 10:00"});
+    ASSERT_EQ(loan.exitCode, 0) << loan.err;
     test::writeFile(*dir_ / "empty.csv", "");
     fs::create_directories(dir_->path() / "a-directory");
     before_ = snapshot();
@@ -60,12 +67,20 @@ class BadInputCli : public ::testing::TestWithParam<CliCase> {
     return test::run(argv, {{"PATROND_CONFIG", ""}});
   }
 
-  // What must not change: every patron and homeroom (a failed import adds a failed run to
-  // the history, as it should).
+  // What must not change: every patron and homeroom, the loan, fines and blocks of the patron
+  // the circulation cases name, and the outbox (a failed import adds a failed run to the
+  // history, as it should).
   static std::string snapshot() {
-    auto patrons = patrond({"patrons", "list", "--json"});
-    auto homerooms = patrond({"homerooms", "list", "--json"});
-    return patrons.out + "\n" + homerooms.out;
+    std::string all;
+    for (std::vector<std::string> cmd : {std::vector<std::string>{"patrons", "list", "--json"},
+                                         {"homerooms", "list", "--json"},
+                                         {"patrons", "show", "S1001", "--json"},
+                                         {"outbox", "--json"}}) {
+      auto r = patrond(cmd);
+      EXPECT_EQ(r.exitCode, 0) << cmd[0] << " " << cmd[1] << ": " << r.err;
+      all += r.out + "\n";
+    }
+    return all;
   }
 
   static test::TempDir* dir_;
@@ -133,10 +148,10 @@ const CliCase kCases[] = {
     {"ConfigMissing", {"runs", "--config", "{dir}/nope.yaml"}, {2}, "nope.yaml"},
     {"ConfigIsDirectory", {"runs", "--config", "{dir}/a-directory"}, {2}, "a-directory"},
     {"ConfigIsDevNull", {"runs", "--config", "/dev/null"}, {2}, "/dev/null"},
-    {"PatronShowEmptyKey", {"patrons", "show", ""}, {1, 2}, "patron"},
-    {"PatronShowHugeKey", {"patrons", "show", kHugeKey}, {1, 2}, "patron"},
-    {"PatronShowSqlInjection", {"patrons", "show", "S1001' OR '1'='1"}, {1, 2}, "patron"},
-    {"RunsJobSqlInjection", {"runs", "--job", "x'; DROP TABLE patrons; --"}, {2}, "job"},
+    {"PatronShowEmptyKey", {"patrons", "show", ""}, {1, 2}, "no patron with district id or barcode"},
+    {"PatronShowHugeKey", {"patrons", "show", kHugeKey}, {1, 2}, "no patron with district id or barcode 'KKK"},
+    {"PatronShowSqlInjection", {"patrons", "show", "S1001' OR '1'='1"}, {1, 2}, "no patron with district id or barcode 'S1001' OR"},
+    {"RunsJobSqlInjection", {"runs", "--job", "x'; DROP TABLE patrons; --"}, {2}, "no import job named 'x'; DROP TABLE"},
     {"HomeroomUnknownSite", {"homerooms", "set", "XXX", "Smith 104"}, {2}, "XXX"},
     {"HomeroomNameNewline", {"homerooms", "set", "LHS", "Smith\n104"}, {2}, "homeroom"},
     {"HomeroomEmailHeaderInjection", {"homerooms", "set", "LHS", "Smith 104", "--teacher-email", "a@b.org\r\nBcc: x@evil.example"}, {2}, "--teacher-email"},

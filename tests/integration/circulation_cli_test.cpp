@@ -62,6 +62,15 @@ TEST_F(CircCli, ItemsImportReportsBadRowsByLineAndReimportFindsThemUnchanged) {
   EXPECT_NE(header.err.find("bad.csv:1: the header has no column 'copy_barcode'"),
             std::string::npos)
       << header.err;
+  // A header and no rows is a truncated export: a failure, like an empty patron file.
+  for (std::string text :
+       {"copy_barcode,title\n", "copy_barcode,title\n\n", "copy_barcode,title"}) {
+    test::writeFile(dir_ / "h.csv", text);
+    auto h = patrond({"items", "import", dir_ / "h.csv"});
+    EXPECT_EQ(h.exitCode, 1) << h.out;
+    EXPECT_NE(h.err.find("h.csv:1: the file has a header line but no rows"), std::string::npos)
+        << h.err;
+  }
 }
 
 TEST_F(CircCli, CheckoutCheckinAndTheCopyShape) {

@@ -38,7 +38,7 @@ class PasswordCli : public ::testing::Test {
   // The import failed with the key file's message and applied nothing.
   void expectCannotRead(const std::string& why) {
     auto r = import();
-    EXPECT_NE(r.exitCode, 0);
+    EXPECT_EQ(r.exitCode, 1) << "a failed run, not a crash";
     std::string all = r.out + r.err;
     EXPECT_NE(all.find("cannot read the password key file " + key_ + ": " + why), std::string::npos)
         << all;
