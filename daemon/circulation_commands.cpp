@@ -194,11 +194,9 @@ Result<SweepOutcome> executeSweep(PatronStore& store, const Config& config, cons
   if (!*got) {
     return Error{"BUSY", "another patrond process is running the circulation sweep", lease};
   }
-  std::optional<LeaseKeeper> keeper;
-  keeper.emplace(config.database, lease, holder, &log);
+  HeldLease held(store, config.database, lease, holder, &log);
   auto out = sweep(store.circulation(), config, local);
-  keeper.reset();
-  (void)store.releaseLease(lease, holder);
+  held.release();
   if (out) {
     log.info("circulation sweep: " + std::to_string(out->lost) + " loan(s) marked lost, " +
              formatCents(out->finesCents) + " charged");

@@ -185,8 +185,7 @@ ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& 
     return result;
   }
 
-  std::optional<LeaseKeeper> keeper;
-  keeper.emplace(call.config->database, lease, holder, &log);
+  HeldLease held(store, call.config->database, lease, holder, &log);
 
   Result<std::string> path = call.file.empty() && job.source.sftp ? [&]() -> Result<std::string> {
     auto f = fetchRemote(*call.config, job, log);
@@ -221,8 +220,7 @@ ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& 
     StoppableSource stoppable(**source, call.stop);
     result.outcome = runImport(store, stoppable, req, hasher.get());
   }
-  keeper.reset();
-  (void)store.releaseLease(lease, holder);
+  held.release();
   const ImportRun& run = result.outcome.run;
   if (run.status == RunStatus::kCompleted && !req.dryRun && path) {
     archiveCopy(*call.config, job, *path, run.id, log);

@@ -8,11 +8,13 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "engine/config.h"
 #include "engine/ports/log.h"
+#include "engine/ports/patron_store.h"
 
 namespace patrond::daemon {
 
@@ -44,6 +46,36 @@ class LeaseKeeper {
   bool stop_ = false;
   int renewals_ = 0;
   std::thread thread_;
+};
+
+// A lease this process has acquired: renewed while it lives, released when it goes, on every
+// path out, an exception included (the service survives one, and its live pid would otherwise
+// keep the job "already running" until a restart).
+class HeldLease {
+ public:
+  HeldLease(PatronStore& store, const DatabaseConfig& database, std::string name,
+            std::string holder, Log* log)
+      : store_(store), name_(std::move(name)), holder_(std::move(holder)) {
+    keeper_.emplace(database, name_, holder_, log);
+  }
+  ~HeldLease() { release(); }
+  HeldLease(const HeldLease&) = delete;
+  HeldLease& operator=(const HeldLease&) = delete;
+  // Stops renewing and frees the lease now; the destructor then does nothing.
+  void release() {
+    if (released_) {
+      return;
+    }
+    released_ = true;
+    keeper_.reset();
+    (void)store_.releaseLease(name_, holder_);
+  }
+
+ private:
+  PatronStore& store_;
+  std::string name_, holder_;
+  std::optional<LeaseKeeper> keeper_;
+  bool released_ = false;
 };
 
 }  // namespace patrond::daemon

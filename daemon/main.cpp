@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
   try {
     return patrond::daemon::runCli(argc, argv);
   } catch (const std::exception& e) {
-    std::cerr << "patrond: internal error: " << patrond::redactSecrets(e.what()) << "\n";
+    std::cerr << "patrond: internal error: "
+              << patrond::escapeControl(patrond::redactSecrets(e.what())) << "\n";
   } catch (...) {
     std::cerr << "patrond: internal error (unknown exception)\n";
   }

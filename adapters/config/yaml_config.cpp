@@ -1056,8 +1056,8 @@ void loadSource(Loader& L, const YAML::Node& n, const std::string& path, SourceC
                  std::chrono::hours(24 * 7));
       if (YAML::Node m = sf["max_size"]) {
         auto b = L.scalar(m, sp + ".max_size") ? parseByteSize(m.Scalar()) : std::nullopt;
-        if (!b || *b < 1) {
-          L.error(m, sp + ".max_size", "expected a size like 500MB or 2GB");
+        if (!b || *b < 1 || *b > (1ull << 40)) {
+          L.error(m, sp + ".max_size", "expected a size like 500MB or 2GB (1B to 1024GB)");
         } else {
           c.maxSize = *b;
         }

@@ -113,8 +113,7 @@ class SizeRotatedFile final
       : path_(std::move(path)), rotateSize_(rotateSize), keepFiles_(keepFiles) {
     if (!open()) {
       int error = errno;
-      throw std::runtime_error("cannot write the log file " + path_ +
-                               " (logging.file): " + std::strerror(error));
+      throw std::runtime_error("cannot write the log file " + path_ + ": " + std::strerror(error));
     }
   }
   ~SizeRotatedFile() { close(); }

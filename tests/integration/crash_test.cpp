@@ -159,6 +159,25 @@ TEST_P(Crash, LeaseIsRenewedWhileItsWorkRuns) {
   EXPECT_FALSE(*got);
 }
 
+// The service survives an exception thrown while it holds a lease (its catch-all), and its
+// pid stays alive: the lease must be freed on the way out, or the job would stay "already
+// running" until the service restarts.
+TEST_P(Crash, ALeaseIsFreedWhenItsWorkThrows) {
+  const std::string self = daemon::leaseHolder();
+  ASSERT_TRUE(*store_->acquireLease("import:students", self, utcNowIso(), utcNowIso(120s),
+                                    daemon::holderState));
+  EXPECT_THROW(
+      {
+        daemon::HeldLease held(*store_, db_, "import:students", self, nullptr);
+        throw std::runtime_error("a fault in the work");
+      },
+      std::runtime_error);
+  auto got = store_->acquireLease("import:students", "host-b:1:x", utcNowIso(), utcNowIso(60s),
+                                  daemon::holderState);
+  ASSERT_TRUE(got.ok()) << got.error().describe();
+  EXPECT_TRUE(*got) << "the lease outlived the work that threw";
+}
+
 // kill -9 in the middle of `patrond import`, then an immediate rerun: it runs (it used to
 // find the dead run's lease for six hours), and the killed run is shown interrupted.
 TEST_P(Crash, KillNineMidImportThenAnImmediateRerunSucceeds) {
