@@ -279,57 +279,6 @@ std::string utf8Truncate(std::string_view s, size_t maxChars) {
   return std::string(s);
 }
 
-bool validUtf8(std::string_view s) {
-  size_t i = 0;
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  while (i < s.size()) {
-    // ASCII, most of any file, is passed over 8 bytes at a time.
-    for (std::uint64_t w; i + 8 <= s.size(); i += 8) {
-      std::memcpy(&w, p + i, 8);
-      if ((w & 0x8080808080808080ull) != 0) {
-        break;
-      }
-    }
-    if (i >= s.size()) {
-      break;
-    }
-    unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len = 0;
-    std::uint32_t cp = 0;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > s.size()) {
-      return false;
-    }
-    for (size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) {
-        return false;
-      }
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
 namespace {
 
 // The length of the valid UTF-8 sequence at s[i] (2..4), or 0 when the bytes there are not one.
@@ -364,6 +313,38 @@ size_t utf8SequenceAt(std::string_view s, size_t i, std::uint32_t& cp) {
   }
   return len;
 }
+
+}  // namespace
+
+bool validUtf8(std::string_view s) {
+  size_t i = 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  while (i < s.size()) {
+    // ASCII, most of any file, is passed over 8 bytes at a time.
+    for (std::uint64_t w; i + 8 <= s.size(); i += 8) {
+      std::memcpy(&w, p + i, 8);
+      if ((w & 0x8080808080808080ull) != 0) {
+        break;
+      }
+    }
+    if (i >= s.size()) {
+      break;
+    }
+    if (p[i] < 0x80) {
+      ++i;
+      continue;
+    }
+    std::uint32_t cp = 0;
+    size_t len = utf8SequenceAt(s, i, cp);
+    if (len == 0) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+namespace {
 
 void appendHex(std::string& out, const char* prefix, unsigned value, int digits) {
   static const char* kHex = "0123456789abcdef";
