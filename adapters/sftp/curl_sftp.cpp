@@ -4,10 +4,13 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <random>
 #include <sstream>
+#include <string_view>
 #include <vector>
 
 #include "adapters/config/yaml_config.h"
@@ -55,6 +58,34 @@ size_t writeFile(char* p, size_t size, size_t n, void* data) {
   }
   d->written += bytes;
   return std::fwrite(p, size, n, d->out) * size;
+}
+
+constexpr std::string_view kPartSuffix = ".part-";
+
+std::string randomTag() {
+  static std::mutex m;
+  static std::mt19937_64 gen{std::random_device{}()};
+  std::lock_guard lock(m);
+  char tag[17];
+  std::snprintf(tag, sizeof tag, "%016llx", static_cast<unsigned long long>(gen()));
+  return tag;
+}
+
+// Downloads a killed process left behind (NAME.part-TAG a day old or more). A younger one
+// may belong to a download still running elsewhere, and is left alone.
+void removeStaleParts(const std::string& localPath) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path target(localPath);
+  std::string prefix = target.filename().string() + std::string(kPartSuffix);
+  auto dayAgo = fs::file_time_type::clock::now() - std::chrono::hours(24);
+  for (const auto& e : fs::directory_iterator(target.parent_path(), ec)) {
+    std::string n = e.path().filename().string();
+    if (n.size() > prefix.size() && n.compare(0, prefix.size(), prefix) == 0 &&
+        e.is_regular_file(ec) && e.last_write_time(ec) < dayAgo) {
+      fs::remove(e.path(), ec);
+    }
+  }
 }
 
 std::string shownName(const std::string& name) {
@@ -200,11 +231,16 @@ class CurlSftp final : public RemoteSource {
     }
     std::error_code ec;
     fs::create_directories(fs::path(localPath).parent_path(), ec);
-    std::string part = localPath + ".part";
-    fs::remove(part, ec);
-    // "x": created here, never an existing file or a link someone put there.
+    removeStaleParts(localPath);
+    // A name of its own, created here ("x": never an existing file or a link someone put
+    // there): another patrond fetching the same file at the same time (a command beside the
+    // service) writes its own, and the one that finishes last renames over the other.
     Download d;
-    d.out = std::fopen(part.c_str(), "wbx");
+    std::string part;
+    for (int attempt = 0; attempt < 16 && !d.out; ++attempt) {
+      part = localPath + std::string(kPartSuffix) + randomTag();
+      d.out = std::fopen(part.c_str(), "wbx");
+    }
     d.cap = c_.maxSize;
     if (!d.out) {
       return Error{"IO", "cannot write the download", part};

@@ -203,5 +203,32 @@ TEST_F(BadInputSftp, MaxSizeMustBeASize) {
       << r.err;
 }
 
+// The service polls outside the job's lease, so a command may fetch the same file at the
+// same moment. Each download writes a temporary file of its own: another one in progress is
+// neither removed nor written into, and only a day-old leftover of a killed process goes.
+TEST_F(BadInputSftp, ADownloadInProgressElsewhereIsLeftAloneAndOldLeftoversGo) {
+  serve("students.csv", kNew, 10);
+  config("students.csv");
+  fs::path folder = dir_.path() / "incoming/students";
+  fs::create_directories(folder);
+  std::string other = (folder / "students.csv.part-0123456789abcdef").string();
+  std::string legacy = (folder / "students.csv.part").string();
+  std::string stale = (folder / "students.csv.part-feedfacefeedface").string();
+  test::writeFile(other, "ID,Last,School\nS9,Elsewhere,LHS\n");
+  test::writeFile(legacy, "half");
+  test::writeFile(stale, "killed");
+  setAge(stale, 2 * 24 * 3600);
+  auto r = patrond({"import", "students", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err << r.out;
+  EXPECT_EQ(json::parse(r.out)["counts"]["added"], 2);
+  EXPECT_EQ(lastName("S1"), "New");
+  EXPECT_EQ(test::readFile(other), "ID,Last,School\nS9,Elsewhere,LHS\n");
+  EXPECT_EQ(test::readFile(legacy), "half");
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_EQ(test::readFile((folder / "students.csv").string()), kNew);
+  EXPECT_EQ(incoming(), (std::vector<std::string>{"students.csv", "students.csv.part",
+                                                  "students.csv.part-0123456789abcdef"}));
+}
+
 }  // namespace
 }  // namespace patrond
