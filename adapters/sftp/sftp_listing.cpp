@@ -3,39 +3,9 @@
 #include <charconv>
 #include <vector>
 
+#include "engine/text.h"
+
 namespace patrond::sftp {
-namespace {
-
-// The byte length of the UTF-8 sequence at `s[i]`, 0 when it is not one.
-std::size_t utf8Sequence(std::string_view s, std::size_t i) {
-  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-  if (n == 0 || i + n > s.size() || (n == 2 && c < 0xC2) || (n == 4 && c > 0xF4)) {
-    return 0;
-  }
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) {
-      return 0;
-    }
-  }
-  if ((n == 3 && c == 0xE0 && b(i + 1) < 0xA0) || (n == 3 && c == 0xED && b(i + 1) >= 0xA0) ||
-      (n == 4 && c == 0xF0 && b(i + 1) < 0x90) || (n == 4 && c == 0xF4 && b(i + 1) >= 0x90)) {
-    return 0;  // overlong, surrogate or beyond U+10FFFF
-  }
-  return n;
-}
-
-bool isControl(std::string_view s, std::size_t i, std::size_t n) {
-  auto c = static_cast<unsigned char>(s[i]);
-  if (n == 1) {
-    return c < 0x20 || c == 0x7F;
-  }
-  // C1 controls (U+0080..U+009F), CSI among them, drive terminals as ESC does.
-  return n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0;
-}
-
-}  // namespace
 
 std::optional<std::string> refusedRemoteName(std::string_view name) {
   if (name.empty()) {
@@ -44,15 +14,13 @@ std::optional<std::string> refusedRemoteName(std::string_view name) {
   if (name.size() > 255) {
     return "the name is longer than 255 bytes";
   }
-  for (std::size_t i = 0; i < name.size();) {
-    std::size_t n = utf8Sequence(name, i);
-    if (n == 0) {
-      return "the name is not valid UTF-8";
-    }
-    if (isControl(name, i, n)) {
-      return "the name contains a control character";
-    }
-    i += n;
+  if (!validUtf8(name)) {
+    return "the name is not valid UTF-8";
+  }
+  // escapeControl leaves text alone and makes every C0, DEL and C1 control visible, except a
+  // tab.
+  if (name.find('\t') != std::string_view::npos || escapeControl(name) != name) {
+    return "the name contains a control character";
   }
   if (name.find('/') != std::string_view::npos) {
     return "the name contains '/'";
@@ -70,28 +38,15 @@ std::optional<std::string> refusedRemoteName(std::string_view name) {
 }
 
 std::string printableName(std::string_view name) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (std::size_t i = 0; i < name.size() && out.size() < 120;) {
-    std::size_t n = utf8Sequence(name, i);
-    if (n == 0 || isControl(name, i, n)) {
-      std::size_t bad = n == 0 ? 1 : n;
-      for (std::size_t k = 0; k < bad; ++k) {
-        auto c = static_cast<unsigned char>(name[i + k]);
-        out += "\\x";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-      }
-      i += bad;
-    } else {
-      out.append(name.substr(i, n));
-      i += n;
-    }
-    if (out.size() >= 120 && i < name.size()) {
-      out += "...";
-    }
+  constexpr std::size_t kShown = 120;
+  std::string out = escapeControl(name.substr(0, 4 * kShown));
+  for (std::size_t tab = out.find('\t'); tab != std::string::npos; tab = out.find('\t', tab)) {
+    out.replace(tab, 1, "\\x09");
   }
-  return out;
+  if (utf8Length(out) > kShown) {
+    return utf8Truncate(out, kShown) + "...";
+  }
+  return name.size() > 4 * kShown ? out + "..." : out;
 }
 
 std::optional<ListingEntry> parseListingLine(std::string_view line) {

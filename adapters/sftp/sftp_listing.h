@@ -16,8 +16,8 @@ namespace patrond::sftp {
 // character (C0, DEL, C1).
 std::optional<std::string> refusedRemoteName(std::string_view name);
 
-// A name as it may be shown in a log or on a terminal: control characters and bytes that are
-// not UTF-8 as \xNN, cut to 120 bytes with "...".
+// A name as it may be shown in a log or on a terminal: escapeControl (engine/text.h), tabs as
+// \x09 too, cut to 120 characters with "...".
 std::string printableName(std::string_view name);
 
 // One line of a long ("ls -l" style) SFTP listing as libcurl passes it on: the server's

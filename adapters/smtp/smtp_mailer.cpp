@@ -26,6 +26,21 @@ namespace {
 using Poco::Net::Context;
 using Poco::Net::SMTPClientSession;
 
+// What a server (or the TLS library) said, as it goes into a message stored in the outbox and
+// logged: one line, its control characters escaped, and bounded.
+std::string shownReply(std::string_view said) {
+  constexpr std::size_t kShown = 300;
+  std::string line = escapeControl(singleLine(said.substr(0, 4 * kShown)));
+  return utf8Length(line) > kShown || said.size() > 4 * kShown ? utf8Truncate(line, kShown) + "..."
+                                                               : line;
+}
+
+// The reply Poco hands back starts with its code; the code is shown once.
+std::string statusLine(int status, const std::string& response) {
+  std::string code = std::to_string(status);
+  return response.rfind(code, 0) == 0 ? shownReply(response) : code + " " + shownReply(response);
+}
+
 void initializeTlsOnce() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -104,7 +119,7 @@ class SmtpMailer final : public Mailer {
           continue;
         }
         if (cc && status / 100 == 5) {
-          skipped += " (Cc " + rcpt + " refused: " + singleLine(response) + ")";
+          skipped += " (Cc " + rcpt + " refused: " + shownReply(response) + ")";
           continue;  // the teacher still gets it
         }
         return refused(status, response, "RCPT TO:<" + rcpt + ">");
@@ -118,17 +133,16 @@ class SmtpMailer final : public Mailer {
       if (status / 100 != 2) {
         // After the data the connection is in a known state again: it is kept.
         return {status / 100 == 5 ? MailOutcome::kPermanent : MailOutcome::kTransient,
-                "the server refused the message: " + std::to_string(status) + " " +
-                    singleLine(response)};
+                "the server refused the message: " + statusLine(status, response)};
       }
       return {MailOutcome::kAccepted, skipped};
     } catch (const Poco::Exception& e) {
       drop();
       return {MailOutcome::kConnection,
-              where() + ": connection lost: " + singleLine(e.displayText())};
+              where() + ": connection lost: " + shownReply(e.displayText())};
     } catch (const std::exception& e) {
       drop();
-      return {MailOutcome::kConnection, where() + ": " + singleLine(e.what())};
+      return {MailOutcome::kConnection, where() + ": " + shownReply(e.what())};
     }
   }
 
@@ -154,7 +168,7 @@ class SmtpMailer final : public Mailer {
     } catch (const std::exception&) {
       drop();
     }
-    std::string words = std::to_string(status) + " " + singleLine(response);
+    std::string words = statusLine(status, response);
     if (status / 100 == 5) {
       return {MailOutcome::kPermanent, "the server refused " + command + ": " + words};
     }
@@ -206,7 +220,7 @@ class SmtpMailer final : public Mailer {
     }
     status = session_->sendCommand("HELO " + helo_, response);
     if (status / 100 != 2) {
-      throw Poco::Net::SMTPException("the server refused HELO", singleLine(response), status);
+      throw Poco::Net::SMTPException("the server refused HELO", shownReply(response), status);
     }
     return {};
   }
@@ -259,13 +273,13 @@ class SmtpMailer final : public Mailer {
       return {};
     } catch (const Poco::Net::SMTPException& e) {
       drop();
-      return where() + ": " + singleLine(e.displayText());
+      return where() + ": " + shownReply(e.displayText());
     } catch (const Poco::Exception& e) {
       drop();
-      return where() + ": " + singleLine(e.displayText());
+      return where() + ": " + shownReply(e.displayText());
     } catch (const std::exception& e) {
       drop();
-      return where() + ": " + singleLine(e.what());
+      return where() + ": " + shownReply(e.what());
     }
   }
 

@@ -254,5 +254,34 @@ TEST_F(BadInputSmtp, AuthMechanismIsTakenFromTheAuthLineOnly) {
   EXPECT_FALSE(sent(lines, "AUTH PLAIN"));
 }
 
+TEST_F(BadInputSmtp, AServersReplyIsEscapedAndBoundedInTheOutcome) {
+  // A refusal that tries to recolour a terminal and to fill the outbox (Poco refuses a line over 4
+  // KB itself).
+  std::string hostile =
+      "550 no such user \x1b[31mred\xc2\x9b"
+      "1m " +
+      std::string(3000, 'z');
+  ScriptedSmtpPeer peer({"250 peer.example.org", "250 AUTH PLAIN"},
+                        [&](const std::string& line) -> std::string {
+                          if (line.rfind("AUTH PLAIN", 0) == 0) {
+                            return "235 authenticated";
+                          }
+                          return line.rfind("RCPT", 0) == 0 ? hostile : ordinaryAnswer(line);
+                        });
+  auto mailer = makeSmtpMailer(config(peer.port(), SmtpSecurity::kNone));
+  ASSERT_TRUE(mailer) << mailer.error().describe();
+  MailResult r = (*mailer)->send(message());
+  (*mailer)->close();
+  EXPECT_EQ(r.outcome, MailOutcome::kPermanent) << r.detail;
+  // One line: C0 controls (ESC among them) became spaces, a C1 control is escaped; the code
+  // is said once.
+  std::string said =
+      "refused RCPT TO:<teacher@example.org>: 550 no such user  [31mred\\u009b1m zzz";
+  EXPECT_NE(r.detail.find(said), std::string::npos) << r.detail.substr(0, 200);
+  EXPECT_EQ(r.detail.find('\x1b'), std::string::npos);
+  EXPECT_LT(r.detail.size(), 400u);
+  EXPECT_EQ(r.detail.substr(r.detail.size() - 3), "...");
+}
+
 }  // namespace
 }  // namespace patrond::smtp

@@ -187,7 +187,7 @@ TEST_F(BadInputSftp, ControlCharactersInANameAreRefusedAndShownEscaped) {
   auto r = patrond({"import", "students", "--json"});
   ASSERT_EQ(r.exitCode, 0) << r.err << r.out;
   EXPECT_EQ(lastName("S1"), "Old");
-  EXPECT_NE(log().find("skipped 'students_\\x1B[31mred.csv': the name contains a control "
+  EXPECT_NE(log().find("skipped 'students_\\x1b[31mred.csv': the name contains a control "
                        "character"),
             std::string::npos)
       << log();
