@@ -226,7 +226,7 @@ int cmdSweep(App& app) {
             << formatCents(out->finesCents) << " in fines charged\n";
   constexpr size_t kShown = 50;
   for (size_t i = 0; i < out->copies.size() && i < kShown; ++i) {
-    std::cout << "  " << out->copies[i] << "\n";
+    std::cout << "  " << escapeControl(out->copies[i]) << "\n";
   }
   if (out->copies.size() > kShown) {
     std::cout << "  ... " << (out->copies.size() - kShown) << " more (use --json for all)\n";

@@ -12,6 +12,7 @@
 #include "daemon/app.h"
 #include "daemon/lease_keeper.h"
 #include "engine/row_mapper.h"
+#include "engine/text.h"
 
 namespace patrond::daemon {
 
@@ -115,10 +116,9 @@ Result<RemoteFetch> fetchRemote(const Config& c, const ImportJob& job, Log& log,
                 "': " + d.error().message);
     failed.push_back("'" + sftp::printableName(file.name) + "': " + d.error().message);
   }
-  std::string why;
-  for (const auto& f : failed) {
-    why += (why.empty() ? "" : "; ") + f;
-  }
+  // Bounded: a server with thousands of matching files that cannot be taken gives one
+  // readable line (each is in the log above).
+  std::string why = joinSome(failed, 10) + (failed.size() > 10 ? " (see the log)" : "");
   return Error{"FILE_MISSING",
                "no file matching " + job.source.file + " could be downloaded (" + why + ")",
                job.source.sftp->url};

@@ -403,4 +403,15 @@ std::string escapeControlKeepLines(std::string_view s) {
   return escapeControlImpl(s, true);
 }
 
+std::string joinSome(const std::vector<std::string>& items, std::size_t shown) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size() && i < shown; ++i) {
+    out += (i == 0 ? "" : "; ") + items[i];
+  }
+  if (items.size() > shown) {
+    out += "; and " + std::to_string(items.size() - shown) + " more";
+  }
+  return out;
+}
+
 }  // namespace patrond

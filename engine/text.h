@@ -42,5 +42,8 @@ bool validUtf8(std::string_view s);
 std::string escapeControl(std::string_view s);
 // The same for multi-line text (a message body): line feeds, and CR LF pairs, stay.
 std::string escapeControlKeepLines(std::string_view s);
+// The first `shown` items joined by "; ", then "; and N more" when there are more: a list
+// from outside (files on a server, rows) that must stay one readable line.
+std::string joinSome(const std::vector<std::string>& items, std::size_t shown);
 
 }  // namespace patrond

@@ -202,13 +202,7 @@ class CurlSftp final : public RemoteSource {
     std::stable_sort(out.files.begin(), out.files.end(),
                      [](const RemoteFile& a, const RemoteFile& b) { return a.mtime > b.mtime; });
     if (out.files.empty()) {
-      std::string why;
-      for (std::size_t i = 0; i < out.skipped.size() && i < 10; ++i) {
-        why += (why.empty() ? " (skipped " : "; ") + out.skipped[i];
-      }
-      if (out.skipped.size() > 10) {
-        why += "; and " + std::to_string(out.skipped.size() - 10) + " more";
-      }
+      std::string why = out.skipped.empty() ? "" : " (skipped " + joinSome(out.skipped, 10);
       return Error{
           "FILE_MISSING",
           (names.size() == 1 && out.skipped.size() <= 1 &&

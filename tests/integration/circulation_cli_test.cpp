@@ -178,5 +178,26 @@ TEST_F(CircCli, ConditionByHandRevaluesTheCopy) {
   EXPECT_EQ(c["value"], "42.50");
 }
 
+TEST_F(CircCli, BadInputSweepShowsABarcodeWithControlCharactersEscaped) {
+  // A copy barcode from a copies file that tries to clear the librarian's screen.
+  std::string header = test::readFile(copies_).substr(0, test::readFile(copies_).find('\n') + 1);
+  std::string row = test::readFile(copies_).substr(header.size());
+  row = row.substr(0, row.find('\n'));
+  std::string barcode = "T\x1b[2J99";
+  std::string hostileRow = barcode + row.substr(row.find(','));
+  std::string file = (dir_.path() / "hostile.csv").string();
+  test::writeFile(file, header + hostileRow + "\n");
+  auto imported = patrond({"items", "import", file, "--as-of", "2026-08-21 09:00"});
+  ASSERT_EQ(imported.exitCode, 0) << imported.err << imported.out;
+  ASSERT_EQ(patrond({"circ", "checkout", "S1002", barcode, "--due", "2026-09-05", "--as-of",
+                     "2026-09-01"})
+                .exitCode,
+            0);
+  auto s = patrond({"circ", "sweep", "--as-of", "2026-10-05 01:00"});
+  ASSERT_EQ(s.exitCode, 0) << s.err;
+  EXPECT_NE(s.out.find("  T\\x1b[2J99\n"), std::string::npos) << s.out;
+  EXPECT_EQ(s.out.find('\x1b'), std::string::npos);
+}
+
 }  // namespace
 }  // namespace patrond

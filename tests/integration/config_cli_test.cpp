@@ -252,9 +252,12 @@ TEST_F(BadInputCli, JobNamesThatWouldLeaveTheStateFolderAreRefused) {
   EXPECT_NE(r.err.find(config_ + ":22:11: imports[0].name: a job name is 1 to 64 letters"),
             std::string::npos)
       << r.err;
-  r = patrond({"import", "../../x"});
+  // A name of its own beside the test folder: another test (or anything else on the
+  // machine) may have made a plain "x" there.
+  const std::string escaped = dir_.path().filename().string() + "-escaped";
+  r = patrond({"import", "../../" + escaped});
   EXPECT_EQ(r.exitCode, 2);
-  EXPECT_FALSE(fs::exists(dir_.path().parent_path() / "x"));
+  EXPECT_FALSE(fs::exists(dir_.path().parent_path() / escaped));
 }
 
 TEST_F(BadInputCli, LogFileThatCannotBeWrittenIsSaidAndTheCommandRuns) {

@@ -183,5 +183,13 @@ TEST(BadInputText, EscapedTextHasNoControlByteAtAll) {
   EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 1);
 }
 
+TEST(Text, JoinSomeNamesTheFirstItemsAndCountsTheRest) {
+  EXPECT_EQ(joinSome({}, 10), "");
+  EXPECT_EQ(joinSome({"a"}, 10), "a");
+  EXPECT_EQ(joinSome({"a", "b", "c"}, 3), "a; b; c");
+  std::vector<std::string> many(1000, "x");
+  EXPECT_EQ(joinSome(many, 2), "x; x; and 998 more");
+}
+
 }  // namespace
 }  // namespace patrond
