@@ -53,9 +53,10 @@ Result<RemoteFetch> fetchRemote(
 // not a plain file name or the path would leave the job's folder.
 Result<std::string> incomingPath(const Config& c, const ImportJob& job, const std::string& name);
 
-// Where the password key lives: next to an SQLite database, else next to the config.
+// Where the password key lives: in the state folder (stateDirectory).
 std::string passwordKeyFile(const Config& c);
-// Where imported files are archived (keep_copies) and other state lives.
+// Where imported files are archived (keep_copies) and other state lives: the SQLite
+// database's folder; with a server database /var/lib/patrond (Windows: the config's folder).
 std::string stateDirectory(const Config& c);
 
 }  // namespace patrond::daemon

@@ -342,20 +342,9 @@ Result<NoticeOutcome> executeNotice(PatronStore& store, const Config& config,
                    lease};
     }
   }
-  struct Release {
-    PatronStore& s;
-    std::string lease, holder;
-    bool active;
-    std::optional<LeaseKeeper> keeper;
-    ~Release() {
-      keeper.reset();
-      if (active) {
-        (void)s.releaseLease(lease, holder);
-      }
-    }
-  } release{store, lease, holder, !dryRun, std::nullopt};
+  std::optional<HeldLease> held;
   if (!dryRun) {
-    release.keeper.emplace(config.database, lease, holder, &log);
+    held.emplace(store, config.database, lease, holder, &log);
   }
 
   auto prepared = prepareNotice(store, config, notice, localNow);
