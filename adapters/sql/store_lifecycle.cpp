@@ -1,0 +1,211 @@
+// The lifecycle: the job's patrons in scope, inactivation, and deletion with its archive record.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "adapters/sql/soci_store_impl.h"
+
+namespace patrond::sql {
+
+Result<std::int64_t> SociStore::countInScope(const std::string& job, const LifecycleScope& scope) {
+  return guard("counting the job's patrons", [&]() -> Result<std::int64_t> {
+    std::string q = "SELECT COUNT(*) FROM patrons WHERE owner_job = :job";
+    std::vector<const std::string*> values;
+    int n = 0;
+    for (auto [column, list] :
+         {std::pair{"patron_type", &scope.patronTypes},
+          std::pair{"access_level", &scope.accessLevels}, std::pair{"persona", &scope.personas}}) {
+      if (list->empty()) {
+        continue;
+      }
+      q += std::string(" AND ") + column + " IN (";
+      for (size_t i = 0; i < list->size(); ++i) {
+        q += (i ? ", :s" : ":s") + std::to_string(n++);
+        values.push_back(&(*list)[i]);
+      }
+      q += ")";
+    }
+    long long count = 0;
+    soci::statement st(*sql_);
+    st.alloc();
+    st.exchange(soci::use(job));
+    for (const std::string* v : values) {
+      st.exchange(soci::use(*v));
+    }
+    st.exchange(soci::into(count));
+    st.prepare(q);
+    st.define_and_bind();
+    st.execute(true);
+    return static_cast<std::int64_t>(count);
+  });
+}
+
+Result<void> SociStore::forEachJobPatron(const std::string& job, const LifecycleFilter& filter,
+                                         const std::function<void(JobPatron&&)>& each) {
+  std::string where;
+  if (!filter.everyone) {
+    std::vector<std::string> any;
+    if (filter.notSeen) {
+      any.push_back("(p.seen_in_last_full = 0 AND p.status = 'active')");
+    }
+    if (filter.inactive) {
+      any.push_back("p.status = 'inactive'");
+    }
+    if (!filter.seniorsThrough.empty()) {
+      any.push_back("(p.grade = '12' AND p.grad_year <= :y)");
+    }
+    if (any.empty()) {
+      return {};
+    }
+    where = " AND (";
+    for (size_t i = 0; i < any.size(); ++i) {
+      where += (i ? " OR " : "") + any[i];
+    }
+    where += ")";
+  }
+  return guard("reading the job's patrons", [&]() -> Result<void> {
+    std::string q =
+        "SELECT p.id, p.district_id, p.barcode, p.username, p.patron_type, p.access_level, "
+        "p.persona, p.grade, p.grad_year, p.birthdate, p.status, CASE WHEN "
+        "p.seen_in_last_full = 1 AND j.last_full_run_at IS NOT NULL THEN "
+        "j.last_full_run_at ELSE p.last_seen_at END, p.inactive_since, "
+        "COALESCE(l.n, 0), COALESCE(f.owed, 0) FROM patrons p "
+        "LEFT JOIN jobs j ON j.name = p.owner_job "
+        "LEFT JOIN (SELECT patron_id, COUNT(*) AS n FROM loans WHERE status = 'open' "
+        "GROUP BY patron_id) l ON l.patron_id = p.id "
+        "LEFT JOIN (SELECT patron_id, SUM(amount_cents - paid_cents) AS owed FROM fines "
+        "GROUP BY patron_id) f ON f.patron_id = p.id WHERE p.owner_job = :job" +
+        where;
+    soci::statement st(*sql_);
+    soci::row r;
+    st.alloc();
+    st.exchange(soci::use(job));
+    if (!filter.everyone && !filter.seniorsThrough.empty()) {
+      st.exchange(soci::use(filter.seniorsThrough));
+    }
+    st.exchange(soci::into(r));
+    st.prepare(q);
+    st.define_and_bind();
+    st.execute(false);
+    while (st.fetch()) {
+      JobPatron p;
+      p.id = getInt(r, 0);
+      p.districtId = getStr(r, 1);
+      p.barcode = getStr(r, 2);
+      p.username = getStr(r, 3);
+      p.patronType = getStr(r, 4);
+      p.accessLevel = getStr(r, 5);
+      p.persona = getStr(r, 6);
+      p.grade = getStr(r, 7);
+      p.gradYear = getStr(r, 8);
+      p.birthdate = getStr(r, 9);
+      p.status = getStr(r, 10) == "inactive" ? PatronStatus::kInactive : PatronStatus::kActive;
+      p.lastSeenAt = getStr(r, 11);
+      p.inactiveSince = getStr(r, 12);
+      p.openLoans = getInt(r, 13);
+      p.unpaidCents = getInt(r, 14);
+      each(std::move(p));
+    }
+    return {};
+  });
+}
+
+Result<void> SociStore::inactivatePatrons(const std::vector<Inactivation>& list) {
+  if (list.empty()) {
+    return {};
+  }
+  return guard("inactivating patrons", [&]() -> Result<void> {
+    long long id = 0;
+    int clear = 0, prefix = 0;
+    std::string since;
+    soci::statement st =
+        (sql_->prepare << "UPDATE patrons SET status = 'inactive', inactive_since = :t, "
+                          "homeroom = CASE WHEN :c = 1 THEN '' ELSE homeroom END, "
+                          "username = CASE WHEN :p = 1 AND username <> '' AND username NOT LIKE "
+                          "'Inactive-%' THEN 'Inactive-' || username ELSE username END, "
+                          "password_hash = CASE WHEN :p2 = 1 THEN NULL ELSE password_hash END "
+                          "WHERE id = :id",
+         soci::use(since), soci::use(clear), soci::use(prefix), soci::use(prefix), soci::use(id));
+    for (const auto& a : list) {
+      id = a.id;
+      since = a.inactiveSince;
+      clear = a.clearHomeroom ? 1 : 0;
+      prefix = a.prefixUsername ? 1 : 0;
+      st.execute(true);
+    }
+    return {};
+  });
+}
+
+Result<void> SociStore::deletePatrons(const std::vector<Deletion>& list) {
+  if (list.empty()) {
+    return {};
+  }
+  return guard("deleting patrons", [&]() -> Result<void> {
+    for (const auto& d : list) {
+      long long id = d.id;
+      long long runId = d.runId;
+      std::optional<Patron> p;
+      soci::rowset<soci::row> rs =
+          (sql_->prepare << selectPatrons() + " WHERE p.id = :id", soci::use(id));
+      for (const auto& r : rs) {
+        p = patronFromRow(r);
+      }
+      if (!p) {
+        continue;
+      }
+      nlohmann::json record;
+      for (size_t i = 0; i < kPatronFieldCount; ++i) {
+        auto f = static_cast<PatronField>(i);
+        if (f != PatronField::kPassword) {
+          record[std::string(fieldInfo(f).name)] = p->values[i];
+        }
+      }
+      record["status"] = std::string(statusName(p->status));
+      record["owner_job"] = p->ownerJob;
+      record["last_seen_at"] = p->lastSeenAt;
+      record["inactive_since"] = p->inactiveSince;
+      record["loans"] = nlohmann::json::array();
+      soci::rowset<soci::row> loans =
+          (sql_->prepare << "SELECT l.id, c.barcode, l.checked_out_at, l.due_date FROM loans l "
+                            "LEFT JOIN copies c ON c.id = l.copy_id WHERE l.patron_id = :id AND "
+                            "l.status = 'open'",
+           soci::use(id));
+      for (const auto& r : loans) {
+        record["loans"].push_back({{"loan_id", getInt(r, 0)},
+                                   {"copy", getStr(r, 1)},
+                                   {"checked_out_at", getStr(r, 2)},
+                                   {"due", getStr(r, 3)}});
+      }
+      record["fines"] = nlohmann::json::array();
+      soci::rowset<soci::row> fines =
+          (sql_->prepare << "SELECT id, amount_cents, paid_cents, reason, created_at FROM fines "
+                            "WHERE patron_id = :id",
+           soci::use(id));
+      for (const auto& r : fines) {
+        record["fines"].push_back({{"fine_id", getInt(r, 0)},
+                                   {"amount_cents", getInt(r, 1)},
+                                   {"paid_cents", getInt(r, 2)},
+                                   {"reason", getStr(r, 3)},
+                                   {"created_at", getStr(r, 4)}});
+      }
+      std::string text = record.dump();
+      std::string districtId = p->get(PatronField::kDistrictId);
+      std::string barcode = p->get(PatronField::kBarcode);
+      *sql_ << "INSERT INTO deleted_patrons (patron_id, district_id, barcode, record, run_id, "
+               "rule_name, deleted_at) VALUES (:i, :d, :b, :r, :run, :rule, :t)",
+          soci::use(id), soci::use(districtId), soci::use(barcode), soci::use(text),
+          soci::use(runId), soci::use(d.rule), soci::use(d.deletedAt);
+      *sql_ << "UPDATE copies SET status = 'lost' WHERE id IN (SELECT copy_id FROM loans WHERE "
+               "patron_id = :id AND status = 'open')",
+          soci::use(id);
+      *sql_ << "UPDATE loans SET status = 'lost', lost_at = :t WHERE patron_id = :id AND status "
+               "= 'open'",
+          soci::use(d.deletedAt), soci::use(id);
+      *sql_ << "DELETE FROM patrons WHERE id = :id", soci::use(id);
+    }
+    return {};
+  });
+}
+
+}  // namespace patrond::sql
