@@ -34,6 +34,7 @@ std::string withoutInactivePrefix(const std::string& col) {
 
 SociStore::SociStore(DbBackend backend, std::unique_ptr<soci::session> sql)
     : backend_(backend),
+      dialect_(backend),
       sql_(std::move(sql)),
       circulation_(makeCirculationStore(backend_, *sql_, *this)),
       outbox_(makeOutboxStore(backend_, *sql_, *this)) {}

@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/sql/dialect.h"
+#include "adapters/sql/row_batch.h"
 #include "adapters/sql/soci_common.h"
 #include "adapters/sql/sqlite_bulk.h"
 #include "engine/ports/patron_store.h"
@@ -145,12 +147,12 @@ class SociStore final : public PatronStore {
   Result<void> sqliteUpdate(const std::vector<Patron>& patrons,
                             const std::vector<PatronField>& cols, bool stripPrefix);
   static void bindMeta(SqliteStatement& st, int& i, const Patron& p);
-  static void useMeta(soci::statement& st, const Patron& p, std::vector<soci::indicator>& ind,
-                      std::vector<std::string>& scratch);
+  static void useMeta(RowBatch& batch, const Patron& p);
   template <typename Sql, typename Bind>
   Result<void> multiRow(const std::vector<Patron>& patrons, Sql sqlFor, Bind bind, size_t perRow);
 
   DbBackend backend_;
+  Dialect dialect_;
   std::unique_ptr<soci::session> sql_;
   sqlite_api::sqlite3_int64 changesAtBegin_ = -1;  // SQLite: rows changed at BEGIN
   std::unique_ptr<CirculationStore> circulation_;

@@ -2,14 +2,19 @@
 
 #include <optional>
 
+#include "adapters/sql/columns.h"
 #include "adapters/sql/soci_store_impl.h"
 
 namespace patrond::sql {
 
 namespace {
 
-static constexpr const char* kOverrideColumns =
-    "SELECT site, name, teacher_email, teacher_name, library_day, notices FROM homerooms";
+constexpr Column kOverrideColumns[] = {{"site"},         {"name"},        {"teacher_email"},
+                                       {"teacher_name"}, {"library_day"}, {"notices"}};
+
+std::string selectOverrides() {
+  return "SELECT " + columnList(kOverrideColumns) + " FROM homerooms";
+}
 
 }  // namespace
 
@@ -45,19 +50,21 @@ Result<std::vector<TeacherPatron>> SociStore::teacherPatrons() {
 
 // homerooms.notices: 1 on, 0 off, -1 not set by hand; NULL text columns: not set.
 HomeroomOverride SociStore::overrideFromRow(const soci::row& r) {
+  constexpr std::size_t kEmail = at(kOverrideColumns, "teacher_email");
+  constexpr std::size_t kName = at(kOverrideColumns, "teacher_name");
   HomeroomOverride o;
-  o.site = getStr(r, 0);
-  o.name = getStr(r, 1);
-  if (r.get_indicator(2) != soci::i_null) {
-    o.teacherEmail = getStr(r, 2);
+  o.site = getStr(r, at(kOverrideColumns, "site"));
+  o.name = getStr(r, at(kOverrideColumns, "name"));
+  if (r.get_indicator(kEmail) != soci::i_null) {
+    o.teacherEmail = getStr(r, kEmail);
   }
-  if (r.get_indicator(3) != soci::i_null) {
-    o.teacherName = getStr(r, 3);
+  if (r.get_indicator(kName) != soci::i_null) {
+    o.teacherName = getStr(r, kName);
   }
-  if (std::string day = getStr(r, 4); !day.empty()) {
+  if (std::string day = getStr(r, at(kOverrideColumns, "library_day")); !day.empty()) {
     o.libraryDay = std::stoi(day);
   }
-  if (long long n = getInt(r, 5); n >= 0) {
+  if (long long n = getInt(r, at(kOverrideColumns, "notices")); n >= 0) {
     o.notices = n == 1;
   }
   return o;
@@ -66,8 +73,7 @@ HomeroomOverride SociStore::overrideFromRow(const soci::row& r) {
 Result<std::vector<HomeroomOverride>> SociStore::homeroomOverrides() {
   return guard("reading homeroom settings", [&]() -> Result<std::vector<HomeroomOverride>> {
     std::vector<HomeroomOverride> out;
-    soci::rowset<soci::row> rs =
-        (sql_->prepare << std::string(kOverrideColumns) + " ORDER BY site, name");
+    soci::rowset<soci::row> rs = (sql_->prepare << selectOverrides() + " ORDER BY site, name");
     for (const auto& r : rs) {
       out.push_back(overrideFromRow(r));
     }
@@ -80,8 +86,8 @@ Result<void> SociStore::saveHomeroomOverride(const HomeroomOverride& o, const st
     // Keys not given keep what an earlier `homerooms set` stored.
     std::optional<HomeroomOverride> before;
     soci::rowset<soci::row> rs =
-        (sql_->prepare << std::string(kOverrideColumns) + " WHERE site = :s AND name = :n",
-         soci::use(o.site), soci::use(o.name));
+        (sql_->prepare << selectOverrides() + " WHERE site = :s AND name = :n", soci::use(o.site),
+         soci::use(o.name));
     for (const auto& r : rs) {
       before = overrideFromRow(r);
     }

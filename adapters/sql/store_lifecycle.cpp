@@ -3,9 +3,34 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "adapters/sql/columns.h"
 #include "adapters/sql/soci_store_impl.h"
 
 namespace patrond::sql {
+namespace {
+
+// What the lifecycle reads of each of a job's patrons (forEachJobPatron); the last seen time
+// is the job's last full run while the patron was in it.
+constexpr Column kJobPatronColumns[] = {
+    {"id", "p.id"},
+    {"district_id", "p.district_id"},
+    {"barcode", "p.barcode"},
+    {"username", "p.username"},
+    {"patron_type", "p.patron_type"},
+    {"access_level", "p.access_level"},
+    {"persona", "p.persona"},
+    {"grade", "p.grade"},
+    {"grad_year", "p.grad_year"},
+    {"birthdate", "p.birthdate"},
+    {"status", "p.status"},
+    {"last_seen_at",
+     "CASE WHEN p.seen_in_last_full = 1 AND j.last_full_run_at IS NOT NULL THEN "
+     "j.last_full_run_at ELSE p.last_seen_at END"},
+    {"inactive_since", "p.inactive_since"},
+    {"open_loans", "COALESCE(l.n, 0)"},
+    {"unpaid_cents", "COALESCE(f.owed, 0)"}};
+
+}  // namespace
 
 Result<std::int64_t> SociStore::countInScope(const std::string& job, const LifecycleScope& scope) {
   return guard("counting the job's patrons", [&]() -> Result<std::int64_t> {
@@ -65,11 +90,8 @@ Result<void> SociStore::forEachJobPatron(const std::string& job, const Lifecycle
   }
   return guard("reading the job's patrons", [&]() -> Result<void> {
     std::string q =
-        "SELECT p.id, p.district_id, p.barcode, p.username, p.patron_type, p.access_level, "
-        "p.persona, p.grade, p.grad_year, p.birthdate, p.status, CASE WHEN "
-        "p.seen_in_last_full = 1 AND j.last_full_run_at IS NOT NULL THEN "
-        "j.last_full_run_at ELSE p.last_seen_at END, p.inactive_since, "
-        "COALESCE(l.n, 0), COALESCE(f.owed, 0) FROM patrons p "
+        "SELECT " + columnList(kJobPatronColumns) +
+        " FROM patrons p "
         "LEFT JOIN jobs j ON j.name = p.owner_job "
         "LEFT JOIN (SELECT patron_id, COUNT(*) AS n FROM loans WHERE status = 'open' "
         "GROUP BY patron_id) l ON l.patron_id = p.id "
@@ -88,22 +110,24 @@ Result<void> SociStore::forEachJobPatron(const std::string& job, const Lifecycle
     st.define_and_bind();
     st.execute(false);
     while (st.fetch()) {
+      auto str = [&r](std::size_t column) { return getStr(r, column); };
       JobPatron p;
-      p.id = getInt(r, 0);
-      p.districtId = getStr(r, 1);
-      p.barcode = getStr(r, 2);
-      p.username = getStr(r, 3);
-      p.patronType = getStr(r, 4);
-      p.accessLevel = getStr(r, 5);
-      p.persona = getStr(r, 6);
-      p.grade = getStr(r, 7);
-      p.gradYear = getStr(r, 8);
-      p.birthdate = getStr(r, 9);
-      p.status = getStr(r, 10) == "inactive" ? PatronStatus::kInactive : PatronStatus::kActive;
-      p.lastSeenAt = getStr(r, 11);
-      p.inactiveSince = getStr(r, 12);
-      p.openLoans = getInt(r, 13);
-      p.unpaidCents = getInt(r, 14);
+      p.id = getInt(r, at(kJobPatronColumns, "id"));
+      p.districtId = str(at(kJobPatronColumns, "district_id"));
+      p.barcode = str(at(kJobPatronColumns, "barcode"));
+      p.username = str(at(kJobPatronColumns, "username"));
+      p.patronType = str(at(kJobPatronColumns, "patron_type"));
+      p.accessLevel = str(at(kJobPatronColumns, "access_level"));
+      p.persona = str(at(kJobPatronColumns, "persona"));
+      p.grade = str(at(kJobPatronColumns, "grade"));
+      p.gradYear = str(at(kJobPatronColumns, "grad_year"));
+      p.birthdate = str(at(kJobPatronColumns, "birthdate"));
+      p.status = str(at(kJobPatronColumns, "status")) == "inactive" ? PatronStatus::kInactive
+                                                                    : PatronStatus::kActive;
+      p.lastSeenAt = str(at(kJobPatronColumns, "last_seen_at"));
+      p.inactiveSince = str(at(kJobPatronColumns, "inactive_since"));
+      p.openLoans = getInt(r, at(kJobPatronColumns, "open_loans"));
+      p.unpaidCents = getInt(r, at(kJobPatronColumns, "unpaid_cents"));
       each(std::move(p));
     }
     return {};

@@ -2,40 +2,57 @@
 
 #include <algorithm>
 
+#include "adapters/sql/columns.h"
+#include "adapters/sql/row_batch.h"
 #include "adapters/sql/soci_store_impl.h"
 
 namespace patrond::sql {
 
-// Columns every patron SELECT returns, in patronFromRow() order; the effective last seen
-// time is the job's last full run while the patron was in it.
+namespace {
+
+// What every patron SELECT returns after p.id and the field columns (in PatronField order);
+// the effective last seen time is the job's last full run while the patron was in it.
+constexpr Column kPatronMetaColumns[] = {
+    {"status", "p.status"},
+    {"owner_job", "p.owner_job"},
+    {"last_seen_at",
+     "CASE WHEN p.seen_in_last_full = 1 AND j.last_full_run_at IS NOT NULL THEN "
+     "j.last_full_run_at ELSE p.last_seen_at END"},
+    {"inactive_since", "p.inactive_since"},
+    {"content_hash", "p.content_hash"},
+    {"created_at", "p.created_at"},
+    {"updated_at", "COALESCE(p.updated_at, p.created_at)"},
+    {"seen_in_last_full", "p.seen_in_last_full"}};
+constexpr std::size_t kFirstField = 1;
+constexpr std::size_t kFirstMeta = kFirstField + kPatronFieldCount;
+
+}  // namespace
+
 std::string SociStore::selectPatrons() const {
   std::string q = "SELECT p.id";
   for (size_t i = 0; i < kPatronFieldCount; ++i) {
     q += ", p." + columnName(static_cast<PatronField>(i));
   }
-  q += ", p.status, p.owner_job, CASE WHEN p.seen_in_last_full = 1 AND j.last_full_run_at IS NOT "
-       "NULL THEN j.last_full_run_at ELSE p.last_seen_at END, p.inactive_since, p.content_hash, "
-       "p.created_at, COALESCE(p.updated_at, p.created_at), p.seen_in_last_full FROM patrons p "
-       "LEFT JOIN jobs j ON "
-       "j.name = p.owner_job";
-  return q;
+  return q + ", " + columnList(kPatronMetaColumns) +
+         " FROM patrons p LEFT JOIN jobs j ON j.name = p.owner_job";
 }
 
 Patron SociStore::patronFromRow(const soci::row& r) const {
+  auto meta = [&r](std::size_t column) { return getStr(r, kFirstMeta + column); };
   Patron p;
   p.id = getInt(r, 0);
   for (size_t i = 0; i < kPatronFieldCount; ++i) {
-    p.values[i] = getStr(r, 1 + i);
+    p.values[i] = getStr(r, kFirstField + i);
   }
-  size_t k = 1 + kPatronFieldCount;
-  p.status = getStr(r, k) == "inactive" ? PatronStatus::kInactive : PatronStatus::kActive;
-  p.ownerJob = getStr(r, k + 1);
-  p.lastSeenAt = getStr(r, k + 2);
-  p.inactiveSince = getStr(r, k + 3);
-  p.contentHash = getStr(r, k + 4);
-  p.createdAt = getStr(r, k + 5);
-  p.updatedAt = getStr(r, k + 6);
-  p.seenInLastFull = getInt(r, k + 7) != 0;
+  p.status = meta(at(kPatronMetaColumns, "status")) == "inactive" ? PatronStatus::kInactive
+                                                                  : PatronStatus::kActive;
+  p.ownerJob = meta(at(kPatronMetaColumns, "owner_job"));
+  p.lastSeenAt = meta(at(kPatronMetaColumns, "last_seen_at"));
+  p.inactiveSince = meta(at(kPatronMetaColumns, "inactive_since"));
+  p.contentHash = meta(at(kPatronMetaColumns, "content_hash"));
+  p.createdAt = meta(at(kPatronMetaColumns, "created_at"));
+  p.updatedAt = meta(at(kPatronMetaColumns, "updated_at"));
+  p.seenInLastFull = getInt(r, kFirstMeta + at(kPatronMetaColumns, "seen_in_last_full")) != 0;
   return p;
 }
 
@@ -143,13 +160,11 @@ Result<void> SociStore::readFields(
     return {};
   }
   return guard("reading preserved fields", [&]() -> Result<void> {
-    constexpr size_t kBatch = 500;
     std::string cols;
     for (PatronField f : fields) {
       cols += ", " + columnName(f);
     }
-    for (size_t start = 0; start < ids.size(); start += kBatch) {
-      size_t n = std::min(kBatch, ids.size() - start);
+    forEachSlice(ids.size(), kIdsPerStatement, [&](size_t start, size_t n) {
       std::string q = "SELECT id" + cols + " FROM patrons WHERE id IN (";
       for (size_t i = 0; i < n; ++i) {
         q += (i ? ", " : "") + std::to_string(ids[start + i]);  // integers from the database
@@ -163,7 +178,7 @@ Result<void> SociStore::readFields(
         }
         each(getInt(r, 0), std::move(values));
       }
-    }
+    });
     return {};
   });
 }
@@ -174,28 +189,17 @@ Result<void> SociStore::markSeen(const std::vector<std::int64_t>& ids, bool seen
     return {};
   }
   return guard("marking patrons seen", [&]() -> Result<void> {
-    int flag = seen ? 1 : 0;
-    constexpr size_t kBatch = 500;
-    for (size_t start = 0; start < ids.size(); start += kBatch) {
-      size_t n = std::min(kBatch, ids.size() - start);
+    forEachSlice(ids.size(), kIdsPerStatement, [&](size_t start, size_t n) {
+      RowBatch batch(*sql_);
+      batch.useCopy(seen ? 1LL : 0LL);
+      batch.use(lastSeenAt);
       std::string q = "UPDATE patrons SET seen_in_last_full = :s, last_seen_at = :t WHERE id IN (";
-      std::vector<long long> vals(ids.begin() + static_cast<long>(start),
-                                  ids.begin() + static_cast<long>(start + n));
       for (size_t i = 0; i < n; ++i) {
         q += (i ? ", :i" : ":i") + std::to_string(i);
+        batch.useCopy(static_cast<long long>(ids[start + i]));
       }
-      q += ")";
-      soci::statement st(*sql_);
-      st.alloc();
-      st.exchange(soci::use(flag));
-      st.exchange(soci::use(lastSeenAt));
-      for (auto& v : vals) {
-        st.exchange(soci::use(v));
-      }
-      st.prepare(q);
-      st.define_and_bind();
-      st.execute(true);
-    }
+      batch.execute(q + ")");
+    });
     return {};
   });
 }

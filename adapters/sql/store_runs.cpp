@@ -1,37 +1,62 @@
 // Import runs and their messages, jobs' last full runs, and the ledger of imported source files.
 
+#include "adapters/sql/columns.h"
+#include "adapters/sql/row_batch.h"
 #include "adapters/sql/soci_store_impl.h"
 
 namespace patrond::sql {
 
 namespace {
 
-static constexpr const char* kRunColumns =
-    "id, job, run_type, status, started_at, finished_at, file, dry_run, trigger_kind, n_read, "
-    "n_added, n_updated, n_unchanged, n_reactivated, n_skipped, n_errors, n_warnings, "
-    "n_inactivated, n_deleted, lifecycle_ran, lifecycle_reason";
+constexpr Column kRunColumns[] = {{"id"},          {"job"},           {"run_type"},
+                                  {"status"},      {"started_at"},    {"finished_at"},
+                                  {"file"},        {"dry_run"},       {"trigger_kind"},
+                                  {"n_read"},      {"n_added"},       {"n_updated"},
+                                  {"n_unchanged"}, {"n_reactivated"}, {"n_skipped"},
+                                  {"n_errors"},    {"n_warnings"},    {"n_inactivated"},
+                                  {"n_deleted"},   {"lifecycle_ran"}, {"lifecycle_reason"}};
+
+// Each of a run's counts and its column.
+struct CountColumn {
+  std::size_t column;
+  std::int64_t RunCounts::*count;
+};
+constexpr CountColumn kCountColumns[] = {
+    {at(kRunColumns, "n_read"), &RunCounts::read},
+    {at(kRunColumns, "n_added"), &RunCounts::added},
+    {at(kRunColumns, "n_updated"), &RunCounts::updated},
+    {at(kRunColumns, "n_unchanged"), &RunCounts::unchanged},
+    {at(kRunColumns, "n_reactivated"), &RunCounts::reactivated},
+    {at(kRunColumns, "n_skipped"), &RunCounts::skipped},
+    {at(kRunColumns, "n_errors"), &RunCounts::errors},
+    {at(kRunColumns, "n_warnings"), &RunCounts::warnings},
+    {at(kRunColumns, "n_inactivated"), &RunCounts::inactivated},
+    {at(kRunColumns, "n_deleted"), &RunCounts::deleted}};
+
+std::string selectRuns() {
+  return "SELECT " + columnList(kRunColumns) + " FROM import_runs";
+}
 
 }  // namespace
 
 ImportRun SociStore::runFromRow(const soci::row& r) {
+  auto str = [&r](std::size_t column) { return getStr(r, column); };
   ImportRun run;
-  run.id = getInt(r, 0);
-  run.job = getStr(r, 1);
-  run.type = getStr(r, 2) == "full" ? UpdateType::kFull : UpdateType::kIncremental;
-  run.status = runStatusByName(getStr(r, 3)).value_or(RunStatus::kRunning);
-  run.startedAt = getStr(r, 4);
-  run.finishedAt = getStr(r, 5);
-  run.file = getStr(r, 6);
-  run.dryRun = getInt(r, 7) != 0;
-  run.trigger = getStr(r, 8);
-  RunCounts& c = run.counts;
-  std::int64_t* n[10] = {&c.read,    &c.added,  &c.updated,  &c.unchanged,   &c.reactivated,
-                         &c.skipped, &c.errors, &c.warnings, &c.inactivated, &c.deleted};
-  for (size_t i = 0; i < 10; ++i) {
-    *n[i] = getInt(r, 9 + i);
+  run.id = getInt(r, at(kRunColumns, "id"));
+  run.job = str(at(kRunColumns, "job"));
+  run.type =
+      str(at(kRunColumns, "run_type")) == "full" ? UpdateType::kFull : UpdateType::kIncremental;
+  run.status = runStatusByName(str(at(kRunColumns, "status"))).value_or(RunStatus::kRunning);
+  run.startedAt = str(at(kRunColumns, "started_at"));
+  run.finishedAt = str(at(kRunColumns, "finished_at"));
+  run.file = str(at(kRunColumns, "file"));
+  run.dryRun = getInt(r, at(kRunColumns, "dry_run")) != 0;
+  run.trigger = str(at(kRunColumns, "trigger_kind"));
+  for (const CountColumn& c : kCountColumns) {
+    run.counts.*c.count = getInt(r, c.column);
   }
-  run.lifecycleRan = getInt(r, 19) != 0;
-  run.lifecycleReason = getStr(r, 20);
+  run.lifecycleRan = getInt(r, at(kRunColumns, "lifecycle_ran")) != 0;
+  run.lifecycleReason = str(at(kRunColumns, "lifecycle_reason"));
   return run;
 }
 
@@ -61,18 +86,21 @@ Result<std::int64_t> SociStore::openRun(const ImportRun& run) {
 Result<void> SociStore::closeRun(const ImportRun& run, const std::vector<RunMessage>& messages) {
   return guard("saving the run summary", [&]() -> Result<void> {
     std::string status(runStatusName(run.status));
-    const RunCounts& c = run.counts;
-    long long n[10] = {c.read,    c.added,  c.updated,  c.unchanged,   c.reactivated,
-                       c.skipped, c.errors, c.warnings, c.inactivated, c.deleted};
     int ran = run.lifecycleRan ? 1 : 0;
-    *sql_ << "UPDATE import_runs SET status = :st, finished_at = :fin, file = :file, n_read = :a, "
-             "n_added = :b, n_updated = :c, n_unchanged = :d, n_reactivated = :e, n_skipped = :f, "
-             "n_errors = :g, n_warnings = :h, n_inactivated = :i, n_deleted = :j, "
-             "lifecycle_ran = :ran, lifecycle_reason = :why WHERE id = :id",
-        soci::use(status), soci::use(run.finishedAt), soci::use(run.file), soci::use(n[0]),
-        soci::use(n[1]), soci::use(n[2]), soci::use(n[3]), soci::use(n[4]), soci::use(n[5]),
-        soci::use(n[6]), soci::use(n[7]), soci::use(n[8]), soci::use(n[9]), soci::use(ran),
-        soci::use(run.lifecycleReason), soci::use(static_cast<long long>(run.id));
+    RowBatch update(*sql_);
+    update.useCopy(std::move(status));
+    update.use(run.finishedAt);
+    update.use(run.file);
+    std::string q = "UPDATE import_runs SET status = :st, finished_at = :fin, file = :file";
+    for (const CountColumn& c : kCountColumns) {
+      std::string name(kRunColumns[c.column].name);
+      q += ", " + name + " = :" + name;
+      update.useCopy(static_cast<long long>(run.counts.*c.count));
+    }
+    update.useCopy(static_cast<long long>(ran));
+    update.use(run.lifecycleReason);
+    update.useCopy(static_cast<long long>(run.id));
+    update.execute(q + ", lifecycle_ran = :ran, lifecycle_reason = :why WHERE id = :id");
     if (messages.empty()) {
       return {};
     }
@@ -130,7 +158,7 @@ Result<int> SociStore::markInterruptedRuns(const std::string& finishedAt, const 
 Result<std::vector<ImportRun>> SociStore::listRuns(const std::string& job, int limit) {
   return guard("listing runs", [&]() -> Result<std::vector<ImportRun>> {
     std::vector<ImportRun> out;
-    std::string q = std::string("SELECT ") + kRunColumns + " FROM import_runs";
+    std::string q = selectRuns();
     if (!job.empty()) {
       q += " WHERE job = :job";
     }
@@ -148,8 +176,7 @@ Result<std::optional<ImportRun>> SociStore::findRun(std::int64_t id) {
   return guard("reading the run", [&]() -> Result<std::optional<ImportRun>> {
     long long lid = id;
     soci::rowset<soci::row> rs =
-        (sql_->prepare << std::string("SELECT ") + kRunColumns + " FROM import_runs WHERE id = :id",
-         soci::use(lid));
+        (sql_->prepare << selectRuns() + " WHERE id = :id", soci::use(lid));
     for (const auto& r : rs) {
       return std::optional<ImportRun>(runFromRow(r));
     }

@@ -10,58 +10,31 @@ namespace patrond::sql {
 
 namespace {
 
-// A lock held across processes: SQLite's write lock (BEGIN IMMEDIATE, which also makes
-// the whole section one transaction), PostgreSQL's advisory lock, MySQL's named lock.
-struct LockName {
-  long long pgKey;
-  const char* mysqlName;
-};
-static constexpr LockName kMigrationLock{7261834, "patrond_migrate"};
-static constexpr LockName kSitesLock{7261835, "patrond_sites"};
+constexpr LockName kMigrationLock{7261834, "patrond_migrate"};
+constexpr LockName kSitesLock{7261835, "patrond_sites"};
 
+// A section of work under a lock held across processes (Dialect::lock): on SQLite also one
+// transaction, committed by commit() and else rolled back.
 class ExclusiveSection {
  public:
-  ExclusiveSection(soci::session& sql, DbBackend b, LockName name)
-      : sql_(sql), backend_(b), name_(name) {
-    switch (b) {
-      case DbBackend::kSqlite3:
-        sql_ << "BEGIN IMMEDIATE";
-        break;
-      case DbBackend::kPostgresql:
-        sql_ << "SELECT pg_advisory_lock(:k)", soci::use(name_.pgKey);
-        break;
-      case DbBackend::kMysql: {
-        int got = 0;
-        std::string lockName = name_.mysqlName;
-        sql_ << "SELECT GET_LOCK(:n, 120)", soci::use(lockName), soci::into(got);
-        break;
-      }
-    }
+  ExclusiveSection(soci::session& sql, const Dialect& dialect, LockName name)
+      : sql_(sql), dialect_(dialect), name_(name) {
+    dialect_.lock(sql_, name_);
   }
+  ExclusiveSection(const ExclusiveSection&) = delete;
+  ExclusiveSection& operator=(const ExclusiveSection&) = delete;
   void commit() {
-    if (backend_ == DbBackend::kSqlite3 && !done_) {
+    if (dialect_.lockIsTransaction() && !done_) {
       sql_ << "COMMIT";
       done_ = true;
     }
   }
   ~ExclusiveSection() {
     try {
-      switch (backend_) {
-        case DbBackend::kSqlite3:
-          if (!done_) {
-            sql_ << "ROLLBACK";
-          }
-          break;
-        case DbBackend::kPostgresql:
-          sql_ << "SELECT pg_advisory_unlock(:k)", soci::use(name_.pgKey);
-          break;
-        case DbBackend::kMysql: {
-          int released = 0;
-          std::string lockName = name_.mysqlName;
-          sql_ << "SELECT RELEASE_LOCK(:n)", soci::use(lockName), soci::into(released);
-          break;
-        }
+      if (dialect_.lockIsTransaction() && !done_) {
+        sql_ << "ROLLBACK";
       }
+      dialect_.unlock(sql_, name_);
     } catch (const std::exception&) {
       // The connection is gone; so is the lock.
     }
@@ -69,7 +42,7 @@ class ExclusiveSection {
 
  private:
   soci::session& sql_;
-  DbBackend backend_;
+  const Dialect& dialect_;
   LockName name_;
   bool done_ = false;
 };
@@ -87,22 +60,7 @@ std::string SociStore::nowIso() {
 
 bool SociStore::tableExists(const std::string& table) {
   long long n = 0;
-  switch (backend_) {
-    case DbBackend::kSqlite3:
-      *sql_ << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = :t",
-          soci::use(table), soci::into(n);
-      break;
-    case DbBackend::kPostgresql:
-      *sql_ << "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
-               "current_schema() AND table_name = :t",
-          soci::use(table), soci::into(n);
-      break;
-    case DbBackend::kMysql:
-      *sql_ << "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
-               "AND table_name = :t",
-          soci::use(table), soci::into(n);
-      break;
-  }
+  *sql_ << dialect_.countTablesNamed(), soci::use(table), soci::into(n);
   return n > 0;
 }
 
@@ -127,7 +85,7 @@ Result<int> SociStore::migrate() {
   return guard("migrating the schema", [&]() -> Result<int> {
     // Several instances may start at once: one migrates, the others wait, then find the
     // schema current.
-    ExclusiveSection lock(*sql_, backend_, kMigrationLock);
+    ExclusiveSection lock(*sql_, dialect_, kMigrationLock);
     int current = 0;
     if (tableExists("schema_version")) {
       long long v = 0;
@@ -157,7 +115,7 @@ Result<int> SociStore::migrate() {
       // MySQL commits DDL implicitly; the version row is written last so a failed
       // migration is retried from its start.
       std::unique_ptr<soci::transaction> tx;
-      if (backend_ != DbBackend::kSqlite3) {
+      if (!dialect_.lockIsTransaction()) {
         tx = std::make_unique<soci::transaction>(*sql_);
       }
       for (const auto& st : m.statements) {
@@ -180,7 +138,7 @@ Result<int> SociStore::migrate() {
 // if another process wrote in between; waiting at the start is what busy_timeout covers.
 Result<void> SociStore::begin() {
   return guard("BEGIN", [&]() -> Result<void> {
-    if (backend_ == DbBackend::kSqlite3) {
+    if (dialect_.isSqlite()) {
       *sql_ << "BEGIN IMMEDIATE";
       changesAtBegin_ = sqlite_api::sqlite3_total_changes64(sqlite());
     } else {
@@ -192,7 +150,7 @@ Result<void> SociStore::begin() {
 
 Result<void> SociStore::commit() {
   return guard("COMMIT", [&]() -> Result<void> {
-    if (backend_ == DbBackend::kSqlite3) {
+    if (dialect_.isSqlite()) {
       changesAtBegin_ = -1;
       *sql_ << "COMMIT";
     } else {
@@ -204,7 +162,7 @@ Result<void> SociStore::commit() {
 
 Result<void> SociStore::rollback() {
   return guard("ROLLBACK", [&]() -> Result<void> {
-    if (backend_ == DbBackend::kSqlite3) {
+    if (dialect_.isSqlite()) {
       changesAtBegin_ = -1;
       *sql_ << "ROLLBACK";
     } else {
@@ -224,10 +182,10 @@ Result<void> SociStore::syncSites(const std::vector<Site>& sites) {
     }
     // Instances started together (or a command beside the service) all find the table
     // stale: one rewrites it at a time, and the others read again and find it current.
-    ExclusiveSection lock(*sql_, backend_, kSitesLock);
+    ExclusiveSection lock(*sql_, dialect_, kSitesLock);
     std::unique_ptr<soci::transaction> tx;
-    if (backend_ != DbBackend::kSqlite3) {
-      tx = std::make_unique<soci::transaction>(*sql_);  // SQLite's is the lock's own
+    if (!dialect_.lockIsTransaction()) {
+      tx = std::make_unique<soci::transaction>(*sql_);
     }
     if (storedSites() == wanted) {
       return {};

@@ -3,48 +3,32 @@
 
 #include <algorithm>
 
+#include "adapters/sql/row_batch.h"
 #include "adapters/sql/soci_store_impl.h"
 
 namespace patrond::sql {
 
-void SociStore::useMeta(soci::statement& st, const Patron& p, std::vector<soci::indicator>& ind,
-                        std::vector<std::string>& scratch) {
-  scratch.push_back(std::string(statusName(p.status)));
-  ind.push_back(soci::i_ok);
-  st.exchange(soci::use(scratch.back(), ind.back()));
-  ind.push_back(p.inactiveSince.empty() ? soci::i_null : soci::i_ok);
-  st.exchange(soci::use(p.inactiveSince, ind.back()));
-  for (const std::string* v : {&p.ownerJob, &p.contentHash, &p.lastSeenAt}) {
-    ind.push_back(v == &p.lastSeenAt && v->empty() ? soci::i_null : soci::i_ok);
-    st.exchange(soci::use(*v, ind.back()));
-  }
-  scratch.push_back(p.seenInLastFull ? "1" : "0");
-  ind.push_back(soci::i_ok);
-  st.exchange(soci::use(scratch.back(), ind.back()));
-  ind.push_back(p.updatedAt.empty() ? soci::i_null : soci::i_ok);
-  st.exchange(soci::use(p.updatedAt, ind.back()));
+void SociStore::useMeta(RowBatch& batch, const Patron& p) {
+  batch.useCopy(std::string(statusName(p.status)));
+  batch.use(p.inactiveSince, p.inactiveSince.empty());
+  batch.use(p.ownerJob);
+  batch.use(p.contentHash);
+  batch.use(p.lastSeenAt, p.lastSeenAt.empty());
+  batch.useCopy(p.seenInLastFull ? "1" : "0");
+  batch.use(p.updatedAt, p.updatedAt.empty());
 }
 
 // PostgreSQL and MySQL: one statement per batch of rows, never one round trip per row.
 template <typename Sql, typename Bind>
 Result<void> SociStore::multiRow(const std::vector<Patron>& patrons, Sql sqlFor, Bind bind,
                                  size_t perRow) {
-  const size_t batch = std::max<size_t>(1, 30000 / perRow);  // under PostgreSQL's 65535 parameters
-  for (size_t start = 0; start < patrons.size(); start += batch) {
-    size_t rows = std::min(batch, patrons.size() - start);
-    std::vector<soci::indicator> ind;
-    std::vector<std::string> scratch;
-    ind.reserve(rows * perRow);  // use() keeps references: never reallocate
-    scratch.reserve(rows * 3);
-    soci::statement st(*sql_);
-    st.alloc();
+  forEachSlice(patrons.size(), rowsPerStatement(perRow), [&](size_t start, size_t rows) {
+    RowBatch batch(*sql_);
     for (size_t r = 0; r < rows; ++r) {
-      bind(st, patrons[start + r], ind, scratch);
+      bind(batch, patrons[start + r]);
     }
-    st.prepare(sqlFor(rows));
-    st.define_and_bind();
-    st.execute(true);
-  }
+    batch.execute(sqlFor(rows));
+  });
   return {};
 }
 
@@ -73,7 +57,7 @@ Result<void> SociStore::insertPatrons(std::vector<Patron>& patrons) {
     }
     cols += "created_at";
     size_t perRow = all.size() + std::size(kMetaColumns) + 1;
-    if (backend_ == DbBackend::kSqlite3) {
+    if (dialect_.isSqlite()) {
       return sqliteInsert(patrons, all, cols, perRow);
     }
     return multiRow(
@@ -90,15 +74,12 @@ Result<void> SociStore::insertPatrons(std::vector<Patron>& patrons) {
           }
           return q;
         },
-        [&](soci::statement& st, const Patron& p, std::vector<soci::indicator>& ind,
-            std::vector<std::string>& scratch) {
+        [&](RowBatch& batch, const Patron& p) {
           for (PatronField f : all) {
-            ind.push_back(nullWhenEmpty(f) && p.get(f).empty() ? soci::i_null : soci::i_ok);
-            st.exchange(soci::use(p.get(f), ind.back()));
+            batch.use(p.get(f), nullWhenEmpty(f) && p.get(f).empty());
           }
-          useMeta(st, p, ind, scratch);
-          ind.push_back(soci::i_ok);
-          st.exchange(soci::use(p.createdAt, ind.back()));
+          useMeta(batch, p);
+          batch.use(p.createdAt);
         },
         perRow);
   });
@@ -119,7 +100,7 @@ Result<void> SociStore::updatePatrons(const std::vector<Patron>& patrons,
     bool stripPrefix =
         reactivate && std::find(cols.begin(), cols.end(), PatronField::kUsername) == cols.end();
 
-    if (backend_ == DbBackend::kSqlite3) {
+    if (dialect_.isSqlite()) {
       return sqliteUpdate(patrons, cols, stripPrefix);
     }
     // One statement per batch: a derived table of new values joined on id.
@@ -130,65 +111,26 @@ Result<void> SociStore::updatePatrons(const std::vector<Patron>& patrons,
     for (const char* m : kMetaColumns) {
       names.push_back(m);
     }
-    size_t perRow = names.size();
-    auto setList = [&](const std::string& target) {
-      std::string set;
-      for (size_t c = 1; c < names.size(); ++c) {
-        std::string v = "v." + names[c];
-        if (names[c] == "seen_in_last_full") {
-          v = backend_ == DbBackend::kPostgresql ? "CAST(" + v + " AS INTEGER)" : v;
-        }
-        set += (c > 1 ? ", " : "") +
-               (backend_ == DbBackend::kMysql ? target + "." : std::string()) + names[c] + " = " +
-               v;
-      }
-      if (stripPrefix) {
-        std::string col = backend_ == DbBackend::kMysql ? target + ".username" : "username";
-        set += ", " + col + " = " + withoutInactivePrefix(col);
-      }
-      return set;
-    };
+    std::string set;
+    for (size_t c = 1; c < names.size(); ++c) {
+      std::string v = "v." + names[c];
+      set += (c > 1 ? ", " : "") + dialect_.setTarget(names[c]) + " = " +
+             (names[c] == "seen_in_last_full" ? dialect_.asInteger(v) : v);
+    }
+    if (stripPrefix) {
+      std::string col = dialect_.setTarget("username");
+      set += ", " + col + " = " + withoutInactivePrefix(col);
+    }
     return multiRow(
-        patrons,
-        [&](size_t rows) {
-          size_t n = 0;
-          std::string values;
-          if (backend_ == DbBackend::kPostgresql) {
-            for (size_t r = 0; r < rows; ++r) {
-              values += r ? ", (" : "(";
-              for (size_t c = 0; c < perRow; ++c) {
-                values += (c ? ", :p" : ":p") + std::to_string(n++);
-              }
-              values += ")";
-            }
-            std::string names_;
-            for (size_t c = 0; c < names.size(); ++c) {
-              names_ += (c ? ", " : "") + names[c];
-            }
-            return "UPDATE patrons AS p SET " + setList("p") + " FROM (VALUES " + values +
-                   ") AS v(" + names_ + ") WHERE p.id = CAST(v.id AS BIGINT)";
-          }
-          for (size_t r = 0; r < rows; ++r) {
-            values += r ? " UNION ALL SELECT " : "SELECT ";
-            for (size_t c = 0; c < perRow; ++c) {
-              values +=
-                  (c ? ", :p" : ":p") + std::to_string(n++) + (r == 0 ? " AS " + names[c] : "");
-            }
-          }
-          return "UPDATE patrons p JOIN (" + values + ") v ON p.id = v.id SET " + setList("p");
-        },
-        [&](soci::statement& st, const Patron& p, std::vector<soci::indicator>& ind,
-            std::vector<std::string>& scratch) {
-          scratch.push_back(std::to_string(p.id));
-          ind.push_back(soci::i_ok);
-          st.exchange(soci::use(scratch.back(), ind.back()));
+        patrons, [&](size_t rows) { return dialect_.updateFromRows("patrons", names, rows, set); },
+        [&](RowBatch& batch, const Patron& p) {
+          batch.useCopy(std::to_string(p.id));
           for (PatronField f : cols) {
-            ind.push_back(nullWhenEmpty(f) && p.get(f).empty() ? soci::i_null : soci::i_ok);
-            st.exchange(soci::use(p.get(f), ind.back()));
+            batch.use(p.get(f), nullWhenEmpty(f) && p.get(f).empty());
           }
-          useMeta(st, p, ind, scratch);
+          useMeta(batch, p);
         },
-        perRow);
+        names.size());
   });
 }
 
