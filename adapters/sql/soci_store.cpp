@@ -13,6 +13,7 @@
 #include "adapters/sql/soci_common.h"
 #include "adapters/sql/soci_outbox.h"
 #include "adapters/sql/soci_store_impl.h"
+#include "engine/patron_archive.h"
 #include "engine/text.h"
 
 namespace patrond::sql {
@@ -26,10 +27,11 @@ bool nullWhenEmpty(PatronField f) {
   return f == PatronField::kDistrictId || f == PatronField::kBarcode;
 }
 
-// Reactivation takes the "Inactive-" prefix (SPEC section 5) off a username column.
 std::string withoutInactivePrefix(const std::string& col) {
-  return "CASE WHEN " + col + " LIKE 'Inactive-%' THEN SUBSTR(" + col + ", 10) ELSE " + col +
-         " END";
+  const std::string prefix(kInactivePrefix);  // letters and a hyphen: nothing to quote
+  const std::string length = std::to_string(prefix.size());
+  return "CASE WHEN SUBSTR(" + col + ", 1, " + length + ") = '" + prefix + "' THEN SUBSTR(" + col +
+         ", " + std::to_string(prefix.size() + 1) + ") ELSE " + col + " END";
 }
 
 SociStore::SociStore(DbBackend backend, std::unique_ptr<soci::session> sql)

@@ -37,7 +37,8 @@ std::string columnName(PatronField f);
 // Columns that are unique keys store "" as NULL so several patrons may lack them.
 bool nullWhenEmpty(PatronField f);
 
-// Reactivation takes the "Inactive-" prefix (SPEC section 5) off a username column.
+// SQL for the username column `col` without the "Inactive-" prefix (engine/patron_archive.h's
+// activeUsername, in the statement that reactivates: the stored username is not read first).
 std::string withoutInactivePrefix(const std::string& col);
 
 // The bookkeeping columns written with every patron after its field columns.

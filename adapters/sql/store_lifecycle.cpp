@@ -2,12 +2,34 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <variant>
 
 #include "adapters/sql/columns.h"
 #include "adapters/sql/soci_store_impl.h"
+#include "engine/patron_archive.h"
 
 namespace patrond::sql {
 namespace {
+
+nlohmann::json toJson(const ArchiveFields& fields) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, value] : fields) {
+    std::visit([&out, &name = name](const auto& v) { out[name] = v; }, value);
+  }
+  return out;
+}
+
+// The archive's JSON object (deleted_patrons.record).
+std::string archiveJson(const ArchiveRecord& record) {
+  nlohmann::json out = toJson(record.fields);
+  for (const auto& [name, list] : record.lists) {
+    out[name] = nlohmann::json::array();
+    for (const ArchiveFields& item : list) {
+      out[name].push_back(toJson(item));
+    }
+  }
+  return out.dump();
+}
 
 // What the lifecycle reads of each of a job's patrons (forEachJobPatron); the last seen time
 // is the job's last full run while the patron was in it.
@@ -140,21 +162,30 @@ Result<void> SociStore::inactivatePatrons(const std::vector<Inactivation>& list)
   }
   return guard("inactivating patrons", [&]() -> Result<void> {
     long long id = 0;
-    int clear = 0, prefix = 0;
-    std::string since;
+    int clear = 0, rename = 0, dropPassword = 0;
+    std::string since, username;
+    soci::indicator usernameInd = soci::i_ok;
+    soci::statement read = (sql_->prepare << "SELECT username FROM patrons WHERE id = :id",
+                            soci::use(id), soci::into(username, usernameInd));
     soci::statement st =
         (sql_->prepare << "UPDATE patrons SET status = 'inactive', inactive_since = :t, "
                           "homeroom = CASE WHEN :c = 1 THEN '' ELSE homeroom END, "
-                          "username = CASE WHEN :p = 1 AND username <> '' AND username NOT LIKE "
-                          "'Inactive-%' THEN 'Inactive-' || username ELSE username END, "
-                          "password_hash = CASE WHEN :p2 = 1 THEN NULL ELSE password_hash END "
+                          "username = CASE WHEN :r = 1 THEN :u ELSE username END, "
+                          "password_hash = CASE WHEN :p = 1 THEN NULL ELSE password_hash END "
                           "WHERE id = :id",
-         soci::use(since), soci::use(clear), soci::use(prefix), soci::use(prefix), soci::use(id));
+         soci::use(since), soci::use(clear), soci::use(rename), soci::use(username),
+         soci::use(dropPassword), soci::use(id));
     for (const auto& a : list) {
       id = a.id;
       since = a.inactiveSince;
       clear = a.clearHomeroom ? 1 : 0;
-      prefix = a.prefixUsername ? 1 : 0;
+      dropPassword = a.prefixUsername ? 1 : 0;
+      rename = 0;
+      if (a.prefixUsername && read.execute(true) && usernameInd == soci::i_ok) {
+        std::string renamed = inactiveUsername(username);  // a NULL username stays NULL
+        rename = renamed != username ? 1 : 0;
+        username = std::move(renamed);
+      }
       st.execute(true);
     }
     return {};
@@ -178,42 +209,24 @@ Result<void> SociStore::deletePatrons(const std::vector<Deletion>& list) {
       if (!p) {
         continue;
       }
-      nlohmann::json record;
-      for (size_t i = 0; i < kPatronFieldCount; ++i) {
-        auto f = static_cast<PatronField>(i);
-        if (f != PatronField::kPassword) {
-          record[std::string(fieldInfo(f).name)] = p->values[i];
-        }
-      }
-      record["status"] = std::string(statusName(p->status));
-      record["owner_job"] = p->ownerJob;
-      record["last_seen_at"] = p->lastSeenAt;
-      record["inactive_since"] = p->inactiveSince;
-      record["loans"] = nlohmann::json::array();
-      soci::rowset<soci::row> loans =
+      std::vector<ArchivedLoan> loans;
+      soci::rowset<soci::row> loanRows =
           (sql_->prepare << "SELECT l.id, c.barcode, l.checked_out_at, l.due_date FROM loans l "
                             "LEFT JOIN copies c ON c.id = l.copy_id WHERE l.patron_id = :id AND "
                             "l.status = 'open'",
            soci::use(id));
-      for (const auto& r : loans) {
-        record["loans"].push_back({{"loan_id", getInt(r, 0)},
-                                   {"copy", getStr(r, 1)},
-                                   {"checked_out_at", getStr(r, 2)},
-                                   {"due", getStr(r, 3)}});
+      for (const auto& r : loanRows) {
+        loans.push_back({getInt(r, 0), getStr(r, 1), getStr(r, 2), getStr(r, 3)});
       }
-      record["fines"] = nlohmann::json::array();
-      soci::rowset<soci::row> fines =
+      std::vector<ArchivedFine> fines;
+      soci::rowset<soci::row> fineRows =
           (sql_->prepare << "SELECT id, amount_cents, paid_cents, reason, created_at FROM fines "
                             "WHERE patron_id = :id",
            soci::use(id));
-      for (const auto& r : fines) {
-        record["fines"].push_back({{"fine_id", getInt(r, 0)},
-                                   {"amount_cents", getInt(r, 1)},
-                                   {"paid_cents", getInt(r, 2)},
-                                   {"reason", getStr(r, 3)},
-                                   {"created_at", getStr(r, 4)}});
+      for (const auto& r : fineRows) {
+        fines.push_back({getInt(r, 0), getInt(r, 1), getInt(r, 2), getStr(r, 3), getStr(r, 4)});
       }
-      std::string text = record.dump();
+      std::string text = archiveJson(archiveRecord(*p, loans, fines));
       std::string districtId = p->get(PatronField::kDistrictId);
       std::string barcode = p->get(PatronField::kBarcode);
       *sql_ << "INSERT INTO deleted_patrons (patron_id, district_id, barcode, record, run_id, "
