@@ -1,4 +1,5 @@
-// The import's scan of every stored patron key; on SQLite split over two connections.
+// The import's scan of every stored patron key; on SQLite split over two
+// connections.
 
 #include <algorithm>
 #include <thread>
@@ -10,12 +11,13 @@ namespace {
 
 using namespace sqlite_api;
 
-// SQLite's key scan is CPU-bound in SQLite itself (~0.5 s per million patrons), so two
-// connections scanning half each take about half the time on two cores. A second connection
-// sees exactly what this one sees only when this one holds the write lock (no one else can
-// commit: BEGIN IMMEDIATE) and has written nothing since it took it. Returns where to split
-// the ids in two, or nothing: a small table, no file (an in-memory database), or a
-// transaction that has written.
+// SQLite's key scan is CPU-bound in SQLite itself (~0.5 s per million patrons),
+// so two connections scanning half each take about half the time on two cores.
+// A second connection sees exactly what this one sees only when this one holds
+// the write lock (no one else can commit: BEGIN IMMEDIATE) and has written
+// nothing since it took it. Returns where to split the ids in two, or nothing:
+// a small table, no file (an in-memory database), or a transaction that has
+// written.
 constexpr long long kSplitScanIds = 50000;
 struct KeyScanSplit {
   std::string file;      // the database file, for the second connection
@@ -29,8 +31,8 @@ std::optional<KeyScanSplit> keyScanSplit(sqlite3* db, sqlite3_int64 changesAtBeg
       sqlite3_total_changes64(db) != changesAtBegin) {
     return std::nullopt;
   }
-  // Two subqueries: SQLite reads MIN or MAX of the primary key from one end of the B-tree,
-  // but scans the whole table for both in one SELECT.
+  // Two subqueries: SQLite reads MIN or MAX of the primary key from one end of
+  // the B-tree, but scans the whole table for both in one SELECT.
   SqliteStatement st(db, "SELECT (SELECT MIN(id) FROM patrons), (SELECT MAX(id) FROM patrons)");
   if (!st.ok() || !st.next() || st.columnNull(0)) {
     return std::nullopt;
@@ -43,9 +45,9 @@ std::optional<KeyScanSplit> keyScanSplit(sqlite3* db, sqlite3_int64 changesAtBeg
   return KeyScanSplit{file, at, static_cast<std::size_t>(hi - at)};
 }
 
-// Runs `scan` on a connection of its own to `file` (the calling thread may be another one:
-// nothing here touches this store's connection); returns scan's error, or why the
-// connection could not be opened.
+// Runs `scan` on a connection of its own to `file` (the calling thread may be
+// another one: nothing here touches this store's connection); returns scan's
+// error, or why the connection could not be opened.
 std::string scanOnSecondConnection(const std::string& file,
                                    const std::function<std::string(sqlite3*)>& scan) {
   sqlite3* db = nullptr;
@@ -68,7 +70,8 @@ std::string scanOnSecondConnection(const std::string& file,
   return error;
 }
 
-// Stored keys read on the second connection, kept until the first connection's are out.
+// Stored keys read on the second connection, kept until the first connection's
+// are out.
 struct ScannedKeys {
   struct Row {  // 24 bytes
     long long id;
@@ -79,7 +82,8 @@ struct ScannedKeys {
   std::string bytes;
   std::string error;
   std::function<void(SqliteStatement&)> add(std::size_t expectedIds) {
-    // Ids can be sparse (a hand-set id far above the rest): the reservation is a guess.
+    // Ids can be sparse (a hand-set id far above the rest): the reservation is
+    // a guess.
     const std::size_t expected = std::min<std::size_t>(expectedIds, 4'000'000);
     rows.reserve(expected);
     bytes.reserve(expected * 32);  // a short key and barcode, a 16-digit hash
@@ -114,14 +118,101 @@ struct ScannedKeys {
   }
 };
 
+// Sets a small page cache for a whole-table scan and puts the usual one back
+// after (as PostgreSQL's ring buffer for sequential scans): filling the 64 MB
+// cache with pages read once costs page faults and memory, and the writes that
+// follow want other pages anyway.
+class ScanCache {
+ public:
+  explicit ScanCache(soci::session& sql) : sql_(sql) { sql_ << "PRAGMA cache_size = -2048"; }
+  ScanCache(const ScanCache&) = delete;
+  ScanCache& operator=(const ScanCache&) = delete;
+  ~ScanCache() {
+    try {
+      sql_ << "PRAGMA cache_size = " + std::to_string(kSqliteCacheKib);
+    } catch (...) {  // a pragma on an open connection; nothing to undo
+    }
+  }
+
+ private:
+  soci::session& sql_;
+};
+
+// SQLite's key scan of `q` (job bound first), natively; split over a second
+// connection and thread when keyScanSplit allows. deliver(key, inactive, owned,
+// seen) gets every row.
+template <typename Deliver>
+Result<void> sqliteKeyScan(soci::session& sql, sqlite3_int64 changesAtBegin, const std::string& q,
+                           const std::string& job, Deliver& deliver) {
+  ScanCache cache(sql);
+  sqlite3* here = sqliteHandle(sql);
+  auto scan = [&](sqlite3* db, const std::string& where, long long split,
+                  const std::function<void(SqliteStatement&)>& row) {
+    SqliteStatement st(db, nativeParams(q + where));
+    if (st.ok()) {
+      st.text(1, job);
+      if (!where.empty()) {
+        st.integer(2, split);
+      }
+    }
+    while (st.ok() && st.next()) {
+      row(st);
+    }
+    return st.error();
+  };
+  auto deliverHere = [&](SqliteStatement& st) {
+    StoredPatronKey k;
+    k.id = st.columnInt(0);
+    k.key = st.columnView(1);
+    k.barcode = st.columnView(2);
+    k.contentHash = st.columnView(3);
+    deliver(k, st.columnInt(4), st.columnInt(5), st.columnInt(6));
+  };
+  std::string error;
+  std::optional<KeyScanSplit> split = keyScanSplit(here, changesAtBegin);
+  ScannedKeys upper;
+  std::jthread helper;  // joined however this scope is left
+  if (split) {
+    try {
+      helper = std::jthread([&] {
+        upper.error = scanOnSecondConnection(split->file, [&](sqlite3* db) {
+          return scan(db, " WHERE id > :split", split->at, upper.add(split->upperIds));
+        });
+      });
+    } catch (const std::system_error&) {
+      split.reset();  // no thread to be had: one scan here
+    }
+  }
+  if (split) {
+    // The upper half of the ids on the second connection, the lower half here;
+    // the upper rows are handed over after, in id order as from one scan. If
+    // the second connection failed, this one reads the upper half too.
+    error = scan(here, " WHERE id <= :split", split->at, deliverHere);
+    helper.join();
+    if (upper.error.empty()) {
+      upper.replay(deliver);
+    } else if (error.empty()) {
+      error = scan(here, " WHERE id > :split", split->at, deliverHere);
+    }
+  } else {
+    error = scan(here, "", 0, deliverHere);
+  }
+  if (!error.empty()) {
+    return Error{"DB", "reading patron keys: " + error, "sqlite3"};
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<void> SociStore::forEachPatronKey(PatronField matchOn, const std::string& job,
                                          const std::function<void(const StoredPatronKey&)>& each) {
   return guard("reading patron keys", [&]() -> Result<void> {
-    // Status and ownership are decided in the query: no string per row for either.
+    // Status and ownership are decided in the query: no string per row for
+    // either.
     std::string q = "SELECT id, " + columnName(matchOn) +
-                    ", barcode, content_hash, CASE WHEN status = 'inactive' THEN 1 ELSE 0 END, "
+                    ", barcode, content_hash, CASE WHEN status = 'inactive' THEN 1 ELSE 0 "
+                    "END, "
                     "CASE WHEN owner_job = :job THEN 1 ELSE 0 END, seen_in_last_full "
                     "FROM patrons";
     auto deliver = [&](StoredPatronKey& k, long long inactive, long long owned, long long seen) {
@@ -130,75 +221,8 @@ Result<void> SociStore::forEachPatronKey(PatronField matchOn, const std::string&
       k.seenInLastFull = seen != 0;
       each(k);
     };
-    if (backend_ == DbBackend::kSqlite3) {
-      // A whole-table scan goes through a small page cache (as PostgreSQL's ring buffer
-      // for sequential scans): filling the 64 MB cache with pages read once costs page
-      // faults and memory, and the writes that follow want other pages anyway.
-      *sql_ << "PRAGMA cache_size = -2048";
-      struct RestoreCache {
-        soci::session& s;
-        ~RestoreCache() {
-          try {
-            s << "PRAGMA cache_size = " + std::to_string(kSqliteCacheKib);
-          } catch (...) {  // a pragma on an open connection; nothing to undo
-          }
-        }
-      } restore{*sql_};
-      auto scan = [&](sqlite3* db, const std::string& where, long long split,
-                      const std::function<void(SqliteStatement&)>& row) {
-        SqliteStatement st(db, nativeParams(q + where));
-        if (st.ok()) {
-          st.text(1, job);
-          if (!where.empty()) {
-            st.integer(2, split);
-          }
-        }
-        while (st.ok() && st.next()) {
-          row(st);
-        }
-        return st.error();
-      };
-      auto here = [&](SqliteStatement& st) {
-        StoredPatronKey k;
-        k.id = st.columnInt(0);
-        k.key = st.columnView(1);
-        k.barcode = st.columnView(2);
-        k.contentHash = st.columnView(3);
-        deliver(k, st.columnInt(4), st.columnInt(5), st.columnInt(6));
-      };
-      std::string error;
-      std::optional<KeyScanSplit> split = keyScanSplit(sqlite(), changesAtBegin_);
-      ScannedKeys upper;
-      std::jthread helper;  // joined however this scope is left
-      if (split) {
-        try {
-          helper = std::jthread([&] {
-            upper.error = scanOnSecondConnection(split->file, [&](sqlite3* db) {
-              return scan(db, " WHERE id > :split", split->at, upper.add(split->upperIds));
-            });
-          });
-        } catch (const std::system_error&) {
-          split.reset();  // no thread to be had: one scan here
-        }
-      }
-      if (split) {
-        // The upper half of the ids on the second connection, the lower half here; the
-        // upper rows are handed over after, in id order as from one scan. If the second
-        // connection failed, this one reads the upper half too.
-        error = scan(sqlite(), " WHERE id <= :split", split->at, here);
-        helper.join();
-        if (upper.error.empty()) {
-          upper.replay(deliver);
-        } else if (error.empty()) {
-          error = scan(sqlite(), " WHERE id > :split", split->at, here);
-        }
-      } else {
-        error = scan(sqlite(), "", 0, here);
-      }
-      if (!error.empty()) {
-        return Error{"DB", "reading patron keys: " + error, "sqlite3"};
-      }
-      return {};
+    if (dialect_.isSqlite()) {
+      return sqliteKeyScan(*sql_, changesAtBegin_, q, job, deliver);
     }
     soci::rowset<soci::row> rs = (sql_->prepare << q, soci::use(job, "job"));
     for (const auto& r : rs) {
