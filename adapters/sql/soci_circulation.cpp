@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "adapters/sql/dialect.h"
+#include "adapters/sql/row_batch.h"
 #include "adapters/sql/soci_common.h"
 #include "adapters/sql/sqlite_bulk.h"
 #include "engine/circulation.h"
@@ -24,22 +26,15 @@ Value textOrNull(const std::string& v) {
 }
 
 // `head` ("INSERT INTO t (a, b) VALUES ") followed by one bound tuple per row, in batches
-// (under PostgreSQL's 65535 parameters), then `tail`. Never one round trip per row.
+// (row_batch.h), then `tail`. Never one round trip per row.
 void execMultiRow(soci::session& sql, const std::string& head, const Rows& rows,
                   const std::string& tail = "") {
   if (rows.empty()) {
     return;
   }
   const size_t cols = rows.front().size();
-  const size_t batch = std::max<size_t>(1, 30000 / cols);
-  for (size_t start = 0; start < rows.size(); start += batch) {
-    size_t n = std::min(batch, rows.size() - start);
-    std::vector<soci::indicator> ind;
-    std::vector<std::string> values;
-    ind.reserve(n * cols);  // use() keeps references: never reallocate
-    values.reserve(n * cols);
-    soci::statement st(sql);
-    st.alloc();
+  forEachSlice(rows.size(), rowsPerStatement(cols), [&](size_t start, size_t n) {
+    RowBatch batch(sql);
     std::string q = head;
     size_t p = 0;
     for (size_t r = 0; r < n; ++r) {
@@ -47,42 +42,29 @@ void execMultiRow(soci::session& sql, const std::string& head, const Rows& rows,
       for (size_t c = 0; c < cols; ++c) {
         const Value& v = rows[start + r][c];
         q += (c == 0 ? ":p" : ", :p") + std::to_string(p++);
-        values.push_back(v.value_or(""));
-        ind.push_back(v ? soci::i_ok : soci::i_null);
-        st.exchange(soci::use(values.back(), ind.back()));
+        batch.useCopy(v.value_or(""), !v);
       }
       q += ")";
     }
-    q += tail;
-    st.prepare(q);
-    st.define_and_bind();
-    st.execute(true);
-  }
+    batch.execute(q + tail);
+  });
 }
 
 // `UPDATE ... WHERE id IN (...)` with `prefix` binding first, in batches of bound ids.
 void execForIds(soci::session& sql, const std::string& head, const std::vector<std::string>& prefix,
                 const std::vector<std::int64_t>& ids) {
-  constexpr size_t kBatch = 1000;
-  for (size_t start = 0; start < ids.size(); start += kBatch) {
-    size_t n = std::min(kBatch, ids.size() - start);
-    std::vector<std::string> values(prefix);
-    values.reserve(prefix.size() + n);
+  forEachSlice(ids.size(), kIdsPerStatement, [&](size_t start, size_t n) {
+    RowBatch batch(sql);
+    for (const std::string& v : prefix) {
+      batch.use(v);
+    }
     std::string q = head + " IN (";
     for (size_t i = 0; i < n; ++i) {
       q += (i == 0 ? ":i" : ", :i") + std::to_string(i);
-      values.push_back(std::to_string(ids[start + i]));
+      batch.useCopy(std::to_string(ids[start + i]));
     }
-    q += ")";
-    soci::statement st(sql);
-    st.alloc();
-    for (auto& v : values) {
-      st.exchange(soci::use(v));
-    }
-    st.prepare(q);
-    st.define_and_bind();
-    st.execute(true);
-  }
+    batch.execute(q + ")");
+  });
 }
 
 const char* kCopyColumns =
@@ -255,16 +237,9 @@ class SociCirculation final : public CirculationStore, private SociPart {
         v.insert(v.begin(), num(c.id));
         rows.push_back(std::move(v));
       }
-      std::string set;
-      for (const char* col :
-           {"title_id", "site", "purchase_price_cents", "copy_condition", "value_cents", "textbook",
-            "status", "circulations", "condition_circulations", "updated_at"}) {
-        std::string c = col;
-        set += (set.empty() ? "" : ", ") + c + " = " +
-               (backend_ == DbBackend::kMysql ? "VALUES(" + c + ")" : "excluded." + c);
-      }
-      std::string tail = backend_ == DbBackend::kMysql ? " ON DUPLICATE KEY UPDATE " + set
-                                                       : " ON CONFLICT (id) DO UPDATE SET " + set;
+      std::string tail = Dialect(backend_).upsertById(
+          {"title_id", "site", "purchase_price_cents", "copy_condition", "value_cents", "textbook",
+           "status", "circulations", "condition_circulations", "updated_at"});
       execMultiRow(sql_, std::string("INSERT INTO copies (id, ") + kCopyWriteColumns + ") VALUES ",
                    rows, tail);
       return {};

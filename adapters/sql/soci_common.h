@@ -7,6 +7,7 @@
 #include <ctime>
 #include <string>
 
+#include "adapters/sql/dialect.h"
 #include "engine/config.h"
 #include "engine/ports/patron_store.h"
 #include "engine/result.h"
@@ -103,14 +104,15 @@ std::int64_t insertReturningId(soci::session& sql, DbBackend backend, const char
   soci::statement st(sql);
   st.alloc();
   bind(st);
-  if (backend == DbBackend::kPostgresql) {
+  const bool returnsId = Dialect(backend).insertReturnsId();
+  if (returnsId) {
     q += " RETURNING id";
     st.exchange(soci::into(id));
   }
   st.prepare(q);
   st.define_and_bind();
   st.execute(true);
-  if (backend != DbBackend::kPostgresql) {
+  if (!returnsId) {
     sql.get_last_insert_id(table, id);
   }
   return static_cast<std::int64_t>(id);

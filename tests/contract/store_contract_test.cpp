@@ -1,6 +1,7 @@
 // The PatronStore contract: one suite, run against SQLite, a real PostgreSQL 15 and a real
 // MariaDB started on loopback by the test harness.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <map>
@@ -675,6 +676,40 @@ TEST_P(StoreContract, HomeroomsFromImportsAndSettingsMergedKeyByKey) {
   EXPECT_EQ((*o)[0].notices, false);
 }
 
+// The "Inactive-" prefix is exact case on every backend (engine/patron_archive.h): SQLite's
+// LIKE once took "inactive-carl" for prefixed, PostgreSQL and MariaDB did not.
+TEST_P(StoreContract, InactivePrefixIsAddedAndTakenOffInExactCase) {
+  std::vector<Patron> ps{patron("S1", "B1", "One"), patron("S2", "B2", "Two"),
+                         patron("S3", "B3", "Three"), patron("S4", "B4", "Four")};
+  ps[0].get(PatronField::kUsername) = "bob";
+  ps[1].get(PatronField::kUsername) = "inactive-carl";
+  ps[2].get(PatronField::kUsername) = "Inactive-dan";
+  ASSERT_TRUE(store_->insertPatrons(ps).ok());
+  std::vector<Inactivation> all;
+  for (const char* key : {"S1", "S2", "S3", "S4"}) {  // ids are set by SQLite's insert only
+    all.push_back({(*store_->findPatron(key))->id, "2026-11-01T03:00:00", false, true});
+  }
+  ASSERT_TRUE(store_->inactivatePatrons(all).ok());
+  auto username = [&](const char* key) {
+    return (*store_->findPatron(key))->get(PatronField::kUsername);
+  };
+  EXPECT_EQ(username("S1"), "Inactive-bob");
+  EXPECT_EQ(username("S2"), "Inactive-inactive-carl");
+  EXPECT_EQ(username("S3"), "Inactive-dan");
+  EXPECT_EQ(username("S4"), "");
+  std::vector<Patron> back;
+  for (const char* key : {"S1", "S2", "S3", "S4"}) {
+    back.push_back(**store_->findPatron(key));
+    back.back().status = PatronStatus::kActive;
+    back.back().inactiveSince.clear();
+  }
+  ASSERT_TRUE(store_->updatePatrons(back, {PatronField::kLastName}, true).ok());
+  EXPECT_EQ(username("S1"), "bob");
+  EXPECT_EQ(username("S2"), "inactive-carl");
+  EXPECT_EQ(username("S3"), "dan");  // prefixed by hand before: inactivation left it as it was
+  EXPECT_EQ(username("S4"), "");
+}
+
 INSTANTIATE_TEST_SUITE_P(AllBackends, StoreContract,
                          ::testing::Values("sqlite3", "postgresql", "mysql"),
                          [](const auto& p) { return p.param; });
@@ -700,6 +735,44 @@ TEST(StoreOpen, UnreachableServerErrorCarriesNoPassword) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().message.find("hunter2"), std::string::npos) << s.error().message;
   EXPECT_NE(s.error().message.find("cannot connect"), std::string::npos);
+}
+
+// The archive record of a deleted patron, byte for byte (the same JSON on every backend: only
+// the SELECTs differ). Keys are sorted; the password hash is never kept.
+TEST(StoreArchive, DeletedPatronRecordKeepsItsShape) {
+  TempDir dir;
+  DatabaseConfig config;
+  auto store = test::openTestStore("sqlite3", dir, &config);
+  ASSERT_TRUE(store);
+  std::vector<Patron> ps{test::samplePatron("S9", "B9", "Nine")};
+  ps[0].get(PatronField::kUsername) = "nine";
+  ps[0].get(PatronField::kPassword) = "pbkdf2-sha256$1$00$00";
+  ASSERT_TRUE(store->insertPatrons(ps).ok());
+  std::int64_t id = (*store->findPatron("S9"))->id;
+  ASSERT_TRUE(store->deletePatrons({{id, 7, "delete_inactive", "2026-11-02T03:00:00"}}).ok());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir / "patrond.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(
+      sqlite3_prepare_v2(db, "SELECT record, rule_name FROM deleted_patrons", -1, &st, nullptr),
+      SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  std::string record = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  std::string rule = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  EXPECT_EQ(rule, "delete_inactive");
+  EXPECT_EQ(record,
+            "{\"access_level\":\"\",\"barcode\":\"B9\",\"birthdate\":\"\",\"card_expires\":\"\","
+            "\"district_id\":\"S9\",\"email\":\"\",\"email2\":\"\",\"fines\":[],"
+            "\"first_name\":\"Zoë\",\"gender\":\"\",\"grad_year\":\"\",\"grade\":\"\","
+            "\"homeroom\":\"Smith 104\",\"homeroom_teacher_email\":\"\","
+            "\"homeroom_teacher_name\":\"\",\"inactive_since\":\"\",\"last_name\":\"Nine\","
+            "\"last_seen_at\":\"2026-10-15T02:00:00\",\"loans\":[],\"middle_name\":\"\","
+            "\"nickname\":\"\",\"owner_job\":\"students\",\"patron_type\":\"\",\"persona\":\"\","
+            "\"phone\":\"\",\"site\":\"LHS\",\"status\":\"active\",\"user_1\":\"\","
+            "\"user_2\":\"\",\"user_3\":\"\",\"user_4\":\"\",\"user_5\":\"\","
+            "\"username\":\"nine\"}");
 }
 
 }  // namespace

@@ -1,0 +1,168 @@
+#pragma once
+// SociStore: the PatronStore port over one SOCI session (sqlite3, postgresql, mysql).
+// Adapter-internal. The class is declared here and defined by room: store_schema.cpp
+// (schema, locks, transactions, sites), store_homerooms.cpp, store_runs.cpp (runs, jobs,
+// source files), store_patrons.cpp (reads), store_key_scan.cpp (the import's key scan),
+// store_writers.cpp and store_sqlite_writers.cpp (bulk insert and update),
+// store_lifecycle.cpp (inactivation, deletion and its archive), store_leases.cpp, and
+// soci_store.cpp (opening a connection). One thread at a time uses a store.
+
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "adapters/sql/dialect.h"
+#include "adapters/sql/row_batch.h"
+#include "adapters/sql/soci_common.h"
+#include "adapters/sql/sqlite_bulk.h"
+#include "engine/ports/patron_store.h"
+
+namespace patrond::sql {
+
+// SQLite's page cache, negative: in KiB. Bulk imports touch several indexes of a large table:
+// 64 MB keeps them in memory instead of spilling to the WAL mid-transaction
+// (docs/performance.md).
+constexpr int kSqliteCacheKib = -65536;
+
+// The patrons column of a field (the password is stored hashed).
+std::string columnName(PatronField f);
+
+// Columns that are unique keys store "" as NULL so several patrons may lack them.
+bool nullWhenEmpty(PatronField f);
+
+// SQL for the username column `col` without the "Inactive-" prefix (engine/patron_archive.h's
+// activeUsername, in the statement that reactivates: the stored username is not read first).
+std::string withoutInactivePrefix(const std::string& col);
+
+// The bookkeeping columns written with every patron after its field columns.
+inline constexpr const char* kMetaColumns[] = {
+    "status",       "inactive_since",    "owner_job", "content_hash",
+    "last_seen_at", "seen_in_last_full", "updated_at"};
+
+class SociStore final : public PatronStore {
+ public:
+  SociStore(DbBackend backend, std::unique_ptr<soci::session> sql);
+
+  CirculationStore& circulation() override { return *circulation_; }
+  OutboxStore& outbox() override { return *outbox_; }
+
+  // store_homerooms.cpp
+  Result<std::vector<HomeroomStudentGroup>> homeroomGroups() override;
+  Result<std::vector<TeacherPatron>> teacherPatrons() override;
+  Result<std::vector<HomeroomOverride>> homeroomOverrides() override;
+  Result<void> saveHomeroomOverride(const HomeroomOverride& o, const std::string& at) override;
+
+  // store_schema.cpp
+  Result<int> schemaVersion() override;
+  Result<int> migrate() override;
+  Result<void> begin() override;
+  Result<void> commit() override;
+  Result<void> rollback() override;
+  Result<void> syncSites(const std::vector<Site>& sites) override;
+
+  // store_runs.cpp
+  Result<std::int64_t> openRun(const ImportRun& run) override;
+  Result<void> closeRun(const ImportRun& run, const std::vector<RunMessage>& messages) override;
+  Result<int> markInterruptedRuns(const std::string& finishedAt, const std::string& nowUtc,
+                                  const HolderCheck& holderState) override;
+  Result<std::vector<ImportRun>> listRuns(const std::string& job, int limit) override;
+  Result<std::optional<ImportRun>> findRun(std::int64_t id) override;
+  Result<std::vector<RunMessage>> runMessages(std::int64_t runId, bool errorsOnly) override;
+  Result<int> trimRuns(const std::string& job, int keep) override;
+  Result<std::string> jobLastFullRun(const std::string& job) override;
+  Result<void> setJobLastFullRun(const std::string& job, const std::string& at) override;
+  Result<bool> sourceFileSeen(const std::string& job, const std::string& fingerprint) override;
+  Result<void> recordSourceFile(const std::string& job, const std::string& fingerprint,
+                                std::int64_t runId, const std::string& seenAt) override;
+
+  // store_patrons.cpp
+  Result<std::optional<Patron>> findPatron(const std::string& key) override;
+  Result<std::vector<Patron>> listPatrons(const PatronFilter& f) override;
+  Result<std::int64_t> countPatrons(const PatronFilter& f) override;
+  Result<void> readFields(
+      const std::vector<std::int64_t>& ids, const std::vector<PatronField>& fields,
+      const std::function<void(std::int64_t, std::vector<std::string>&&)>& each) override;
+  Result<void> markSeen(const std::vector<std::int64_t>& ids, bool seen,
+                        const std::string& lastSeenAt) override;
+  Result<void> clearBarcode(std::int64_t patronId) override;
+
+  // store_key_scan.cpp
+  Result<void> forEachPatronKey(PatronField matchOn, const std::string& job,
+                                const std::function<void(const StoredPatronKey&)>& each) override;
+
+  // store_writers.cpp (PostgreSQL, MySQL) and store_sqlite_writers.cpp
+  Result<void> insertPatrons(std::vector<Patron>& patrons) override;
+  Result<void> updatePatrons(const std::vector<Patron>& patrons,
+                             const std::vector<PatronField>& columns, bool reactivate) override;
+
+  // store_lifecycle.cpp
+  Result<std::int64_t> countInScope(const std::string& job, const LifecycleScope& scope) override;
+  Result<void> forEachJobPatron(const std::string& job, const LifecycleFilter& filter,
+                                const std::function<void(JobPatron&&)>& each) override;
+  Result<void> inactivatePatrons(const std::vector<Inactivation>& list) override;
+  Result<void> deletePatrons(const std::vector<Deletion>& list) override;
+
+  // store_leases.cpp
+  Result<bool> acquireLease(const std::string& name, const std::string& holder,
+                            const std::string& nowIso, const std::string& untilIso,
+                            const HolderCheck& holderState) override;
+  Result<bool> renewLease(const std::string& name, const std::string& holder,
+                          const std::string& untilIso, const std::string& newHolder) override;
+  Result<void> releaseLease(const std::string& name, const std::string& holder) override;
+
+ private:
+  template <typename F>
+  auto guard(const char* what, F&& f) -> decltype(f()) {
+    return guarded(backend_, what, std::forward<F>(f));
+  }
+  sqlite_api::sqlite3* sqlite() { return sqliteHandle(*sql_); }
+
+  static HomeroomOverride overrideFromRow(const soci::row& r);
+
+  static std::string nowIso();
+  bool tableExists(const std::string& table);
+  std::vector<Site> storedSites();
+
+  static ImportRun runFromRow(const soci::row& r);
+
+  std::string selectPatrons() const;
+  Patron patronFromRow(const soci::row& r) const;
+  std::string whereClause(const PatronFilter& f) const;
+  void bindFilter(soci::statement& st, const PatronFilter& f, std::string& status) const;
+
+  static bool leaseIsFree(const std::string& holder, const std::string& expires,
+                          const std::string& nowUtc, const HolderCheck& holderState);
+  std::optional<std::pair<std::string, std::string>> leaseRow(const std::string& name);
+  bool renewHeld(const std::string& name, const std::string& holder, const std::string& untilIso,
+                 const std::string& newHolder);
+
+  Result<void> sqliteInsert(std::vector<Patron>& patrons, const std::vector<PatronField>& fields,
+                            const std::string& cols, size_t perRow);
+  Result<void> sqliteUpdate(const std::vector<Patron>& patrons,
+                            const std::vector<PatronField>& cols, bool stripPrefix);
+  static void bindMeta(SqliteStatement& st, int& i, const Patron& p);
+  static void useMeta(RowBatch& batch, const Patron& p);
+  template <typename Sql, typename Bind>
+  Result<void> multiRow(const std::vector<Patron>& patrons, Sql sqlFor, Bind bind, size_t perRow);
+
+  DbBackend backend_;
+  Dialect dialect_;
+  std::unique_ptr<soci::session> sql_;
+  sqlite_api::sqlite3_int64 changesAtBegin_ = -1;  // SQLite: rows changed at BEGIN
+  std::unique_ptr<CirculationStore> circulation_;
+  std::unique_ptr<OutboxStore> outbox_;
+  // The multi-row INSERT for the columns in `insertColumns_`, kept from one batch to the next:
+  // preparing a statement of thousands of parameters takes about a millisecond, and a
+  // million-row import writes 200 batches. Declared after sql_: finalized before it closes.
+  std::string insertColumns_;
+  std::unique_ptr<SqliteStatement> insertMany_;
+};
+
+}  // namespace patrond::sql
