@@ -7,9 +7,9 @@
 # copies the example configuration there afresh and keeps the database.
 # Environment: DEMO_OUT (default demo-out/), PATROND_BIN (a built binary: skip setup and build).
 set -euo pipefail
+bin=${PATROND_BIN:+$(realpath "$PATROND_BIN")}
 cd "$(dirname "$0")/.."
 out=$(realpath -m "${DEMO_OUT:-demo-out}")
-bin=${PATROND_BIN:-}
 if [[ -z "$bin" ]]; then
   bash scripts/setup.sh
   cmake --preset default

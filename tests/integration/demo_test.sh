@@ -5,6 +5,7 @@
 # inputs with the freshly built binary, and checks conf/examples/ is byte for byte unchanged.
 # Usage: demo_test.sh SOURCE_DIR PATROND_BIN
 set -euo pipefail
+unset DEMO_OUT  # the default, demo-out/ at the top of the checkout
 src=$1 bin=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 repo=$tmp/repo
