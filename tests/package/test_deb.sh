@@ -4,7 +4,7 @@
 # then as user patrond with the packaged configuration: check-config, an import of the sample
 # file from the inbox, the unit's ExecStart line run directly (a file dropped in the inbox
 # is imported and logged), the unit's ExecReload lines refusing a bad configuration, an
-# upgrade (reinstall) keeping config, data and the key, and `apt-get purge` leaving nothing.
+# upgrade keeping config, data and the key, and `apt-get purge` leaving nothing.
 # Usage: tests/package/test_deb.sh [--no-build]   (--no-build: use the .deb in build-deb/)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -78,8 +78,9 @@ step "check-config as patrond, the packaged configuration"
 as_patrond $bin check-config --config /etc/patrond/patrond.yaml > "$tmp/check.out" 2>&1 ||
   { cat "$tmp/check.out"; fail "check-config of the packaged configuration"; }
 cat "$tmp/check.out"
-# TODO(clidb): check-config prints the resolved absolute paths.
-# grep -q '/var/lib/patrond/inbox' "$tmp/check.out" || fail "check-config does not show the inbox path"
+grep -q 'directory /var/lib/patrond/inbox' "$tmp/check.out" || fail "check-config does not show the inbox"
+# TODO(clidb): check-config shows the resolved database path too.
+# grep -q '/var/lib/patrond/patrond.db' "$tmp/check.out" || fail "check-config does not show the database path"
 # TODO(clidb): check-config checks the environment: an unreadable source folder is an error.
 # chmod 000 /var/lib/patrond/inbox
 # as_patrond $bin check-config >/dev/null 2>&1 && fail "check-config passed with an unreadable inbox"
@@ -125,8 +126,11 @@ cp conf/examples/sis/students.csv "$tmp/students.csv"
 echo 'S9001,P9001,Newman,Nora,,LHS,10,2029,Smith 104,jsmith@springfield.example.org,01/02/2011,,nnewman9001' >> "$tmp/students.csv"
 install -o patrond -g patrond -m 640 "$tmp/students.csv" /var/lib/patrond/inbox/.students.csv.tmp
 mv /var/lib/patrond/inbox/.students.csv.tmp /var/lib/patrond/inbox/students.csv
-wait_for 60 "the dropped file was not imported" as_patrond $bin patrons show S9001 >/dev/null 2>&1
+imported() { as_patrond $bin patrons show S9001 >/dev/null 2>&1; }
+wait_for 60 "the dropped file was not imported" imported
 wait_for 10 "the import was not logged" grep -q 'import students (new_file) took' "$tmp/service.log"
+grep -q 'import students run [0-9]* completed: read 48, added 1,' "$tmp/service.log" ||
+  { cat "$tmp/service.log"; fail "the log does not give the run's outcome"; }
 # TODO(svcops): log times are RFC 3339 with their UTC offset.
 # grep -Eq '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)' "$tmp/service.log" ||
 #   fail "no RFC 3339 time in the service log"
@@ -155,14 +159,21 @@ wait "$svc" || fail "the service did not stop cleanly (exit $?)"
 svc=
 echo "--- service log"; cat "$tmp/service.log"
 
-step "upgrade (reinstall): config, data and the key are kept"
+step "upgrade to a later version: config, data and the key are kept"
+# The same package with a later version (dpkg runs prerm/postrm upgrade and postinst
+# configure OLD-VERSION, as for a real upgrade), made by repacking instead of rebuilding.
+dpkg-deb -R "$deb" "$tmp/next"
+sed -i "s/^Version: .*/Version: ${version}+next1/" "$tmp/next/DEBIAN/control"
+dpkg-deb --root-owner-group -b "$tmp/next" "$tmp/patrond_next.deb" >/dev/null
 echo "# local edit" >> /etc/patrond/patrond.yaml
 printf 'test-key\n' > /var/lib/patrond/patrond.key
 chown patrond:patrond /var/lib/patrond/patrond.key; chmod 600 /var/lib/patrond/patrond.key
-apt-get install -y -qq --reinstall -o Dpkg::Options::=--force-confold "$deb" >/dev/null
+apt-get install -y -qq -o Dpkg::Options::=--force-confold "$tmp/patrond_next.deb" >/dev/null
+[[ "$(dpkg-query -W -f='${Version}' patrond)" == "${version}+next1" ]] || fail "the upgrade did not happen"
 grep -q '^# local edit' /etc/patrond/patrond.yaml || fail "the upgrade lost the edited configuration"
 [[ "$(cat /var/lib/patrond/patrond.key)" == test-key ]] || fail "the upgrade lost patrond.key"
 as_patrond $bin patrons show S9001 >/dev/null || fail "the upgrade lost the database"
+[[ "$(stat -c '%U:%G %a' /etc/patrond)" == "root:patrond 750" ]] || fail "the upgrade changed /etc/patrond"
 
 step "apt-get purge"
 apt-get purge -y -qq patrond >/dev/null
