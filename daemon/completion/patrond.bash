@@ -15,9 +15,19 @@ _patrond_names() {
   ' "$cfg" 2>/dev/null
 }
 
+# Files: bash-completion's _filedir when loaded, else plain compgen.
+_patrond_files() {
+  if declare -F _filedir >/dev/null; then _filedir; else COMPREPLY=($(compgen -f -- "$cur")); fi
+}
+
 _patrond() {
   local cur prev words cword
-  _init_completion || return
+  if declare -F _init_completion >/dev/null; then
+    _init_completion || return
+  else
+    words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
+    cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
+  fi
   local globals="--config --as-of --json --help"
   local cmd="" sub="" i
   for ((i = 1; i < cword; i++)); do
@@ -28,7 +38,7 @@ _patrond() {
     esac
   done
   case $prev in
-    --config | --file) _filedir; return ;;
+    --config | --file) _patrond_files; return ;;
     --as-of | --limit | --max-percent | --due | --site | --homeroom | --type | --teacher-email | \
       --teacher-name) return ;;
     --job) COMPREPLY=($(compgen -W "$(_patrond_names imports)" -- "$cur")); return ;;
@@ -66,7 +76,7 @@ _patrond() {
     items)
       case $sub in
         "") words_for="import" ;;
-        import) words_for="--encoding --dry-run"; [[ $cur != -* ]] && { _filedir; return; } ;;
+        import) words_for="--encoding --dry-run"; [[ $cur != -* ]] && { _patrond_files; return; } ;;
       esac ;;
     circ)
       case $sub in
