@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
 # README command (1): set up a fresh Debian 12 machine (as root), build, and run the main job
-# on the embedded default: SQLite next to conf/examples/patrond.yaml, the sample SIS exports
-# in conf/examples/sis/. Prints what it did. Safe to run again: the second run shows the
-# incremental path finding nothing changed.
+# on the embedded default with the sample SIS exports. Prints what it did. Safe to run again:
+# the second run shows the incremental path finding nothing changed.
+# The demo's state (database, printed notices, archived imports, patrond.key) goes to
+# demo-out/ at the top of the checkout (git-ignored), never into conf/examples/: each run
+# copies the example configuration there afresh and keeps the database.
+# Environment: DEMO_OUT (default demo-out/), PATROND_BIN (a built binary: skip setup and build).
 set -euo pipefail
+bin=${PATROND_BIN:+$(realpath "$PATROND_BIN")}
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-cmake --preset default
-cmake --build --preset default --target patrond
-cfg=conf/examples/patrond.yaml
-p() { echo; echo "+ patrond $*"; build/bin/patrond --config "$cfg" "$@"; }
+out=$(realpath -m "${DEMO_OUT:-demo-out}")
+if [[ -z "$bin" ]]; then
+  bash scripts/setup.sh
+  cmake --preset default
+  cmake --build --preset default --target patrond
+  bin=build/bin/patrond
+fi
+mkdir -p "$out"
+# The configuration, mappings and sample files; never state an old demo left in conf/examples.
+(cd conf/examples && tar --exclude='*.db*' --exclude=notices --exclude=archive --exclude='*.key' -cf - .) |
+  tar -xf - -C "$out"
+cfg=$out/patrond.yaml
+p() { echo; echo "+ patrond $*"; "$bin" --config "$cfg" "$@"; }
 p check-config
 p db migrate
 p import students --full
@@ -26,4 +38,5 @@ p --as-of 2026-09-01 circ checkout P1001 T0001 --due 2026-10-05 || echo "(out si
 p notices preview weekly-overdues --as-of "2026-10-16 07:00"
 p notices send weekly-overdues --as-of "2026-10-16 07:00"
 echo
-echo "Database: conf/examples/patrond.db (delete it to start over)."
+echo "Demo output in ${out#"$PWD"/}/: the database patrond.db, the printed notices in"
+echo "notices/2026-10-16/ (open all.html), archived imports in archive/. Delete the folder to start over."

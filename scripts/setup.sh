@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages patrond needs to build and test. Idempotent: packages
 # already present are skipped, and apt is not touched at all when nothing is missing.
-# Usage: scripts/setup.sh [--tests]   (--tests adds the servers the integration tests start)
+# Usage: scripts/setup.sh [--tests] [--package]
+#   --tests    adds the servers the integration tests start
+#   --package  adds what scripts/package.sh needs (debhelper, pandoc for the man pages,
+#              lintian): about 250 MB, so not in the default set
 set -euo pipefail
 
 build_pkgs=(
@@ -19,10 +22,16 @@ test_pkgs=(
   g++-mingw-w64-x86-64-posix systemd
 )
 
+package_pkgs=(debhelper dpkg-dev pandoc lintian)
+
 want=("${build_pkgs[@]}")
-if [[ "${1:-}" == "--tests" ]]; then
-  want+=("${test_pkgs[@]}")
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --tests) want+=("${test_pkgs[@]}") ;;
+    --package) want+=("${package_pkgs[@]}") ;;
+    *) echo "setup: unknown option '$arg' (use --tests, --package)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${want[@]}"; do

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The packaged bash completion (daemon/completion/patrond.bash): commands, subcommands, and
+# job and notice names read from the configuration named by --config.
+# Usage: completion_test.sh SOURCE_DIR
+set -uo pipefail
+src=$1
+cd "$src" || exit 1
+# shellcheck source=/dev/null
+source daemon/completion/patrond.bash
+complete_line() {  # complete_line WORD... : COMPREPLY for the last word
+  COMP_WORDS=("$@") COMP_CWORD=$(($# - 1)) COMPREPLY=()
+  _patrond
+  echo "${COMPREPLY[*]}"
+}
+failed=0
+expect() {  # expect "EXPECTED WORDS" WORD... : each expected word is offered
+  local want=$1 got w; shift
+  got=" $(complete_line "$@") "
+  for w in $want; do
+    [[ $got == *" $w "* ]] || { echo "FAIL: [$*] offers [$got], not '$w'"; failed=1; }
+  done
+}
+expect "run check-config import notices --config" patrond ""
+expect "import" patrond im
+expect "checkout checkin condition sweep" patrond circ ""
+expect "students faculty" patrond --config conf/examples/patrond.yaml import ""
+expect "students" patrond --config conf/patrond.yaml test-source ""
+expect "weekly-overdues" patrond --config conf/examples/patrond.yaml notices send ""
+expect "--full --incremental --dry-run" patrond import students --
+[[ " $(complete_line patrond --config conf/examples/patrond.yaml import "") " != *" weekly-overdues "* ]] ||
+  { echo "FAIL: notice names offered as import jobs"; failed=1; }
+((failed == 0)) && echo "completion OK"
+exit $failed
