@@ -8,6 +8,8 @@
 #include <cstdlib>
 
 #ifdef __linux__
+// CODE_FILE/CODE_LINE would name this file for every record, not the caller.
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 #endif
 
