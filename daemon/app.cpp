@@ -17,6 +17,7 @@
 #include "adapters/sql/soci_store.h"
 #include "adapters/templates/mustache_renderer.h"
 #include "adapters/timezone/tz_zone.h"
+#include "daemon/run_as.h"
 #include "engine/text.h"
 
 namespace patrond::daemon {
@@ -172,6 +173,10 @@ int App::loadConfig(bool printWarnings, bool readSecrets) {
   }
   zone_ = std::move(*zone);
   config_ = std::move(result.config);
+  // Before anything is opened (the log file, the database): root becomes the state's owner.
+  if (int rc = runAsStateOwner(*config_); rc != kExitOk) {
+    return rc;
+  }
   if (!options_.asOf.empty()) {
     auto t = parseCivilTime(options_.asOf);
     if (!t) {
@@ -187,10 +192,12 @@ int App::loadConfig(bool printWarnings, bool readSecrets) {
   return kExitOk;
 }
 
-void App::setupLog(bool console) {
+void App::setupLog(bool console, bool journal) {
   logging::LogSetup setup;
   setup.config = config_ ? config_->logging : LoggingConfig{};
   setup.console = console;
+  setup.journal = journal;
+  setup.zone = zone_;
   if (!console) {
     // One-shot commands talk on stdout/stderr; the service log gets only the file and system
     // sinks so that a cron'd `patrond import` still leaves a trace.
@@ -236,6 +243,7 @@ PatronStore* App::serviceStore() {
 int App::openDatabase(bool quiet) {
   auto problem = [&](const Error& e) {
     store_.reset();
+    databaseProblem_ = e.describe();
     if (quiet) {
       log_->error("database: " + e.describe());
       return kExitFailed;
@@ -261,6 +269,7 @@ int App::openDatabase(bool quiet) {
   if (*n > 0) {
     log_->warning(std::to_string(*n) + " run(s) left open by a stopped process marked interrupted");
   }
+  databaseProblem_.clear();
   return kExitOk;
 }
 

@@ -43,6 +43,8 @@ class App {
   // restarted or unreachable). Null while the database cannot be reached.
   PatronStore* serviceStore();
   void storeFailed() { storeBroken_ = true; }
+  // Why the last openDatabase failed ("" after a success), for the service's STATUS=.
+  const std::string& databaseProblem() const { return databaseProblem_; }
 
   const GlobalOptions& options() const { return options_; }
   const Config& config() const { return *config_; }
@@ -60,7 +62,8 @@ class App {
 
   // For the service's SIGHUP: swap in a configuration loaded elsewhere.
   void replaceConfig(Config config);
-  void setupLog(bool console);
+  // Console (stderr) on or off; `journal`: records go to the journal instead of syslog.
+  void setupLog(bool console, bool journal = false);
 
  private:
   GlobalOptions options_;
@@ -71,6 +74,7 @@ class App {
   std::shared_ptr<Log> log_;
   std::optional<UtcTime> asOf_;
   bool storeBroken_ = false;
+  std::string databaseProblem_;
 };
 
 // The clock a command runs on: --as-of when given, else the system clock.

@@ -14,6 +14,7 @@
 #include "daemon/import_execution.h"
 #include "daemon/json_output.h"
 #include "engine/csv_reader.h"
+#include "engine/display_time.h"
 #include "engine/patron_import.h"
 #include "engine/schedule.h"
 #include "engine/text.h"
@@ -134,14 +135,14 @@ int cmdRuns(App& app, const std::string& job, int limit) {
   if (app.json()) {
     json j = json::array();
     for (const auto& r : *runs) {
-      j.push_back(runJson(r));
+      j.push_back(runJson(r, app.zone()));
     }
     std::cout << j.dump(2) << "\n";
   } else if (runs->empty()) {
     std::cout << "no runs yet\n";
   } else {
     for (const auto& r : *runs) {
-      std::cout << runLine(r) << "\n";
+      std::cout << runLine(r, app.zone()) << "\n";
     }
   }
   return kExitOk;
@@ -163,9 +164,9 @@ int cmdSummary(App& app, std::int64_t runId, bool errorsOnly) {
     return fail(kExitFailed, messages.error().describe());
   }
   if (app.json()) {
-    std::cout << summaryJson(**run, *messages).dump(2) << "\n";
+    std::cout << summaryJson(**run, *messages, app.zone()).dump(2) << "\n";
   } else {
-    std::cout << summaryText(**run, *messages);
+    std::cout << summaryText(**run, *messages, app.zone());
   }
   return kExitOk;
 }
@@ -189,10 +190,10 @@ int cmdPatronsShow(App& app, const std::string& key) {
   if (!circ) {
     return fail(kExitFailed, circ.error().describe());
   }
-  json j = patronJson(patron);
+  json j = patronJson(patron, app.zone());
   j["loans"] = json::array();
   for (const auto& l : circ->loans) {
-    j["loans"].push_back(loanJson(l, today));
+    j["loans"].push_back(loanJson(l, today, app.zone()));
   }
   j["fine_balance"] = formatCents(circ->balanceCents);
   j["blocks"] = json::array();
@@ -213,9 +214,11 @@ int cmdPatronsShow(App& app, const std::string& key) {
       std::cout << "  " << fieldInfo(f).name << ": " << escapeControl(patron.values[i]) << "\n";
     }
   }
-  std::cout << "  last seen: " << (patron.lastSeenAt.empty() ? "-" : patron.lastSeenAt) << "\n";
+  std::cout << "  last seen: "
+            << (patron.lastSeenAt.empty() ? "-" : displayTime(patron.lastSeenAt, app.zone()))
+            << "\n";
   if (!patron.inactiveSince.empty()) {
-    std::cout << "  inactive since: " << patron.inactiveSince << "\n";
+    std::cout << "  inactive since: " << displayTime(patron.inactiveSince, app.zone()) << "\n";
   }
   std::cout << "  import job: "
             << (patron.ownerJob.empty() ? "(added by hand)" : escapeControl(patron.ownerJob))
@@ -247,7 +250,7 @@ int cmdPatronsList(App& app, const PatronFilter& filter) {
   if (app.json()) {
     json j = json::array();
     for (const auto& p : *list) {
-      j.push_back(patronJson(p));
+      j.push_back(patronJson(p, app.zone()));
     }
     std::cout << j.dump(2) << "\n";
     return kExitOk;
@@ -269,7 +272,7 @@ namespace {
 
 void printOutcome(App& app, const ImportOutcome& o) {
   if (app.json()) {
-    json j = summaryJson(o.run, o.messages);
+    json j = summaryJson(o.run, o.messages, app.zone());
     if (o.run.id == 0) {
       j["run_id"] = nullptr;
     }
@@ -280,7 +283,7 @@ void printOutcome(App& app, const ImportOutcome& o) {
   std::vector<RunMessage> shown(
       o.messages.begin(),
       o.messages.begin() + static_cast<long>(std::min(kShown, o.messages.size())));
-  std::cout << summaryText(o.run, shown);
+  std::cout << summaryText(o.run, shown, app.zone());
   if (o.messages.size() > kShown) {
     std::cout << "  ... " << (o.messages.size() - kShown) << " more message(s)";
     if (o.run.id > 0) {
@@ -330,7 +333,7 @@ int cmdTestSource(App& app, const std::string& jobName) {
       error = path.error();
     }
   }
-  std::string modified = formatIso(app.zone().toLocal(UtcTime{Seconds{mtime}}));
+  std::string modified = rfc3339(UtcTime{Seconds{mtime}}, app.zone());
   if (ok) {
     j = {{"job", job->name}, {"ok", true},   {"source", where},
          {"file", name},     {"size", size}, {"modified", modified}};

@@ -222,6 +222,7 @@ ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& 
   }
   held.release();
   const ImportRun& run = result.outcome.run;
+  setLogRunId(run.id);
   if (run.status == RunStatus::kCompleted && !req.dryRun && path) {
     archiveCopy(*call.config, job, *path, run.id, log);
   }

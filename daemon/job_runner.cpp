@@ -79,6 +79,10 @@ void JobRunner::work() {
 
 void JobRunner::runOne(JobTask& task) {
   ImportCallResult result;
+  // The records of this task carry its job (and its run id, once known) to the journal.
+  LogScope scope(!task.notice.empty()               ? task.notice
+                 : task.sweep || task.deliverOutbox ? std::string()
+                                                    : task.job);
   try {
     result = execute(task);
   } catch (const std::exception& e) {

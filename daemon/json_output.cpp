@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "engine/display_time.h"
 #include "engine/text.h"
 
 namespace patrond::daemon {
@@ -14,15 +15,15 @@ json nullIfEmpty(const std::string& s) {
 }
 }  // namespace
 
-json runJson(const ImportRun& r) {
+json runJson(const ImportRun& r, const TimeZone& zone) {
   const RunCounts& c = r.counts;
   return json{{"run_id", r.id},
               {"job", r.job},
               {"type", std::string(updateTypeName(r.type))},
               {"status", std::string(runStatusName(r.status))},
               {"dry_run", r.dryRun},
-              {"started_at", r.startedAt},
-              {"finished_at", nullIfEmpty(r.finishedAt)},
+              {"started_at", displayTime(r.startedAt, zone)},
+              {"finished_at", nullIfEmpty(displayTime(r.finishedAt, zone))},
               {"file", nullIfEmpty(r.file)},
               {"counts",
                {{"read", c.read},
@@ -46,8 +47,9 @@ json messageJson(const RunMessage& m) {
               {"text", m.text}};
 }
 
-json summaryJson(const ImportRun& run, const std::vector<RunMessage>& messages) {
-  json j = runJson(run);
+json summaryJson(const ImportRun& run, const std::vector<RunMessage>& messages,
+                 const TimeZone& zone) {
+  json j = runJson(run, zone);
   j["messages"] = json::array();
   for (const auto& m : messages) {
     j["messages"].push_back(messageJson(m));
@@ -55,7 +57,7 @@ json summaryJson(const ImportRun& run, const std::vector<RunMessage>& messages) 
   return j;
 }
 
-json patronJson(const Patron& p) {
+json patronJson(const Patron& p, const TimeZone& zone) {
   json j;
   for (size_t i = 0; i < kPatronFieldCount; ++i) {
     auto f = static_cast<PatronField>(i);
@@ -71,31 +73,32 @@ json patronJson(const Patron& p) {
   }
   j["status"] = std::string(statusName(p.status));
   j["owner_job"] = nullIfEmpty(p.ownerJob);
-  j["last_seen_at"] = nullIfEmpty(p.lastSeenAt);
-  j["inactive_since"] = nullIfEmpty(p.inactiveSince);
+  j["last_seen_at"] = nullIfEmpty(displayTime(p.lastSeenAt, zone));
+  j["inactive_since"] = nullIfEmpty(displayTime(p.inactiveSince, zone));
   return j;
 }
 
-std::string runLine(const ImportRun& r) {
+std::string runLine(const ImportRun& r, const TimeZone& zone) {
   std::ostringstream o;
   const RunCounts& c = r.counts;
   o << "#" << r.id << "  " << escapeControl(r.job) << "  " << updateTypeName(r.type)
-    << (r.dryRun ? " (dry run)" : "") << "  " << runStatusName(r.status) << "  " << r.startedAt
-    << "  read " << c.read << ", added " << c.added << ", updated " << c.updated << ", unchanged "
-    << c.unchanged << ", skipped " << c.skipped << ", inactivated " << c.inactivated << ", deleted "
-    << c.deleted;
+    << (r.dryRun ? " (dry run)" : "") << "  " << runStatusName(r.status) << "  "
+    << displayTime(r.startedAt, zone) << "  read " << c.read << ", added " << c.added
+    << ", updated " << c.updated << ", unchanged " << c.unchanged << ", skipped " << c.skipped
+    << ", inactivated " << c.inactivated << ", deleted " << c.deleted;
   return o.str();
 }
 
-std::string summaryText(const ImportRun& r, const std::vector<RunMessage>& messages) {
+std::string summaryText(const ImportRun& r, const std::vector<RunMessage>& messages,
+                        const TimeZone& zone) {
   std::ostringstream o;
   const RunCounts& c = r.counts;
   o << "Run " << r.id << ": " << escapeControl(r.job) << ", " << updateTypeName(r.type)
     << (r.dryRun ? " (dry run: nothing was changed)" : "") << ", " << runStatusName(r.status)
     << "\n";
   o << "  file:        " << (r.file.empty() ? "-" : escapeControl(r.file)) << "\n";
-  o << "  started:     " << r.startedAt << "\n";
-  o << "  finished:    " << (r.finishedAt.empty() ? "-" : r.finishedAt) << "\n";
+  o << "  started:     " << displayTime(r.startedAt, zone) << "\n";
+  o << "  finished:    " << (r.finishedAt.empty() ? "-" : displayTime(r.finishedAt, zone)) << "\n";
   o << "  read " << c.read << ", added " << c.added << ", updated " << c.updated << ", unchanged "
     << c.unchanged << ", reactivated " << c.reactivated << ", skipped " << c.skipped << "\n";
   o << "  errors " << c.errors << ", warnings " << c.warnings << ", inactivated " << c.inactivated
@@ -134,12 +137,12 @@ nlohmann::json copyJson(const Copy& c) {
           {"textbook", c.textbook}};
 }
 
-nlohmann::json loanJson(const Loan& l, const CivilTime& today) {
+nlohmann::json loanJson(const Loan& l, const CivilTime& today, const TimeZone& zone) {
   return {{"copy", l.copyBarcode},
           {"title", l.title},
           {"due", l.due},
           {"overdue_days", overdueDays(l.due, today)},
-          {"checked_out_at", l.checkedOutAt},
+          {"checked_out_at", displayTime(l.checkedOutAt, zone)},
           {"textbook", l.textbook},
           {"overridden", l.overridden}};
 }

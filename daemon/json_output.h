@@ -1,5 +1,6 @@
 #pragma once
-// The JSON shapes of SPEC section 2, and their text equivalents.
+// The JSON shapes of SPEC section 2, and their text equivalents. Times are printed in the
+// district's zone with their UTC offset (SPEC section 11, engine/display_time.h).
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -8,19 +9,22 @@
 #include "engine/circulation.h"
 #include "engine/import_run.h"
 #include "engine/patron.h"
+#include "engine/ports/time_zone.h"
 
 namespace patrond::daemon {
 
-nlohmann::json runJson(const ImportRun& run);
+nlohmann::json runJson(const ImportRun& run, const TimeZone& zone);
 nlohmann::json messageJson(const RunMessage& m);
-nlohmann::json summaryJson(const ImportRun& run, const std::vector<RunMessage>& messages);
-nlohmann::json patronJson(const Patron& p);
+nlohmann::json summaryJson(const ImportRun& run, const std::vector<RunMessage>& messages,
+                           const TimeZone& zone);
+nlohmann::json patronJson(const Patron& p, const TimeZone& zone);
 // Circulation: a copy after a change, an open loan (with days overdue on `today`), a block.
 nlohmann::json copyJson(const Copy& c);
-nlohmann::json loanJson(const Loan& l, const CivilTime& today);
+nlohmann::json loanJson(const Loan& l, const CivilTime& today, const TimeZone& zone);
 nlohmann::json blockJson(const Block& b);
 
-std::string summaryText(const ImportRun& run, const std::vector<RunMessage>& messages);
-std::string runLine(const ImportRun& run);
+std::string summaryText(const ImportRun& run, const std::vector<RunMessage>& messages,
+                        const TimeZone& zone);
+std::string runLine(const ImportRun& run, const TimeZone& zone);
 
 }  // namespace patrond::daemon

@@ -17,6 +17,7 @@
 #include "adapters/templates/mustache_renderer.h"
 #include "daemon/homeroom_commands.h"
 #include "daemon/lease_keeper.h"
+#include "engine/display_time.h"
 #include "engine/notices.h"
 #include "engine/text.h"
 
@@ -534,6 +535,7 @@ int cmdOutbox(App& app, const std::string& status, int limit) {
     json j = json::array();
     for (const auto& m : *list) {
       auto orNull = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+      auto when = [&](const std::string& s) { return orNull(displayTime(s, app.zone())); };
       j.push_back({{"id", m.id},
                    {"notice", m.notice},
                    {"date", m.noticeDate},
@@ -545,9 +547,9 @@ int cmdOutbox(App& app, const std::string& status, int limit) {
                    {"status", m.status},
                    {"attempts", m.attempts},
                    {"last_error", orNull(m.lastError)},
-                   {"next_attempt_at", m.status == "queued" ? orNull(m.nextAttemptAt) : nullptr},
-                   {"created_at", orNull(m.createdAt)},
-                   {"sent_at", orNull(m.sentAt)},
+                   {"next_attempt_at", m.status == "queued" ? when(m.nextAttemptAt) : nullptr},
+                   {"created_at", when(m.createdAt)},
+                   {"sent_at", when(m.sentAt)},
                    {"message_id", orNull(m.messageId)}});
     }
     std::cout << j.dump(2) << "\n";
@@ -563,9 +565,9 @@ int cmdOutbox(App& app, const std::string& status, int limit) {
               << roomText(m.site, m.homeroom) << "  to " << joined(m.to) << "  attempts "
               << m.attempts;
     if (m.status == "sent") {
-      std::cout << "  sent " << m.sentAt;
+      std::cout << "  sent " << displayTime(m.sentAt, app.zone());
     } else if (m.status == "queued" && m.attempts > 0) {
-      std::cout << "  next try " << m.nextAttemptAt;
+      std::cout << "  next try " << displayTime(m.nextAttemptAt, app.zone());
     }
     std::cout << "\n    " << escapeControl(m.subject) << "\n";
     if (!m.lastError.empty()) {

@@ -9,11 +9,14 @@
 #include <sstream>
 
 #include "adapters/config/yaml_config.h"
+#include "adapters/log/journal.h"
 #include "adapters/templates/mustache_renderer.h"
 #include "daemon/job_runner.h"
 #include "daemon/source_monitor.h"
 #include "daemon/systemd_notify.h"
+#include "engine/display_time.h"
 #include "engine/schedule.h"
+#include "engine/text.h"
 
 namespace patrond::daemon {
 
@@ -30,6 +33,39 @@ auto latestSlot(UtcTime now, Next next, At at) -> decltype(next(now)) {
     last = s;
   }
   return last;
+}
+
+// Where the service's records go (SPEC section 11): under systemd with no logging.file, to
+// the journal; when journald is not there (a container, CI), to stderr, and the log says so.
+// Under systemd with a logging.file, stderr is off (the journal would hold every line twice).
+void setupServiceLog(App& app) {
+  bool systemd = systemd::underSystemd() || logging::stderrIsJournal();
+  bool wantJournal = systemd && app.config().logging.file.empty();
+  bool journal = wantJournal && logging::journalReachable();
+  app.setupLog(!systemd || (wantJournal && !journal), journal);
+  if (wantJournal && !journal) {
+    app.log().warning(
+        "started by systemd but journald is not reachable (no /run/systemd/journal/socket): "
+        "logging to stderr");
+  }
+}
+
+// STATUS= once the service is ready (and its log line at start).
+std::string readyStatus(const App& app) {
+  std::ostringstream s;
+  s << "running: " << app.config().imports.size() << " import job(s), "
+    << app.config().notices.size() << " notice(s)";
+  return s.str();
+}
+
+// STATUS= while the database cannot be opened: the backend, the next retry and why.
+std::string waitingStatus(const App& app, Seconds retry) {
+  DbBackend b = app.config().database.backend;
+  const char* backend = b == DbBackend::kPostgresql ? "postgresql"
+                        : b == DbBackend::kMysql    ? "mysql"
+                                                    : "sqlite3";
+  return std::string("waiting for the database (") + backend + ", retry in " +
+         std::to_string(retry.count()) + "s: " + utf8Truncate(app.databaseProblem(), 200) + ")";
 }
 
 // One timer for all timed work: the earliest scheduled import or notice. Re-armed after
@@ -68,7 +104,7 @@ class Scheduler {
       app_.log().info("scheduler: nothing scheduled");
       return;
     }
-    app_.log().info("scheduler: next " + describe(*next) + " at " + next->local);
+    app_.log().info("scheduler: next " + describe(*next) + " at " + shown(next->at));
     timer_.expires_at(std::chrono::system_clock::time_point(next->at));
     timer_.async_wait([this, ev = *next](const boost::system::error_code& ec) {
       if (ec) {
@@ -99,7 +135,7 @@ class Scheduler {
       }
       std::string slot = formatIso(last->local);
       if (runs && (runs->empty() || (*runs)[0].startedAt < slot)) {
-        app_.log().info("scheduler: import " + job.name + " missed its run at " + slot +
+        app_.log().info("scheduler: import " + job.name + " missed its run at " + shown(last->at) +
                         "; running it now");
         fire(Event{last->at, job.name, last->update, slot, false}, "missed");
       }
@@ -126,7 +162,7 @@ class Scheduler {
       if (slot.year != today.year || slot.month != today.month || slot.day != today.day) {
         continue;
       }
-      app_.log().info("scheduler: notice " + n.name + " was due at " + formatIso(slot) +
+      app_.log().info("scheduler: notice " + n.name + " was due at " + shown(*last) +
                       "; running it now unless it ran then");
       fire(Event{*last, n.name, UpdateType::kFull, formatIso(slot), true}, "missed");
     }
@@ -143,6 +179,9 @@ class Scheduler {
     bool notice;
     bool sweep = false;
   };
+
+  // A time in a log message: the district's, with its offset (SPEC section 11).
+  std::string shown(UtcTime t) const { return rfc3339(t, app_.zone()); }
 
   static std::string describe(const Event& e) {
     if (e.sweep) {
@@ -162,7 +201,7 @@ class Scheduler {
       task.notice = e.name;
       task.slotLease = "notice:" + e.name + "@" + e.local;
       if (!runner_.enqueue(std::move(task))) {
-        app_.log().warning("scheduler: notice " + e.name + " is still running; the " + e.local +
+        app_.log().warning("scheduler: notice " + e.name + " is still running; the " + shown(e.at) +
                            " run is skipped");
       }
       return;
@@ -199,7 +238,7 @@ class Scheduler {
     task.type = e.update;
     task.slotLease = "schedule:" + e.name + "@" + e.local;
     if (!runner_.enqueue(std::move(task))) {
-      app_.log().warning("scheduler: import " + e.name + " is still running; the " + e.local +
+      app_.log().warning("scheduler: import " + e.name + " is still running; the " + shown(e.at) +
                          " run is skipped");
     }
   }
@@ -212,7 +251,7 @@ class Scheduler {
 }  // namespace
 
 int runService(App& app, std::function<void(std::function<void()>)> registerStop) {
-  app.setupLog(!systemd::underSystemd());
+  setupServiceLog(app);
   asio::io_context io;
   JobRunner runner(io, app.sharedLog());
   Scheduler scheduler(io, app, runner);
@@ -251,6 +290,10 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
   asio::steady_timer connectRetry(io);
   asio::steady_timer outboxTimer(io);
   int exitCode = kExitOk;
+  // READY is sent only once the database is open; until then STATUS says what the service
+  // waits for, and when it tries again.
+  Seconds retryEvery{5};
+  bool ready = false;
 
   auto stop = [&](const std::string& why) {
     app.log().info("stopping (" + why + ")");
@@ -285,7 +328,7 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
         }
         if (result.ok() && templateErrors.empty()) {
           app.replaceConfig(std::move(*result.config));
-          app.setupLog(!systemd::underSystemd());
+          setupServiceLog(app);
           app.log().info("configuration reloaded");
           scheduler.arm();
           startMonitors();
@@ -300,7 +343,11 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
           }
           app.log().error("reload refused: the new configuration has errors; keeping the old one");
         }
-        systemd::ready("running");
+        if (ready) {
+          systemd::ready(readyStatus(app));
+        } else {
+          systemd::status(waitingStatus(app, retryEvery));
+        }
         waitSignal();
         return;
       }
@@ -328,17 +375,22 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
 
   // The database may be down when the service starts (a school server booting before the
   // database server): wait for it, retrying, instead of exiting. SIGTERM still works.
-  Seconds retryEvery{5};
   std::function<void()> connect = [&] {
     if (app.serviceStore()) {
+      if (!ready) {
+        ready = true;
+        app.log().info("the database is open; ready");
+        systemd::ready(readyStatus(app));
+      }
       scheduler.runMissed();
       scheduler.runMissedNotices();
       scheduler.sweepNow("start", "");
       return;
     }
+    std::string waiting = waitingStatus(app, retryEvery);
     app.log().error("the database cannot be reached; retrying in " +
                     std::to_string(retryEvery.count()) + "s");
-    systemd::status("waiting for the database");
+    systemd::status(waiting);
     connectRetry.expires_after(retryEvery);
     retryEvery = std::min(Seconds{60}, retryEvery * 2);
     connectRetry.async_wait([&](const boost::system::error_code& ec) {
@@ -368,11 +420,7 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
       app.log().warning(d.format());
     }
   }
-  std::ostringstream ready;
-  ready << "running: " << app.config().imports.size() << " import job(s), "
-        << app.config().notices.size() << " notice(s)";
-  app.log().info(ready.str());
-  systemd::ready(ready.str());
+  app.log().info(readyStatus(app));
   // An exception out of a handler would end the service (and systemd would restart it in a
   // loop): it is logged and the loop goes on.
   for (;;) {

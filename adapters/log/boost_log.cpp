@@ -1,6 +1,8 @@
 #include "adapters/log/boost_log.h"
 
 #include <boost/core/null_deleter.hpp>
+#include <boost/log/attributes/attribute_value_impl.hpp>
+#include <boost/log/attributes/value_extraction.hpp>
 #include <boost/log/core.hpp>
 #include <boost/log/expressions.hpp>
 #include <boost/log/sinks/basic_sink_backend.hpp>
@@ -31,6 +33,8 @@
 #include <stdexcept>
 #endif
 
+#include "adapters/log/journal.h"
+#include "engine/display_time.h"
 #include "engine/text.h"
 
 namespace patrond {
@@ -45,6 +49,9 @@ namespace sinks = boost::log::sinks;
 namespace expr = boost::log::expressions;
 
 BOOST_LOG_ATTRIBUTE_KEYWORD(severity, "Severity", LogLevel)
+BOOST_LOG_ATTRIBUTE_KEYWORD(jobName, "Job", std::string)
+BOOST_LOG_ATTRIBUTE_KEYWORD(runId, "RunId", std::int64_t)
+BOOST_LOG_ATTRIBUTE_KEYWORD(utcTime, "UtcTime", UtcTime)
 
 const char* levelName(LogLevel l);
 const char* levelName(LogLevel l) {
@@ -99,6 +106,27 @@ class SyslogBackend final
 
  private:
   std::string ident_;  // openlog keeps the pointer
+};
+
+// The journal (SPEC section 11): each record with its level and the job and run it is about.
+class JournalBackend final
+    : public sinks::basic_formatted_sink_backend<char, sinks::synchronized_feeding> {
+ public:
+  explicit JournalBackend(std::string ident) : ident_(std::move(ident)) {}
+  void consume(const bl::record_view& rec, const string_type& message) {
+    LogContext context;
+    if (auto job = rec[jobName]) {
+      context.job = *job;
+    }
+    if (auto run = rec[runId]) {
+      context.runId = *run;
+    }
+    auto level = rec[severity];
+    (void)sendToJournal(journalFields(level ? *level : LogLevel::kInfo, message, context, ident_));
+  }
+
+ private:
+  std::string ident_;
 };
 
 // logging.file (SPEC section 11): one file that every patrond process appends to, rotated by
@@ -210,17 +238,42 @@ class BoostLog final : public Log {
     // A last line of defence: connection strings and URLs never carry a password into a log.
     // One record is one line, and data cannot recolour a terminal or forge a record.
     std::string line = escapeControl(redactSecrets(message));
-    BOOST_LOG_SEV(logger_, level) << line;
+    bl::record rec = logger_.open_record(bl::keywords::severity = level);
+    if (!rec) {
+      return;
+    }
+    rec.attribute_values().insert(
+        "UtcTime", bl::attributes::make_attribute_value(
+                       std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now())));
+    const LogContext& context = currentLogContext();
+    if (!context.job.empty()) {
+      rec.attribute_values().insert("Job", bl::attributes::make_attribute_value(context.job));
+    }
+    if (context.runId > 0) {
+      rec.attribute_values().insert("RunId", bl::attributes::make_attribute_value(context.runId));
+    }
+    bl::record_ostream stream(rec);
+    stream << line;
+    stream.flush();
+    logger_.push_record(std::move(rec));
   }
 
  private:
   bl::sources::severity_logger_mt<LogLevel> logger_;
 };
 
-auto formatter() {
-  return expr::stream << expr::format_date_time<boost::posix_time::ptime>("TimeStamp",
-                                                                          "%Y-%m-%d %H:%M:%S")
-                      << " " << expr::attr<LogLevel>("Severity") << ": " << expr::smessage;
+// "2026-10-15T02:00:00-05:00 info: message": the district's time with its offset (SPEC 11).
+auto formatter(std::shared_ptr<const TimeZone> zone) {
+  if (!zone) {
+    zone = std::make_shared<FixedOffsetZone>();
+  }
+  return [zone](const bl::record_view& rec, bl::formatting_ostream& out) {
+    auto t = rec[utcTime];
+    auto level = rec[severity];
+    out << rfc3339(t ? *t : std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now()),
+                   *zone)
+        << " " << levelName(level ? *level : LogLevel::kInfo) << ": " << rec[expr::smessage];
+  };
 }
 
 }  // namespace
@@ -239,7 +292,7 @@ std::shared_ptr<Log> setupLog(const LogSetup& setup) {
     backend->add_stream(boost::shared_ptr<std::ostream>(&std::clog, boost::null_deleter()));
     backend->auto_flush(true);
     auto sink = boost::make_shared<sinks::synchronous_sink<sinks::text_ostream_backend>>(backend);
-    sink->set_formatter(formatter());
+    sink->set_formatter(formatter(setup.zone));
     core->add_sink(sink);
     anySink = true;
   }
@@ -272,12 +325,18 @@ std::shared_ptr<Log> setupLog(const LogSetup& setup) {
     backend->auto_flush(true);
     auto sink = boost::make_shared<sinks::synchronous_sink<sinks::text_file_backend>>(backend);
 #endif
-    sink->set_formatter(formatter());
+    sink->set_formatter(formatter(setup.zone));
     core->add_sink(sink);
     anySink = true;
   }
 #ifndef _WIN32
-  if (setup.config.system) {
+  if (setup.journal) {
+    auto sink = boost::make_shared<sinks::synchronous_sink<JournalBackend>>(
+        boost::make_shared<JournalBackend>(setup.ident));
+    sink->set_formatter(expr::stream << expr::smessage);
+    core->add_sink(sink);
+    anySink = true;
+  } else if (setup.config.system) {
     static boost::shared_ptr<SyslogBackend> backend;  // one openlog per process
     if (!backend) {
       backend = boost::make_shared<SyslogBackend>(setup.ident);

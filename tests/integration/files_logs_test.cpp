@@ -405,10 +405,12 @@ TEST_F(FilesAndLogs, BadInputControlCharactersFromTheCsvAreEscapedInTextAndLog) 
   EXPECT_NE(log.find("homeroom LHS/Room\\x1b[2J\\r\\n" + forged + " has no teacher e-mail"),
             std::string::npos)
       << log;
-  // One record, one line: every line starts with a time stamp and a level, and no line
-  // is the forged record.
+  // One record, one line: every line starts with an RFC 3339 time stamp (with its offset)
+  // and a level, and no line is the forged record.
   for (const auto& l : lines(log)) {
-    EXPECT_TRUE(l.size() > 20 && l[4] == '-' && l[10] == ' ' && l[13] == ':') << l;
+    EXPECT_TRUE(l.size() > 26 && l[4] == '-' && l[10] == 'T' && l[13] == ':' &&
+                (l[19] == '-' || l[19] == '+') && l[22] == ':' && l[25] == ' ')
+        << l;
     EXPECT_NE(l.rfind(forged, 0), 0u) << l;
   }
 }

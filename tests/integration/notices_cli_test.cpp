@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 
 #include "tests/support/smtp_server.h"
@@ -138,9 +139,14 @@ TEST_F(NoticesCli, OneMessagePerTeacherWithExactlyThatHomeroomAndNeverTwiceADay)
   json forced = send({"--force"});
   EXPECT_EQ(forced["sent"], 2);
   EXPECT_EQ(server.messages().size(), 4u);
+  // One form for every time (SPEC section 11): district time with its offset, whether the
+  // outbox keeps it as UTC (sent_at) or as district wall clock (created_at).
+  const std::regex rfc3339(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-0[56]:00)");
   for (const auto& m : outbox()) {
     EXPECT_EQ(m["status"], "sent");
-    EXPECT_FALSE(m["sent_at"].is_null());
+    ASSERT_FALSE(m["sent_at"].is_null());
+    EXPECT_TRUE(std::regex_match(m["sent_at"].get<std::string>(), rfc3339)) << m["sent_at"];
+    EXPECT_TRUE(std::regex_match(m["created_at"].get<std::string>(), rfc3339)) << m["created_at"];
   }
 }
 
