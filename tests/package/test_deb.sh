@@ -94,9 +94,11 @@ as_patrond $bin import students --full --json > "$tmp/import.json" ||
 grep -q '"status": *"completed"' "$tmp/import.json" || { cat "$tmp/import.json"; fail "import not completed"; }
 as_patrond $bin patrons show S1001 >/dev/null || fail "S1001 was not imported"
 [[ -f /var/lib/patrond/patrond.db ]] || fail "no database in /var/lib/patrond"
-# TODO(svcops): a command run as root drops to the state's owner or refuses: nothing root-owned.
-# $bin import students --incremental >/dev/null 2>&1 || true
-# [[ -z "$(find /var/lib/patrond -user root)" ]] || fail "root-owned state: $(find /var/lib/patrond -user root)"
+# A command run as root drops to the state's owner (patrond): nothing root-owned is left.
+$bin import students --incremental > "$tmp/root-import.out" 2>&1 ||
+  { cat "$tmp/root-import.out"; fail "an import run as root failed"; }
+grep -q 'running as patrond' "$tmp/root-import.out" || { cat "$tmp/root-import.out"; fail "root did not say it runs as patrond"; }
+[[ -z "$(find /var/lib/patrond -user root)" ]] || fail "root-owned state: $(find /var/lib/patrond -user root)"
 # TODO(clidb): db status and an online backup.
 # as_patrond $bin db status || fail "db status"
 # as_patrond $bin db backup /var/lib/patrond/backup.db && [[ -s /var/lib/patrond/backup.db ]] || fail "db backup"
@@ -131,9 +133,9 @@ wait_for 60 "the dropped file was not imported" imported
 wait_for 10 "the import was not logged" grep -q 'import students (new_file) took' "$tmp/service.log"
 grep -q 'import students run [0-9]* completed: read 48, added 1,' "$tmp/service.log" ||
   { cat "$tmp/service.log"; fail "the log does not give the run's outcome"; }
-# TODO(svcops): log times are RFC 3339 with their UTC offset.
-# grep -Eq '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)' "$tmp/service.log" ||
-#   fail "no RFC 3339 time in the service log"
+# Log times are RFC 3339 with their UTC offset.
+grep -Eq '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)' "$tmp/service.log" ||
+  fail "no RFC 3339 time in the service log"
 ! grep -q ' error: \| warning: ' "$tmp/service.log" || { cat "$tmp/service.log"; fail "the service logged errors"; }
 
 step "systemctl reload: the unit's ExecReload lines, bad configuration refused"
