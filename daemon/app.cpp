@@ -240,16 +240,18 @@ PatronStore* App::serviceStore() {
   return store_.get();
 }
 
+int App::failDatabase(const Error& e, bool quiet) {
+  store_.reset();
+  databaseProblem_ = e.describe();
+  if (quiet) {
+    log_->error("database: " + e.describe());
+    return kExitFailed;
+  }
+  return fail(kExitFailed, e.describe());
+}
+
 int App::openDatabase(bool quiet) {
-  auto problem = [&](const Error& e) {
-    store_.reset();
-    databaseProblem_ = e.describe();
-    if (quiet) {
-      log_->error("database: " + e.describe());
-      return kExitFailed;
-    }
-    return fail(kExitFailed, e.describe());
-  };
+  auto problem = [&](const Error& e) { return failDatabase(e, quiet); };
   auto store = sql::openStore(config_->database);
   if (!store) {
     return problem(store.error());
@@ -259,6 +261,39 @@ int App::openDatabase(bool quiet) {
   if (!v) {
     return problem(v.error());
   }
+  return prepareStore(quiet);
+}
+
+int App::openExistingDatabase() {
+  auto store = sql::openStore(config_->database, sql::OpenMode::kExisting);
+  if (!store) {
+    return fail(store.error().code == "DB_MISSING" ? kExitUsage : kExitFailed,
+                store.error().describe());
+  }
+  store_ = std::move(*store);
+  auto v = store_->schemaVersion();
+  if (!v) {
+    return fail(kExitFailed, v.error().describe());
+  }
+  if (*v != PatronStore::kSchemaVersion) {
+    store_.reset();
+    const std::string ours = std::to_string(PatronStore::kSchemaVersion);
+    if (*v > PatronStore::kSchemaVersion) {
+      return fail(kExitUsage, "the database schema (version " + std::to_string(*v) +
+                                  ") is newer than this patrond (" + ours + "): upgrade patrond");
+    }
+    std::string what =
+        *v == 0 ? "has no patrond schema yet"
+                : "has schema version " + std::to_string(*v) + " (this patrond: " + ours + ")";
+    return fail(kExitUsage, "the database " + what +
+                                ": run 'patrond db migrate' (commands that only read never "
+                                "create or upgrade it)");
+  }
+  return prepareStore(false);
+}
+
+int App::prepareStore(bool quiet) {
+  auto problem = [&](const Error& e) { return failDatabase(e, quiet); };
   if (auto s = store_->syncSites(config_->sites); !s) {
     return problem(s.error());
   }

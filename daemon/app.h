@@ -39,6 +39,9 @@ class App {
   // Opens the database, migrates it, marks runs a dead process left open. 0, 1 or 2.
   // With `quiet`, failures are logged rather than printed (the service retries).
   int openDatabase(bool quiet = false);
+  // For commands that only read: never creates nor migrates the database. A missing SQLite
+  // file or a schema that is not current is exit 2, saying to run `patrond db migrate`.
+  int openExistingDatabase();
   // The service's loop connection: reopened when the last use failed (the database was
   // restarted or unreachable). Null while the database cannot be reached.
   PatronStore* serviceStore();
@@ -66,6 +69,11 @@ class App {
   void setupLog(bool console, bool journal = false);
 
  private:
+  // After open and migrate: sites synced, runs of a dead process marked interrupted.
+  int prepareStore(bool quiet);
+  // Drops the store; logs (quiet) or prints the error, and keeps it for STATUS=. Exit 1.
+  int failDatabase(const Error& e, bool quiet);
+
   GlobalOptions options_;
   std::optional<Config> config_;
   std::vector<config::Diagnostic> diagnostics_;

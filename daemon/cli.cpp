@@ -6,7 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/circulation_commands.h"
+#include "daemon/cli_support.h"
 #include "daemon/commands.h"
+#include "daemon/db_commands.h"
 #include "daemon/homeroom_commands.h"
 #include "daemon/notice_commands.h"
 #include "daemon/service.h"
@@ -22,8 +24,10 @@ namespace {
 
 void addGlobals(CLI::App& app, GlobalOptions& g) {
   app.add_option("--config", g.configPath,
-                 "configuration file (default: $PATROND_CONFIG, else /etc/patrond/patrond.yaml)");
-  app.add_option("--as-of", g.asOf, "use this time instead of now: \"YYYY-MM-DD[ HH:MM]\"");
+                 "configuration file (default: $PATROND_CONFIG, else /etc/patrond/patrond.yaml)")
+      ->type_name("PATH");
+  app.add_option("--as-of", g.asOf, "use this time instead of now: \"YYYY-MM-DD[ HH:MM]\"")
+      ->type_name("TIME");
   app.add_flag("--json", g.json, "print one JSON document on stdout");
 }
 
@@ -62,219 +66,225 @@ int runCli(int argc, char** argv) {
   db->add_subcommand("migrate", "create or upgrade the schema")->callback([&] {
     action = cmdDbMigrate;
   });
+  db->add_subcommand("status", "backend, schema version, pending migrations, size (reads only)")
+      ->callback([&] { action = cmdDbStatus; });
+  std::string backupPath;
+  auto* backup = db->add_subcommand(
+      "backup", "a consistent copy of the SQLite database, also while the service runs");
+  backup->add_option("PATH", backupPath, "the new file (must not exist)")->required();
+  backup->callback([&] { action = [&](App& a) { return cmdDbBackup(a, backupPath); }; });
 
   ImportArgs imp;
-  auto* import = cli.add_subcommand("import", "run an import job now");
-  import->add_option("JOB", imp.job, "the import job's name")->required();
-  auto* full = import->add_flag("--full", imp.full, "full update (default)");
-  import->add_flag("--incremental", imp.incremental, "incremental update")->excludes(full);
-  import->add_option("--file", imp.file, "read this file instead of the job's source");
-  import->add_flag("--dry-run", imp.dryRun, "compute the whole summary, change nothing");
-  import
+  auto* importCmd = cli.add_subcommand("import", "run an import job now");
+  importCmd->add_option("JOB", imp.job, "the import job's name")->required();
+  auto* full = importCmd->add_flag("--full", imp.full, "full update (default)");
+  importCmd->add_flag("--incremental", imp.incremental, "incremental update")->excludes(full);
+  importCmd->add_option("--file", imp.file, "read this file instead of the job's source");
+  importCmd->add_flag("--dry-run", imp.dryRun, "compute the whole summary, change nothing");
+  importCmd
       ->add_option("--max-percent", imp.maxPercent, "lift the lifecycle's max_percent for this run")
       ->check(CLI::Range(0, 100));
-  import->callback([&] { action = [&](App& a) { return cmdImport(a, imp);
-};
-}  // namespace patrond::daemon
-);
+  importCmd->callback([&] { action = [&](App& a) { return cmdImport(a, imp); }; });
 
-std::string sourceJob;
-auto* test = cli.add_subcommand("test-source", "connect to a job's source and check its file");
-test->add_option("JOB", sourceJob)->required();
-test->callback([&] { action = [&](App& a) { return cmdTestSource(a, sourceJob); }; });
+  std::string sourceJob;
+  auto* test = cli.add_subcommand("test-source", "connect to a job's source and check its file");
+  test->add_option("JOB", sourceJob)->required();
+  test->callback([&] { action = [&](App& a) { return cmdTestSource(a, sourceJob); }; });
 
-std::string runsJob;
-int runsLimit = 20;
-auto* runs = cli.add_subcommand("runs", "run history, newest first");
-runs->add_option("--job", runsJob, "only this job");
-runs->add_option("--limit", runsLimit, "at most this many")->check(CLI::PositiveNumber);
-runs->callback([&] { action = [&](App& a) { return cmdRuns(a, runsJob, runsLimit); }; });
+  std::string runsJob;
+  int runsLimit = 20;
+  auto* runs = cli.add_subcommand("runs", "run history, newest first");
+  runs->add_option("--job", runsJob, "only this job");
+  runs->add_option("--limit", runsLimit, "at most this many (default 20)")
+      ->check(limitValidator(100000));
+  runs->callback([&] { action = [&](App& a) { return cmdRuns(a, runsJob, runsLimit); }; });
 
-std::int64_t runId = 0;
-bool errorsOnly = false;
-auto* summary = cli.add_subcommand("summary", "one run's job summary");
-summary->add_option("RUN_ID", runId)
-    ->required()
-    ->check(CLI::Validator(
-                [](std::string& v) {
-                  // A run number: digits only, no sign, and no silent clamp of one too large.
-                  std::int64_t n = 0;
-                  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-                  return ec == std::errc() && end == v.data() + v.size() && n > 0 && v[0] != '+'
-                             ? std::string()
-                             : "RUN_ID must be a run number like 42 (see 'patrond runs'), not '" +
-                                   escapeControl(v.substr(0, 40)) + "'";
-                },
-                "RUN_ID"),
-            "RUN_ID");
-summary->add_flag("--errors-only", errorsOnly, "only error messages");
-summary->callback([&] { action = [&](App& a) { return cmdSummary(a, runId, errorsOnly); }; });
+  std::int64_t runId = 0;
+  bool errorsOnly = false;
+  auto* summary = cli.add_subcommand("summary", "one run's job summary");
+  summary->add_option("RUN_ID", runId)
+      ->required()
+      ->check(CLI::Validator(
+                  [](std::string& v) {
+                    // A run number: digits only, no sign, and no silent clamp of one too large.
+                    std::int64_t n = 0;
+                    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+                    return ec == std::errc() && end == v.data() + v.size() && n > 0 && v[0] != '+'
+                               ? std::string()
+                               : "RUN_ID must be a run number like 42 (see 'patrond runs'), not '" +
+                                     escapeControl(v.substr(0, 40)) + "'";
+                  },
+                  "RUN_ID"),
+              "RUN_ID");
+  summary->add_flag("--errors-only", errorsOnly, "only error messages");
+  summary->callback([&] { action = [&](App& a) { return cmdSummary(a, runId, errorsOnly); }; });
 
-auto* patrons = cli.add_subcommand("patrons", "look at patrons");
-patrons->require_subcommand(1);
-std::string patronKey;
-auto* pshow = patrons->add_subcommand("show", "one patron by district id or barcode");
-pshow->add_option("KEY", patronKey)->required();
-pshow->callback([&] { action = [&](App& a) { return cmdPatronsShow(a, patronKey); }; });
-PatronFilter filter;
-std::string statusText;
-auto* plist = patrons->add_subcommand("list", "patrons matching the filters");
-plist->add_option("--site", filter.site);
-plist->add_option("--status", statusText)->check(CLI::IsMember({"active", "inactive"}));
-plist->add_option("--homeroom", filter.homeroom);
-plist->add_option("--type", filter.patronType);
-plist->add_option("--limit", filter.limit, "at most this many")->check(CLI::PositiveNumber);
-plist->callback([&] {
-  if (!statusText.empty()) {
-    filter.status = statusText == "active" ? PatronStatus::kActive : PatronStatus::kInactive;
-  }
-  action = [&](App& a) { return cmdPatronsList(a, filter); };
-});
-
-auto* homerooms = cli.add_subcommand("homerooms", "homerooms and their teachers");
-homerooms->require_subcommand(1);
-std::string hSite;
-HomeroomSetArgs hs;
-auto* hlist = homerooms->add_subcommand("list", "homerooms with teacher and student count");
-hlist->add_option("--site", hSite);
-hlist->callback([&] { action = [&](App& a) { return cmdHomeroomsList(a, hSite); }; });
-auto* hset = homerooms->add_subcommand("set", "set a homeroom's teacher, library day or notices");
-hset->add_option("SITE", hs.site)->required();
-hset->add_option("NAME", hs.name)->required();
-auto* hEmail = hset->add_option("--teacher-email", hs.teacherEmail, "\"\" to clear");
-auto* hTeacher = hset->add_option("--teacher-name", hs.teacherName);
-hset->add_option("--library-day", hs.libraryDay, "monday .. sunday");
-hset->add_option("--notices", hs.notices)->check(CLI::IsMember({"on", "off"}));
-hset->callback([&, hEmail, hTeacher] {
-  hs.emailGiven = hEmail->count() > 0;
-  hs.nameGiven = hTeacher->count() > 0;
-  action = [&](App& a) { return cmdHomeroomsSet(a, hs); };
-});
-
-std::string itemsFile, itemsEncoding = "utf-8";
-bool itemsDry = false;
-auto* items = cli.add_subcommand("items", "textbook and library copies");
-items->require_subcommand(1);
-auto* iimport = items->add_subcommand("import", "load copies from CSV (SPEC section 7)");
-iimport->add_option("FILE", itemsFile)->required();
-iimport->add_option("--encoding", itemsEncoding,
-                    "utf-8 (default), windows-1252, iso-8859-1, macroman, utf-16");
-iimport->add_flag("--dry-run", itemsDry, "report what would change, change nothing");
-iimport->callback([&] {
-  action = [&](App& a) { return cmdItemsImport(a, itemsFile, itemsEncoding, itemsDry); };
-});
-
-auto* circ = cli.add_subcommand("circ", "circulation");
-circ->require_subcommand(1);
-CheckoutArgs co;
-std::string cCopy, cCondition;
-auto* checkout = circ->add_subcommand("checkout", "check a copy out");
-checkout->add_option("PATRON", co.patron, "district id or barcode")->required();
-checkout->add_option("COPY", co.copy, "copy barcode")->required();
-checkout->add_option("--due", co.due, "due date YYYY-MM-DD (default: today + loan_days)");
-checkout->add_flag("--override", co.override, "check out despite policy blocks (recorded)");
-checkout->callback([&] { action = [&](App& a) { return cmdCheckout(a, co); }; });
-auto* checkin = circ->add_subcommand("checkin", "check a copy in");
-checkin->add_option("COPY", cCopy)->required();
-checkin->callback([&] { action = [&](App& a) { return cmdCheckin(a, cCopy); }; });
-auto* condition = circ->add_subcommand("condition", "set a copy's condition by hand");
-condition->add_option("COPY", cCopy)->required();
-condition->add_option("CONDITION", cCondition)->required();
-condition->callback([&] { action = [&](App& a) { return cmdCondition(a, cCopy, cCondition); }; });
-circ->add_subcommand("sweep", "the daily policy sweep: overdue copies to lost")->callback([&] {
-  action = cmdSweep;
-});
-
-auto* fines = cli.add_subcommand("fines", "fines");
-fines->require_subcommand(1);
-std::string fPatron, fAmount;
-auto* pay = fines->add_subcommand("pay", "record a payment");
-pay->add_option("PATRON", fPatron, "district id or barcode")->required();
-pay->add_option("AMOUNT", fAmount, "like 12.50")->required();
-pay->callback([&] { action = [&](App& a) { return cmdFinesPay(a, fPatron, fAmount); }; });
-
-auto* notices = cli.add_subcommand("notices", "overdue and other notices");
-notices->require_subcommand(1);
-std::string nName, nHomeroom;
-bool nDry = false, nForce = false;
-auto* send = notices->add_subcommand("send", "build and deliver one notice set now");
-send->add_option("NAME", nName)->required();
-send->add_flag("--dry-run", nDry);
-send->add_flag("--force", nForce, "queue again even if already sent today");
-send->callback([&] { action = [&](App& a) { return cmdNoticesSend(a, nName, nDry, nForce); }; });
-auto* preview = notices->add_subcommand("preview", "print what would be sent");
-preview->add_option("NAME", nName)->required();
-preview->add_option("--homeroom", nHomeroom);
-preview->callback([&] { action = [&](App& a) { return cmdNoticesPreview(a, nName, nHomeroom); }; });
-
-std::string outboxStatus;
-auto* outbox = cli.add_subcommand("outbox", "the e-mail outbox");
-int outboxLimit = 100;
-outbox->add_option("--status", outboxStatus)
-    ->check(CLI::IsMember({"queued", "sending", "sent", "failed"}));
-outbox->add_option("--limit", outboxLimit, "newest first, at most this many (default 100)")
-    ->check(CLI::Range(1, 1000000));
-outbox->callback([&] {
-  if (outbox->get_subcommands().empty()) {
-    action = [&](App& a) { return cmdOutbox(a, outboxStatus, outboxLimit); };
-  }
-});
-auto* deliver = outbox->add_subcommand(
-    "deliver", "send the queued messages that are due now (what the service does every minute)");
-deliver->callback([&] { action = [](App& a) { return cmdOutboxDeliver(a); }; });
-
-auto* service = cli.add_subcommand("service", "Windows only: register or remove the service");
-service->require_subcommand(1);
-for (const char* verb : {"install", "uninstall"}) {
-  std::string v = verb;
-  service->add_subcommand(verb, std::string(verb) + " the Windows service")->callback([&, v] {
-    needsConfig = false;
-#ifdef _WIN32
-    action = [v](App& a) {
-      return v == "install" ? winsvc::install(a.options().configPath) : winsvc::uninstall();
-    };
-#else
-    action = [v](App&) {
-      return fail(kExitUsage,
-                  "'service " + v + "' is for Windows; on Linux use systemd/patrond.service");
-    };
-#endif
-  });
-}
-
-try {
-  cli.parse(argc, argv);
-} catch (const CLI::CallForHelp& e) {
-  return cli.exit(e);
-} catch (const CLI::CallForAllHelp& e) {
-  return cli.exit(e);
-} catch (const CLI::CallForVersion& e) {
-  return cli.exit(e);
-} catch (const CLI::ParseError& e) {
-  if (cli.get_subcommands().empty() && !cli.remaining().empty()) {
-    // "A subcommand is required" would hide what was typed.
-    std::cerr << "patrond: unknown command '"
-              << escapeControl(cli.remaining().front().substr(0, 64)) << "'\n";
-  } else {
-    std::cerr << "patrond: " << escapeControl(e.what()) << "\n";
-  }
-  std::cerr << "Run 'patrond --help' (or 'patrond COMMAND --help') for usage.\n";
-  return kExitUsage;
-}
-App app(g);
-if (needsConfig) {
-  if (int rc = app.loadConfig(true, check->parsed()); rc != kExitOk) {
-    if (action && check->parsed() && g.json) {
-      nlohmann::json j{{"ok", false}, {"errors", nlohmann::json::array()}};
-      for (const auto& d : app.diagnostics()) {
-        j[d.warning ? "warnings" : "errors"].push_back(d.format());
-      }
-      std::cout << j.dump(2) << "\n";
+  auto* patrons = cli.add_subcommand("patrons", "look at patrons");
+  patrons->require_subcommand(1);
+  std::string patronKey;
+  auto* pshow = patrons->add_subcommand("show", "one patron by district id or barcode");
+  pshow->add_option("KEY", patronKey)->required();
+  pshow->callback([&] { action = [&](App& a) { return cmdPatronsShow(a, patronKey); }; });
+  PatronFilter filter;
+  std::string statusText;
+  auto* plist = patrons->add_subcommand("list", "patrons matching the filters");
+  plist->add_option("--site", filter.site);
+  plist->add_option("--status", statusText)->check(CLI::IsMember({"active", "inactive"}));
+  plist->add_option("--homeroom", filter.homeroom);
+  plist->add_option("--type", filter.patronType);
+  plist->add_option("--limit", filter.limit, "at most this many")->check(limitValidator(10000000));
+  plist->callback([&] {
+    if (!statusText.empty()) {
+      filter.status = statusText == "active" ? PatronStatus::kActive : PatronStatus::kInactive;
     }
-    return rc;
+    action = [&](App& a) { return cmdPatronsList(a, filter); };
+  });
+
+  auto* homerooms = cli.add_subcommand("homerooms", "homerooms and their teachers");
+  homerooms->require_subcommand(1);
+  std::string hSite;
+  HomeroomSetArgs hs;
+  auto* hlist = homerooms->add_subcommand("list", "homerooms with teacher and student count");
+  hlist->add_option("--site", hSite);
+  hlist->callback([&] { action = [&](App& a) { return cmdHomeroomsList(a, hSite); }; });
+  auto* hset = homerooms->add_subcommand("set", "set a homeroom's teacher, library day or notices");
+  hset->add_option("SITE", hs.site)->required();
+  hset->add_option("NAME", hs.name)->required();
+  auto* hEmail = hset->add_option("--teacher-email", hs.teacherEmail, "\"\" to clear");
+  auto* hTeacher = hset->add_option("--teacher-name", hs.teacherName);
+  hset->add_option("--library-day", hs.libraryDay, "monday .. sunday");
+  hset->add_option("--notices", hs.notices)->check(CLI::IsMember({"on", "off"}));
+  hset->callback([&, hEmail, hTeacher] {
+    hs.emailGiven = hEmail->count() > 0;
+    hs.nameGiven = hTeacher->count() > 0;
+    action = [&](App& a) { return cmdHomeroomsSet(a, hs); };
+  });
+
+  std::string itemsFile, itemsEncoding = "utf-8";
+  bool itemsDry = false;
+  auto* items = cli.add_subcommand("items", "textbook and library copies");
+  items->require_subcommand(1);
+  auto* iimport = items->add_subcommand("import", "load copies from CSV (SPEC section 7)");
+  iimport->add_option("FILE", itemsFile)->required();
+  iimport->add_option("--encoding", itemsEncoding,
+                      "utf-8 (default), windows-1252, iso-8859-1, macroman, utf-16");
+  iimport->add_flag("--dry-run", itemsDry, "report what would change, change nothing");
+  iimport->callback([&] {
+    action = [&](App& a) { return cmdItemsImport(a, itemsFile, itemsEncoding, itemsDry); };
+  });
+
+  auto* circ = cli.add_subcommand("circ", "circulation");
+  circ->require_subcommand(1);
+  CheckoutArgs co;
+  std::string cCopy, cCondition;
+  auto* checkout = circ->add_subcommand("checkout", "check a copy out");
+  checkout->add_option("PATRON", co.patron, "district id or barcode")->required();
+  checkout->add_option("COPY", co.copy, "copy barcode")->required();
+  checkout->add_option("--due", co.due, "due date YYYY-MM-DD (default: today + loan_days)");
+  checkout->add_flag("--override", co.override, "check out despite policy blocks (recorded)");
+  checkout->callback([&] { action = [&](App& a) { return cmdCheckout(a, co); }; });
+  auto* checkin = circ->add_subcommand("checkin", "check a copy in");
+  checkin->add_option("COPY", cCopy)->required();
+  checkin->callback([&] { action = [&](App& a) { return cmdCheckin(a, cCopy); }; });
+  auto* condition = circ->add_subcommand("condition", "set a copy's condition by hand");
+  condition->add_option("COPY", cCopy)->required();
+  condition->add_option("CONDITION", cCondition)->required();
+  condition->callback([&] { action = [&](App& a) { return cmdCondition(a, cCopy, cCondition); }; });
+  circ->add_subcommand("sweep", "the daily policy sweep: overdue copies to lost")->callback([&] {
+    action = cmdSweep;
+  });
+
+  auto* fines = cli.add_subcommand("fines", "fines");
+  fines->require_subcommand(1);
+  std::string fPatron, fAmount;
+  auto* pay = fines->add_subcommand("pay", "record a payment");
+  pay->add_option("PATRON", fPatron, "district id or barcode")->required();
+  pay->add_option("AMOUNT", fAmount, "like 12.50")->required();
+  pay->callback([&] { action = [&](App& a) { return cmdFinesPay(a, fPatron, fAmount); }; });
+
+  auto* notices = cli.add_subcommand("notices", "overdue and other notices");
+  notices->require_subcommand(1);
+  std::string nName, nHomeroom;
+  bool nDry = false, nForce = false;
+  auto* send = notices->add_subcommand("send", "build and deliver one notice set now");
+  send->add_option("NAME", nName)->required();
+  send->add_flag("--dry-run", nDry);
+  send->add_flag("--force", nForce, "queue again even if already sent today");
+  send->callback([&] { action = [&](App& a) { return cmdNoticesSend(a, nName, nDry, nForce); }; });
+  auto* preview = notices->add_subcommand("preview", "print what would be sent");
+  preview->add_option("NAME", nName)->required();
+  preview->add_option("--homeroom", nHomeroom);
+  preview->callback(
+      [&] { action = [&](App& a) { return cmdNoticesPreview(a, nName, nHomeroom); }; });
+
+  std::string outboxStatus;
+  auto* outbox = cli.add_subcommand("outbox", "the e-mail outbox");
+  int outboxLimit = 100;
+  outbox->add_option("--status", outboxStatus)
+      ->check(CLI::IsMember({"queued", "sending", "sent", "failed"}));
+  outbox->add_option("--limit", outboxLimit, "newest first, at most this many (default 100)")
+      ->check(limitValidator(1000000));
+  outbox->callback([&] {
+    if (outbox->get_subcommands().empty()) {
+      action = [&](App& a) { return cmdOutbox(a, outboxStatus, outboxLimit); };
+    }
+  });
+  auto* deliver = outbox->add_subcommand(
+      "deliver", "send the queued messages that are due now (what the service does every minute)");
+  deliver->callback([&] { action = [](App& a) { return cmdOutboxDeliver(a); }; });
+
+  auto* service = cli.add_subcommand("service", "Windows only: register or remove the service");
+  service->require_subcommand(1);
+  for (const char* verb : {"install", "uninstall"}) {
+    std::string v = verb;
+    service->add_subcommand(verb, std::string(verb) + " the Windows service")->callback([&, v] {
+      needsConfig = false;
+#ifdef _WIN32
+      action = [v](App& a) {
+        return v == "install" ? winsvc::install(a.options().configPath) : winsvc::uninstall();
+      };
+#else
+      action = [v](App&) {
+        return fail(kExitUsage,
+                    "'service " + v + "' is for Windows; on Linux use systemd/patrond.service");
+      };
+#endif
+    });
   }
-}
-return action(app);
+
+  addHelpFooters(cli);
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return cli.exit(e);
+  } catch (const CLI::ParseError& e) {
+    if (std::string unknown = unknownCommandMessage(cli); !unknown.empty()) {
+      // "A subcommand is required" would hide what was typed.
+      std::cerr << "patrond: " << unknown << "\n";
+    } else {
+      std::cerr << "patrond: " << escapeControl(e.what()) << "\n";
+    }
+    std::cerr << "Run 'patrond --help' (or 'patrond COMMAND --help') for usage.\n";
+    return kExitUsage;
+  }
+  App app(g);
+  if (needsConfig) {
+    if (int rc = app.loadConfig(true, check->parsed()); rc != kExitOk) {
+      if (action && check->parsed() && g.json) {
+        nlohmann::json j{{"ok", false}, {"errors", nlohmann::json::array()}};
+        for (const auto& d : app.diagnostics()) {
+          j[d.warning ? "warnings" : "errors"].push_back(d.format());
+        }
+        std::cout << j.dump(2) << "\n";
+      }
+      return rc;
+    }
+  }
+  return action(app);
 }
 
 }  // namespace patrond::daemon

@@ -11,6 +11,8 @@
 
 #include "adapters/files/text_file.h"
 #include "adapters/sftp/curl_sftp.h"
+#include "daemon/cli_support.h"
+#include "daemon/environment_check.h"
 #include "daemon/import_execution.h"
 #include "daemon/json_output.h"
 #include "engine/csv_reader.h"
@@ -39,6 +41,32 @@ std::string sourceText(const ImportJob& j) {
   return "directory " + j.source.directory + ", file " + j.source.file;
 }
 
+// Environment warnings go to stderr (and into the JSON); errors end check-config with exit 2.
+int reportEnvironment(const EnvironmentReport& env, bool asJson, json& j) {
+  j["paths"] = json::object();
+  for (const auto& [what, path] : env.paths) {
+    j["paths"][what] = path;
+  }
+  for (const auto& w : env.warnings) {
+    j["warnings"].push_back(w);
+    std::cerr << "patrond: warning: " << escapeControl(w) << "\n";
+  }
+  if (env.errors.empty()) {
+    return kExitOk;
+  }
+  j["ok"] = false;
+  j["errors"] = env.errors;
+  for (const auto& e : env.errors) {
+    std::cerr << "patrond: " << escapeControl(e) << "\n";
+  }
+  std::cerr << "patrond: " << env.errors.size() << " problem(s) in the environment (checked as "
+            << "the user running check-config)\n";
+  if (asJson) {
+    std::cout << j.dump(2) << "\n";
+  }
+  return kExitUsage;
+}
+
 }  // namespace
 
 int cmdCheckConfig(App& app) {
@@ -54,8 +82,15 @@ int cmdCheckConfig(App& app) {
   for (const auto& d : app.diagnostics()) {
     j["warnings"].push_back(d.format());
   }
+  EnvironmentReport env = checkEnvironment(c);
+  if (int rc = reportEnvironment(env, app.json(), j); rc != kExitOk) {
+    return rc;
+  }
   std::ostringstream o;
   o << "Configuration OK: " << c.path << "\n";
+  for (const auto& [what, path] : env.paths) {
+    o << "  " << what << ": " << escapeControl(path) << "\n";
+  }
   o << "  district: " << (c.district.name.empty() ? "-" : c.district.name) << " (" << zoneName
     << "), " << c.sites.size() << " site(s)\n";
   for (const auto& job : c.imports) {
@@ -122,11 +157,11 @@ int cmdDbMigrate(App& app) {
 }
 
 int cmdRuns(App& app, const std::string& job, int limit) {
-  if (int rc = app.openDatabase(); rc != kExitOk) {
+  if (int rc = app.openExistingDatabase(); rc != kExitOk) {
     return rc;
   }
   if (!job.empty() && !app.config().findJob(job)) {
-    return fail(kExitUsage, "no import job named '" + job + "' in " + app.config().path);
+    return fail(kExitUsage, unknownJobMessage(app.config(), job));
   }
   auto runs = app.store().listRuns(job, limit);
   if (!runs) {
@@ -149,7 +184,7 @@ int cmdRuns(App& app, const std::string& job, int limit) {
 }
 
 int cmdSummary(App& app, std::int64_t runId, bool errorsOnly) {
-  if (int rc = app.openDatabase(); rc != kExitOk) {
+  if (int rc = app.openExistingDatabase(); rc != kExitOk) {
     return rc;
   }
   auto run = app.store().findRun(runId);
@@ -172,7 +207,7 @@ int cmdSummary(App& app, std::int64_t runId, bool errorsOnly) {
 }
 
 int cmdPatronsShow(App& app, const std::string& key) {
-  if (int rc = app.openDatabase(); rc != kExitOk) {
+  if (int rc = app.openExistingDatabase(); rc != kExitOk) {
     return rc;
   }
   auto p = app.store().findPatron(key);
@@ -240,7 +275,7 @@ int cmdPatronsShow(App& app, const std::string& key) {
 }
 
 int cmdPatronsList(App& app, const PatronFilter& filter) {
-  if (int rc = app.openDatabase(); rc != kExitOk) {
+  if (int rc = app.openExistingDatabase(); rc != kExitOk) {
     return rc;
   }
   auto list = app.store().listPatrons(filter);
@@ -298,7 +333,7 @@ void printOutcome(App& app, const ImportOutcome& o) {
 int cmdTestSource(App& app, const std::string& jobName) {
   const ImportJob* job = app.config().findJob(jobName);
   if (!job) {
-    return fail(kExitUsage, "no import job named '" + jobName + "' in " + app.config().path);
+    return fail(kExitUsage, unknownJobMessage(app.config(), jobName));
   }
   json j{{"job", job->name}, {"ok", false}};
   std::string where, name;
@@ -365,7 +400,7 @@ int cmdTestSource(App& app, const std::string& jobName) {
 int cmdImport(App& app, const ImportArgs& args) {
   const ImportJob* job = app.config().findJob(args.job);
   if (!job) {
-    return fail(kExitUsage, "no import job named '" + args.job + "' in " + app.config().path);
+    return fail(kExitUsage, unknownJobMessage(app.config(), args.job));
   }
   if (job->source.format == SourceFormat::kOneRoster) {
     return cmdNotYet("import", "OneRoster sources");

@@ -43,7 +43,7 @@ int cmdHomeroomsList(App& app, const std::string& site) {
   if (!site.empty() && !app.config().findSite(site)) {
     return fail(kExitUsage, "site '" + site + "' is not configured in " + app.config().path);
   }
-  if (int rc = app.openDatabase(); rc != kExitOk) {
+  if (int rc = app.openExistingDatabase(); rc != kExitOk) {
     return rc;
   }
   auto found = currentHomerooms(app.store(), app.config());

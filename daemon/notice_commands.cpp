@@ -417,7 +417,7 @@ int cmdNoticesPreview(App& app, const std::string& name, const std::string& home
   if (!notice) {
     return unknownNotice(app.config(), name);
   }
-  if (int rc = app.openDatabase(); rc != kExitOk) {
+  if (int rc = app.openExistingDatabase(); rc != kExitOk) {
     return rc;
   }
   auto out = prepareNotice(app.store(), app.config(), *notice, app.localNow());
@@ -524,7 +524,7 @@ int cmdNoticesSend(App& app, const std::string& name, bool dryRun, bool force) {
 }
 
 int cmdOutbox(App& app, const std::string& status, int limit) {
-  if (int rc = app.openDatabase(); rc != kExitOk) {
+  if (int rc = app.openExistingDatabase(); rc != kExitOk) {
     return rc;
   }
   auto list = app.store().outbox().list(status, limit);

@@ -440,7 +440,9 @@ class Loader {
     } else if (S_ISDIR(st.st_mode)) {
       warn(at, path, "secret file " + file + " is a directory, not a file");
     } else if (st.st_mode & S_IROTH) {
-      warn(at, path, "secret file " + file + " is readable by everyone; chmod 600 it");
+      warn(at, path,
+           "secret file " + file + " is readable by everyone; chown root:patrond " + file +
+               " && chmod 640 " + file);
     }
   }
 

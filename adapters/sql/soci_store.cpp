@@ -71,7 +71,20 @@ void configureSqlite() {
 
 }  // namespace
 
-Result<std::unique_ptr<PatronStore>> openStore(const DatabaseConfig& config) {
+std::string sqliteFile(const std::string& connection) {
+  return connection.rfind("db=", 0) == 0 ? connection.substr(3, connection.find(' ') - 3)
+                                         : connection;
+}
+
+Result<std::unique_ptr<PatronStore>> openStore(const DatabaseConfig& config, OpenMode mode) {
+  auto s = openSession(config, mode);
+  if (!s) {
+    return s.error();
+  }
+  return std::unique_ptr<PatronStore>(std::make_unique<SociStore>(config.backend, std::move(*s)));
+}
+
+Result<std::unique_ptr<soci::session>> openSession(const DatabaseConfig& config, OpenMode mode) {
   std::string conn = config.connection;
   if (!config.password.empty()) {
     auto secret = config::readSecret(config.password);
@@ -84,7 +97,13 @@ Result<std::unique_ptr<PatronStore>> openStore(const DatabaseConfig& config) {
     std::unique_ptr<soci::session> s;
     switch (config.backend) {
       case DbBackend::kSqlite3: {
-        std::string file = conn.rfind("db=", 0) == 0 ? conn.substr(3, conn.find(' ') - 3) : conn;
+        std::string file = sqliteFile(conn);
+        if (mode == OpenMode::kExisting && !std::filesystem::exists(file)) {
+          return Error{"DB_MISSING",
+                       "the database file " + std::filesystem::absolute(file).string() +
+                           " does not exist: run 'patrond db migrate' to create it",
+                       "database.connection"};
+        }
         auto dir = std::filesystem::path(file).parent_path();
         if (!dir.empty() && !std::filesystem::exists(dir)) {
           return Error{"DB", "the database folder " + dir.string() + " does not exist",
@@ -110,7 +129,7 @@ Result<std::unique_ptr<PatronStore>> openStore(const DatabaseConfig& config) {
         *s << "SET SESSION sql_mode = 'ANSI_QUOTES,PIPES_AS_CONCAT,STRICT_ALL_TABLES,NO_ZERO_DATE'";
         break;
     }
-    return std::unique_ptr<PatronStore>(std::make_unique<SociStore>(config.backend, std::move(s)));
+    return s;
   } catch (const std::exception& e) {
     return Error{"DB", "cannot connect: " + redactSecrets(e.what()), backendName(config.backend)};
   }

@@ -39,6 +39,8 @@ TEST_F(Cli, EverySubcommandHasHelp) {
   std::vector<std::vector<std::string>> cmds{{"run"},
                                              {"check-config"},
                                              {"db", "migrate"},
+                                             {"db", "status"},
+                                             {"db", "backup"},
                                              {"import"},
                                              {"test-source"},
                                              {"runs"},
@@ -152,6 +154,7 @@ TEST_F(Cli, DbMigrateCreatesTheSqliteDatabaseNextToTheConfig) {
 }
 
 TEST_F(Cli, UnknownRunAndPatronAreUsageErrors) {
+  ASSERT_EQ(patrond({"db", "migrate", "--config", config_}).exitCode, 0);
   EXPECT_EQ(patrond({"summary", "42", "--config", config_}).exitCode, 2);
   auto p = patrond({"patrons", "show", "S0", "--config", config_});
   EXPECT_EQ(p.exitCode, 2);

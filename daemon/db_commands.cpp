@@ -1,0 +1,80 @@
+#include "daemon/db_commands.h"
+
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "adapters/sql/db_maintenance.h"
+#include "engine/text.h"
+
+namespace patrond::daemon {
+
+namespace {
+
+std::string versionList(const std::vector<int>& versions) {
+  std::string out;
+  for (int v : versions) {
+    out += (out.empty() ? "" : ", ") + std::to_string(v);
+  }
+  return out.empty() ? "none" : out;
+}
+
+void printStatus(const sql::DbStatus& s, bool json) {
+  if (json) {
+    nlohmann::json j{
+        {"backend", s.backend},
+        {"location", s.location},
+        {"exists", s.exists},
+        {"schema_version", s.schemaVersion},
+        {"latest_version", s.latestVersion},
+        {"pending_migrations", s.pending},
+        {"size_bytes", s.sizeBytes ? nlohmann::json(*s.sizeBytes) : nlohmann::json(nullptr)}};
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  std::cout << "backend: " << s.backend << "\n"
+            << "database: " << escapeControl(s.location) << (s.exists ? "" : " (does not exist)")
+            << "\n"
+            << "schema version: " << s.schemaVersion << " (this patrond: " << s.latestVersion
+            << ")\n"
+            << "pending migrations: " << versionList(s.pending) << "\n"
+            << "size: " << (s.sizeBytes ? std::to_string(*s.sizeBytes) + " bytes" : "-") << "\n";
+}
+
+}  // namespace
+
+int cmdDbStatus(App& app) {
+  auto status = sql::databaseStatus(app.config().database);
+  if (!status) {
+    return fail(kExitFailed, status.error().describe());
+  }
+  printStatus(*status, app.json());
+  if (!status->exists || !status->pending.empty()) {
+    return fail(kExitUsage,
+                "the database " + status->location +
+                    (status->exists ? " is not at the current schema" : " does not exist") +
+                    ": run 'patrond db migrate'");
+  }
+  if (status->schemaVersion > status->latestVersion) {
+    return fail(kExitUsage, "the database schema is newer than this patrond: upgrade patrond");
+  }
+  return kExitOk;
+}
+
+int cmdDbBackup(App& app, const std::string& target) {
+  auto absolute = std::filesystem::absolute(target).lexically_normal().string();
+  auto done = sql::backupSqlite(app.config().database, absolute);
+  if (!done) {
+    const Error& e = done.error();
+    return fail(e.code == "USAGE" || e.code == "DB_MISSING" ? kExitUsage : kExitFailed,
+                e.describe());
+  }
+  if (app.json()) {
+    std::cout << nlohmann::json{{"ok", true}, {"backup", absolute}}.dump(2) << "\n";
+  } else {
+    std::cout << "backed up the database to " << escapeControl(absolute) << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace patrond::daemon

@@ -1,0 +1,180 @@
+#include "daemon/environment_check.h"
+
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "adapters/sql/soci_store.h"
+#include "daemon/import_execution.h"
+
+namespace patrond::daemon {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string userName() {
+  if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name != nullptr) {
+    return pw->pw_name;
+  }
+  return "uid " + std::to_string(::geteuid());
+}
+
+std::string absolute(const std::string& p) {
+  std::error_code ec;
+  auto a = fs::absolute(p, ec);
+  return (ec ? fs::path(p) : a).lexically_normal().string();
+}
+
+class Checker {
+ public:
+  explicit Checker(EnvironmentReport& r) : r_(r), user_(userName()) {}
+
+  // A folder patrond reads from (a source): it must exist and be listable.
+  void readableFolder(const std::string& what, const std::string& dir) {
+    std::string p = note(what, dir);
+    if (!isDir(p, what)) {
+      return;
+    }
+    if (::access(p.c_str(), R_OK | X_OK) != 0) {
+      error(p, what + " cannot be read by user " + user_ + "; give that user read access (" +
+                   "chmod o+rx, or add it to the folder's group)");
+    }
+  }
+
+  // A folder patrond writes into. `creatable`: it may be missing when the nearest folder
+  // above it is writable (patrond creates it on first use).
+  void writableFolder(const std::string& what, const std::string& dir, bool creatable) {
+    std::string p = note(what, dir);
+    fs::path existing = p;
+    while (creatable && !existing.empty() && !fs::exists(existing) &&
+           existing != existing.parent_path()) {
+      existing = existing.parent_path();
+    }
+    if (!isDir(existing.string(), what)) {
+      return;
+    }
+    if (::access(existing.c_str(), W_OK | X_OK) != 0) {
+      error(existing.string(), what + " is not writable by user " + user_ + "; run as the " +
+                                   "user the service runs as (sudo -u patrond patrond ...) or " +
+                                   "chown that user the folder");
+    }
+  }
+
+  // A file patrond reads (a secret, known_hosts, a private key).
+  void readableFile(const std::string& what, const std::string& file) {
+    std::string p = note(what, file);
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) {
+      error(p, what + " does not exist");
+    } else if (!S_ISREG(st.st_mode)) {
+      error(p, what + " is not a regular file");
+    } else if (::access(p.c_str(), R_OK) != 0) {
+      error(p, what + " cannot be read by user " + user_ + "; chown root:patrond " + p +
+                   " && chmod 640 " + p);
+    }
+  }
+
+  // A file patrond writes when it is there (the SQLite database).
+  void writableIfPresent(const std::string& what, const std::string& file) {
+    std::string p = note(what, file);
+    if (fs::exists(p) && ::access(p.c_str(), R_OK | W_OK) != 0) {
+      error(p, what + " is not writable by user " + user_ + "; run as the user the service " +
+                   "runs as (sudo -u patrond patrond ...) or chown that user the file");
+    }
+  }
+
+  void warn(const std::string& text) { r_.warnings.push_back(text); }
+
+ private:
+  std::string note(const std::string& what, const std::string& path) {
+    std::string p = absolute(path);
+    r_.paths.emplace_back(what, p);
+    return p;
+  }
+
+  bool isDir(const std::string& p, const std::string& what) {
+    std::error_code ec;
+    if (!fs::exists(p, ec)) {
+      error(p, what + " does not exist; create it (mkdir -p " + p + ") or fix the path");
+      return false;
+    }
+    if (!fs::is_directory(p, ec)) {
+      error(p, what + " is not a folder");
+      return false;
+    }
+    return true;
+  }
+
+  void error(const std::string& path, const std::string& text) {
+    r_.errors.push_back(path + ": " + text);
+  }
+
+  EnvironmentReport& r_;
+  std::string user_;
+};
+
+void checkSftp(Checker& check, const std::string& job, const SftpConfig& s) {
+  if (!s.knownHosts.empty()) {
+    check.readableFile("known_hosts of import " + job, s.knownHosts);
+  }
+  if (!s.privateKey.empty()) {
+    check.readableFile("private key of import " + job, s.privateKey);
+  }
+  if (!s.passphraseFile.empty()) {
+    check.readableFile("key passphrase of import " + job, s.passphraseFile);
+  }
+}
+
+void checkMail(Checker& check, const SmtpConfig& smtp) {
+  if (smtp.security == SmtpSecurity::kNone && smtp.password.empty()) {
+    // With a password the configuration loader has warned already.
+    check.warn("smtp.security: none: notices (names and overdue books) go to " + smtp.host +
+               " unencrypted; use starttls or tls");
+  }
+  if (!smtp.caFile.empty()) {
+    check.readableFile("smtp.ca_file", smtp.caFile);
+  }
+}
+
+}  // namespace
+
+EnvironmentReport checkEnvironment(const Config& c) {
+  EnvironmentReport r;
+  Checker check(r);
+  r.paths.emplace_back("configuration", absolute(c.path));
+  if (c.database.backend == DbBackend::kSqlite3) {
+    check.writableIfPresent("the database", sql::sqliteFile(c.database.connection));
+    check.writableFolder("the database folder", stateDirectory(c), false);
+  } else if (fs::exists(stateDirectory(c))) {
+    check.writableFolder("the state folder", stateDirectory(c), false);
+  } else {
+    check.warn(stateDirectory(c) + ": the state folder does not exist (the package and the " +
+               "unit's StateDirectory= create it)");
+  }
+  for (const auto& job : c.imports) {
+    if (job.source.sftp) {
+      checkSftp(check, job.name, *job.source.sftp);
+    } else if (job.source.keepCopies > 0) {
+      check.writableFolder("the source folder of import " + job.name, job.source.directory, false);
+    } else {
+      check.readableFolder("the source folder of import " + job.name, job.source.directory);
+    }
+  }
+  for (const auto& n : c.notices) {
+    if (n.deliver == Delivery::kPrint) {
+      check.writableFolder("the print folder of notice " + n.name, n.printDir, true);
+    }
+  }
+  if (!c.logging.file.empty()) {
+    check.writableFolder("the log folder", fs::path(c.logging.file).parent_path().string(), true);
+  }
+  if (c.smtp) {
+    checkMail(check, *c.smtp);
+  }
+  return r;
+}
+
+}  // namespace patrond::daemon

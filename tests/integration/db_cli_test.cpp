@@ -1,0 +1,347 @@
+// issue 14, the CLI and database half: db status and db backup on the three backends,
+// commands that only read never create or upgrade a database, check-config's look at the
+// environment, and the command line's own help, suggestions and bounds.
+#include <gtest/gtest.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/servers.h"
+#include "tests/support/temp_dir.h"
+
+namespace patrond {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+class DbCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_ = test::copyExamples(dir_);
+    conf_ = fs::path(config_).parent_path();
+    db_ = conf_ / "patrond.db";
+  }
+  test::CommandResult patrond(std::vector<std::string> args) {
+    args.insert(args.begin(), PATROND_BIN);
+    args.push_back("--config");
+    args.push_back(config_);
+    return test::run(args, {{"PATROND_CONFIG", ""}});
+  }
+  // The example with its database section replaced.
+  void useDatabase(const std::string& section) {
+    std::string cfg = test::readFile(config_);
+    auto at = cfg.find("database:\n");
+    auto end = cfg.find("\n\n", at);
+    cfg.replace(at, end - at, section);
+    test::writeFile(config_, cfg);
+  }
+  // A server database: the connection, and the password in a 0600 file when it needs one.
+  void useServer(const std::string& backend, test::DatabaseServer& server) {
+    ASSERT_EQ(server.error(), "");
+    std::string section =
+        "database:\n  backend: " + backend + "\n  connection: \"" + server.newDatabase() + "\"";
+    if (!server.password().empty()) {
+      std::string secret = conf_ / "db.secret";
+      test::writeFile(secret, server.password());
+      fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);
+      section += "\n  password_file: " + secret;
+    }
+    useDatabase(section);
+  }
+  long long patronCount(const std::string& file) {
+    soci::session s(soci::sqlite3, "db=" + file);
+    long long n = 0;
+    s << "SELECT COUNT(*) FROM patrons", soci::into(n);
+    return n;
+  }
+
+  test::TempDir dir_;
+  std::string config_;
+  fs::path conf_, db_;
+};
+
+// Before: `runs` with a wrong SQLite path created an empty database there.
+TEST_F(DbCli, CommandsThatOnlyReadNeverCreateTheSqliteFile) {
+  std::vector<std::vector<std::string>> readers{{"runs"},
+                                                {"summary", "1"},
+                                                {"patrons", "show", "S1001"},
+                                                {"patrons", "list"},
+                                                {"homerooms", "list"},
+                                                {"outbox"},
+                                                {"notices", "preview", "weekly-overdues"},
+                                                {"db", "status"}};
+  for (const auto& cmd : readers) {
+    auto r = patrond(cmd);
+    EXPECT_EQ(r.exitCode, 2) << cmd[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("patrond db migrate"), std::string::npos) << cmd[0] << ": " << r.err;
+    EXPECT_NE(r.err.find(db_.string()), std::string::npos) << cmd[0] << ": " << r.err;
+    EXPECT_FALSE(fs::exists(db_)) << cmd[0];
+  }
+  // A command that writes still creates it.
+  ASSERT_EQ(patrond({"db", "migrate"}).exitCode, 0);
+  EXPECT_TRUE(fs::exists(db_));
+  EXPECT_EQ(patrond({"runs"}).exitCode, 0);
+}
+
+TEST_F(DbCli, CommandsThatOnlyReadNeverUpgradeAnOldSchema) {
+  ASSERT_EQ(patrond({"db", "migrate"}).exitCode, 0);
+  {
+    soci::session s(soci::sqlite3, "db=" + db_.string());
+    s << "DELETE FROM schema_version WHERE version = 3";
+  }
+  auto r = patrond({"runs"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("schema version 2 (this patrond: 3): run 'patrond db migrate'"),
+            std::string::npos)
+      << r.err;
+  auto st = patrond({"db", "status", "--json"});
+  EXPECT_EQ(st.exitCode, 2) << st.err;
+  auto doc = json::parse(st.out);
+  EXPECT_EQ(doc["schema_version"], 2);
+  EXPECT_EQ(doc["latest_version"], 3);
+  EXPECT_EQ(doc["pending_migrations"], json::array({3}));
+  // Still at 2: nothing upgraded it.
+  EXPECT_EQ(json::parse(patrond({"db", "status", "--json"}).out)["schema_version"], 2);
+  {
+    soci::session s(soci::sqlite3, "db=" + db_.string());
+    s << "INSERT INTO schema_version (version, applied_at) VALUES (3, '2026-12-06T00:00:00')";
+  }
+  EXPECT_EQ(patrond({"db", "status"}).exitCode, 0);
+  EXPECT_EQ(patrond({"runs"}).exitCode, 0);
+}
+
+TEST_F(DbCli, DbStatusShowsBackendVersionPendingAndSize) {
+  ASSERT_EQ(patrond({"db", "migrate"}).exitCode, 0);
+  auto r = patrond({"db", "status"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("backend: sqlite3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("database: " + db_.string()), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("schema version: 3 (this patrond: 3)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("pending migrations: none"), std::string::npos) << r.out;
+  auto doc = json::parse(patrond({"db", "status", "--json"}).out);
+  EXPECT_EQ(doc["backend"], "sqlite3");
+  EXPECT_EQ(doc["pending_migrations"], json::array());
+  EXPECT_GT(doc["size_bytes"].get<long long>(), 4096);
+}
+
+TEST_F(DbCli, DbBackupIsConsistentWhileAnotherConnectionWrites) {
+  ASSERT_EQ(patrond({"import", "students"}).exitCode, 0);
+  long long before = patronCount(db_.string());
+  ASSERT_GT(before, 0);
+  // An import of another process in the middle of its transaction: not in the copy.
+  soci::session writer(soci::sqlite3, "db=" + db_.string());
+  writer << "PRAGMA busy_timeout = 10000";
+  writer << "BEGIN IMMEDIATE";
+  writer << "DELETE FROM patrons";
+  std::string target = dir_ / "backup/copy.db";
+  fs::create_directories(dir_ / "backup");
+  auto r = patrond({"db", "backup", target});
+  writer << "ROLLBACK";
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find(target), std::string::npos);
+  EXPECT_EQ(patronCount(target), before);
+  EXPECT_FALSE(fs::exists(target + ".part"));
+  EXPECT_FALSE(fs::exists(target + "-wal"));
+  // Never over an existing file.
+  auto again = patrond({"db", "backup", target});
+  EXPECT_EQ(again.exitCode, 2);
+  EXPECT_NE(again.err.find("exists already"), std::string::npos) << again.err;
+  EXPECT_EQ(patronCount(target), before);
+}
+
+TEST_F(DbCli, DbBackupOfAMissingDatabaseCreatesNothing) {
+  auto r = patrond({"db", "backup", dir_ / "copy.db"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("patrond db migrate"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(db_));
+  EXPECT_FALSE(fs::exists(dir_ / "copy.db"));
+}
+
+TEST_F(DbCli, OnPostgresqlStatusShowsTheSizeAndBackupNamesPgDump) {
+  useServer("postgresql", test::postgres());
+  auto fresh = patrond({"db", "status", "--json"});
+  EXPECT_EQ(fresh.exitCode, 2) << fresh.err;
+  EXPECT_EQ(json::parse(fresh.out)["pending_migrations"], json::array({1, 2, 3}));
+  ASSERT_EQ(patrond({"db", "migrate"}).exitCode, 0);
+  auto r = patrond({"db", "status", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto doc = json::parse(r.out);
+  EXPECT_EQ(doc["backend"], "postgresql");
+  EXPECT_EQ(doc["schema_version"], 3);
+  EXPECT_GT(doc["size_bytes"].get<long long>(), 100000);
+  auto b = patrond({"db", "backup", dir_ / "copy.db"});
+  EXPECT_EQ(b.exitCode, 2);
+  EXPECT_NE(b.err.find("pg_dump"), std::string::npos) << b.err;
+  EXPECT_FALSE(fs::exists(dir_ / "copy.db"));
+}
+
+TEST_F(DbCli, OnMariadbStatusShowsTheSizeAndBackupNamesMariadbDump) {
+  useServer("mysql", test::mariadb());
+  ASSERT_EQ(patrond({"db", "migrate"}).exitCode, 0);
+  auto r = patrond({"db", "status", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto doc = json::parse(r.out);
+  EXPECT_EQ(doc["backend"], "mysql");
+  EXPECT_EQ(doc["schema_version"], 3);
+  EXPECT_GT(doc["size_bytes"].get<long long>(), 0);
+  EXPECT_EQ(r.out.find(test::mariadb().password()), std::string::npos);
+  auto b = patrond({"db", "backup", dir_ / "copy.db"});
+  EXPECT_EQ(b.exitCode, 2);
+  EXPECT_NE(b.err.find("mariadb-dump"), std::string::npos) << b.err;
+}
+
+// check-config, as the user running it.
+TEST_F(DbCli, CheckConfigPrintsTheResolvedPaths) {
+  auto r = patrond({"check-config"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("the database: " + db_.string()), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("the source folder of import students: " + (conf_ / "sis").string()),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(
+      r.out.find("the print folder of notice weekly-overdues: " + (conf_ / "notices").string()),
+      std::string::npos)
+      << r.out;
+  EXPECT_FALSE(fs::exists(db_)) << "check-config creates no database";
+}
+
+TEST_F(DbCli, CheckConfigRefusesMissingFoldersNamingThePathAndWhatToDo) {
+  fs::remove_all(conf_ / "sis");
+  test::writeFile(dir_ / "afile", "x");
+  std::string cfg = test::readFile(config_);
+  cfg.replace(cfg.find("print_dir: notices"), 18, "print_dir: " + (dir_ / "afile/notices"));
+  test::writeFile(config_, cfg);
+  auto r = patrond({"check-config"});
+  EXPECT_EQ(r.exitCode, 2);
+  std::string sis = (conf_ / "sis").string();
+  EXPECT_NE(r.err.find(sis +
+                       ": the source folder of import students does not exist; create it "
+                       "(mkdir -p " +
+                       sis + ")"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(
+      r.err.find((dir_ / "afile") + ": the print folder of notice weekly-overdues is not a folder"),
+      std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out.find("Configuration OK"), std::string::npos);
+  auto j = patrond({"check-config", "--json"});
+  EXPECT_EQ(j.exitCode, 2);
+  auto doc = json::parse(j.out);
+  EXPECT_FALSE(doc["ok"].get<bool>());
+  EXPECT_EQ(doc["errors"].size(), 3u) << doc.dump();  // both jobs read sis/
+}
+
+TEST_F(DbCli, CheckConfigWarnsAboutMailWithoutTlsAndNeedsKnownHosts) {
+  std::string cfg = test::readFile(config_);
+  cfg +=
+      "smtp:\n  host: mail.example.org\n  port: 25\n  security: none\n"
+      "  from: lib@example.org\n";
+  cfg.replace(cfg.find("      directory: sis\n      file: students.csv\n"),
+              std::strlen("      directory: sis\n      file: students.csv\n"),
+              "      sftp:\n        url: sftp://127.0.0.1:2222/out\n        username: sis\n"
+              "        private_key: id_sis\n        known_hosts: known_hosts\n"
+              "      file: students.csv\n");
+  test::writeFile(config_, cfg);
+  test::writeFile(conf_ / "id_sis", "key");
+  auto r = patrond({"check-config"});
+  EXPECT_EQ(r.exitCode, 2) << r.err;
+  EXPECT_NE(r.err.find((conf_ / "known_hosts").string() +
+                       ": known_hosts of import students does not exist"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("warning: smtp.security: none"), std::string::npos) << r.err;
+  test::writeFile(conf_ / "known_hosts", "");
+  auto ok = patrond({"check-config"});
+  EXPECT_EQ(ok.exitCode, 0) << ok.err;
+}
+
+// As the user running it: here a user that can neither write the database folder nor read
+// one source folder (root runs the check as nobody, through setpriv).
+TEST_F(DbCli, CheckConfigChecksAsTheUserRunningIt) {
+  using fs::perms;
+  const perms open = perms::owner_all | perms::group_read | perms::group_exec | perms::others_read |
+                     perms::others_exec;
+  fs::permissions(dir_.path(), open);
+  fs::permissions(conf_, open & ~perms::owner_write);
+  fs::permissions(conf_ / "sis", perms::owner_all);
+  std::vector<std::string> argv;
+  if (::geteuid() == 0) {
+    argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+  }
+  argv.insert(argv.end(), {PATROND_BIN, "check-config", "--config", config_});
+  auto r = test::run(argv, {{"PATROND_CONFIG", ""}});
+  fs::permissions(conf_, open);
+  fs::permissions(conf_ / "sis", open);
+  EXPECT_EQ(r.exitCode, 2) << r.err;
+  EXPECT_NE(r.err.find(conf_.string() + ": the database folder is not writable by user "),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find((conf_ / "sis").string() +
+                       ": the source folder of import faculty cannot be read by user "),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("sudo -u patrond patrond"), std::string::npos) << r.err;
+}
+
+// The command line.
+TEST_F(DbCli, UnknownCommandsAndJobsGetADidYouMean) {
+  auto r = patrond({"improt", "students"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("unknown command 'improt' (did you mean 'import'?)"), std::string::npos)
+      << r.err;
+  auto db = patrond({"db", "stauts"});
+  EXPECT_EQ(db.exitCode, 2);
+  EXPECT_NE(db.err.find("unknown command 'db stauts' (did you mean 'db status'?)"),
+            std::string::npos)
+      << db.err;
+  auto job = patrond({"import", "studnets"});
+  EXPECT_EQ(job.exitCode, 2);
+  EXPECT_NE(
+      job.err.find("no import job named 'studnets' in " + config_ + " (did you mean 'students'?)"),
+      std::string::npos)
+      << job.err;
+  auto none = patrond({"zzzzzz"});
+  EXPECT_EQ(none.exitCode, 2);
+  EXPECT_NE(none.err.find("unknown command 'zzzzzz'; commands: "), std::string::npos) << none.err;
+}
+
+TEST_F(DbCli, LimitsOutOfRangeAreSaidInWords) {
+  for (std::string bad : {"0", "-3", "99999999999999999999999999", "ten"}) {
+    auto r = patrond({"runs", "--limit", bad});
+    EXPECT_EQ(r.exitCode, 2) << bad;
+    EXPECT_NE(r.err.find("a whole number from 1 to 100000, not '" + bad + "'"), std::string::npos)
+        << r.err;
+    EXPECT_LT(r.err.size(), 300u) << r.err;
+  }
+  auto outbox = patrond({"outbox", "--limit", "0"});
+  EXPECT_EQ(outbox.exitCode, 2);
+  EXPECT_NE(outbox.err.find("a whole number from 1 to 1000000"), std::string::npos) << outbox.err;
+}
+
+TEST_F(DbCli, SubcommandHelpShowsGlobalOptionsExitCodesAndAnExample) {
+  for (std::vector<std::string> cmd : {std::vector<std::string>{"db", "backup"},
+                                       {"runs"},
+                                       {"import"},
+                                       {"circ", "checkout"},
+                                       {"db"}}) {
+    cmd.push_back("--help");
+    auto r = patrond(cmd);
+    EXPECT_EQ(r.exitCode, 0) << cmd[0];
+    for (const char* want : {"Global options", "--config", "--as-of", "--json",
+                             "Exit codes: 0 success", "3 refused by a policy", "Example:\n  "}) {
+      EXPECT_NE(r.out.find(want), std::string::npos) << cmd[0] << " " << want << "\n" << r.out;
+    }
+  }
+  EXPECT_NE(patrond({"db", "backup", "--help"}).out.find("patrond db backup /var/backups/"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace patrond
