@@ -98,14 +98,14 @@ int cmdCheckConfig(App& app) {
     json jj{{"name", job.name},
             {"source", sourceText(job)},
             {"mapping", job.mapping.path},
-            {"next_run", next ? json(formatIso(next->local)) : json(nullptr)},
+            {"next_run", next ? json(rfc3339(next->at, app.zone())) : json(nullptr)},
             {"next_update", next ? json(std::string(updateTypeName(next->update))) : json(nullptr)},
             {"lifecycle", job.lifecycle.has_value()}};
     j["jobs"].push_back(jj);
     o << "  import " << job.name << ": " << sourceText(job) << "\n";
     o << "    next run: ";
     if (next) {
-      o << updateTypeName(next->update) << " at " << formatIso(next->local).replace(10, 1, " ");
+      o << updateTypeName(next->update) << " at " << rfc3339(next->at, app.zone());
     } else {
       o << "none scheduled";
     }
@@ -119,18 +119,18 @@ int cmdCheckConfig(App& app) {
     if (n.schedule) {
       next = nextNoticeRun(*n.schedule, now, app.zone());
     }
-    std::string nextText = next ? formatIso(app.zone().toLocal(*next)) : "";
+    std::string nextText = next ? rfc3339(*next, app.zone()) : "";
     j["notices"].push_back({{"name", n.name},
                             {"deliver", n.deliver == Delivery::kEmail ? "email" : "print"},
                             {"next_run", next ? json(nextText) : json(nullptr)}});
     o << "  notice " << n.name << ": " << (n.deliver == Delivery::kEmail ? "e-mail" : "print")
-      << ", next run: " << (next ? nextText.replace(10, 1, " ") : "none scheduled") << "\n";
+      << ", next run: " << (next ? nextText : "none scheduled") << "\n";
   }
   if (auto sweep = nextSweep(c.circulation, now, app.zone())) {
     j["circulation_sweep"] = {{"at", formatTimeOfDay(c.circulation.sweepAt)},
-                              {"next_run", formatIso(sweep->local)}};
+                              {"next_run", rfc3339(sweep->at, app.zone())}};
     o << "  circulation sweep: daily at " << formatTimeOfDay(c.circulation.sweepAt)
-      << ", next run: " << formatIso(sweep->local).replace(10, 1, " ") << "\n";
+      << ", next run: " << rfc3339(sweep->at, app.zone()) << "\n";
   }
   if (app.json()) {
     std::cout << j.dump(2) << "\n";

@@ -95,10 +95,10 @@ TEST_F(Cli, CheckConfigOnTheExampleShowsJobsAndNextRuns) {
   auto r = patrond({"check-config", "--config", config_, "--as-of", "2026-11-23 10:00"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_NE(r.out.find("import students"), std::string::npos);
-  EXPECT_NE(r.out.find("incremental at 2026-11-24 02:00"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("full at 2026-11-28 03:30"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("incremental at 2026-11-24T02:00:00-06:00"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("full at 2026-11-28T03:30:00-06:00"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("notice weekly-overdues"), std::string::npos);
-  EXPECT_NE(r.out.find("circulation sweep: daily at 01:00, next run: 2026-11-24 01:00"),
+  EXPECT_NE(r.out.find("circulation sweep: daily at 01:00, next run: 2026-11-24T01:00:00-06:00"),
             std::string::npos)
       << r.out;
   // Global options after the subcommand work as well as before it.
@@ -106,10 +106,10 @@ TEST_F(Cli, CheckConfigOnTheExampleShowsJobsAndNextRuns) {
   ASSERT_EQ(j.exitCode, 0) << j.err;
   auto doc = nlohmann::json::parse(j.out);
   EXPECT_TRUE(doc["ok"].get<bool>());
-  EXPECT_EQ(doc["jobs"][0]["next_run"], "2026-11-30T02:00:00");
-  EXPECT_EQ(doc["jobs"][1]["next_run"], "2026-11-28T03:30:00");
+  EXPECT_EQ(doc["jobs"][0]["next_run"], "2026-11-30T02:00:00-06:00");
+  EXPECT_EQ(doc["jobs"][1]["next_run"], "2026-11-28T03:30:00-06:00");
   EXPECT_EQ(doc["jobs"][1]["next_update"], "full");
-  EXPECT_EQ(doc["circulation_sweep"]["next_run"], "2026-11-29T01:00:00");
+  EXPECT_EQ(doc["circulation_sweep"]["next_run"], "2026-11-29T01:00:00-06:00");
 }
 
 TEST_F(Cli, CheckConfigReportsThreeErrorsWithPositions) {

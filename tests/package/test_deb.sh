@@ -79,12 +79,12 @@ as_patrond $bin check-config --config /etc/patrond/patrond.yaml > "$tmp/check.ou
   { cat "$tmp/check.out"; fail "check-config of the packaged configuration"; }
 cat "$tmp/check.out"
 grep -q 'directory /var/lib/patrond/inbox' "$tmp/check.out" || fail "check-config does not show the inbox"
-# TODO(clidb): check-config shows the resolved database path too.
-# grep -q '/var/lib/patrond/patrond.db' "$tmp/check.out" || fail "check-config does not show the database path"
-# TODO(clidb): check-config checks the environment: an unreadable source folder is an error.
-# chmod 000 /var/lib/patrond/inbox
-# as_patrond $bin check-config >/dev/null 2>&1 && fail "check-config passed with an unreadable inbox"
-# chmod 750 /var/lib/patrond/inbox
+# check-config shows the resolved database path too.
+grep -q '/var/lib/patrond/patrond.db' "$tmp/check.out" || fail "check-config does not show the database path"
+# check-config checks the environment: an unreadable source folder is an error.
+chmod 000 /var/lib/patrond/inbox
+as_patrond $bin check-config >/dev/null 2>&1 && fail "check-config passed with an unreadable inbox"
+chmod 750 /var/lib/patrond/inbox
 
 step "an import of the sample file from the inbox"
 install -o patrond -g patrond -m 640 conf/examples/sis/students.csv conf/examples/sis/faculty.csv \
@@ -99,14 +99,14 @@ $bin import students --incremental > "$tmp/root-import.out" 2>&1 ||
   { cat "$tmp/root-import.out"; fail "an import run as root failed"; }
 grep -q 'running as patrond' "$tmp/root-import.out" || { cat "$tmp/root-import.out"; fail "root did not say it runs as patrond"; }
 [[ -z "$(find /var/lib/patrond -user root)" ]] || fail "root-owned state: $(find /var/lib/patrond -user root)"
-# TODO(clidb): db status and an online backup.
-# as_patrond $bin db status || fail "db status"
-# as_patrond $bin db backup /var/lib/patrond/backup.db && [[ -s /var/lib/patrond/backup.db ]] || fail "db backup"
-# TODO(clidb): a read-only command on a missing database creates nothing and exits 2.
-# sed 's#db=/var/lib/patrond/patrond.db#db=/var/lib/patrond/missing.db#' /etc/patrond/patrond.yaml > "$tmp/missing.yaml"
-# cp /etc/patrond/students.mapping.yaml "$tmp/"
-# rc=0; as_patrond $bin runs --config "$tmp/missing.yaml" >/dev/null 2>&1 || rc=$?
-# [[ $rc == 2 && ! -e /var/lib/patrond/missing.db ]] || fail "runs on a missing database: exit $rc"
+# db status and an online backup.
+as_patrond $bin db status || fail "db status"
+as_patrond $bin db backup /var/lib/patrond/backup.db && [[ -s /var/lib/patrond/backup.db ]] || fail "db backup"
+# A read-only command on a missing database creates nothing and exits 2.
+sed 's#db=/var/lib/patrond/patrond.db#db=/var/lib/patrond/missing.db#' /etc/patrond/patrond.yaml > "$tmp/missing.yaml"
+cp /etc/patrond/students.mapping.yaml "$tmp/"
+rc=0; as_patrond $bin runs --config "$tmp/missing.yaml" >/dev/null 2>&1 || rc=$?
+[[ $rc == 2 && ! -e /var/lib/patrond/missing.db ]] || fail "runs on a missing database: exit $rc"
 
 step "the unit's ExecStart, run directly as patrond (no systemd here)"
 unit=/lib/systemd/system/patrond.service
