@@ -112,7 +112,7 @@ int runCli(int argc, char** argv) {
                     return ec == std::errc() && end == v.data() + v.size() && n > 0 && v[0] != '+'
                                ? std::string()
                                : "RUN_ID must be a run number like 42 (see 'patrond runs'), not '" +
-                                     escapeControl(v.substr(0, 40)) + "'";
+                                     escapeControl(utf8Truncate(v, 40)) + "'";
                   },
                   "RUN_ID"),
               "RUN_ID");
