@@ -27,7 +27,7 @@ const std::map<std::string, std::string>& examples() {
       {"db", "patrond db status"},
       {"db migrate", "sudo -u patrond patrond db migrate"},
       {"db status", "patrond db status --json"},
-      {"db backup", "sudo -u patrond patrond db backup /var/backups/patrond-$(date +%F).db"},
+      {"db backup", "sudo -u patrond patrond db backup /var/lib/patrond/backup-$(date +%F).db"},
       {"import", "patrond import students --dry-run"},
       {"test-source", "patrond test-source students"},
       {"runs", "patrond runs --job students --limit 5"},

@@ -49,7 +49,8 @@ class Checker {
   void writableFolder(const std::string& what, const std::string& dir, bool creatable) {
     std::string p = note(what, dir);
     fs::path existing = p;
-    while (creatable && !existing.empty() && !fs::exists(existing) &&
+    std::error_code ec;
+    while (creatable && !existing.empty() && !fs::exists(existing, ec) &&
            existing != existing.parent_path()) {
       existing = existing.parent_path();
     }
@@ -80,7 +81,8 @@ class Checker {
   // A file patrond writes when it is there (the SQLite database).
   void writableIfPresent(const std::string& what, const std::string& file) {
     std::string p = note(what, file);
-    if (fs::exists(p) && ::access(p.c_str(), R_OK | W_OK) != 0) {
+    std::error_code ec;
+    if (fs::exists(p, ec) && ::access(p.c_str(), R_OK | W_OK) != 0) {
       error(p, what + " is not writable by user " + user_ + "; run as the user the service " +
                    "runs as (sudo -u patrond patrond ...) or chown that user the file");
     }
@@ -98,7 +100,8 @@ class Checker {
   bool isDir(const std::string& p, const std::string& what) {
     std::error_code ec;
     if (!fs::exists(p, ec)) {
-      error(p, what + " does not exist; create it (mkdir -p " + p + ") or fix the path");
+      error(p, ec ? what + " cannot be checked by user " + user_ + " (" + ec.message() + ")"
+                  : what + " does not exist; create it (mkdir -p " + p + ") or fix the path");
       return false;
     }
     if (!fs::is_directory(p, ec)) {
@@ -139,6 +142,22 @@ void checkMail(Checker& check, const SmtpConfig& smtp) {
   }
 }
 
+// Secret files as the user running the check (after a root run has become the state's
+// owner): the configuration loader read them already, but perhaps as root.
+void checkSecretFiles(Checker& check, const Config& c) {
+  if (!c.database.password.file.empty()) {
+    check.readableFile("database.password_file", c.database.password.file);
+  }
+  if (c.smtp && !c.smtp->password.file.empty()) {
+    check.readableFile("smtp.password_file", c.smtp->password.file);
+  }
+  for (const auto& job : c.imports) {
+    if (job.source.sftp && !job.source.sftp->password.file.empty()) {
+      check.readableFile("the SFTP password of import " + job.name, job.source.sftp->password.file);
+    }
+  }
+}
+
 }  // namespace
 
 EnvironmentReport checkEnvironment(const Config& c) {
@@ -148,7 +167,7 @@ EnvironmentReport checkEnvironment(const Config& c) {
   if (c.database.backend == DbBackend::kSqlite3) {
     check.writableIfPresent("the database", sql::sqliteFile(c.database.connection));
     check.writableFolder("the database folder", stateDirectory(c), false);
-  } else if (fs::exists(stateDirectory(c))) {
+  } else if (std::error_code ec; fs::exists(stateDirectory(c), ec)) {
     check.writableFolder("the state folder", stateDirectory(c), false);
   } else {
     check.warn(stateDirectory(c) + ": the state folder does not exist (the package and the " +
@@ -157,9 +176,8 @@ EnvironmentReport checkEnvironment(const Config& c) {
   for (const auto& job : c.imports) {
     if (job.source.sftp) {
       checkSftp(check, job.name, *job.source.sftp);
-    } else if (job.source.keepCopies > 0) {
-      check.writableFolder("the source folder of import " + job.name, job.source.directory, false);
     } else {
+      // Only read: keep_copies archives into the state folder, not the source folder.
       check.readableFolder("the source folder of import " + job.name, job.source.directory);
     }
   }
@@ -174,6 +192,7 @@ EnvironmentReport checkEnvironment(const Config& c) {
   if (c.smtp) {
     checkMail(check, *c.smtp);
   }
+  checkSecretFiles(check, c);
   return r;
 }
 

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "adapters/sql/soci_store.h"
 #include "daemon/app.h"
 #include "daemon/import_execution.h"
 
@@ -21,15 +22,8 @@ namespace patrond::daemon {
 namespace fs = std::filesystem;
 
 std::string stateOwnerPath(const Config& config) {
-  std::error_code ec;
-  if (config.database.backend == DbBackend::kSqlite3) {
-    const std::string& c = config.database.connection;
-    std::string db = c.size() > 3 ? c.substr(3, c.find(' ') - 3) : "";
-    if (!db.empty() && fs::exists(db, ec)) {
-      return fs::absolute(db, ec).lexically_normal().string();
-    }
-  }
   // A relative SQLite path (a config given as a relative path) is in the current folder.
+  std::error_code ec;
   std::string state = stateDirectory(config);
   fs::path dir = state.empty() ? fs::current_path(ec) : fs::absolute(state, ec);
   return !ec && fs::exists(dir, ec) ? dir.lexically_normal().string() : "";
@@ -44,6 +38,42 @@ int refuse(const std::string& path, const std::string& owner, const std::string&
                               ". Run it as the owner: sudo -u " + owner + " patrond ...");
 }
 
+std::string ownerName(uid_t uid) {
+  const passwd* pw = ::getpwuid(uid);
+  return pw ? std::string(pw->pw_name) : "#" + std::to_string(uid);
+}
+
+// The SQLite file inside a state folder that belongs to `owner`: it must be a plain file of
+// that owner. A root-owned one (restored as root) would keep root-owned -wal/-shm files and
+// a root-owned key coming; a symbolic link there could send root's writes anywhere.
+int checkDatabaseFile(const Config& config, const std::string& folder, uid_t owner) {
+  if (config.database.backend != DbBackend::kSqlite3) {
+    return kExitOk;
+  }
+  std::string db = sql::sqliteFile(config.database.connection);
+  std::error_code ec;
+  fs::path file = fs::absolute(db, ec).lexically_normal();
+  struct stat st {};
+  if (db.empty() || ec || ::lstat(file.c_str(), &st) != 0) {
+    return kExitOk;  // not there yet: created by the owner after the switch
+  }
+  const std::string who = ownerName(owner);
+  if (S_ISLNK(st.st_mode)) {
+    return refuse(folder, who,
+                  "the database " + file.string() +
+                      " is a symbolic link, which root does not follow there; name the real "
+                      "file in database.connection");
+  }
+  if (st.st_uid != owner) {
+    return fail(kExitUsage, "the database " + file.string() + " belongs to " +
+                                ownerName(st.st_uid) + ", but its folder " + folder + " to " + who +
+                                "; give it to " + who + " (chown " + who + ": " + file.string() +
+                                ") and run the command as " + who + ": sudo -u " + who +
+                                " patrond ...");
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int runAsStateOwner(const Config& config) {
@@ -54,6 +84,9 @@ int runAsStateOwner(const Config& config) {
   struct stat st {};
   if (path.empty() || ::stat(path.c_str(), &st) != 0 || st.st_uid == 0) {
     return kExitOk;
+  }
+  if (int rc = checkDatabaseFile(config, path, st.st_uid); rc != kExitOk) {
+    return rc;
   }
   const passwd* pw = ::getpwuid(st.st_uid);
   if (!pw) {

@@ -390,7 +390,7 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
     std::string waiting = waitingStatus(app, retryEvery);
     app.log().error("the database cannot be reached; retrying in " +
                     std::to_string(retryEvery.count()) + "s");
-    systemd::status(waiting);
+    systemd::waiting(waiting, retryEvery);
     connectRetry.expires_after(retryEvery);
     retryEvery = std::min(Seconds{60}, retryEvery * 2);
     connectRetry.async_wait([&](const boost::system::error_code& ec) {

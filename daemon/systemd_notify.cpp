@@ -15,6 +15,15 @@ void ready(const std::string& s) {
 void status(const std::string& s) {
   sd_notifyf(0, "STATUS=%s", s.c_str());
 }
+void waiting(const std::string& s, std::chrono::seconds retryIn) {
+  // Start-up waits as long as the database does: each wait extends the start timeout
+  // (TimeoutStartSec) past the next attempt, so systemd does not kill a service that is only
+  // waiting.
+  const auto extend =
+      std::chrono::duration_cast<std::chrono::microseconds>(retryIn + std::chrono::seconds(30));
+  sd_notifyf(0, "STATUS=%s\nEXTEND_TIMEOUT_USEC=%llu", s.c_str(),
+             static_cast<unsigned long long>(extend.count()));
+}
 void stopping() {
   sd_notify(0, "STOPPING=1");
 }
@@ -37,6 +46,7 @@ bool underSystemd() {
 #else
 void ready(const std::string&) {}
 void status(const std::string&) {}
+void waiting(const std::string&, std::chrono::seconds) {}
 void stopping() {}
 void reloading() {}
 void watchdogPing() {}

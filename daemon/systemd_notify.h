@@ -10,6 +10,9 @@ namespace patrond::daemon::systemd {
 
 void ready(const std::string& status);
 void status(const std::string& status);
+// STATUS= while the start waits (for the database), extending the start timeout past the
+// next attempt in `retryIn`.
+void waiting(const std::string& status, std::chrono::seconds retryIn);
 void stopping();
 void reloading();
 void watchdogPing();

@@ -186,6 +186,9 @@ TEST(ServiceOps, ReadyOnlyOnceTheDatabaseIsUpAndStatusSaysWhatItWaitsFor) {
       15s))
       << notify.all() << test::readFile(log);
   EXPECT_FALSE(notify.has("READY=1")) << notify.all();
+  // systemd's start timeout is pushed past the next attempt (5 s + 30 s), so a long wait is
+  // not killed as a failed start.
+  EXPECT_TRUE(notify.has("EXTEND_TIMEOUT_USEC=35000000")) << notify.all();
 
   LateServer server(late, portOf(real));
   ASSERT_TRUE(server.start());
@@ -299,6 +302,36 @@ TEST_F(RootRun, StateOfAUidWithNoUserIsRefusedNamingSudo) {
   EXPECT_NE(r.err.find("sudo -u #54321 patrond ..."), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir_ / "conf/patrond.key"));
   EXPECT_EQ(ownedByRoot(), std::vector<std::string>{});
+}
+
+// The database file must belong to the state folder's owner: one restored as root (or a
+// symbolic link put there) would keep root writing root-owned files into the service's state.
+TEST_F(RootRun, ADatabaseOfAnotherOwnerThanItsFolderIsRefused) {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "needs root (CI runs the suite as root)";
+  }
+  ASSERT_EQ(patrond({"db", "migrate"}).exitCode, 0);
+  const passwd* nobody = ::getpwnam("nobody");
+  ASSERT_NE(nobody, nullptr);
+  chownTree(nobody->pw_uid, nobody->pw_gid);
+  const fs::path db = dir_ / "conf/patrond.db";
+  ASSERT_EQ(::chown(db.c_str(), 0, 0), 0);
+  auto r = patrond({"import", "students", "--as-of", "2026-10-15 02:00"});
+  EXPECT_EQ(r.exitCode, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("the database " + db.string() + " belongs to root, but its folder"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("chown nobody: " + db.string()), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "conf/patrond.key"));
+  // A symbolic link in its place is refused too, and nothing is written through it.
+  const fs::path elsewhere = dir_ / "elsewhere.db";
+  fs::rename(db, elsewhere);
+  fs::create_symlink(elsewhere, db);
+  ASSERT_EQ(::lchown(db.c_str(), nobody->pw_uid, nobody->pw_gid), 0);
+  r = patrond({"import", "students", "--as-of", "2026-10-15 02:00"});
+  EXPECT_EQ(r.exitCode, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("is a symbolic link"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "conf/patrond.key"));
 }
 
 // Every printed time is RFC 3339 with the district's offset (SPEC section 11): runs, summary

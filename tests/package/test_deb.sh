@@ -105,8 +105,10 @@ as_patrond $bin db backup /var/lib/patrond/backup.db && [[ -s /var/lib/patrond/b
 # A read-only command on a missing database creates nothing and exits 2.
 sed 's#db=/var/lib/patrond/patrond.db#db=/var/lib/patrond/missing.db#' /etc/patrond/patrond.yaml > "$tmp/missing.yaml"
 cp /etc/patrond/students.mapping.yaml "$tmp/"
-rc=0; as_patrond $bin runs --config "$tmp/missing.yaml" >/dev/null 2>&1 || rc=$?
-[[ $rc == 2 && ! -e /var/lib/patrond/missing.db ]] || fail "runs on a missing database: exit $rc"
+rc=0; as_patrond $bin runs --config "$tmp/missing.yaml" > "$tmp/missing.out" 2>&1 || rc=$?
+[[ $rc == 2 && ! -e /var/lib/patrond/missing.db ]] || { cat "$tmp/missing.out"; fail "runs on a missing database: exit $rc"; }
+grep -q "missing.db does not exist: run 'patrond db migrate'" "$tmp/missing.out" ||
+  { cat "$tmp/missing.out"; fail "runs on a missing database does not say to run db migrate"; }
 
 step "the unit's ExecStart, run directly as patrond (no systemd here)"
 unit=/lib/systemd/system/patrond.service
