@@ -62,7 +62,16 @@ int cmdDbStatus(App& app) {
 }
 
 int cmdDbBackup(App& app, const std::string& target) {
-  auto absolute = std::filesystem::absolute(target).lexically_normal().string();
+  if (target.empty()) {
+    return fail(kExitUsage,
+                "db backup: name the file to write the copy to, e.g. "
+                "/var/lib/patrond/backup.db");
+  }
+  std::error_code ec;
+  auto absolute = std::filesystem::absolute(target, ec).lexically_normal().string();
+  if (ec) {
+    return fail(kExitUsage, "db backup: " + escapeControl(target) + ": " + ec.message());
+  }
   auto done = sql::backupSqlite(app.config().database, absolute);
   if (!done) {
     const Error& e = done.error();

@@ -3,9 +3,17 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <thread>
+
+#ifndef _WIN32
+#include <unistd.h>
+#else
+#include <process.h>
+#endif
 
 #include "adapters/sql/schema.h"
 #include "adapters/sql/soci_common.h"
@@ -60,8 +68,10 @@ Result<DbStatus> databaseStatus(const DatabaseConfig& config) {
   s.backend = backendName(config.backend);
   s.latestVersion = latestSchemaVersion(config.backend);
   if (config.backend == DbBackend::kSqlite3) {
-    s.location = fs::absolute(sqliteFile(config.connection)).lexically_normal().string();
-    s.exists = fs::exists(s.location);
+    std::error_code ec;
+    fs::path file = fs::absolute(sqliteFile(config.connection), ec);
+    s.location = (ec ? fs::path(sqliteFile(config.connection)) : file).lexically_normal().string();
+    s.exists = fs::exists(s.location, ec);
   } else {
     s.location = redactSecrets(config.connection);
   }
@@ -118,6 +128,22 @@ std::string copyPages(sqlite3* from, sqlite3* to) {
   return rc == SQLITE_DONE ? std::string() : std::string(sqlite3_errstr(rc));
 }
 
+// Gives `from` the name `to` unless something has that name: link() fails with EEXIST rather
+// than replacing it, as rename() would. Windows: MoveFile never replaces either.
+bool linkNoReplace(const std::string& from, const std::string& to) {
+#ifndef _WIN32
+  return ::link(from.c_str(), to.c_str()) == 0;
+#else
+  std::error_code ec;
+  if (fs::exists(to, ec)) {
+    errno = EEXIST;
+    return false;
+  }
+  fs::rename(from, to, ec);
+  return !ec;
+#endif
+}
+
 }  // namespace
 
 Result<void> backupSqlite(const DatabaseConfig& config, const std::string& target) {
@@ -129,14 +155,20 @@ Result<void> backupSqlite(const DatabaseConfig& config, const std::string& targe
                      " (see docs/database.md)",
                  "database.backend"};
   }
-  if (fs::exists(target)) {
+  std::error_code ec;
+  if (target.empty()) {
+    return Error{"USAGE", "name the file to write the copy to", "PATH"};
+  }
+  if (fs::exists(target, ec) || fs::is_symlink(target, ec)) {
     return Error{"USAGE", "it exists already; name a new file (nothing was overwritten)", target};
   }
   auto source = openSession(config, OpenMode::kExisting);
   if (!source) {
     return source.error();
   }
-  std::string part = target + ".part";
+  // A name of this process's own: two backups to one name never write into one file.
+  std::string part = target + ".part-" + std::to_string(getpid());
+  fs::remove(part, ec);
   sqlite3* out = nullptr;
   int rc = sqlite3_open_v2(part.c_str(), &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   std::string error = rc == SQLITE_OK ? copyPages(sqliteHandle(**source), out)
@@ -146,13 +178,13 @@ Result<void> backupSqlite(const DatabaseConfig& config, const std::string& targe
     sqlite3_exec(out, "PRAGMA journal_mode = DELETE", nullptr, nullptr, nullptr);
   }
   sqlite3_close(out);
-  std::error_code ec;
-  if (error.empty()) {
-    fs::rename(part, target, ec);
-    error = ec ? "cannot rename " + part + ": " + ec.message() : "";
+  if (error.empty() && !linkNoReplace(part, target)) {
+    // link(), not rename(): a file that appeared under the name meanwhile is never replaced.
+    error = errno == EEXIST ? target + " appeared meanwhile; nothing was overwritten"
+                            : "cannot create " + target + ": " + std::strerror(errno);
   }
+  fs::remove(part, ec);
   if (!error.empty()) {
-    fs::remove(part, ec);
     return Error{"DB", "backup failed: " + error, target};
   }
   return okResult();

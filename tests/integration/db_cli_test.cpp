@@ -146,13 +146,19 @@ TEST_F(DbCli, DbBackupIsConsistentWhileAnotherConnectionWrites) {
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_NE(r.out.find(target), std::string::npos);
   EXPECT_EQ(patronCount(target), before);
-  EXPECT_FALSE(fs::exists(target + ".part"));
+  for (const auto& e : fs::directory_iterator(fs::path(target).parent_path())) {
+    EXPECT_EQ(e.path().string().find(".part"), std::string::npos) << e.path();
+  }
   EXPECT_FALSE(fs::exists(target + "-wal"));
   // Never over an existing file.
   auto again = patrond({"db", "backup", target});
   EXPECT_EQ(again.exitCode, 2);
   EXPECT_NE(again.err.find("exists already"), std::string::npos) << again.err;
   EXPECT_EQ(patronCount(target), before);
+  // No name at all is a usage error, not an internal one.
+  auto empty = patrond({"db", "backup", ""});
+  EXPECT_EQ(empty.exitCode, 2) << empty.err;
+  EXPECT_EQ(empty.err.find("internal error"), std::string::npos) << empty.err;
 }
 
 TEST_F(DbCli, DbBackupOfAMissingDatabaseCreatesNothing) {
