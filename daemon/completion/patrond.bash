@@ -3,6 +3,8 @@
 # names come from the configuration (--config, $PATROND_CONFIG or /etc/patrond/patrond.yaml).
 
 # Names under a top-level key (imports: or notices:) of the configuration, when readable.
+# Only names of letters, digits, '.', '_' and '-' (what a job name may be): compgen -W
+# expands its word list, so a name like $(cmd) from a config must never reach it.
 _patrond_names() {
   local key=$1 cfg=${PATROND_CONFIG:-/etc/patrond/patrond.yaml} i
   for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
@@ -11,7 +13,10 @@ _patrond_names() {
   [[ -r $cfg ]] || return 0
   awk -v key="$key:" '
     /^[^ #-]/ { inside = ($1 == key) }
-    inside && /^  - name:/ { sub(/^  - name: */, ""); gsub(/["'\'']/, ""); print }
+    inside && /^  - name:/ {
+      sub(/^  - name: */, ""); gsub(/["'\'']/, ""); sub(/ +(#.*)?$/, "")
+      if ($0 ~ /^[A-Za-z0-9][A-Za-z0-9._-]*$/) print
+    }
   ' "$cfg" 2>/dev/null
 }
 

@@ -29,5 +29,12 @@ expect "weekly-overdues" patrond --config conf/examples/patrond.yaml notices sen
 expect "--full --incremental --dry-run" patrond import students --
 [[ " $(complete_line patrond --config conf/examples/patrond.yaml import "") " != *" weekly-overdues "* ]] ||
   { echo "FAIL: notice names offered as import jobs"; failed=1; }
+# A name from the configuration is never run: compgen -W would expand $(...) in it.
+hostile=$(mktemp)
+marker=$(mktemp -u)
+printf 'notices:\n  - name: "$(touch %s)"\n  - name: weekly\n' "$marker" > "$hostile"
+expect "weekly" patrond --config "$hostile" notices send ""
+[[ ! -e $marker ]] || { echo "FAIL: a notice name from the configuration ran a command"; failed=1; rm -f "$marker"; }
+rm -f "$hostile"
 ((failed == 0)) && echo "completion OK"
 exit $failed
