@@ -304,6 +304,35 @@ TEST_F(RootRun, StateOfAUidWithNoUserIsRefusedNamingSudo) {
   EXPECT_EQ(ownedByRoot(), std::vector<std::string>{});
 }
 
+// check-config run as root checks the secret files as the service's user: a root-only
+// secret, which root itself reads fine, would fail the service's first delivery.
+TEST_F(RootRun, CheckConfigAsRootChecksSecretsAsTheOwner) {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "needs root (CI runs the suite as root)";
+  }
+  std::string cfg = test::readFile(config_);
+  cfg +=
+      "smtp:\n  host: mail.example.org\n  security: starttls\n  username: lib\n"
+      "  password_file: smtp.secret\n  from: lib@example.org\n";
+  test::writeFile(config_, cfg);
+  const fs::path secret = dir_ / "conf/smtp.secret";
+  test::writeFile(secret, "pw\n");
+  const passwd* nobody = ::getpwnam("nobody");
+  ASSERT_NE(nobody, nullptr);
+  chownTree(nobody->pw_uid, nobody->pw_gid);
+  ASSERT_EQ(::chown(secret.c_str(), 0, 0), 0);
+  ASSERT_EQ(::chmod(secret.c_str(), 0600), 0);
+  auto r = patrond({"check-config"});
+  EXPECT_EQ(r.exitCode, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find(secret.string() + ": smtp.password_file cannot be read by user nobody"),
+            std::string::npos)
+      << r.err;
+  ASSERT_EQ(::chown(secret.c_str(), 0, nobody->pw_gid), 0);
+  ASSERT_EQ(::chmod(secret.c_str(), 0640), 0);
+  auto ok = patrond({"check-config"});
+  EXPECT_EQ(ok.exitCode, 0) << ok.out << ok.err;
+}
+
 // The database file must belong to the state folder's owner: one restored as root (or a
 // symbolic link put there) would keep root writing root-owned files into the service's state.
 TEST_F(RootRun, ADatabaseOfAnotherOwnerThanItsFolderIsRefused) {
