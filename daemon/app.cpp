@@ -247,7 +247,8 @@ int App::failDatabase(const Error& e, bool quiet) {
     log_->error("database: " + e.describe());
     return kExitFailed;
   }
-  return fail(kExitFailed, e.describe());
+  // A database (folder) that is not there is the configuration's fault: nothing was done.
+  return fail(e.code == "DB_MISSING" ? kExitUsage : kExitFailed, e.describe());
 }
 
 int App::openDatabase(bool quiet) {

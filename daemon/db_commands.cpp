@@ -72,6 +72,11 @@ int cmdDbBackup(App& app, const std::string& target) {
   if (ec) {
     return fail(kExitUsage, "db backup: " + escapeControl(target) + ": " + ec.message());
   }
+  const auto folder = std::filesystem::path(absolute).parent_path();
+  if (!std::filesystem::is_directory(folder, ec)) {
+    return fail(kExitUsage, "db backup: the folder " + escapeControl(folder.string()) +
+                                " does not exist; create it or name a file in an existing folder");
+  }
   auto done = sql::backupSqlite(app.config().database, absolute);
   if (!done) {
     const Error& e = done.error();

@@ -9,6 +9,7 @@
 #include "adapters/files/text_file.h"
 #include "adapters/sftp/curl_sftp.h"
 #include "adapters/sftp/sftp_listing.h"
+#include "adapters/sql/soci_store.h"
 #include "daemon/app.h"
 #include "daemon/lease_keeper.h"
 #include "engine/row_mapper.h"
@@ -145,8 +146,7 @@ std::string passwordKeyFile(const Config& c) {
 
 std::string stateDirectory(const Config& c) {
   if (c.database.backend == DbBackend::kSqlite3) {
-    std::string db = c.database.connection.substr(3, c.database.connection.find(' ') - 3);
-    return fs::path(db).parent_path().string();
+    return fs::path(sql::sqliteFile(c.database.connection)).parent_path().string();
   }
 #ifdef _WIN32
   return (fs::path(defaultConfigPath()).parent_path()).string();

@@ -18,6 +18,7 @@
 #include "adapters/sql/schema.h"
 #include "adapters/sql/soci_common.h"
 #include "adapters/sql/soci_store.h"
+#include "adapters/sql/soci_store_impl.h"
 #include "engine/text.h"
 
 namespace patrond::sql {
@@ -81,11 +82,17 @@ Result<DbStatus> databaseStatus(const DatabaseConfig& config) {
     }
     return s;
   }
-  auto store = openStore(config, OpenMode::kExisting);
-  if (!store) {
-    return store.error();
+  // One connection: its size first, then the store it becomes reads the schema version.
+  auto session = openSession(config, OpenMode::kExisting);
+  if (!session) {
+    return session.error();
   }
-  auto version = (*store)->schemaVersion();
+  auto size = databaseSize(**session, config);
+  if (!size) {
+    return size.error();
+  }
+  SociStore store(config.backend, std::move(*session));
+  auto version = store.schemaVersion();
   if (!version) {
     return version.error();
   }
@@ -94,14 +101,6 @@ Result<DbStatus> databaseStatus(const DatabaseConfig& config) {
     if (m.version > s.schemaVersion) {
       s.pending.push_back(m.version);
     }
-  }
-  auto session = openSession(config, OpenMode::kExisting);
-  if (!session) {
-    return session.error();
-  }
-  auto size = databaseSize(**session, config);
-  if (!size) {
-    return size.error();
   }
   s.sizeBytes = *size;
   return s;

@@ -98,15 +98,19 @@ Result<std::unique_ptr<soci::session>> openSession(const DatabaseConfig& config,
     switch (config.backend) {
       case DbBackend::kSqlite3: {
         std::string file = sqliteFile(conn);
+        // The folder first: migrating into a folder that is not there cannot work either.
+        auto dir = std::filesystem::path(file).parent_path();
+        if (!dir.empty() && !std::filesystem::exists(dir)) {
+          const std::string abs = std::filesystem::absolute(dir).string();
+          return Error{"DB_MISSING",
+                       "the database folder " + abs + " does not exist: create it (mkdir -p " +
+                           abs + ") or fix the path, then run 'patrond db migrate'",
+                       "database.connection"};
+        }
         if (mode == OpenMode::kExisting && !std::filesystem::exists(file)) {
           return Error{"DB_MISSING",
                        "the database file " + std::filesystem::absolute(file).string() +
                            " does not exist: run 'patrond db migrate' to create it",
-                       "database.connection"};
-        }
-        auto dir = std::filesystem::path(file).parent_path();
-        if (!dir.empty() && !std::filesystem::exists(dir)) {
-          return Error{"DB", "the database folder " + dir.string() + " does not exist",
                        "database.connection"};
         }
         configureSqlite();

@@ -169,6 +169,32 @@ TEST_F(DbCli, DbBackupOfAMissingDatabaseCreatesNothing) {
   EXPECT_FALSE(fs::exists(dir_ / "copy.db"));
 }
 
+// A backup into a folder that is not there, and a database whose folder is not there: usage
+// errors (exit 2) that name the folder and what to do, and nothing is created.
+TEST_F(DbCli, MissingFoldersAreNamedWithWhatToDo) {
+  ASSERT_EQ(patrond({"db", "migrate"}).exitCode, 0);
+  auto backup = patrond({"db", "backup", dir_ / "nodir/copy.db"});
+  EXPECT_EQ(backup.exitCode, 2) << backup.err;
+  EXPECT_NE(backup.err.find("the folder " + (dir_ / "nodir") + " does not exist"),
+            std::string::npos)
+      << backup.err;
+  EXPECT_FALSE(fs::exists(dir_ / "nodir"));
+  useDatabase("database:\n  backend: sqlite3\n  connection: \"db=missing/nope.db\"");
+  for (const char* command : {"runs", "db"}) {
+    std::vector<std::string> args{command};
+    if (std::string(command) == "db") {
+      args.push_back("migrate");
+    }
+    auto r = patrond(args);
+    EXPECT_EQ(r.exitCode, 2) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("the database folder " + (conf_ / "missing").string() +
+                         " does not exist: create it (mkdir -p "),
+              std::string::npos)
+        << r.err;
+  }
+  EXPECT_FALSE(fs::exists(conf_ / "missing"));
+}
+
 TEST_F(DbCli, OnPostgresqlStatusShowsTheSizeAndBackupNamesPgDump) {
   useServer("postgresql", test::postgres());
   auto fresh = patrond({"db", "status", "--json"});
