@@ -103,6 +103,10 @@ std::vector<std::string> subcommandNames(const CLI::App& app) {
 
 void addHelpFooters(CLI::App& root) {
   addFooters(root, globalOptionsText(root));
+  // The top level lists its own options above; the exit codes and where to go next below.
+  root.footer(std::string("\n") + kExitCodes +
+              "Example:\n  patrond check-config && patrond import students --dry-run\n"
+              "'patrond COMMAND --help' shows a command's options.\n");
 }
 
 CLI::Validator limitValidator(long long max) {

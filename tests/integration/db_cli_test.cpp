@@ -393,6 +393,13 @@ TEST_F(DbCli, SubcommandHelpShowsGlobalOptionsExitCodesAndAnExample) {
   EXPECT_NE(
       patrond({"db", "backup", "--help"}).out.find("patrond db backup /var/lib/patrond/backup-"),
       std::string::npos);
+  // The top level too: its exit codes, an example and where to look next.
+  auto top = patrond({"--help"});
+  EXPECT_EQ(top.exitCode, 0);
+  for (const char* want :
+       {"Exit codes: 0 success", "Example:\n  patrond check-config", "'patrond COMMAND --help'"}) {
+    EXPECT_NE(top.out.find(want), std::string::npos) << want << "\n" << top.out;
+  }
 }
 
 }  // namespace
