@@ -117,7 +117,12 @@ int runCli(int argc, char** argv) {
                   "RUN_ID"),
               "RUN_ID");
   summary->add_flag("--errors-only", errorsOnly, "only error messages");
-  summary->callback([&] { action = [&](App& a) { return cmdSummary(a, runId, errorsOnly); }; });
+  bool withPatrons = false;
+  summary->add_flag("--patrons", withPatrons,
+                    "each patron the run added, updated (which fields), reactivated, inactivated "
+                    "or deleted");
+  summary->callback(
+      [&] { action = [&](App& a) { return cmdSummary(a, runId, errorsOnly, withPatrons); }; });
 
   auto* patrons = cli.add_subcommand("patrons", "look at patrons");
   patrons->require_subcommand(1);

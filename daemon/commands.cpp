@@ -183,7 +183,7 @@ int cmdRuns(App& app, const std::string& job, int limit) {
   return kExitOk;
 }
 
-int cmdSummary(App& app, std::int64_t runId, bool errorsOnly) {
+int cmdSummary(App& app, std::int64_t runId, bool errorsOnly, bool withPatrons) {
   if (int rc = app.openExistingDatabase(); rc != kExitOk) {
     return rc;
   }
@@ -198,10 +198,25 @@ int cmdSummary(App& app, std::int64_t runId, bool errorsOnly) {
   if (!messages) {
     return fail(kExitFailed, messages.error().describe());
   }
+  std::vector<RunPatron> patrons;
+  if (withPatrons) {
+    auto read = app.store().runPatrons(runId);
+    if (!read) {
+      return fail(kExitFailed, read.error().describe());
+    }
+    patrons = std::move(*read);
+  }
   if (app.json()) {
-    std::cout << summaryJson(**run, *messages, app.zone()).dump(2) << "\n";
+    json j = summaryJson(**run, *messages, app.zone());
+    if (withPatrons) {
+      addRunPatrons(j, **run, patrons);
+    }
+    std::cout << j.dump(2) << "\n";
   } else {
     std::cout << summaryText(**run, *messages, app.zone());
+    if (withPatrons) {
+      std::cout << runPatronsText(**run, patrons);
+    }
   }
   return kExitOk;
 }

@@ -20,7 +20,7 @@ int cmdDbMigrate(App& app);
 int cmdImport(App& app, const ImportArgs& args);
 int cmdTestSource(App& app, const std::string& job);
 int cmdRuns(App& app, const std::string& job, int limit);
-int cmdSummary(App& app, std::int64_t runId, bool errorsOnly);
+int cmdSummary(App& app, std::int64_t runId, bool errorsOnly, bool withPatrons);
 int cmdPatronsShow(App& app, const std::string& key);
 int cmdPatronsList(App& app, const PatronFilter& filter);
 // For subcommands whose capability is not in this build yet: says so, exits 2.

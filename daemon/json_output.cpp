@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "engine/csv_reader.h"
 #include "engine/display_time.h"
 #include "engine/text.h"
 
@@ -84,8 +85,9 @@ std::string runLine(const ImportRun& r, const TimeZone& zone) {
   o << "#" << r.id << "  " << escapeControl(r.job) << "  " << updateTypeName(r.type)
     << (r.dryRun ? " (dry run)" : "") << "  " << runStatusName(r.status) << "  "
     << displayTime(r.startedAt, zone) << "  read " << c.read << ", added " << c.added
-    << ", updated " << c.updated << ", unchanged " << c.unchanged << ", skipped " << c.skipped
-    << ", inactivated " << c.inactivated << ", deleted " << c.deleted;
+    << ", updated " << c.updated << ", unchanged " << c.unchanged << ", reactivated "
+    << c.reactivated << ", skipped " << c.skipped << ", errors " << c.errors << ", warnings "
+    << c.warnings << ", inactivated " << c.inactivated << ", deleted " << c.deleted;
   return o.str();
 }
 
@@ -93,7 +95,9 @@ std::string summaryText(const ImportRun& r, const std::vector<RunMessage>& messa
                         const TimeZone& zone) {
   std::ostringstream o;
   const RunCounts& c = r.counts;
-  o << "Run " << r.id << ": " << escapeControl(r.job) << ", " << updateTypeName(r.type)
+  // A dry run is not recorded and has no number.
+  o << (r.id > 0 ? "Run " + std::to_string(r.id) : std::string("Dry run")) << ": "
+    << escapeControl(r.job) << ", " << updateTypeName(r.type)
     << (r.dryRun ? " (dry run: nothing was changed)" : "") << ", " << runStatusName(r.status)
     << "\n";
   o << "  file:        " << (r.file.empty() ? "-" : escapeControl(r.file)) << "\n";
@@ -120,6 +124,66 @@ std::string summaryText(const ImportRun& r, const std::vector<RunMessage>& messa
       o << " [" << escapeControl(m.key) << "]";
     }
     o << " " << m.code << ": " << escapeControl(m.text) << "\n";
+  }
+  return o.str();
+}
+
+namespace {
+std::int64_t touched(const RunCounts& c) {
+  return c.added + c.updated + c.reactivated + c.inactivated + c.deleted;
+}
+}  // namespace
+
+void addRunPatrons(nlohmann::json& summary, const ImportRun& run,
+                   const std::vector<RunPatron>& patrons) {
+  json list = json::array();
+  for (const auto& p : patrons) {
+    json changes = json::array();
+    for (const auto& c : p.changes) {
+      changes.push_back({{"field", c.field}, {"old", c.before}, {"new", c.after}});
+    }
+    list.push_back({{"action", std::string(patronActionName(p.action))},
+                    {"key", p.key},
+                    {"line", p.line > 0 ? json(p.line) : json(nullptr)},
+                    {"rule", nullIfEmpty(p.detail)},
+                    {"changes", changes}});
+  }
+  summary["patrons"] = std::move(list);
+  summary["patrons_total"] = touched(run.counts);
+  summary["patrons_kept"] = patrons.size();
+}
+
+std::string runPatronsText(const ImportRun& run, const std::vector<RunPatron>& patrons) {
+  std::ostringstream o;
+  const std::int64_t total = touched(run.counts);
+  o << "  patrons: " << total << " added, updated, reactivated, inactivated or deleted";
+  if (static_cast<std::int64_t>(patrons.size()) < total) {
+    o << "; detail kept for " << patrons.size()
+      << (patrons.empty() ? " (options.summary: errors_and_warnings, or a run before detail was "
+                            "kept)"
+                          : " (the first " + std::to_string(kRunPatronCap) + " at most)");
+  }
+  o << "\n";
+  for (const auto& p : patrons) {
+    o << "    " << patronActionName(p.action) << " " << escapeControl(p.key);
+    if (p.line > 0) {
+      o << " (line " << p.line << ")";
+    }
+    if (!p.detail.empty()) {
+      o << " by " << escapeControl(p.detail);
+    }
+    const char* sep = ": ";
+    for (const auto& c : p.changes) {
+      o << sep << c.field;
+      if (c.before != kPasswordChanged || c.after != kPasswordChanged) {
+        o << " " << escapeControl(quoteValue(c.before)) << " -> "
+          << escapeControl(quoteValue(c.after));
+      } else {
+        o << " changed";
+      }
+      sep = ", ";
+    }
+    o << "\n";
   }
   return o.str();
 }

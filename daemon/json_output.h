@@ -10,6 +10,7 @@
 #include "engine/import_run.h"
 #include "engine/patron.h"
 #include "engine/ports/time_zone.h"
+#include "engine/run_patrons.h"
 
 namespace patrond::daemon {
 
@@ -25,6 +26,12 @@ nlohmann::json blockJson(const Block& b);
 
 std::string summaryText(const ImportRun& run, const std::vector<RunMessage>& messages,
                         const TimeZone& zone);
+
+// `summary RUN_ID --patrons`: the run's per-patron detail ("patrons", with how many the run
+// touched and how many are kept) added to a summary's JSON, and as text.
+void addRunPatrons(nlohmann::json& summary, const ImportRun& run,
+                   const std::vector<RunPatron>& patrons);
+std::string runPatronsText(const ImportRun& run, const std::vector<RunPatron>& patrons);
 std::string runLine(const ImportRun& run, const TimeZone& zone);
 
 }  // namespace patrond::daemon

@@ -520,6 +520,13 @@ int cmdNoticesSend(App& app, const std::string& name, bool dryRun, bool force) {
                 << escapeControl(out->deliveryProblem) << "\n";
     }
   }
+  // Nothing that was queued got through: every message failed, or delivery stopped before
+  // any was sent. The messages keep their outbox state; the exit code tells the caller.
+  if (!dryRun && out->queued > 0 && out->sent == 0 &&
+      (out->failed == out->queued || !out->deliveryProblem.empty())) {
+    return fail(kExitFailed, "notice " + name + ": none of the " + std::to_string(out->queued) +
+                                 " message(s) was sent (patrond outbox --status failed)");
+  }
   return kExitOk;
 }
 

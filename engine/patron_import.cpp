@@ -17,6 +17,7 @@
 #include "engine/csv_reader.h"
 #include "engine/key_index.h"
 #include "engine/row_mapper.h"
+#include "engine/run_patron_recorder.h"
 #include "engine/schedule.h"
 #include "engine/text.h"
 
@@ -84,7 +85,9 @@ class ImportRunner {
         mapper_(job_.mapping, req.config->sites),
         keyField_(matchField(job_.mapping.matchOn)),
         now_(formatIso(req.now)),
-        full_(req.type == UpdateType::kFull) {
+        full_(req.type == UpdateType::kFull),
+        detail_(job_.options.summary == SummaryMode::kAll && !req.dryRun, keyField_,
+                req.maxPatronDetail) {
     out_.run.job = job_.name;
     out_.run.type = req.type;
     out_.run.startedAt = now_;
@@ -117,6 +120,9 @@ class ImportRunner {
       return std::move(out_);
     }
     if (auto r = store_.closeRun(out_.run, kept()); !r) {
+      return failed(r.error(), true);
+    }
+    if (auto r = store_.saveRunPatrons(out_.run.id, detail_.take()); !r) {
       return failed(r.error(), true);
     }
     if (auto r = store_.trimRuns(job_.name, job_.options.keepRuns); !r) {
@@ -581,6 +587,7 @@ class ImportRunner {
       const std::uint64_t print = clearPassword.empty() ? 0 : passwordPrint(key, clearPassword);
       Patron p = toPatron(row, hash, print);
       p.id = e.id;
+      detail_.willWrite(p.id, row.line);
       if (e.status == PatronStatus::kInactive) {
         // Always hashed: the lifecycle may have removed the stored one.
         ++out_.run.counts.reactivated;
@@ -616,6 +623,7 @@ class ImportRunner {
     p.createdAt = now_;
     p.updatedAt.clear();  // not updated since created: the store reads created_at
     ++out_.run.counts.added;
+    detail_.added(key, row.line);
     queuePassword(kInserts, inserts_, std::move(clearPassword));
     inserts_.push_back(std::move(p));
     return {};
@@ -845,9 +853,15 @@ class ImportRunner {
       if (auto r = applyPreserve(*list); !r) {
         return r;
       }
-      if (auto r = store_.updatePatrons(
-              *list, keeping ? writtenButPassword() : mapper_.writtenFields(), reactivate);
+      const std::vector<PatronField> fields =
+          keeping ? writtenButPassword() : mapper_.writtenFields();
+      if (auto r =
+              detail_.beforeWrite(store_, *list, fields,
+                                  reactivate ? PatronAction::kReactivated : PatronAction::kUpdated);
           !r) {
+        return r;
+      }
+      if (auto r = store_.updatePatrons(*list, fields, reactivate); !r) {
         return r;
       }
     }
@@ -981,6 +995,8 @@ class ImportRunner {
     c.inactivated = static_cast<std::int64_t>(inactivate.size());
     c.deleted = static_cast<std::int64_t>(remove.size());
     for (const auto& [key, rule] : notes) {
+      detail_.lifecycle(rule == "inactivate" ? PatronAction::kInactivated : PatronAction::kDeleted,
+                        key, rule);
       out_.messages.push_back(
           {Severity::kInfo, 0, key, rule == "inactivate" ? "INACTIVATED" : "DELETED",
            rule == "inactivate" ? "inactivated: not in the file for more than " +
@@ -1002,6 +1018,7 @@ class ImportRunner {
   PatronField keyField_;
   std::string now_;
   bool full_;
+  RunPatronRecorder detail_;  // summary: all
   std::string previousFullRun_;
   ImportOutcome out_;
   std::vector<Existing> existing_;

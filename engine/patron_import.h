@@ -11,6 +11,7 @@
 #include "engine/import_run.h"
 #include "engine/ports/byte_source.h"
 #include "engine/ports/patron_store.h"
+#include "engine/run_patrons.h"
 
 namespace patrond {
 
@@ -37,7 +38,8 @@ struct ImportRequest {
   CivilTime now;                    // the run's time, district local
   std::size_t batchSize = 5000;     // rows per bulk statement batch
   std::size_t maxMessages = 10000;  // kept per run; the rest are counted (TOO_MANY_MESSAGES)
-  unsigned hashThreads = 0;         // threads hashing passwords; 0: one per core
+  std::size_t maxPatronDetail = kRunPatronCap;  // per-patron entries kept (summary: all)
+  unsigned hashThreads = 0;                     // threads hashing passwords; 0: one per core
 };
 
 struct ImportOutcome {

@@ -29,4 +29,27 @@ void RowBatch::execute(const std::string& query) {
   st_.execute(true);
 }
 
+void execMultiRow(soci::session& sql, const std::string& head, const Rows& rows,
+                  const std::string& tail) {
+  if (rows.empty()) {
+    return;
+  }
+  const size_t cols = rows.front().size();
+  forEachSlice(rows.size(), rowsPerStatement(cols), [&](size_t start, size_t n) {
+    RowBatch batch(sql);
+    std::string q = head;
+    size_t p = 0;
+    for (size_t r = 0; r < n; ++r) {
+      q += r == 0 ? "(" : ", (";
+      for (size_t c = 0; c < cols; ++c) {
+        const Value& v = rows[start + r][c];
+        q += (c == 0 ? ":p" : ", :p") + std::to_string(p++);
+        batch.useCopy(v.value_or(""), !v);
+      }
+      q += ")";
+    }
+    batch.execute(q + tail);
+  });
+}
+
 }  // namespace patrond::sql

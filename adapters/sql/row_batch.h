@@ -13,7 +13,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <deque>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace patrond::sql {
 
@@ -58,5 +60,14 @@ class RowBatch {
   std::deque<long long> numbers_;
   soci::statement st_;  // after what it binds: destroyed first
 };
+
+// Rows of values for execMultiRow; nullopt is NULL.
+using Value = std::optional<std::string>;
+using Rows = std::vector<std::vector<Value>>;
+
+// `head` ("INSERT INTO t (a, b) VALUES ") followed by one bound tuple per row, in batches
+// of rowsPerStatement, then `tail`. Never one round trip per row.
+void execMultiRow(soci::session& sql, const std::string& head, const Rows& rows,
+                  const std::string& tail = "");
 
 }  // namespace patrond::sql

@@ -133,7 +133,18 @@ std::vector<Migration> migrations(DbBackend b) {
       "ALTER TABLE outbox ADD COLUMN claimed_by {S}",
       "ALTER TABLE outbox ADD COLUMN claimed_until {TS}",
   };
-  std::vector<Migration> out{{1, {}}, {2, {}}, {3, {}}};
+  // Version 4: the per-patron job summary (`summary RUN_ID --patrons`), at most
+  // engine/run_patrons.h's cap of rows per run; `changes` is a JSON array of
+  // [field, old, new]. And the administrators' alert incidents (monitoring.alerts).
+  std::vector<std::string> v4 = {
+      "CREATE TABLE run_patrons (id {ID}, run_id BIGINT NOT NULL, action {S} NOT NULL, "
+      "patron_key {S}, line_no BIGINT, detail {S}, changes {T}){OPTS}",
+      "CREATE INDEX run_patrons_run ON run_patrons (run_id, id)",
+      "CREATE TABLE alert_incidents (id {ID}, kind {S} NOT NULL, subject_key {S} NOT NULL, "
+      "opened_at {TS} NOT NULL, last_sent_at {TS}, cleared_at {TS}, summary_text {T}){OPTS}",
+      "CREATE INDEX alert_incidents_open ON alert_incidents (kind, subject_key, cleared_at)",
+  };
+  std::vector<Migration> out{{1, {}}, {2, {}}, {3, {}}, {4, {}}};
   for (const auto& s : v1) {
     out[0].statements.push_back(render(s, b));
   }
@@ -142,6 +153,9 @@ std::vector<Migration> migrations(DbBackend b) {
   }
   for (const auto& s : v3) {
     out[2].statements.push_back(render(s, b));
+  }
+  for (const auto& s : v4) {
+    out[3].statements.push_back(render(s, b));
   }
   return out;
 }

@@ -12,9 +12,6 @@
 namespace patrond::sql {
 namespace {
 
-using Value = std::optional<std::string>;
-using Rows = std::vector<std::vector<Value>>;
-
 Value num(std::int64_t v) {
   return std::to_string(v);
 }
@@ -23,31 +20,6 @@ Value text(const std::string& v) {
 }
 Value textOrNull(const std::string& v) {
   return v.empty() ? std::nullopt : Value(v);
-}
-
-// `head` ("INSERT INTO t (a, b) VALUES ") followed by one bound tuple per row, in batches
-// (row_batch.h), then `tail`. Never one round trip per row.
-void execMultiRow(soci::session& sql, const std::string& head, const Rows& rows,
-                  const std::string& tail = "") {
-  if (rows.empty()) {
-    return;
-  }
-  const size_t cols = rows.front().size();
-  forEachSlice(rows.size(), rowsPerStatement(cols), [&](size_t start, size_t n) {
-    RowBatch batch(sql);
-    std::string q = head;
-    size_t p = 0;
-    for (size_t r = 0; r < n; ++r) {
-      q += r == 0 ? "(" : ", (";
-      for (size_t c = 0; c < cols; ++c) {
-        const Value& v = rows[start + r][c];
-        q += (c == 0 ? ":p" : ", :p") + std::to_string(p++);
-        batch.useCopy(v.value_or(""), !v);
-      }
-      q += ")";
-    }
-    batch.execute(q + tail);
-  });
 }
 
 // `UPDATE ... WHERE id IN (...)` with `prefix` binding first, in batches of bound ids.

@@ -75,6 +75,8 @@ class SociStore final : public PatronStore {
   Result<std::vector<ImportRun>> listRuns(const std::string& job, int limit) override;
   Result<std::optional<ImportRun>> findRun(std::int64_t id) override;
   Result<std::vector<RunMessage>> runMessages(std::int64_t runId, bool errorsOnly) override;
+  Result<void> saveRunPatrons(std::int64_t runId, const std::vector<RunPatron>& entries) override;
+  Result<std::vector<RunPatron>> runPatrons(std::int64_t runId) override;
   Result<int> trimRuns(const std::string& job, int keep) override;
   Result<std::string> jobLastFullRun(const std::string& job) override;
   Result<void> setJobLastFullRun(const std::string& job, const std::string& at) override;

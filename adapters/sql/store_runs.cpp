@@ -1,5 +1,7 @@
 // Import runs and their messages, jobs' last full runs, and the ledger of imported source files.
 
+#include <nlohmann/json.hpp>
+
 #include "adapters/sql/columns.h"
 #include "adapters/sql/row_batch.h"
 #include "adapters/sql/soci_store_impl.h"
@@ -212,6 +214,72 @@ Result<std::vector<RunMessage>> SociStore::runMessages(std::int64_t runId, bool 
   });
 }
 
+namespace {
+
+// A change list as stored: [[field, old, new], ...].
+std::string changesJson(const std::vector<FieldChange>& changes) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& c : changes) {
+    j.push_back({c.field, c.before, c.after});
+  }
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<FieldChange> changesFromJson(const std::string& text) {
+  std::vector<FieldChange> out;
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_array()) {
+    return out;
+  }
+  for (const auto& c : j) {
+    if (c.is_array() && c.size() == 3 && c[0].is_string() && c[1].is_string() && c[2].is_string()) {
+      out.push_back({c[0].get<std::string>(), c[1].get<std::string>(), c[2].get<std::string>()});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<void> SociStore::saveRunPatrons(std::int64_t runId, const std::vector<RunPatron>& entries) {
+  return guard("saving the run's patrons", [&]() -> Result<void> {
+    Rows rows;
+    rows.reserve(entries.size());
+    for (const auto& e : entries) {
+      rows.push_back({std::to_string(runId), std::string(patronActionName(e.action)), e.key,
+                      e.line > 0 ? Value(std::to_string(e.line)) : std::nullopt,
+                      e.detail.empty() ? std::nullopt : Value(e.detail),
+                      e.changes.empty() ? std::nullopt : Value(changesJson(e.changes))});
+    }
+    execMultiRow(*sql_,
+                 "INSERT INTO run_patrons (run_id, action, patron_key, line_no, detail, changes) "
+                 "VALUES ",
+                 rows);
+    return {};
+  });
+}
+
+Result<std::vector<RunPatron>> SociStore::runPatrons(std::int64_t runId) {
+  return guard("reading the run's patrons", [&]() -> Result<std::vector<RunPatron>> {
+    std::vector<RunPatron> out;
+    long long id = runId;
+    soci::rowset<soci::row> rs =
+        (sql_->prepare << "SELECT action, patron_key, line_no, detail, changes FROM run_patrons "
+                          "WHERE run_id = :id ORDER BY id",
+         soci::use(id));
+    for (const auto& r : rs) {
+      RunPatron p;
+      p.action = patronActionByName(getStr(r, 0)).value_or(PatronAction::kUpdated);
+      p.key = getStr(r, 1);
+      p.line = getInt(r, 2);
+      p.detail = getStr(r, 3);
+      p.changes = changesFromJson(getStr(r, 4));
+      out.push_back(std::move(p));
+    }
+    return out;
+  });
+}
+
 Result<int> SociStore::trimRuns(const std::string& job, int keep) {
   return guard("trimming old runs", [&]() -> Result<int> {
     std::vector<long long> ids;
@@ -227,6 +295,7 @@ Result<int> SociStore::trimRuns(const std::string& job, int keep) {
     }
     for (long long id : ids) {
       *sql_ << "DELETE FROM run_messages WHERE run_id = :id", soci::use(id);
+      *sql_ << "DELETE FROM run_patrons WHERE run_id = :id", soci::use(id);
       *sql_ << "DELETE FROM import_runs WHERE id = :id", soci::use(id);
     }
     return static_cast<int>(ids.size());

@@ -66,7 +66,7 @@ _patrond() {
       else words_for="--full --incremental --file --dry-run --max-percent"; fi ;;
     test-source) [[ -z $sub ]] && words_for=$(_patrond_names imports) ;;
     runs) words_for="--job --limit" ;;
-    summary) words_for="--errors-only" ;;
+    summary) words_for="--errors-only --patrons" ;;
     patrons)
       case $sub in
         "") words_for="show list" ;;

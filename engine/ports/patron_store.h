@@ -17,6 +17,7 @@
 #include "engine/ports/circulation_store.h"
 #include "engine/ports/outbox_store.h"
 #include "engine/result.h"
+#include "engine/run_patrons.h"
 
 namespace patrond {
 
@@ -89,7 +90,7 @@ class PatronStore {
   // Schema: creates or upgrades to the newest version; returns it.
   virtual Result<int> migrate() = 0;
   virtual Result<int> schemaVersion() = 0;
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // One transaction at a time; commit/rollback end it.
   virtual Result<void> begin() = 0;
@@ -110,6 +111,11 @@ class PatronStore {
   virtual Result<std::vector<ImportRun>> listRuns(const std::string& job, int limit) = 0;
   virtual Result<std::optional<ImportRun>> findRun(std::int64_t id) = 0;
   virtual Result<std::vector<RunMessage>> runMessages(std::int64_t runId, bool errorsOnly) = 0;
+  // The per-patron detail of a run (engine/run_patrons.h), written inside the caller's
+  // transaction with closeRun, and read back in the order written.
+  virtual Result<void> saveRunPatrons(std::int64_t runId,
+                                      const std::vector<RunPatron>& entries) = 0;
+  virtual Result<std::vector<RunPatron>> runPatrons(std::int64_t runId) = 0;
   // Deletes a job's runs beyond the newest `keep`, with their messages; returns how many.
   virtual Result<int> trimRuns(const std::string& job, int keep) = 0;
 

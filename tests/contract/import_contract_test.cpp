@@ -89,6 +89,7 @@ class ImportContract : public ::testing::TestWithParam<std::string> {
     req.file = "students.csv";
     req.now = *parseCivilTime(when);
     req.batchSize = 3;  // several bulk batches even in small tests
+    req.maxPatronDetail = maxPatronDetail_;
     return runImport(*store_, src, req, nullptr);
   }
 
@@ -107,6 +108,7 @@ class ImportContract : public ::testing::TestWithParam<std::string> {
   test::TempDir dir_;
   Config config_;
   std::unique_ptr<PatronStore> store_;
+  std::size_t maxPatronDetail_ = kRunPatronCap;
 };
 
 TEST_P(ImportContract, FullImportIntoEmptyDatabase) {
@@ -441,6 +443,110 @@ TEST_P(ImportContract, SummaryKeepsOnlyErrorsAndWarningsWhenAsked) {
     EXPECT_NE(m.severity, Severity::kInfo) << m.code;
   }
   EXPECT_FALSE(stored->empty());
+}
+
+// `summary RUN_ID --patrons`: each patron a run touched, with the changed fields' old and
+// new values, for every action; nothing for a job that keeps only errors and warnings.
+TEST_P(ImportContract, RunPatronsRecordEveryActionWithTheChangedFields) {
+  auto detail = [&](const ImportOutcome& o) {
+    auto d = store_->runPatrons(o.run.id);
+    EXPECT_TRUE(d.ok());
+    return d.ok() ? *d : std::vector<RunPatron>{};
+  };
+  auto first = import(kHeader + rows(1, 9) + row("S99", "Senior", "Smith 104", "12", "2026"),
+                      "2026-06-01 02:00");
+  auto added = detail(first);
+  ASSERT_EQ(added.size(), 10u);
+  EXPECT_EQ(added[0].action, PatronAction::kAdded);
+  EXPECT_EQ(added[0].key, "S1");
+  EXPECT_EQ(added[0].line, 2);
+  EXPECT_TRUE(added[0].changes.empty());
+
+  // S2 moves homeroom, S3 is renamed; S99 graduated and left the file: deleted.
+  auto second = import(kHeader + row("S1", "Núñez1") + row("S2", "Núñez2", "Jones 201") +
+                           row("S3", "Renamed") + rows(4, 9),
+                       "2026-10-15 02:00");
+  ASSERT_EQ(second.run.counts.updated, 2);
+  ASSERT_EQ(second.run.counts.deleted, 1);
+  auto changed = detail(second);
+  ASSERT_EQ(changed.size(), 3u);
+  EXPECT_EQ(changed[0].action, PatronAction::kUpdated);
+  EXPECT_EQ(changed[0].key, "S2");
+  EXPECT_EQ(changed[0].line, 3);
+  ASSERT_EQ(changed[0].changes.size(), 1u);
+  EXPECT_EQ(changed[0].changes[0].field, "homeroom");
+  EXPECT_EQ(changed[0].changes[0].before, "Smith 104");
+  EXPECT_EQ(changed[0].changes[0].after, "Jones 201");
+  EXPECT_EQ(changed[1].key, "S3");
+  ASSERT_EQ(changed[1].changes.size(), 1u);
+  EXPECT_EQ(changed[1].changes[0].field, "last_name");
+  EXPECT_EQ(changed[1].changes[0].before, "Núñez3");
+  EXPECT_EQ(changed[1].changes[0].after, "Renamed");
+  EXPECT_EQ(changed[2].action, PatronAction::kDeleted);
+  EXPECT_EQ(changed[2].key, "S99");
+  EXPECT_EQ(changed[2].detail, "delete_graduated_seniors");
+
+  // S9 is gone for more than 7 days: inactivated, its username prefixed.
+  auto third = import(kHeader + row("S1", "Núñez1") + row("S2", "Núñez2", "Jones 201") +
+                          row("S3", "Renamed") + rows(4, 8),
+                      "2026-10-16 02:00");
+  third = import(kHeader + row("S1", "Núñez1") + row("S2", "Núñez2", "Jones 201") +
+                     row("S3", "Renamed") + rows(4, 8),
+                 "2026-10-24 02:00");
+  ASSERT_EQ(third.run.counts.inactivated, 1);
+  auto gone = detail(third);
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(gone[0].action, PatronAction::kInactivated);
+  EXPECT_EQ(gone[0].key, "S9");
+  EXPECT_EQ(gone[0].detail, "inactivate");
+
+  // Back again: reactivated, with the status and the username it gets back.
+  auto back = import(kHeader + row("S1", "Núñez1") + row("S2", "Núñez2", "Jones 201") +
+                         row("S3", "Renamed") + rows(4, 9),
+                     "2026-10-25 02:00");
+  ASSERT_EQ(back.run.counts.reactivated, 1);
+  auto again = detail(back);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].action, PatronAction::kReactivated);
+  EXPECT_EQ(again[0].key, "S9");
+  EXPECT_EQ(again[0].line, 10);
+  ASSERT_FALSE(again[0].changes.empty());
+  EXPECT_EQ(again[0].changes[0].field, "status");
+  bool username = std::any_of(again[0].changes.begin(), again[0].changes.end(), [](auto& c) {
+    return c.field == "username" && c.before == "Inactive-uS9" && c.after == "uS9";
+  });
+  EXPECT_TRUE(username);
+
+  // A job that keeps only errors and warnings keeps no per-patron detail.
+  job().options.summary = SummaryMode::kErrorsAndWarnings;
+  auto quiet = import(kHeader + rows(1, 9) + row("S50", "New"), "2026-10-26 02:00");
+  ASSERT_EQ(quiet.run.counts.added, 1);
+  EXPECT_TRUE(detail(quiet).empty());
+}
+
+// Beyond the cap only the counts are exact: no stored values are read for the rest.
+TEST_P(ImportContract, RunPatronDetailStopsAtItsCap) {
+  maxPatronDetail_ = 4;
+  auto first = import(kHeader + rows(1, 10), "2026-10-01 02:00");
+  auto kept = store_->runPatrons(first.run.id);
+  ASSERT_TRUE(kept.ok());
+  ASSERT_EQ(kept->size(), 4u);
+  EXPECT_EQ(first.run.counts.added, 10);
+  EXPECT_EQ(kept->back().key, "S4");
+  std::string renamed;
+  for (int i = 1; i <= 10; ++i) {
+    renamed += row("S" + std::to_string(i), "Renamed" + std::to_string(i));
+  }
+  auto second = import(kHeader + renamed, "2026-10-02 02:00");
+  EXPECT_EQ(second.run.counts.updated, 10);
+  kept = store_->runPatrons(second.run.id);
+  ASSERT_TRUE(kept.ok());
+  ASSERT_EQ(kept->size(), 4u);
+  for (const auto& p : *kept) {
+    EXPECT_EQ(p.action, PatronAction::kUpdated);
+    ASSERT_EQ(p.changes.size(), 1u) << p.key;
+    EXPECT_EQ(p.changes[0].before, "Núñez" + p.key.substr(1));
+  }
 }
 
 TEST_P(ImportContract, KeepRunsTrimsHistory) {

@@ -219,6 +219,57 @@ TEST_F(ImportCli, DryRunPrintsTheSummaryAndChangesNothing) {
   EXPECT_EQ(j["counts"]["added"], 43);
   EXPECT_EQ(patronCount(), 0);
   EXPECT_EQ(json::parse(patrond({"runs", "--json"}).out).size(), 0u);
+  // The text form names it a dry run; it has no run number.
+  auto t = patrond({"import", "students", "--dry-run"});
+  EXPECT_EQ(t.exitCode, 0) << t.err;
+  EXPECT_EQ(t.out.rfind("Dry run: students, full (dry run: nothing was changed), completed", 0), 0u)
+      << t.out;
+  EXPECT_EQ(t.out.find("Run 0"), std::string::npos) << t.out;
+}
+
+TEST_F(ImportCli, RunsLineShowsReactivatedErrorsAndWarnings) {
+  ASSERT_EQ(patrond({"import", "students"}).exitCode, 0);
+  auto r = patrond({"runs"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("reactivated 0, skipped "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(", errors "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(", warnings "), std::string::npos) << r.out;
+}
+
+// The job summary per patron (SPEC 11): who was added, and which fields of whom changed.
+TEST_F(ImportCli, SummaryPatronsListsEachPatronAndTheChangedFields) {
+  test::writeFile(dir_ / "a.csv", header() + good(1) + good(2) + good(3));
+  auto first = importJson(dir_ / "a.csv");
+  ASSERT_EQ(last_.exitCode, 0) << last_.err;
+  test::writeFile(dir_ / "b.csv", header() + good(1, "Nunez") + good(2) + good(3));
+  auto second = importJson(dir_ / "b.csv");
+  ASSERT_EQ(second["counts"]["updated"], 1) << second.dump();
+  auto r = patrond(
+      {"summary", std::to_string(second["run_id"].get<std::int64_t>()), "--patrons", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["patrons_total"], 1);
+  EXPECT_EQ(j["patrons_kept"], 1);
+  ASSERT_EQ(j["patrons"].size(), 1u);
+  EXPECT_EQ(j["patrons"][0]["action"], "updated");
+  EXPECT_EQ(j["patrons"][0]["line"], 2);
+  EXPECT_TRUE(j["patrons"][0]["rule"].is_null());
+  ASSERT_EQ(j["patrons"][0]["changes"].size(), 1u);
+  EXPECT_EQ(j["patrons"][0]["changes"][0]["field"], "last_name");
+  EXPECT_NE(j["patrons"][0]["changes"][0]["old"].get<std::string>().find("Núñez"),
+            std::string::npos);
+  EXPECT_NE(j["patrons"][0]["changes"][0]["new"].get<std::string>().find("Nunez"),
+            std::string::npos);
+  auto text =
+      patrond({"summary", std::to_string(first["run_id"].get<std::int64_t>()), "--patrons"});
+  ASSERT_EQ(text.exitCode, 0) << text.err;
+  EXPECT_NE(text.out.find("patrons: 3 added, updated, reactivated, inactivated or deleted"),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("    added "), std::string::npos) << text.out;
+  // Without --patrons the summary has no such list.
+  auto plain = patrond({"summary", std::to_string(first["run_id"].get<std::int64_t>()), "--json"});
+  EXPECT_FALSE(json::parse(plain.out).contains("patrons"));
 }
 
 TEST_F(ImportCli, GlobPicksTheNewestFile) {

@@ -67,11 +67,12 @@ class NoticesCli : public ::testing::Test {
     test::writeFile(config_, yaml);
   }
 
-  json send(std::vector<std::string> extra = {}) {
+  // Exit 1 when nothing queued got through (every message failed or delivery stopped).
+  json send(std::vector<std::string> extra = {}, int exitCode = 0) {
     std::vector<std::string> args{"notices", "send", "email-overdues", "--json", "--as-of", kDay};
     args.insert(args.end(), extra.begin(), extra.end());
     auto r = patrond(args);
-    EXPECT_EQ(r.exitCode, 0) << r.err << r.out;
+    EXPECT_EQ(r.exitCode, exitCode) << r.err << r.out;
     return json::parse(r.out.empty() ? "{}" : r.out);
   }
 
@@ -192,7 +193,10 @@ TEST_F(NoticesCli, DeferredWith451IsDeliveredOnceOnRetry) {
   }
   ASSERT_FALSE(queued.is_null());
   EXPECT_EQ(queued["attempts"], 1);
-  EXPECT_NE(queued["last_error"].get<std::string>().find("451"), std::string::npos);
+  EXPECT_NE(queued["last_error"].get<std::string>().find("451 4.3.0"), std::string::npos);
+  // The server's code is said once, not "451 451 4.3.0".
+  EXPECT_EQ(queued["last_error"].get<std::string>().find("451 451"), std::string::npos)
+      << queued["last_error"];
   // Not due yet: the retry waits.
   auto early = patrond({"outbox", "deliver", "--json", "--as-of", kDay});
   EXPECT_EQ(json::parse(early.out)["sent"], 0);
@@ -225,6 +229,21 @@ TEST_F(NoticesCli, RejectedWith550IsFailedWithTheServersWords) {
   EXPECT_EQ(server.messages().size(), 1u);
 }
 
+TEST_F(NoticesCli, EveryMessageRejectedExitsOne) {
+  test::SmtpServer server(
+      {.reject = {"ajones@springfield.example.org", "jsmith@springfield.example.org"}});
+  ASSERT_TRUE(server.start()) << server.error();
+  useServer(server);
+  auto r = patrond({"notices", "send", "email-overdues", "--json", "--as-of", kDay});
+  EXPECT_EQ(r.exitCode, 1) << r.err << r.out;
+  json out = json::parse(r.out);
+  EXPECT_EQ(out["queued"], 2);
+  EXPECT_EQ(out["sent"], 0);
+  EXPECT_EQ(out["failed"], 2);
+  EXPECT_NE(r.err.find("none of the 2 message(s) was sent"), std::string::npos) << r.err;
+  // One of two failing is not "every": exit 0 (see RejectedWith550IsFailedWithTheServersWords).
+}
+
 TEST_F(NoticesCli, ServerKilledMidBatchTheRestGoOutAfterItReturnsNoneTwice) {
   test::SmtpServer server({.dieOnMessage = 2});
   ASSERT_TRUE(server.start()) << server.error();
@@ -255,7 +274,7 @@ TEST_F(NoticesCli, UntrustedCertificateIsRefusedAndNothingIsSent) {
   test::SmtpServer server;
   ASSERT_TRUE(server.start()) << server.error();
   useServer(server, "starttls", /*trust=*/false);
-  json out = send();
+  json out = send({}, 1);
   EXPECT_EQ(out["sent"], 0);
   ASSERT_FALSE(out["delivery_problem"].is_null());
   EXPECT_NE(out["delivery_problem"].get<std::string>().find("ertificate"), std::string::npos)
@@ -270,7 +289,7 @@ TEST_F(NoticesCli, ServerWithoutStarttlsIsRefusedWhenStarttlsIsRequired) {
   test::SmtpServer server({.starttls = false});
   ASSERT_TRUE(server.start()) << server.error();
   useServer(server);
-  json out = send();
+  json out = send({}, 1);
   EXPECT_EQ(out["sent"], 0);
   ASSERT_FALSE(out["delivery_problem"].is_null());
   EXPECT_NE(out["delivery_problem"].get<std::string>().find("does not offer STARTTLS"),
@@ -310,7 +329,7 @@ TEST_F(NoticesCli, PrintWritesOneFilePerHomeroomAndACombinedPrintableFile) {
 TEST_F(NoticesCli, TheServiceDeliversWhatStayedQueuedOnceTheServerIsBack) {
   test::SmtpServer server;
   useServer(server);  // not started: the send finds no server
-  json out = send();
+  json out = send({}, 1);
   EXPECT_EQ(out["queued"], 2);
   EXPECT_EQ(out["sent"], 0);
   EXPECT_FALSE(out["delivery_problem"].is_null());

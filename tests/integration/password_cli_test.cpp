@@ -66,6 +66,34 @@ TEST_F(PasswordCli, KeyFileIsCreated0600AndReusedWithTheSameKey) {
   EXPECT_EQ(test::readFile(key_), key);
 }
 
+// `summary --patrons` says a password changed and never shows it, clear or hashed.
+TEST_F(PasswordCli, RunPatronsSayChangedAndNeverShowThePassword) {
+  ASSERT_EQ(import().exitCode, 0);
+  std::string mapping = test::readFile(dir_ / "conf/students.mapping.yaml");
+  mapping.replace(mapping.find("-start"), 6, "-fresh");
+  test::writeFile(dir_ / "conf/students.mapping.yaml", mapping);
+  auto again = patrond({"import", "students", "--json", "--as-of", "2026-10-16 02:00"});
+  ASSERT_EQ(again.exitCode, 0) << again.err;
+  auto run = json::parse(again.out)["run_id"].get<std::int64_t>();
+  auto r = patrond({"summary", std::to_string(run), "--patrons", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  json j = json::parse(r.out);
+  ASSERT_EQ(j["patrons"].size(), 43u);
+  for (const auto& p : j["patrons"]) {
+    EXPECT_EQ(p["action"], "updated");
+    ASSERT_EQ(p["changes"].size(), 1u) << p.dump();
+    EXPECT_EQ(p["changes"][0],
+              json({{"field", "password"}, {"old", "changed"}, {"new", "changed"}}));
+  }
+  auto text = patrond({"summary", std::to_string(run), "--patrons"});
+  for (const std::string& secret :
+       {std::string("$argon2"), std::string("-fresh"), std::string("-start")}) {
+    EXPECT_EQ(r.out.find(secret), std::string::npos) << secret;
+    EXPECT_EQ(text.out.find(secret), std::string::npos) << secret;
+  }
+  EXPECT_NE(text.out.find(": password changed\n"), std::string::npos) << text.out;
+}
+
 // Hostile or careless input: a key file that is there but cannot be used.
 class BadInputKeyFileCli : public PasswordCli {};
 
