@@ -265,32 +265,45 @@ int App::openDatabase(bool quiet) {
   return prepareStore(quiet);
 }
 
-int App::openExistingDatabase() {
+int App::openExistingDatabase(std::string* problem) {
+  // `problem`: keep the message for the caller (`status`) instead of printing it.
+  auto report = [&](int code, const std::string& message) {
+    if (problem) {
+      *problem = message;
+      return code;
+    }
+    return fail(code, message);
+  };
   auto store = sql::openStore(config_->database, sql::OpenMode::kExisting);
   if (!store) {
-    return fail(store.error().code == "DB_MISSING" ? kExitUsage : kExitFailed,
-                store.error().describe());
+    return report(store.error().code == "DB_MISSING" ? kExitUsage : kExitFailed,
+                  store.error().describe());
   }
   store_ = std::move(*store);
   auto v = store_->schemaVersion();
   if (!v) {
-    return fail(kExitFailed, v.error().describe());
+    store_.reset();
+    return report(kExitFailed, v.error().describe());
   }
   if (*v != PatronStore::kSchemaVersion) {
     store_.reset();
     const std::string ours = std::to_string(PatronStore::kSchemaVersion);
     if (*v > PatronStore::kSchemaVersion) {
-      return fail(kExitUsage, "the database schema (version " + std::to_string(*v) +
-                                  ") is newer than this patrond (" + ours + "): upgrade patrond");
+      return report(kExitUsage, "the database schema (version " + std::to_string(*v) +
+                                    ") is newer than this patrond (" + ours + "): upgrade patrond");
     }
     std::string what =
         *v == 0 ? "has no patrond schema yet"
                 : "has schema version " + std::to_string(*v) + " (this patrond: " + ours + ")";
-    return fail(kExitUsage, "the database " + what +
-                                ": run 'patrond db migrate' (commands that only read never "
-                                "create or upgrade it)");
+    return report(kExitUsage, "the database " + what +
+                                  ": run 'patrond db migrate' (commands that only read never "
+                                  "create or upgrade it)");
   }
-  return prepareStore(false);
+  int rc = prepareStore(problem != nullptr);
+  if (rc != kExitOk && problem) {
+    *problem = databaseProblem_;
+  }
+  return rc;
 }
 
 int App::prepareStore(bool quiet) {

@@ -41,7 +41,8 @@ class App {
   int openDatabase(bool quiet = false);
   // For commands that only read: never creates nor migrates the database. A missing SQLite
   // file or a schema that is not current is exit 2, saying to run `patrond db migrate`.
-  int openExistingDatabase();
+  // With `problem`, a failure is not printed: its message is stored there.
+  int openExistingDatabase(std::string* problem = nullptr);
   // The service's loop connection: reopened when the last use failed (the database was
   // restarted or unreachable). Null while the database cannot be reached.
   PatronStore* serviceStore();

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "daemon/alert_commands.h"
 #include "daemon/circulation_commands.h"
 #include "daemon/cli_support.h"
 #include "daemon/commands.h"
@@ -12,6 +13,7 @@
 #include "daemon/homeroom_commands.h"
 #include "daemon/notice_commands.h"
 #include "daemon/service.h"
+#include "daemon/status_command.h"
 #include "engine/text.h"
 
 #ifdef _WIN32
@@ -238,6 +240,32 @@ int runCli(int argc, char** argv) {
       "deliver", "send the queued messages that are due now (what the service does every minute)");
   deliver->callback([&] { action = [](App& a) { return cmdOutboxDeliver(a); }; });
 
+  auto* alerts = cli.add_subcommand(
+      "alerts", "administrator alert incidents (monitoring.alerts), newest first");
+  int alertsLimit = 50;
+  alerts->add_option("--limit", alertsLimit, "at most this many (default 50)")
+      ->check(limitValidator(100000));
+  alerts->callback([&] {
+    if (alerts->get_subcommands().empty()) {
+      action = [&](App& a) { return cmdAlerts(a, alertsLimit); };
+    }
+  });
+  alerts
+      ->add_subcommand("check",
+                       "check now and queue the alert e-mail (what the service does every minute)")
+      ->callback([&] { action = [](App& a) { return cmdAlertsCheck(a); }; });
+
+  std::string statusJob;
+  auto* status = cli.add_subcommand(
+      "status",
+      "health for monitoring tools (Nagios, Icinga, Zabbix): exit 0 OK, 1 WARNING, 2 CRITICAL, "
+      "3 UNKNOWN");
+  status->add_option("--job", statusJob, "only this import job")->type_name("JOB");
+  status->callback([&] {
+    needsConfig = false;  // a configuration that cannot be loaded is UNKNOWN (3), not usage (2)
+    action = [&](App& a) { return cmdStatus(a, statusJob); };
+  });
+
   auto* service = cli.add_subcommand("service", "Windows only: register or remove the service");
   service->require_subcommand(1);
   for (const char* verb : {"install", "uninstall"}) {
@@ -274,7 +302,8 @@ int runCli(int argc, char** argv) {
       std::cerr << "patrond: " << escapeControl(e.what()) << "\n";
     }
     std::cerr << "Run 'patrond --help' (or 'patrond COMMAND --help') for usage.\n";
-    return kExitUsage;
+    // Monitoring plugins: a usage error is UNKNOWN (3), never CRITICAL (2).
+    return status->parsed() ? kExitRefused : kExitUsage;
   }
   App app(g);
   if (needsConfig) {

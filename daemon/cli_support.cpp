@@ -50,6 +50,9 @@ const std::map<std::string, std::string>& examples() {
       {"notices", "patrond notices preview weekly-overdues"},
       {"notices send", "patrond notices send weekly-overdues --dry-run"},
       {"notices preview", "patrond notices preview weekly-overdues --homeroom \"Smith 104\""},
+      {"status", "patrond status --job students"},
+      {"alerts", "patrond alerts --limit 10"},
+      {"alerts check", "patrond alerts check"},
       {"outbox", "patrond outbox --status failed"},
       {"outbox deliver", "patrond outbox deliver"},
       {"service", "patrond service install --config C:\\ProgramData\\patrond\\patrond.yaml"},
@@ -81,11 +84,17 @@ const char* const kExitCodes =
     "Exit codes: 0 success; 1 the job or operation ran and failed (nothing applied);\n"
     "  2 usage or configuration error (nothing done); 3 refused by a policy.\n";
 
+// `status` follows the monitoring-plugin conventions instead.
+const char* const kStatusExitCodes =
+    "Exit codes (monitoring plugins): 0 OK; 1 WARNING; 2 CRITICAL; 3 UNKNOWN (the\n"
+    "  configuration cannot be loaded, an unknown job, a usage error).\n";
+
 void addFooters(CLI::App& app, const std::string& globals) {
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
     std::string path = commandPath(*sub);
     auto example = examples().find(path);
-    sub->footer("\n" + globals + kExitCodes + "Example:\n  " +
+    const char* codes = path == "status" ? kStatusExitCodes : kExitCodes;
+    sub->footer("\n" + globals + codes + "Example:\n  " +
                 (example != examples().end() ? example->second : "patrond " + path) + "\n");
     addFooters(*sub, globals);
   }

@@ -17,6 +17,7 @@
 #include "daemon/json_output.h"
 #include "engine/csv_reader.h"
 #include "engine/display_time.h"
+#include "engine/monitoring.h"
 #include "engine/patron_import.h"
 #include "engine/schedule.h"
 #include "engine/text.h"
@@ -132,6 +133,31 @@ int cmdCheckConfig(App& app) {
     o << "  circulation sweep: daily at " << formatTimeOfDay(c.circulation.sweepAt)
       << ", next run: " << rfc3339(sweep->at, app.zone()) << "\n";
   }
+  const MonitoringConfig& m = c.monitoring;
+  json alerts = nullptr;
+  std::string alertsText = "off (no monitoring.alerts)";
+  if (m.alerts) {
+    json kinds = json::array();
+    std::string names;
+    for (AlertKind k : m.alerts->on) {
+      kinds.push_back(alertKindName(k));
+      names += (names.empty() ? "" : ", ") + std::string(alertKindName(k));
+    }
+    std::string to;
+    for (const auto& a : m.alerts->to) {
+      to += (to.empty() ? "" : ", ") + a;
+    }
+    alerts = {{"to", m.alerts->to},
+              {"on", kinds},
+              {"repeat_after", formatDuration(m.alerts->repeatAfter)}};
+    alertsText =
+        "to " + to + " on " + names + ", again every " + formatDuration(m.alerts->repeatAfter);
+  }
+  j["monitoring"] = {{"grace", formatDuration(m.grace)},
+                     {"metrics", m.metrics.empty() ? json(nullptr) : json(m.metrics)},
+                     {"alerts", alerts}};
+  o << "  monitoring: patrond status allows " << formatDuration(m.grace) << " past a slot; metrics "
+    << (m.metrics.empty() ? "off" : "on " + m.metrics) << "; alerts " << alertsText << "\n";
   if (app.json()) {
     std::cout << j.dump(2) << "\n";
   } else {

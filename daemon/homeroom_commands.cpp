@@ -39,6 +39,22 @@ Result<std::vector<Homeroom>> currentHomerooms(PatronStore& store, const Config&
   return resolveHomerooms(*groups, *teachers, config.homerooms, *overrides);
 }
 
+namespace {
+// TEACHER_DIFFERS: a teacher set by hand while the students' rows name another.
+bool differs(const Homeroom& h) {
+  if (h.teacherFrom != "config" || h.sisTeacherEmail.empty()) {
+    return false;
+  }
+  auto lower = [](std::string s) {
+    for (char& c : s) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return s;
+  };
+  return lower(h.sisTeacherEmail) != lower(h.teacherEmail);
+}
+}  // namespace
+
 int cmdHomeroomsList(App& app, const std::string& site) {
   if (!site.empty() && !app.config().findSite(site)) {
     return fail(kExitUsage, "site '" + site + "' is not configured in " + app.config().path);
@@ -65,6 +81,9 @@ int cmdHomeroomsList(App& app, const std::string& site) {
                    {"teacher_email", nullIfEmpty(h.teacherEmail)},
                    {"teacher_name", nullIfEmpty(h.teacherName)},
                    {"teacher_from", h.teacherFrom},
+                   {"sis_teacher_email", nullIfEmpty(h.sisTeacherEmail)},
+                   {"sis_teacher_name", nullIfEmpty(h.sisTeacherName)},
+                   {"teacher_differs", differs(h)},
                    {"students", h.students},
                    {"library_day", nullIfEmpty(day)},
                    {"notices", h.notices}});
@@ -75,6 +94,7 @@ int cmdHomeroomsList(App& app, const std::string& site) {
               << (h.teacherName.empty() ? "" : " (" + escapeControl(h.teacherName) + ")")
               << "  from " << escapeControl(h.teacherFrom) << "  " << h.students << " student(s)"
               << (day.empty() ? "" : "  library day " + day) << (h.notices ? "" : "  notices off")
+              << (differs(h) ? "  (the SIS says " + escapeControl(h.sisTeacherEmail) + ")" : "")
               << "\n";
   }
   if (app.json()) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "engine/circulation.h"
 #include "engine/patron_import.h"
 #include "engine/ports/log.h"
 #include "engine/ports/remote_source.h"
@@ -28,10 +29,11 @@ struct ImportCall {
 
 struct ImportCallResult {
   ImportOutcome outcome;
-  bool ran = true;          // false: nothing to import (an unchanged remote file)
-  bool busy = false;        // another process holds the job: nothing was done
-  std::string error;        // when busy or the lease could not be read
-  std::string sourceError;  // a remote poll failed (network, auth, host key): retried
+  bool ran = true;                    // false: nothing to import (an unchanged remote file)
+  bool busy = false;                  // another process holds the job: nothing was done
+  std::string error;                  // when busy or the lease could not be read
+  std::string sourceError;            // a remote poll failed (network, auth, host key): retried
+  std::optional<SweepOutcome> sweep;  // a circulation sweep task that succeeded
 };
 
 ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& log);

@@ -7,6 +7,7 @@
 #include "adapters/files/text_file.h"
 #include "adapters/sftp/curl_sftp.h"
 #include "adapters/sql/soci_store.h"
+#include "daemon/alert_commands.h"
 #include "daemon/app.h"
 #include "daemon/circulation_commands.h"
 #include "daemon/lease_keeper.h"
@@ -156,6 +157,12 @@ ImportCallResult JobRunner::execute(JobTask& task) {
     claim.store = store->get();
   }
   if (task.deliverOutbox) {
+    if (task.config->monitoring.alerts) {
+      if (auto a = checkAlerts(**store, *task.config, now, *task.zone, task.sourceProblems, *log_);
+          !a) {
+        log_->error("alerts: " + a.error().describe());
+      }
+    }
     if (auto d = deliverDue(**store, *task.config, clock, *task.zone, *log_); !d) {
       log_->error("outbox delivery: " + d.error().describe());
     }
@@ -178,6 +185,8 @@ ImportCallResult JobRunner::execute(JobTask& task) {
     auto swept = executeSweep(**store, *task.config, task.zone->toLocal(now), now, *log_);
     if (!swept) {
       result.error = swept.error().describe();
+    } else {
+      result.sweep = std::move(*swept);
     }
     return result;
   }
@@ -240,6 +249,12 @@ ImportCallResult JobRunner::execute(JobTask& task) {
 void JobRunner::post(const JobTask& task, const ImportCallResult& result) {
   if (task.done) {
     boost::asio::post(io_, [done = task.done, result] { done(result); });
+  }
+  if (finished_) {
+    JobTask copy = task;
+    copy.done = nullptr;
+    boost::asio::post(
+        io_, [finished = finished_, copy = std::move(copy), result] { finished(copy, result); });
   }
 }
 

@@ -35,6 +35,9 @@ struct JobTask {
   bool sweep = false;             // the daily circulation sweep instead of an import
   std::string notice;             // a scheduled notice run (by name) instead of an import
   bool deliverOutbox = false;     // send the outbox messages that are due
+  // With deliverOutbox: the sources the service cannot reach (job -> why), for the alerts
+  // checked before each delivery.
+  std::map<std::string, std::string> sourceProblems;
   // On the loop thread, after every task, whatever happened (pollers re-arm from it).
   std::function<void(const ImportCallResult&)> done;
 };
@@ -50,6 +53,10 @@ class JobRunner {
   // Queues a run; false when one of the same job is already queued or running.
   bool enqueue(JobTask task);
   bool busy(const std::string& job) const;
+  // Called on the loop after every task (the metrics). Set before the first enqueue.
+  void onFinished(std::function<void(const JobTask&, const ImportCallResult&)> f) {
+    finished_ = std::move(f);
+  }
   // Asks a run in progress to roll back, drops queued runs, and waits for the worker.
   void stop();
 
@@ -66,6 +73,7 @@ class JobRunner {
   std::deque<JobTask> queue_;
   std::set<std::string> active_;  // queued or running jobs
   std::map<std::string, std::pair<std::uint64_t, std::int64_t>> remoteSeen_;  // worker only
+  std::function<void(const JobTask&, const ImportCallResult&)> finished_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

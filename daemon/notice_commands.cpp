@@ -45,30 +45,6 @@ int unknownNotice(const Config& config, const std::string& name) {
                               (known.empty() ? " (it has none)" : " (it has: " + known + ")"));
 }
 
-// "<20261016.8f3a...@springfield.example.org>": unique, and from the sender's domain.
-std::string newMessageId(const Config& config, const std::string& date) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* kHex = "0123456789abcdef";
-  std::string r;
-  for (int i = 0; i < 20; ++i) {
-    r += kHex[rng() & 15];
-  }
-  std::string domain = "patrond.invalid";
-  if (config.smtp) {
-    std::string addr = smtp::parseMailbox(config.smtp->from).address;
-    if (auto at = addr.rfind('@'); at != std::string::npos && at + 1 < addr.size()) {
-      domain = addr.substr(at + 1);
-    }
-  }
-  std::string d;
-  for (char c : date) {
-    if (c != '-') {
-      d += c;
-    }
-  }
-  return "<" + d + "." + r + "@" + domain + ">";
-}
-
 // Writes one printed notice into the run's folder without following a symbolic link planted
 // there: the content goes to a new file of an unpredictable name (O_CREAT|O_EXCL|O_NOFOLLOW,
 // like mkstemp), and rename(2) puts it in place, which replaces whatever the final name was
@@ -238,6 +214,30 @@ Result<NoticeOutcome> printNotice(const NoticeConfig& notice, NoticeOutcome out,
 }
 
 }  // namespace
+
+// "<20261016.8f3a...@springfield.example.org>": unique, and from the sender's domain.
+std::string newMessageId(const Config& config, const std::string& date) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char* kHex = "0123456789abcdef";
+  std::string r;
+  for (int i = 0; i < 20; ++i) {
+    r += kHex[rng() & 15];
+  }
+  std::string domain = "patrond.invalid";
+  if (config.smtp) {
+    std::string addr = smtp::parseMailbox(config.smtp->from).address;
+    if (auto at = addr.rfind('@'); at != std::string::npos && at + 1 < addr.size()) {
+      domain = addr.substr(at + 1);
+    }
+  }
+  std::string d;
+  for (char c : date) {
+    if (c != '-') {
+      d += c;
+    }
+  }
+  return "<" + d + "." + r + "@" + domain + ">";
+}
 
 Result<NoticeOutcome> prepareNotice(PatronStore& store, const Config& config,
                                     const NoticeConfig& notice, const CivilTime& date) {

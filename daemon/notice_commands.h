@@ -20,6 +20,9 @@ struct NoticeOutcome {
   std::string deliveryProblem;     // why delivery stopped (the rest stays queued)
 };
 
+// "<20261016.8f3a...@springfield.example.org>": unique, and from the sender's domain.
+std::string newMessageId(const Config& config, const std::string& date);
+
 // Builds and renders a notice run for `date` (nothing written).
 Result<NoticeOutcome> prepareNotice(PatronStore& store, const Config& config,
                                     const NoticeConfig& notice, const CivilTime& date);

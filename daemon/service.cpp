@@ -9,12 +9,15 @@
 #include <sstream>
 
 #include "adapters/config/yaml_config.h"
+#include "adapters/http/http_server.h"
 #include "adapters/log/journal.h"
 #include "adapters/templates/mustache_renderer.h"
 #include "daemon/job_runner.h"
+#include "daemon/service_metrics.h"
 #include "daemon/source_monitor.h"
 #include "daemon/systemd_notify.h"
 #include "engine/display_time.h"
+#include "engine/monitoring.h"
 #include "engine/schedule.h"
 #include "engine/text.h"
 
@@ -56,6 +59,37 @@ std::string readyStatus(const App& app) {
   s << "running: " << app.config().imports.size() << " import job(s), "
     << app.config().notices.size() << " notice(s)";
   return s.str();
+}
+
+// STATUS= while running (refreshed every minute): each job's last run and its next one.
+// "running: students completed 2026-10-15T02:00:04-05:00, next 2026-10-16T02:00:00-05:00; ..."
+std::string runningStatus(App& app) {
+  std::ostringstream s;
+  s << "running:";
+  PatronStore* store = app.serviceStore();
+  const char* sep = " ";
+  for (const auto& job : app.config().imports) {
+    s << sep << job.name << " ";
+    sep = "; ";
+    auto runs = store ? store->listRuns(job.name, 1)
+                      : Result<std::vector<ImportRun>>(std::vector<ImportRun>{});
+    if (!runs) {
+      app.storeFailed();
+      s << "(database unreachable)";
+    } else if (runs->empty()) {
+      s << "no run yet";
+    } else {
+      const ImportRun& r = runs->front();
+      s << runStatusName(r.status) << " " << displayTime(r.startedAt, app.zone());
+    }
+    if (auto next = nextRun(job.schedule, app.now(), app.zone())) {
+      s << ", next " << rfc3339(next->at, app.zone());
+    }
+  }
+  if (app.config().imports.empty()) {
+    s << " no import jobs";
+  }
+  return utf8Truncate(s.str(), 1000);
 }
 
 // STATUS= while the database cannot be opened: the backend, the next retry and why.
@@ -211,12 +245,13 @@ class Scheduler {
 
  public:
   // Sends what the outbox has due (retries included), on the worker, when e-mail is set up.
-  void deliverOutbox() {
+  void deliverOutbox(std::map<std::string, std::string> sourceProblems) {
     if (!app_.config().smtp) {
       return;
     }
     JobTask task = newTask(app_, "(outbox)", "outbox");
     task.deliverOutbox = true;
+    task.sourceProblems = std::move(sourceProblems);
     runner_.enqueue(std::move(task));  // false: a delivery is still going; it continues
   }
 
@@ -289,6 +324,62 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
   asio::steady_timer watchdog(io);
   asio::steady_timer connectRetry(io);
   asio::steady_timer outboxTimer(io);
+  asio::steady_timer metricsTimer(io);
+  // GET /metrics and /health (monitoring.metrics), answered from a snapshot the loop keeps.
+  ServiceMetrics metrics(app.now());
+  std::unique_ptr<http::HttpServer> metricsServer;
+  std::string metricsAddress;
+  auto sourceProblems = [&] {
+    std::map<std::string, std::string> out;
+    for (const auto& m : monitors) {
+      if (!m->problem().empty()) {
+        out[m->job()] = m->problem();
+      }
+    }
+    for (const auto& m : remotes) {
+      if (!m->problem().empty()) {
+        out[m->job()] = m->problem();
+      }
+    }
+    return out;
+  };
+  auto startMetrics = [&] {
+    const std::string& wanted = app.config().monitoring.metrics;
+    if (wanted == metricsAddress && (metricsServer || wanted.empty())) {
+      return;
+    }
+    if (metricsServer) {
+      metricsServer->stop();
+      metricsServer.reset();
+    }
+    metricsAddress = wanted;
+    auto addr = parseListenAddress(wanted);
+    if (!addr) {
+      return;
+    }
+    auto server = http::listen(
+        io, addr->host, addr->port,
+        [&](const std::string& target) {
+          std::string path = target.substr(0, target.find('?'));
+          if (path == "/metrics") {
+            return http::Response{200, "text/plain; version=0.0.4; charset=utf-8",
+                                  metrics.metricsText()};
+          }
+          if (path == "/health") {
+            auto [code, body] = metrics.healthJson();
+            return http::Response{code, "application/json", body};
+          }
+          return http::Response{404, "text/plain; charset=utf-8",
+                                "not found: GET /metrics or GET /health\n"};
+        },
+        http::Limits{}, app.log());
+    if (!server) {
+      app.log().error(server.error().describe());
+      return;
+    }
+    metricsServer = std::move(*server);
+    app.log().info("metrics: serving GET /metrics and GET /health on " + wanted);
+  };
   int exitCode = kExitOk;
   // READY is sent only once the database is open; until then STATUS says what the service
   // waits for, and when it tries again.
@@ -301,6 +392,10 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
     scheduler.cancel();
     connectRetry.cancel();
     outboxTimer.cancel();
+    metricsTimer.cancel();
+    if (metricsServer) {
+      metricsServer->stop();
+    }
     stopMonitors();
     // A run in progress rolls back (recorded as interrupted) before the worker ends.
     runner.stop();
@@ -332,6 +427,7 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
           app.log().info("configuration reloaded");
           scheduler.arm();
           startMonitors();
+          startMetrics();
         } else {
           for (const auto& d : result.diagnostics) {
             if (!d.warning) {
@@ -381,6 +477,7 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
         ready = true;
         app.log().info("the database is open; ready");
         systemd::ready(readyStatus(app));
+        systemd::status(runningStatus(app));
       }
       scheduler.runMissed();
       scheduler.runMissedNotices();
@@ -399,12 +496,21 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
       }
     });
   };
+  runner.onFinished([&](const JobTask& task, const ImportCallResult& result) {
+    metrics.taskFinished(task, result);
+    if (ready && metricsServer) {
+      metrics.refresh(app, sourceProblems());
+    }
+  });
   connect();
   scheduler.arm();
   startMonitors();
   // Every minute the outbox is checked for messages due (new ones, retries after backoff).
   std::function<void()> outboxTick = [&] {
-    scheduler.deliverOutbox();
+    scheduler.deliverOutbox(sourceProblems());
+    if (ready) {
+      systemd::status(runningStatus(app));
+    }
     outboxTimer.expires_after(std::chrono::seconds(60));
     outboxTimer.async_wait([&](const boost::system::error_code& ec) {
       if (!ec) {
@@ -413,6 +519,20 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
     });
   };
   outboxTick();
+  // The metrics snapshot: every 15 seconds, and after each task (onFinished above).
+  std::function<void()> metricsTick = [&] {
+    if (ready && metricsServer) {
+      metrics.refresh(app, sourceProblems());
+    }
+    metricsTimer.expires_after(std::chrono::seconds(15));
+    metricsTimer.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) {
+        metricsTick();
+      }
+    });
+  };
+  startMetrics();
+  metricsTick();
   // What check-config warns about (clear-text SMTP, unchecked certificates, world-readable
   // secrets) is in the service's log too.
   for (const auto& d : app.diagnostics()) {

@@ -49,6 +49,7 @@ void SourceMonitor::start() {
       app_.log().error("import " + job_ + ": " + r.error().describe() + "; retrying every 30s");
     }
     folderOk_ = false;
+    problem_ = r.error().describe();
     retryLater(Seconds{30}, true);
     return;
   }
@@ -56,6 +57,7 @@ void SourceMonitor::start() {
     app_.log().info("import " + job_ + ": the source folder is back: " + job->source.directory);
   }
   folderOk_ = true;
+  problem_.clear();
   app_.log().info("import " + job_ + ": watching " + job->source.directory + " for " +
                   job->source.file);
   observe();  // a file that arrived while the service was down
@@ -95,9 +97,13 @@ void SourceMonitor::observe() {
                          "; retrying every 30s");
       }
       folderOk_ = false;
+      problem_ = path.error().describe();
       retryLater(Seconds{30}, true);
+    } else {
+      problem_.clear();  // the folder answers; the file is just not there yet
     }
   } else {
+    problem_.clear();
     auto st = files::statFile(*path);
     o = {st.exists, *path, st.size, st.mtimeNs};
   }
@@ -183,6 +189,7 @@ void RemoteMonitor::poll() {
       app_.log().error("import " + job_ + ": polling the server failed: " + r.sourceError +
                        "; retrying in " + formatDuration(backoff_));
       failing_ = true;
+      problem_ = r.sourceError;
       schedule(backoff_);
       return;
     }
@@ -190,6 +197,7 @@ void RemoteMonitor::poll() {
       app_.log().info("import " + job_ + ": the server answers again");
     }
     failing_ = false;
+    problem_.clear();
     backoff_ = Seconds{0};
     schedule(every + jitter);
   };

@@ -20,6 +20,9 @@ class SourceMonitor {
   SourceMonitor(boost::asio::io_context& io, App& app, JobRunner& runner, std::string job);
   void start();
   void stop();
+  // Why the source cannot be reached now ("" when it can): for the alerts.
+  const std::string& problem() const { return problem_; }
+  const std::string& job() const { return job_; }
 
  private:
   void observe();
@@ -35,6 +38,7 @@ class SourceMonitor {
   boost::asio::system_timer settleTimer_, retryTimer_, pollTimer_;
   FileObservation lastQueued_;  // the file version last handed to the worker
   bool folderOk_ = true;
+  std::string problem_;
   bool stopped_ = false;
 };
 
@@ -46,6 +50,9 @@ class RemoteMonitor {
   RemoteMonitor(boost::asio::io_context& io, App& app, JobRunner& runner, std::string job);
   void start();
   void stop();
+  // Why the source cannot be reached now ("" when it can): for the alerts.
+  const std::string& problem() const { return problem_; }
+  const std::string& job() const { return job_; }
 
  private:
   void poll();
@@ -57,6 +64,7 @@ class RemoteMonitor {
   boost::asio::system_timer timer_;
   Seconds backoff_{0};
   bool failing_ = false;
+  std::string problem_;
   bool stopped_ = false;
 };
 

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "engine/homerooms.h"
+#include "engine/monitoring.h"
 
 namespace patrond {
 
@@ -187,6 +188,33 @@ std::vector<ConfigIssue> validateConfig(const Config& c) {
 
   checkPolicyTree(c, c.textbookPolicies, "textbook_policies", out);
   checkPolicyTree(c, c.libraryPolicies, "library_policies", out);
+
+  const MonitoringConfig& m = c.monitoring;
+  if (!m.metrics.empty()) {
+    if (auto addr = parseListenAddress(m.metrics); !addr) {
+      out.push_back({"monitoring.metrics", "expected HOST:PORT such as 127.0.0.1:9464, got '" +
+                                               m.metrics.substr(0, 64) + "'"});
+    } else if (!isLoopbackHost(addr->host)) {
+      out.push_back({"monitoring.metrics",
+                     "'" + m.metrics +
+                         "' is not a loopback address: anyone who can reach it reads the "
+                         "metrics (put a firewall or a TLS proxy in front)",
+                     true});
+    }
+  }
+  if (m.alerts) {
+    if (m.alerts->to.empty()) {
+      out.push_back({"monitoring.alerts.to", "alerts need at least one address in 'to'"});
+    }
+    for (const auto& a : m.alerts->to) {
+      if (!plausibleEmail(a)) {
+        out.push_back({"monitoring.alerts.to", "'" + a + "' is not an e-mail address"});
+      }
+    }
+    if (!c.smtp) {
+      out.push_back({"monitoring.alerts", "alerts are e-mail: they need an 'smtp' section"});
+    }
+  }
   return out;
 }
 

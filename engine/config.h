@@ -241,6 +241,21 @@ struct Condition {
   int percent = 0;
 };
 
+// SPEC section 11 `monitoring`: health, metrics and administrator alerts.
+enum class AlertKind { kRunFailed, kGuardStopped, kSourceUnreachable, kDeliveryFailed };
+struct AlertsConfig {
+  std::vector<std::string> to;
+  std::vector<AlertKind> on{AlertKind::kRunFailed, AlertKind::kGuardStopped,
+                            AlertKind::kSourceUnreachable, AlertKind::kDeliveryFailed};
+  std::chrono::seconds repeatAfter{24 * 3600};
+  bool wants(AlertKind k) const;
+};
+struct MonitoringConfig {
+  std::chrono::seconds grace{2 * 3600};
+  std::string metrics;  // "HOST:PORT"; empty: no metrics server
+  std::optional<AlertsConfig> alerts;
+};
+
 struct Config {
   std::string path;  // the patrond.yaml it came from
   DistrictConfig district;
@@ -255,6 +270,7 @@ struct Config {
   PolicyTree libraryPolicies;
   std::vector<Condition> conditions;
   CirculationConfig circulation;
+  MonitoringConfig monitoring;
 
   const ImportJob* findJob(std::string_view name) const;
   const Site* findSite(std::string_view code) const;

@@ -42,4 +42,26 @@ std::string displayTime(std::string_view stored, const TimeZone& zone) {
   return formatIso(*civil) + formatOffset(toSysSeconds(zone.toLocal(before)) - before);
 }
 
+std::optional<UtcTime> storedInstant(std::string_view stored, const TimeZone& zone) {
+  bool utc = stored.size() == 20 && stored.back() == 'Z';
+  if ((stored.size() != 19 && !utc) || stored[10] != 'T') {
+    return std::nullopt;
+  }
+  auto civil = parseCivilTime(stored.substr(0, 19));
+  if (!civil) {
+    return std::nullopt;
+  }
+  if (utc) {
+    return toSysSeconds(*civil);
+  }
+  auto instants = zone.fromLocal(*civil);
+  if (!instants.empty()) {
+    return instants.front();
+  }
+  // In a spring-forward gap: the wall clock read with the offset from before the gap.
+  UtcTime approx = toSysSeconds(*civil);
+  UtcTime before = approx - std::chrono::hours(24);
+  return approx - (toSysSeconds(zone.toLocal(before)) - before);
+}
+
 }  // namespace patrond

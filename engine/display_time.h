@@ -3,6 +3,7 @@
 // district's zone, "2026-10-15T02:00:00-05:00", in log lines, text and JSON alike. Every
 // printer goes through these. Pure; any thread.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,5 +22,9 @@ std::string rfc3339(UtcTime t, const TimeZone& zone);
 // gap the offset before the gap); a UTC instant "YYYY-MM-DDTHH:MM:SSZ" is shown in district
 // time. "" stays "" (none); a date or anything else is returned unchanged.
 std::string displayTime(std::string_view stored, const TimeZone& zone);
+
+// The instant a stored time names (the same two forms as displayTime; a skipped wall-clock
+// time counts from the end of its gap); nullopt for anything else.
+std::optional<UtcTime> storedInstant(std::string_view stored, const TimeZone& zone);
 
 }  // namespace patrond

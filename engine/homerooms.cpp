@@ -58,6 +58,8 @@ std::vector<Homeroom> resolveHomerooms(const std::vector<HomeroomStudentGroup>& 
     h.teacherEmail = best->first;
     h.teacherName = best->second;
     h.teacherFrom = "import";
+    h.sisTeacherEmail = best->first;
+    h.sisTeacherName = best->second;
   }
   std::map<std::string, std::string> nameByEmail;  // a teacher patron's name for its address
   for (const auto& t : teachers) {

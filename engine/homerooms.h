@@ -34,6 +34,9 @@ struct HomeroomOverride {
 struct Homeroom {
   std::string site, name, teacherEmail, teacherName;
   std::string teacherFrom = "none";  // config | import | teacher_patron | none
+  // The teacher the students' import rows name (the most named), whoever wins above: when it
+  // differs from a teacher set by hand, `homerooms list` shows both (TEACHER_DIFFERS).
+  std::string sisTeacherEmail, sisTeacherName;
   std::int64_t students = 0;
   std::optional<int> libraryDay;
   bool notices = true;

@@ -42,4 +42,11 @@ std::string_view severityName(Severity s) {
   return "error";
 }
 
+bool lifecycleStoppedByGuard(const ImportRun& run) {
+  return run.type == UpdateType::kFull && run.status == RunStatus::kCompleted && !run.dryRun &&
+         !run.lifecycleRan && !run.lifecycleReason.empty() &&
+         run.lifecycleReason != kLifecycleNotConfigured &&
+         run.lifecycleReason != kLifecycleRunFailed;
+}
+
 }  // namespace patrond

@@ -46,4 +46,12 @@ struct ImportRun {
   std::string trigger;          // cli | schedule | new_file
 };
 
+// Why a full run's lifecycle did not run, when no guard stopped it.
+inline constexpr std::string_view kLifecycleNotConfigured = "no lifecycle configured for this job";
+inline constexpr std::string_view kLifecycleRunFailed = "the run failed";
+inline constexpr std::string_view kLifecycleIncremental = "incremental run";
+// A completed full run whose lifecycle a guard (min_records_read, max_skipped, max_percent)
+// stopped: the patrons who left were not inactivated.
+bool lifecycleStoppedByGuard(const ImportRun& run);
+
 }  // namespace patrond

@@ -19,6 +19,7 @@
 #include "engine/row_mapper.h"
 #include "engine/run_patron_recorder.h"
 #include "engine/schedule.h"
+#include "engine/teacher_check.h"
 #include "engine/text.h"
 
 namespace patrond {
@@ -114,6 +115,11 @@ class ImportRunner {
       return failed(r.error(), true);
     }
     out_.run.status = RunStatus::kCompleted;
+    if (teachers_) {
+      auto differs = teachers_->messages();
+      out_.messages.insert(out_.messages.end(), differs.begin(), differs.end());
+      capMessages();
+    }
     finish();
     if (req_.dryRun) {
       (void)store_.rollback();
@@ -163,7 +169,7 @@ class ImportRunner {
     read.read = out_.run.counts.read;
     out_.run.counts = read;
     out_.run.lifecycleRan = false;
-    out_.run.lifecycleReason = full_ ? "the run failed" : "";
+    out_.run.lifecycleReason = std::string(full_ ? kLifecycleRunFailed : kLifecycleIncremental);
     out_.messages.push_back({Severity::kError, 0, "", e.code, e.describe()});
     finish();
     if (!req_.dryRun && out_.run.id > 0) {
@@ -221,6 +227,11 @@ class ImportRunner {
   }
 
   Result<void> loadIndex() {
+    auto overrides = store_.homeroomOverrides();
+    if (!overrides) {
+      return overrides.error();
+    }
+    teachers_.emplace(req_.config->homerooms, *overrides);
     auto total = store_.countPatrons({});
     if (!total) {
       return total.error();
@@ -429,7 +440,9 @@ class ImportRunner {
       if (job_.lifecycle) {
         return lifecycle();
       }
-      out_.run.lifecycleReason = "no lifecycle configured for this job";
+      out_.run.lifecycleReason = kLifecycleNotConfigured;
+    } else {
+      out_.run.lifecycleReason = kLifecycleIncremental;
     }
     return {};
   }
@@ -539,6 +552,11 @@ class ImportRunner {
   }
 
   Result<void> applyRow(MappedRow& row, std::uint64_t hash, const KeyLookup& looked) {
+    if (teachers_ && teachers_->active()) {
+      teachers_->row(row.values[index(PatronField::kSite)],
+                     row.values[index(PatronField::kHomeroom)],
+                     row.values[index(PatronField::kHomeroomTeacherEmail)]);
+    }
     const std::string key = row.key(keyField_);
     std::string& password = row.values[index(PatronField::kPassword)];
     std::string clearPassword;
@@ -947,8 +965,10 @@ class ImportRunner {
       if (!inLifecycleScope(l.scope, p)) {
         return;
       }
+      // Seen at this run's time: the patron is in the file just read.
+      const bool inFile = !p.lastSeenAt.empty() && p.lastSeenAt >= now_;
       std::string rule = lifecycleRule(l, job_.options, p, req_.now,
-                                       req_.config->district.statisticalYearStartMonth);
+                                       req_.config->district.statisticalYearStartMonth, inFile);
       if (rule.empty()) {
         return;
       }
@@ -1017,6 +1037,7 @@ class ImportRunner {
   RowMapper mapper_;
   PatronField keyField_;
   std::string now_;
+  std::optional<TeacherCheck> teachers_;  // TEACHER_DIFFERS
   bool full_;
   RunPatronRecorder detail_;  // summary: all
   std::string previousFullRun_;
@@ -1051,9 +1072,9 @@ bool inLifecycleScope(const LifecycleScope& scope, const JobPatron& p) {
 }
 
 std::string lifecycleRule(const LifecycleConfig& l, const ImportOptions& o, const JobPatron& p,
-                          const CivilTime& now, int startMonth) {
+                          const CivilTime& now, int startMonth, bool inFile) {
   bool clean = p.openLoans == 0 && p.unpaidCents == 0;
-  if (l.deleteGraduatedSeniors && p.grade == "12" && p.gradYear.size() == 4 && clean &&
+  if (l.deleteGraduatedSeniors && !inFile && p.grade == "12" && p.gradYear.size() == 4 && clean &&
       std::atoi(p.gradYear.c_str()) <= statisticalYearStart(now, startMonth)) {
     return "delete_graduated_seniors";
   }
@@ -1073,7 +1094,7 @@ std::string lifecycleRule(const LifecycleConfig& l, const ImportOptions& o, cons
       return "delete_inactive";
     }
   }
-  if (l.deleteWithTransactions && o.allowDeleteWithTransactions && !clean) {
+  if (l.deleteWithTransactions && o.allowDeleteWithTransactions && !clean && !inFile) {
     const DeleteWithTransactions& d = *l.deleteWithTransactions;
     bool ok = (d.inactiveDays && inactiveDays >= *d.inactiveDays) ||
               (d.gradYearYearsAgo && p.gradYear.size() == 4 &&
@@ -1103,7 +1124,8 @@ ImportOutcome failedImport(PatronStore& store, const ImportRequest& request, con
   run.dryRun = request.dryRun;
   run.trigger = request.trigger;
   run.status = RunStatus::kFailed;
-  run.lifecycleReason = request.type == UpdateType::kFull ? "the run failed" : "";
+  run.lifecycleReason =
+      std::string(request.type == UpdateType::kFull ? kLifecycleRunFailed : kLifecycleIncremental);
   out.messages.push_back({Severity::kError, 0, "", error.code, error.describe()});
   run.counts.errors = 1;
   if (!request.dryRun) {

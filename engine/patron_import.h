@@ -58,9 +58,10 @@ ImportOutcome failedImport(PatronStore& store, const ImportRequest& request, con
 
 // The lifecycle's decision for one job patron, exposed for tests: "" when untouched, else
 // the rule ("inactivate", "delete_graduated_seniors", "delete_inactive",
-// "delete_with_transactions").
+// "delete_with_transactions"). `inFile`: the patron is in the file the run just read; rules 2
+// and 4 never delete such a patron (SPEC section 5).
 std::string lifecycleRule(const LifecycleConfig& l, const ImportOptions& o, const JobPatron& p,
-                          const CivilTime& now, int statisticalYearStartMonth);
+                          const CivilTime& now, int statisticalYearStartMonth, bool inFile = false);
 bool inLifecycleScope(const LifecycleScope& scope, const JobPatron& p);
 
 }  // namespace patrond

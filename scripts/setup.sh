@@ -19,6 +19,7 @@ build_pkgs=(
 test_pkgs=(
   clang libclang-rt-14-dev clang-format
   postgresql-15 mariadb-server openssh-server openssh-client python3-aiosmtpd openssl
+  python3-prometheus-client
   g++-mingw-w64-x86-64-posix systemd
 )
 

@@ -21,6 +21,7 @@
 
 #include "adapters/regex/re2_pattern.h"
 #include "adapters/timezone/tz_zone.h"
+#include "engine/monitoring.h"
 #include "engine/text.h"
 
 namespace patrond::config {
@@ -1011,6 +1012,33 @@ int weekdayByName(Loader& L, const YAML::Node& at, const std::string& path,
   return -1;
 }
 
+// A weekday, or the shorthands `daily` (every day) and `weekdays` (Monday to Friday).
+std::vector<int> daysByName(Loader& L, const YAML::Node& at, const std::string& path,
+                            const std::string& name) {
+  std::string n = toLower(name);
+  if (n == "daily") {
+    return {0, 1, 2, 3, 4, 5, 6};
+  }
+  if (n == "weekdays") {
+    return {1, 2, 3, 4, 5};
+  }
+  for (const auto& [wn, d] : kWeekdays) {
+    if (wn == n) {
+      return {d};
+    }
+  }
+  Keys names{"daily", "weekdays"};
+  for (const auto& [wn, d] : kWeekdays) {
+    names.push_back(wn);
+  }
+  std::string msg = "'" + name + "' is not a weekday, daily or weekdays";
+  if (auto near = closestMatch(name, names)) {
+    msg += " (did you mean '" + *near + "'?)";
+  }
+  L.error(at, path, msg);
+  return {};
+}
+
 void loadSource(Loader& L, const YAML::Node& n, const std::string& path, SourceConfig& s) {
   if (!L.mapping(n, path,
                  {"directory", "sftp", "file", "encoding", "settle", "keep_copies", "format",
@@ -1174,24 +1202,38 @@ void loadImport(Loader& L, const YAML::Node& n, const std::string& path, ImportJ
             {"false", OnNewFile::kNone}});
   if (YAML::Node s = n["schedule"]) {
     std::string sp = path + ".schedule";
-    Keys days;
+    Keys days{"daily", "weekdays"};
     for (const auto& [d, i] : kWeekdays) {
       days.push_back(d);
     }
     if (L.mapping(s, sp, days)) {
-      for (auto it = s.begin(); it != s.end(); ++it) {
-        std::string dp = sp + "." + it->first.Scalar();
-        int wd = weekdayByName(L, it->first, dp, it->first.Scalar());
-        if (wd < 0) {
-          continue;
+      // `daily` and `weekdays` are shorthands; a day named on its own wins over them.
+      std::map<int, DaySchedule> byDay;
+      for (int pass = 0; pass < 2; ++pass) {
+        for (auto it = s.begin(); it != s.end(); ++it) {
+          std::string key = toLower(it->first.Scalar());
+          bool shorthand = key == "daily" || key == "weekdays";
+          if (shorthand != (pass == 0)) {
+            continue;
+          }
+          std::string dp = sp + "." + it->first.Scalar();
+          std::vector<int> weekdays = daysByName(L, it->first, dp, it->first.Scalar());
+          if (weekdays.empty()) {
+            continue;  // named an unknown day: said so once
+          }
+          DaySchedule ds;
+          if (L.mapping(it->second, dp, {"update", "at"})) {
+            L.choice(it->second, "update", dp, ds.update,
+                     {{"full", UpdateType::kFull}, {"incremental", UpdateType::kIncremental}});
+            loadTimes(L, it->second, dp, ds.at);
+          }
+          for (int wd : weekdays) {
+            ds.weekday = wd;
+            byDay[wd] = ds;
+          }
         }
-        DaySchedule ds;
-        ds.weekday = wd;
-        if (L.mapping(it->second, dp, {"update", "at"})) {
-          L.choice(it->second, "update", dp, ds.update,
-                   {{"full", UpdateType::kFull}, {"incremental", UpdateType::kIncremental}});
-          loadTimes(L, it->second, dp, ds.at);
-        }
+      }
+      for (auto& [wd, ds] : byDay) {
         j.schedule.push_back(ds);
       }
     }
@@ -1261,9 +1303,10 @@ void loadNotice(Loader& L, const YAML::Node& n, const std::string& path, NoticeC
       std::vector<std::string> days;
       L.strList(s, "days", sp, days);
       for (const auto& d : days) {
-        int wd = weekdayByName(L, s["days"], sp + ".days", d);
-        if (wd >= 0) {
-          ns.days.push_back(wd);
+        for (int wd : daysByName(L, s["days"], sp + ".days", d)) {
+          if (std::find(ns.days.begin(), ns.days.end(), wd) == ns.days.end()) {
+            ns.days.push_back(wd);
+          }
         }
       }
       L.optInteger(s, "before_library_day", sp, ns.beforeLibraryDay, 0, 6);
@@ -1276,13 +1319,48 @@ void loadNotice(Loader& L, const YAML::Node& n, const std::string& path, NoticeC
   }
 }
 
+void loadMonitoring(Loader& L, const YAML::Node& m, MonitoringConfig& c) {
+  if (!L.mapping(m, "monitoring", {"grace", "metrics", "alerts"})) {
+    return;
+  }
+  L.duration(m, "grace", "monitoring", c.grace, std::chrono::seconds(0),
+             std::chrono::hours(24 * 7));
+  L.str(m, "metrics", "monitoring", c.metrics);
+  YAML::Node a = m["alerts"];
+  if (!a || !L.mapping(a, "monitoring.alerts", {"to", "on", "repeat_after"})) {
+    return;
+  }
+  AlertsConfig alerts;
+  L.strList(a, "to", "monitoring.alerts", alerts.to);
+  if (!a["to"]) {
+    L.error(a, "monitoring.alerts.to", "required key 'to' is missing");
+  }
+  if (YAML::Node on = a["on"]) {
+    std::vector<std::string> names;
+    L.strList(a, "on", "monitoring.alerts", names);
+    alerts.on.clear();
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (auto k = alertKindByName(names[i])) {
+        alerts.on.push_back(*k);
+      } else {
+        L.error(on.IsSequence() ? on[i] : on, "monitoring.alerts.on",
+                "unknown alert '" + names[i].substr(0, 64) +
+                    "' (one of run_failed, guard_stopped, source_unreachable, delivery_failed)");
+      }
+    }
+  }
+  L.duration(a, "repeat_after", "monitoring.alerts", alerts.repeatAfter, std::chrono::minutes(5),
+             std::chrono::hours(24 * 30));
+  c.alerts = std::move(alerts);
+}
+
 Config loadRoot(Loader& L, const YAML::Node& r, std::vector<Diagnostic>& diags) {
   Config c;
   c.path = L.file();
   if (!L.mapping(
           r, "",
           {"district", "database", "logging", "sites", "smtp", "imports", "homerooms", "notices",
-           "textbook_policies", "library_policies", "conditions", "circulation"})) {
+           "textbook_policies", "library_policies", "conditions", "circulation", "monitoring"})) {
     return c;
   }
   if (YAML::Node d = r["district"]) {
@@ -1457,6 +1535,9 @@ Config loadRoot(Loader& L, const YAML::Node& r, std::vector<Diagnostic>& diags) 
         }
       }
     }
+  }
+  if (YAML::Node m = r["monitoring"]) {
+    loadMonitoring(L, m, c.monitoring);
   }
   c.conditions = defaultConditions();
   if (YAML::Node s = r["conditions"]) {

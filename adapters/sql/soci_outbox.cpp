@@ -303,6 +303,55 @@ class SociOutbox final : public OutboxStore, private SociPart {
     });
   }
 
+  Result<OutboxHealth> health(const std::string& since, const std::string& stale,
+                              const std::string& alertsNotice) override {
+    return guard("reading the outbox's health", [&]() -> Result<OutboxHealth> {
+      OutboxHealth h;
+      soci::rowset<soci::row> byStatus = (sql_.prepare << "SELECT notice, status, COUNT(*) FROM "
+                                                          "outbox GROUP BY notice, status "
+                                                          "ORDER BY notice, status");
+      for (const auto& r : byStatus) {
+        std::string st = getStr(r, 1);
+        std::int64_t n = getInt(r, 2);
+        h.byNotice.push_back({getStr(r, 0), st, n});
+        (st == "queued"    ? h.queued
+         : st == "sending" ? h.sending
+         : st == "sent"    ? h.sent
+                           : h.failed) += n;
+      }
+      soci::indicator ind = soci::i_ok;
+      long long n = 0;
+      sql_ << "SELECT COUNT(*) FROM outbox WHERE status = 'failed' AND created_at >= :s "
+              "AND notice <> :a",
+          soci::use(since), soci::use(alertsNotice), soci::into(n);
+      h.failedRecently = n;
+      sql_ << "SELECT COUNT(*) FROM outbox WHERE status = 'failed' AND created_at >= :s "
+              "AND notice = :a",
+          soci::use(since), soci::use(alertsNotice), soci::into(n);
+      h.alertsFailedRecently = n;
+      sql_ << "SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'sending') "
+              "AND attempts > 0 AND notice = :a",
+          soci::use(alertsNotice), soci::into(n);
+      h.alertsRetrying = n;
+      sql_ << "SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'sending') "
+              "AND created_at < :s",
+          soci::use(stale), soci::into(n);
+      h.queuedTooLong = n;
+      std::string oldest;
+      sql_ << "SELECT MIN(created_at) FROM outbox WHERE status IN ('queued', 'sending')",
+          soci::into(oldest, ind);
+      h.oldestQueuedAt = ind == soci::i_ok ? oldest : "";
+      soci::rowset<soci::row> last =
+          (sql_.prepare << "SELECT last_error FROM outbox WHERE status = 'failed' "
+                           "AND created_at >= :s AND notice <> :a ORDER BY id DESC LIMIT 1",
+           soci::use(since), soci::use(alertsNotice));
+      for (const auto& r : last) {
+        h.lastFailedError = getStr(r, 0);
+      }
+      return h;
+    });
+  }
+
  private:
   Result<void> update(const char* what, const char* q, std::int64_t id, int attempts,
                       const std::string& text) {

@@ -11,6 +11,7 @@
 #include "adapters/config/yaml_config.h"
 #include "adapters/sql/soci_circulation.h"
 #include "adapters/sql/soci_common.h"
+#include "adapters/sql/soci_alerts.h"
 #include "adapters/sql/soci_outbox.h"
 #include "adapters/sql/soci_store_impl.h"
 #include "engine/patron_archive.h"
@@ -39,7 +40,8 @@ SociStore::SociStore(DbBackend backend, std::unique_ptr<soci::session> sql)
       dialect_(backend),
       sql_(std::move(sql)),
       circulation_(makeCirculationStore(backend_, *sql_, *this)),
-      outbox_(makeOutboxStore(backend_, *sql_, *this)) {}
+      outbox_(makeOutboxStore(backend_, *sql_, *this)),
+      alerts_(makeAlertStore(backend_, *sql_, *this)) {}
 
 namespace {
 

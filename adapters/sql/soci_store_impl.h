@@ -52,6 +52,7 @@ class SociStore final : public PatronStore {
 
   CirculationStore& circulation() override { return *circulation_; }
   OutboxStore& outbox() override { return *outbox_; }
+  AlertStore& alerts() override { return *alerts_; }
 
   // store_homerooms.cpp
   Result<std::vector<HomeroomStudentGroup>> homeroomGroups() override;
@@ -160,6 +161,7 @@ class SociStore final : public PatronStore {
   sqlite_api::sqlite3_int64 changesAtBegin_ = -1;  // SQLite: rows changed at BEGIN
   std::unique_ptr<CirculationStore> circulation_;
   std::unique_ptr<OutboxStore> outbox_;
+  std::unique_ptr<AlertStore> alerts_;
   // The multi-row INSERT for the columns in `insertColumns_`, kept from one batch to the next:
   // preparing a statement of thousands of parameters takes about a millisecond, and a
   // million-row import writes 200 batches. Declared after sql_: finalized before it closes.

@@ -59,7 +59,7 @@ _patrond() {
   local words_for=""
   case $cmd in
     "") words_for="run check-config db import test-source runs summary patrons homerooms items
-                   circ fines notices outbox --version" ;;
+                   circ fines notices outbox status alerts --version" ;;
     db) [[ -z $sub ]] && words_for="migrate status backup" ;;
     import)
       if [[ -z $sub ]]; then words_for=$(_patrond_names imports)
@@ -97,6 +97,8 @@ _patrond() {
           else words_for=$(_patrond_names notices); fi ;;
       esac ;;
     outbox) words_for="--status --limit" ;;
+    status) words_for="--job" ;;
+    alerts) [[ -z $sub ]] && words_for="check --limit" ;;
   esac
   COMPREPLY=($(compgen -W "$words_for $globals" -- "$cur"))
 }

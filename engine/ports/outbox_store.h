@@ -30,6 +30,22 @@ struct OutboxMessage {
   std::string createdAt, sentAt;  // district time, ISO 8601
 };
 
+// What `patrond status`, the metrics and the alerts read of the outbox.
+struct OutboxCount {
+  std::string notice, status;
+  std::int64_t count = 0;
+};
+struct OutboxHealth {
+  std::int64_t queued = 0, sending = 0, sent = 0, failed = 0;  // every message, by status
+  std::int64_t failedRecently = 0;        // notices (not alerts) failed, created since `since`
+  std::int64_t queuedTooLong = 0;         // queued or sending, created before `stale`
+  std::string oldestQueuedAt;             // district time; empty: nothing queued
+  std::int64_t alertsFailedRecently = 0;  // administrator alerts failed since `since`
+  std::int64_t alertsRetrying = 0;        // administrator alerts queued after a failed try
+  std::string lastFailedError;            // the newest recent notice failure's error
+  std::vector<OutboxCount> byNotice;      // every message by notice and status
+};
+
 class OutboxStore {
  public:
   virtual ~OutboxStore() = default;
@@ -64,6 +80,10 @@ class OutboxStore {
   virtual Result<int> failAbandoned(const std::string& nowUtc, const std::string& error) = 0;
   // Newest first; `status` empty: all.
   virtual Result<std::vector<OutboxMessage>> list(const std::string& status, int limit) = 0;
+  // Counts for monitoring. `since` and `stale` are district times like created_at; alerts
+  // are the messages of notice `alertsNotice`.
+  virtual Result<OutboxHealth> health(const std::string& since, const std::string& stale,
+                                      const std::string& alertsNotice) = 0;
 };
 
 }  // namespace patrond

@@ -14,6 +14,7 @@
 #include "engine/homerooms.h"
 #include "engine/import_run.h"
 #include "engine/patron.h"
+#include "engine/ports/alert_store.h"
 #include "engine/ports/circulation_store.h"
 #include "engine/ports/outbox_store.h"
 #include "engine/result.h"
@@ -193,6 +194,8 @@ class PatronStore {
   virtual CirculationStore& circulation() = 0;
   // The e-mail outbox and the notice queries (SPEC section 8), same connection.
   virtual OutboxStore& outbox() = 0;
+  // The administrators' alert incidents (SPEC section 11), same connection.
+  virtual AlertStore& alerts() = 0;
 };
 
 }  // namespace patrond

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <set>
 
 #include "adapters/config/yaml_config.h"
 #include "tests/support/temp_dir.h"
@@ -204,6 +205,80 @@ TEST_F(ConfigLoader, CirculationSweepTime) {
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0].path, "circulation.sweep");
   EXPECT_EQ(errors[1].path, "circulation.sweep_at");
+}
+
+TEST_F(ConfigLoader, DailyAndWeekdaysAreScheduleShorthands) {
+  auto r = load(baseConfig("    schedule:\n      weekdays: {update: incremental, at: \"02:00\"}\n"
+                           "      friday: {update: full, at: \"03:00\"}\n") +
+                "smtp:\n  host: mail\n  from: lib@example.org\n"
+                "notices:\n  - name: daily\n    report: overdue\n    subject: s\n"
+                "    schedule: {days: [daily], at: \"07:00\"}\n"
+                "  - name: school-days\n    report: overdue\n    subject: s\n"
+                "    schedule: {days: [weekdays, monday], at: \"07:00\"}\n");
+  ASSERT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics[0].format());
+  const auto& sched = r.config->imports[0].schedule;
+  ASSERT_EQ(sched.size(), 5u);  // Monday to Friday
+  EXPECT_EQ(sched[0].weekday, 1);
+  EXPECT_EQ(sched[0].update, UpdateType::kIncremental);
+  EXPECT_EQ(sched[4].weekday, 5);
+  EXPECT_EQ(sched[4].update, UpdateType::kFull);  // the day named on its own wins
+  EXPECT_EQ(r.config->notices[0].schedule->days.size(), 7u);
+  EXPECT_EQ(r.config->notices[1].schedule->days, (std::vector<int>{1, 2, 3, 4, 5}));
+  r = load(baseConfig("    schedule:\n      weekday: {update: full, at: \"02:00\"}\n"));
+  auto errors = errorsOf(r);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors[0].message.find("did you mean 'weekdays'"), std::string::npos)
+      << errors[0].format();
+}
+
+TEST_F(ConfigLoader, MonitoringSection) {
+  const std::string smtp = "smtp:\n  host: mail\n  from: lib@example.org\n";
+  auto r =
+      load(baseConfig() + smtp +
+           "monitoring:\n  grace: 90m\n  metrics: 127.0.0.1:9464\n  alerts:\n"
+           "    to: [it@example.org, help@example.org]\n    on: [run_failed, delivery_failed]\n"
+           "    repeat_after: 12h\n");
+  ASSERT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics[0].format());
+  const MonitoringConfig& m = r.config->monitoring;
+  EXPECT_EQ(m.grace, std::chrono::minutes(90));
+  EXPECT_EQ(m.metrics, "127.0.0.1:9464");
+  ASSERT_TRUE(m.alerts);
+  EXPECT_EQ(m.alerts->to.size(), 2u);
+  EXPECT_EQ(m.alerts->on,
+            (std::vector<AlertKind>{AlertKind::kRunFailed, AlertKind::kDeliveryFailed}));
+  EXPECT_EQ(m.alerts->repeatAfter, std::chrono::hours(12));
+  // Defaults: grace 2h, every kind, a day between repeats.
+  r = load(baseConfig() + smtp + "monitoring:\n  alerts: {to: it@example.org}\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.config->monitoring.grace, std::chrono::hours(2));
+  EXPECT_EQ(r.config->monitoring.alerts->on.size(), 4u);
+  EXPECT_EQ(r.config->monitoring.alerts->repeatAfter, std::chrono::hours(24));
+
+  r = load(baseConfig() +
+           "monitoring:\n  grace: soon\n  metrics: 0.0.0.0:9464\n  alerts:\n"
+           "    to: [it@example.org]\n    on: [run_failed, run_faild]\n    repeat_after: 1m\n");
+  auto errors = errorsOf(r);
+  std::set<std::string> paths;
+  for (const auto& e : errors) {
+    paths.insert(e.path);
+  }
+  EXPECT_EQ(paths, (std::set<std::string>{"monitoring.grace", "monitoring.alerts.on",
+                                          "monitoring.alerts.repeat_after", "monitoring.alerts"}))
+      << (errors.empty() ? "" : errors[0].format());
+  for (const auto& e : errors) {
+    if (e.path == "monitoring.alerts.on") {
+      EXPECT_NE(e.message.find("unknown alert 'run_faild'"), std::string::npos);
+      EXPECT_EQ(e.line, 15);
+    }
+    if (e.path == "monitoring.alerts") {
+      EXPECT_NE(e.message.find("smtp"), std::string::npos);
+    }
+  }
+  bool warned = false;
+  for (const auto& d : r.diagnostics) {
+    warned = warned || (d.warning && d.path == "monitoring.metrics");
+  }
+  EXPECT_TRUE(warned);
 }
 
 TEST_F(ConfigLoader, WrongShapesAreErrorsNotCrashes) {

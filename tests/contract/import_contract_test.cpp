@@ -298,8 +298,16 @@ TEST_P(ImportContract, GraduatedSeniorsAreDeletedAndArchived) {
   import(kHeader + rows(1, 9) + row("S99", "Senior", "Smith 104", "12", "2026"),
          "2026-06-01 02:00");
   EXPECT_EQ(get("S99").status, PatronStatus::kActive);  // statistical year 2025: not yet
-  auto o = import(kHeader + rows(1, 9) + row("S99", "Senior", "Smith 104", "12", "2026"),
-                  "2026-10-15 02:00");
+  // A senior the SIS still lists is kept all year (SPEC 5: rules 2 and 4 never delete a
+  // patron in the file just read), not deleted and re-added each week.
+  auto kept = import(kHeader + rows(1, 9) + row("S99", "Senior", "Smith 104", "12", "2026"),
+                     "2026-10-15 02:00");
+  EXPECT_TRUE(kept.run.lifecycleRan);
+  EXPECT_EQ(kept.run.counts.deleted, 0);
+  EXPECT_EQ(kept.run.counts.added, 0);
+  EXPECT_EQ(get("S99").status, PatronStatus::kActive);
+  // Once the SIS drops the senior, the next full run deletes them.
+  auto o = import(kHeader + rows(1, 9), "2026-10-22 02:00");
   EXPECT_TRUE(o.run.lifecycleRan);
   EXPECT_EQ(o.run.counts.deleted, 1);
   auto p = store_->findPatron("S99");

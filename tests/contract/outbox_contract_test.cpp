@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "adapters/sql/soci_store.h"
+#include "engine/alerts.h"
 #include "engine/circulation.h"
+#include "engine/display_time.h"
 #include "engine/items_import.h"
 #include "engine/notices.h"
 #include "tests/support/servers.h"
@@ -194,6 +196,90 @@ TEST_P(OutboxContract, ClaimsAreExclusiveAndDeliveryIsRecorded) {
   ASSERT_EQ(failed->size(), 1u);
   EXPECT_EQ((*failed)[0].lastError, "abandoned");
   EXPECT_EQ(store_->outbox().list("queued", 10)->size(), 1u);  // the released one
+}
+
+TEST_P(OutboxContract, HealthCountsByStatusRecentFailuresAndLongQueuedMail) {
+  auto empty = store_->outbox().health("2026-10-09T07:00:00", "2026-10-16T06:00:00", "_alerts");
+  ASSERT_TRUE(empty) << empty.error().describe();
+  EXPECT_EQ(empty->queued + empty->sent + empty->failed + empty->sending, 0);
+  EXPECT_EQ(empty->oldestQueuedAt, "");
+
+  std::vector<OutboxMessage> batch{message("old-queued"), message("new-queued"),
+                                   message("failed-long-ago"), message("failed-now"),
+                                   message("alert-failed")};
+  batch[0].createdAt = "2026-10-16T05:00:00";
+  batch[1].createdAt = "2026-10-16T06:30:00";
+  batch[2].createdAt = "2026-10-01T07:00:00";
+  batch[3].createdAt = "2026-10-15T07:00:00";
+  batch[4].createdAt = "2026-10-15T08:00:00";
+  batch[4].notice = "_alerts";
+  ASSERT_TRUE(store_->outbox().queue(batch));
+  ASSERT_TRUE(store_->outbox().markFailed(batch[2].id, 3, "550 old"));
+  ASSERT_TRUE(store_->outbox().markFailed(batch[3].id, 3, "550 5.1.1 no such user"));
+  ASSERT_TRUE(store_->outbox().markFailed(batch[4].id, 3, "connection refused"));
+  auto h = store_->outbox().health("2026-10-09T07:00:00", "2026-10-16T06:00:00", "_alerts");
+  ASSERT_TRUE(h) << h.error().describe();
+  EXPECT_EQ(h->queued, 2);
+  EXPECT_EQ(h->failed, 3);
+  EXPECT_EQ(h->sent, 0);
+  EXPECT_EQ(h->failedRecently, 1);  // not the one from October 1st, not the alert
+  EXPECT_EQ(h->alertsFailedRecently, 1);
+  EXPECT_EQ(h->alertsRetrying, 0);
+  std::vector<OutboxMessage> retry{message("alert-retrying")};
+  retry[0].notice = "_alerts";
+  retry[0].createdAt = "2026-10-16T06:50:00";
+  ASSERT_TRUE(store_->outbox().queue(retry));
+  ASSERT_TRUE(store_->outbox().markRetry(retry[0].id, 1, "421 busy", "2026-10-16T12:05:00Z"));
+  auto again = store_->outbox().health("2026-10-09T07:00:00", "2026-10-16T06:00:00", "_alerts");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->alertsRetrying, 1);
+  EXPECT_EQ(again->queued, 3);
+  EXPECT_EQ(h->queuedTooLong, 1);  // created before 06:00
+  EXPECT_EQ(h->oldestQueuedAt, "2026-10-16T05:00:00");
+  EXPECT_EQ(h->lastFailedError, "550 5.1.1 no such user");  // the newest recent notice
+  ASSERT_EQ(h->byNotice.size(), 3u);                        // ordered by notice, then status
+  EXPECT_EQ(h->byNotice[0].notice, "_alerts");
+  EXPECT_EQ(h->byNotice[0].status, "failed");
+  EXPECT_EQ(h->byNotice[0].count, 1);
+  EXPECT_EQ(h->byNotice[1].notice, "weekly");
+  EXPECT_EQ(h->byNotice[1].status, "failed");
+  EXPECT_EQ(h->byNotice[1].count, 2);
+  EXPECT_EQ(h->byNotice[2].status, "queued");
+  EXPECT_EQ(h->byNotice[2].count, 2);
+}
+
+TEST_P(OutboxContract, AlertIncidentsAreOpenedRepeatedAndCleared) {
+  AlertsConfig cfg;
+  cfg.to = {"it-help@example.org"};
+  auto t0 = *storedInstant("2026-10-15T13:05:00Z", FixedOffsetZone{});
+  auto steps = planAlerts({{AlertKind::kRunFailed, "students", "run 8 failed"},
+                           {AlertKind::kDeliveryFailed, "outbox", "2 failed"}},
+                          {}, cfg, t0);
+  ASSERT_TRUE(store_->alerts().record(steps));
+  EXPECT_NE(steps[0].incident.id, 0);
+  EXPECT_NE(steps[1].incident.id, steps[0].incident.id);
+  auto open = store_->alerts().openIncidents();
+  ASSERT_TRUE(open) << open.error().describe();
+  ASSERT_EQ(open->size(), 2u);
+  EXPECT_EQ((*open)[0].kind, AlertKind::kRunFailed);
+  EXPECT_EQ((*open)[0].subject, "students");
+  EXPECT_EQ((*open)[0].openedAt, "2026-10-15T13:05:00Z");
+  EXPECT_EQ((*open)[0].text, "run 8 failed");
+  EXPECT_EQ((*open)[1].kind, AlertKind::kDeliveryFailed);
+
+  auto later = t0 + std::chrono::hours(25);
+  auto again = planAlerts({{AlertKind::kRunFailed, "students", "run 9 failed"}}, *open, cfg, later);
+  ASSERT_EQ(again.size(), 2u);  // students repeated, outbox cleared
+  ASSERT_TRUE(store_->alerts().record(again));
+  open = store_->alerts().openIncidents();
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].lastSentAt, "2026-10-16T14:05:00Z");
+  EXPECT_EQ((*open)[0].text, "run 9 failed");
+  auto recent = store_->alerts().recentIncidents(10);
+  ASSERT_TRUE(recent);
+  ASSERT_EQ(recent->size(), 2u);
+  EXPECT_EQ((*recent)[0].kind, AlertKind::kDeliveryFailed);  // newest first
+  EXPECT_EQ((*recent)[0].clearedAt, "2026-10-16T14:05:00Z");
 }
 
 INSTANTIATE_TEST_SUITE_P(AllBackends, OutboxContract,

@@ -1,6 +1,7 @@
 // `patrond homerooms list|set` through the real binary on the shipped example.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/temp_dir.h"
@@ -86,6 +87,62 @@ TEST_F(HomeroomsCli, SetOverridesAndRejectsBadInput) {
   EXPECT_EQ(inject.exitCode, 2);
   EXPECT_NE(inject.err.find("not an e-mail address"), std::string::npos);
   EXPECT_EQ(patrond({"homerooms", "list", "--site", "XYZ"}).exitCode, 2);
+}
+
+}  // namespace
+}  // namespace patrond
+
+namespace patrond {
+namespace {
+
+// TEACHER_DIFFERS (SPEC section 11): the SIS now names another teacher for a homeroom whose
+// teacher the configuration or `homerooms set` gives.
+TEST_F(HomeroomsCli, ASisTeacherThatDiffersFromTheOneSetByHandWarnsOncePerHomeroom) {
+  std::string sis =
+      (std::filesystem::path(config_).parent_path() / "sis" / "students.csv").string();
+  std::string text = test::readFile(sis);
+  for (auto at = text.find("Smith 104,jsmith@"); at != std::string::npos;
+       at = text.find("Smith 104,jsmith@", at)) {
+    text.replace(at, 17, "Smith 104,newteacher@");
+  }
+  test::writeFile(sis, text);
+  auto r = patrond({"import", "students", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto run = json::parse(r.out);
+  std::vector<json> differs;
+  for (const auto& m : run["messages"]) {
+    if (m["code"] == "TEACHER_DIFFERS") {
+      differs.push_back(m);
+    }
+  }
+  ASSERT_EQ(differs.size(), 1u) << run["messages"].dump();
+  std::string t = differs[0]["text"];
+  EXPECT_EQ(differs[0]["severity"], "warning");
+  EXPECT_NE(t.find("the SIS file names newteacher@springfield.example.org ("), std::string::npos)
+      << t;
+  EXPECT_NE(t.find("the configuration gives jsmith@springfield.example.org"), std::string::npos)
+      << t;
+  EXPECT_GE(run["counts"]["warnings"].get<int>(), 1);
+
+  json smith = room(list("LHS"), "Smith 104");
+  EXPECT_EQ(smith["teacher_email"], "jsmith@springfield.example.org");  // kept
+  EXPECT_EQ(smith["teacher_from"], "config");
+  EXPECT_EQ(smith["sis_teacher_email"], "newteacher@springfield.example.org");
+  EXPECT_EQ(smith["teacher_differs"], true);
+  auto plain = patrond({"homerooms", "list", "--site", "LHS"});
+  EXPECT_NE(plain.out.find("(the SIS says newteacher@springfield.example.org)"), std::string::npos)
+      << plain.out;
+
+  // `homerooms set` to the SIS's teacher: no more warning.
+  ASSERT_EQ(patrond({"homerooms", "set", "LHS", "Smith 104", "--teacher-email",
+                     "newteacher@springfield.example.org"})
+                .exitCode,
+            0);
+  r = patrond({"import", "students", "--json"});
+  for (const auto& m : json::parse(r.out)["messages"]) {
+    EXPECT_NE(m["code"], "TEACHER_DIFFERS");
+  }
+  EXPECT_EQ(room(list("LHS"), "Smith 104")["teacher_differs"], false);
 }
 
 }  // namespace

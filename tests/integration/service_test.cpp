@@ -261,6 +261,16 @@ TEST_F(Service, TellsSystemdItIsReadyPingsTheWatchdogAndSaysWhenStopping) {
       test::eventually([&] { return sd.drain().find("READY=1") != std::string::npos; }, 10s))
       << test::readFile(log_);
   EXPECT_NE(sd.drain().find("STATUS=running: 2 import job(s)"), std::string::npos) << sd.drain();
+  // Then each job's last run and its next run (refreshed every minute).
+  EXPECT_TRUE(test::eventually(
+      [&] {
+        const std::string& all = sd.drain();
+        size_t at = all.find("STATUS=running: students ");
+        return at != std::string::npos && all.find("; faculty ", at) != std::string::npos &&
+               all.find(", next 20", at) != std::string::npos;
+      },
+      5s))
+      << sd.drain();
   // Pings at half the watchdog interval: several within a second.
   ASSERT_TRUE(test::eventually(
       [&] {

@@ -99,6 +99,23 @@ TEST(Lifecycle, DeleteWithTransactionsVariants) {
   EXPECT_EQ(lifecycleRule(l, o, p, kOct15, 8), "");
 }
 
+TEST(Lifecycle, RulesTwoAndFourNeverDeleteAPatronInTheFileJustRead) {
+  ImportOptions o;
+  o.allowDeleteWithTransactions = true;
+  JobPatron senior = patron();
+  senior.grade = "12";
+  senior.gradYear = "2026";
+  EXPECT_EQ(lifecycleRule(config(), o, senior, kOct15, 8, false), "delete_graduated_seniors");
+  EXPECT_EQ(lifecycleRule(config(), o, senior, kOct15, 8, true), "");
+  LifecycleConfig l;
+  l.deleteWithTransactions = DeleteWithTransactions{std::nullopt, std::nullopt, 18};
+  JobPatron adult = patron();
+  adult.openLoans = 1;
+  adult.birthdate = "2000-01-01";
+  EXPECT_EQ(lifecycleRule(l, o, adult, kOct15, 8, false), "delete_with_transactions");
+  EXPECT_EQ(lifecycleRule(l, o, adult, kOct15, 8, true), "");
+}
+
 TEST(Lifecycle, Scope) {
   LifecycleScope s;
   s.patronTypes = {"Student", "Senior"};

@@ -285,6 +285,27 @@ class FakeOutbox final : public OutboxStore {
   Result<std::vector<OutboxMessage>> list(const std::string&, int) override {
     return std::vector<OutboxMessage>{};
   }
+  Result<OutboxHealth> health(const std::string& since, const std::string& stale,
+                              const std::string& alerts) override {
+    OutboxHealth h;
+    for (const auto& [id, m] : rows) {
+      (m.status == "queued"    ? h.queued
+       : m.status == "sending" ? h.sending
+       : m.status == "sent"    ? h.sent
+                               : h.failed) += 1;
+      bool recent = m.createdAt >= since;
+      if (m.status == "failed" && recent) {
+        (m.notice == alerts ? h.alertsFailedRecently : h.failedRecently) += 1;
+      }
+      if ((m.status == "queued" || m.status == "sending") && m.attempts > 0 && m.notice == alerts) {
+        ++h.alertsRetrying;
+      }
+      if ((m.status == "queued" || m.status == "sending") && m.createdAt < stale) {
+        ++h.queuedTooLong;
+      }
+    }
+    return h;
+  }
   std::map<std::int64_t, std::string> claimUntil;
 };
 

@@ -1,0 +1,21 @@
+#pragma once
+// `patrond status [--job JOB] [--json]` (SPEC section 11): health for monitoring tools, with
+// the monitoring-plugin exit codes (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) and one status
+// line with performance data.
+
+#include <string>
+
+#include "daemon/app.h"
+#include "engine/health.h"
+
+namespace patrond::daemon {
+
+// What status judges: the recent runs of each job (or of `job`) and, for all jobs, the
+// outbox. A read that fails is the input's databaseProblem.
+HealthInput collectHealth(PatronStore& store, const Config& config, const std::string& job,
+                          UtcTime now, const TimeZone& zone);
+
+// Loads the configuration itself: a configuration that cannot be loaded is UNKNOWN (3).
+int cmdStatus(App& app, const std::string& job);
+
+}  // namespace patrond::daemon
