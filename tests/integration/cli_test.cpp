@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "engine/ports/patron_store.h"
 #include "tests/support/temp_dir.h"
 
 namespace patrond {
@@ -146,7 +147,8 @@ TEST_F(Cli, CheckConfigReportsThreeErrorsWithPositions) {
 TEST_F(Cli, DbMigrateCreatesTheSqliteDatabaseNextToTheConfig) {
   auto r = patrond({"db", "migrate", "--config", config_});
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  EXPECT_NE(r.out.find("version 3"), std::string::npos);
+  EXPECT_NE(r.out.find("version " + std::to_string(PatronStore::kSchemaVersion)), std::string::npos)
+      << r.out;
   EXPECT_TRUE(fs::exists(dir_.path() / "conf" / "patrond.db"));
   auto runs = patrond({"runs", "--json", "--config", config_});
   ASSERT_EQ(runs.exitCode, 0) << runs.err;
