@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 
+#include "daemon/cli_support.h"
 #include "daemon/homeroom_commands.h"
 #include "daemon/json_output.h"
 #include "daemon/loans_report_output.h"
@@ -189,7 +190,7 @@ void addLibrarianCommands(CLI::App& root, CLI::App& items, CLI::App& fines, Libr
   list->add_option("--status", a.status)
       ->check(CLI::IsMember({"available", "checked_out", "lost"}));
   list->add_option("--title", a.title, "part of the title (A-Z in either case)");
-  list->add_option("--limit", a.limit, "at most this many");
+  list->add_option("--limit", a.limit, "at most this many")->check(limitValidator(10000000));
   list->callback([&] { action = [&](App& app) { return cmdItemsList(app, a); }; });
 
   auto* flist = fines.add_subcommand(
@@ -302,9 +303,6 @@ int cmdItemsShow(App& app, const std::string& barcode) {
 int cmdItemsList(App& app, const LibrarianArgs& a) {
   if (!a.site.empty() && !app.config().findSite(a.site)) {
     return unknownSite(app, a.site);
-  }
-  if (a.limit < 0) {
-    return fail(kExitUsage, "--limit must be a whole number from 1 up");
   }
   if (int rc = app.openExistingDatabase(); rc != kExitOk) {
     return rc;
@@ -456,19 +454,12 @@ int cmdReportsLoans(App& app, const LibrarianArgs& a) {
   }
   CivilTime local = app.localNow();
   CivilTime today{local.year, local.month, local.day};
-  auto report = loansReport(app.store().circulation(), app.config(), f, today);
-  if (!report) {
-    return failWith(app, report.error());
-  }
   LoansReportHeading h{formatDate(today), a.site, a.homeroom, status};
-  if (app.json()) {
-    std::cout << loansReportJson(*report, h).dump(2) << "\n";
-  } else if (a.format == "csv") {
-    std::cout << loansReportCsv(*report);
-  } else if (a.format == "html") {
-    std::cout << loansReportHtml(*report, h);
-  } else {
-    std::cout << loansReportText(*report, h);
+  auto writer = makeLoansReportWriter(app.json() ? "json" : a.format, h, std::cout);
+  auto total = writeLoansReport(app.store().circulation(), app.config(), f, today, *writer);
+  if (!total) {
+    // Part of the report may be out already: the error goes to stderr only.
+    return fail(kExitFailed, total.error().describe());
   }
   return kExitOk;
 }

@@ -1,9 +1,10 @@
 #pragma once
-// `reports loans` printed: text for a terminal, CSV for a spreadsheet (RFC 4180, and cells
-// that a spreadsheet would run as a formula made inert), one self-contained HTML page, and
-// the --json document. Pure string building; any thread.
+// `reports loans` printed as it streams from the database: text for a terminal, CSV for a
+// spreadsheet (RFC 4180, and cells a spreadsheet would run as a formula made inert), one
+// self-contained HTML page, and the --json document. Main thread.
 
-#include <nlohmann/json.hpp>
+#include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -17,10 +18,11 @@ struct LoansReportHeading {
   std::string site, homeroom, status;
 };
 
-std::string loansReportText(const LoansReport& report, const LoansReportHeading& heading);
-std::string loansReportCsv(const LoansReport& report);
-std::string loansReportHtml(const LoansReport& report, const LoansReportHeading& heading);
-nlohmann::json loansReportJson(const LoansReport& report, const LoansReportHeading& heading);
+// A writer for `format` (text, csv, html or json) onto `out`; what comes before the first
+// loan is written at once.
+std::unique_ptr<LoansReportWriter> makeLoansReportWriter(const std::string& format,
+                                                         const LoansReportHeading& heading,
+                                                         std::ostream& out);
 
 // One CSV field: quoted when it holds a comma, quote, CR or LF (quotes doubled); a leading
 // = + - @ tab or CR gets a ' first, so a spreadsheet shows it rather than running it.

@@ -53,9 +53,8 @@ namespace {
 const char* kLoanColumns =
     "l.id, l.copy_id, l.patron_id, c.barcode, t.title, c.textbook, c.site, c.value_cents, "
     "l.checked_out_at, l.due_date, l.returned_at, l.lost_at, l.status, l.overridden, "
-    "l.override_blocks, l.override_by FROM loans l JOIN copies c ON c.id = l.copy_id JOIN titles t "
-    "ON t.id = "
-    "c.title_id";
+    "l.override_blocks, l.override_by FROM loans l JOIN copies c ON c.id = l.copy_id "
+    "JOIN titles t ON t.id = c.title_id";
 
 // Builders over a column reader, so SOCI rows and native SQLite rows share them.
 template <typename Str, typename Int, typename IsNull>
@@ -460,7 +459,7 @@ class SociCirculation final : public CirculationStore, private SociPart {
   Result<void> forEachReportLoan(const LoanReportFilter& filter,
                                  const std::function<void(LoanLine&&)>& each) override {
     return guard("reading open loans", [&]() -> Result<void> {
-      selectReportLoans(sql_, filter, each);
+      selectReportLoans(sql_, backend_, filter, each);
       return {};
     });
   }

@@ -1,9 +1,11 @@
 #include "adapters/sql/soci_librarian.h"
 
 #include <algorithm>
+#include <iterator>
 #include <string>
 #include <tuple>
 
+#include "adapters/sql/dialect.h"
 #include "adapters/sql/soci_common.h"
 #include "engine/text.h"
 
@@ -141,7 +143,7 @@ std::vector<PatronFine> selectUnpaidFines(soci::session& sql) {
   return out;
 }
 
-void selectReportLoans(soci::session& sql, const LoanReportFilter& f,
+void selectReportLoans(soci::session& sql, DbBackend backend, const LoanReportFilter& f,
                        const std::function<void(LoanLine&&)>& each) {
   Where w;
   w.add("l.status = :open", "open");
@@ -160,7 +162,14 @@ void selectReportLoans(soci::session& sql, const LoanReportFilter& f,
                   "l.override_by, c.copy_condition, c.purchase_price_cents, "
                   "t.replacement_price_cents FROM loans l JOIN patrons p ON p.id = l.patron_id "
                   "JOIN copies c ON c.id = l.copy_id JOIN titles t ON t.id = c.title_id" +
-                  w.sql;
+                  w.sql + " ORDER BY ";
+  Dialect d(backend);
+  const char* order[] = {"p.site",        "p.homeroom", "p.last_name", "p.first_name",
+                         "p.district_id", "l.due_date", "c.barcode"};
+  for (std::size_t i = 0; i < std::size(order); ++i) {
+    q += (i ? ", " : "") + d.byteOrder(std::string("COALESCE(") + order[i] + ", '')");
+  }
+  q += ", l.id";
   forEachRow(sql, q, w.values, [&](const soci::row& r) {
     LoanLine line;
     line.patron = borrowerFrom(r, 0);

@@ -25,7 +25,8 @@ void insertWaiver(soci::session& sql, const FineWaiver& waiver,
                   const std::vector<FinePayment>& shares);
 std::vector<FineWaiver> selectWaivers(soci::session& sql, std::int64_t patronId);
 std::vector<PatronFine> selectUnpaidFines(soci::session& sql);
-void selectReportLoans(soci::session& sql, const LoanReportFilter& filter,
+// In report order (the port's forEachReportLoan).
+void selectReportLoans(soci::session& sql, DbBackend backend, const LoanReportFilter& filter,
                        const std::function<void(LoanLine&&)>& each);
 
 }  // namespace patrond::sql

@@ -162,7 +162,9 @@ class CirculationStore {
   // The librarian's reads (`items`, `reports`). Copies matching the filter, by barcode.
   virtual Result<std::vector<Copy>> listCopies(const CopyFilter& filter) = 0;
   virtual Result<std::optional<Borrower>> findBorrowerById(std::int64_t patronId) = 0;
-  // Every open loan whose borrower matches the filter, in no particular order.
+  // Every open loan whose borrower matches the filter, ordered by the borrower's site,
+  // homeroom, last name, first name and district id, then due date and copy barcode, text
+  // compared byte by byte (absent values as ""): the order `reports loans` prints, streamed.
   virtual Result<void> forEachReportLoan(const LoanReportFilter& filter,
                                          const std::function<void(LoanLine&&)>& each) = 0;
 
