@@ -290,6 +290,9 @@ int cmdItemsShow(App& app, const std::string& barcode) {
     if (int days = overdueDays(loan->due, today); days > 0 && loan->status == "open") {
       std::cout << " (" << days << " days overdue)";
     }
+    if (loan->status == "lost" && !loan->lostAt.empty()) {
+      std::cout << ", marked lost " << displayTime(loan->lostAt, app.zone());
+    }
     std::cout << "\n";
     if (loan->overridden) {
       std::cout << "  override by "

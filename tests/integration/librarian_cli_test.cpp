@@ -268,6 +268,12 @@ TEST_F(LibrarianCli, FinesAreListedAndWaivedWithWhoWhenAndWhy) {
                 .exitCode,
             0);
   ASSERT_EQ(jsonOf({"circ", "sweep", "--as-of", "2026-10-05 01:00"})["fines_charged"], "41.63");
+  auto lost = patrond({"items", "show", "T0007"});
+  EXPECT_NE(lost.out.find("status: lost"), std::string::npos) << lost.out;
+  EXPECT_NE(lost.out.find("loan: lost by Smith, Léa (P1002)"), std::string::npos) << lost.out;
+  EXPECT_NE(lost.out.find(", marked lost 2026-10-05T01:00:00-05:00"), std::string::npos)
+      << lost.out;
+  EXPECT_EQ(jsonOf({"items", "show", "T0007"})["loan"]["status"], "lost");
 
   auto all = jsonOf({"fines", "list"});
   ASSERT_EQ(all.size(), 1u);
