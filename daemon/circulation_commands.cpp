@@ -7,6 +7,7 @@
 #include "adapters/files/text_file.h"
 #include "daemon/json_output.h"
 #include "daemon/lease_keeper.h"
+#include "daemon/librarian_commands.h"
 #include "engine/items_import.h"
 #include "engine/text.h"
 
@@ -83,7 +84,11 @@ int cmdItemsImport(App& app, const std::string& file, const std::string& encodin
 }
 
 int cmdCheckout(App& app, const CheckoutArgs& args) {
-  CheckoutRequest req{args.patron, args.copy, std::nullopt, args.override};
+  CheckoutRequest req{args.patron, args.copy, std::nullopt, args.override,
+                      args.byGiven ? args.by : loginName()};
+  if (auto bad = args.byGiven ? checkPersonName(args.by, "--by") : ""; !bad.empty()) {
+    return fail(kExitUsage, bad);
+  }
   if (!args.due.empty()) {
     auto d = parseCivilTime(args.due);
     if (!d || args.due.size() != 10) {
@@ -105,6 +110,7 @@ int cmdCheckout(App& app, const CheckoutArgs& args) {
     if (out->ok) {
       j["due"] = out->due;
       j["override"] = out->overridden;
+      j["override_by"] = out->overridden ? json(out->overrideBy) : json(nullptr);
     } else {
       j["overridable"] = !out->hard;
     }
@@ -124,10 +130,21 @@ int cmdCheckout(App& app, const CheckoutArgs& args) {
     }
     return kExitRefused;
   }
+  if (out->overridden) {
+    std::string blocks;
+    for (const auto& b : out->blocks) {
+      blocks += (blocks.empty() ? "" : "; ") + b.code + ": " + b.text;
+    }
+    app.log().warning("checkout of " + out->copy.barcode + " to " + patronKey +
+                      " overrode its blocks, by " + out->overrideBy + " (" + blocks + ")");
+  }
   if (!app.json()) {
     std::cout << "Checked out " << escapeControl(out->copy.barcode) << " '"
               << escapeControl(out->copy.title) << "' to " << patronLabel(out->patron) << ", due "
               << out->due << "\n";
+    if (out->overridden) {
+      std::cout << "  overridden by " << escapeControl(out->overrideBy) << ":\n";
+    }
     for (const auto& b : out->blocks) {
       std::cout << "  overridden " << b.code << ": " << escapeControl(b.text) << "\n";
     }

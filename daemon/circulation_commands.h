@@ -13,6 +13,8 @@ namespace patrond::daemon {
 struct CheckoutArgs {
   std::string patron, copy, due;
   bool override = false;
+  std::string by;        // --by: who overrides
+  bool byGiven = false;  // else the login name
 };
 
 int cmdItemsImport(App& app, const std::string& file, const std::string& encoding, bool dryRun);

@@ -11,6 +11,7 @@
 #include "daemon/commands.h"
 #include "daemon/db_commands.h"
 #include "daemon/homeroom_commands.h"
+#include "daemon/librarian_commands.h"
 #include "daemon/notice_commands.h"
 #include "daemon/service.h"
 #include "daemon/status_command.h"
@@ -188,8 +189,15 @@ int runCli(int argc, char** argv) {
   checkout->add_option("PATRON", co.patron, "district id or barcode")->required();
   checkout->add_option("COPY", co.copy, "copy barcode")->required();
   checkout->add_option("--due", co.due, "due date YYYY-MM-DD (default: today + loan_days)");
-  checkout->add_flag("--override", co.override, "check out despite policy blocks (recorded)");
-  checkout->callback([&] { action = [&](App& a) { return cmdCheckout(a, co); }; });
+  auto* overrideFlag =
+      checkout->add_flag("--override", co.override, "check out despite policy blocks (recorded)");
+  auto* by =
+      checkout->add_option("--by", co.by, "who overrides (recorded; default: the login name)")
+          ->needs(overrideFlag);
+  checkout->callback([&, by] {
+    co.byGiven = by->count() > 0;
+    action = [&](App& a) { return cmdCheckout(a, co); };
+  });
   auto* checkin = circ->add_subcommand("checkin", "check a copy in");
   checkin->add_option("COPY", cCopy)->required();
   checkin->callback([&] { action = [&](App& a) { return cmdCheckin(a, cCopy); }; });
@@ -208,6 +216,9 @@ int runCli(int argc, char** argv) {
   pay->add_option("PATRON", fPatron, "district id or barcode")->required();
   pay->add_option("AMOUNT", fAmount, "like 12.50")->required();
   pay->callback([&] { action = [&](App& a) { return cmdFinesPay(a, fPatron, fAmount); }; });
+
+  LibrarianArgs lib;
+  addLibrarianCommands(cli, *items, *fines, lib, action);
 
   auto* notices = cli.add_subcommand("notices", "overdue and other notices");
   notices->require_subcommand(1);

@@ -305,7 +305,11 @@ int cmdPatronsShow(App& app, const std::string& key) {
     int days = overdueDays(l.due, today);
     std::cout << "    " << escapeControl(l.copyBarcode) << " '" << escapeControl(l.title)
               << "' due " << l.due
-              << (days > 0 ? " (" + std::to_string(days) + " days overdue)" : "") << "\n";
+              << (days > 0 ? " (" + std::to_string(days) + " days overdue)" : "")
+              << (l.overridden ? ", blocks overridden by " +
+                                     escapeControl(l.overrideBy.empty() ? "-" : l.overrideBy)
+                               : "")
+              << "\n";
   }
   std::cout << "  fine balance: " << formatCents(circ->balanceCents) << "\n";
   std::cout << "  checkout blocks: " << (circ->blocks.empty() ? "none" : "") << "\n";

@@ -208,7 +208,8 @@ nlohmann::json loanJson(const Loan& l, const CivilTime& today, const TimeZone& z
           {"overdue_days", overdueDays(l.due, today)},
           {"checked_out_at", displayTime(l.checkedOutAt, zone)},
           {"textbook", l.textbook},
-          {"overridden", l.overridden}};
+          {"overridden", l.overridden},
+          {"override_by", l.overrideBy.empty() ? json(nullptr) : json(l.overrideBy)}};
 }
 
 nlohmann::json blockJson(const Block& b) {

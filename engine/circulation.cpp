@@ -4,9 +4,14 @@
 #include <set>
 #include <utility>
 
+#include "engine/circulation_steps.h"
 #include "engine/text.h"
 
 namespace patrond {
+
+using circulation_steps::inTransaction;
+using circulation_steps::needBorrower;
+using circulation_steps::needCopy;
 
 namespace {
 
@@ -48,46 +53,6 @@ std::string dateOf(const std::string& iso) {
 CivilTime civilDate(const std::string& iso) {
   auto t = parseCivilTime(dateOf(iso));
   return t ? *t : CivilTime{};
-}
-
-// Runs `body` inside one transaction: commits on success, rolls back otherwise.
-template <typename T, typename F>
-Result<T> inTransaction(CirculationStore& store, F&& body) {
-  if (auto r = store.begin(); !r) {
-    return r.error();
-  }
-  Result<T> out = body();
-  if (!out) {
-    (void)store.rollback();
-    return out;
-  }
-  if (auto r = store.commit(); !r) {
-    (void)store.rollback();
-    return r.error();
-  }
-  return out;
-}
-
-Result<Borrower> needBorrower(CirculationStore& store, const std::string& key) {
-  auto b = store.findBorrower(key);
-  if (!b) {
-    return b.error();
-  }
-  if (!b->has_value()) {
-    return usage("no patron with district id or barcode '" + key + "'");
-  }
-  return **b;
-}
-
-Result<Copy> needCopy(CirculationStore& store, const std::string& barcode) {
-  auto c = store.findCopy(barcode);
-  if (!c) {
-    return c.error();
-  }
-  if (!c->has_value()) {
-    return usage("no copy with barcode '" + barcode + "'");
-  }
-  return **c;
 }
 
 }  // namespace
@@ -159,6 +124,15 @@ std::int64_t copyValue(const std::vector<Condition>& conditions, const std::stri
   }
   const Condition* c = findCondition(conditions, condition);
   return percentOf(purchaseCents, c ? c->percent : 0);
+}
+
+std::int64_t currentValue(const std::vector<Condition>& conditions, const std::string& condition,
+                          std::int64_t purchaseCents, std::optional<std::int64_t> replacementCents,
+                          std::int64_t storedCents) {
+  if (condition != "usable" && condition != "damaged" && !findCondition(conditions, condition)) {
+    return storedCents;
+  }
+  return copyValue(conditions, condition, purchaseCents, replacementCents);
 }
 
 int overdueDays(const std::string& due, const CivilTime& today) {
@@ -319,6 +293,9 @@ Result<CheckoutOutcome> checkout(CirculationStore& store, const Config& config,
     loan.checkedOutAt = formatIso(now);
     loan.due = formatDate(req.due ? *req.due : addDays(today, policy.loanDays));
     loan.overridden = !out.blocks.empty();
+    if (loan.overridden) {
+      loan.overrideBy = req.by;
+    }
     for (const auto& b : out.blocks) {
       loan.overrideBlocks += (loan.overrideBlocks.empty() ? "" : "; ") + b.code + ": " + b.text;
     }
@@ -339,6 +316,7 @@ Result<CheckoutOutcome> checkout(CirculationStore& store, const Config& config,
     out.ok = true;
     out.due = loan.due;
     out.overridden = loan.overridden;
+    out.overrideBy = loan.overrideBy;
     return out;
   });
 }

@@ -49,6 +49,13 @@ std::int64_t percentOf(std::int64_t cents, int percent);
 std::int64_t copyValue(const std::vector<Condition>& conditions, const std::string& condition,
                        std::int64_t purchaseCents, std::optional<std::int64_t> replacementCents);
 
+// What a copy is worth now, as the rules above compute it from its current condition (the
+// configured percentages may have changed since the stored value was written); the stored
+// value when the condition is no longer configured.
+std::int64_t currentValue(const std::vector<Condition>& conditions, const std::string& condition,
+                          std::int64_t purchaseCents, std::optional<std::int64_t> replacementCents,
+                          std::int64_t storedCents);
+
 // One reason a checkout is refused.
 struct Block {
   std::string code;  // MAX_CHECKOUTS, FINES, OVERDUE; hard: INACTIVE, COPY_OUT, COPY_LOST
@@ -85,6 +92,7 @@ struct CheckoutRequest {
   std::string patron, copy;
   std::optional<CivilTime> due;
   bool override = false;
+  std::string by = {};  // who overrides (recorded with the loan when a block is overridden)
 };
 struct CheckoutOutcome {
   bool ok = false;
@@ -92,6 +100,7 @@ struct CheckoutOutcome {
   Copy copy;
   std::string due;
   bool overridden = false;
+  std::string overrideBy;     // when overridden
   std::vector<Block> blocks;  // met (ok: the ones overridden)
   bool hard = false;          // refused whatever --override says
 };

@@ -95,4 +95,8 @@ std::string Dialect::upsertById(const std::vector<std::string>& columns) const {
                                        : " ON CONFLICT (id) DO UPDATE SET " + set;
 }
 
+std::string Dialect::byteOrder(const std::string& expression) const {
+  return backend_ == DbBackend::kPostgresql ? expression + " COLLATE \"C\"" : expression;
+}
+
 }  // namespace patrond::sql

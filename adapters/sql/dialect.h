@@ -53,6 +53,10 @@ class Dialect {
   std::string updateFromRows(const std::string& table, const std::vector<std::string>& names,
                              std::size_t rows, const std::string& set) const;
 
+  // A text expression for ORDER BY in byte order, as SQLite and MySQL's utf8mb4_bin columns
+  // compare: PostgreSQL's default collation follows the locale.
+  std::string byteOrder(const std::string& expression) const;
+
   // The tail of a multi-row INSERT that updates the `columns` of a row whose id exists.
   std::string upsertById(const std::vector<std::string>& columns) const;
 

@@ -144,7 +144,18 @@ std::vector<Migration> migrations(DbBackend b) {
       "opened_at {TS} NOT NULL, last_sent_at {TS}, cleared_at {TS}, summary_text {T}){OPTS}",
       "CREATE INDEX alert_incidents_open ON alert_incidents (kind, subject_key, cleared_at)",
   };
-  std::vector<Migration> out{{1, {}}, {2, {}}, {3, {}}, {4, {}}};
+  // Version 5: the librarian's records. Who overrode a checkout's blocks; fines waived by
+  // hand. A waiver lowers a fine's amount (what is owed stays amount - paid everywhere) and
+  // adds to its waived_cents, so the charge as first made is amount + waived; fine_waivers
+  // keeps each waiver with who, when and why.
+  std::vector<std::string> v5 = {
+      "ALTER TABLE loans ADD COLUMN override_by {S}",
+      "ALTER TABLE fines ADD COLUMN waived_cents BIGINT NOT NULL DEFAULT 0",
+      "CREATE TABLE fine_waivers (id {ID}, patron_id BIGINT NOT NULL, amount_cents BIGINT NOT "
+      "NULL, reason {T} NOT NULL, waived_by {S} NOT NULL, waived_at {TS} NOT NULL){OPTS}",
+      "CREATE INDEX fine_waivers_patron ON fine_waivers (patron_id)",
+  };
+  std::vector<Migration> out{{1, {}}, {2, {}}, {3, {}}, {4, {}}, {5, {}}};
   for (const auto& s : v1) {
     out[0].statements.push_back(render(s, b));
   }
@@ -156,6 +167,9 @@ std::vector<Migration> migrations(DbBackend b) {
   }
   for (const auto& s : v4) {
     out[3].statements.push_back(render(s, b));
+  }
+  for (const auto& s : v5) {
+    out[4].statements.push_back(render(s, b));
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #include "adapters/sql/dialect.h"
 #include "adapters/sql/row_batch.h"
 #include "adapters/sql/soci_common.h"
+#include "adapters/sql/soci_librarian.h"
 #include "adapters/sql/sqlite_bulk.h"
 #include "engine/circulation.h"
 
@@ -39,17 +40,21 @@ void execForIds(soci::session& sql, const std::string& head, const std::vector<s
   });
 }
 
-const char* kCopyColumns =
+}  // namespace
+
+const char* const kCopySelect =
     "c.id, c.barcode, c.title_id, t.title, t.replacement_price_cents, c.site, "
     "c.purchase_price_cents, c.copy_condition, c.value_cents, c.textbook, c.status, "
     "c.circulations, c.condition_circulations, c.updated_at FROM copies c JOIN titles t ON t.id = "
     "c.title_id";
 
+namespace {
+
 const char* kLoanColumns =
     "l.id, l.copy_id, l.patron_id, c.barcode, t.title, c.textbook, c.site, c.value_cents, "
     "l.checked_out_at, l.due_date, l.returned_at, l.lost_at, l.status, l.overridden, "
-    "l.override_blocks FROM loans l JOIN copies c ON c.id = l.copy_id JOIN titles t ON t.id = "
-    "c.title_id";
+    "l.override_blocks, l.override_by FROM loans l JOIN copies c ON c.id = l.copy_id "
+    "JOIN titles t ON t.id = c.title_id";
 
 // Builders over a column reader, so SOCI rows and native SQLite rows share them.
 template <typename Str, typename Int, typename IsNull>
@@ -92,17 +97,22 @@ Loan loanFrom(Str s, Int i) {
   l.status = s(12);
   l.overridden = i(13) != 0;
   l.overrideBlocks = s(14);
+  l.overrideBy = s(15);
   return l;
 }
+
+Loan loanFromRow(const soci::row& r) {
+  return loanFrom([&](size_t k) { return getStr(r, k); }, [&](size_t k) { return getInt(r, k); });
+}
+
+}  // namespace
 
 Copy copyFromRow(const soci::row& r) {
   return copyFrom([&](size_t k) { return getStr(r, k); }, [&](size_t k) { return getInt(r, k); },
                   [&](size_t k) { return r.get_indicator(k) == soci::i_null; });
 }
 
-Loan loanFromRow(const soci::row& r) {
-  return loanFrom([&](size_t k) { return getStr(r, k); }, [&](size_t k) { return getInt(r, k); });
-}
+namespace {
 
 class SociCirculation final : public CirculationStore, private SociPart {
  public:
@@ -133,7 +143,7 @@ class SociCirculation final : public CirculationStore, private SociPart {
 
   Result<void> forEachCopy(const std::function<void(Copy&&)>& each) override {
     return guard("reading copies", [&]() -> Result<void> {
-      soci::rowset<soci::row> rs = (sql_.prepare << std::string("SELECT ") + kCopyColumns);
+      soci::rowset<soci::row> rs = (sql_.prepare << std::string("SELECT ") + kCopySelect);
       for (const auto& r : rs) {
         each(copyFromRow(r));
       }
@@ -229,7 +239,7 @@ class SociCirculation final : public CirculationStore, private SociPart {
   Result<std::optional<Copy>> findCopy(const std::string& barcode) override {
     return guard("finding the copy", [&]() -> Result<std::optional<Copy>> {
       soci::rowset<soci::row> rs =
-          (sql_.prepare << std::string("SELECT ") + kCopyColumns + " WHERE c.barcode = :b",
+          (sql_.prepare << std::string("SELECT ") + kCopySelect + " WHERE c.barcode = :b",
            soci::use(barcode));
       for (const auto& r : rs) {
         return std::optional<Copy>(copyFromRow(r));
@@ -285,12 +295,13 @@ class SociCirculation final : public CirculationStore, private SociPart {
     return guard("recording the loan", [&]() -> Result<std::int64_t> {
       long long copy = l.copyId, patron = l.patronId;
       int overridden = l.overridden ? 1 : 0;
-      std::string blocks = l.overrideBlocks;
+      std::string blocks = l.overrideBlocks, by = l.overrideBy;
       soci::indicator blocksInd = blocks.empty() ? soci::i_null : soci::i_ok;
+      soci::indicator byInd = by.empty() ? soci::i_null : soci::i_ok;
       return insertReturningId(
           sql_, backend_, "loans",
           "INSERT INTO loans (copy_id, patron_id, checked_out_at, due_date, status, overridden, "
-          "override_blocks) VALUES (:c, :p, :o, :d, 'open', :ov, :ob)",
+          "override_blocks, override_by) VALUES (:c, :p, :o, :d, 'open', :ov, :ob, :by)",
           [&](soci::statement& st) {
             st.exchange(soci::use(copy));
             st.exchange(soci::use(patron));
@@ -298,6 +309,7 @@ class SociCirculation final : public CirculationStore, private SociPart {
             st.exchange(soci::use(l.due));
             st.exchange(soci::use(overridden));
             st.exchange(soci::use(blocks, blocksInd));
+            st.exchange(soci::use(by, byInd));
           });
     });
   }
@@ -320,11 +332,12 @@ class SociCirculation final : public CirculationStore, private SociPart {
       std::vector<Fine> out;
       soci::rowset<soci::row> rs =
           (sql_.prepare << "SELECT id, patron_id, loan_id, amount_cents, paid_cents, reason, "
-                           "created_at FROM fines WHERE patron_id = :p ORDER BY created_at, id",
+                           "created_at, waived_cents FROM fines WHERE patron_id = :p ORDER BY "
+                           "created_at, id",
            soci::use(id));
       for (const auto& r : rs) {
         out.push_back({getInt(r, 0), getInt(r, 1), getInt(r, 2), getInt(r, 3), getInt(r, 4),
-                       getStr(r, 5), getStr(r, 6)});
+                       getStr(r, 5), getStr(r, 6), getInt(r, 7)});
       }
       return out;
     });
@@ -405,10 +418,49 @@ class SociCirculation final : public CirculationStore, private SociPart {
       for (const auto& r : rs) {
         open = getInt(r, 0);
       }
-      sql_ << "UPDATE fines SET amount_cents = paid_cents WHERE loan_id = :l AND "
-              "amount_cents > paid_cents",
+      // waived_cents first: MySQL assigns left to right with the values already set.
+      sql_ << "UPDATE fines SET waived_cents = waived_cents + amount_cents - paid_cents, "
+              "amount_cents = paid_cents WHERE loan_id = :l AND amount_cents > paid_cents",
           soci::use(id);
       return open;
+    });
+  }
+
+  Result<void> recordWaiver(const FineWaiver& waiver,
+                            const std::vector<FinePayment>& shares) override {
+    return guard("recording the waiver", [&]() -> Result<void> {
+      insertWaiver(sql_, waiver, shares);
+      return {};
+    });
+  }
+
+  Result<std::vector<FineWaiver>> waivers(std::int64_t patronId) override {
+    return guard("reading waivers", [&]() -> Result<std::vector<FineWaiver>> {
+      return selectWaivers(sql_, patronId);
+    });
+  }
+
+  Result<std::vector<PatronFine>> unpaidFines() override {
+    return guard("reading unpaid fines",
+                 [&]() -> Result<std::vector<PatronFine>> { return selectUnpaidFines(sql_); });
+  }
+
+  Result<std::vector<Copy>> listCopies(const CopyFilter& filter) override {
+    return guard("listing copies",
+                 [&]() -> Result<std::vector<Copy>> { return selectCopies(sql_, filter); });
+  }
+
+  Result<std::optional<Borrower>> findBorrowerById(std::int64_t patronId) override {
+    return guard("finding the borrower", [&]() -> Result<std::optional<Borrower>> {
+      return selectBorrowerById(sql_, patronId);
+    });
+  }
+
+  Result<void> forEachReportLoan(const LoanReportFilter& filter,
+                                 const std::function<void(LoanLine&&)>& each) override {
+    return guard("reading open loans", [&]() -> Result<void> {
+      selectReportLoans(sql_, backend_, filter, each);
+      return {};
     });
   }
 

@@ -45,9 +45,16 @@ _patrond() {
   case $prev in
     --config | --file) _patrond_files; return ;;
     --as-of | --limit | --max-percent | --due | --site | --homeroom | --type | --teacher-email | \
-      --teacher-name) return ;;
+      --teacher-name | --title | --reason | --by) return ;;
     --job) COMPREPLY=($(compgen -W "$(_patrond_names imports)" -- "$cur")); return ;;
-    --status) COMPREPLY=($(compgen -W "active inactive queued sent failed" -- "$cur")); return ;;
+    --status)
+      case $cmd in
+        items) COMPREPLY=($(compgen -W "available checked_out lost" -- "$cur")) ;;
+        reports) COMPREPLY=($(compgen -W "active inactive all" -- "$cur")) ;;
+        *) COMPREPLY=($(compgen -W "active inactive queued sent failed" -- "$cur")) ;;
+      esac
+      return ;;
+    --format) COMPREPLY=($(compgen -W "text csv html" -- "$cur")); return ;;
     --library-day)
       COMPREPLY=($(compgen -W "monday tuesday wednesday thursday friday saturday sunday" -- "$cur"))
       return ;;
@@ -59,7 +66,7 @@ _patrond() {
   local words_for=""
   case $cmd in
     "") words_for="run check-config db import test-source runs summary patrons homerooms items
-                   circ fines notices outbox status alerts --version" ;;
+                   circ fines reports notices outbox status alerts --version" ;;
     db) [[ -z $sub ]] && words_for="migrate status backup" ;;
     import)
       if [[ -z $sub ]]; then words_for=$(_patrond_names imports)
@@ -80,15 +87,25 @@ _patrond() {
       esac ;;
     items)
       case $sub in
-        "") words_for="import" ;;
+        "") words_for="import show list" ;;
+        list) words_for="--site --status --title --limit" ;;
         import) words_for="--encoding --dry-run"; [[ $cur != -* ]] && { _patrond_files; return; } ;;
       esac ;;
     circ)
       case $sub in
         "") words_for="checkout checkin condition sweep" ;;
-        checkout) words_for="--due --override" ;;
+        checkout) words_for="--due --override --by" ;;
       esac ;;
-    fines) [[ -z $sub ]] && words_for="pay" ;;
+    fines)
+      case $sub in
+        "") words_for="pay list waive" ;;
+        waive) words_for="--reason --by" ;;
+      esac ;;
+    reports)
+      case $sub in
+        "") words_for="loans" ;;
+        loans) words_for="--site --homeroom --status --format" ;;
+      esac ;;
     notices)
       case $sub in
         "") words_for="send preview" ;;

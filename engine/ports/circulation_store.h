@@ -56,14 +56,52 @@ struct Loan {
   std::string status = "open";  // open | returned | lost
   bool overridden = false;
   std::string overrideBlocks;  // the blocks an override went past, as "CODE: text; ..."
+  std::string overrideBy;      // who overrode them (--by, else the login name)
 };
 
 struct Fine {
   std::int64_t id = 0;
   std::int64_t patronId = 0;
-  std::int64_t loanId = 0;  // 0: not about a loan
-  std::int64_t amountCents = 0, paidCents = 0;
+  std::int64_t loanId = 0;                      // 0: not about a loan
+  std::int64_t amountCents = 0, paidCents = 0;  // owed: amount - paid
   std::string reason, createdAt;
+  std::int64_t waivedCents = 0;  // taken off the amount by waivers: first charged amount + waived
+};
+
+// A fine waived by hand (`fines waive`): spread over the patron's unpaid fines, oldest first.
+struct FineWaiver {
+  std::int64_t id = 0;
+  std::int64_t patronId = 0;
+  std::int64_t amountCents = 0;
+  std::string reason, waivedBy, waivedAt;
+};
+
+// A fine with the patron who owes it, for `fines list` over every patron.
+struct PatronFine {
+  Borrower patron;
+  Fine fine;
+};
+
+// `items list` filters; empty: any. `title`: part of the title, A-Z matched in either case.
+struct CopyFilter {
+  std::string site, status, title;
+  std::optional<int> limit;
+};
+
+// `reports loans` filters on the borrower; empty: any. `active`: none for both.
+struct LoanReportFilter {
+  std::string site, homeroom;
+  std::optional<bool> active;
+};
+
+// An open loan with its borrower and what the copy's value is made of, for reports.
+struct LoanLine {
+  Loan loan;
+  Borrower patron;
+  std::string homeroom, grade;
+  std::string condition;
+  std::int64_t purchaseCents = 0;
+  std::optional<std::int64_t> replacementCents;
 };
 
 // One payment's share of one fine (oldest fines are paid first).
@@ -113,6 +151,22 @@ class CirculationStore {
                                      const std::string& paidAt) = 0;
   // Lowers the unpaid part of a loan's fines to nothing (a lost copy came back).
   virtual Result<std::int64_t> waiveLoanFines(std::int64_t loanId) = 0;
+  // Takes each share off its fine's amount (adding it to waived_cents) and records the waiver.
+  virtual Result<void> recordWaiver(const FineWaiver& waiver,
+                                    const std::vector<FinePayment>& shares) = 0;
+  // A patron's waivers, oldest first.
+  virtual Result<std::vector<FineWaiver>> waivers(std::int64_t patronId) = 0;
+  // Every fine with something still owed, with its patron, by patron then age.
+  virtual Result<std::vector<PatronFine>> unpaidFines() = 0;
+
+  // The librarian's reads (`items`, `reports`). Copies matching the filter, by barcode.
+  virtual Result<std::vector<Copy>> listCopies(const CopyFilter& filter) = 0;
+  virtual Result<std::optional<Borrower>> findBorrowerById(std::int64_t patronId) = 0;
+  // Every open loan whose borrower matches the filter, ordered by the borrower's site,
+  // homeroom, last name, first name and district id, then due date and copy barcode, text
+  // compared byte by byte (absent values as ""): the order `reports loans` prints, streamed.
+  virtual Result<void> forEachReportLoan(const LoanReportFilter& filter,
+                                         const std::function<void(LoanLine&&)>& each) = 0;
 
   // The sweep: every open loan due on or before `due` (YYYY-MM-DD), in due order.
   virtual Result<void> forEachOpenLoanDueBy(const std::string& due,

@@ -91,7 +91,7 @@ class PatronStore {
   // Schema: creates or upgrades to the newest version; returns it.
   virtual Result<int> migrate() = 0;
   virtual Result<int> schemaVersion() = 0;
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // One transaction at a time; commit/rollback end it.
   virtual Result<void> begin() = 0;

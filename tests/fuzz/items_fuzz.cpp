@@ -88,6 +88,17 @@ class MemoryStore final : public CirculationStore {
     std::abort();
   }
   Result<std::int64_t> waiveLoanFines(std::int64_t) override { std::abort(); }
+  Result<void> recordWaiver(const FineWaiver&, const std::vector<FinePayment>&) override {
+    std::abort();
+  }
+  Result<std::vector<FineWaiver>> waivers(std::int64_t) override { std::abort(); }
+  Result<std::vector<PatronFine>> unpaidFines() override { std::abort(); }
+  Result<std::vector<Copy>> listCopies(const CopyFilter&) override { std::abort(); }
+  Result<std::optional<Borrower>> findBorrowerById(std::int64_t) override { std::abort(); }
+  Result<void> forEachReportLoan(const LoanReportFilter&,
+                                 const std::function<void(LoanLine&&)>&) override {
+    std::abort();
+  }
   Result<void> forEachOpenLoanDueBy(const std::string&,
                                     const std::function<void(Loan&&)>&) override {
     std::abort();

@@ -27,6 +27,16 @@ expect "students faculty" patrond --config conf/examples/patrond.yaml import ""
 expect "students" patrond --config conf/patrond.yaml test-source ""
 expect "weekly-overdues" patrond --config conf/examples/patrond.yaml notices send ""
 expect "--full --incremental --dry-run" patrond import students --
+expect "import show list" patrond items ""
+expect "--site --status --title --limit" patrond items list --
+expect "available checked_out lost" patrond items list --status ""
+expect "pay list waive" patrond fines ""
+expect "--reason --by" patrond fines waive S1001 1.00 --
+expect "--override --by" patrond circ checkout S1001 T0001 --
+expect "loans" patrond reports ""
+expect "--site --homeroom --status --format" patrond reports loans --
+expect "active inactive all" patrond reports loans --status ""
+expect "text csv html" patrond reports loans --format ""
 [[ " $(complete_line patrond --config conf/examples/patrond.yaml import "") " != *" weekly-overdues "* ]] ||
   { echo "FAIL: notice names offered as import jobs"; failed=1; }
 # A name from the configuration is never run: compgen -W would expand $(...) in it.
