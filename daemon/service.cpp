@@ -9,10 +9,10 @@
 #include <sstream>
 
 #include "adapters/config/yaml_config.h"
-#include "adapters/http/http_server.h"
 #include "adapters/log/journal.h"
 #include "adapters/templates/mustache_renderer.h"
 #include "daemon/job_runner.h"
+#include "daemon/metrics_endpoint.h"
 #include "daemon/service_metrics.h"
 #include "daemon/source_monitor.h"
 #include "daemon/systemd_notify.h"
@@ -327,7 +327,7 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
   asio::steady_timer metricsTimer(io);
   // GET /metrics and /health (monitoring.metrics), answered from a snapshot the loop keeps.
   ServiceMetrics metrics(app.now());
-  std::unique_ptr<http::HttpServer> metricsServer;
+  MetricsEndpoint endpoint;
   std::string metricsAddress;
   auto sourceProblems = [&] {
     std::map<std::string, std::string> out;
@@ -343,41 +343,26 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
     }
     return out;
   };
+  auto publish = [&] {
+    auto [code, body] = metrics.healthJson();
+    endpoint.publish(metrics.metricsText(), code, std::move(body));
+  };
   auto startMetrics = [&] {
     const std::string& wanted = app.config().monitoring.metrics;
-    if (wanted == metricsAddress && (metricsServer || wanted.empty())) {
+    if (wanted == metricsAddress && (endpoint.running() || wanted.empty())) {
       return;
     }
-    if (metricsServer) {
-      metricsServer->stop();
-      metricsServer.reset();
-    }
+    endpoint.stop();
     metricsAddress = wanted;
     auto addr = parseListenAddress(wanted);
     if (!addr) {
       return;
     }
-    auto server = http::listen(
-        io, addr->host, addr->port,
-        [&](const std::string& target) {
-          std::string path = target.substr(0, target.find('?'));
-          if (path == "/metrics") {
-            return http::Response{200, "text/plain; version=0.0.4; charset=utf-8",
-                                  metrics.metricsText()};
-          }
-          if (path == "/health") {
-            auto [code, body] = metrics.healthJson();
-            return http::Response{code, "application/json", body};
-          }
-          return http::Response{404, "text/plain; charset=utf-8",
-                                "not found: GET /metrics or GET /health\n"};
-        },
-        http::Limits{}, app.log());
-    if (!server) {
-      app.log().error(server.error().describe());
+    if (auto r = endpoint.start(addr->host, addr->port, app.log()); !r) {
+      app.log().error(r.error().describe());
       return;
     }
-    metricsServer = std::move(*server);
+    publish();
     app.log().info("metrics: serving GET /metrics and GET /health on " + wanted);
   };
   int exitCode = kExitOk;
@@ -393,9 +378,7 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
     connectRetry.cancel();
     outboxTimer.cancel();
     metricsTimer.cancel();
-    if (metricsServer) {
-      metricsServer->stop();
-    }
+    endpoint.stop();
     stopMonitors();
     // A run in progress rolls back (recorded as interrupted) before the worker ends.
     runner.stop();
@@ -498,8 +481,9 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
   };
   runner.onFinished([&](const JobTask& task, const ImportCallResult& result) {
     metrics.taskFinished(task, result);
-    if (ready && metricsServer) {
+    if (ready && endpoint.running()) {
       metrics.refresh(app, sourceProblems());
+      publish();
     }
   });
   connect();
@@ -521,8 +505,9 @@ int runService(App& app, std::function<void(std::function<void()>)> registerStop
   outboxTick();
   // The metrics snapshot: every 15 seconds, and after each task (onFinished above).
   std::function<void()> metricsTick = [&] {
-    if (ready && metricsServer) {
+    if (ready && endpoint.running()) {
       metrics.refresh(app, sourceProblems());
+      publish();
     }
     metricsTimer.expires_after(std::chrono::seconds(15));
     metricsTimer.async_wait([&](const boost::system::error_code& ec) {

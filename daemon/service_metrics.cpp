@@ -30,6 +30,7 @@ void ServiceMetrics::taskFinished(const JobTask& task, const ImportCallResult& r
     } else if (!result.error.empty()) {
       ++sweepsFailed_;
     }
+    rerender();
     return;
   }
   if (task.deliverOutbox || !task.notice.empty() || !result.ran || result.busy) {
@@ -39,6 +40,7 @@ void ServiceMetrics::taskFinished(const JobTask& task, const ImportCallResult& r
   if (run.id > 0) {
     ++runsByStatus_[{task.job, std::string(runStatusName(run.status))}];
   }
+  rerender();
 }
 
 void ServiceMetrics::refresh(App& app, const std::map<std::string, std::string>& sourceProblems) {
@@ -66,9 +68,10 @@ void ServiceMetrics::refresh(App& app, const std::map<std::string, std::string>&
       }
     }
   }
+  rerender();
 }
 
-std::string ServiceMetrics::metricsText() const {
+std::string ServiceMetrics::render() const {
   std::vector<MetricFamily> out;
   auto build = family("patrond_build_info", "The running patrond's version.");
   build.samples.push_back({{{"version", PATROND_VERSION}}, 1});

@@ -18,13 +18,13 @@ namespace patrond::daemon {
 
 class ServiceMetrics {
  public:
-  explicit ServiceMetrics(UtcTime started) : started_(started) {}
+  explicit ServiceMetrics(UtcTime started) : started_(started) { rerender(); }
   // After every task the worker ran.
   void taskFinished(const JobTask& task, const ImportCallResult& result);
   // Reads the last runs, the outbox and the open alerts, and judges the health as `status`.
   void refresh(App& app, const std::map<std::string, std::string>& sourceProblems);
-  // Prometheus text format 0.0.4.
-  std::string metricsText() const;
+  // Prometheus text format 0.0.4, rendered at the last refresh.
+  const std::string& metricsText() const { return text_; }
   // {"state": "OK", ...}: HTTP 200 when OK or WARNING, 503 when CRITICAL or UNKNOWN.
   std::pair<int, std::string> healthJson() const;
 
@@ -38,7 +38,10 @@ class ServiceMetrics {
   std::int64_t lastSweepLost_ = 0, lastSweepFinesCents_ = 0, sweepsFailed_ = 0;
   std::map<std::string, std::int64_t> openAlerts_;  // kind -> open incidents
   std::map<std::string, std::string> sourceProblems_;
-  std::string zoneName_;
+  std::string text_;  // the rendered snapshot
+
+  std::string render() const;
+  void rerender() { text_ = render(); }
 };
 
 }  // namespace patrond::daemon

@@ -9,9 +9,9 @@
 #include <mutex>
 
 #include "adapters/config/yaml_config.h"
+#include "adapters/sql/soci_alerts.h"
 #include "adapters/sql/soci_circulation.h"
 #include "adapters/sql/soci_common.h"
-#include "adapters/sql/soci_alerts.h"
 #include "adapters/sql/soci_outbox.h"
 #include "adapters/sql/soci_store_impl.h"
 #include "engine/patron_archive.h"
