@@ -11,6 +11,15 @@ namespace patrond::daemon {
 using nlohmann::json;
 
 namespace {
+
+json countsJson(const RunCounts& c) {
+  json out = json::object();
+  for (const auto& [name, n] : namedCounts(c)) {
+    out[std::string(name)] = n;
+  }
+  return out;
+}
+
 json nullIfEmpty(const std::string& s) {
   return s.empty() ? json(nullptr) : json(s);
 }
@@ -26,17 +35,7 @@ json runJson(const ImportRun& r, const TimeZone& zone) {
               {"started_at", displayTime(r.startedAt, zone)},
               {"finished_at", nullIfEmpty(displayTime(r.finishedAt, zone))},
               {"file", nullIfEmpty(r.file)},
-              {"counts",
-               {{"read", c.read},
-                {"added", c.added},
-                {"updated", c.updated},
-                {"unchanged", c.unchanged},
-                {"reactivated", c.reactivated},
-                {"skipped", c.skipped},
-                {"errors", c.errors},
-                {"warnings", c.warnings},
-                {"inactivated", c.inactivated},
-                {"deleted", c.deleted}}},
+              {"counts", countsJson(c)},
               {"lifecycle", {{"ran", r.lifecycleRan}, {"reason", nullIfEmpty(r.lifecycleReason)}}}};
 }
 

@@ -142,16 +142,11 @@ std::string ServiceMetrics::render() const {
                                   r.status == st ? 1.0 : 0.0});
       }
       const RunCounts& c = r.counts;
-      for (const auto& [kind, n] :
-           std::vector<std::pair<const char*, std::int64_t>>{{"read", c.read},
-                                                             {"added", c.added},
-                                                             {"updated", c.updated},
-                                                             {"unchanged", c.unchanged},
-                                                             {"reactivated", c.reactivated},
-                                                             {"skipped", c.skipped},
-                                                             {"errors", c.errors},
-                                                             {"warnings", c.warnings}}) {
-        rows.samples.push_back({{{"job", j.job}, {"kind", kind}}, static_cast<double>(n)});
+      for (const auto& [kind, n] : namedCounts(c)) {
+        if (kind != "inactivated" && kind != "deleted") {  // those are lifecycle_patrons
+          rows.samples.push_back(
+              {{{"job", j.job}, {"kind", std::string(kind)}}, static_cast<double>(n)});
+        }
       }
       lifecycle.samples.push_back(
           {{{"job", j.job}, {"action", "inactivated"}}, static_cast<double>(c.inactivated)});

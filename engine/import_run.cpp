@@ -49,4 +49,17 @@ bool lifecycleStoppedByGuard(const ImportRun& run) {
          run.lifecycleReason != kLifecycleRunFailed;
 }
 
+std::vector<std::pair<std::string_view, std::int64_t>> namedCounts(const RunCounts& c) {
+  return {{"read", c.read},
+          {"added", c.added},
+          {"updated", c.updated},
+          {"unchanged", c.unchanged},
+          {"reactivated", c.reactivated},
+          {"skipped", c.skipped},
+          {"errors", c.errors},
+          {"warnings", c.warnings},
+          {"inactivated", c.inactivated},
+          {"deleted", c.deleted}};
+}
+
 }  // namespace patrond

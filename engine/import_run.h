@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/config.h"
@@ -31,6 +33,8 @@ struct RunCounts {
   std::int64_t read = 0, added = 0, updated = 0, unchanged = 0, reactivated = 0, skipped = 0,
                errors = 0, warnings = 0, inactivated = 0, deleted = 0;
 };
+// Each count with its name as the JSON and the metrics print it, in that order.
+std::vector<std::pair<std::string_view, std::int64_t>> namedCounts(const RunCounts& c);
 
 struct ImportRun {
   std::int64_t id = 0;

@@ -21,14 +21,17 @@ std::string number(double v) {
   return std::string(buf, r.ptr);
 }
 
-// HELP text escapes backslash and line feed only.
-std::string escapeHelp(const std::string& s) {
+// Backslash and line feed escaped, and in a label value the double quote too.
+std::string escaped(const std::string& s, bool quote) {
   std::string out;
+  out.reserve(s.size());
   for (char c : s) {
     if (c == '\\') {
       out += "\\\\";
     } else if (c == '\n') {
       out += "\\n";
+    } else if (quote && c == '"') {
+      out += "\\\"";
     } else {
       out += c;
     }
@@ -39,26 +42,13 @@ std::string escapeHelp(const std::string& s) {
 }  // namespace
 
 std::string escapeLabelValue(const std::string& value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return escaped(value, true);
 }
 
 std::string renderPrometheus(const std::vector<MetricFamily>& families) {
   std::string out;
   for (const auto& f : families) {
-    out += "# HELP " + f.name + " " + escapeHelp(f.help) + "\n";
+    out += "# HELP " + f.name + " " + escaped(f.help, false) + "\n";
     out += "# TYPE " + f.name + " " + f.type + "\n";
     for (const auto& s : f.samples) {
       out += f.name;

@@ -5,18 +5,22 @@ namespace patrond {
 RunPatronRecorder::RunPatronRecorder(bool enabled, PatronField keyField, std::size_t cap)
     : enabled_(enabled), keyField_(keyField), cap_(cap), log_(enabled, cap) {}
 
-void RunPatronRecorder::added(std::string key, std::int64_t line) {
+bool RunPatronRecorder::reserve() {
   if (!enabled_) {
-    return;
+    return false;
   }
-  {
-    std::lock_guard lock(mutex_);
-    if (promised_ >= cap_) {
-      return;
-    }
-    ++promised_;
+  std::lock_guard lock(mutex_);
+  if (promised_ >= cap_) {
+    return false;
   }
-  log_.add({PatronAction::kAdded, std::move(key), line, {}, {}});
+  ++promised_;
+  return true;
+}
+
+void RunPatronRecorder::added(std::string key, std::int64_t line) {
+  if (reserve()) {
+    log_.add({PatronAction::kAdded, std::move(key), line, {}, {}});
+  }
 }
 
 void RunPatronRecorder::willWrite(std::int64_t id, std::int64_t line) {
@@ -31,17 +35,9 @@ void RunPatronRecorder::willWrite(std::int64_t id, std::int64_t line) {
 }
 
 void RunPatronRecorder::lifecycle(PatronAction action, std::string key, std::string rule) {
-  if (!enabled_) {
-    return;
+  if (reserve()) {
+    log_.add({action, std::move(key), 0, std::move(rule), {}});
   }
-  {
-    std::lock_guard lock(mutex_);
-    if (promised_ >= cap_) {
-      return;
-    }
-    ++promised_;
-  }
-  log_.add({action, std::move(key), 0, std::move(rule), {}});
 }
 
 Result<void> RunPatronRecorder::beforeWrite(PatronStore& store, const std::vector<Patron>& patrons,

@@ -33,6 +33,9 @@ class RunPatronRecorder {
   std::vector<RunPatron> take() { return log_.take(); }
 
  private:
+  // One more entry within the cap: true when it may be recorded.
+  bool reserve();
+
   const bool enabled_;
   const PatronField keyField_;
   const std::size_t cap_;

@@ -993,22 +993,26 @@ void loadTimes(Loader& L, const YAML::Node& n, const std::string& path,
   }
 }
 
-int weekdayByName(Loader& L, const YAML::Node& at, const std::string& path,
-                  const std::string& name) {
-  for (const auto& [n, d] : kWeekdays) {
-    if (n == toLower(name)) {
-      return d;
-    }
-  }
-  Keys names;
-  for (const auto& [n, d] : kWeekdays) {
-    names.push_back(n);
-  }
-  std::string msg = "'" + name + "' is not a weekday";
+// An unknown day name: the error, with the closest of `names`.
+void unknownDay(Loader& L, const YAML::Node& at, const std::string& path, const std::string& name,
+                Keys names, const std::string& what) {
+  std::string msg = "'" + name + "' is not " + what;
   if (auto near = closestMatch(name, names)) {
     msg += " (did you mean '" + *near + "'?)";
   }
   L.error(at, path, msg);
+}
+
+int weekdayByName(Loader& L, const YAML::Node& at, const std::string& path,
+                  const std::string& name) {
+  Keys names;
+  for (const auto& [n, d] : kWeekdays) {
+    if (n == toLower(name)) {
+      return d;
+    }
+    names.push_back(n);
+  }
+  unknownDay(L, at, path, name, names, "a weekday");
   return -1;
 }
 
@@ -1031,11 +1035,7 @@ std::vector<int> daysByName(Loader& L, const YAML::Node& at, const std::string& 
   for (const auto& [wn, d] : kWeekdays) {
     names.push_back(wn);
   }
-  std::string msg = "'" + name + "' is not a weekday, daily or weekdays";
-  if (auto near = closestMatch(name, names)) {
-    msg += " (did you mean '" + *near + "'?)";
-  }
-  L.error(at, path, msg);
+  unknownDay(L, at, path, name, names, "a weekday, daily or weekdays");
   return {};
 }
 

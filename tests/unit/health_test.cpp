@@ -5,6 +5,7 @@
 
 #include <regex>
 
+#include "engine/metrics.h"
 #include "engine/monitoring.h"
 
 namespace patrond {
@@ -261,6 +262,29 @@ TEST(Monitoring, ConfigChecksAddressesAndSmtp) {
   c.monitoring.metrics = "nonsense";
   issues = validateConfig(c);
   EXPECT_TRUE(has("monitoring.metrics", "expected HOST:PORT", false));
+}
+
+}  // namespace
+}  // namespace patrond
+
+namespace patrond {
+namespace {
+
+TEST(MetricsText, FamiliesWithHelpTypeEscapedLabelsAndNumbers) {
+  std::vector<MetricFamily> f{
+      {"patrond_job_runs_total",
+       "Runs\\by status\nsince start",
+       "counter",
+       {{{{"job", "a\"b\\c\nd"}, {"status", "completed"}}, 3}, {{}, 0.5}}},
+      {"patrond_start_time_seconds", "Start.", "gauge", {{{}, 1796000000}}}};
+  EXPECT_EQ(renderPrometheus(f),
+            "# HELP patrond_job_runs_total Runs\\\\by status\\nsince start\n"
+            "# TYPE patrond_job_runs_total counter\n"
+            "patrond_job_runs_total{job=\"a\\\"b\\\\c\\nd\",status=\"completed\"} 3\n"
+            "patrond_job_runs_total 0.5\n"
+            "# HELP patrond_start_time_seconds Start.\n"
+            "# TYPE patrond_start_time_seconds gauge\n"
+            "patrond_start_time_seconds 1796000000\n");
 }
 
 }  // namespace
