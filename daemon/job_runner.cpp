@@ -252,8 +252,13 @@ ImportCallResult JobRunner::execute(JobTask& task) {
   if (result.busy) {
     log_->warning(result.error);
   } else if (!task.fingerprint.empty() && result.outcome.run.status != RunStatus::kInterrupted) {
-    (void)(*store)->recordSourceFile(task.job, task.fingerprint, result.outcome.run.id,
-                                     formatIso(call.localNow));
+    if (auto r = (*store)->recordSourceFile(task.job, task.fingerprint, result.outcome.run.id,
+                                            formatIso(call.localNow));
+        !r) {
+      // Not fatal, but the same file would be imported again at the next start or poll.
+      log_->warning("import " + task.job + ": could not record the file as imported (" +
+                    r.error().describe() + "); it may be imported again");
+    }
   }
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   started);

@@ -159,6 +159,10 @@ std::vector<ConfigIssue> validateConfig(const Config& c) {
     if (!notices.insert(n.name).second) {
       out.push_back({p + ".name", "notice '" + n.name + "' appears twice"});
     }
+    if (!n.name.empty() && n.name.front() == '_') {
+      // "_alerts" holds the administrators' alerts in the outbox (monitoring.alerts).
+      out.push_back({p + ".name", "notice names starting with '_' are reserved for patrond"});
+    }
     if (n.deliver == Delivery::kEmail && !c.smtp) {
       out.push_back({p + ".deliver", "deliver: email needs an 'smtp' section"});
     }

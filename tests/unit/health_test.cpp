@@ -262,6 +262,13 @@ TEST(Monitoring, ConfigChecksAddressesAndSmtp) {
   c.monitoring.metrics = "nonsense";
   issues = validateConfig(c);
   EXPECT_TRUE(has("monitoring.metrics", "expected HOST:PORT", false));
+  NoticeConfig reserved;
+  reserved.name = "_alerts";
+  reserved.deliver = Delivery::kPrint;
+  reserved.printDir = "/tmp";
+  c.notices.push_back(reserved);
+  issues = validateConfig(c);
+  EXPECT_TRUE(has("notices[0].name", "reserved for patrond", false));
 }
 
 }  // namespace
