@@ -3,6 +3,7 @@
 // e-mail each; and SMTP itself down: logged at error level, and `status` turns CRITICAL.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/smtp_server.h"
@@ -12,6 +13,7 @@ namespace patrond {
 namespace {
 
 using nlohmann::json;
+using namespace std::chrono_literals;
 
 class AlertsCli : public ::testing::Test {
  protected:
@@ -187,6 +189,38 @@ TEST_F(AlertsCli, WhenSmtpIsDownTheAlertIsLoggedAndStatusIsCritical) {
     alerts = alerts || (p["subject"] == "alerts" && p["state"] == "CRITICAL");
   }
   EXPECT_TRUE(alerts) << r.out;
+}
+
+// The running service checks alerts before each outbox delivery (at start, then every
+// minute), with the sources it cannot reach: a watched folder that is gone is an incident.
+TEST_F(AlertsCli, TheServiceMailsASourceItCannotReach) {
+  test::SmtpServer server;
+  ASSERT_TRUE(server.start()) << server.error();
+  useServer(server);
+  std::string yaml = test::readFile(config_);
+  auto at = yaml.find("directory: sis\n");
+  ASSERT_NE(at, std::string::npos);
+  yaml.replace(at, 15, "directory: gone\n");
+  test::writeFile(config_, yaml);
+  std::string log = (dir_.path() / "service.log").string();
+  test::Process p({PATROND_BIN, "run", "--config", config_}, log, {{"NOTIFY_SOCKET", ""}});
+  bool mailed = test::eventually(
+      [&] {
+        for (const auto& m : server.messages()) {
+          if (test::headerOf(m, "Subject")
+                  .find("PROBLEM: import students: the source cannot be "
+                        "reached") != std::string::npos) {
+            return true;
+          }
+        }
+        return false;
+      },
+      30s);
+  EXPECT_TRUE(mailed) << test::readFile(log) << logText();
+  EXPECT_NE(logText().find("alert opened: source_unreachable students"), std::string::npos)
+      << logText();
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(5s), 0);
 }
 
 TEST_F(AlertsCli, CheckWithoutAlertsConfiguredSaysHowToSetThemUp) {
