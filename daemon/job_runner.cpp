@@ -1,13 +1,6 @@
 #include "daemon/job_runner.h"
 
-#ifdef __linux__
-#include <sys/resource.h>
-#include <unistd.h>
-#endif
-
 #include <boost/asio/post.hpp>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <optional>
 
@@ -66,15 +59,6 @@ void JobRunner::stop() {
 }
 
 void JobRunner::work() {
-#ifdef __linux__
-  // Imports, sweeps and notice runs are batch work: a little below the loop thread, which
-  // answers /metrics and pings the watchdog, so those stay prompt on a busy two-core server.
-  // Threads the import starts from here inherit it.
-  errno = 0;
-  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5) != 0 && errno != 0) {
-    log_->debug(std::string("worker: cannot lower its priority: ") + std::strerror(errno));
-  }
-#endif
   for (;;) {
     JobTask task;
     {
