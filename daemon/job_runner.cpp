@@ -134,15 +134,22 @@ ImportCallResult JobRunner::execute(JobTask& task) {
     PatronStore* store = nullptr;
     std::string name, holder;
     std::optional<LeaseKeeper> keeper;
+    Log* log = nullptr;
     ~SlotClaim() {
       keeper.reset();
       if (store) {
         auto until = std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now()) +
                      std::chrono::hours(48);
-        (void)store->renewLease(name, holder, utcIso(until), "ran by " + holder);
+        if (auto r = store->renewLease(name, holder, utcIso(until), "ran by " + holder); !r) {
+          // The mark that keeps the slot from running again could not be written: another
+          // instance may run it once more once the claim expires.
+          log->warning("slot " + name + ": could not mark it as run (" + r.error().describe() +
+                       ")");
+        }
       }
     }
   } claim;
+  claim.log = log_.get();
   if (!task.slotLease.empty()) {
     auto claimed = (*store)->acquireLease(task.slotLease, leaseHolder(), utcIso(now),
                                           utcIso(now + kLeaseTime), holderState);
