@@ -13,6 +13,7 @@
 #include "daemon/homeroom_commands.h"
 #include "daemon/librarian_commands.h"
 #include "daemon/notice_commands.h"
+#include "daemon/patron_commands.h"
 #include "daemon/service.h"
 #include "daemon/status_command.h"
 #include "engine/text.h"
@@ -127,7 +128,8 @@ int runCli(int argc, char** argv) {
   summary->callback(
       [&] { action = [&](App& a) { return cmdSummary(a, runId, errorsOnly, withPatrons); }; });
 
-  auto* patrons = cli.add_subcommand("patrons", "look at patrons");
+  auto* patrons =
+      cli.add_subcommand("patrons", "look at patrons, pin their homerooms, delete them by hand");
   patrons->require_subcommand(1);
   std::string patronKey;
   auto* pshow = patrons->add_subcommand("show", "one patron by district id or barcode");
@@ -147,6 +149,10 @@ int runCli(int argc, char** argv) {
     }
     action = [&](App& a) { return cmdPatronsList(a, filter); };
   });
+
+  PatronSetArgs patronSet;
+  PatronDeleteArgs patronDelete;
+  addPatronCommands(*patrons, patronSet, patronDelete, action);
 
   auto* homerooms = cli.add_subcommand("homerooms", "homerooms and their teachers");
   homerooms->require_subcommand(1);

@@ -35,6 +35,8 @@ const std::map<std::string, std::string>& examples() {
       {"patrons", "patrond patrons show S1001"},
       {"patrons show", "patrond patrons show S1001"},
       {"patrons list", "patrond patrons list --site LHS --status inactive"},
+      {"patrons set", "patrond patrons set S1001 --homeroom Moved"},
+      {"patrons delete", "patrond patrons delete --site LHS --homeroom Leavers --dry-run"},
       {"homerooms", "patrond homerooms list --site LHS"},
       {"homerooms list", "patrond homerooms list --site LHS"},
       {"homerooms set", "patrond homerooms set LHS \"Smith 104\" --teacher-email js@example.org"},

@@ -287,7 +287,11 @@ int cmdPatronsShow(App& app, const std::string& key) {
   for (size_t i = 0; i < kPatronFieldCount; ++i) {
     auto f = static_cast<PatronField>(i);
     if (f != PatronField::kPassword && !patron.values[i].empty()) {
-      std::cout << "  " << fieldInfo(f).name << ": " << escapeControl(patron.values[i]) << "\n";
+      std::cout << "  " << fieldInfo(f).name << ": " << escapeControl(patron.values[i])
+                << (f == PatronField::kHomeroom && patron.homeroomPinned
+                        ? " (pinned by hand: imports leave it)"
+                        : "")
+                << "\n";
     }
   }
   std::cout << "  last seen: "

@@ -71,6 +71,7 @@ json patronJson(const Patron& p, const TimeZone& zone) {
       j[std::string(fieldInfo(f).name)] = nullIfEmpty(v);
     }
   }
+  j["homeroom_pinned"] = p.homeroomPinned;
   j["status"] = std::string(statusName(p.status));
   j["owner_job"] = nullIfEmpty(p.ownerJob);
   j["last_seen_at"] = nullIfEmpty(displayTime(p.lastSeenAt, zone));

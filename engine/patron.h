@@ -66,6 +66,7 @@ struct Patron {
   bool seenInLastFull = false;  // in its job's last full run: last seen = that run's time
   std::string inactiveSince;    // ISO 8601, empty when active
   std::string contentHash;      // of the mapped row, for incremental runs
+  bool homeroomPinned = false;  // set by hand: imports and inactivation keep the homeroom
   std::string createdAt;
   std::string updatedAt;  // empty when written: not changed since created (read as createdAt)
 

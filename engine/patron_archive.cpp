@@ -20,6 +20,11 @@ std::string activeUsername(std::string_view username) {
   return std::string(username);
 }
 
+std::string releasedContentHash(std::string_view contentHash) {
+  std::size_t colon = contentHash.find(':');
+  return "0" + std::string(colon == std::string_view::npos ? "" : contentHash.substr(colon));
+}
+
 ArchiveRecord archiveRecord(const Patron& p, const std::vector<ArchivedLoan>& openLoans,
                             const std::vector<ArchivedFine>& fines) {
   ArchiveRecord record;

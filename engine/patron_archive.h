@@ -27,6 +27,12 @@ std::string inactiveUsername(std::string_view username);
 // The username a reactivation leaves: the prefix taken off once, anything else unchanged.
 std::string activeUsername(std::string_view username);
 
+// The content hash a patron keeps when its homeroom pin is released: the row's part is
+// forgotten ("0", which no row hashes to in practice), so the next import, full or
+// incremental, writes the SIS values again; a password's fingerprint (":PRINT") is kept, so
+// an unchanged password is not hashed again.
+std::string releasedContentHash(std::string_view contentHash);
+
 // A value of an archive record: text or a whole number.
 using ArchiveValue = std::variant<std::string, std::int64_t>;
 // Named values, in the order they are given.

@@ -44,6 +44,7 @@ struct Existing {
   PatronStatus status = PatronStatus::kActive;
   bool ownedByJob = false;
   bool seenFlag = false;
+  bool homeroomPinned = false;
 };
 
 std::optional<CivilTime> parseIsoDay(const std::string& s) {
@@ -249,6 +250,7 @@ class ImportRunner {
       e.status = k.status;
       e.ownedByJob = k.ownedByJob;
       e.seenFlag = k.seenInLastFull;
+      e.homeroomPinned = k.homeroomPinned;
       auto idx = static_cast<std::uint32_t>(existing_.size());
       if (!k.key.empty()) {
         byKey_.stage(k.key, idx);
@@ -605,6 +607,7 @@ class ImportRunner {
       const std::uint64_t print = clearPassword.empty() ? 0 : passwordPrint(key, clearPassword);
       Patron p = toPatron(row, hash, print);
       p.id = e.id;
+      p.homeroomPinned = e.homeroomPinned;
       detail_.willWrite(p.id, row.line);
       if (e.status == PatronStatus::kInactive) {
         // Always hashed: the lifecycle may have removed the stored one.
@@ -750,6 +753,29 @@ class ImportRunner {
     });
   }
 
+  // A homeroom pinned by hand (SPEC section 11) stays as stored, with its teacher columns:
+  // the store keeps them whatever is written, and the summary's changed fields must not
+  // claim the SIS's value was written.
+  Result<void> keepPinnedHomerooms(std::vector<Patron>& patrons) {
+    std::vector<std::int64_t> ids;
+    std::unordered_map<std::int64_t, Patron*> byId;
+    for (auto& p : patrons) {
+      if (p.homeroomPinned) {
+        ids.push_back(p.id);
+        byId[p.id] = &p;
+      }
+    }
+    static const std::vector<PatronField> kKept{PatronField::kHomeroom,
+                                                PatronField::kHomeroomTeacherEmail,
+                                                PatronField::kHomeroomTeacherName};
+    return store_.readFields(ids, kKept, [&](std::int64_t id, std::vector<std::string>&& stored) {
+      auto it = byId.find(id);
+      for (std::size_t i = 0; it != byId.end() && i < kKept.size() && i < stored.size(); ++i) {
+        it->second->get(kKept[i]) = std::move(stored[i]);
+      }
+    });
+  }
+
   // Hands the collected rows to the writer thread. Up to kBatchesAhead batches may wait for
   // it, so the run's thread and the writer each go at their own pace for a while instead of
   // in lockstep (with one batch in flight, each waited ~1 s for the other in a million-row
@@ -869,6 +895,9 @@ class ImportRunner {
         continue;
       }
       if (auto r = applyPreserve(*list); !r) {
+        return r;
+      }
+      if (auto r = keepPinnedHomerooms(*list); !r) {
         return r;
       }
       const std::vector<PatronField> fields =

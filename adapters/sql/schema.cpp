@@ -155,7 +155,12 @@ std::vector<Migration> migrations(DbBackend b) {
       "NULL, reason {T} NOT NULL, waived_by {S} NOT NULL, waived_at {TS} NOT NULL){OPTS}",
       "CREATE INDEX fine_waivers_patron ON fine_waivers (patron_id)",
   };
-  std::vector<Migration> out{{1, {}}, {2, {}}, {3, {}}, {4, {}}, {5, {}}};
+  // Version 6: homerooms pinned by hand (`patrons set KEY --homeroom H`): imports and
+  // inactivation leave a pinned homeroom, and its teacher columns, as they are.
+  std::vector<std::string> v6 = {
+      "ALTER TABLE patrons ADD COLUMN homeroom_pinned INTEGER NOT NULL DEFAULT 0",
+  };
+  std::vector<Migration> out{{1, {}}, {2, {}}, {3, {}}, {4, {}}, {5, {}}, {6, {}}};
   for (const auto& s : v1) {
     out[0].statements.push_back(render(s, b));
   }
@@ -170,6 +175,9 @@ std::vector<Migration> migrations(DbBackend b) {
   }
   for (const auto& s : v5) {
     out[4].statements.push_back(render(s, b));
+  }
+  for (const auto& s : v6) {
+    out[5].statements.push_back(render(s, b));
   }
   return out;
 }

@@ -46,6 +46,12 @@ inline constexpr const char* kMetaColumns[] = {
     "status",       "inactive_since",    "owner_job", "content_hash",
     "last_seen_at", "seen_in_last_full", "updated_at"};
 
+// The columns a homeroom pinned by hand keeps through every update (SPEC section 11).
+inline bool keptWhenPinned(PatronField f) {
+  return f == PatronField::kHomeroom || f == PatronField::kHomeroomTeacherEmail ||
+         f == PatronField::kHomeroomTeacherName;
+}
+
 class SociStore final : public PatronStore {
  public:
   SociStore(DbBackend backend, std::unique_ptr<soci::session> sql);
@@ -95,6 +101,8 @@ class SociStore final : public PatronStore {
   Result<void> markSeen(const std::vector<std::int64_t>& ids, bool seen,
                         const std::string& lastSeenAt) override;
   Result<void> clearBarcode(std::int64_t patronId) override;
+  Result<void> setHomeroomPin(std::int64_t patronId, const std::optional<std::string>& homeroom,
+                              const std::string& at) override;
 
   // store_key_scan.cpp
   Result<void> forEachPatronKey(PatronField matchOn, const std::string& job,

@@ -76,7 +76,7 @@ struct ScannedKeys {
   struct Row {  // 24 bytes
     long long id;
     std::uint32_t keyEnd, barcodeEnd, hashEnd;
-    bool inactive, owned, seen;
+    bool inactive, owned, seen, pinned;
   };
   std::vector<Row> rows;
   std::string bytes;
@@ -93,6 +93,7 @@ struct ScannedKeys {
       r.inactive = st.columnInt(4) != 0;
       r.owned = st.columnInt(5) != 0;
       r.seen = st.columnInt(6) != 0;
+      r.pinned = st.columnInt(7) != 0;
       bytes += st.columnView(1);
       r.keyEnd = static_cast<std::uint32_t>(bytes.size());
       bytes += st.columnView(2);
@@ -113,7 +114,7 @@ struct ScannedKeys {
       k.barcode = all.substr(r.keyEnd, r.barcodeEnd - r.keyEnd);
       k.contentHash = all.substr(r.barcodeEnd, r.hashEnd - r.barcodeEnd);
       from = r.hashEnd;
-      deliver(k, r.inactive, r.owned, r.seen);
+      deliver(k, r.inactive, r.owned, r.seen, r.pinned);
     }
   }
 };
@@ -140,7 +141,7 @@ class ScanCache {
 
 // SQLite's key scan of `q` (job bound first), natively; split over a second
 // connection and thread when keyScanSplit allows. deliver(key, inactive, owned,
-// seen) gets every row.
+// seen, pinned) gets every row.
 template <typename Deliver>
 Result<void> sqliteKeyScan(soci::session& sql, sqlite3_int64 changesAtBegin, const std::string& q,
                            const std::string& job, Deliver& deliver) {
@@ -166,7 +167,7 @@ Result<void> sqliteKeyScan(soci::session& sql, sqlite3_int64 changesAtBegin, con
     k.key = st.columnView(1);
     k.barcode = st.columnView(2);
     k.contentHash = st.columnView(3);
-    deliver(k, st.columnInt(4), st.columnInt(5), st.columnInt(6));
+    deliver(k, st.columnInt(4), st.columnInt(5), st.columnInt(6), st.columnInt(7));
   };
   std::string error;
   std::optional<KeyScanSplit> split = keyScanSplit(here, changesAtBegin);
@@ -213,12 +214,15 @@ Result<void> SociStore::forEachPatronKey(PatronField matchOn, const std::string&
     std::string q = "SELECT id, " + columnName(matchOn) +
                     ", barcode, content_hash, CASE WHEN status = 'inactive' THEN 1 ELSE 0 "
                     "END, "
-                    "CASE WHEN owner_job = :job THEN 1 ELSE 0 END, seen_in_last_full "
+                    "CASE WHEN owner_job = :job THEN 1 ELSE 0 END, seen_in_last_full, "
+                    "homeroom_pinned "
                     "FROM patrons";
-    auto deliver = [&](StoredPatronKey& k, long long inactive, long long owned, long long seen) {
+    auto deliver = [&](StoredPatronKey& k, long long inactive, long long owned, long long seen,
+                       long long pinned) {
       k.status = inactive != 0 ? PatronStatus::kInactive : PatronStatus::kActive;
       k.ownedByJob = owned != 0;
       k.seenInLastFull = seen != 0;
+      k.homeroomPinned = pinned != 0;
       each(k);
     };
     if (dialect_.isSqlite()) {
@@ -232,7 +236,7 @@ Result<void> SociStore::forEachPatronKey(PatronField matchOn, const std::string&
       k.key = key;
       k.barcode = barcode;
       k.contentHash = hash;
-      deliver(k, getInt(r, 4), getInt(r, 5), getInt(r, 6));
+      deliver(k, getInt(r, 4), getInt(r, 5), getInt(r, 6), getInt(r, 7));
     }
     return {};
   });

@@ -169,7 +169,8 @@ Result<void> SociStore::inactivatePatrons(const std::vector<Inactivation>& list)
                             soci::use(id), soci::into(username, usernameInd));
     soci::statement st =
         (sql_->prepare << "UPDATE patrons SET status = 'inactive', inactive_since = :t, "
-                          "homeroom = CASE WHEN :c = 1 THEN '' ELSE homeroom END, "
+                          "homeroom = CASE WHEN :c = 1 AND homeroom_pinned = 0 THEN '' ELSE "
+                          "homeroom END, "
                           "username = CASE WHEN :r = 1 THEN :u ELSE username END, "
                           "password_hash = CASE WHEN :p = 1 THEN NULL ELSE password_hash END "
                           "WHERE id = :id",
@@ -200,6 +201,7 @@ Result<void> SociStore::deletePatrons(const std::vector<Deletion>& list) {
     for (const auto& d : list) {
       long long id = d.id;
       long long runId = d.runId;
+      soci::indicator runInd = d.runId == 0 ? soci::i_null : soci::i_ok;  // by hand: no run
       std::optional<Patron> p;
       soci::rowset<soci::row> rs =
           (sql_->prepare << selectPatrons() + " WHERE p.id = :id", soci::use(id));
@@ -232,7 +234,7 @@ Result<void> SociStore::deletePatrons(const std::vector<Deletion>& list) {
       *sql_ << "INSERT INTO deleted_patrons (patron_id, district_id, barcode, record, run_id, "
                "rule_name, deleted_at) VALUES (:i, :d, :b, :r, :run, :rule, :t)",
           soci::use(id), soci::use(districtId), soci::use(barcode), soci::use(text),
-          soci::use(runId), soci::use(d.rule), soci::use(d.deletedAt);
+          soci::use(runId, runInd), soci::use(d.rule), soci::use(d.deletedAt);
       *sql_ << "UPDATE copies SET status = 'lost' WHERE id IN (SELECT copy_id FROM loans WHERE "
                "patron_id = :id AND status = 'open')",
           soci::use(id);

@@ -5,6 +5,7 @@
 #include "adapters/sql/columns.h"
 #include "adapters/sql/row_batch.h"
 #include "adapters/sql/soci_store_impl.h"
+#include "engine/patron_archive.h"
 
 namespace patrond::sql {
 
@@ -22,7 +23,8 @@ constexpr Column kPatronMetaColumns[] = {
     {"content_hash", "p.content_hash"},
     {"created_at", "p.created_at"},
     {"updated_at", "COALESCE(p.updated_at, p.created_at)"},
-    {"seen_in_last_full", "p.seen_in_last_full"}};
+    {"seen_in_last_full", "p.seen_in_last_full"},
+    {"homeroom_pinned", "p.homeroom_pinned"}};
 constexpr std::size_t kFirstField = 1;
 constexpr std::size_t kFirstMeta = kFirstField + kPatronFieldCount;
 
@@ -53,6 +55,7 @@ Patron SociStore::patronFromRow(const soci::row& r) const {
   p.createdAt = meta(at(kPatronMetaColumns, "created_at"));
   p.updatedAt = meta(at(kPatronMetaColumns, "updated_at"));
   p.seenInLastFull = getInt(r, kFirstMeta + at(kPatronMetaColumns, "seen_in_last_full")) != 0;
+  p.homeroomPinned = getInt(r, kFirstMeta + at(kPatronMetaColumns, "homeroom_pinned")) != 0;
   return p;
 }
 
@@ -208,6 +211,29 @@ Result<void> SociStore::clearBarcode(std::int64_t patronId) {
   return guard("clearing a barcode", [&]() -> Result<void> {
     long long id = patronId;
     *sql_ << "UPDATE patrons SET barcode = NULL WHERE id = :id", soci::use(id);
+    return {};
+  });
+}
+
+Result<void> SociStore::setHomeroomPin(std::int64_t patronId,
+                                       const std::optional<std::string>& homeroom,
+                                       const std::string& at) {
+  return guard("pinning the homeroom", [&]() -> Result<void> {
+    long long id = patronId;
+    if (homeroom) {
+      *sql_ << "UPDATE patrons SET homeroom = :h, homeroom_teacher_email = NULL, "
+               "homeroom_teacher_name = NULL, homeroom_pinned = 1, updated_at = :t WHERE id = :id",
+          soci::use(*homeroom), soci::use(at), soci::use(id);
+      return {};
+    }
+    std::string hash;
+    soci::indicator ind = soci::i_ok;
+    *sql_ << "SELECT content_hash FROM patrons WHERE id = :id", soci::use(id),
+        soci::into(hash, ind);
+    std::string released = releasedContentHash(ind == soci::i_ok ? hash : "");
+    *sql_ << "UPDATE patrons SET homeroom_pinned = 0, content_hash = :c, updated_at = :t WHERE "
+             "id = :id",
+        soci::use(released), soci::use(at), soci::use(id);
     return {};
   });
 }

@@ -93,7 +93,10 @@ Result<void> SociStore::sqliteUpdate(const std::vector<Patron>& patrons,
     std::string q = "UPDATE patrons SET ";
     for (PatronField f : cols) {
       if (withKeys || !isKey(f)) {
-        q += columnName(f) + " = ?, ";
+        const std::string name = columnName(f);
+        q += keptWhenPinned(f)
+                 ? name + " = CASE WHEN homeroom_pinned = 1 THEN " + name + " ELSE ? END, "
+                 : name + " = ?, ";
       }
     }
     for (const char* m : kMetaColumns) {

@@ -105,15 +105,21 @@ Result<void> SociStore::updatePatrons(const std::vector<Patron>& patrons,
     }
     // One statement per batch: a derived table of new values joined on id.
     std::vector<std::string> names{"id"};
+    std::vector<bool> kept{false};
     for (PatronField f : cols) {
       names.push_back(columnName(f));
+      kept.push_back(keptWhenPinned(f));
     }
     for (const char* m : kMetaColumns) {
       names.push_back(m);
+      kept.push_back(false);
     }
     std::string set;
     for (size_t c = 1; c < names.size(); ++c) {
       std::string v = "v." + names[c];
+      if (kept[c]) {
+        v = "CASE WHEN p.homeroom_pinned = 1 THEN p." + names[c] + " ELSE " + v + " END";
+      }
       set += (c > 1 ? ", " : "") + dialect_.setTarget(names[c]) + " = " +
              (names[c] == "seen_in_last_full" ? dialect_.asInteger(v) : v);
     }

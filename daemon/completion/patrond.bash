@@ -76,8 +76,10 @@ _patrond() {
     summary) words_for="--errors-only --patrons" ;;
     patrons)
       case $sub in
-        "") words_for="show list" ;;
+        "") words_for="show list set delete" ;;
         list) words_for="--site --status --homeroom --type --limit" ;;
+        set) words_for="--homeroom --homeroom-from-sis" ;;
+        delete) words_for="--site --homeroom --with-transactions --dry-run" ;;
       esac ;;
     homerooms)
       case $sub in

@@ -40,6 +40,7 @@ struct StoredPatronKey {
   PatronStatus status = PatronStatus::kActive;
   bool ownedByJob = false;  // owner_job is the job that asked
   bool seenInLastFull = false;
+  bool homeroomPinned = false;  // set by hand (setHomeroomPin): an update keeps the homeroom
 };
 
 // Which of a job's patrons the lifecycle reads (SPEC section 5): the candidates of its rules.
@@ -71,8 +72,8 @@ struct Inactivation {
 
 struct Deletion {
   std::int64_t id = 0;
-  std::int64_t runId = 0;
-  std::string rule;  // the lifecycle rule that removed it
+  std::int64_t runId = 0;  // 0: deleted by hand (`patrons delete`), no run
+  std::string rule;        // the lifecycle rule that removed it, or kHandDeletionRule
   std::string deletedAt;
 };
 
@@ -91,7 +92,7 @@ class PatronStore {
   // Schema: creates or upgrades to the newest version; returns it.
   virtual Result<int> migrate() = 0;
   virtual Result<int> schemaVersion() = 0;
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // One transaction at a time; commit/rollback end it.
   virtual Result<void> begin() = 0;
@@ -159,6 +160,14 @@ class PatronStore {
   // lost, and deletes it.
   virtual Result<void> deletePatrons(const std::vector<Deletion>& list) = 0;
   virtual Result<void> clearBarcode(std::int64_t patronId) = 0;
+  // Pins a patron's homeroom by hand (SPEC section 11): `homeroom` with no teacher of its own
+  // (a made-up homeroom's teacher comes from the config or `homerooms set`); imports and
+  // inactivation then leave the three homeroom columns alone. nullopt releases the pin and
+  // forgets the row's content hash (releasedContentHash), so the next import writes the SIS
+  // values again. Inside the caller's transaction, if any.
+  virtual Result<void> setHomeroomPin(std::int64_t patronId,
+                                      const std::optional<std::string>& homeroom,
+                                      const std::string& at) = 0;
   virtual Result<std::int64_t> countPatrons(const PatronFilter& filter) = 0;
 
   // Source files already imported for a trigger (by content fingerprint), so a watched file

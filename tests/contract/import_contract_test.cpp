@@ -195,6 +195,61 @@ TEST_P(ImportContract, PreservedFieldKeepsAHandEdit) {
   EXPECT_EQ(get("S1").get(PatronField::kLastName), "B");
 }
 
+// issue 18: a homeroom pinned by hand stays through SIS changes in full and incremental
+// runs, inactivation (clear_homeroom) and a reactivation; the SIS's new homeroom makes the
+// row "updated" once (its hash follows the SIS), never night after night, and the summary
+// does not claim the homeroom changed. Released, the next import writes the SIS value.
+TEST_P(ImportContract, APinnedHomeroomStaysThroughImportsUntilReleased) {
+  import(kHeader + rows(1, 5), "2026-10-15 02:00");
+  const std::int64_t id = get("S2").id;
+  ASSERT_TRUE(store_->setHomeroomPin(id, "Moved", "2026-10-15T09:00:00").ok());
+  auto same = import(kHeader + rows(1, 5), "2026-10-16 02:00");
+  EXPECT_EQ(same.run.counts.unchanged, 5);
+  EXPECT_EQ(get("S2").get(PatronField::kHomeroom), "Moved");
+
+  const std::string moved =
+      kHeader + row("S1", "Núñez1") + row("S2", "Núñez2", "Jones 201") + rows(3, 5);
+  auto sisChange = import(moved, "2026-10-17 02:00");
+  EXPECT_EQ(sisChange.run.counts.updated, 1);
+  EXPECT_EQ(get("S2").get(PatronField::kHomeroom), "Moved");
+  EXPECT_TRUE(get("S2").homeroomPinned);
+  auto detail = store_->runPatrons(sisChange.run.id);
+  ASSERT_TRUE(detail.ok());
+  ASSERT_EQ(detail->size(), 1u);
+  EXPECT_EQ((*detail)[0].key, "S2");
+  EXPECT_TRUE((*detail)[0].changes.empty());  // the homeroom was not written
+  for (auto type : {UpdateType::kFull, UpdateType::kIncremental}) {
+    auto nextNight = import(moved, "2026-10-18 02:00", type);
+    EXPECT_EQ(nextNight.run.counts.updated, 0);
+    EXPECT_EQ(nextNight.run.counts.unchanged, 5);
+  }
+
+  auto renamed =
+      import(kHeader + row("S2", "Renamed", "Lee 9"), "2026-10-19 02:00", UpdateType::kIncremental);
+  EXPECT_EQ(renamed.run.counts.updated, 1);
+  EXPECT_EQ(get("S2").get(PatronField::kLastName), "Renamed");
+  EXPECT_EQ(get("S2").get(PatronField::kHomeroom), "Moved");
+
+  // Gone from the SIS for more than 7 days: inactivated, its homeroom kept (clear_homeroom).
+  import(kHeader + row("S1", "Núñez1") + rows(3, 5), "2026-10-20 02:00");
+  auto gone = import(kHeader + row("S1", "Núñez1") + rows(3, 5), "2026-10-30 02:00");
+  ASSERT_EQ(gone.run.counts.inactivated, 1);
+  EXPECT_EQ(get("S2").status, PatronStatus::kInactive);
+  EXPECT_EQ(get("S2").get(PatronField::kHomeroom), "Moved");
+  auto back = import(moved, "2026-10-31 02:00");
+  ASSERT_EQ(back.run.counts.reactivated, 1);
+  EXPECT_EQ(get("S2").status, PatronStatus::kActive);
+  EXPECT_EQ(get("S2").get(PatronField::kHomeroom), "Moved");
+
+  // Released: the next run, incremental too, writes the SIS's homeroom again.
+  ASSERT_TRUE(store_->setHomeroomPin(id, std::nullopt, "2026-11-01T09:00:00").ok());
+  auto released = import(moved, "2026-11-02 02:00", UpdateType::kIncremental);
+  EXPECT_EQ(released.run.counts.updated, 1);
+  EXPECT_EQ(get("S2").get(PatronField::kHomeroom), "Jones 201");
+  EXPECT_FALSE(get("S2").homeroomPinned);
+  EXPECT_EQ(import(moved, "2026-11-03 02:00").run.counts.unchanged, 5);
+}
+
 TEST_P(ImportContract, LifecycleInactivatesMissingPatronsAfterNotUpdatedDays) {
   import(kHeader + rows(1, 10), "2026-10-01 02:00");
   // S10 leaves; within 7 days nothing happens.

@@ -334,6 +334,29 @@ TEST_P(LibrarianContract, ReportLoansComeInByteOrderOfSiteHomeroomAndName) {
   EXPECT_EQ(r->homerooms[1].loans, 3);
 }
 
+// `patrons delete` (issue 18): a deletion by hand has no run (run_id NULL on every backend)
+// and is archived as the lifecycle archives: open loans closed as lost, their copies lost.
+TEST_P(LibrarianContract, AHandDeletionIsArchivedWithoutARunAndClosesItsLoansAsLost) {
+  ASSERT_TRUE(checkout(circ(), config_, {"S1", "T1", std::nullopt, false}, at(2026, 9, 1)));
+  charge("S1", 500, "damaged", "2026-09-02T10:00:00");
+  const std::int64_t s1 = patronId("S1"), s4 = patronId("S4");
+  ASSERT_TRUE(store_->begin());
+  ASSERT_TRUE(store_
+                  ->deletePatrons({{s1, 0, "patrons_delete", "2027-06-20T10:00:00"},
+                                   {s4, 0, "patrons_delete", "2027-06-20T10:00:00"}})
+                  .ok());
+  ASSERT_TRUE(store_->commit());
+  EXPECT_FALSE(store_->findPatron("S1")->has_value());
+  EXPECT_FALSE(store_->findPatron("S4")->has_value());
+  EXPECT_TRUE(store_->findPatron("S2")->has_value());
+  auto copy = circ().findCopy("T1");
+  ASSERT_TRUE(copy.ok() && copy->has_value());
+  EXPECT_EQ((*copy)->status, "lost");
+  auto loans = circ().openLoans(s1);
+  ASSERT_TRUE(loans.ok());
+  EXPECT_TRUE(loans->empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(AllBackends, LibrarianContract,
                          ::testing::Values("sqlite3", "postgresql", "mysql"),
                          [](const auto& p) { return p.param; });

@@ -382,6 +382,84 @@ TEST_P(StoreContract, InactivateAndDeleteWithArchive) {
   EXPECT_EQ(*store_->countPatrons({}), 1);
 }
 
+// issue 18: a homeroom pinned by hand ("Moved") is kept by every writer (a whole row, the
+// homeroom columns only, a reactivation, with and without the keys) and by inactivation's
+// clear_homeroom; releasing it forgets the row's hash (not the password's fingerprint).
+TEST_P(StoreContract, APinnedHomeroomSurvivesEveryWriterAndInactivation) {
+  std::vector<Patron> ps{patron("S1", "B1", "One"), patron("S2", "B2", "Two")};
+  ps[0].get(PatronField::kHomeroomTeacherEmail) = "smith@example.org";
+  ps[0].contentHash = "00000000000000aa:00000000000000bb";
+  ASSERT_TRUE(store_->insertPatrons(ps).ok());
+  ps[0].id = (*store_->findPatron("S1"))->id;
+  ps[1].id = (*store_->findPatron("S2"))->id;
+  EXPECT_FALSE((*store_->findPatron("S1"))->homeroomPinned);
+  ASSERT_TRUE(store_->setHomeroomPin(ps[0].id, "Moved", "2026-10-20T10:00:00").ok());
+  Patron pinned = **store_->findPatron("S1");
+  EXPECT_TRUE(pinned.homeroomPinned);
+  EXPECT_EQ(pinned.get(PatronField::kHomeroom), "Moved");
+  EXPECT_EQ(pinned.get(PatronField::kHomeroomTeacherEmail), "");  // Moved has no SIS teacher
+  EXPECT_EQ(pinned.updatedAt, "2026-10-20T10:00:00");
+
+  auto sisSays = [&](const std::string& homeroom, const std::string& last) {
+    for (auto& p : ps) {
+      p.get(PatronField::kHomeroom) = homeroom;
+      p.get(PatronField::kHomeroomTeacherEmail) = "jones@example.org";
+      p.get(PatronField::kLastName) = last;
+    }
+  };
+  // A whole row (SQLite: with and without the keys), then only some columns.
+  sisSays("Jones 201", "Renamed");
+  ASSERT_TRUE(store_->updatePatrons(ps).ok());
+  ps[0].get(PatronField::kBarcode) = "B1x";
+  ASSERT_TRUE(store_->updatePatrons(ps).ok());
+  ASSERT_TRUE(store_
+                  ->updatePatrons(ps, {PatronField::kHomeroom, PatronField::kLastName,
+                                       PatronField::kHomeroomTeacherEmail})
+                  .ok());
+  Patron one = **store_->findPatron("S1");
+  EXPECT_EQ(one.get(PatronField::kHomeroom), "Moved");
+  EXPECT_EQ(one.get(PatronField::kHomeroomTeacherEmail), "");
+  EXPECT_EQ(one.get(PatronField::kLastName), "Renamed");  // the rest is written
+  EXPECT_EQ(one.get(PatronField::kBarcode), "B1x");
+  EXPECT_TRUE(one.homeroomPinned);
+  Patron two = **store_->findPatron("S2");  // not pinned: the SIS value
+  EXPECT_EQ(two.get(PatronField::kHomeroom), "Jones 201");
+  EXPECT_EQ(two.get(PatronField::kHomeroomTeacherEmail), "jones@example.org");
+
+  // Inactivation's clear_homeroom leaves it; a reactivation writes the row and keeps it.
+  ASSERT_TRUE(store_
+                  ->inactivatePatrons({{ps[0].id, "2026-11-01T03:00:00", true, false},
+                                       {ps[1].id, "2026-11-01T03:00:00", true, false}})
+                  .ok());
+  EXPECT_EQ((*store_->findPatron("S1"))->get(PatronField::kHomeroom), "Moved");
+  EXPECT_EQ((*store_->findPatron("S2"))->get(PatronField::kHomeroom), "");
+  sisSays("Lee 9", "Back");
+  ASSERT_TRUE(store_->updatePatrons(ps, {}, true).ok());
+  EXPECT_EQ((*store_->findPatron("S1"))->get(PatronField::kHomeroom), "Moved");
+  EXPECT_EQ((*store_->findPatron("S1"))->status, PatronStatus::kActive);
+  EXPECT_EQ((*store_->findPatron("S2"))->get(PatronField::kHomeroom), "Lee 9");
+
+  // The key scan tells the import who is pinned.
+  std::map<std::string, bool> pinnedByKey;
+  ASSERT_TRUE(store_
+                  ->forEachPatronKey(PatronField::kDistrictId, "students",
+                                     [&](const StoredPatronKey& k) {
+                                       pinnedByKey[std::string(k.key)] = k.homeroomPinned;
+                                     })
+                  .ok());
+  EXPECT_TRUE(pinnedByKey["S1"]);
+  EXPECT_FALSE(pinnedByKey["S2"]);
+
+  // Released: the homeroom stays until the next import, which finds the row changed.
+  ASSERT_TRUE(store_->setHomeroomPin(ps[0].id, std::nullopt, "2026-11-02T10:00:00").ok());
+  Patron released = **store_->findPatron("S1");
+  EXPECT_FALSE(released.homeroomPinned);
+  EXPECT_EQ(released.get(PatronField::kHomeroom), "Moved");
+  EXPECT_EQ(released.contentHash, "0:00000000000000bb");
+  ASSERT_TRUE(store_->updatePatrons(ps).ok());
+  EXPECT_EQ((*store_->findPatron("S1"))->get(PatronField::kHomeroom), "Lee 9");
+}
+
 TEST_P(StoreContract, RunsAreRecordedListedAndSummarised) {
   ImportRun run;
   run.job = "students";

@@ -48,6 +48,8 @@ TEST_F(Cli, EverySubcommandHasHelp) {
                                              {"summary"},
                                              {"patrons", "show"},
                                              {"patrons", "list"},
+                                             {"patrons", "set"},
+                                             {"patrons", "delete"},
                                              {"homerooms", "list"},
                                              {"homerooms", "set"},
                                              {"items", "import"},

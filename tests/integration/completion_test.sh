@@ -33,6 +33,9 @@ expect "available checked_out lost" patrond items list --status ""
 expect "pay list waive" patrond fines ""
 expect "--reason --by" patrond fines waive S1001 1.00 --
 expect "--override --by" patrond circ checkout S1001 T0001 --
+expect "show list set delete" patrond patrons ""
+expect "--homeroom --homeroom-from-sis" patrond patrons set S1001 --
+expect "--site --homeroom --with-transactions --dry-run" patrond patrons delete --
 expect "loans" patrond reports ""
 expect "--site --homeroom --status --format" patrond reports loans --
 expect "active inactive all" patrond reports loans --status ""

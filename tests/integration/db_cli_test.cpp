@@ -93,24 +93,24 @@ TEST_F(DbCli, CommandsThatOnlyReadNeverUpgradeAnOldSchema) {
   ASSERT_EQ(patrond({"db", "migrate"}).exitCode, 0);
   {
     soci::session s(soci::sqlite3, "db=" + db_.string());
-    s << "DELETE FROM schema_version WHERE version = 5";
+    s << "DELETE FROM schema_version WHERE version = 6";
   }
   auto r = patrond({"runs"});
   EXPECT_EQ(r.exitCode, 2);
-  EXPECT_NE(r.err.find("schema version 4 (this patrond: 5): run 'patrond db migrate'"),
+  EXPECT_NE(r.err.find("schema version 5 (this patrond: 6): run 'patrond db migrate'"),
             std::string::npos)
       << r.err;
   auto st = patrond({"db", "status", "--json"});
   EXPECT_EQ(st.exitCode, 2) << st.err;
   auto doc = json::parse(st.out);
-  EXPECT_EQ(doc["schema_version"], 4);
-  EXPECT_EQ(doc["latest_version"], 5);
-  EXPECT_EQ(doc["pending_migrations"], json::array({5}));
-  // Still at 4: nothing upgraded it.
-  EXPECT_EQ(json::parse(patrond({"db", "status", "--json"}).out)["schema_version"], 4);
+  EXPECT_EQ(doc["schema_version"], 5);
+  EXPECT_EQ(doc["latest_version"], 6);
+  EXPECT_EQ(doc["pending_migrations"], json::array({6}));
+  // Still at 5: nothing upgraded it.
+  EXPECT_EQ(json::parse(patrond({"db", "status", "--json"}).out)["schema_version"], 5);
   {
     soci::session s(soci::sqlite3, "db=" + db_.string());
-    s << "INSERT INTO schema_version (version, applied_at) VALUES (5, '2026-12-06T00:00:00')";
+    s << "INSERT INTO schema_version (version, applied_at) VALUES (6, '2026-12-06T00:00:00')";
   }
   EXPECT_EQ(patrond({"db", "status"}).exitCode, 0);
   EXPECT_EQ(patrond({"runs"}).exitCode, 0);
@@ -122,7 +122,7 @@ TEST_F(DbCli, DbStatusShowsBackendVersionPendingAndSize) {
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_NE(r.out.find("backend: sqlite3"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("database: " + db_.string()), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("schema version: 5 (this patrond: 5)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("schema version: 6 (this patrond: 6)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("pending migrations: none"), std::string::npos) << r.out;
   auto doc = json::parse(patrond({"db", "status", "--json"}).out);
   EXPECT_EQ(doc["backend"], "sqlite3");
@@ -199,13 +199,13 @@ TEST_F(DbCli, OnPostgresqlStatusShowsTheSizeAndBackupNamesPgDump) {
   useServer("postgresql", test::postgres());
   auto fresh = patrond({"db", "status", "--json"});
   EXPECT_EQ(fresh.exitCode, 2) << fresh.err;
-  EXPECT_EQ(json::parse(fresh.out)["pending_migrations"], json::array({1, 2, 3, 4, 5}));
+  EXPECT_EQ(json::parse(fresh.out)["pending_migrations"], json::array({1, 2, 3, 4, 5, 6}));
   ASSERT_EQ(patrond({"db", "migrate"}).exitCode, 0);
   auto r = patrond({"db", "status", "--json"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   auto doc = json::parse(r.out);
   EXPECT_EQ(doc["backend"], "postgresql");
-  EXPECT_EQ(doc["schema_version"], 5);
+  EXPECT_EQ(doc["schema_version"], 6);
   EXPECT_GT(doc["size_bytes"].get<long long>(), 100000);
   auto b = patrond({"db", "backup", dir_ / "copy.db"});
   EXPECT_EQ(b.exitCode, 2);
@@ -220,7 +220,7 @@ TEST_F(DbCli, OnMariadbStatusShowsTheSizeAndBackupNamesMariadbDump) {
   ASSERT_EQ(r.exitCode, 0) << r.err;
   auto doc = json::parse(r.out);
   EXPECT_EQ(doc["backend"], "mysql");
-  EXPECT_EQ(doc["schema_version"], 5);
+  EXPECT_EQ(doc["schema_version"], 6);
   EXPECT_GT(doc["size_bytes"].get<long long>(), 0);
   EXPECT_EQ(r.out.find(test::mariadb().password()), std::string::npos);
   auto b = patrond({"db", "backup", dir_ / "copy.db"});
