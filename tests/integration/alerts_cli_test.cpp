@@ -6,6 +6,7 @@
 #include <csignal>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/example_cli.h"
 #include "tests/support/smtp_server.h"
 #include "tests/support/temp_dir.h"
 
@@ -15,15 +16,8 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-class AlertsCli : public ::testing::Test {
+class AlertsCli : public test::ExampleCli {
  protected:
-  void SetUp() override {
-    config_ = test::copyExamples(dir_);
-    sis_ = (dir_.path() / "conf" / "sis").string();
-  }
-  test::CommandResult patrond(std::vector<std::string> args) {
-    return test::runPatrond(PATROND_BIN, config_, std::move(args));
-  }
   void useServer(const test::SmtpServer& server) {
     std::string yaml = test::readFile(config_);
     // Commands log to logging.file (not the terminal): the alerts' error records go there.
@@ -57,8 +51,6 @@ class AlertsCli : public ::testing::Test {
     return m;
   }
 
-  test::TempDir dir_;
-  std::string config_, sis_;
   test::CommandResult last_;
 };
 

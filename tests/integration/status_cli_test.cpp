@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "tests/support/example_cli.h"
 #include "tests/support/temp_dir.h"
 
 namespace patrond {
@@ -17,15 +18,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class StatusCli : public ::testing::Test {
+class StatusCli : public test::ExampleCli {
  protected:
-  void SetUp() override {
-    config_ = test::copyExamples(dir_);
-    sis_ = (dir_.path() / "conf" / "sis").string();
-  }
-  test::CommandResult patrond(std::vector<std::string> args) {
-    return test::runPatrond(PATROND_BIN, config_, std::move(args));
-  }
   // Thursday 2026-10-15 02:00, the students job's incremental slot.
   void importStudents(const char* asOf = "2026-10-15 02:00", std::vector<std::string> extra = {}) {
     std::vector<std::string> args{"import", "students", "--as-of", asOf};
@@ -51,8 +45,6 @@ class StatusCli : public ::testing::Test {
     return out;
   }
 
-  test::TempDir dir_;
-  std::string config_, sis_;
   test::CommandResult last_;
 };
 
