@@ -1,7 +1,8 @@
 // issue 18, the seeds' librarian scenarios end to end through the real binary on the shipped
 // example (SQLite): a student moved by hand to "Moved" stays there through SIS changes and
 // imports, shows in `reports loans --homeroom Moved` with the value of the books, and is left
-// out of homeroom notices; the Leavers are deleted in June with their history archived.
+// out of homeroom notices; the Leavers are deleted in June with their history archived; a
+// senior the SIS still lists is kept through the year.
 #include <gtest/gtest.h>
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -168,6 +169,30 @@ TEST_F(LibrarianSeedScenarios, TheLeaversAreDeletedInJuneWithTheirHistoryArchive
     }
   }
   EXPECT_EQ(ids, (std::vector<std::string>{"S1002", "S1006"}));
+}
+
+// Seed: a senior the SIS still exports after graduation (not rolled over yet) is kept through
+// the year, not deleted and re-added each week; once the SIS drops them, the next full run
+// deletes them (SPEC 5: rules 2 and 4 never delete a patron in the file just read).
+TEST_F(LibrarianSeedScenarios, ASeniorStillInTheFileIsKeptThroughTheYear) {
+  // Statistical year 2027 from August 2027: the class of 2027 has graduated.
+  for (const char* week : {"2027-09-04 03:00", "2027-09-11 03:00", "2027-09-18 03:00"}) {
+    json run = jsonOf({"import", "students", "--full", "--as-of", week});
+    EXPECT_EQ(run["status"], "completed") << week;
+    EXPECT_EQ(run["counts"]["deleted"], 0) << week;
+    EXPECT_EQ(run["counts"]["added"], 0) << week;  // never deleted and re-added
+    json p = jsonOf({"patrons", "show", "S1006"});
+    EXPECT_EQ(p["status"], "active") << week;
+  }
+  // The SIS drops S1006: the next full run deletes the graduate.
+  std::string csv = test::readFile(students_);
+  auto at = csv.find("S1006,");
+  ASSERT_NE(at, std::string::npos);
+  csv.erase(at, csv.find('\n', at) + 1 - at);
+  test::writeFile(students_, csv);
+  json run = jsonOf({"import", "students", "--full", "--as-of", "2027-09-25 03:00"});
+  EXPECT_EQ(run["counts"]["deleted"], 1) << run.dump();
+  EXPECT_EQ(patrond({"patrons", "show", "S1006"}).exitCode, 2);
 }
 
 }  // namespace
