@@ -122,9 +122,8 @@ std::string ServiceMetrics::render() const {
       running.samples.push_back({jl, j.running ? 1.0 : 0.0});
       guard.samples.push_back({jl, j.guardStopped ? 1.0 : 0.0});
       source.samples.push_back({jl, sourceProblems_.count(j.job) ? 0.0 : 1.0});
-      if (j.lastCompleted && j.ageSeconds && refreshedAt_) {
-        lastCompleted.samples.push_back(
-            {jl, unixSeconds(*refreshedAt_) - static_cast<double>(*j.ageSeconds)});
+      if (j.lastCompletedStarted) {
+        lastCompleted.samples.push_back({jl, unixSeconds(*j.lastCompletedStarted)});
       }
       if (!j.lastRun) {
         continue;

@@ -5,6 +5,7 @@
 
 #include "engine/display_time.h"
 #include "engine/monitoring.h"
+#include "engine/text.h"
 
 namespace patrond {
 namespace {
@@ -42,17 +43,6 @@ std::string whatToDo(AlertKind kind, const std::string& subject) {
              "addresses the SIS sends.";
   }
   return "";
-}
-
-std::string formatRepeat(std::chrono::seconds s) {
-  auto n = s.count();
-  if (n % 86400 == 0 && n > 86400) {
-    return std::to_string(n / 86400) + (n == 86400 ? " day" : " days");
-  }
-  if (n % 3600 == 0) {
-    return std::to_string(n / 3600) + (n == 3600 ? " hour" : " hours");
-  }
-  return std::to_string(n / 60) + " minutes";
 }
 
 bool sameIncident(const AlertIncident& i, const AlertCondition& c) {
@@ -158,7 +148,7 @@ OutboxMessage alertMessage(const AlertStep& step, const AlertsConfig& config,
     body = (step.step == AlertStepKind::kOpen ? "Problem: " : "Still a problem: ") + phrase +
            ".\n\nSince:   " + displayTime(i.openedAt, zone) + "\nDetail:  " + i.text +
            "\n\nWhat to do: " + whatToDo(i.kind, i.subject) +
-           "\n\nThis message comes again every " + formatRepeat(config.repeatAfter) +
+           "\n\nThis message comes again every " + formatDuration(config.repeatAfter) +
            " while the problem lasts, and once more when it clears.\n";
   }
   body += "Health at any time: patrond status\n\n-- \npatrond (" +

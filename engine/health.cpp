@@ -62,13 +62,13 @@ void judgeJob(const HealthInput& in, const JobRuns& jr, JobHealth& h) {
     h.lastRunStarted = storedInstant(h.lastRun->startedAt, zone);
     h.lastRunFinished = storedInstant(h.lastRun->finishedAt, zone);
   }
-  std::optional<UtcTime> completedAt;
   if (h.lastCompleted) {
-    completedAt = storedInstant(h.lastCompleted->startedAt, zone);
-    if (completedAt) {
-      h.ageSeconds = std::max<std::int64_t>(0, (in.now - *completedAt).count());
+    h.lastCompletedStarted = storedInstant(h.lastCompleted->startedAt, zone);
+    if (h.lastCompletedStarted) {
+      h.ageSeconds = std::max<std::int64_t>(0, (in.now - *h.lastCompletedStarted).count());
     }
   }
+  const std::optional<UtcTime>& completedAt = h.lastCompletedStarted;
   const auto& schedule = jr.job->schedule;
   if (!schedule.empty()) {
     if (auto next = nextRun(schedule, in.now, zone)) {

@@ -54,6 +54,7 @@ struct JobHealth {
   std::optional<ImportRun> lastRun;  // the newest finished run
   std::optional<ImportRun> lastCompleted;
   std::optional<UtcTime> lastRunStarted, lastRunFinished;  // of lastRun
+  std::optional<UtcTime> lastCompletedStarted;             // of lastCompleted
   std::optional<std::int64_t> ageSeconds;                  // since the last completed run started
   std::optional<UtcTime> lastSlot;             // the latest scheduled time that should have run
   std::optional<UtcTime> nextSlot;             // the next scheduled time

@@ -41,10 +41,6 @@ std::string escaped(const std::string& s, bool quote) {
 
 }  // namespace
 
-std::string escapeLabelValue(const std::string& value) {
-  return escaped(value, true);
-}
-
 std::string renderPrometheus(const std::vector<MetricFamily>& families) {
   std::string out;
   for (const auto& f : families) {
@@ -56,7 +52,7 @@ std::string renderPrometheus(const std::vector<MetricFamily>& families) {
         out += "{";
         const char* sep = "";
         for (const auto& [k, v] : s.labels) {
-          out += sep + k + "=\"" + escapeLabelValue(v) + "\"";
+          out += sep + k + "=\"" + escaped(v, true) + "\"";
           sep = ",";
         }
         out += "}";

@@ -22,7 +22,4 @@ struct MetricFamily {
 
 std::string renderPrometheus(const std::vector<MetricFamily>& families);
 
-// A label value as the format writes it: backslash, double quote and line feed escaped.
-std::string escapeLabelValue(const std::string& value);
-
 }  // namespace patrond

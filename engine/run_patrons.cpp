@@ -43,14 +43,6 @@ std::vector<FieldChange> changedFields(const std::vector<PatronField>& fields,
   return out;
 }
 
-bool RunPatronLog::wants(std::size_t n) const {
-  if (!enabled_) {
-    return false;
-  }
-  std::lock_guard lock(mutex_);
-  return entries_.size() + n <= cap_;
-}
-
 void RunPatronLog::add(RunPatron&& entry) {
   if (!enabled_) {
     return;

@@ -54,8 +54,6 @@ class RunPatronLog {
   RunPatronLog(const RunPatronLog&) = delete;
   RunPatronLog& operator=(const RunPatronLog&) = delete;
 
-  // Whether `n` more entries would all be kept (no work to prepare them otherwise).
-  bool wants(std::size_t n = 1) const;
   void add(RunPatron&& entry);
   // The kept entries, by action then line, and forgets them.
   std::vector<RunPatron> take();

@@ -82,7 +82,7 @@ TEST_F(AlertsCli, AnIncidentIsOpenedRepeatedAndClearedOneMessageEach) {
   EXPECT_NE(body.find("Since:   2026-10-15T08:05:00-05:00"), std::string::npos) << body;
   EXPECT_NE(body.find("missing.csv: cannot open"), std::string::npos) << body;
   EXPECT_NE(body.find("patrond runs --job students"), std::string::npos) << body;
-  EXPECT_NE(body.find("every 24 hours"), std::string::npos) << body;
+  EXPECT_NE(body.find("every 1d while"), std::string::npos) << body;
 
   // Still failing: nothing more until repeat_after has passed.
   EXPECT_TRUE(check("2026-10-15 12:00").empty());
