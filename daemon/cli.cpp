@@ -319,8 +319,12 @@ int runCli(int argc, char** argv) {
       std::cerr << "patrond: " << escapeControl(e.what()) << "\n";
     }
     std::cerr << "Run 'patrond --help' (or 'patrond COMMAND --help') for usage.\n";
-    // Monitoring plugins: a usage error is UNKNOWN (3), never CRITICAL (2).
-    return status->parsed() ? kExitRefused : kExitUsage;
+    // Monitoring plugins: a usage error is UNKNOWN (3), never CRITICAL (2), and the tool shows
+    // stdout.
+    if (status->parsed()) {
+      return statusUnknown(g.json, "usage: " + escapeControl(e.what()));
+    }
+    return kExitUsage;
   }
   App app(g);
   if (needsConfig) {

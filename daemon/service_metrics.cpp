@@ -153,7 +153,16 @@ std::string ServiceMetrics::render() const {
           {{{"job", j.job}, {"action", "deleted"}}, static_cast<double>(c.deleted)});
     }
   }
-  for (const auto& [key, n] : runsByStatus_) {
+  // A counter is there from the start, at 0, for each job and status.
+  auto counted = runsByStatus_;
+  if (report_) {
+    for (const auto& j : report_->jobs) {
+      for (RunStatus st : {RunStatus::kCompleted, RunStatus::kFailed, RunStatus::kInterrupted}) {
+        counted.try_emplace({j.job, std::string(runStatusName(st))}, 0);
+      }
+    }
+  }
+  for (const auto& [key, n] : counted) {
     runs.samples.push_back({{{"job", key.first}, {"status", key.second}}, static_cast<double>(n)});
   }
   for (auto* f : {&lastTime, &lastCompleted, &duration, &status, &rows, &lifecycle, &guard, &state,

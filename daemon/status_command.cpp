@@ -14,17 +14,32 @@ using nlohmann::json;
 
 constexpr int kRunsRead = 60;  // the newest runs of a job that status looks at
 
-int unknown(App& app, const std::string& why) {
-  if (app.json()) {
+}  // namespace
+
+int statusUnknown(bool asJson, const std::string& why) {
+  const std::string line = "PATROND UNKNOWN - " + why;
+  if (asJson) {
+    // The shape of every other answer, so a JSONPath item finds its keys.
     std::cout << json{{"state", "UNKNOWN"},
                       {"exit_code", 3},
-                      {"problems", {{{"state", "UNKNOWN"}, {"subject", "patrond"}, {"text", why}}}}}
+                      {"checked_at", nullptr},
+                      {"line", line},
+                      {"perfdata", ""},
+                      {"problems", {{{"state", "UNKNOWN"}, {"subject", "patrond"}, {"text", why}}}},
+                      {"jobs", json::array()},
+                      {"outbox", nullptr}}
                      .dump(2)
               << "\n";
   } else {
-    std::cout << "PATROND UNKNOWN - " << why << "\n";
+    std::cout << line << "\n";
   }
   return static_cast<int>(HealthState::kUnknown);
+}
+
+namespace {
+
+int unknown(App& app, const std::string& why) {
+  return statusUnknown(app.json(), why);
 }
 
 json optionalTime(const std::optional<UtcTime>& t, const TimeZone& zone) {
@@ -110,6 +125,10 @@ HealthInput collectHealth(PatronStore& store, const Config& config, const std::s
 }
 
 int cmdStatus(App& app, const std::string& job) {
+  if (!app.options().asOf.empty() && !parseCivilTime(app.options().asOf)) {
+    return unknown(app, "--as-of: expected \"YYYY-MM-DD[ HH:MM]\", got '" +
+                            app.options().asOf.substr(0, 64) + "'");
+  }
   if (app.loadConfig(false) != kExitOk) {
     return unknown(app, "the configuration cannot be loaded: run 'patrond check-config'");
   }

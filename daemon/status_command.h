@@ -15,6 +15,10 @@ namespace patrond::daemon {
 HealthInput collectHealth(PatronStore& store, const Config& config, const std::string& job,
                           UtcTime now, const TimeZone& zone);
 
+// The UNKNOWN answer (exit 3) in the status line or --json shape, for errors found before a
+// check can run (the command line too).
+int statusUnknown(bool asJson, const std::string& why);
+
 // Loads the configuration itself: a configuration that cannot be loaded is UNKNOWN (3).
 int cmdStatus(App& app, const std::string& job);
 

@@ -69,6 +69,9 @@ TEST_F(Metrics, ServedWhileTheServiceImportsAndParsedByThePrometheusParser) {
   EXPECT_EQ(first["content_type"], "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_EQ(value(first, "patrond_build_info", {{"version", "0.1.0"}}), 1.0);
   EXPECT_GT(value(first, "patrond_start_time_seconds").value_or(0), 1.7e9);
+  // Counters are there at 0 before the first run.
+  EXPECT_EQ(value(first, "patrond_job_runs", {{"job", "faculty"}, {"status", "failed"}}), 0.0)
+      << last_.out.substr(0, 2000);
 
   // A new students file: the service imports it (settle 5 s); scrapes go on meanwhile and
   // each one parses.

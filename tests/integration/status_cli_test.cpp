@@ -195,6 +195,13 @@ TEST_F(StatusCli, ConfigurationAndUsageProblemsAreUnknown) {
   EXPECT_EQ(r.out.rfind("PATROND UNKNOWN - no import job named 'nosuchjob'", 0), 0u) << r.out;
   r = patrond({"status", "--bogus"});
   EXPECT_EQ(r.exitCode, 3) << r.err;
+  EXPECT_EQ(r.out.rfind("PATROND UNKNOWN - usage: ", 0), 0u) << r.out;  // what the tool shows
+  r = patrond({"status", "--as-of", "tomorrow"});
+  EXPECT_EQ(r.exitCode, 3);
+  EXPECT_EQ(r.out.rfind("PATROND UNKNOWN - --as-of: expected", 0), 0u) << r.out;
+  auto j = json::parse(patrond({"status", "--job", "nosuchjob", "--json"}).out);
+  EXPECT_EQ(j["state"], "UNKNOWN");
+  EXPECT_TRUE(j.contains("line") && j.contains("jobs") && j.contains("outbox")) << j.dump();
   std::ofstream(config_, std::ios::app) << "\nmonitoring:\n  grace: forever\n";
   r = patrond({"status"});
   EXPECT_EQ(r.exitCode, 3);
