@@ -26,20 +26,16 @@ namespace patrond::daemon {
 
 using nlohmann::json;
 
-int cmdNotYet(const std::string& command, const std::string& what) {
-  return fail(kExitUsage, "'" + command + "' is not available in this version yet (" + what +
-                              " are still being built); nothing was done");
-}
-
 namespace {
 
 std::string sourceText(const ImportJob& j) {
+  std::string bundle = j.source.format == SourceFormat::kOneRoster ? " (OneRoster bundle)" : "";
   if (j.source.sftp) {
     // Credentials in a URL are refused when loading; masked here all the same.
     return "sftp " + redactSecrets(j.source.sftp->url) + " every " +
-           formatDuration(j.source.sftp->pollEvery) + ", file " + j.source.file;
+           formatDuration(j.source.sftp->pollEvery) + ", file " + j.source.file + bundle;
   }
-  return "directory " + j.source.directory + ", file " + j.source.file;
+  return "directory " + j.source.directory + ", file " + j.source.file + bundle;
 }
 
 // Environment warnings go to stderr (and into the JSON); errors end check-config with exit 2.
@@ -406,7 +402,7 @@ int cmdTestSource(App& app, const std::string& jobName) {
     }
   } else {
     where = job->source.directory;
-    auto path = files::resolveSourceFile(job->source.directory, job->source.file);
+    auto path = sourcePath(*job);
     if (path) {
       auto st = files::statFile(*path);
       ok = st.exists;
@@ -450,9 +446,6 @@ int cmdImport(App& app, const ImportArgs& args) {
   const ImportJob* job = app.config().findJob(args.job);
   if (!job) {
     return fail(kExitUsage, unknownJobMessage(app.config(), args.job));
-  }
-  if (job->source.format == SourceFormat::kOneRoster) {
-    return cmdNotYet("import", "OneRoster sources");
   }
   if (int rc = app.openDatabase(); rc != kExitOk) {
     return rc;

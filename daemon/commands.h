@@ -23,7 +23,5 @@ int cmdRuns(App& app, const std::string& job, int limit);
 int cmdSummary(App& app, std::int64_t runId, bool errorsOnly, bool withPatrons);
 int cmdPatronsShow(App& app, const std::string& key);
 int cmdPatronsList(App& app, const PatronFilter& filter);
-// For subcommands whose capability is not in this build yet: says so, exits 2.
-int cmdNotYet(const std::string& command, const std::string& what);
 
 }  // namespace patrond::daemon

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "adapters/bundle/bundle_files.h"
 #include "adapters/crypto/password_hasher.h"
 #include "adapters/files/text_file.h"
 #include "adapters/sftp/curl_sftp.h"
@@ -12,6 +13,7 @@
 #include "adapters/sql/soci_store.h"
 #include "daemon/app.h"
 #include "daemon/lease_keeper.h"
+#include "engine/oneroster.h"
 #include "engine/row_mapper.h"
 #include "engine/text.h"
 
@@ -47,8 +49,18 @@ void archiveCopy(const Config& c, const ImportJob& job, const std::string& file,
   fs::path dir = fs::path(stateDirectory(c)) / "archive" / job.name;
   fs::create_directories(dir, ec);
   fs::path target = dir / (std::to_string(runId) + "-" + fs::path(file).filename().string());
-  fs::copy_file(file, target, fs::copy_options::overwrite_existing, ec);
-  if (!ec) {
+  if (fs::is_directory(file, ec)) {
+    // A OneRoster bundle delivered as a folder: its files are copied.
+    fs::remove_all(target, ec);
+    fs::copy(file, target, fs::copy_options::recursive, ec);
+    if (!ec) {
+      fs::permissions(target, fs::perms::others_all | fs::perms::group_write,
+                      fs::perm_options::remove, ec);
+    }
+  } else {
+    fs::copy_file(file, target, fs::copy_options::overwrite_existing, ec);
+  }
+  if (!ec && !fs::is_directory(target, ec)) {
     // copy_file gives the copy the SIS file's mode, past the umask: never world-readable.
     fs::permissions(target, fs::perms::others_all | fs::perms::group_write,
                     fs::perm_options::remove, ec);
@@ -73,6 +85,56 @@ void archiveCopy(const Config& c, const ImportJob& job, const std::string& file,
        ++i) {
     fs::remove(copies[i].second, ec);
   }
+}
+
+// The mapped patron fields read from the columns a OneRoster delta may leave empty for a
+// user whose homeroom did not change (homeroom.*).
+std::vector<PatronField> homeroomFields(const Mapping& mapping) {
+  std::vector<PatronField> out;
+  for (const auto& [field, source] : mapping.fields) {
+    if (source.column.rfind("homeroom.", 0) == 0) {
+      out.push_back(field);
+    }
+  }
+  return out;
+}
+
+// A OneRoster job's source: the bundle, validated, as rows for the mapping (SPEC section 9).
+// The manifest decides the run's type: a delta bundle is always incremental.
+Result<std::unique_ptr<ByteSource>> openOneRoster(const std::string& path, ImportRequest& req,
+                                                  Log& log) {
+  auto files = bundle::openBundle(path);
+  if (!files) {
+    return files.error();
+  }
+  oneroster::ReadOptions options;
+  options.today = formatDate(req.now);
+  auto read = oneroster::readBundle(**files, options);
+  if (!read) {
+    return read.error();
+  }
+  if (read->type != req.type) {
+    log.info("import " + req.job->name + ": the bundle's manifest says " +
+             (read->delta ? "delta" : "bulk") + "; the run is " +
+             std::string(updateTypeName(read->type)));
+  }
+  req.type = read->type;
+  req.removed = read->toBeDeleted;
+  req.notes = std::move(read->notes);
+  if (read->delta) {
+    req.keepWhenEmpty = homeroomFields(req.job->mapping);
+    req.allowEmpty = true;
+  }
+  // The rows read the bundle's files as they go: the bundle lives as long as they do.
+  struct Owning final : ByteSource {
+    std::unique_ptr<BundleFiles> files;
+    std::unique_ptr<ByteSource> rows;
+    Result<std::size_t> read(char* b, std::size_t n) override { return rows->read(b, n); }
+  };
+  auto owning = std::make_unique<Owning>();
+  owning->files = std::move(*files);
+  owning->rows = std::move(read->rows);
+  return std::unique_ptr<ByteSource>(std::move(owning));
 }
 
 }  // namespace
@@ -125,6 +187,18 @@ Result<RemoteFetch> fetchRemote(const Config& c, const ImportJob& job, Log& log,
                job.source.sftp->url};
 }
 
+Result<std::string> sourcePath(const ImportJob& job) {
+  if (job.source.format == SourceFormat::kOneRoster &&
+      job.source.file.find_first_of("*?[") == std::string::npos) {
+    std::error_code ec;
+    fs::path folder = fs::path(job.source.directory) / job.source.file;
+    if (fs::is_directory(folder, ec)) {
+      return folder.string();
+    }
+  }
+  return files::resolveSourceFile(job.source.directory, job.source.file);
+}
+
 Result<std::string> incomingPath(const Config& c, const ImportJob& job, const std::string& name) {
   fs::path folder = (fs::path(stateDirectory(c)) / "incoming" / job.name).lexically_normal();
   fs::path incoming = (fs::path(stateDirectory(c)) / "incoming").lexically_normal();
@@ -146,7 +220,10 @@ std::string passwordKeyFile(const Config& c) {
 
 std::string stateDirectory(const Config& c) {
   if (c.database.backend == DbBackend::kSqlite3) {
-    return fs::path(sql::sqliteFile(c.database.connection)).parent_path().string();
+    // A database named without a folder (`--config patrond.yaml` from the config's folder)
+    // lives in the current one.
+    fs::path folder = fs::path(sql::sqliteFile(c.database.connection)).parent_path();
+    return folder.empty() ? std::string(".") : folder.string();
   }
 #ifdef _WIN32
   return (fs::path(defaultConfigPath()).parent_path()).string();
@@ -191,7 +268,7 @@ ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& 
     auto f = fetchRemote(*call.config, job, log);
     return f ? Result<std::string>(f->local) : Result<std::string>(f.error());
   }()
-      : call.file.empty() ? files::resolveSourceFile(job.source.directory, job.source.file)
+      : call.file.empty() ? sourcePath(job)
                           : Result<std::string>(call.file);
   req.file = path              ? *path
              : job.source.sftp ? job.source.sftp->url + job.source.file
@@ -202,8 +279,9 @@ ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& 
   bool mapsPassword =
       std::find(written.begin(), written.end(), PatronField::kPassword) != written.end();
   Result<std::unique_ptr<ByteSource>> source =
-      path ? files::openText(*path, job.source.encoding)
-           : Result<std::unique_ptr<ByteSource>>(path.error());
+      !path ? Result<std::unique_ptr<ByteSource>>(path.error())
+      : job.source.format == SourceFormat::kOneRoster ? openOneRoster(*path, req, log)
+                                                      : files::openText(*path, job.source.encoding);
   if (source && mapsPassword) {
     auto h = crypto::openHasher(passwordKeyFile(*call.config));
     if (!h) {

@@ -55,6 +55,10 @@ Result<RemoteFetch> fetchRemote(
 // not a plain file name or the path would leave the job's folder.
 Result<std::string> incomingPath(const Config& c, const ImportJob& job, const std::string& name);
 
+// A directory job's source: the file `source.file` names in `source.directory` (a glob: the
+// newest match), or for a OneRoster job also a folder of that name (SPEC section 9).
+Result<std::string> sourcePath(const ImportJob& job);
+
 // Where the password key lives: in the state folder (stateDirectory).
 std::string passwordKeyFile(const Config& c);
 // Where imported files are archived (keep_copies) and other state lives: the SQLite

@@ -43,10 +43,11 @@ std::string_view severityName(Severity s) {
 }
 
 bool lifecycleStoppedByGuard(const ImportRun& run) {
-  return run.type == UpdateType::kFull && run.status == RunStatus::kCompleted && !run.dryRun &&
-         !run.lifecycleRan && !run.lifecycleReason.empty() &&
-         run.lifecycleReason != kLifecycleNotConfigured &&
-         run.lifecycleReason != kLifecycleRunFailed;
+  // An incremental run's reason is "incremental run" unless a guard stopped its removals (a
+  // OneRoster delta's tobedeleted users).
+  return run.status == RunStatus::kCompleted && !run.dryRun && !run.lifecycleRan &&
+         !run.lifecycleReason.empty() && run.lifecycleReason != kLifecycleNotConfigured &&
+         run.lifecycleReason != kLifecycleRunFailed && run.lifecycleReason != kLifecycleIncremental;
 }
 
 std::vector<std::pair<std::string_view, std::int64_t>> namedCounts(const RunCounts& c) {

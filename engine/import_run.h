@@ -54,8 +54,9 @@ struct ImportRun {
 inline constexpr std::string_view kLifecycleNotConfigured = "no lifecycle configured for this job";
 inline constexpr std::string_view kLifecycleRunFailed = "the run failed";
 inline constexpr std::string_view kLifecycleIncremental = "incremental run";
-// A completed full run whose lifecycle a guard (min_records_read, max_skipped, max_percent)
-// stopped: the patrons who left were not inactivated.
+// A completed run whose lifecycle a guard (min_records_read, max_skipped, max_percent)
+// stopped: a full run's leavers, or an incremental run's removed rows (a OneRoster delta's
+// tobedeleted users), were not inactivated.
 bool lifecycleStoppedByGuard(const ImportRun& run);
 
 }  // namespace patrond

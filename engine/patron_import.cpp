@@ -96,6 +96,7 @@ class ImportRunner {
     out_.run.file = req.file;
     out_.run.dryRun = req.dryRun;
     out_.run.trigger = req.trigger;
+    out_.messages = req.notes;
   }
   ~ImportRunner() { stopWriter(); }
   ImportRunner(const ImportRunner&) = delete;
@@ -424,7 +425,7 @@ class ImportRunner {
         }
       }
     }
-    if (out_.run.counts.read == 0) {
+    if (out_.run.counts.read == 0 && !req_.allowEmpty) {
       // A header and nothing else is as empty as an empty file (a cut-off export): the run
       // fails rather than "completing" with no patrons in it.
       return Error{"EMPTY_FILE", "the file has a header line but no rows", req_.file};
@@ -443,9 +444,91 @@ class ImportRunner {
         return lifecycle();
       }
       out_.run.lifecycleReason = kLifecycleNotConfigured;
+    } else if (req_.removed && !req_.removed->empty()) {
+      return inactivateRemoved();
     } else {
       out_.run.lifecycleReason = kLifecycleIncremental;
     }
+    return {};
+  }
+
+  // The match key of a removed row, or "" (with a warning) when it cannot be told.
+  std::string removedKey(const RemovedRow& r) {
+    CsvRow row;
+    row.line = r.line;
+    for (const auto& f : r.fields) {
+      row.fields.emplace_back(f);
+    }
+    if (mapper_.keyReadsRaw() && mapper_.keyColumn() < row.fields.size()) {
+      return std::string(trim(row.fields[mapper_.keyColumn()]));
+    }
+    MappedRow mapped;
+    std::vector<RunMessage> why;
+    if (mapper_.map(row, mapped, why) == RowOutcome::kMapped && !mapped.key(keyField_).empty()) {
+      return mapped.key(keyField_);
+    }
+    out_.messages.push_back({Severity::kWarning, r.line, "", "REMOVED_NO_KEY",
+                             "a user marked tobedeleted could not be matched to a patron: its " +
+                                 std::string(fieldInfo(keyField_).name) +
+                                 " cannot be read from the row" +
+                                 (why.empty() ? std::string() : " (" + why.back().text + ")")});
+    return "";
+  }
+
+  // SPEC section 9: an incremental run's removed rows (a OneRoster delta's tobedeleted users)
+  // inactivate their patrons of this job as rule 1 would, behind the lifecycle's guards.
+  Result<void> inactivateRemoved() {
+    const LifecycleConfig defaults;
+    const LifecycleConfig& l = job_.lifecycle ? *job_.lifecycle : defaults;
+    RunCounts& c = out_.run.counts;
+    c.read += static_cast<std::int64_t>(req_.removed->size());
+    std::unordered_map<std::string, std::int64_t> lines;  // key -> line
+    for (const RemovedRow& r : *req_.removed) {
+      if (std::string key = removedKey(r); !key.empty()) {
+        lines.emplace(std::move(key), r.line);
+      }
+    }
+    if (!fileGuardsHold(l)) {
+      return {};
+    }
+    std::vector<Inactivation> inactivate;
+    std::vector<std::pair<std::string, std::int64_t>> notes;  // key, line
+    LifecycleFilter everyone;
+    everyone.everyone = true;
+    auto read = store_.forEachJobPatron(job_.name, everyone, [&](JobPatron&& p) {
+      const std::string& key = keyField_ == PatronField::kBarcode    ? p.barcode
+                               : keyField_ == PatronField::kUsername ? p.username
+                                                                     : p.districtId;
+      auto it = lines.find(key);
+      if (it == lines.end() || p.status != PatronStatus::kActive || !inLifecycleScope(l.scope, p)) {
+        return;
+      }
+      inactivate.push_back({p.id, now_, l.inactivate && l.inactivate->clearHomeroom,
+                            l.inactivate && l.inactivate->prefixUsername});
+      notes.emplace_back(key, it->second);
+    });
+    if (!read) {
+      return read;
+    }
+    auto holds = percentGuardHolds(l, inactivate.size(), 0);
+    if (!holds) {
+      return holds.error();
+    }
+    if (!*holds) {
+      return {};
+    }
+    if (auto a = store_.inactivatePatrons(inactivate); !a) {
+      return a;
+    }
+    c.inactivated = static_cast<std::int64_t>(inactivate.size());
+    for (const auto& [key, line] : notes) {
+      detail_.lifecycle(PatronAction::kInactivated, key, "tobedeleted");
+      out_.messages.push_back({Severity::kInfo, line, key, "INACTIVATED",
+                               "inactivated: the source marks the user tobedeleted"});
+    }
+    capMessages();
+    out_.run.lifecycleRan = true;
+    out_.run.lifecycleReason.clear();
     return {};
   }
 
@@ -728,6 +811,31 @@ class ImportRunner {
     return {};
   }
 
+  // `keepWhenEmpty` fields (ImportRequest) a row leaves empty keep their stored value.
+  Result<void> applyKeepWhenEmpty(std::vector<Patron>& patrons) {
+    const auto& fields = req_.keepWhenEmpty;
+    std::vector<std::int64_t> ids;
+    std::unordered_map<std::int64_t, Patron*> byId;
+    for (auto& p : patrons) {
+      if (std::any_of(fields.begin(), fields.end(),
+                      [&](PatronField f) { return p.get(f).empty(); })) {
+        ids.push_back(p.id);
+        byId[p.id] = &p;
+      }
+    }
+    if (ids.empty()) {
+      return {};
+    }
+    return store_.readFields(ids, fields, [&](std::int64_t id, std::vector<std::string>&& stored) {
+      auto it = byId.find(id);
+      for (std::size_t i = 0; it != byId.end() && i < fields.size() && i < stored.size(); ++i) {
+        if (it->second->get(fields[i]).empty()) {
+          it->second->get(fields[i]) = std::move(stored[i]);
+        }
+      }
+    });
+  }
+
   // `preserve` fields keep a stored value that is not empty (hand edits survive).
   Result<void> applyPreserve(std::vector<Patron>& patrons) {
     const auto& fields = job_.mapping.preserve;
@@ -894,6 +1002,9 @@ class ImportRunner {
       if (list->empty()) {
         continue;
       }
+      if (auto r = applyKeepWhenEmpty(*list); !r) {
+        return r;
+      }
       if (auto r = applyPreserve(*list); !r) {
         return r;
       }
@@ -961,17 +1072,50 @@ class ImportRunner {
     return false;
   }
 
-  Result<void> lifecycle() {
-    const LifecycleConfig& l = *job_.lifecycle;
-    RunCounts& c = out_.run.counts;
+  // The guards on what the file says (SPEC section 5): false, with the reason, when one stops
+  // the lifecycle.
+  bool fileGuardsHold(const LifecycleConfig& l) {
+    const RunCounts& c = out_.run.counts;
     if (c.skipped >= l.maxSkipped) {
       out_.run.lifecycleReason = "skipped rows " + std::to_string(c.skipped) + " >= max_skipped " +
                                  std::to_string(l.maxSkipped);
-      return {};
+      return false;
     }
     if (c.read <= l.minRecordsRead) {
       out_.run.lifecycleReason = "rows read " + std::to_string(c.read) + " <= min_records_read " +
                                  std::to_string(l.minRecordsRead);
+      return false;
+    }
+    return true;
+  }
+
+  // The max_percent guard: false, with the reason, when the patrons to inactivate and delete
+  // are too many of the job's patrons in scope.
+  Result<bool> percentGuardHolds(const LifecycleConfig& l, std::size_t inactivating,
+                                 std::size_t deleting) {
+    int maxPercent = req_.maxPercent.value_or(l.maxPercent);
+    auto affected = static_cast<std::int64_t>(inactivating + deleting);
+    if (affected == 0) {
+      return true;  // the scope's size is read only when there is something to guard
+    }
+    auto inScope = store_.countInScope(job_.name, l.scope);
+    if (!inScope) {
+      return inScope.error();
+    }
+    if (affected * 100 > static_cast<std::int64_t>(maxPercent) * *inScope) {
+      out_.run.lifecycleReason =
+          "would inactivate " + std::to_string(inactivating) + " and delete " +
+          std::to_string(deleting) + " of " + std::to_string(*inScope) +
+          " patrons in scope, more than max_percent " + std::to_string(maxPercent) + "%";
+      return false;
+    }
+    return true;
+  }
+
+  Result<void> lifecycle() {
+    const LifecycleConfig& l = *job_.lifecycle;
+    RunCounts& c = out_.run.counts;
+    if (!fileGuardsHold(l)) {
       return {};
     }
     std::vector<Inactivation> inactivate;
@@ -1017,22 +1161,11 @@ class ImportRunner {
         return r;
       }
     }
-    int maxPercent = req_.maxPercent.value_or(l.maxPercent);
-    auto affected = static_cast<std::int64_t>(inactivate.size() + remove.size());
-    // The guard needs the scope's size only when there is something to guard.
-    std::int64_t inScope = 0;
-    if (affected > 0) {
-      auto scoped = store_.countInScope(job_.name, l.scope);
-      if (!scoped) {
-        return scoped.error();
-      }
-      inScope = *scoped;
+    auto holds = percentGuardHolds(l, inactivate.size(), remove.size());
+    if (!holds) {
+      return holds.error();
     }
-    if (affected * 100 > static_cast<std::int64_t>(maxPercent) * inScope) {
-      out_.run.lifecycleReason =
-          "would inactivate " + std::to_string(inactivate.size()) + " and delete " +
-          std::to_string(remove.size()) + " of " + std::to_string(inScope) +
-          " patrons in scope, more than max_percent " + std::to_string(maxPercent) + "%";
+    if (!*holds) {
       return {};
     }
     if (auto a = store_.inactivatePatrons(inactivate); !a) {

@@ -3,6 +3,7 @@
 // lifecycle after a full run behind its guards. Pure orchestration over the ports; the
 // caller holds the job's lease. One thread.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,13 @@ class PasswordHasher {
   virtual std::string fingerprint(const std::string& key, const std::string& password) = 0;
 };
 
+// A row the source marks as removed (a OneRoster delta's tobedeleted user), in the columns of
+// the source's header.
+struct RemovedRow {
+  std::int64_t line = 0;
+  std::vector<std::string> fields;
+};
+
 struct ImportRequest {
   const Config* config = nullptr;
   const ImportJob* job = nullptr;
@@ -40,6 +48,17 @@ struct ImportRequest {
   std::size_t maxMessages = 10000;  // kept per run; the rest are counted (TOO_MANY_MESSAGES)
   std::size_t maxPatronDetail = kRunPatronCap;  // per-patron entries kept (summary: all)
   unsigned hashThreads = 0;                     // threads hashing passwords; 0: one per core
+  // Rows the source marks as removed, read once the source is at its end (the source may fill
+  // the list as it is read). An incremental run inactivates their patrons, behind the
+  // lifecycle's guards (SPEC section 9: a OneRoster delta's tobedeleted users).
+  std::shared_ptr<const std::vector<RemovedRow>> removed;
+  // Fields that keep their stored value when a row's value is empty (a OneRoster delta sends a
+  // user's homeroom enrollment only when it changed).
+  std::vector<PatronField> keepWhenEmpty;
+  // A source with a header and no rows completes instead of failing EMPTY_FILE (a delta with
+  // nothing new, or only removals).
+  bool allowEmpty = false;
+  std::vector<RunMessage> notes;  // what the source said of itself, shown in the summary
 };
 
 struct ImportOutcome {

@@ -13,7 +13,7 @@ build_pkgs=(
   libsoci-dev libsqlite3-dev libpq-dev libmariadb-dev sqlite3
   libcurl4-openssl-dev libyaml-cpp-dev libpoco-dev libssl-dev
   nlohmann-json3-dev libkainjow-mustache-dev libsystemd-dev libcli11-dev libhowardhinnant-date-dev
-  libre2-dev libargon2-dev
+  libre2-dev libargon2-dev libzip-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 test_pkgs=(

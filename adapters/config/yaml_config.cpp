@@ -22,6 +22,7 @@
 #include "adapters/regex/re2_pattern.h"
 #include "adapters/timezone/tz_zone.h"
 #include "engine/monitoring.h"
+#include "engine/oneroster.h"
 #include "engine/text.h"
 
 namespace patrond::config {
@@ -752,7 +753,20 @@ std::vector<std::pair<PatronField, std::string>> fieldValues(Loader& L, const YA
   return out;
 }
 
-void loadMapping(const std::string& file, Mapping& m, std::vector<Diagnostic>& diags) {
+// A OneRoster job's mapping names the columns of the rows a bundle gives (SPEC section 9).
+void checkOneRosterMapping(Loader& L, const YAML::Node& r, const Mapping& m) {
+  if (!m.header) {
+    L.error(r["header"] ? r["header"] : r, "header",
+            "a OneRoster job's mapping names columns: header must be true (or left out)");
+  }
+  if (m.delimiter != ',') {
+    L.error(r["delimiter"] ? r["delimiter"] : r, "delimiter",
+            "OneRoster files are comma-separated: leave delimiter out");
+  }
+}
+
+void loadMapping(const std::string& file, Mapping& m, std::vector<Diagnostic>& diags,
+                 bool oneRoster) {
   auto root = parseFile(file, diags);
   if (!root) {
     return;
@@ -812,6 +826,19 @@ void loadMapping(const std::string& file, Mapping& m, std::vector<Diagnostic>& d
         }
         if (m.header) {
           src.column = col.Scalar();
+          if (oneRoster && !oneroster::isColumn(src.column)) {
+            std::vector<std::string> names = oneroster::userColumns();
+            const auto& derived = oneroster::derivedColumns();
+            names.insert(names.end(), derived.begin(), derived.end());
+            auto near = closestMatch(src.column, names);
+            L.error(col, kp,
+                    "'" + src.column +
+                        "' is not a OneRoster column (users.csv's columns, metadata.*, or the "
+                        "derived grade, persona, org.*, homeroom.*, demographics.*; see "
+                        "docs/imports.md)" +
+                        (near ? "; did you mean '" + *near + "'?" : ""));
+            continue;
+          }
         } else {
           try {
             src.columnNumber = col.as<int>();
@@ -826,6 +853,9 @@ void loadMapping(const std::string& file, Mapping& m, std::vector<Diagnostic>& d
         m.fields.emplace_back(*pf, src);
       }
     }
+  }
+  if (oneRoster) {
+    checkOneRosterMapping(L, r, m);
   }
   if (r["defaults"]) {
     m.defaults = fieldValues(L, r["defaults"], "defaults");
@@ -1193,7 +1223,7 @@ void loadImport(Loader& L, const YAML::Node& n, const std::string& path, ImportJ
   std::string mappingFile;
   L.filePath(n, "mapping", path, mappingFile, true);
   if (!mappingFile.empty()) {
-    loadMapping(mappingFile, j.mapping, diags);
+    loadMapping(mappingFile, j.mapping, diags, j.source.format == SourceFormat::kOneRoster);
   }
   L.choice(n, "on_new_file", path, j.onNewFile,
            {{"none", OnNewFile::kNone},

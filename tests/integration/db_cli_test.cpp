@@ -243,6 +243,24 @@ TEST_F(DbCli, CheckConfigPrintsTheResolvedPaths) {
   EXPECT_FALSE(fs::exists(db_)) << "check-config creates no database";
 }
 
+// `cd /etc/patrond && patrond --config patrond.yaml check-config`: the database has no folder
+// part then, and is in the current folder (it once reported "the database folder does not
+// exist" with an empty path).
+TEST_F(DbCli, CheckConfigWithARelativeConfigFromItsFolder) {
+  auto r = test::run({"/bin/sh", "-c",
+                      "cd '" + conf_.string() + "' && exec '" + std::string(PATROND_BIN) +
+                          "' --config patrond.yaml check-config"},
+                     {{"PATROND_CONFIG", ""}});
+  EXPECT_EQ(r.exitCode, 0) << r.out << r.err;
+  auto imported = test::run({"/bin/sh", "-c",
+                             "cd '" + conf_.string() + "' && exec '" + std::string(PATROND_BIN) +
+                                 "' --config ./patrond.yaml import students --as-of "
+                                 "'2026-10-15 02:00'"},
+                            {{"PATROND_CONFIG", ""}});
+  EXPECT_EQ(imported.exitCode, 0) << imported.out << imported.err;
+  EXPECT_TRUE(fs::exists(conf_ / "archive" / "students")) << "keep_copies beside the database";
+}
+
 TEST_F(DbCli, CheckConfigRefusesMissingFoldersNamingThePathAndWhatToDo) {
   fs::remove_all(conf_ / "sis");
   test::writeFile(dir_ / "afile", "x");
