@@ -4,6 +4,7 @@
 #include <charconv>
 #include <filesystem>
 #include <optional>
+#include <random>
 
 #include "adapters/bundle/bundle_files.h"
 #include "adapters/crypto/password_hasher.h"
@@ -50,9 +51,17 @@ void archiveCopy(const Config& c, const ImportJob& job, const std::string& file,
   fs::create_directories(dir, ec);
   fs::path target = dir / (std::to_string(runId) + "-" + fs::path(file).filename().string());
   if (fs::is_directory(file, ec)) {
-    // A OneRoster bundle delivered as a folder: its files are copied.
+    // A OneRoster bundle delivered as a folder: its own regular files are copied, never what
+    // a symbolic link or a subfolder in it leads to.
     fs::remove_all(target, ec);
-    fs::copy(file, target, fs::copy_options::recursive, ec);
+    fs::create_directories(target, ec);
+    for (const auto& e : fs::directory_iterator(file, ec)) {
+      std::error_code one;
+      if (!ec && fs::is_regular_file(e.symlink_status(one))) {
+        fs::copy_file(e.path(), target / e.path().filename(), one);
+        ec = one;
+      }
+    }
     if (!ec) {
       fs::permissions(target, fs::perms::others_all | fs::perms::group_write,
                       fs::perm_options::remove, ec);
@@ -83,17 +92,21 @@ void archiveCopy(const Config& c, const ImportJob& job, const std::string& file,
   std::sort(copies.begin(), copies.end());  // oldest run first
   for (std::size_t i = 0; i + static_cast<std::size_t>(job.source.keepCopies) < copies.size();
        ++i) {
-    fs::remove(copies[i].second, ec);
+    fs::remove_all(copies[i].second, ec);  // a folder bundle's copy too
   }
 }
 
-// The mapped patron fields read from the columns a OneRoster delta may leave empty for a
-// user whose homeroom did not change (homeroom.*).
-std::vector<PatronField> homeroomFields(const Mapping& mapping) {
+// The mapped patron fields read from derived OneRoster columns whose files the bundle does
+// not send in bulk (an empty value there means "not sent"; SPEC section 9).
+std::vector<PatronField> partialFields(const Mapping& mapping,
+                                       const std::vector<std::string>& prefixes) {
   std::vector<PatronField> out;
   for (const auto& [field, source] : mapping.fields) {
-    if (source.column.rfind("homeroom.", 0) == 0) {
-      out.push_back(field);
+    for (const auto& prefix : prefixes) {
+      if (source.column.rfind(prefix, 0) == 0) {
+        out.push_back(field);
+        break;
+      }
     }
   }
   return out;
@@ -109,6 +122,8 @@ Result<std::unique_ptr<ByteSource>> openOneRoster(const std::string& path, Impor
   }
   oneroster::ReadOptions options;
   options.today = formatDate(req.now);
+  options.seed =
+      (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}();
   auto read = oneroster::readBundle(**files, options);
   if (!read) {
     return read.error();
@@ -121,10 +136,8 @@ Result<std::unique_ptr<ByteSource>> openOneRoster(const std::string& path, Impor
   req.type = read->type;
   req.removed = read->toBeDeleted;
   req.notes = std::move(read->notes);
-  if (read->delta) {
-    req.keepWhenEmpty = homeroomFields(req.job->mapping);
-    req.allowEmpty = true;
-  }
+  req.keepWhenEmpty = partialFields(req.job->mapping, read->partialColumns);
+  req.allowEmpty = read->delta;
   // The rows read the bundle's files as they go: the bundle lives as long as they do.
   struct Owning final : ByteSource {
     std::unique_ptr<BundleFiles> files;

@@ -114,7 +114,8 @@ bool isDateTime(std::string_view s) {
     return i + 1 == s.size();
   }
   return (s[i] == '+' || s[i] == '-') && s.size() == i + 6 && digits(s, i + 1, 2) &&
-         s[i + 3] == ':' && digits(s, i + 4, 2);
+         s[i + 3] == ':' && digits(s, i + 4, 2) && number(s, i + 1, 2) <= 14 &&
+         number(s, i + 4, 2) <= 59;
 }
 bool isBoolean(std::string_view v) {
   auto lower = [](std::string_view a, std::string_view b) {
@@ -152,8 +153,21 @@ std::vector<std::string_view> items(std::string_view v) {
   return out;
 }
 
-std::uint64_t idHash(std::string_view id) {
-  return hashBytes(id, 0x0e05e7e7ull);
+// Ids are told apart by a 64-bit hash keyed per run, so a hostile bundle cannot aim ids at
+// one slot of the tables (or at a false duplicate) without knowing the key.
+constexpr std::size_t kMaxItems = 100;
+
+// What a read of users.csv saw, row by row: the second read must see the same (a folder's file
+// rewritten between the reads fails the run instead of importing rows never checked).
+std::uint64_t rowDigest(std::uint64_t digest, const CsvRow& row) {
+  for (auto f : row.fields) {
+    digest = (digest ^ hashBytes(f, f.size())) * 0x100000001b3ull;
+  }
+  return digest;
+}
+
+std::uint64_t idHash(std::uint64_t seed, std::string_view id) {
+  return hashBytes(id, seed);
 }
 
 // ---- problems: every one names file, line and column ----
@@ -320,6 +334,17 @@ class Table {
       problem(c, quoteValue(at(c)) + " is not a date and time (YYYY-MM-DDTHH:MM:SS.sssZ)");
     }
   }
+  // A field's comma-separated values; more than kMaxItems is a problem (a row of a few bytes
+  // per value must not cost memory out of proportion).
+  std::vector<std::string_view> list(std::size_t c) {
+    auto out = items(at(c));
+    if (out.size() > kMaxItems) {
+      problem(c, std::to_string(out.size()) + " values; at most " + std::to_string(kMaxItems) +
+                     " are taken in one field");
+      out.resize(kMaxItems);
+    }
+    return out;
+  }
   void boolean(std::size_t c) {
     if (!at(c).empty() && !isBoolean(at(c))) {
       problem(c, quoteValue(at(c)) + " is not true or false");
@@ -437,6 +462,10 @@ struct IdSet {
 
 struct State {
   std::string bundle;
+  std::uint64_t seed = 0;
+  std::uint64_t usersDigest = 0;  // of users.csv's rows as checked: the second read must match
+  std::int64_t usersRows = 0;
+  std::int64_t unknownClass = 0;  // enrollments naming a class this bundle does not send
   bool delta = false;
   Manifest manifest;
   std::unordered_map<std::uint64_t, Org> orgs;
@@ -507,7 +536,14 @@ bool readManifest(BundleFiles& files, State& st, Problems& problems) {
         t.problem(valueCol, quoteValue(value) + " is not one of " + listed(kModes));
         continue;
       }
-      std::string file = name.substr(5) + ".csv";
+      std::string base = name.substr(5);
+      if (base.empty() || !std::all_of(base.begin(), base.end(), [](char ch) {
+            return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+          })) {
+        t.problem(nameCol, quoteValue(name) + " does not name a OneRoster file");
+        continue;
+      }
+      std::string file = base + ".csv";
       if (value != "absent") {
         st.manifest.modes[file] = std::string(value);
       }
@@ -560,12 +596,12 @@ void readOrgs(BundleFiles& files, State& st, Problems& problems) {
     t.required(type);
     t.oneOfSet(type, oneOf(t.at(type), kOrgTypes), listed(kOrgTypes));
     if (!t.at(parent).empty()) {
-      parents.emplace_back(idHash(t.at(parent)), t.line());
+      parents.emplace_back(idHash(st.seed, t.at(parent)), t.line());
     }
     if (sid.empty()) {
       continue;
     }
-    std::uint64_t h = idHash(sid);
+    std::uint64_t h = idHash(st.seed, sid);
     st.orgIds.add(h, t.line(), "orgs.csv", problems);
     if (t.at(status) != "tobedeleted") {
       st.orgs[h] = Org{std::string(sid), std::string(t.at(identifier)), std::string(t.at(name)),
@@ -597,7 +633,7 @@ void readIds(BundleFiles& files, const State& st, const std::string& file,
   while (t.next()) {
     checkStatus(t, status, modified, delta);
     if (!t.required(id).empty()) {
-      set.add(idHash(t.at(id)), t.line(), file, problems);
+      set.add(idHash(st.seed, t.at(id)), t.line(), file, problems);
     }
   }
 }
@@ -627,27 +663,28 @@ void readClasses(BundleFiles& files, State& st, Problems& problems) {
     t.required(title);
     t.required(type);
     t.oneOfSet(type, oneOf(t.at(type), kClassTypes), listed(kClassTypes));
-    for (auto g : items(t.at(grades))) {
+    for (auto g : t.list(grades)) {
       if (!oneOf(g, kGrades)) {
         t.problem(grades, quoteValue(g) + " is not a CEDS grade (" + listed(kGrades) + ")");
       }
     }
-    if (!t.required(course).empty() && st.courseIds.missing(idHash(t.at(course)))) {
+    if (!t.required(course).empty() && st.courseIds.missing(idHash(st.seed, t.at(course)))) {
       t.problem(course, "no course in courses.csv has this sourcedId");
     }
-    if (!t.required(school).empty() && st.orgIds.missing(idHash(t.at(school)))) {
+    if (!t.required(school).empty() && st.orgIds.missing(idHash(st.seed, t.at(school)))) {
       t.problem(school, "no org in orgs.csv has this sourcedId");
     }
-    auto termList = items(t.required(terms));
+    t.required(terms);
+    auto termList = t.list(terms);
     for (auto term : termList) {
-      if (st.sessionIds.missing(idHash(term))) {
+      if (st.sessionIds.missing(idHash(st.seed, term))) {
         t.problem(terms, quoteValue(term) + ": no academic session has this sourcedId");
       }
     }
     if (sid.empty()) {
       continue;
     }
-    std::uint64_t h = idHash(sid);
+    std::uint64_t h = idHash(st.seed, sid);
     st.classIds.add(h, t.line(), "classes.csv", problems);
     if (t.at(type) == "homeroom" && t.at(status) != "tobedeleted") {
       st.classIndex.insert(h, static_cast<std::uint32_t>(st.homerooms.size()));
@@ -688,12 +725,14 @@ void checkUsers(BundleFiles& files, State& st, Problems& problems) {
               grades = t.column("grades");
   std::vector<std::pair<std::uint64_t, std::int64_t>> agentRefs;
   while (t.next()) {
+    st.usersDigest = rowDigest(st.usersDigest, t.row());
+    ++st.usersRows;
     std::string_view sid = t.required(id);
     checkStatus(t, status, modified, st.delta);
     if (sid.empty()) {
       continue;
     }
-    std::uint64_t h = idHash(sid);
+    std::uint64_t h = idHash(st.seed, sid);
     st.userIds.add(h, t.line(), "users.csv", problems);
     if (t.at(status) == "tobedeleted") {
       continue;  // a delta deletion: only its sourcedId and status need be filled
@@ -705,19 +744,20 @@ void checkUsers(BundleFiles& files, State& st, Problems& problems) {
     t.required(username);
     t.required(given);
     t.required(family);
-    auto orgList = items(t.required(orgs));
+    t.required(orgs);
+    auto orgList = t.list(orgs);
     for (auto o : orgList) {
-      if (st.orgIds.missing(idHash(o))) {
+      if (st.orgIds.missing(idHash(st.seed, o))) {
         t.problem(orgs, quoteValue(o) + ": no org in orgs.csv has this sourcedId");
       }
     }
-    for (auto g : items(t.at(grades))) {
+    for (auto g : t.list(grades)) {
       if (!oneOf(g, kGrades)) {
         t.problem(grades, quoteValue(g) + " is not a CEDS grade (" + listed(kGrades) + ")");
       }
     }
-    for (auto a : items(t.at(agents))) {
-      agentRefs.emplace_back(idHash(a), t.line());
+    for (auto a : t.list(agents)) {
+      agentRefs.emplace_back(idHash(st.seed, a), t.line());
     }
     if (isStaffRole(t.at(role))) {
       st.staff[h] = Staff{std::string(sid), std::string(t.at(identifier)), std::string(t.at(email)),
@@ -735,9 +775,11 @@ void readEnrollments(BundleFiles& files, State& st, Problems& problems, const st
   if (st.manifest.mode("enrollments.csv") == "absent") {
     return;
   }
-  if (!st.classIds.present) {
+  bool delta = st.manifest.mode("enrollments.csv") == "delta";
+  if (!st.classIds.present && !delta) {
     problems.add("manifest.csv", 0, "",
-                 "enrollments.csv is sent but classes.csv is absent: enrollments name classes");
+                 "enrollments.csv is sent in bulk but classes.csv is absent: enrollments name "
+                 "classes");
     return;
   }
   Table t(files, "enrollments.csv", problems);
@@ -745,7 +787,6 @@ void readEnrollments(BundleFiles& files, State& st, Problems& problems, const st
                "userSourcedId", "role", "primary", "beginDate", "endDate"})) {
     return;
   }
-  bool delta = st.manifest.mode("enrollments.csv") == "delta";
   IdSet own;
   std::size_t id = t.column("sourcedId"), status = t.column("status"),
               modified = t.column("dateLastModified"), cls = t.column("classSourcedId"),
@@ -754,12 +795,12 @@ void readEnrollments(BundleFiles& files, State& st, Problems& problems, const st
               end = t.column("endDate");
   while (t.next()) {
     if (!t.required(id).empty()) {
-      own.add(idHash(t.at(id)), t.line(), "enrollments.csv", problems);
+      own.add(idHash(st.seed, t.at(id)), t.line(), "enrollments.csv", problems);
     }
     checkStatus(t, status, modified, delta);
     bool gone = t.at(status) == "tobedeleted";
     std::string_view classId = t.required(cls), userId = t.required(user);
-    if (!t.required(school).empty() && st.orgIds.missing(idHash(t.at(school)))) {
+    if (!t.required(school).empty() && st.orgIds.missing(idHash(st.seed, t.at(school)))) {
       t.problem(school, "no org in orgs.csv has this sourcedId");
     }
     t.required(role);
@@ -773,7 +814,7 @@ void readEnrollments(BundleFiles& files, State& st, Problems& problems, const st
       t.problem(end, "the enrollment ends (" + std::string(t.at(end)) + ") before it begins (" +
                          std::string(t.at(begin)) + ")");
     }
-    std::uint64_t c = idHash(classId), u = idHash(userId);
+    std::uint64_t c = idHash(st.seed, classId), u = idHash(st.seed, userId);
     if (!classId.empty() && !gone && st.classIds.missing(c)) {
       t.problem(cls, "no class in classes.csv has this sourcedId");
     }
@@ -782,6 +823,9 @@ void readEnrollments(BundleFiles& files, State& st, Problems& problems, const st
     }
     // Only a current, active enrollment in a homeroom class gives a homeroom.
     const std::uint32_t* hr = st.classIndex.find(c);
+    if (!gone && !hr && !classId.empty() && !st.classIds.has(c)) {
+      ++st.unknownClass;  // a delta's enrollment in a class sent before: homeroom or not?
+    }
     if (gone || !hr || classId.empty() || userId.empty() ||
         (!t.at(begin).empty() && t.at(begin) > today) ||
         (!t.at(end).empty() && t.at(end) < today)) {
@@ -829,7 +873,7 @@ void readDemographics(BundleFiles& files, State& st, Problems& problems) {
     if (sid.empty()) {
       continue;
     }
-    std::uint64_t h = idHash(sid);
+    std::uint64_t h = idHash(st.seed, sid);
     own.add(h, t.line(), "demographics.csv", problems);
     if (t.at(status) == "tobedeleted") {
       continue;
@@ -954,8 +998,16 @@ class PatronRows final : public ByteSource {
         return got.error();
       }
       if (!*got) {
+        if (digest_ != st_->usersDigest || rows_ != st_->usersRows) {
+          return Error{"ONEROSTER",
+                       "users.csv changed while it was read (checked, then read again); nothing "
+                       "was imported: run the import again once the SIS has finished writing",
+                       st_->bundle};
+        }
         return false;
       }
+      digest_ = rowDigest(digest_, row_);
+      ++rows_;
       std::string_view role = field(columns_[5]);
       if (field(columns_[1]) == "tobedeleted") {
         RemovedRow d;
@@ -995,7 +1047,7 @@ class PatronRows final : public ByteSource {
     for (std::size_t c : columns_) {
       put(field(c), false);
     }
-    std::uint64_t user = idHash(field(columns_[0]));
+    std::uint64_t user = idHash(st_->seed, field(columns_[0]));
     std::string_view role = field(columns_[5]);
     auto grades = items(field(columns_[16]));
     put(grades.empty() ? std::string_view() : grades.front(), true);
@@ -1003,7 +1055,7 @@ class PatronRows final : public ByteSource {
     // The user's school: the first org of type school, else the first org.
     const Org* org = nullptr;
     for (auto o : items(field(columns_[4]))) {
-      auto it = st_->orgs.find(idHash(o));
+      auto it = st_->orgs.find(idHash(st_->seed, o));
       if (it == st_->orgs.end()) {
         continue;
       }
@@ -1087,6 +1139,8 @@ class PatronRows final : public ByteSource {
   std::int64_t line_ = 1;
   bool done_ = false;
   std::shared_ptr<std::vector<RemovedRow>> deleted_;
+  std::uint64_t digest_ = 0;
+  std::int64_t rows_ = 0;
 };
 
 }  // namespace
@@ -1106,6 +1160,7 @@ bool isColumn(std::string_view column) {
 Result<Bundle> readBundle(BundleFiles& files, const ReadOptions& options) {
   auto st = std::make_shared<State>();
   st->bundle = files.describe();
+  st->seed = options.seed;
   Problems problems(options.maxProblems);
   if (!readManifest(files, *st, problems)) {
     return problems.error(st->bundle);
@@ -1130,6 +1185,25 @@ Result<Bundle> readBundle(BundleFiles& files, const ReadOptions& options) {
   Bundle out;
   out.delta = st->delta;
   out.type = st->delta ? UpdateType::kIncremental : UpdateType::kFull;
+  // What the bundle does not send in full, an empty value does not clear.
+  auto bulk = [&](const char* file) { return st->manifest.mode(file) == "bulk"; };
+  if (!bulk("orgs.csv")) {
+    out.partialColumns.emplace_back("org.");
+  }
+  if (!bulk("classes.csv") || !bulk("enrollments.csv")) {
+    out.partialColumns.emplace_back("homeroom.");
+  }
+  if (!bulk("demographics.csv")) {
+    out.partialColumns.emplace_back("demographics.");
+  }
+  if (st->unknownClass > 0) {
+    out.notes.push_back(
+        {Severity::kWarning, 0, "", "ONEROSTER_UNKNOWN_CLASS",
+         std::to_string(st->unknownClass) +
+             " enrollments in this delta name classes it does not send in classes.csv; whether "
+             "they are homerooms is not known, so those homerooms change at the next bulk "
+             "bundle"});
+  }
   if (st->enrollmentOnly > 0) {
     out.notes.push_back(
         {Severity::kWarning, 0, "", "ONEROSTER_ENROLLMENT_ONLY",

@@ -48,15 +48,19 @@ struct Bundle {
   // A delta's users marked tobedeleted, as rows of the same columns (lines of users.csv):
   // filled while `rows` is read, complete once it is at its end (ImportRequest::removed).
   std::shared_ptr<std::vector<RemovedRow>> toBeDeleted;
-  // A delta bundle carries a user's homeroom enrollment only when it changed: the import keeps
-  // the stored homeroom fields that such a row leaves empty (ImportRequest::keepWhenEmpty).
-  bool delta = false;
+  bool delta = false;  // users.csv is a delta
+  // The prefixes of derived columns ("org.", "homeroom.", "demographics.") whose files the
+  // bundle does not send in bulk: a delta carries a user's homeroom enrollment or org only when
+  // it changed, so an empty value there means "not sent", and the fields mapped from them keep
+  // their stored values (ImportRequest::keepWhenEmpty).
+  std::vector<std::string> partialColumns;
   std::vector<RunMessage> notes;  // what the bundle said that the summary should show
 };
 
 struct ReadOptions {
   std::string today;             // YYYY-MM-DD: enrollments current on this day give homerooms
   std::size_t maxProblems = 10;  // listed in the error; the rest are counted
+  std::uint64_t seed = 0;        // keys the id hashes (give a random one per run)
 };
 
 // Reads and validates the bundle: manifest.csv, orgs.csv, users.csv, and when present

@@ -97,6 +97,7 @@ class ImportRunner {
     out_.run.dryRun = req.dryRun;
     out_.run.trigger = req.trigger;
     out_.messages = req.notes;
+    mapper_.mayBeEmpty(req.keepWhenEmpty);
   }
   ~ImportRunner() { stopWriter(); }
   ImportRunner(const ImportRunner&) = delete;
@@ -459,12 +460,14 @@ class ImportRunner {
     for (const auto& f : r.fields) {
       row.fields.emplace_back(f);
     }
-    if (mapper_.keyReadsRaw() && mapper_.keyColumn() < row.fields.size()) {
-      return std::string(trim(row.fields[mapper_.keyColumn()]));
-    }
     MappedRow mapped;
     std::vector<RunMessage> why;
-    if (mapper_.map(row, mapped, why) == RowOutcome::kMapped && !mapped.key(keyField_).empty()) {
+    if (mapper_.keyReadsRaw() && mapper_.keyColumn() < row.fields.size()) {
+      if (auto key = trim(row.fields[mapper_.keyColumn()]); !key.empty()) {
+        return std::string(key);
+      }
+    } else if (mapper_.map(row, mapped, why) == RowOutcome::kMapped &&
+               !mapped.key(keyField_).empty()) {
       return mapped.key(keyField_);
     }
     out_.messages.push_back({Severity::kWarning, r.line, "", "REMOVED_NO_KEY",
@@ -484,11 +487,28 @@ class ImportRunner {
     c.read += static_cast<std::int64_t>(req_.removed->size());
     std::unordered_map<std::string, std::int64_t> lines;  // key -> line
     for (const RemovedRow& r : *req_.removed) {
-      if (std::string key = removedKey(r); !key.empty()) {
-        lines.emplace(std::move(key), r.line);
+      std::string key = removedKey(r);
+      if (key.empty()) {
+        continue;
       }
+      // The same person sent again in this run (a new sourcedId for the same key): the source
+      // still lists them, so they stay, as rules 2 and 4 keep a patron who is in the file.
+      std::uint32_t v = byKey_.find(key);
+      if (v != kMissing && ((v & kNewRow) || existing_[v].seenLine != 0)) {
+        out_.messages.push_back(
+            {Severity::kWarning, r.line, key, "REMOVED_STILL_SENT",
+             "a user marked tobedeleted has the key of a user this run also sends (line " +
+                 std::to_string((v & kNewRow) ? newLines_[v & ~kNewRow] : existing_[v].seenLine) +
+                 "): not inactivated"});
+        continue;
+      }
+      lines.emplace(std::move(key), r.line);
     }
-    if (!fileGuardsHold(l)) {
+    // max_skipped and max_percent guard removals; min_records_read does not: it is sized for
+    // a whole file, and a delta is short by nature.
+    if (c.skipped >= l.maxSkipped) {
+      out_.run.lifecycleReason = "skipped rows " + std::to_string(c.skipped) + " >= max_skipped " +
+                                 std::to_string(l.maxSkipped);
       return {};
     }
     std::vector<Inactivation> inactivate;
@@ -709,6 +729,15 @@ class ImportRunner {
       e.status = PatronStatus::kActive;
       e.hash = hash;
       return {};
+    }
+    // What a row may leave empty for a patron already stored (keepWhenEmpty) a new one needs.
+    for (PatronField f : {PatronField::kLastName, PatronField::kSite}) {
+      if (row.key(f).empty()) {
+        out_.messages.push_back({Severity::kError, row.line, key, "MISSING_REQUIRED",
+                                 std::string(fieldInfo(f).name) + " is empty (a new patron)"});
+        ++out_.run.counts.skipped;
+        return {};
+      }
     }
     auto claimed = claimBarcode(row, kMissing);
     if (!claimed) {

@@ -456,12 +456,16 @@ RowOutcome RowMapper::map(const CsvRow& row, MappedRow& out,
   }
 
   const std::string& key = v[index(keyField)];
+  auto relaxed = [&](PatronField f) {
+    return v[index(f)].empty() && std::find(relaxed_.begin(), relaxed_.end(), f) != relaxed_.end();
+  };
   for (PatronField f : {keyField, PatronField::kLastName, PatronField::kSite}) {
-    if (v[index(f)].empty()) {
+    if (v[index(f)].empty() && (f == keyField || !relaxed(f))) {
       return fail("MISSING_REQUIRED", std::string(fieldInfo(f).name) + " is empty", key);
     }
   }
-  if (std::find(sites_.begin(), sites_.end(), v[index(PatronField::kSite)]) == sites_.end()) {
+  if (!relaxed(PatronField::kSite) &&
+      std::find(sites_.begin(), sites_.end(), v[index(PatronField::kSite)]) == sites_.end()) {
     return fail("UNKNOWN_SITE",
                 "site " + quoteValue(v[index(PatronField::kSite)]) + " is not configured", key);
   }

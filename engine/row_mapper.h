@@ -46,6 +46,9 @@ class RowMapper {
   // The patron fields this mapping writes (mapped, defaulted, or set by a rule); an import
   // updates only these columns so hand-entered fields survive.
   const std::vector<PatronField>& writtenFields() const { return written_; }
+  // Fields a row may leave empty although they are required, because an empty value keeps the
+  // stored one (ImportRequest::keepWhenEmpty); the import requires them of a new patron.
+  void mayBeEmpty(std::vector<PatronField> fields) { relaxed_ = std::move(fields); }
   std::size_t columnCount() const { return columns_; }
 
   // The content hash of a row: its mapped columns as read, seeded with a fingerprint of the
@@ -70,6 +73,7 @@ class RowMapper {
   std::size_t keyColumn_ = 0;
   std::optional<std::size_t> passwordColumn_;
   std::vector<std::size_t> hashed_;  // mapped columns in the hash, in mapping order
+  std::vector<PatronField> relaxed_;
   void bindDone();
 };
 

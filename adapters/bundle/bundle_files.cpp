@@ -129,12 +129,19 @@ class FolderBundle final : public BundleFiles {
  public:
   explicit FolderBundle(std::string path) : path_(std::move(path)) {}
   std::string describe() const override { return path_; }
+  // Only regular files: a symbolic link in an upload folder is not followed out of it.
   bool has(const std::string& name) const override {
     std::error_code ec;
-    return fs::is_regular_file(fs::path(path_) / name, ec);
+    return fs::is_regular_file(fs::symlink_status(fs::path(path_) / name, ec));
   }
   Result<std::unique_ptr<ByteSource>> open(const std::string& name) override {
-    return files::openText((fs::path(path_) / name).string(), "utf-8");
+    fs::path file = fs::path(path_) / name;
+    std::error_code ec;
+    if (fs::is_symlink(fs::symlink_status(file, ec))) {
+      return Error{"FILE_REFUSED", name + " is a symbolic link; patrond reads only regular files",
+                   file.string()};
+    }
+    return files::openText(file.string(), "utf-8");
   }
 
  private:
@@ -143,7 +150,9 @@ class FolderBundle final : public BundleFiles {
 
 Result<std::unique_ptr<BundleFiles>> openZip(const std::string& path, const ZipLimits& limits) {
   int code = 0;
-  zip_t* raw = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code);
+  // No ZIP_CHECKCONS: libzip 1.7 then refuses zips macOS makes (libzip #341). Reads are bounded
+  // by each entry's declared size below, and libzip checks every entry's CRC.
+  zip_t* raw = zip_open(path.c_str(), ZIP_RDONLY, &code);
   if (!raw) {
     zip_error_t error;
     zip_error_init_with_code(&error, code);
@@ -193,21 +202,20 @@ Result<std::unique_ptr<BundleFiles>> openZip(const std::string& path, const ZipL
   }
   // The bundle's folder: the root, or the one folder that holds manifest.csv.
   std::string prefix;
-  if (!all.count("manifest.csv")) {
-    std::vector<std::string> found;
-    for (const auto& [name, entry] : all) {
-      auto slash = name.find('/');
-      if (slash != std::string::npos && name.substr(slash + 1) == "manifest.csv") {
-        found.push_back(name.substr(0, slash + 1));
-      }
+  std::vector<std::string> found;
+  for (const auto& [name, entry] : all) {
+    auto slash = name.rfind('/');
+    if (name == "manifest.csv" ||
+        (slash != std::string::npos && name.substr(slash + 1) == "manifest.csv")) {
+      found.push_back(slash == std::string::npos ? "" : name.substr(0, slash + 1));
     }
-    if (found.size() > 1) {
-      return refused(path, "it holds more than one bundle (manifest.csv in " + found[0] + " and " +
-                               found[1] + ")");
-    }
-    if (found.size() == 1) {
-      prefix = found[0];
-    }
+  }
+  if (found.size() > 1) {
+    return refused(path, "it holds more than one bundle (manifest.csv in '" + found[0] + "' and '" +
+                             found[1] + "')");
+  }
+  if (found.size() == 1) {
+    prefix = found[0];
   }
   std::map<std::string, zip_uint64_t> entries;
   std::map<std::string, std::uint64_t> sizes;

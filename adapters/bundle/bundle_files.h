@@ -14,12 +14,13 @@ namespace patrond::bundle {
 
 struct ZipLimits {
   std::uint64_t maxEntries = 100;
-  std::uint64_t maxExpandedBytes = 8ull << 30;  // all entries together
+  std::uint64_t maxExpandedBytes = 4ull << 30;  // all entries together
   std::uint64_t maxRatio = 200;                 // expanded / compressed, for entries over 1 MiB
 };
 
-// `path` names a .zip file or a folder holding manifest.csv. In a zip, the files are at its
-// root or in one folder at its root (a zipped folder).
+// `path` names a .zip file or a folder holding manifest.csv. In a zip, the files are next to
+// its one manifest.csv (at its root, or in a folder: a zipped folder); a folder's files must be
+// regular files, not symbolic links.
 Result<std::unique_ptr<BundleFiles>> openBundle(const std::string& path,
                                                 const ZipLimits& limits = {});
 

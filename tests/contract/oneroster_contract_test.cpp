@@ -2,6 +2,8 @@
 // (SPEC section 9): bulk, delta and tobedeleted, homerooms and their teachers from classes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "adapters/sql/soci_store.h"
 #include "engine/oneroster.h"
 #include "engine/patron_import.h"
@@ -94,11 +96,15 @@ class OneRosterContract : public ::testing::TestWithParam<std::string> {
     req.type = read->type;
     req.removed = read->toBeDeleted;
     req.notes = read->notes;
-    if (read->delta) {
-      req.keepWhenEmpty = {PatronField::kHomeroom, PatronField::kHomeroomTeacherEmail,
-                           PatronField::kHomeroomTeacherName};
-      req.allowEmpty = true;
+    // As the daemon does: fields mapped from the columns the bundle does not send in full.
+    for (const auto& [field, source] : config_.imports[0].mapping.fields) {
+      for (const auto& prefix : read->partialColumns) {
+        if (source.column.rfind(prefix, 0) == 0) {
+          req.keepWhenEmpty.push_back(field);
+        }
+      }
     }
+    req.allowEmpty = read->delta;
     return runImport(*store_, *read->rows, req, nullptr);
   }
 
@@ -167,6 +173,7 @@ TEST_P(OneRosterContract, DeltaUpdatesKeepsUnsentHomeroomsAndInactivatesTobedele
   EXPECT_EQ(liam.get(PatronField::kUsername), "Inactive-loneil");
   EXPECT_EQ(liam.get(PatronField::kHomeroom), "") << "clear_homeroom";
   EXPECT_EQ(get("S1003").status, PatronStatus::kActive) << "not in the delta: untouched";
+  EXPECT_EQ(zoe.get(PatronField::kBirthdate), "2010-04-02") << "demographics not sent: kept";
   auto inactivated = std::find_if(o.messages.begin(), o.messages.end(),
                                   [](const RunMessage& m) { return m.code == "INACTIVATED"; });
   ASSERT_NE(inactivated, o.messages.end());
@@ -246,6 +253,80 @@ TEST_P(OneRosterContract, EveryKindOfBrokenBundleChangesNothing) {
     EXPECT_EQ(get("S1001").get(PatronField::kLastName), "Núñez") << b.says;
     EXPECT_EQ(get("S1001").lastSeenAt, "2026-10-15T02:00:00") << b.says;
   }
+}
+
+// What a delta does not send is not cleared: its orgs.csv with only changed orgs, its
+// enrollment in a class it does not resend, classes absent altogether.
+TEST_P(OneRosterContract, ADeltaKeepsWhatItDoesNotSend) {
+  ASSERT_EQ(import(test::oneRosterSample(), "2026-10-15 02:00").run.counts.added, 5);
+  Files f = deltaBundle();
+  replace(f["manifest.csv"], "file.orgs,bulk", "file.orgs,delta");
+  replace(f["manifest.csv"], "file.classes,bulk", "file.classes,absent");
+  replace(f["manifest.csv"], "file.courses,bulk", "file.courses,absent");
+  replace(f["manifest.csv"], "file.academicSessions,bulk", "file.academicSessions,absent");
+  f.erase("classes.csv");
+  f.erase("courses.csv");
+  f.erase("academicSessions.csv");
+  f["orgs.csv"] = "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n";
+  // Ava moves from Jones 12 to Smith 104: neither class is in this delta.
+  f["enrollments.csv"] = test::kOneRosterEnrollmentsHeader +
+                         "e5,tobedeleted,2026-10-16T20:00:00Z,class-hr12,org-jms,u-s3,student,,,\n"
+                         "e8,active,2026-10-16T20:00:00Z,class-hr104,org-lhs,u-s3,student,,,\n";
+  f["users.csv"] = test::kOneRosterUsersHeader +
+                   "u-s1,active,2026-10-16T20:00:00Z,true,org-lhs,student,znunez,,Zoë,"
+                   "Núñez-García,,S1001,zoe@students.example.org,,,u-p1,10,\n";
+  auto o = import(f, "2026-10-17 02:00");
+  ASSERT_EQ(o.run.status, RunStatus::kCompleted) << o.messages.back().text;
+  EXPECT_EQ(o.run.counts.updated, 1);
+  EXPECT_EQ(o.run.counts.errors, 0);
+  Patron zoe = get("S1001");
+  EXPECT_EQ(zoe.get(PatronField::kLastName), "Núñez-García");
+  EXPECT_EQ(zoe.get(PatronField::kSite), "LHS") << "her org is not in this delta: kept";
+  EXPECT_EQ(zoe.get(PatronField::kHomeroom), "Smith 104");
+  EXPECT_EQ(zoe.get(PatronField::kBirthdate), "2010-04-02");
+  auto unknown = std::find_if(o.messages.begin(), o.messages.end(), [](const RunMessage& m) {
+    return m.code == "ONEROSTER_UNKNOWN_CLASS";
+  });
+  ASSERT_NE(unknown, o.messages.end()) << "the class change that could not be applied is said";
+  EXPECT_EQ(get("S1003").get(PatronField::kHomeroom), "Jones 12");
+}
+
+// Users in bulk with enrollments in a delta: the homerooms the bundle does not send stay.
+TEST_P(OneRosterContract, BulkUsersWithDeltaEnrollmentsKeepTheirHomerooms) {
+  ASSERT_EQ(import(test::oneRosterSample(), "2026-10-15 02:00").run.counts.added, 5);
+  Files f = test::oneRosterSample();
+  replace(f["manifest.csv"], "file.enrollments,bulk", "file.enrollments,delta");
+  f["enrollments.csv"] = test::kOneRosterEnrollmentsHeader;
+  auto o = import(f, "2026-10-16 02:00");
+  ASSERT_EQ(o.run.status, RunStatus::kCompleted) << o.messages.back().text;
+  EXPECT_EQ(o.run.type, UpdateType::kFull);
+  EXPECT_EQ(get("S1001").get(PatronField::kHomeroom), "Smith 104");
+  EXPECT_EQ(get("S1001").get(PatronField::kHomeroomTeacherName), "Anna Smith");
+  EXPECT_EQ(get("S1003").get(PatronField::kHomeroom), "Jones 12");
+}
+
+// A tobedeleted user whose key an active user of the same delta also has (the SIS gave the
+// same person a new sourcedId) is kept; one whose key cannot be read is said, not ignored.
+TEST_P(OneRosterContract, TobedeletedIsNotAppliedToAPatronTheDeltaStillSends) {
+  ASSERT_EQ(import(test::oneRosterSample(), "2026-10-15 02:00").run.counts.added, 5);
+  Files f = deltaBundle();
+  f["users.csv"] = test::kOneRosterUsersHeader +
+                   "u-s1,tobedeleted,2026-10-16T20:00:00Z,,,,,,,,,S1001,,,,,,\n"
+                   "u-s1b,active,2026-10-16T20:00:00Z,true,org-lhs,student,znunez,,Zoë,"
+                   "Núñez,,S1001,zoe@students.example.org,,,,10,\n"
+                   "u-s2,tobedeleted,2026-10-16T20:00:00Z,,,,,,,,,,,,,,,\n";
+  f["enrollments.csv"] = test::kOneRosterEnrollmentsHeader;
+  auto o = import(f, "2026-10-17 02:00");
+  ASSERT_EQ(o.run.status, RunStatus::kCompleted) << o.messages.back().text;
+  EXPECT_EQ(o.run.counts.inactivated, 0);
+  EXPECT_EQ(get("S1001").status, PatronStatus::kActive);
+  EXPECT_EQ(get("S1002").status, PatronStatus::kActive);
+  std::vector<std::string> codes;
+  for (const auto& m : o.messages) {
+    codes.push_back(m.code);
+  }
+  EXPECT_NE(std::find(codes.begin(), codes.end(), "REMOVED_STILL_SENT"), codes.end());
+  EXPECT_NE(std::find(codes.begin(), codes.end(), "REMOVED_NO_KEY"), codes.end());
 }
 
 TEST_P(OneRosterContract, ARowTheMappingRefusesNamesItsUsersCsvLine) {

@@ -197,6 +197,10 @@ TEST(OneRoster, DeltaIsIncrementalAndCollectsTobedeleted) {
   // u-s3's enrollment came without u-s3: said once, as a warning.
   ASSERT_EQ(r.bundle.notes.size(), 1u);
   EXPECT_EQ(r.bundle.notes[0].code, "ONEROSTER_ENROLLMENT_ONLY");
+  // Enrollments and demographics are not sent in bulk: their columns' empty values mean "not
+  // sent"; orgs and classes are.
+  EXPECT_EQ(r.bundle.partialColumns, (std::vector<std::string>{"homeroom.", "demographics."}));
+  EXPECT_TRUE(readAll(test::oneRosterSample()).bundle.partialColumns.empty());
 }
 
 // ---- every kind of broken bundle names its file, line and column ----
@@ -311,7 +315,7 @@ TEST(OneRosterErrors, References) {
   f = test::oneRosterSample();
   f.erase("classes.csv");
   replace(f["manifest.csv"], "file.classes,bulk", "file.classes,absent");
-  EXPECT_NE(problemsOf(f).find("enrollments.csv is sent but classes.csv is absent"),
+  EXPECT_NE(problemsOf(f).find("enrollments.csv is sent in bulk but classes.csv is absent"),
             std::string::npos);
 }
 
@@ -342,6 +346,33 @@ TEST(OneRosterErrors, DeltaStatusRules) {
             std::string::npos)
       << p;
   EXPECT_NE(p.find("users.csv line 3, column status: a value is required"), std::string::npos);
+}
+
+TEST(OneRosterErrors, ManifestNamesAreFileNamesAndOffsetsAreReal) {
+  Files f = test::oneRosterSample();
+  f["manifest.csv"] += "file.../../etc/passwd,bulk\n";
+  EXPECT_NE(problemsOf(f).find("'file.../../etc/passwd' does not name a OneRoster file"),
+            std::string::npos)
+      << problemsOf(f);
+  f = test::oneRosterSample();
+  replace(f["manifest.csv"], "file.users,bulk", "file.users,delta");
+  f["users.csv"] = test::kOneRosterUsersHeader +
+                   "u-s1,active,2026-10-14T20:00:00+99:99,true,org-lhs,student,znunez,,Zoë,"
+                   "Núñez,,S1001,,,,,10,\n";
+  EXPECT_NE(problemsOf(f).find("column dateLastModified"), std::string::npos);
+}
+
+TEST(OneRosterErrors, AFieldOfTooManyValuesIsAProblemNotMemory) {
+  Files f = test::oneRosterSample();
+  std::string agents;
+  for (int i = 0; i < 500; ++i) {
+    agents += (i ? "," : "") + std::string("u-p1");
+  }
+  replace(f["users.csv"], ",u-p1,10,", ",\"" + agents + "\",10,");
+  EXPECT_NE(problemsOf(f).find("users.csv line 4, column agentSourcedIds: 500 values; at most "
+                               "100"),
+            std::string::npos)
+      << problemsOf(f);
 }
 
 TEST(OneRosterErrors, ManyProblemsAreCountedAndTheFirstListed) {
