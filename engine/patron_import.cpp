@@ -530,15 +530,12 @@ class ImportRunner {
     if (!read) {
       return read;
     }
-    auto holds = percentGuardHolds(l, inactivate.size(), 0);
-    if (!holds) {
-      return holds.error();
+    auto written = writeBehindPercentGuard(l, inactivate, {});
+    if (!written) {
+      return written.error();
     }
-    if (!*holds) {
+    if (!*written) {
       return {};
-    }
-    if (auto a = store_.inactivatePatrons(inactivate); !a) {
-      return a;
     }
     c.inactivated = static_cast<std::int64_t>(inactivate.size());
     for (const auto& [key, line] : notes) {
@@ -1141,6 +1138,24 @@ class ImportRunner {
     return true;
   }
 
+  // The max_percent guard, then the inactivations and deletions: false (nothing written) when
+  // the guard stops them.
+  Result<bool> writeBehindPercentGuard(const LifecycleConfig& l,
+                                       const std::vector<Inactivation>& inactivate,
+                                       const std::vector<Deletion>& remove) {
+    auto holds = percentGuardHolds(l, inactivate.size(), remove.size());
+    if (!holds || !*holds) {
+      return holds;
+    }
+    if (auto a = store_.inactivatePatrons(inactivate); !a) {
+      return a.error();
+    }
+    if (auto d = store_.deletePatrons(remove); !d) {
+      return d.error();
+    }
+    return true;
+  }
+
   Result<void> lifecycle() {
     const LifecycleConfig& l = *job_.lifecycle;
     RunCounts& c = out_.run.counts;
@@ -1190,18 +1205,12 @@ class ImportRunner {
         return r;
       }
     }
-    auto holds = percentGuardHolds(l, inactivate.size(), remove.size());
-    if (!holds) {
-      return holds.error();
+    auto written = writeBehindPercentGuard(l, inactivate, remove);
+    if (!written) {
+      return written.error();
     }
-    if (!*holds) {
+    if (!*written) {
       return {};
-    }
-    if (auto a = store_.inactivatePatrons(inactivate); !a) {
-      return a;
-    }
-    if (auto d = store_.deletePatrons(remove); !d) {
-      return d;
     }
     c.inactivated = static_cast<std::int64_t>(inactivate.size());
     c.deleted = static_cast<std::int64_t>(remove.size());
