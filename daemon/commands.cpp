@@ -9,6 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "adapters/bundle/bundle_files.h"
 #include "adapters/files/text_file.h"
 #include "adapters/sftp/curl_sftp.h"
 #include "daemon/cli_support.h"
@@ -403,12 +404,32 @@ int cmdTestSource(App& app, const std::string& jobName) {
   } else {
     where = job->source.directory;
     auto path = sourcePath(*job);
+    if (path && job->source.format == SourceFormat::kOneRoster) {
+      // A bundle: it must open (a zip passes its limits) and hold a manifest; a folder's size
+      // and time are its files' total and newest.
+      auto bundle = bundle::openBundle(*path);
+      if (!bundle) {
+        path = bundle.error();
+      } else if (!(*bundle)->has("manifest.csv")) {
+        path = Error{"FILE_MISSING", "the OneRoster bundle has no manifest.csv", *path};
+      }
+    }
     if (path) {
-      auto st = files::statFile(*path);
-      ok = st.exists;
+      std::error_code ec;
+      if (std::filesystem::is_directory(*path, ec)) {
+        ok = true;
+        for (const auto& e : std::filesystem::directory_iterator(*path, ec)) {
+          auto st = files::statFile(e.path().string());
+          size += st.size;
+          mtime = std::max(mtime, st.mtimeNs / 1'000'000'000);
+        }
+      } else {
+        auto st = files::statFile(*path);
+        ok = st.exists;
+        size = st.size;
+        mtime = st.mtimeNs / 1'000'000'000;
+      }
       name = std::filesystem::path(*path).filename().string();
-      size = st.size;
-      mtime = st.mtimeNs / 1'000'000'000;
     } else {
       error = path.error();
     }

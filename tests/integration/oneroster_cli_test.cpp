@@ -73,6 +73,10 @@ TEST_F(OneRosterCli, TheShippedBundleImportsAsAFolder) {
   auto check = patrond({"check-config"});
   ASSERT_EQ(check.exitCode, 0) << check.out << check.err;
   EXPECT_NE(check.out.find("file oneroster (OneRoster bundle)"), std::string::npos) << check.out;
+  auto source = patrond({"test-source", "roster"});
+  EXPECT_EQ(source.exitCode, 0) << source.err;
+  EXPECT_NE(source.out.find("OK: "), std::string::npos) << source.out;
+  EXPECT_NE(source.out.find(": oneroster, "), std::string::npos) << source.out;
   auto j = importJson();
   ASSERT_EQ(last_.exitCode, 0) << last_.out << last_.err;
   EXPECT_EQ(j["status"], "completed");
@@ -116,6 +120,9 @@ TEST_F(OneRosterCli, AZipOfTheSameBundleGivesTheSamePatrons) {
                         bundle.string(), (conf_ / "roster-2026-10-15.zip").string()});
   ASSERT_EQ(zip.exitCode, 0) << zip.err;
   writeConfig("roster-*.zip");
+  auto source = patrond({"test-source", "roster"});
+  EXPECT_EQ(source.exitCode, 0) << source.err;
+  EXPECT_NE(source.out.find("roster-2026-10-15.zip"), std::string::npos) << source.out;
   auto j = importJson();
   ASSERT_EQ(last_.exitCode, 0) << last_.out << last_.err;
   EXPECT_EQ(j["counts"]["added"], 11);
