@@ -3,7 +3,8 @@
 // Adapter-internal. The class is declared here and defined by room: store_schema.cpp
 // (schema, locks, transactions, sites), store_homerooms.cpp, store_runs.cpp (runs, jobs,
 // source files), store_patrons.cpp (reads), store_key_scan.cpp (the import's key scan),
-// store_writers.cpp and store_sqlite_writers.cpp (bulk insert and update),
+// store_writers.cpp, store_sqlite_writers.cpp and store_pg_writers.cpp (bulk insert and
+// update),
 // store_lifecycle.cpp (inactivation, deletion and its archive), store_leases.cpp, and
 // soci_store.cpp (opening a connection). One thread at a time uses a store.
 
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "adapters/sql/dialect.h"
+#include "adapters/sql/pg_copy.h"
 #include "adapters/sql/row_batch.h"
 #include "adapters/sql/soci_common.h"
 #include "adapters/sql/sqlite_bulk.h"
@@ -108,7 +110,7 @@ class SociStore final : public PatronStore {
   Result<void> forEachPatronKey(PatronField matchOn, const std::string& job,
                                 const std::function<void(const StoredPatronKey&)>& each) override;
 
-  // store_writers.cpp (PostgreSQL, MySQL) and store_sqlite_writers.cpp
+  // store_writers.cpp (MySQL; the column choice), store_sqlite_writers.cpp, store_pg_writers.cpp
   Result<void> insertPatrons(std::vector<Patron>& patrons) override;
   Result<void> updatePatrons(const std::vector<Patron>& patrons,
                              const std::vector<PatronField>& columns, bool reactivate) override;
@@ -159,6 +161,19 @@ class SociStore final : public PatronStore {
   Result<void> sqliteUpdate(const std::vector<Patron>& patrons,
                             const std::vector<PatronField>& cols, bool stripPrefix);
   static void bindMeta(SqliteStatement& st, int& i, const Patron& p);
+  // store_key_scan.cpp
+  template <typename Deliver>
+  Result<void> pgKeyScan(PatronField matchOn, const std::string& job, Deliver& deliver);
+  // store_pg_writers.cpp
+  Result<void> pgStaged(const std::string& what, const std::vector<Patron>& patrons,
+                        const std::string& columns,
+                        const std::function<void(CopyRows&, const Patron&)>& row,
+                        const std::string& apply);
+  Result<void> pgInsert(const std::vector<Patron>& patrons, const std::vector<PatronField>& fields,
+                        const std::string& cols);
+  Result<void> pgUpdate(const std::vector<Patron>& patrons, const std::vector<PatronField>& cols,
+                        const std::vector<std::string>& names, const std::string& set);
+  static void copyMeta(CopyRows& rows, const Patron& p);
   static void useMeta(RowBatch& batch, const Patron& p);
   template <typename Sql, typename Bind>
   Result<void> multiRow(const std::vector<Patron>& patrons, Sql sqlFor, Bind bind, size_t perRow);

@@ -206,6 +206,43 @@ Result<void> sqliteKeyScan(soci::session& sql, sqlite3_int64 changesAtBegin, con
 
 }  // namespace
 
+// PostgreSQL streams the keys through COPY TO STDOUT: one pass, no result held whole in memory
+// (SOCI's rowset reads the full result first), no per-row type dispatch. COPY takes no
+// parameters, so the owner job is compared here rather than bound.
+template <typename Deliver>
+Result<void> SociStore::pgKeyScan(PatronField matchOn, const std::string& job, Deliver& deliver) {
+  const std::string q = "COPY (SELECT id, " + columnName(matchOn) +
+                        ", barcode, content_hash, CASE WHEN status = 'inactive' THEN 1 ELSE 0 END, "
+                        "owner_job, seen_in_last_full, homeroom_pinned FROM patrons) TO STDOUT";
+  auto number = [](std::string_view v) {
+    long long n = 0;
+    for (char c : v) {
+      n = n * 10 + (c - '0');
+    }
+    return n;
+  };
+  std::string bad;  // the stream is read to its end either way
+  std::string error = copyOut(pgConnection(*sql_), q, [&](const std::vector<std::string_view>& f) {
+    if (f.size() != 8) {
+      bad = "a row of " + std::to_string(f.size()) + " fields";
+      return;
+    }
+    StoredPatronKey k;
+    k.id = number(f[0]);
+    k.key = f[1];
+    k.barcode = f[2];
+    k.contentHash = f[3];
+    deliver(k, number(f[4]), f[5] == job ? 1 : 0, number(f[6]), number(f[7]));
+  });
+  if (error.empty()) {
+    error = bad;
+  }
+  if (!error.empty()) {
+    return Error{"DB", "reading patron keys: " + error, "postgresql"};
+  }
+  return {};
+}
+
 Result<void> SociStore::forEachPatronKey(PatronField matchOn, const std::string& job,
                                          const std::function<void(const StoredPatronKey&)>& each) {
   return guard("reading patron keys", [&]() -> Result<void> {
@@ -227,6 +264,9 @@ Result<void> SociStore::forEachPatronKey(PatronField matchOn, const std::string&
     };
     if (dialect_.isSqlite()) {
       return sqliteKeyScan(*sql_, changesAtBegin_, q, job, deliver);
+    }
+    if (backend_ == DbBackend::kPostgresql) {
+      return pgKeyScan(matchOn, job, deliver);
     }
     soci::rowset<soci::row> rs = (sql_->prepare << q, soci::use(job, "job"));
     for (const auto& r : rs) {
