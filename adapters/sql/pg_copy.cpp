@@ -16,10 +16,11 @@ std::string field(const PGresult* r, int code) {
   return v != nullptr ? v : "";
 }
 
-// "COPY patrond_staging, line 17, column ..." -> 17.
+// "COPY patrons, line 17, column ..." -> 17 (a trigger's own lines come before it).
 std::size_t copyLine(const std::string& context) {
   const std::string tag = ", line ";
-  auto at = context.find(tag);
+  auto copy = context.rfind("COPY ");
+  auto at = copy == std::string::npos ? copy : context.find(tag, copy);
   return at == std::string::npos ? 0
                                  : std::strtoull(context.c_str() + at + tag.size(), nullptr, 10);
 }

@@ -169,6 +169,8 @@ class SociStore final : public PatronStore {
                         const std::string& columns,
                         const std::function<void(CopyRows&, const Patron&)>& row,
                         const std::string& apply);
+  Result<void> pgCopyInsert(const std::vector<Patron>& patrons,
+                            const std::vector<PatronField>& fields, const std::string& cols);
   Result<void> pgInsert(const std::vector<Patron>& patrons, const std::vector<PatronField>& fields,
                         const std::string& cols);
   Result<void> pgUpdate(const std::vector<Patron>& patrons, const std::vector<PatronField>& cols,

@@ -121,6 +121,48 @@ Result<void> SociStore::pgStaged(const std::string& what, const std::vector<Patr
   return {};
 }
 
+// New patrons are COPY'd straight into patrons: the server does what `psql \copy` does,
+// where staging them first wrote and read every row twice and made a file per batch
+// (docs/performance.md). A row refused (a value, a key, a trigger) is named by the COPY's line.
+Result<void> SociStore::pgCopyInsert(const std::vector<Patron>& patrons,
+                                     const std::vector<PatronField>& fields,
+                                     const std::string& cols) {
+  PGconn* conn = pgConnection(*sql_);
+  const bool own = PQtransactionStatus(conn) == PQTRANS_IDLE;
+  CopyRows rows;
+  for (const Patron& p : patrons) {
+    for (PatronField f : fields) {
+      rows.value(p.get(f), nullWhenEmpty(f));
+    }
+    copyMeta(rows, p);
+    rows.value(p.createdAt);
+    rows.endRow();
+  }
+  if (own) {
+    if (PgResult r = pgExec(conn, "BEGIN"); !ok(r)) {
+      return Error{"DB", "adding patrons: " + pgErrorText(r.get(), conn), "postgresql"};
+    }
+  }
+  CopyError copied = copyIn(conn, "COPY patrons (" + cols + ") FROM STDIN", rows);
+  std::string error;
+  if (copied.failed()) {
+    error = copied.row >= 1 && copied.row <= patrons.size()
+                ? withLine("adding patron", patrons[copied.row - 1]) + ": " + copied.message
+                : "adding patrons: " + copied.message;
+  } else if (own) {
+    if (PgResult r = pgExec(conn, "COMMIT"); !ok(r)) {
+      error = "adding patrons: " + pgErrorText(r.get(), conn);
+    }
+  }
+  if (error.empty()) {
+    return {};
+  }
+  if (own) {
+    (void)pgExec(conn, "ROLLBACK");
+  }
+  return Error{"DB", error, "postgresql"};
+}
+
 void SociStore::copyMeta(CopyRows& rows, const Patron& p) {
   rows.value(statusName(p.status));
   rows.value(p.inactiveSince, true);

@@ -61,7 +61,7 @@ Result<void> SociStore::insertPatrons(std::vector<Patron>& patrons) {
       return sqliteInsert(patrons, all, cols, perRow);
     }
     if (backend_ == DbBackend::kPostgresql) {
-      return pgInsert(patrons, all, cols);
+      return pgCopyInsert(patrons, all, cols);
     }
     return multiRow(
         patrons,
