@@ -8,8 +8,9 @@ namespace patrond::sql {
 
 namespace {
 
-// libpq hands a COPY at most this much at a time; larger chunks only cost memory.
-constexpr std::size_t kCopyChunk = 1 << 20;
+// COPY data goes out in chunks of about this much: big enough that a send costs nothing per
+// row, small enough that the server is never long without rows while they are made.
+constexpr std::size_t kCopyChunk = 128 * 1024;
 
 std::string field(const PGresult* r, int code) {
   const char* v = r != nullptr ? PQresultErrorField(r, code) : nullptr;
@@ -90,33 +91,45 @@ void CopyRows::null() {
 void CopyRows::endRow() {
   text_ += '\n';
   rowStarted_ = false;
-  ++rows_;
 }
 
-CopyError copyIn(PGconn* conn, const std::string& copyStatement, const CopyRows& rows) {
+CopyError copyIn(PGconn* conn, const std::string& copyStatement, std::size_t rows,
+                 const std::function<void(CopyRows&, std::size_t)>& row) {
   PgResult start(PQexec(conn, copyStatement.c_str()), &PQclear);
   if (PQresultStatus(start.get()) != PGRES_COPY_IN) {
     return {pgErrorText(start.get(), conn), 0};
   }
-  const std::string& data = rows.text();
+  CopyRows out;
+  out.text().reserve(kCopyChunk + 4096);
   bool sent = true;
-  for (std::size_t at = 0; sent && at < data.size(); at += kCopyChunk) {
-    const std::size_t n = std::min(kCopyChunk, data.size() - at);
-    sent = PQputCopyData(conn, data.data() + at, static_cast<int>(n)) == 1;
+  auto send = [&] {
+    std::string& data = out.text();
+    sent = sent && PQputCopyData(conn, data.data(), static_cast<int>(data.size())) == 1;
+    data.clear();
+  };
+  for (std::size_t i = 0; i < rows && sent; ++i) {
+    row(out, i);
+    out.endRow();
+    if (out.text().size() >= kCopyChunk) {
+      send();
+    }
+  }
+  if (!out.text().empty()) {
+    send();
   }
   // On a failed send, ending the COPY with an error message makes the server abandon it.
   if (PQputCopyEnd(conn, sent ? nullptr : "patrond could not send the rows") != 1) {
     return {PQerrorMessage(conn), 0};
   }
-  CopyError out;
+  CopyError error;
   while (PGresult* r = PQgetResult(conn)) {
     PgResult end(r, &PQclear);
-    if (out.message.empty() && PQresultStatus(r) != PGRES_COMMAND_OK) {
-      out.message = pgErrorText(r, conn);
-      out.row = copyLine(field(r, PG_DIAG_CONTEXT));
+    if (error.message.empty() && PQresultStatus(r) != PGRES_COMMAND_OK) {
+      error.message = pgErrorText(r, conn);
+      error.row = copyLine(field(r, PG_DIAG_CONTEXT));
     }
   }
-  return out;
+  return error;
 }
 
 std::string copyOut(PGconn* conn, const std::string& copyStatement,

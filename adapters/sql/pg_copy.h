@@ -38,15 +38,17 @@ class CopyRows {
   void null();
   // value(v), or NULL when `nullWhenEmpty` and v is empty.
   void value(std::string_view v, bool nullWhenEmpty) {
-    nullWhenEmpty&& v.empty() ? null() : value(v);
+    if (nullWhenEmpty && v.empty()) {
+      null();
+    } else {
+      value(v);
+    }
   }
   void endRow();
-  const std::string& text() const { return text_; }
-  std::size_t rows() const { return rows_; }
+  std::string& text() { return text_; }
 
  private:
   std::string text_;
-  std::size_t rows_ = 0;
   bool rowStarted_ = false;
 };
 
@@ -58,8 +60,11 @@ struct CopyError {
   bool failed() const { return !message.empty(); }
 };
 
-// `copyStatement` ("COPY t (a, b) FROM STDIN") fed with `rows`.
-CopyError copyIn(PGconn* conn, const std::string& copyStatement, const CopyRows& rows);
+// Runs `copyStatement` ("COPY t (a, b) FROM STDIN") over `rows` rows, row(out, i) writing the
+// values of row i. The rows go out in chunks as they are written: the server stores one chunk
+// while the next is made.
+CopyError copyIn(PGconn* conn, const std::string& copyStatement, std::size_t rows,
+                 const std::function<void(CopyRows&, std::size_t)>& row);
 
 // Runs `copyStatement` ("COPY (SELECT ...) TO STDOUT") and calls each(fields) for every row,
 // its fields unescaped (a NULL reads as empty). Returns "" or the error.

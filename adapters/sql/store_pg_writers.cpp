@@ -61,14 +61,12 @@ Result<void> SociStore::pgStaged(const std::string& what, const std::vector<Patr
       !e.empty()) {
     return fail(what + "s: " + e);
   }
-  CopyRows rows;
-  for (std::size_t i = 0; i < patrons.size(); ++i) {
-    rows.value(std::to_string(i + 1));
-    row(rows, patrons[i]);
-    rows.endRow();
-  }
-  CopyError copied = copyIn(
-      conn, std::string("COPY ") + kStaging + " (row_number, " + columns + ") FROM STDIN", rows);
+  CopyError copied =
+      copyIn(conn, std::string("COPY ") + kStaging + " (row_number, " + columns + ") FROM STDIN",
+             patrons.size(), [&](CopyRows& out, std::size_t i) {
+               out.value(std::to_string(i + 1));
+               row(out, patrons[i]);
+             });
   if (copied.failed()) {
     if (copied.row >= 1 && copied.row <= patrons.size()) {
       return fail(withLine(what, patrons[copied.row - 1]) + ": " + copied.message);
@@ -129,21 +127,20 @@ Result<void> SociStore::pgCopyInsert(const std::vector<Patron>& patrons,
                                      const std::string& cols) {
   PGconn* conn = pgConnection(*sql_);
   const bool own = PQtransactionStatus(conn) == PQTRANS_IDLE;
-  CopyRows rows;
-  for (const Patron& p : patrons) {
-    for (PatronField f : fields) {
-      rows.value(p.get(f), nullWhenEmpty(f));
-    }
-    copyMeta(rows, p);
-    rows.value(p.createdAt);
-    rows.endRow();
-  }
   if (own) {
     if (PgResult r = pgExec(conn, "BEGIN"); !ok(r)) {
       return Error{"DB", "adding patrons: " + pgErrorText(r.get(), conn), "postgresql"};
     }
   }
-  CopyError copied = copyIn(conn, "COPY patrons (" + cols + ") FROM STDIN", rows);
+  CopyError copied = copyIn(conn, "COPY patrons (" + cols + ") FROM STDIN", patrons.size(),
+                            [&](CopyRows& out, std::size_t i) {
+                              const Patron& p = patrons[i];
+                              for (PatronField f : fields) {
+                                out.value(p.get(f), nullWhenEmpty(f));
+                              }
+                              copyMeta(out, p);
+                              out.value(p.createdAt);
+                            });
   std::string error;
   if (copied.failed()) {
     error = copied.row >= 1 && copied.row <= patrons.size()
