@@ -275,8 +275,8 @@ def main():
     args = ap.parse_args()
     work = args.keep or tempfile.mkdtemp(prefix="patrond-bench-")
     os.makedirs(work, exist_ok=True)
-    if args.backend == "postgresql":
-        os.chmod(work, 0o755)  # the server runs as postgres
+    if args.backend != "sqlite":
+        os.chmod(work, 0o755)  # the server runs as its own user (postgres, mysql)
     csv = os.path.join(work, "students.csv")
     changed = os.path.join(work, "students-changed.csv")
     print(f"generating {args.rows} rows in {work} ...", flush=True)
