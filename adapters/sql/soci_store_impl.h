@@ -176,6 +176,9 @@ class SociStore final : public PatronStore {
   Result<void> pgUpdate(const std::vector<Patron>& patrons, const std::vector<PatronField>& cols,
                         const std::vector<std::string>& names, const std::string& set);
   static void copyMeta(CopyRows& rows, const Patron& p);
+  // store_mysql_writers.cpp
+  Result<void> mysqlLoadInsert(const std::vector<Patron>& patrons,
+                               const std::vector<PatronField>& fields, const std::string& cols);
   static void useMeta(RowBatch& batch, const Patron& p);
   template <typename Sql, typename Bind>
   Result<void> multiRow(const std::vector<Patron>& patrons, Sql sqlFor, Bind bind, size_t perRow);

@@ -63,6 +63,9 @@ Result<void> SociStore::insertPatrons(std::vector<Patron>& patrons) {
     if (backend_ == DbBackend::kPostgresql) {
       return pgCopyInsert(patrons, all, cols);
     }
+    if (backend_ == DbBackend::kMysql) {
+      return mysqlLoadInsert(patrons, all, cols);
+    }
     return multiRow(
         patrons,
         [&](size_t rows) {

@@ -784,6 +784,50 @@ TEST_P(ImportCopyFault, AnUpdateTheDatabaseRefusesNamesItsLine) {
 
 INSTANTIATE_TEST_SUITE_P(Postgresql, ImportCopyFault, ::testing::Values("postgresql"));
 
+// MariaDB loads new patrons with LOAD DATA LOCAL INFILE, where the server skips a refused row
+// with a warning instead of failing: the run fails all the same, naming the row's line, and
+// keeps nothing. Here the refusal is a 30-character name in a column narrowed to 20.
+class ImportLoadFault : public ImportContract {};
+
+TEST_P(ImportLoadFault, ARowTheLoadRefusesNamesItsLineAndLeavesNothing) {
+  import(kHeader + rows(1, 5), "2026-10-15 02:00");
+  {
+    auto s = sql::openSession(db_, sql::OpenMode::kExisting);
+    ASSERT_TRUE(s) << s.error().describe();
+    **s << "ALTER TABLE patrons MODIFY last_name VARCHAR(20)";
+  }
+  Patron s3 = get("S3");
+  auto o = import(kHeader + rows(1, 2) + row("S3", "Renamed") + rows(4, 39) +
+                      row("S40", std::string(30, 'x')) + rows(41, 90),
+                  "2026-10-16 02:00");
+  EXPECT_EQ(o.run.status, RunStatus::kFailed);
+  ASSERT_FALSE(o.messages.empty());
+  const std::string& text = o.messages.back().text;
+  EXPECT_NE(text.find("adding patron S40 (line 41)"), std::string::npos) << text;
+  EXPECT_NE(text.find("last_name"), std::string::npos) << text;
+  EXPECT_EQ(count(), 5);
+  EXPECT_FALSE(store_->findPatron("S39")->has_value());
+  EXPECT_EQ(get("S3").get(PatronField::kLastName), s3.get(PatronField::kLastName));
+  auto again = import(kHeader + rows(1, 90), "2026-10-17 02:00");
+  EXPECT_EQ(again.run.status, RunStatus::kCompleted);
+  EXPECT_EQ(count(), 90);
+}
+
+// Outside a transaction a load is all or nothing too: a duplicate barcode keeps no row.
+TEST_P(ImportLoadFault, ALoadOutsideATransactionKeepsNothingOfARefusedBatch) {
+  std::vector<Patron> first{test::samplePatron("S1", "B1", "One")};
+  ASSERT_TRUE(store_->insertPatrons(first).ok());
+  std::vector<Patron> batch{test::samplePatron("S2", "B2", "Two"),
+                            test::samplePatron("S3", "B1", "Three"),
+                            test::samplePatron("S4", "B4", "Four")};
+  auto r = store_->insertPatrons(batch);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("adding patron S3"), std::string::npos) << r.error().message;
+  EXPECT_EQ(count(), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Mysql, ImportLoadFault, ::testing::Values("mysql"));
+
 // On SQLite, a table whose ids span 50,000 or more has its keys read by two connections, the
 // upper half of the ids on a thread of its own. Runs must see every stored patron as one scan
 // would: here S1-S10 have ids 1-10 and S11-S20 ids 100001-100010.

@@ -1,0 +1,27 @@
+#pragma once
+// MySQL/MariaDB bulk loads under a SOCI session: LOAD DATA LOCAL INFILE fed from memory
+// through the client library's infile handler. One statement a batch, parsed once, where a
+// multi-row INSERT of bound values is a statement text of every value escaped and parsed
+// (docs/performance.md). Adapter-internal; the session's thread.
+
+#include <soci/soci.h>
+
+#include <cstddef>
+#include <string>
+
+namespace patrond::sql {
+
+// Makes the connection answer every LOAD DATA LOCAL request of the server with a refusal,
+// so that local_infile (needed for loadFromMemory) never lets a server read a client file.
+void refuseLocalFiles(soci::session& sql);
+
+// Runs `statement` ("LOAD DATA LOCAL INFILE 'rows' INTO TABLE ...") with `data` as the file's
+// content (the text of CopyRows: MySQL's default LOAD DATA format is COPY's text format), all
+// or nothing. LOCAL makes the server skip a refused row with a warning instead of failing
+// (it cannot stop the client mid-file): a load that skipped or warned fails with the first
+// warning, and the rows it kept go with the transaction (its own, outside the caller's).
+// Returns "" or the error.
+std::string loadFromMemory(soci::session& sql, const std::string& statement,
+                           const std::string& data, std::size_t rows);
+
+}  // namespace patrond::sql
