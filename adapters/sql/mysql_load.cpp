@@ -94,4 +94,28 @@ std::string loadFromMemory(soci::session& sql, const std::string& statement,
   return error;
 }
 
+std::string streamRows(soci::session& sql, const std::string& query,
+                       const std::function<void(const std::vector<std::string_view>&)>& each) {
+  MYSQL* conn = connection(sql);
+  if (mysql_real_query(conn, query.c_str(), query.size()) != 0) {
+    return mysql_error(conn);
+  }
+  MYSQL_RES* res = mysql_use_result(conn);
+  if (res == nullptr) {
+    return mysql_error(conn);
+  }
+  const unsigned int columns = mysql_num_fields(res);
+  std::vector<std::string_view> fields(columns);
+  while (MYSQL_ROW row = mysql_fetch_row(res)) {
+    const unsigned long* lengths = mysql_fetch_lengths(res);
+    for (unsigned int i = 0; i < columns; ++i) {
+      fields[i] = row[i] != nullptr ? std::string_view(row[i], lengths[i]) : std::string_view();
+    }
+    each(fields);
+  }
+  std::string error = mysql_errno(conn) != 0 ? mysql_error(conn) : "";
+  mysql_free_result(res);
+  return error;
+}
+
 }  // namespace patrond::sql

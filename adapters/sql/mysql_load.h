@@ -1,13 +1,16 @@
 #pragma once
-// MySQL/MariaDB bulk loads under a SOCI session: LOAD DATA LOCAL INFILE fed from memory
-// through the client library's infile handler. One statement a batch, parsed once, where a
-// multi-row INSERT of bound values is a statement text of every value escaped and parsed
-// (docs/performance.md). Adapter-internal; the session's thread.
+// MySQL/MariaDB bulk transfer under a SOCI session: LOAD DATA LOCAL INFILE fed from memory
+// through the client library's infile handler, and rows streamed out. One statement a batch, parsed
+// once, where a multi-row INSERT of bound values is a statement text of every value escaped and
+// parsed (docs/performance.md). Adapter-internal; the session's thread.
 
 #include <soci/soci.h>
 
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace patrond::sql {
 
@@ -23,5 +26,12 @@ void refuseLocalFiles(soci::session& sql);
 // Returns "" or the error.
 std::string loadFromMemory(soci::session& sql, const std::string& statement,
                            const std::string& data, std::size_t rows);
+
+// Runs `query` (no parameters) and streams its rows to each(fields) as the server sends them
+// (mysql_use_result: no result held whole in memory, no per-value type dispatch); a NULL
+// reads as empty. Returns "" or the error. Named for what the two files share: the client
+// library's native calls under SOCI.
+std::string streamRows(soci::session& sql, const std::string& query,
+                       const std::function<void(const std::vector<std::string_view>&)>& each);
 
 }  // namespace patrond::sql

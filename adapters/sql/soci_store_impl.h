@@ -163,7 +163,7 @@ class SociStore final : public PatronStore {
   static void bindMeta(SqliteStatement& st, int& i, const Patron& p);
   // store_key_scan.cpp
   template <typename Deliver>
-  Result<void> pgKeyScan(PatronField matchOn, const std::string& job, Deliver& deliver);
+  Result<void> nativeKeyScan(PatronField matchOn, const std::string& job, Deliver& deliver);
   // store_pg_writers.cpp
   Result<void> pgStaged(const std::string& what, const std::vector<Patron>& patrons,
                         const std::string& columns,
