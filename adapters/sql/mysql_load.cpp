@@ -54,8 +54,8 @@ void refuseLocalFiles(soci::session& sql) {
                                  nullptr);
 }
 
-std::string loadFromMemory(soci::session& sql, const std::string& statement,
-                           const std::string& data, std::size_t rows) {
+LoadError loadFromMemory(soci::session& sql, const std::string& statement, const std::string& data,
+                         std::size_t rows) {
   MYSQL* conn = connection(sql);
   auto run = [&](const char* q) {
     return mysql_real_query(conn, q, std::strlen(q)) == 0 ? std::string() : mysql_error(conn);
@@ -63,32 +63,36 @@ std::string loadFromMemory(soci::session& sql, const std::string& statement,
   const bool own = (conn->server_status & SERVER_STATUS_IN_TRANS) == 0;
   if (own) {
     if (std::string e = run("START TRANSACTION"); !e.empty()) {
-      return e;
+      return {e};
     }
   }
   Source source{&data, 0};
   mysql_set_local_infile_handler(conn, memoryInit, memoryRead, refuseEnd, refuseError, &source);
-  std::string error;
+  LoadError error;
   if (mysql_real_query(conn, statement.c_str(), statement.size()) != 0) {
-    error = mysql_error(conn);
+    error.message = mysql_error(conn);
+    // ER_NOT_ALLOWED_COMMAND (older servers), ER_CLIENT_LOCAL_FILES_DISABLED (MySQL 8),
+    // ER_LOAD_INFILE_CAPABILITY_DISABLED (MariaDB 10.5 and later).
+    const unsigned int code = mysql_errno(conn);
+    error.disabled = code == 1148 || code == 3948 || code == 4166;
   }
   refuseLocalFiles(sql);
-  if (error.empty() && (mysql_warning_count(conn) > 0 || mysql_affected_rows(conn) != rows)) {
-    error = "the server kept " + std::to_string(mysql_affected_rows(conn)) + " of " +
-            std::to_string(rows) + " rows";
+  if (!error.failed() && (mysql_warning_count(conn) > 0 || mysql_affected_rows(conn) != rows)) {
+    error.message = "the server kept " + std::to_string(mysql_affected_rows(conn)) + " of " +
+                    std::to_string(rows) + " rows";
     if (mysql_real_query(conn, "SHOW WARNINGS LIMIT 1", 21) == 0) {
       if (MYSQL_RES* res = mysql_store_result(conn)) {
         if (MYSQL_ROW r = mysql_fetch_row(res); r != nullptr && r[2] != nullptr) {
-          error = r[2];
+          error.message = r[2];
         }
         mysql_free_result(res);
       }
     }
   }
   if (own) {
-    std::string end = run(error.empty() ? "COMMIT" : "ROLLBACK");
-    if (error.empty()) {
-      error = end;
+    std::string end = run(error.failed() ? "ROLLBACK" : "COMMIT");
+    if (!error.failed()) {
+      error.message = end;
     }
   }
   return error;

@@ -18,14 +18,21 @@ namespace patrond::sql {
 // so that local_infile (needed for loadFromMemory) never lets a server read a client file.
 void refuseLocalFiles(soci::session& sql);
 
+// The outcome of a load: empty on success; `disabled` when the server does not allow LOAD
+// DATA LOCAL at all (local_infile=OFF), nothing having been loaded.
+struct LoadError {
+  std::string message;
+  bool disabled = false;
+  bool failed() const { return !message.empty(); }
+};
+
 // Runs `statement` ("LOAD DATA LOCAL INFILE 'rows' INTO TABLE ...") with `data` as the file's
 // content (the text of CopyRows: MySQL's default LOAD DATA format is COPY's text format), all
 // or nothing. LOCAL makes the server skip a refused row with a warning instead of failing
 // (it cannot stop the client mid-file): a load that skipped or warned fails with the first
 // warning, and the rows it kept go with the transaction (its own, outside the caller's).
-// Returns "" or the error.
-std::string loadFromMemory(soci::session& sql, const std::string& statement,
-                           const std::string& data, std::size_t rows);
+LoadError loadFromMemory(soci::session& sql, const std::string& statement, const std::string& data,
+                         std::size_t rows);
 
 // Runs `query` (no parameters) and streams its rows to each(fields) as the server sends them
 // (mysql_use_result: no result held whole in memory, no per-value type dispatch); a NULL

@@ -187,6 +187,7 @@ class SociStore final : public PatronStore {
   Dialect dialect_;
   std::unique_ptr<soci::session> sql_;
   sqlite_api::sqlite3_int64 changesAtBegin_ = -1;  // SQLite: rows changed at BEGIN
+  bool loadDataRefused_ = false;                   // MySQL: the server allows no LOAD DATA LOCAL
   std::unique_ptr<CirculationStore> circulation_;
   std::unique_ptr<OutboxStore> outbox_;
   std::unique_ptr<AlertStore> alerts_;

@@ -48,24 +48,29 @@ Result<void> SociStore::mysqlLoadInsert(const std::vector<Patron>& patrons,
     rows.endRow();
   }
   // The defaults of LOAD DATA are COPY's text format: tab, newline, backslash escapes, \N.
-  const std::string error = loadFromMemory(
+  const LoadError error = loadFromMemory(
       *sql_,
       "LOAD DATA LOCAL INFILE 'patrond-rows' INTO TABLE patrons CHARACTER SET utf8mb4 (" + cols +
           ")",
       rows.text(), patrons.size());
-  if (error.empty()) {
+  if (!error.failed()) {
     return {};
   }
-  const std::size_t row = refusedRow(error, patrons);
+  if (error.disabled) {
+    // A server with local_infile=OFF: multi-row statements from now on (slower, the same).
+    loadDataRefused_ = true;
+    return Error{"LOAD_DATA_OFF", error.message, "mysql"};
+  }
+  const std::size_t row = refusedRow(error.message, patrons);
   if (row >= 1 && row <= patrons.size()) {
     const Patron& p = patrons[row - 1];
     std::string who = "adding patron " + p.get(PatronField::kDistrictId);
     if (p.line > 0) {
       who += " (line " + std::to_string(p.line) + ")";
     }
-    return Error{"DB", who + ": " + error, "mysql"};
+    return Error{"DB", who + ": " + error.message, "mysql"};
   }
-  return Error{"DB", "adding patrons: " + error, "mysql"};
+  return Error{"DB", "adding patrons: " + error.message, "mysql"};
 }
 
 }  // namespace patrond::sql

@@ -63,8 +63,10 @@ Result<void> SociStore::insertPatrons(std::vector<Patron>& patrons) {
     if (backend_ == DbBackend::kPostgresql) {
       return pgCopyInsert(patrons, all, cols);
     }
-    if (backend_ == DbBackend::kMysql) {
-      return mysqlLoadInsert(patrons, all, cols);
+    if (backend_ == DbBackend::kMysql && !loadDataRefused_) {
+      if (auto r = mysqlLoadInsert(patrons, all, cols); r || r.error().code != "LOAD_DATA_OFF") {
+        return r;
+      }
     }
     return multiRow(
         patrons,
