@@ -200,6 +200,7 @@ class Mariadb:
     def __init__(self, work):
         self.dir = os.path.join(work, "my")
         os.makedirs(self.dir, exist_ok=True)
+        shutil.chown(self.dir, "mysql", "mysql")  # the server makes its socket here
         self.port = free_port()
         self.sock = os.path.join(self.dir, "sock")
         data = os.path.join(self.dir, "data")
