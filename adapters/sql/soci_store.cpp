@@ -29,6 +29,14 @@ bool nullWhenEmpty(PatronField f) {
   return f == PatronField::kDistrictId || f == PatronField::kBarcode;
 }
 
+std::string patronNamed(const std::string& what, const Patron& p) {
+  std::string s = what + " " + p.get(PatronField::kDistrictId);
+  if (p.line > 0) {
+    s += " (line " + std::to_string(p.line) + ")";
+  }
+  return s;
+}
+
 std::string withoutInactivePrefix(const std::string& col) {
   const std::string prefix(kInactivePrefix);  // letters and a hyphen: nothing to quote
   const std::string length = std::to_string(prefix.size());

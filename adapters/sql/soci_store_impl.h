@@ -39,6 +39,10 @@ std::string columnName(PatronField f);
 // Columns that are unique keys store "" as NULL so several patrons may lack them.
 bool nullWhenEmpty(PatronField f);
 
+// "adding patron S40 (line 41)": `what` and the patron's district ID, with the line of the
+// import file it came from when it came from one. How a refused row is named on every backend.
+std::string patronNamed(const std::string& what, const Patron& p);
+
 // SQL for the username column `col` without the "Inactive-" prefix (engine/patron_archive.h's
 // activeUsername, in the statement that reactivates: the stored username is not read first).
 std::string withoutInactivePrefix(const std::string& col);

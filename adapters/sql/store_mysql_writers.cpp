@@ -63,12 +63,8 @@ Result<void> SociStore::mysqlLoadInsert(const std::vector<Patron>& patrons,
   }
   const std::size_t row = refusedRow(error.message, patrons);
   if (row >= 1 && row <= patrons.size()) {
-    const Patron& p = patrons[row - 1];
-    std::string who = "adding patron " + p.get(PatronField::kDistrictId);
-    if (p.line > 0) {
-      who += " (line " + std::to_string(p.line) + ")";
-    }
-    return Error{"DB", who + ": " + error.message, "mysql"};
+    return Error{"DB", patronNamed("adding patron", patrons[row - 1]) + ": " + error.message,
+                 "mysql"};
   }
   return Error{"DB", "adding patrons: " + error.message, "mysql"};
 }

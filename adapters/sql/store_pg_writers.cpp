@@ -13,14 +13,6 @@ namespace {
 // table outlives its run.
 constexpr const char* kStaging = "patrond_staging";
 
-std::string withLine(const std::string& what, const Patron& p) {
-  std::string s = what + " " + p.get(PatronField::kDistrictId);
-  if (p.line > 0) {
-    s += " (line " + std::to_string(p.line) + ")";
-  }
-  return s;
-}
-
 bool ok(const PgResult& r) {
   auto s = PQresultStatus(r.get());
   return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
@@ -69,7 +61,7 @@ Result<void> SociStore::pgStaged(const std::string& what, const std::vector<Patr
              });
   if (copied.failed()) {
     if (copied.row >= 1 && copied.row <= patrons.size()) {
-      return fail(withLine(what, patrons[copied.row - 1]) + ": " + copied.message);
+      return fail(patronNamed(what, patrons[copied.row - 1]) + ": " + copied.message);
     }
     return fail(what + "s: " + copied.message);
   }
@@ -101,7 +93,7 @@ Result<void> SociStore::pgStaged(const std::string& what, const std::vector<Patr
       if (std::string probe = applyTo(lo); !probe.empty()) {
         at = probe;
       }
-      return fail(withLine(what, patrons[lo - 1]) + ": " + at);
+      return fail(patronNamed(what, patrons[lo - 1]) + ": " + at);
     }
     return fail(what + "s: " + e);
   }
@@ -144,7 +136,7 @@ Result<void> SociStore::pgCopyInsert(const std::vector<Patron>& patrons,
   std::string error;
   if (copied.failed()) {
     error = copied.row >= 1 && copied.row <= patrons.size()
-                ? withLine("adding patron", patrons[copied.row - 1]) + ": " + copied.message
+                ? patronNamed("adding patron", patrons[copied.row - 1]) + ": " + copied.message
                 : "adding patrons: " + copied.message;
   } else if (own) {
     if (PgResult r = pgExec(conn, "COMMIT"); !ok(r)) {

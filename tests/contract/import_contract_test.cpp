@@ -678,6 +678,8 @@ TEST_P(ImportWriterFault, ADatabaseRefusalMidRunAppliesNothing) {
   ASSERT_FALSE(o.messages.empty());
   EXPECT_NE(o.messages.back().text.find("S40 refused"), std::string::npos)
       << o.messages.back().text;
+  EXPECT_NE(o.messages.back().text.find("adding patron S40 (line 41)"), std::string::npos)
+      << o.messages.back().text;
   EXPECT_EQ(o.run.counts.added + o.run.counts.updated, 0);
   EXPECT_EQ(count(), 5);
   EXPECT_FALSE(store_->findPatron("S39")->has_value());
