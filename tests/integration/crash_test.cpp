@@ -396,7 +396,12 @@ class CrashMidCopy : public Crash {
     const std::string q =
         "SELECT COUNT(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'COPY " +
         copyInto + " %FROM STDIN'";
-    bool seen = test::eventually([&] { return count(sql, q) > 0; }, 60s);
+    // A tight poll: a batch's COPY into the staging table lasts some 10-20 ms.
+    bool seen = false;
+    for (auto end = std::chrono::steady_clock::now() + 60s;
+         !seen && std::chrono::steady_clock::now() < end; std::this_thread::sleep_for(1ms)) {
+      seen = count(sql, q) > 0;
+    }
     p.signal(SIGKILL);
     ASSERT_TRUE(seen) << "no COPY into " << copyInto
                       << " seen: " << test::readFile(dir_ / "killed.out");
