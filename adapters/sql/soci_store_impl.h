@@ -3,10 +3,10 @@
 // Adapter-internal. The class is declared here and defined by room: store_schema.cpp
 // (schema, locks, transactions, sites), store_homerooms.cpp, store_runs.cpp (runs, jobs,
 // source files), store_patrons.cpp (reads), store_key_scan.cpp (the import's key scan),
-// store_writers.cpp, store_sqlite_writers.cpp and store_pg_writers.cpp (bulk insert and
-// update),
-// store_lifecycle.cpp (inactivation, deletion and its archive), store_leases.cpp, and
-// soci_store.cpp (opening a connection). One thread at a time uses a store.
+// store_writers.cpp, store_sqlite_writers.cpp, store_pg_writers.cpp and
+// store_mysql_writers.cpp (bulk insert and update), store_lifecycle.cpp (inactivation, deletion and
+// its archive), store_leases.cpp, and soci_store.cpp (opening a connection). One thread at a time
+// uses a store.
 
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -114,7 +114,8 @@ class SociStore final : public PatronStore {
   Result<void> forEachPatronKey(PatronField matchOn, const std::string& job,
                                 const std::function<void(const StoredPatronKey&)>& each) override;
 
-  // store_writers.cpp (MySQL; the column choice), store_sqlite_writers.cpp, store_pg_writers.cpp
+  // store_writers.cpp (the column choice; MySQL updates), store_sqlite_writers.cpp,
+  // store_pg_writers.cpp, store_mysql_writers.cpp (MySQL inserts)
   Result<void> insertPatrons(std::vector<Patron>& patrons) override;
   Result<void> updatePatrons(const std::vector<Patron>& patrons,
                              const std::vector<PatronField>& columns, bool reactivate) override;
@@ -175,8 +176,6 @@ class SociStore final : public PatronStore {
                         const std::string& apply);
   Result<void> pgCopyInsert(const std::vector<Patron>& patrons,
                             const std::vector<PatronField>& fields, const std::string& cols);
-  Result<void> pgInsert(const std::vector<Patron>& patrons, const std::vector<PatronField>& fields,
-                        const std::string& cols);
   Result<void> pgUpdate(const std::vector<Patron>& patrons, const std::vector<PatronField>& cols,
                         const std::vector<std::string>& names, const std::string& set);
   static void copyMeta(CopyRows& rows, const Patron& p);

@@ -1,5 +1,6 @@
-// Bulk patron inserts and updates on PostgreSQL: the batch is COPY'd into a temporary staging
-// table of the run's transaction, then applied by one set-based statement (docs/performance.md).
+// Bulk patron inserts and updates on PostgreSQL: new patrons are COPY'd into patrons; updates
+// are COPY'd into a temporary staging table of the run's transaction, then applied by one
+// UPDATE ... FROM (docs/performance.md).
 
 #include "adapters/sql/pg_copy.h"
 #include "adapters/sql/soci_store_impl.h"
@@ -160,21 +161,6 @@ void SociStore::copyMeta(CopyRows& rows, const Patron& p) {
   rows.value(p.lastSeenAt, true);
   rows.value(p.seenInLastFull ? "1" : "0");
   rows.value(p.updatedAt, true);
-}
-
-Result<void> SociStore::pgInsert(const std::vector<Patron>& patrons,
-                                 const std::vector<PatronField>& fields, const std::string& cols) {
-  return pgStaged(
-      "adding patron", patrons, cols,
-      [&](CopyRows& rows, const Patron& p) {
-        for (PatronField f : fields) {
-          rows.value(p.get(f), nullWhenEmpty(f));
-        }
-        copyMeta(rows, p);
-        rows.value(p.createdAt);
-      },
-      "INSERT INTO patrons (" + cols + ") SELECT " + cols + " FROM " + kStaging +
-          " WHERE row_number <= CAST($1 AS INTEGER) ORDER BY row_number");
 }
 
 Result<void> SociStore::pgUpdate(const std::vector<Patron>& patrons,
