@@ -59,7 +59,8 @@ std::string_view statusName(PatronStatus s);
 
 struct Patron {
   std::int64_t id = 0;
-  PatronValues values;  // password holds the stored hash, never the clear text
+  std::int64_t line = 0;  // the import file's line it was read from (for errors); 0: none
+  PatronValues values;    // password holds the stored hash, never the clear text
   PatronStatus status = PatronStatus::kActive;
   std::string ownerJob;         // the import job that last wrote it; empty: added by hand
   std::string lastSeenAt;       // ISO 8601, empty when never (effective value when read)

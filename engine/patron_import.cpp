@@ -763,6 +763,7 @@ class ImportRunner {
   // password's fingerprint, 0 for none.
   Patron toPatron(MappedRow& row, std::uint64_t hash, std::uint64_t print) {
     Patron p;
+    p.line = row.line;
     p.values = std::move(row.values);
     p.status = PatronStatus::kActive;
     p.ownerJob = job_.name;

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "adapters/config/yaml_config.h"
+#include "adapters/sql/mysql_load.h"
 #include "adapters/sql/soci_alerts.h"
 #include "adapters/sql/soci_circulation.h"
 #include "adapters/sql/soci_common.h"
@@ -26,6 +27,14 @@ std::string columnName(PatronField f) {
 // Columns that are unique keys store "" as NULL so several patrons may lack them.
 bool nullWhenEmpty(PatronField f) {
   return f == PatronField::kDistrictId || f == PatronField::kBarcode;
+}
+
+std::string patronNamed(const std::string& what, const Patron& p) {
+  std::string s = what + " " + p.get(PatronField::kDistrictId);
+  if (p.line > 0) {
+    s += " (line " + std::to_string(p.line) + ")";
+  }
+  return s;
 }
 
 std::string withoutInactivePrefix(const std::string& col) {
@@ -131,7 +140,10 @@ Result<std::unique_ptr<soci::session>> openSession(const DatabaseConfig& config,
         *s << "SET client_min_messages = warning";
         break;
       case DbBackend::kMysql:
-        s = std::make_unique<soci::session>(soci::mysql, conn + " charset=utf8mb4");
+        // local_infile lets bulk inserts use LOAD DATA LOCAL from memory; every other
+        // request of a file by the server is refused (refuseLocalFiles).
+        s = std::make_unique<soci::session>(soci::mysql, conn + " charset=utf8mb4 local_infile=1");
+        refuseLocalFiles(*s);
         *s << "SET SESSION sql_mode = 'ANSI_QUOTES,PIPES_AS_CONCAT,STRICT_ALL_TABLES,NO_ZERO_DATE'";
         break;
     }

@@ -3,9 +3,10 @@
 // Adapter-internal. The class is declared here and defined by room: store_schema.cpp
 // (schema, locks, transactions, sites), store_homerooms.cpp, store_runs.cpp (runs, jobs,
 // source files), store_patrons.cpp (reads), store_key_scan.cpp (the import's key scan),
-// store_writers.cpp and store_sqlite_writers.cpp (bulk insert and update),
-// store_lifecycle.cpp (inactivation, deletion and its archive), store_leases.cpp, and
-// soci_store.cpp (opening a connection). One thread at a time uses a store.
+// store_writers.cpp, store_sqlite_writers.cpp, store_pg_writers.cpp and
+// store_mysql_writers.cpp (bulk insert and update), store_lifecycle.cpp (inactivation, deletion and
+// its archive), store_leases.cpp, and soci_store.cpp (opening a connection). One thread at a time
+// uses a store.
 
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "adapters/sql/dialect.h"
+#include "adapters/sql/pg_copy.h"
 #include "adapters/sql/row_batch.h"
 #include "adapters/sql/soci_common.h"
 #include "adapters/sql/sqlite_bulk.h"
@@ -36,6 +38,10 @@ std::string columnName(PatronField f);
 
 // Columns that are unique keys store "" as NULL so several patrons may lack them.
 bool nullWhenEmpty(PatronField f);
+
+// "adding patron S40 (line 41)": `what` and the patron's district ID, with the line of the
+// import file it came from when it came from one. How a refused row is named on every backend.
+std::string patronNamed(const std::string& what, const Patron& p);
 
 // SQL for the username column `col` without the "Inactive-" prefix (engine/patron_archive.h's
 // activeUsername, in the statement that reactivates: the stored username is not read first).
@@ -108,7 +114,8 @@ class SociStore final : public PatronStore {
   Result<void> forEachPatronKey(PatronField matchOn, const std::string& job,
                                 const std::function<void(const StoredPatronKey&)>& each) override;
 
-  // store_writers.cpp (PostgreSQL, MySQL) and store_sqlite_writers.cpp
+  // store_writers.cpp (the column choice; MySQL updates), store_sqlite_writers.cpp,
+  // store_pg_writers.cpp, store_mysql_writers.cpp (MySQL inserts)
   Result<void> insertPatrons(std::vector<Patron>& patrons) override;
   Result<void> updatePatrons(const std::vector<Patron>& patrons,
                              const std::vector<PatronField>& columns, bool reactivate) override;
@@ -159,6 +166,22 @@ class SociStore final : public PatronStore {
   Result<void> sqliteUpdate(const std::vector<Patron>& patrons,
                             const std::vector<PatronField>& cols, bool stripPrefix);
   static void bindMeta(SqliteStatement& st, int& i, const Patron& p);
+  // store_key_scan.cpp
+  template <typename Deliver>
+  Result<void> nativeKeyScan(PatronField matchOn, const std::string& job, Deliver& deliver);
+  // store_pg_writers.cpp
+  Result<void> pgStaged(const std::string& what, const std::vector<Patron>& patrons,
+                        const std::string& columns,
+                        const std::function<void(CopyRows&, const Patron&)>& row,
+                        const std::string& apply);
+  Result<void> pgCopyInsert(const std::vector<Patron>& patrons,
+                            const std::vector<PatronField>& fields, const std::string& cols);
+  Result<void> pgUpdate(const std::vector<Patron>& patrons, const std::vector<PatronField>& cols,
+                        const std::vector<std::string>& names, const std::string& set);
+  static void copyMeta(CopyRows& rows, const Patron& p);
+  // store_mysql_writers.cpp
+  Result<void> mysqlLoadInsert(const std::vector<Patron>& patrons,
+                               const std::vector<PatronField>& fields, const std::string& cols);
   static void useMeta(RowBatch& batch, const Patron& p);
   template <typename Sql, typename Bind>
   Result<void> multiRow(const std::vector<Patron>& patrons, Sql sqlFor, Bind bind, size_t perRow);
@@ -167,6 +190,7 @@ class SociStore final : public PatronStore {
   Dialect dialect_;
   std::unique_ptr<soci::session> sql_;
   sqlite_api::sqlite3_int64 changesAtBegin_ = -1;  // SQLite: rows changed at BEGIN
+  bool loadDataRefused_ = false;                   // MySQL: the server allows no LOAD DATA LOCAL
   std::unique_ptr<CirculationStore> circulation_;
   std::unique_ptr<OutboxStore> outbox_;
   std::unique_ptr<AlertStore> alerts_;

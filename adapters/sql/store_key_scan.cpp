@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "adapters/sql/mysql_load.h"
 #include "adapters/sql/soci_store_impl.h"
 
 namespace patrond::sql {
@@ -206,11 +207,53 @@ Result<void> sqliteKeyScan(soci::session& sql, sqlite3_int64 changesAtBegin, con
 
 }  // namespace
 
+// PostgreSQL streams the keys through COPY TO STDOUT, MySQL through mysql_use_result: one
+// pass, no result held whole in memory (SOCI's rowset reads the full result first), no
+// per-row type dispatch. Neither takes parameters here, so the owner job is compared in this
+// process rather than bound.
+template <typename Deliver>
+Result<void> SociStore::nativeKeyScan(PatronField matchOn, const std::string& job,
+                                      Deliver& deliver) {
+  const std::string select = "SELECT id, " + columnName(matchOn) +
+                             ", barcode, content_hash, CASE WHEN status = 'inactive' THEN 1 "
+                             "ELSE 0 END, owner_job, seen_in_last_full, homeroom_pinned FROM "
+                             "patrons";
+  auto number = [](std::string_view v) {
+    long long n = 0;
+    for (char c : v) {
+      n = n * 10 + (c - '0');
+    }
+    return n;
+  };
+  std::string bad;  // the stream is read to its end either way
+  auto each = [&](const std::vector<std::string_view>& f) {
+    if (f.size() != 8) {
+      bad = "a row of " + std::to_string(f.size()) + " fields";
+      return;
+    }
+    StoredPatronKey k;
+    k.id = number(f[0]);
+    k.key = f[1];
+    k.barcode = f[2];
+    k.contentHash = f[3];
+    deliver(k, number(f[4]), f[5] == job ? 1 : 0, number(f[6]), number(f[7]));
+  };
+  std::string error = backend_ == DbBackend::kPostgresql
+                          ? copyOut(pgConnection(*sql_), "COPY (" + select + ") TO STDOUT", each)
+                          : streamRows(*sql_, select, each);
+  if (error.empty()) {
+    error = bad;
+  }
+  if (!error.empty()) {
+    return Error{"DB", "reading patron keys: " + error, backendName(backend_)};
+  }
+  return {};
+}
+
 Result<void> SociStore::forEachPatronKey(PatronField matchOn, const std::string& job,
                                          const std::function<void(const StoredPatronKey&)>& each) {
   return guard("reading patron keys", [&]() -> Result<void> {
-    // Status and ownership are decided in the query: no string per row for
-    // either.
+    // SQLite: status and ownership are decided in the query, no string per row for either.
     std::string q = "SELECT id, " + columnName(matchOn) +
                     ", barcode, content_hash, CASE WHEN status = 'inactive' THEN 1 ELSE 0 "
                     "END, "
@@ -228,17 +271,7 @@ Result<void> SociStore::forEachPatronKey(PatronField matchOn, const std::string&
     if (dialect_.isSqlite()) {
       return sqliteKeyScan(*sql_, changesAtBegin_, q, job, deliver);
     }
-    soci::rowset<soci::row> rs = (sql_->prepare << q, soci::use(job, "job"));
-    for (const auto& r : rs) {
-      std::string key = getStr(r, 1), barcode = getStr(r, 2), hash = getStr(r, 3);
-      StoredPatronKey k;
-      k.id = getInt(r, 0);
-      k.key = key;
-      k.barcode = barcode;
-      k.contentHash = hash;
-      deliver(k, getInt(r, 4), getInt(r, 5), getInt(r, 6), getInt(r, 7));
-    }
-    return {};
+    return nativeKeyScan(matchOn, job, deliver);
   });
 }
 

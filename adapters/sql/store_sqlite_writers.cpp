@@ -65,10 +65,8 @@ Result<void> SociStore::sqliteInsert(std::vector<Patron>& patrons,
         }
         return Error{"DB", "adding patrons: " + st->error(), "sqlite3"};
       }
-      return Error{
-          "DB",
-          "adding patron " + patrons[start].get(PatronField::kDistrictId) + ": " + st->error(),
-          "sqlite3"};
+      return Error{"DB", patronNamed("adding patron", patrons[start]) + ": " + st->error(),
+                   "sqlite3"};
     }
     auto last = sqlite_api::sqlite3_last_insert_rowid(sqlite());
     for (size_t r = 0; r < rows; ++r) {
@@ -144,8 +142,7 @@ Result<void> SociStore::sqliteUpdate(const std::vector<Patron>& patrons,
     bindMeta(*st, i, p);
     st->integer(i++, p.id);
     if (!st->step()) {
-      return Error{"DB", "updating patron " + p.get(PatronField::kDistrictId) + ": " + st->error(),
-                   "sqlite3"};
+      return Error{"DB", patronNamed("updating patron", p) + ": " + st->error(), "sqlite3"};
     }
   }
   return {};

@@ -1,5 +1,5 @@
-// Bulk patron inserts and updates: the column choice, and multi-row statements for PostgreSQL and
-// MySQL.
+// Bulk patron inserts and updates: the column choice, and multi-row statements for MySQL
+// (PostgreSQL stages its rows through COPY: store_pg_writers.cpp).
 
 #include <algorithm>
 
@@ -18,7 +18,7 @@ void SociStore::useMeta(RowBatch& batch, const Patron& p) {
   batch.use(p.updatedAt, p.updatedAt.empty());
 }
 
-// PostgreSQL and MySQL: one statement per batch of rows, never one round trip per row.
+// MySQL: one statement per batch of rows, never one round trip per row.
 template <typename Sql, typename Bind>
 Result<void> SociStore::multiRow(const std::vector<Patron>& patrons, Sql sqlFor, Bind bind,
                                  size_t perRow) {
@@ -59,6 +59,14 @@ Result<void> SociStore::insertPatrons(std::vector<Patron>& patrons) {
     size_t perRow = all.size() + std::size(kMetaColumns) + 1;
     if (dialect_.isSqlite()) {
       return sqliteInsert(patrons, all, cols, perRow);
+    }
+    if (backend_ == DbBackend::kPostgresql) {
+      return pgCopyInsert(patrons, all, cols);
+    }
+    if (backend_ == DbBackend::kMysql && !loadDataRefused_) {
+      if (auto r = mysqlLoadInsert(patrons, all, cols); r || r.error().code != "LOAD_DATA_OFF") {
+        return r;
+      }
     }
     return multiRow(
         patrons,
@@ -126,6 +134,9 @@ Result<void> SociStore::updatePatrons(const std::vector<Patron>& patrons,
     if (stripPrefix) {
       std::string col = dialect_.setTarget("username");
       set += ", " + col + " = " + withoutInactivePrefix(col);
+    }
+    if (backend_ == DbBackend::kPostgresql) {
+      return pgUpdate(patrons, cols, names, set);
     }
     return multiRow(
         patrons, [&](size_t rows) { return dialect_.updateFromRows("patrons", names, rows, set); },

@@ -1,6 +1,7 @@
 // Full and incremental imports and the lifecycle (SPEC section 5), through the real store on
 // SQLite, PostgreSQL 15 and MariaDB: the same behaviour on every backend.
 #include <gtest/gtest.h>
+#include <soci/soci.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -35,7 +36,7 @@ std::string rows(int from, int to) {
 class ImportContract : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    store_ = test::openTestStore(GetParam(), dir_);
+    store_ = test::openTestStore(GetParam(), dir_, &db_);
     ASSERT_TRUE(store_);
 
     config_.sites = {{"LHS", "Lincoln", "high"}};
@@ -106,6 +107,7 @@ class ImportContract : public ::testing::TestWithParam<std::string> {
   }
 
   test::TempDir dir_;
+  DatabaseConfig db_;
   Config config_;
   std::unique_ptr<PatronStore> store_;
   std::size_t maxPatronDetail_ = kRunPatronCap;
@@ -676,6 +678,8 @@ TEST_P(ImportWriterFault, ADatabaseRefusalMidRunAppliesNothing) {
   ASSERT_FALSE(o.messages.empty());
   EXPECT_NE(o.messages.back().text.find("S40 refused"), std::string::npos)
       << o.messages.back().text;
+  EXPECT_NE(o.messages.back().text.find("adding patron S40 (line 41)"), std::string::npos)
+      << o.messages.back().text;
   EXPECT_EQ(o.run.counts.added + o.run.counts.updated, 0);
   EXPECT_EQ(count(), 5);
   EXPECT_FALSE(store_->findPatron("S39")->has_value());
@@ -688,6 +692,143 @@ TEST_P(ImportWriterFault, ADatabaseRefusalMidRunAppliesNothing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, ImportWriterFault, ::testing::Values("sqlite3"));
+
+// PostgreSQL stages each batch through COPY into a temporary table of the run's transaction
+// and applies it with one statement. A row the database refuses, in the COPY itself or in the
+// statement that applies it, is named with its line of the file; the run leaves nothing; and
+// no staging table outlives a run, failed or completed (another session would see it).
+class ImportCopyFault : public ImportContract {
+ protected:
+  void SetUp() override {
+    ImportContract::SetUp();
+    auto s = sql::openSession(db_, sql::OpenMode::kExisting);
+    ASSERT_TRUE(s) << s.error().describe();
+    session_ = std::move(*s);
+  }
+  void sql(const std::string& statement) { *session_ << statement; }
+  long long stagingTables() {
+    long long n = -1;
+    *session_ << "SELECT COUNT(*) FROM pg_class WHERE relname LIKE 'patrond_staging%'",
+        soci::into(n);
+    return n;
+  }
+  // A failed run: its error names S40 and line 41, and nothing of it stayed.
+  void expectRefusedOnLine41(const ImportOutcome& o, const std::string& why, const Patron& s3) {
+    EXPECT_EQ(o.run.status, RunStatus::kFailed);
+    ASSERT_FALSE(o.messages.empty());
+    const std::string& text = o.messages.back().text;
+    EXPECT_NE(text.find("S40 (line 41)"), std::string::npos) << text;
+    EXPECT_NE(text.find(why), std::string::npos) << text;
+    EXPECT_EQ(text.find("INSERT"), std::string::npos) << text;
+    EXPECT_EQ(count(), 5);
+    EXPECT_FALSE(store_->findPatron("S39")->has_value());
+    EXPECT_EQ(get("S3").get(PatronField::kLastName), s3.get(PatronField::kLastName));
+    EXPECT_EQ(stagingTables(), 0);
+  }
+  // S3 renamed on line 4, S40 (line 41) with grade `grade40`, 90 rows in batches of 3.
+  std::string fileWith(const std::string& grade40) {
+    return kHeader + rows(1, 2) + row("S3", "Renamed") + rows(4, 39) +
+           row("S40", "Núñez40", "Smith 104", grade40) + rows(41, 90);
+  }
+  std::unique_ptr<soci::session> session_;
+};
+
+TEST_P(ImportCopyFault, AValueTheCopyRefusesNamesItsLineAndLeavesNothing) {
+  import(kHeader + rows(1, 5), "2026-10-15 02:00");
+  EXPECT_EQ(stagingTables(), 0);
+  // The staging table takes its columns' types from patrons: an integer grade makes the COPY
+  // itself refuse "X".
+  sql("ALTER TABLE patrons ALTER COLUMN grade TYPE INTEGER USING CAST(grade AS INTEGER)");
+  Patron s3 = get("S3");
+  auto o = import(fileWith("X"), "2026-10-16 02:00");
+  expectRefusedOnLine41(o, "invalid input syntax for type integer", s3);
+  auto again = import(fileWith("10"), "2026-10-17 02:00");
+  EXPECT_EQ(again.run.status, RunStatus::kCompleted);
+  EXPECT_EQ(count(), 90);
+  EXPECT_EQ(stagingTables(), 0);
+}
+
+TEST_P(ImportCopyFault, ARowTheInsertRefusesNamesItsLineAndLeavesNothing) {
+  import(kHeader + rows(1, 5), "2026-10-15 02:00");
+  sql("CREATE FUNCTION refuse_s40() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "IF NEW.district_id = 'S40' THEN RAISE EXCEPTION 'S40 refused'; END IF; RETURN NEW; "
+      "END $$");
+  sql("CREATE TRIGGER refuse_s40 BEFORE INSERT ON patrons FOR EACH ROW EXECUTE FUNCTION "
+      "refuse_s40()");
+  Patron s3 = get("S3");
+  auto o = import(fileWith("10"), "2026-10-16 02:00");
+  expectRefusedOnLine41(o, "S40 refused", s3);
+  sql("DROP TRIGGER refuse_s40 ON patrons");
+  auto again = import(fileWith("10"), "2026-10-17 02:00");
+  EXPECT_EQ(again.run.status, RunStatus::kCompleted);
+  EXPECT_EQ(count(), 90);
+  EXPECT_EQ(stagingTables(), 0);
+}
+
+// The update of a stored patron refused: named by its line too.
+TEST_P(ImportCopyFault, AnUpdateTheDatabaseRefusesNamesItsLine) {
+  import(kHeader + rows(1, 60), "2026-10-15 02:00");
+  sql("CREATE FUNCTION refuse_s40() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "IF NEW.district_id = 'S40' THEN RAISE EXCEPTION 'S40 refused'; END IF; RETURN NEW; "
+      "END $$");
+  sql("CREATE TRIGGER refuse_s40 BEFORE UPDATE ON patrons FOR EACH ROW EXECUTE FUNCTION "
+      "refuse_s40()");
+  auto o = import(kHeader + rows(1, 2) + row("S3", "Renamed") + rows(4, 39) +
+                      row("S40", "Renamed40") + rows(41, 60),
+                  "2026-10-16 02:00");
+  EXPECT_EQ(o.run.status, RunStatus::kFailed);
+  ASSERT_FALSE(o.messages.empty());
+  EXPECT_NE(o.messages.back().text.find("updating patron S40 (line 41)"), std::string::npos)
+      << o.messages.back().text;
+  EXPECT_EQ(get("S3").get(PatronField::kLastName), "Núñez3");
+  EXPECT_EQ(stagingTables(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgresql, ImportCopyFault, ::testing::Values("postgresql"));
+
+// MariaDB loads new patrons with LOAD DATA LOCAL INFILE, where the server skips a refused row
+// with a warning instead of failing: the run fails all the same, naming the row's line, and
+// keeps nothing. Here the refusal is a 30-character name in a column narrowed to 20.
+class ImportLoadFault : public ImportContract {};
+
+TEST_P(ImportLoadFault, ARowTheLoadRefusesNamesItsLineAndLeavesNothing) {
+  import(kHeader + rows(1, 5), "2026-10-15 02:00");
+  {
+    auto s = sql::openSession(db_, sql::OpenMode::kExisting);
+    ASSERT_TRUE(s) << s.error().describe();
+    **s << "ALTER TABLE patrons MODIFY last_name VARCHAR(20)";
+  }
+  Patron s3 = get("S3");
+  auto o = import(kHeader + rows(1, 2) + row("S3", "Renamed") + rows(4, 39) +
+                      row("S40", std::string(30, 'x')) + rows(41, 90),
+                  "2026-10-16 02:00");
+  EXPECT_EQ(o.run.status, RunStatus::kFailed);
+  ASSERT_FALSE(o.messages.empty());
+  const std::string& text = o.messages.back().text;
+  EXPECT_NE(text.find("adding patron S40 (line 41)"), std::string::npos) << text;
+  EXPECT_NE(text.find("last_name"), std::string::npos) << text;
+  EXPECT_EQ(count(), 5);
+  EXPECT_FALSE(store_->findPatron("S39")->has_value());
+  EXPECT_EQ(get("S3").get(PatronField::kLastName), s3.get(PatronField::kLastName));
+  auto again = import(kHeader + rows(1, 90), "2026-10-17 02:00");
+  EXPECT_EQ(again.run.status, RunStatus::kCompleted);
+  EXPECT_EQ(count(), 90);
+}
+
+// Outside a transaction a load is all or nothing too: a duplicate barcode keeps no row.
+TEST_P(ImportLoadFault, ALoadOutsideATransactionKeepsNothingOfARefusedBatch) {
+  std::vector<Patron> first{test::samplePatron("S1", "B1", "One")};
+  ASSERT_TRUE(store_->insertPatrons(first).ok());
+  std::vector<Patron> batch{test::samplePatron("S2", "B2", "Two"),
+                            test::samplePatron("S3", "B1", "Three"),
+                            test::samplePatron("S4", "B4", "Four")};
+  auto r = store_->insertPatrons(batch);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("adding patron S3"), std::string::npos) << r.error().message;
+  EXPECT_EQ(count(), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Mysql, ImportLoadFault, ::testing::Values("mysql"));
 
 // On SQLite, a table whose ids span 50,000 or more has its keys read by two connections, the
 // upper half of the ids on a thread of its own. Runs must see every stored patron as one scan

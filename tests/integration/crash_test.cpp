@@ -3,6 +3,7 @@
 // once; and kill -9 at random points of a 200,000-row import leaves the old or the new state.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <soci/soci.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -377,6 +378,64 @@ TEST_P(Crash, KillNineAtRandomPointsOfA200kImportLeavesOldOrNewState) {
   std::cout << "[ crash    ] " << kPoints << " kill -9 points, " << killedMidRun
             << " before the process ended; seed " << seed << "\n";
 }
+
+// PostgreSQL: kill -9 while the import's COPY runs (the server shows it active): once while
+// new patrons are COPY'd into patrons, once while changed ones are COPY'd into the staging
+// table. Each time the old state stays, no staging table is left (the server drops a dead
+// session's temporary tables), and the rerun completes.
+class CrashMidCopy : public Crash {
+ protected:
+  long long count(soci::session& sql, const std::string& q) {
+    long long n = -1;
+    sql << q, soci::into(n);
+    return n;
+  }
+  // Starts an import of `file` and kills it the moment a COPY of it is running.
+  void killMidCopy(soci::session& sql, const std::string& file, const std::string& copyInto) {
+    test::Process p(importArgs(file), dir_ / "killed.out");
+    const std::string q =
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'COPY " +
+        copyInto + " %FROM STDIN'";
+    // A tight poll: a batch's COPY into the staging table lasts some 10-20 ms.
+    bool seen = false;
+    for (auto end = std::chrono::steady_clock::now() + 60s;
+         !seen && std::chrono::steady_clock::now() < end; std::this_thread::sleep_for(1ms)) {
+      seen = count(sql, q) > 0;
+    }
+    p.signal(SIGKILL);
+    ASSERT_TRUE(seen) << "no COPY into " << copyInto
+                      << " seen: " << test::readFile(dir_ / "killed.out");
+    ASSERT_EQ(p.wait(10s), 128 + SIGKILL) << "the import ended before it was killed";
+  }
+};
+
+TEST_P(CrashMidCopy, KillNineMidCopyLeavesTheOldStateAndNoStagingTable) {
+  const int kRows = 200000;
+  writeRows(dir_ / "v0.csv", kRows, 0);
+  writeRows(dir_ / "v1.csv", kRows, 1);
+  auto session = sql::openSession(db_, sql::OpenMode::kExisting);
+  ASSERT_TRUE(session) << session.error().describe();
+  soci::session& sql = **session;
+  const std::string staging = "SELECT COUNT(*) FROM pg_class WHERE relname LIKE 'patrond_staging%'";
+
+  killMidCopy(sql, dir_ / "v0.csv", "patrons");
+  EXPECT_EQ(stateOf(*store_).count, 0);
+  ASSERT_EQ(patrond({"import", "students", "--file", dir_ / "v0.csv"}).exitCode, 0);
+  State before = stateOf(*store_);
+  EXPECT_EQ(before.count, kRows);
+
+  killMidCopy(sql, dir_ / "v1.csv", "patrond_staging");
+  EXPECT_TRUE(stateOf(*store_) == before) << "the killed run left a change";
+  EXPECT_TRUE(test::eventually([&] { return count(sql, staging) == 0; }, 10s))
+      << count(sql, staging) << " staging tables left";
+  auto rerun = patrond({"import", "students", "--json", "--file", dir_ / "v1.csv"});
+  ASSERT_EQ(rerun.exitCode, 0) << rerun.err;
+  EXPECT_EQ(json::parse(rerun.out)["status"], "completed");
+  EXPECT_FALSE(stateOf(*store_) == before);
+  EXPECT_EQ(count(sql, staging), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgresql, CrashMidCopy, ::testing::Values("postgresql"));
 
 }  // namespace
 }  // namespace patrond

@@ -1,0 +1,206 @@
+#include "adapters/sql/pg_copy.h"
+
+#include <soci/postgresql/soci-postgresql.h>
+
+#include <cstdlib>
+
+namespace patrond::sql {
+
+namespace {
+
+// COPY data goes out in chunks of about this much: big enough that a send costs nothing per
+// row, small enough that the server is never long without rows while they are made.
+constexpr std::size_t kCopyChunk = 128 * 1024;
+
+std::string field(const PGresult* r, int code) {
+  const char* v = r != nullptr ? PQresultErrorField(r, code) : nullptr;
+  return v != nullptr ? v : "";
+}
+
+// "COPY patrons, line 17, column ..." -> 17 (a trigger's own lines come before it).
+std::size_t copyLine(const std::string& context) {
+  const std::string tag = ", line ";
+  auto copy = context.rfind("COPY ");
+  auto at = copy == std::string::npos ? copy : context.find(tag, copy);
+  return at == std::string::npos ? 0
+                                 : std::strtoull(context.c_str() + at + tag.size(), nullptr, 10);
+}
+
+}  // namespace
+
+PGconn* pgConnection(soci::session& sql) {
+  return static_cast<soci::postgresql_session_backend*>(sql.get_backend())->conn_;
+}
+
+std::string pgErrorText(const PGresult* r, PGconn* conn) {
+  std::string primary = field(r, PG_DIAG_MESSAGE_PRIMARY);
+  if (primary.empty()) {
+    primary = PQerrorMessage(conn);
+    while (!primary.empty() && (primary.back() == '\n' || primary.back() == ' ')) {
+      primary.pop_back();
+    }
+  }
+  const std::string detail = field(r, PG_DIAG_MESSAGE_DETAIL);
+  return detail.empty() ? primary : primary + " (" + detail + ")";
+}
+
+PgResult pgExec(PGconn* conn, const std::string& query, const std::vector<std::string>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) {
+    values.push_back(p.c_str());
+  }
+  return PgResult(PQexecParams(conn, query.c_str(), static_cast<int>(values.size()), nullptr,
+                               values.data(), nullptr, nullptr, 0),
+                  &PQclear);
+}
+
+void CopyRows::value(std::string_view v) {
+  if (rowStarted_) {
+    text_ += '\t';
+  }
+  rowStarted_ = true;
+  for (char c : v) {
+    switch (c) {
+      case '\\':
+        text_ += "\\\\";
+        break;
+      case '\t':
+        text_ += "\\t";
+        break;
+      case '\n':
+        text_ += "\\n";
+        break;
+      case '\r':
+        text_ += "\\r";
+        break;
+      default:
+        text_ += c;
+    }
+  }
+}
+
+void CopyRows::null() {
+  if (rowStarted_) {
+    text_ += '\t';
+  }
+  rowStarted_ = true;
+  text_ += "\\N";
+}
+
+void CopyRows::endRow() {
+  text_ += '\n';
+  rowStarted_ = false;
+}
+
+CopyError copyIn(PGconn* conn, const std::string& copyStatement, std::size_t rows,
+                 const std::function<void(CopyRows&, std::size_t)>& row) {
+  PgResult start(PQexec(conn, copyStatement.c_str()), &PQclear);
+  if (PQresultStatus(start.get()) != PGRES_COPY_IN) {
+    return {pgErrorText(start.get(), conn), 0};
+  }
+  CopyRows out;
+  out.text().reserve(kCopyChunk + 4096);
+  bool sent = true;
+  auto send = [&] {
+    std::string& data = out.text();
+    sent = sent && PQputCopyData(conn, data.data(), static_cast<int>(data.size())) == 1;
+    data.clear();
+  };
+  for (std::size_t i = 0; i < rows && sent; ++i) {
+    row(out, i);
+    out.endRow();
+    if (out.text().size() >= kCopyChunk) {
+      send();
+    }
+  }
+  if (!out.text().empty()) {
+    send();
+  }
+  // On a failed send, ending the COPY with an error message makes the server abandon it.
+  if (PQputCopyEnd(conn, sent ? nullptr : "patrond could not send the rows") != 1) {
+    return {PQerrorMessage(conn), 0};
+  }
+  CopyError error;
+  while (PGresult* r = PQgetResult(conn)) {
+    PgResult end(r, &PQclear);
+    if (error.message.empty() && PQresultStatus(r) != PGRES_COMMAND_OK) {
+      error.message = pgErrorText(r, conn);
+      error.row = copyLine(field(r, PG_DIAG_CONTEXT));
+    }
+  }
+  return error;
+}
+
+std::string copyOut(PGconn* conn, const std::string& copyStatement,
+                    const std::function<void(const std::vector<std::string_view>&)>& each) {
+  PgResult start(PQexec(conn, copyStatement.c_str()), &PQclear);
+  if (PQresultStatus(start.get()) != PGRES_COPY_OUT) {
+    return pgErrorText(start.get(), conn);
+  }
+  std::vector<std::string_view> fields;
+  std::string row;  // unescaped: never longer than the line, so views into it stay valid
+  char* line = nullptr;
+  int n = 0;
+  while ((n = PQgetCopyData(conn, &line, 0)) > 0) {
+    std::unique_ptr<char, decltype(&PQfreemem)> owned(line, &PQfreemem);
+    std::string_view in(line, static_cast<std::size_t>(n));
+    if (!in.empty() && in.back() == '\n') {
+      in.remove_suffix(1);
+    }
+    row.clear();
+    row.reserve(in.size());
+    fields.clear();
+    std::size_t from = 0;
+    for (std::size_t i = 0; i <= in.size(); ++i) {
+      if (i == in.size() || in[i] == '\t') {
+        fields.emplace_back(row.data() + from, row.size() - from);
+        from = row.size();
+        continue;
+      }
+      char c = in[i];
+      if (c == '\\' && i + 1 < in.size()) {
+        char e = in[++i];
+        switch (e) {
+          case 'N':
+            continue;  // NULL: an empty field
+          case 't':
+            c = '\t';
+            break;
+          case 'n':
+            c = '\n';
+            break;
+          case 'r':
+            c = '\r';
+            break;
+          case 'b':
+            c = '\b';
+            break;
+          case 'f':
+            c = '\f';
+            break;
+          case 'v':
+            c = '\v';
+            break;
+          default:
+            c = e;
+        }
+      }
+      row += c;
+    }
+    each(fields);
+  }
+  std::string error;
+  if (n == -2) {
+    error = PQerrorMessage(conn);
+  }
+  while (PGresult* r = PQgetResult(conn)) {
+    PgResult end(r, &PQclear);
+    if (error.empty() && PQresultStatus(r) != PGRES_COMMAND_OK) {
+      error = pgErrorText(r, conn);
+    }
+  }
+  return error;
+}
+
+}  // namespace patrond::sql

@@ -1,0 +1,186 @@
+// Bulk patron inserts and updates on PostgreSQL: new patrons are COPY'd into patrons; updates
+// are COPY'd into a temporary staging table of the run's transaction, then applied by one
+// UPDATE ... FROM (docs/performance.md).
+
+#include "adapters/sql/pg_copy.h"
+#include "adapters/sql/soci_store_impl.h"
+
+namespace patrond::sql {
+
+namespace {
+
+// Dropped at the end of the call, and at the latest with its transaction (ON COMMIT DROP; a
+// rolled-back transaction takes it too, and so does the end of the session): no staging
+// table outlives its run.
+constexpr const char* kStaging = "patrond_staging";
+
+bool ok(const PgResult& r) {
+  auto s = PQresultStatus(r.get());
+  return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+}
+
+}  // namespace
+
+// `columns` of patrons are staged, row by row from `row`, behind a row_number (1-based, the
+// COPY's line); `apply` reads the staging table and takes $1: the last row_number to apply.
+// A refused row is named with its file line: a COPY error names its line itself, and a
+// refused `apply` is retried on ever shorter prefixes of the rows to find the first at fault.
+Result<void> SociStore::pgStaged(const std::string& what, const std::vector<Patron>& patrons,
+                                 const std::string& columns,
+                                 const std::function<void(CopyRows&, const Patron&)>& row,
+                                 const std::string& apply) {
+  PGconn* conn = pgConnection(*sql_);
+  const bool own = PQtransactionStatus(conn) == PQTRANS_IDLE;
+  auto fail = [&](std::string message) -> Error {
+    if (own) {
+      (void)pgExec(conn, "ROLLBACK");
+    } else if (PQtransactionStatus(conn) == PQTRANS_INTRANS) {
+      (void)pgExec(conn, std::string("DROP TABLE IF EXISTS pg_temp.") + kStaging);
+    }
+    return Error{"DB", std::move(message), "postgresql"};
+  };
+  auto run = [&](const std::string& q) {
+    PgResult r = pgExec(conn, q);
+    return ok(r) ? std::string() : pgErrorText(r.get(), conn);
+  };
+  if (own) {
+    if (auto e = run("BEGIN"); !e.empty()) {
+      return fail(what + "s: " + e);
+    }
+  }
+  if (auto e = run(std::string("CREATE TEMPORARY TABLE ") + kStaging +
+                   " ON COMMIT DROP AS SELECT CAST(0 AS INTEGER) AS row_number, " + columns +
+                   " FROM patrons WITH NO DATA");
+      !e.empty()) {
+    return fail(what + "s: " + e);
+  }
+  CopyError copied =
+      copyIn(conn, std::string("COPY ") + kStaging + " (row_number, " + columns + ") FROM STDIN",
+             patrons.size(), [&](CopyRows& out, std::size_t i) {
+               out.value(std::to_string(i + 1));
+               row(out, patrons[i]);
+             });
+  if (copied.failed()) {
+    if (copied.row >= 1 && copied.row <= patrons.size()) {
+      return fail(patronNamed(what, patrons[copied.row - 1]) + ": " + copied.message);
+    }
+    return fail(what + "s: " + copied.message);
+  }
+  auto applyTo = [&](std::size_t last) {
+    PgResult r = pgExec(conn, apply, {std::to_string(last)});
+    return ok(r) ? std::string() : pgErrorText(r.get(), conn);
+  };
+  // A savepoint, so that a refused statement leaves the staged rows to search.
+  if (auto e = run("SAVEPOINT patrond_rows"); !e.empty()) {
+    return fail(what + "s: " + e);
+  }
+  if (auto e = applyTo(patrons.size()); !e.empty()) {
+    std::size_t lo = 1, hi = patrons.size();
+    std::string at = e;
+    bool searched = run("ROLLBACK TO SAVEPOINT patrond_rows").empty();
+    // The first row whose prefix is refused is the one at fault.
+    while (searched && lo < hi) {
+      const std::size_t mid = lo + (hi - lo) / 2;
+      std::string probe = applyTo(mid);
+      searched = run("ROLLBACK TO SAVEPOINT patrond_rows").empty();
+      if (probe.empty()) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+        at = probe;
+      }
+    }
+    if (searched && lo == hi) {
+      if (std::string probe = applyTo(lo); !probe.empty()) {
+        at = probe;
+      }
+      return fail(patronNamed(what, patrons[lo - 1]) + ": " + at);
+    }
+    return fail(what + "s: " + e);
+  }
+  for (const std::string& q :
+       {std::string("RELEASE SAVEPOINT patrond_rows"), std::string("DROP TABLE ") + kStaging}) {
+    if (auto e = run(q); !e.empty()) {
+      return fail(what + "s: " + e);
+    }
+  }
+  if (own) {
+    if (auto e = run("COMMIT"); !e.empty()) {
+      return fail(what + "s: " + e);
+    }
+  }
+  return {};
+}
+
+// New patrons are COPY'd straight into patrons: the server does what `psql \copy` does,
+// where staging them first wrote and read every row twice and made a file per batch
+// (docs/performance.md). A row refused (a value, a key, a trigger) is named by the COPY's line.
+Result<void> SociStore::pgCopyInsert(const std::vector<Patron>& patrons,
+                                     const std::vector<PatronField>& fields,
+                                     const std::string& cols) {
+  PGconn* conn = pgConnection(*sql_);
+  const bool own = PQtransactionStatus(conn) == PQTRANS_IDLE;
+  if (own) {
+    if (PgResult r = pgExec(conn, "BEGIN"); !ok(r)) {
+      return Error{"DB", "adding patrons: " + pgErrorText(r.get(), conn), "postgresql"};
+    }
+  }
+  CopyError copied = copyIn(conn, "COPY patrons (" + cols + ") FROM STDIN", patrons.size(),
+                            [&](CopyRows& out, std::size_t i) {
+                              const Patron& p = patrons[i];
+                              for (PatronField f : fields) {
+                                out.value(p.get(f), nullWhenEmpty(f));
+                              }
+                              copyMeta(out, p);
+                              out.value(p.createdAt);
+                            });
+  std::string error;
+  if (copied.failed()) {
+    error = copied.row >= 1 && copied.row <= patrons.size()
+                ? patronNamed("adding patron", patrons[copied.row - 1]) + ": " + copied.message
+                : "adding patrons: " + copied.message;
+  } else if (own) {
+    if (PgResult r = pgExec(conn, "COMMIT"); !ok(r)) {
+      error = "adding patrons: " + pgErrorText(r.get(), conn);
+    }
+  }
+  if (error.empty()) {
+    return {};
+  }
+  if (own) {
+    (void)pgExec(conn, "ROLLBACK");
+  }
+  return Error{"DB", error, "postgresql"};
+}
+
+void SociStore::copyMeta(CopyRows& rows, const Patron& p) {
+  rows.value(statusName(p.status));
+  rows.value(p.inactiveSince, true);
+  rows.value(p.ownerJob);
+  rows.value(p.contentHash);
+  rows.value(p.lastSeenAt, true);
+  rows.value(p.seenInLastFull ? "1" : "0");
+  rows.value(p.updatedAt, true);
+}
+
+Result<void> SociStore::pgUpdate(const std::vector<Patron>& patrons,
+                                 const std::vector<PatronField>& cols,
+                                 const std::vector<std::string>& names, const std::string& set) {
+  std::string columns;
+  for (const std::string& n : names) {
+    columns += (columns.empty() ? "" : ", ") + n;
+  }
+  return pgStaged(
+      "updating patron", patrons, columns,
+      [&](CopyRows& rows, const Patron& p) {
+        rows.value(std::to_string(p.id));
+        for (PatronField f : cols) {
+          rows.value(p.get(f), nullWhenEmpty(f));
+        }
+        copyMeta(rows, p);
+      },
+      "UPDATE patrons AS p SET " + set + " FROM " + kStaging +
+          " AS v WHERE p.id = v.id AND v.row_number <= CAST($1 AS INTEGER)");
+}
+
+}  // namespace patrond::sql
