@@ -22,6 +22,8 @@ import sys
 import tempfile
 import zipfile
 
+from import_bench import RUNNER  # one child that times a run and its peak memory
+
 FIRST = ["Zoë", "Liam", "Olivia", "Noah", "Emma", "Mateo", "Ava", "Lucas", "Sofía", "Ethan"]
 LAST = ["Núñez", "Smith", "Johnson", "García", "Brown", "O'Neil", "Nguyen", "Patel", "Müller", "Lee"]
 SCHOOLS = [("s-lhs", "LHS", "Lincoln High"), ("s-jms", "JMS", "Jefferson Middle"),
@@ -151,17 +153,6 @@ fields: {district_id: identifier, last_name: familyName, first_name: givenName,
          persona: persona}
 defaults: {patron_type: Student, access_level: Patron}
 """
-
-RUNNER = """
-import resource, subprocess, sys, time
-t = time.monotonic()
-r = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-s = time.monotonic() - t
-if r.returncode != 0:
-    print(r.stdout, r.stderr); sys.exit(1)
-print(s, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0)
-"""
-
 
 def run(work, bin_, name, file, fmt, mapping, as_of, fresh):
     db = os.path.join(work, name + ".db")
