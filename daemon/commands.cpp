@@ -16,6 +16,7 @@
 #include "daemon/environment_check.h"
 #include "daemon/import_execution.h"
 #include "daemon/json_output.h"
+#include "daemon/patron_commands.h"
 #include "engine/csv_reader.h"
 #include "engine/display_time.h"
 #include "engine/monitoring.h"
@@ -248,15 +249,10 @@ int cmdPatronsShow(App& app, const std::string& key) {
   if (int rc = app.openExistingDatabase(); rc != kExitOk) {
     return rc;
   }
-  auto p = app.store().findPatron(key);
-  if (!p) {
-    return fail(kExitFailed, p.error().describe());
+  Patron patron;
+  if (int rc = findPatron(app, key, patron); rc != kExitOk) {
+    return rc;
   }
-  if (!p->has_value()) {
-    return fail(kExitUsage,
-                "no patron with district id or barcode " + escapeControl(quoteValue(key)));
-  }
-  const Patron& patron = **p;
   CivilTime local = app.localNow();
   CivilTime today{local.year, local.month, local.day};
   auto circ = patronCirculation(app.store().circulation(), app.config(), borrowerOf(patron), today);

@@ -62,15 +62,12 @@ void archiveCopy(const Config& c, const ImportJob& job, const std::string& file,
         ec = one;
       }
     }
-    if (!ec) {
-      fs::permissions(target, fs::perms::others_all | fs::perms::group_write,
-                      fs::perm_options::remove, ec);
-    }
   } else {
     fs::copy_file(file, target, fs::copy_options::overwrite_existing, ec);
   }
-  if (!ec && !fs::is_directory(target, ec)) {
-    // copy_file gives the copy the SIS file's mode, past the umask: never world-readable.
+  if (!ec) {
+    // copy_file gives the copy the SIS file's mode, past the umask: never world-readable (a
+    // folder copy: nobody else may enter it).
     fs::permissions(target, fs::perms::others_all | fs::perms::group_write,
                     fs::perm_options::remove, ec);
   }
@@ -129,9 +126,12 @@ Result<std::unique_ptr<ByteSource>> openOneRoster(const std::string& path, Impor
     return read.error();
   }
   if (read->type != req.type) {
-    log.info("import " + req.job->name + ": the bundle's manifest says " +
-             (read->delta ? "delta" : "bulk") + "; the run is " +
-             std::string(updateTypeName(read->type)));
+    // Said in the run's summary too: the admin asked for the other type.
+    std::string why = "the bundle's manifest says " + std::string(read->delta ? "delta" : "bulk") +
+                      ": the run is " + std::string(updateTypeName(read->type)) + ", not " +
+                      std::string(updateTypeName(req.type));
+    log.info("import " + req.job->name + ": " + why);
+    read->notes.push_back({Severity::kInfo, 0, "", "ONEROSTER_RUN_TYPE", why});
   }
   req.type = read->type;
   req.removed = read->toBeDeleted;

@@ -107,7 +107,9 @@ std::string summaryText(const ImportRun& r, const std::vector<RunMessage>& messa
     << c.unchanged << ", reactivated " << c.reactivated << ", skipped " << c.skipped << "\n";
   o << "  errors " << c.errors << ", warnings " << c.warnings << ", inactivated " << c.inactivated
     << ", deleted " << c.deleted << "\n";
-  if (r.type == UpdateType::kFull) {
+  // An incremental run has a lifecycle line only when it had removals to make (a delta's
+  // tobedeleted users): whether they went through, or which guard kept them.
+  if (r.type == UpdateType::kFull || r.lifecycleRan || lifecycleStoppedByGuard(r)) {
     o << "  lifecycle:   "
       << (r.lifecycleRan ? "ran"
                          : "did not run" + (r.lifecycleReason.empty()

@@ -20,20 +20,6 @@ std::string label(const Patron& p) {
                        " (" + p.get(PatronField::kDistrictId) + ")");
 }
 
-// The patron named on the command line; exit 2 when there is none, as `patrons show`.
-int findPatron(App& app, const std::string& key, Patron& out) {
-  auto p = app.store().findPatron(key);
-  if (!p) {
-    return fail(kExitFailed, p.error().describe());
-  }
-  if (!p->has_value()) {
-    return fail(kExitUsage,
-                "no patron with district id or barcode " + escapeControl(quoteValue(key)));
-  }
-  out = std::move(**p);
-  return kExitOk;
-}
-
 json candidateJson(const DeletionCandidate& c) {
   return {{"district_id", c.districtId},
           {"barcode", c.barcode.empty() ? json(nullptr) : json(c.barcode)},
@@ -109,6 +95,19 @@ int collectCandidates(App& app, const PatronDeleteArgs& a, std::vector<DeletionC
 }
 
 }  // namespace
+
+int findPatron(App& app, const std::string& key, Patron& out) {
+  auto p = app.store().findPatron(key);
+  if (!p) {
+    return fail(kExitFailed, p.error().describe());
+  }
+  if (!p->has_value()) {
+    return fail(kExitUsage,
+                "no patron with district id or barcode " + escapeControl(quoteValue(key)));
+  }
+  out = std::move(**p);
+  return kExitOk;
+}
 
 std::string checkHomeroomLabel(const std::string& homeroom) {
   if (trim(homeroom).empty()) {

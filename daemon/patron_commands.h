@@ -34,6 +34,10 @@ void addPatronCommands(CLI::App& patrons, PatronSetArgs& set, PatronDeleteArgs& 
 // UTF-8, at most the homeroom field's length. Else the usage message.
 std::string checkHomeroomLabel(const std::string& homeroom);
 
+// The patron named on the command line (district id or barcode) into `out`; exit 2 naming the
+// key when there is none, 1 when the database fails.
+int findPatron(App& app, const std::string& key, Patron& out);
+
 int cmdPatronsSet(App& app, const PatronSetArgs& args);
 // Deletes the named patrons in one transaction, all or none: exit 3 naming each patron with
 // open loans or unpaid fines unless --with-transactions; exit 2 for an unknown key or an

@@ -47,9 +47,11 @@ void judgeJob(const HealthInput& in, const JobRuns& jr, JobHealth& h) {
       h.lastCompleted = r;
     }
   }
-  // The newest full run decides whether a guard stopped the lifecycle.
+  // The newest run with a lifecycle decides whether a guard stopped it: a full run, or an
+  // incremental run that had removals (a OneRoster delta's tobedeleted users).
   for (const auto& r : jr.runs) {
-    if (r.dryRun || r.type != UpdateType::kFull || r.status != RunStatus::kCompleted) {
+    bool hadLifecycle = r.type == UpdateType::kFull || r.lifecycleRan || lifecycleStoppedByGuard(r);
+    if (r.dryRun || !hadLifecycle || r.status != RunStatus::kCompleted) {
       continue;
     }
     if (lifecycleStoppedByGuard(r)) {

@@ -35,7 +35,7 @@ class OneRosterCli : public ::testing::Test {
                               "  - name: roster\n"
                               "    source: {directory: ., file: " +
                                   file +
-                                  ", format: oneroster}\n"
+                                  ", format: oneroster, keep_copies: 1}\n"
                                   "    mapping: " +
                                   mapping +
                                   "\n"
@@ -84,6 +84,12 @@ TEST_F(OneRosterCli, TheShippedBundleImportsAsAFolder) {
   EXPECT_EQ(j["counts"]["read"], 11) << "the guardian is not a patron";
   EXPECT_EQ(j["counts"]["added"], 11);
   EXPECT_EQ(j["counts"]["errors"], 0) << j.dump();
+  // keep_copies: the folder's files, copied; the older copy pruned at the next run.
+  fs::path archive = conf_ / "archive" / "roster";
+  EXPECT_TRUE(fs::exists(archive / "1-oneroster" / "users.csv"));
+  EXPECT_EQ(importJson("2026-10-16 02:00")["counts"]["unchanged"], 11) << last_.err;
+  EXPECT_FALSE(fs::exists(archive / "1-oneroster")) << "keep_copies: 1";
+  EXPECT_TRUE(fs::exists(archive / "2-oneroster" / "manifest.csv"));
   auto zoe = patron("R2001");
   EXPECT_EQ(zoe["last_name"], "Núñez");
   EXPECT_EQ(zoe["site"], "LHS");
@@ -163,6 +169,13 @@ TEST_F(OneRosterCli, ADeltaBundleRunsIncrementalAndInactivatesTobedeleted) {
   auto j = importJson("2026-10-17 02:00");
   ASSERT_EQ(last_.exitCode, 0) << last_.out << last_.err;
   EXPECT_EQ(j["type"], "incremental");
+  bool said = false;  // asked for full (the default), got incremental: the summary says so
+  for (const auto& m : j["messages"]) {
+    said = said || m["code"] == "ONEROSTER_RUN_TYPE";
+  }
+  EXPECT_TRUE(said) << j.dump();
+  auto text = patrond({"summary", std::to_string(j["run_id"].get<int>())});
+  EXPECT_NE(text.out.find("lifecycle:   ran"), std::string::npos) << text.out;
   EXPECT_EQ(j["counts"]["updated"], 1);
   EXPECT_EQ(j["counts"]["inactivated"], 1);
   auto liam = patron("R2002");

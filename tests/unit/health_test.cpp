@@ -151,6 +151,24 @@ TEST(Health, AGuardThatStoppedTheLastFullRunIsAWarningUntilAFullRunPasses) {
   EXPECT_EQ(judge(job, {none}, "2026-10-16T09:00:00").state, HealthState::kOk);
 }
 
+// A OneRoster delta whose tobedeleted users a guard kept is as much a warning as a full run's
+// stopped lifecycle; the next run whose removals go through clears it.
+TEST(Health, AGuardThatStoppedADeltasRemovalsIsAWarning) {
+  auto job = dailyAt2();
+  ImportRun full = run(7, "2026-10-14T02:00:00", RunStatus::kCompleted);
+  full.lifecycleRan = true;
+  ImportRun delta = run(8, "2026-10-15T02:00:00", RunStatus::kCompleted, UpdateType::kIncremental);
+  delta.lifecycleReason =
+      "would inactivate 2 and delete 0 of 11 patrons in scope, more than "
+      "max_percent 10%";
+  auto r = judge(job, {delta, full}, "2026-10-15T09:00:00");
+  EXPECT_EQ(r.state, HealthState::kWarning);
+  EXPECT_TRUE(r.jobs[0].guardStopped);
+  ImportRun next = run(9, "2026-10-16T02:00:00", RunStatus::kCompleted, UpdateType::kIncremental);
+  next.lifecycleRan = true;
+  EXPECT_EQ(judge(job, {next, delta, full}, "2026-10-16T09:00:00").state, HealthState::kOk);
+}
+
 TEST(Health, TheOutboxWarnsOfFailedAndLongQueuedMailAndAlertsThatCannotBeSentAreCritical) {
   auto job = dailyAt2();
   std::vector<ImportRun> ok{run(7, "2026-10-15T02:00:00", RunStatus::kCompleted)};
