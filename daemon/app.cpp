@@ -1,8 +1,5 @@
 #include "daemon/app.h"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -14,6 +11,7 @@
 #include <sstream>
 
 #include "adapters/log/boost_log.h"
+#include "adapters/os/process.h"
 #include "adapters/sql/soci_store.h"
 #include "adapters/templates/mustache_renderer.h"
 #include "adapters/timezone/tz_zone.h"
@@ -39,93 +37,43 @@ int fail(int code, const std::string& message) {
   return code;
 }
 
-namespace {
-
-std::string hostName() {
-  char host[256] = "";
-  ::gethostname(host, sizeof host - 1);
-  return host;
-}
-
-std::string firstLine(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
-// What tells this process from another that got its pid later: the boot, the pid
-// namespace, and the start time in clock ticks since boot ("" when /proc cannot say).
-std::string processStart(pid_t pid) {
-#ifdef __linux__
-  std::string stat = firstLine("/proc/" + std::to_string(pid) + "/stat");
-  auto close = stat.rfind(')');
-  if (close == std::string::npos) {
-    return "";
-  }
-  std::istringstream fields(stat.substr(close + 2));
-  std::string field;
-  for (int i = 3; i <= 22 && fields >> field; ++i) {
-    if (i == 22) {
-      return field;
-    }
-  }
-#else
-  (void)pid;
-#endif
-  return "";
-}
-
-std::string thisBoot() {
-  std::string boot = firstLine("/proc/sys/kernel/random/boot_id");
-  boot.erase(std::remove(boot.begin(), boot.end(), '-'), boot.end());
-  std::error_code ec;
-  auto ns = std::filesystem::read_symlink("/proc/self/ns/pid", ec).string();  // pid:[N]
-  std::string inode;
-  std::copy_if(ns.begin(), ns.end(), std::back_inserter(inode),
-               [](char c) { return c >= '0' && c <= '9'; });
-  return boot.substr(0, 12) + "." + inode;
-}
-
-}  // namespace
-
 std::string leaseHolderOf(long pid) {
-  return hostName() + ":" + std::to_string(pid) + ":" + thisBoot() + "." +
-         processStart(static_cast<pid_t>(pid));
+  return os::hostName() + ":" + std::to_string(pid) + ":" + os::bootToken() + "." +
+         os::processStartToken(pid);
 }
 
 std::string leaseHolder() {
-  static const std::string holder = leaseHolderOf(::getpid());
+  static const std::string holder = leaseHolderOf(os::currentPid());
   return holder;
 }
 
 HolderState holderState(const std::string& holder) {
   // host:pid[:boot.pidns.start]; anything else (a slot's "ran by ..." mark) is no process.
   auto colon = holder.find(':');
-  if (colon == std::string::npos || holder.substr(0, colon) != hostName()) {
+  if (colon == std::string::npos || holder.substr(0, colon) != os::hostName()) {
     return HolderState::kElsewhere;
   }
   auto second = holder.find(':', colon + 1);
   std::string pidText = holder.substr(
       colon + 1, second == std::string::npos ? std::string::npos : second - colon - 1);
-  pid_t pid = 0;
+  long pid = 0;
   auto [end, err] = std::from_chars(pidText.data(), pidText.data() + pidText.size(), pid);
   if (err != std::errc() || end != pidText.data() + pidText.size() || pid <= 0) {
     return HolderState::kElsewhere;
   }
   if (second != std::string::npos) {
     std::string token = holder.substr(second + 1);  // boot.pidns.start
-    std::string boot = thisBoot();
+    std::string boot = os::bootToken();
     if (token.compare(0, boot.size() + 1, boot + ".") != 0) {
       // Another boot (the host restarted: the holder is gone) or another pid namespace (a
       // container on the same host name: its pids mean nothing here).
       return token.compare(0, 12, boot.substr(0, 12)) != 0 ? HolderState::kDead
                                                            : HolderState::kElsewhere;
     }
-    if (::kill(pid, 0) != 0 && errno == ESRCH) {
+    if (!os::processExists(pid)) {
       return HolderState::kDead;
     }
-    std::string start = processStart(pid);
+    std::string start = os::processStartToken(pid);
     // A pid taken by a later process is not the holder; /proc hidden from us: trust it.
     if (!start.empty() && start != token.substr(boot.size() + 1)) {
       return HolderState::kDead;
@@ -133,7 +81,7 @@ HolderState holderState(const std::string& holder) {
     return HolderState::kAlive;
   }
   // An older "host:pid" holder: the pid alone.
-  return ::kill(pid, 0) == 0 || errno == EPERM ? HolderState::kAlive : HolderState::kDead;
+  return os::processExists(pid) ? HolderState::kAlive : HolderState::kDead;
 }
 
 App::App(GlobalOptions options) : options_(std::move(options)) {

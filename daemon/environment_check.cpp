@@ -1,11 +1,9 @@
 #include "daemon/environment_check.h"
 
-#include <pwd.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <filesystem>
 
+#include "adapters/os/files.h"
+#include "adapters/os/process.h"
 #include "adapters/sql/soci_store.h"
 #include "daemon/import_execution.h"
 
@@ -15,13 +13,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string userName() {
-  if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name != nullptr) {
-    return pw->pw_name;
-  }
-  return "uid " + std::to_string(::geteuid());
-}
-
 std::string absolute(const std::string& p) {
   std::error_code ec;
   auto a = fs::absolute(p, ec);
@@ -30,7 +21,7 @@ std::string absolute(const std::string& p) {
 
 class Checker {
  public:
-  explicit Checker(EnvironmentReport& r) : r_(r), user_(userName()) {}
+  explicit Checker(EnvironmentReport& r) : r_(r), user_(os::effectiveUserName()) {}
 
   // A folder patrond reads from (a source): it must exist and be listable.
   void readableFolder(const std::string& what, const std::string& dir) {
@@ -38,7 +29,7 @@ class Checker {
     if (!isDir(p, what)) {
       return;
     }
-    if (::access(p.c_str(), R_OK | X_OK) != 0) {
+    if (!os::canListFolder(p)) {
       error(p, what + " cannot be read by user " + user_ + "; give that user read access (" +
                    "chmod o+rx, or add it to the folder's group)");
     }
@@ -57,7 +48,7 @@ class Checker {
     if (!isDir(existing.string(), what)) {
       return;
     }
-    if (::access(existing.c_str(), W_OK | X_OK) != 0) {
+    if (!os::canWriteFolder(existing.string())) {
       error(existing.string(), what + " is not writable by user " + user_ + "; run as the " +
                                    "user the service runs as (sudo -u patrond patrond ...) or " +
                                    "chown that user the folder");
@@ -67,12 +58,12 @@ class Checker {
   // A file patrond reads (a secret, known_hosts, a private key).
   void readableFile(const std::string& what, const std::string& file) {
     std::string p = note(what, file);
-    struct stat st {};
-    if (::stat(p.c_str(), &st) != 0) {
+    std::error_code ec;
+    if (!fs::exists(p, ec)) {
       error(p, what + " does not exist");
-    } else if (!S_ISREG(st.st_mode)) {
+    } else if (!fs::is_regular_file(p, ec)) {
       error(p, what + " is not a regular file");
-    } else if (::access(p.c_str(), R_OK) != 0) {
+    } else if (!os::canReadFile(p)) {
       error(p, what + " cannot be read by user " + user_ + "; chown root:patrond " + p +
                    " && chmod 640 " + p);
     }
@@ -82,7 +73,7 @@ class Checker {
   void writableIfPresent(const std::string& what, const std::string& file) {
     std::string p = note(what, file);
     std::error_code ec;
-    if (fs::exists(p, ec) && ::access(p.c_str(), R_OK | W_OK) != 0) {
+    if (fs::exists(p, ec) && !os::canWriteFile(p)) {
       error(p, what + " is not writable by user " + user_ + "; run as the user the service " +
                    "runs as (sudo -u patrond patrond ...) or chown that user the file");
     }

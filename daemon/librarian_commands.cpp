@@ -1,15 +1,10 @@
 #include "daemon/librarian_commands.h"
 
+#include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#ifndef _WIN32
-#include <pwd.h>
-#include <unistd.h>
-#endif
-
-#include <cstdlib>
-
+#include "adapters/os/process.h"
 #include "daemon/cli_support.h"
 #include "daemon/homeroom_commands.h"
 #include "daemon/json_output.h"
@@ -143,26 +138,7 @@ int checkHomeroom(App& app, const std::string& site, const std::string& homeroom
 }  // namespace
 
 std::string loginName() {
-#ifdef _WIN32
-  if (const char* u = std::getenv("USERNAME"); u != nullptr && *u != '\0') {
-    return u;
-  }
-  return "unknown";
-#else
-  char buf[256];
-  if (::getlogin_r(buf, sizeof buf) == 0 && buf[0] != '\0') {
-    return buf;
-  }
-  if (::geteuid() == 0) {
-    if (const char* s = std::getenv("SUDO_USER"); s != nullptr && *s != '\0') {
-      return s;
-    }
-  }
-  if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name != nullptr) {
-    return pw->pw_name;
-  }
-  return "#" + std::to_string(::geteuid());
-#endif
+  return os::loginName();
 }
 
 std::string checkPersonName(const std::string& name, const std::string& what) {

@@ -1,8 +1,5 @@
 #include "daemon/notice_commands.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -12,6 +9,7 @@
 #include <random>
 #include <set>
 
+#include "adapters/os/files.h"
 #include "adapters/smtp/mime.h"
 #include "adapters/smtp/smtp_mailer.h"
 #include "adapters/templates/mustache_renderer.h"
@@ -45,46 +43,11 @@ int unknownNotice(const Config& config, const std::string& name) {
                               (known.empty() ? " (it has none)" : " (it has: " + known + ")"));
 }
 
-// Writes one printed notice into the run's folder without following a symbolic link planted
-// there: the content goes to a new file of an unpredictable name (O_CREAT|O_EXCL|O_NOFOLLOW,
-// like mkstemp), and rename(2) puts it in place, which replaces whatever the final name was
-// (a symbolic link too) and never writes through it.
-Result<void> writePrinted(int dirFd, const fs::path& dir, const std::string& name,
+// Writes one printed notice whole into the run's folder (never through a symbolic link).
+Result<void> writePrinted(os::OutputFolder& folder, const fs::path& dir, const std::string& name,
                           const std::string& content) {
   std::string where = (dir / name).string();
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::string tmp;
-  int fd = -1;
-  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-    tmp = ".patrond-" + std::to_string(rng()) + ".tmp";
-    fd = ::openat(dirFd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-    if (fd < 0 && errno != EEXIST) {
-      break;
-    }
-  }
-  if (fd < 0) {
-    std::string why = std::strerror(errno);
-    return Error{"IO", "cannot write " + where + ": " + why, where};
-  }
-  const char* p = content.data();
-  size_t left = content.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      std::string why = n < 0 ? std::strerror(errno) : "nothing written";
-      ::close(fd);
-      ::unlinkat(dirFd, tmp.c_str(), 0);
-      return Error{"IO", "cannot write " + where + ": " + why, where};
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  if (::close(fd) != 0 || ::renameat(dirFd, tmp.c_str(), dirFd, name.c_str()) != 0) {
-    std::string why = std::strerror(errno);
-    ::unlinkat(dirFd, tmp.c_str(), 0);
+  if (std::string why; !folder.write(name, content, why)) {
     return Error{"IO", "cannot write " + where + ": " + why, where};
   }
   return {};
@@ -166,7 +129,7 @@ std::string roomText(const std::string& site, const std::string& homeroom) {
 
 Result<NoticeOutcome> printNotice(const NoticeConfig& notice, NoticeOutcome out, bool dryRun) {
   fs::path dir = fs::path(notice.printDir) / out.run.date;
-  int dirFd = -1;
+  os::OutputFolder folder;
   if (!dryRun) {
     std::error_code ec;
     fs::create_directories(dir, ec);
@@ -174,27 +137,15 @@ Result<NoticeOutcome> printNotice(const NoticeConfig& notice, NoticeOutcome out,
       return Error{"IO", "cannot create " + dir.string() + ": " + ec.message(), dir.string()};
     }
     // The day's folder itself must not be a symbolic link to somewhere else.
-    dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dirFd < 0) {
-      std::string why = errno == ELOOP || errno == ENOTDIR
-                            ? "it is not a folder but a symbolic link or a file; remove it"
-                            : std::strerror(errno);
+    if (std::string why; !folder.open(dir.string(), why)) {
       return Error{"IO", "cannot write notices into " + dir.string() + ": " + why, dir.string()};
     }
   }
-  struct CloseDir {
-    int fd;
-    ~CloseDir() {
-      if (fd >= 0) {
-        ::close(fd);
-      }
-    }
-  } closeDir{dirFd};
   auto names = printFileNames(out.run.messages, notice.sendTo == SendTo::kPatron);
   std::vector<std::string> pages;
   for (size_t k = 0; k < out.run.messages.size(); ++k) {
     if (!dryRun) {
-      if (auto w = writePrinted(dirFd, dir, names[k], out.rendered[k].html); !w) {
+      if (auto w = writePrinted(folder, dir, names[k], out.rendered[k].html); !w) {
         return w.error();
       }
     }
@@ -204,7 +155,7 @@ Result<NoticeOutcome> printNotice(const NoticeConfig& notice, NoticeOutcome out,
   if (!pages.empty()) {
     if (!dryRun) {
       std::string combined = templates::combinePrintable(pages, notice.name + " " + out.run.date);
-      if (auto w = writePrinted(dirFd, dir, "all.html", combined); !w) {
+      if (auto w = writePrinted(folder, dir, "all.html", combined); !w) {
         return w.error();
       }
     }

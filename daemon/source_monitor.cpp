@@ -3,7 +3,13 @@
 #include <cstdlib>
 
 #include "adapters/files/text_file.h"
+#ifdef _WIN32
+#include <boost/asio/post.hpp>
+
+#include "adapters/fswatch/win_watch.h"
+#else
 #include "adapters/fswatch/inotify_watch.h"
+#endif
 #include "engine/text.h"
 
 namespace patrond::daemon {
@@ -41,7 +47,12 @@ void SourceMonitor::start() {
     return;
   }
   if (!watch_) {
+#ifdef _WIN32
+    watch_ = fswatch::makeWindowsWatch(
+        [this](std::function<void()> f) { boost::asio::post(io_, std::move(f)); });
+#else
     watch_ = fswatch::makeInotifyWatch(io_);
+#endif
   }
   auto r = watch_->watch(job->source.directory, [this] { observe(); });
   if (!r) {

@@ -1,21 +1,22 @@
 #include "adapters/crypto/password_hasher.h"
 
 #include <argon2.h>
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <vector>
+
+#include "adapters/os/files.h"
 
 namespace patrond::crypto {
 namespace {
@@ -155,42 +156,31 @@ enum class ReadState { kRead, kMissing };
 
 // Reads an existing key file: the key, kMissing when there is none, or a clear error.
 Result<ReadState> readKey(const std::string& keyFile, std::string& key) {
-  int fd = ::open(keyFile.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) {
-    if (errno == ENOENT) {
+  os::OpenedFile f = os::openRegularFile(keyFile);
+  switch (f.failure) {
+    case os::OpenFailure::kNone:
+      break;
+    case os::OpenFailure::kMissing:
       return ReadState::kMissing;
-    }
-    return cannotRead(keyFile, systemError(errno));
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    int err = errno;
-    ::close(fd);
-    return cannotRead(keyFile, systemError(err));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return cannotRead(
-        keyFile, S_ISDIR(st.st_mode) ? "it is a folder, not a file" : "it is not a regular file");
+    case os::OpenFailure::kFolder:
+      return cannotRead(keyFile, "it is a folder, not a file");
+    case os::OpenFailure::kNotRegular:
+      return cannotRead(keyFile, "it is not a regular file");
+    case os::OpenFailure::kSystem:
+      return cannotRead(keyFile, f.reason);
   }
   key.clear();
   char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return cannotRead(keyFile, systemError(err));
-    }
-    if (n == 0 || key.size() > 65536) {
-      break;
-    }
-    key.append(buf, static_cast<std::size_t>(n));
+  std::size_t n;
+  while (key.size() <= 65536 && (n = std::fread(buf, 1, sizeof buf, f.file)) > 0) {
+    key.append(buf, n);
   }
-  ::close(fd);
+  bool failed = std::ferror(f.file) != 0;
+  int err = errno;
+  std::fclose(f.file);
+  if (failed) {
+    return cannotRead(keyFile, systemError(err));
+  }
   if (key.empty()) {
     return cannotRead(keyFile, "the file is empty");
   }
@@ -201,72 +191,50 @@ Result<ReadState> readKey(const std::string& keyFile, std::string& key) {
   return ReadState::kRead;
 }
 
-bool writeAll(int fd, const unsigned char* p, std::size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) {
-      continue;
-    }
-    if (w <= 0) {
-      return false;
-    }
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return ::fsync(fd) == 0;
-}
-
 // Creates the key file whole or not at all: the key is written to a new file of its own
-// (O_CREAT|O_EXCL, mode 0600 from the start) and linked to its name, which fails when the
-// name exists. So a reader never sees a half-written key, and of two processes creating it
-// at once the loser reads the winner's. Returns false (and no error) when it lost.
+// (created exclusively, readable by its owner only from the start) and linked to its name,
+// which fails when the name exists. So a reader never sees a half-written key, and of two
+// processes creating it at once the loser reads the winner's. Returns false (and no error)
+// when it lost.
 Result<bool> createKey(const std::string& keyFile, const std::vector<unsigned char>& fresh) {
   unsigned char suffix[8];
   if (RAND_bytes(suffix, sizeof suffix) != 1) {
     return cannotCreate(keyFile, "no random bytes");
   }
+  const std::string bytes(fresh.begin(), fresh.end());
   std::string temp = keyFile + ".new-" + hex(suffix, sizeof suffix);
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  bool linked = false;
-  if (fd >= 0) {
-    bool written = writeAll(fd, fresh.data(), fresh.size());
-    int err = errno;
-    ::close(fd);
-    if (!written) {
-      ::unlink(temp.c_str());
-      return cannotCreate(keyFile, systemError(err));
+  std::string reason;
+  switch (os::createNewFile(temp, bytes, reason)) {
+    case os::CreateResult::kFailed:
+      return cannotCreate(keyFile, reason);
+    case os::CreateResult::kExists:
+      break;  // a leftover of that very name: write the key file itself below
+    case os::CreateResult::kCreated: {
+      bool linked = os::linkNoReplace(temp, keyFile);
+      int linkErr = errno;
+      std::error_code ec;
+      std::filesystem::remove(temp, ec);
+      if (linked) {
+        return true;
+      }
+      if (linkErr == EEXIST) {
+        return false;
+      }
+      if (linkErr != EPERM && linkErr != ENOTSUP && linkErr != EOPNOTSUPP) {
+        return cannotCreate(keyFile, systemError(linkErr));
+      }
+      break;  // a file system without hard links: the key file itself, exclusively
     }
-    linked = ::link(temp.c_str(), keyFile.c_str()) == 0;
-    int linkErr = errno;
-    ::unlink(temp.c_str());
-    if (linked) {
+  }
+  switch (os::createNewFile(keyFile, bytes, reason)) {
+    case os::CreateResult::kCreated:
       return true;
-    }
-    if (linkErr == EEXIST) {
+    case os::CreateResult::kExists:
       return false;
-    }
-    if (linkErr != EPERM && linkErr != ENOTSUP && linkErr != EOPNOTSUPP) {
-      return cannotCreate(keyFile, systemError(linkErr));
-    }
-    // A file system without hard links: the key file itself, exclusively.
-  } else if (errno != EEXIST) {
-    return cannotCreate(keyFile, systemError(errno));
+    case os::CreateResult::kFailed:
+      break;
   }
-  fd = ::open(keyFile.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) {
-      return false;
-    }
-    return cannotCreate(keyFile, systemError(errno));
-  }
-  bool written = writeAll(fd, fresh.data(), fresh.size());
-  int err = errno;
-  ::close(fd);
-  if (!written) {
-    ::unlink(keyFile.c_str());
-    return cannotCreate(keyFile, systemError(err));
-  }
-  return true;
+  return cannotCreate(keyFile, reason);
 }
 
 }  // namespace

@@ -1,10 +1,5 @@
 #include "adapters/files/text_file.h"
 
-#include <fcntl.h>
-#include <iconv.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -12,35 +7,32 @@
 #include <filesystem>
 #include <vector>
 
+#include "adapters/os/files.h"
+#include "adapters/os/iconv.h"
+#include "engine/glob.h"
+
 namespace patrond::files {
 namespace {
 
 // Opens a regular file for reading. Anything else is refused at once, naming the path: a FIFO
-// would block the import until some writer came, a device or socket never ends. The open
-// itself does not block (O_NONBLOCK), and the check is on what was opened, not on the name.
+// would block the import until some writer came, a device or socket never ends.
 Result<std::FILE*> openRegular(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    return Error{"IO", std::string("cannot open: ") + std::strerror(errno), path};
+  os::OpenedFile f = os::openRegularFile(path);
+  switch (f.failure) {
+    case os::OpenFailure::kNone:
+      return f.file;
+    case os::OpenFailure::kFolder:
+      return Error{"IO", "is a folder, not a file", path};
+    case os::OpenFailure::kNotRegular:
+      return Error{"IO",
+                   "is not a regular file (a FIFO, socket or device); patrond reads only "
+                   "regular files",
+                   path};
+    case os::OpenFailure::kMissing:
+    case os::OpenFailure::kSystem:
+      break;
   }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return Error{"IO",
-                 S_ISDIR(st.st_mode) ? std::string("is a folder, not a file")
-                                     : std::string("is not a regular file (a FIFO, socket or "
-                                                   "device); patrond reads only regular files"),
-                 path};
-  }
-  int flags = ::fcntl(fd, F_GETFL);
-  std::FILE* f =
-      flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0 ? nullptr : ::fdopen(fd, "rb");
-  if (!f) {
-    int e = errno;
-    ::close(fd);
-    return Error{"IO", std::string("cannot open: ") + std::strerror(e), path};
-  }
-  return f;
+  return Error{"IO", "cannot open: " + f.reason, path};
 }
 
 class FileSource final : public ByteSource {
@@ -256,9 +248,13 @@ Result<std::unique_ptr<ByteSource>> openText(const std::string& path, const std:
 
 }  // namespace patrond::files
 
-#include <fnmatch.h>
-
 namespace patrond::files {
+
+#ifdef _WIN32
+constexpr GlobOptions kFolderGlob{.caseless = true};  // Windows names ignore case
+#else
+constexpr GlobOptions kFolderGlob{};
+#endif
 
 Result<std::string> resolveSourceFile(const std::string& directory, const std::string& pattern) {
   namespace fs = std::filesystem;
@@ -266,7 +262,7 @@ Result<std::string> resolveSourceFile(const std::string& directory, const std::s
   if (!fs::is_directory(directory, ec)) {
     return Error{"SOURCE", "the source folder does not exist or cannot be read", directory};
   }
-  if (pattern.find_first_of("*?[") == std::string::npos) {
+  if (!isGlobPattern(pattern)) {
     fs::path p = fs::path(directory) / pattern;
     if (!fs::exists(p, ec)) {
       return Error{"FILE_MISSING", "the file " + pattern + " is not in " + directory, p.string()};
@@ -283,7 +279,7 @@ Result<std::string> resolveSourceFile(const std::string& directory, const std::s
   fs::file_time_type bestTime{};
   for (const auto& entry : fs::directory_iterator(directory, ec)) {
     if (!entry.is_regular_file(ec) ||
-        ::fnmatch(pattern.c_str(), entry.path().filename().c_str(), 0) != 0) {
+        !globMatch(pattern, entry.path().filename().string(), kFolderGlob)) {
       continue;
     }
     auto t = entry.last_write_time(ec);
@@ -303,19 +299,16 @@ Result<std::string> resolveSourceFile(const std::string& directory, const std::s
 
 }  // namespace patrond::files
 
-#include <sys/stat.h>
-
 #include "engine/key_index.h"
 
 namespace patrond::files {
 
 FileStat statFile(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+  os::FileInfo info = os::regularFileInfo(path);
+  if (!info.regular) {
     return {};
   }
-  return {true, static_cast<std::uint64_t>(st.st_size),
-          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+  return {true, info.size, info.modifiedNs};
 }
 
 Result<std::string> fingerprintFile(const std::string& path) {

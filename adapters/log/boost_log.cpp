@@ -34,6 +34,9 @@
 #endif
 
 #include "adapters/log/journal.h"
+#ifdef _WIN32
+#include "adapters/log/event_log.h"
+#endif
 #include "engine/display_time.h"
 #include "engine/text.h"
 
@@ -232,6 +235,22 @@ class SizeRotatedFile final
 };
 #endif
 
+#ifdef _WIN32
+// The Windows Event Log: the Application log, source "patrond" (event_log.h).
+class EventLogBackend final
+    : public sinks::basic_formatted_sink_backend<char, sinks::synchronized_feeding> {
+ public:
+  explicit EventLogBackend(const std::string& source) : log_(source) {}
+  void consume(const bl::record_view& rec, const string_type& message) {
+    auto level = rec[severity];
+    (void)log_.report(level ? *level : LogLevel::kInfo, message);
+  }
+
+ private:
+  EventLog log_;
+};
+#endif
+
 class BoostLog final : public Log {
  public:
   void write(LogLevel level, std::string_view message) override {
@@ -342,6 +361,17 @@ std::shared_ptr<Log> setupLog(const LogSetup& setup) {
       backend = boost::make_shared<SyslogBackend>(setup.ident);
     }
     auto sink = boost::make_shared<sinks::synchronous_sink<SyslogBackend>>(backend);
+    sink->set_formatter(expr::stream << expr::smessage);
+    core->add_sink(sink);
+    anySink = true;
+  }
+#else
+  if (setup.config.system) {
+    static boost::shared_ptr<EventLogBackend> backend;  // one event source per process
+    if (!backend) {
+      backend = boost::make_shared<EventLogBackend>(setup.ident);
+    }
+    auto sink = boost::make_shared<sinks::synchronous_sink<EventLogBackend>>(backend);
     sink->set_formatter(expr::stream << expr::smessage);
     core->add_sink(sink);
     anySink = true;

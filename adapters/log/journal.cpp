@@ -1,13 +1,13 @@
 #include "adapters/log/journal.h"
 
-#include <sys/stat.h>
-#include <sys/uio.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 
 #ifdef __linux__
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
 // CODE_FILE/CODE_LINE would name this file for every record, not the caller.
 #define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
@@ -55,12 +55,16 @@ bool journalReachable() {
 }
 
 bool stderrIsJournal() {
+#ifndef __linux__
+  return false;
+#else
   const char* stream = std::getenv("JOURNAL_STREAM");
   unsigned long long dev = 0;
   unsigned long long ino = 0;
   struct stat st {};
   return stream && std::sscanf(stream, "%llu:%llu", &dev, &ino) == 2 &&
          ::fstat(STDERR_FILENO, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+#endif
 }
 
 bool sendToJournal(const std::vector<std::string>& fields) {

@@ -1,7 +1,6 @@
 #include "adapters/sftp/curl_sftp.h"
 
 #include <curl/curl.h>
-#include <fnmatch.h>
 
 #include <algorithm>
 #include <chrono>
@@ -15,6 +14,7 @@
 
 #include "adapters/config/yaml_config.h"
 #include "adapters/sftp/sftp_listing.h"
+#include "engine/glob.h"
 #include "engine/text.h"
 
 namespace patrond::sftp {
@@ -94,7 +94,7 @@ std::string shownName(const std::string& name) {
 
 bool matches(const std::string& pattern, const std::string& name) {
   // FNM_PATHNAME: '*' never matches '/'; FNM_PERIOD: nor a leading '.'.
-  return ::fnmatch(pattern.c_str(), name.c_str(), FNM_PATHNAME | FNM_PERIOD) == 0;
+  return globMatch(pattern, name, {.pathname = true, .period = true});
 }
 
 std::string typeName(char type) {
@@ -158,8 +158,7 @@ class CurlSftp final : public RemoteSource {
           continue;
         }
         // A name '*' matches only across a '/' or a leading '.' is not taken, but reported.
-        if (!matches(pattern_, entry->name) &&
-            ::fnmatch(pattern_.c_str(), entry->name.c_str(), 0) != 0) {
+        if (!matches(pattern_, entry->name) && !globMatch(pattern_, entry->name)) {
           continue;
         }
         if (auto why = refusedRemoteName(entry->name)) {

@@ -9,12 +9,8 @@
 #include <filesystem>
 #include <thread>
 
-#ifndef _WIN32
-#include <unistd.h>
-#else
-#include <process.h>
-#endif
-
+#include "adapters/os/files.h"
+#include "adapters/os/process.h"
 #include "adapters/sql/schema.h"
 #include "adapters/sql/soci_common.h"
 #include "adapters/sql/soci_store.h"
@@ -127,22 +123,6 @@ std::string copyPages(sqlite3* from, sqlite3* to) {
   return rc == SQLITE_DONE ? std::string() : std::string(sqlite3_errstr(rc));
 }
 
-// Gives `from` the name `to` unless something has that name: link() fails with EEXIST rather
-// than replacing it, as rename() would. Windows: MoveFile never replaces either.
-bool linkNoReplace(const std::string& from, const std::string& to) {
-#ifndef _WIN32
-  return ::link(from.c_str(), to.c_str()) == 0;
-#else
-  std::error_code ec;
-  if (fs::exists(to, ec)) {
-    errno = EEXIST;
-    return false;
-  }
-  fs::rename(from, to, ec);
-  return !ec;
-#endif
-}
-
 }  // namespace
 
 Result<void> backupSqlite(const DatabaseConfig& config, const std::string& target) {
@@ -166,7 +146,7 @@ Result<void> backupSqlite(const DatabaseConfig& config, const std::string& targe
     return source.error();
   }
   // A name of this process's own: two backups to one name never write into one file.
-  std::string part = target + ".part-" + std::to_string(getpid());
+  std::string part = target + ".part-" + std::to_string(os::currentPid());
   fs::remove(part, ec);
   sqlite3* out = nullptr;
   int rc = sqlite3_open_v2(part.c_str(), &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
@@ -177,7 +157,7 @@ Result<void> backupSqlite(const DatabaseConfig& config, const std::string& targe
     sqlite3_exec(out, "PRAGMA journal_mode = DELETE", nullptr, nullptr, nullptr);
   }
   sqlite3_close(out);
-  if (error.empty() && !linkNoReplace(part, target)) {
+  if (error.empty() && !os::linkNoReplace(part, target)) {
     // link(), not rename(): a file that appeared under the name meanwhile is never replaced.
     error = errno == EEXIST ? target + " appeared meanwhile; nothing was overwritten"
                             : "cannot create " + target + ": " + std::strerror(errno);

@@ -1,0 +1,93 @@
+#pragma once
+// The file system calls whose semantics differ between POSIX and Windows: opening only regular
+// files, creating a file that must not exist yet, renaming without replacing, replacing at
+// once, and access checks as the running user. POSIX in files_posix.cpp, Windows in
+// files_win.cpp. Paths are UTF-8 on both.
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace patrond::os {
+
+enum class OpenFailure {
+  kNone,
+  kMissing,     // no such file
+  kFolder,      // a folder, not a file
+  kNotRegular,  // a FIFO, socket or device: reading it could block forever
+  kSystem,      // anything else: `reason` says what
+};
+
+struct OpenedFile {
+  std::FILE* file = nullptr;  // binary mode; the caller closes it
+  OpenFailure failure = OpenFailure::kNone;
+  std::string reason;  // the system's words when failure is kSystem
+};
+
+// Opens a regular file for reading. The open itself never blocks (a FIFO is refused, not
+// waited on) and the check is on what was opened, not on the name.
+OpenedFile openRegularFile(const std::string& path);
+
+struct FileInfo {
+  bool regular = false;
+  std::uint64_t size = 0;
+  std::int64_t modifiedNs = 0;  // the platform's clock; compare only with itself
+};
+
+// Size and modification time of a regular file; `regular` false for anything else.
+FileInfo regularFileInfo(const std::string& path);
+
+enum class CreateResult { kCreated, kExists, kFailed };
+
+// Creates `path`, which must not exist, readable by its owner only on POSIX (0600; on Windows
+// it inherits its folder's permissions), never through a symbolic link, writes `content`,
+// flushes it to disk and closes it. On kFailed `reason` says why and the file is removed.
+CreateResult createNewFile(const std::string& path, const std::string& content, std::string& reason,
+                           bool ownerOnly = true);
+
+// Gives `from` the name `to` unless something has that name already (never replaces).
+// False with errno EEXIST when `to` exists; `from` is kept either way on POSIX (a hard link),
+// gone after success on Windows (a move).
+bool linkNoReplace(const std::string& from, const std::string& to);
+
+// Moves `from` onto `to` at once, replacing what was there; false with `reason` set.
+bool replaceFile(const std::string& from, const std::string& to, std::string& reason);
+
+// Access as the running user (its groups and ACLs included).
+bool canListFolder(const std::string& path);
+bool canWriteFolder(const std::string& path);
+bool canReadFile(const std::string& path);
+bool canWriteFile(const std::string& path);
+
+// Whether others than the owner and its group may read the file (a secret should not be).
+// Always false on Windows, whose folder ACLs the installer sets.
+bool readableByOthers(const std::string& path);
+
+}  // namespace patrond::os
+
+namespace patrond::os {
+
+// A folder that files are written into whole (printed notices): never through a symbolic
+// link planted in it, and the folder itself must not be one.
+class OutputFolder {
+ public:
+  OutputFolder() = default;
+  OutputFolder(const OutputFolder&) = delete;
+  OutputFolder& operator=(const OutputFolder&) = delete;
+  ~OutputFolder();
+
+  // Opens an existing folder; false with `reason` set ("it is not a folder but a symbolic
+  // link or a file; remove it", or the system's words).
+  bool open(const std::string& dir, std::string& reason);
+
+  // Writes `name` whole: the content goes to a new file of an unpredictable name, created
+  // exclusively, and a rename puts it in place, replacing whatever the name was (a symbolic
+  // link too) and never writing through it. False with `reason` set.
+  bool write(const std::string& name, const std::string& content, std::string& reason);
+
+ private:
+  std::string dir_;
+  int fd_ = -1;  // POSIX: the folder's descriptor
+};
+
+}  // namespace patrond::os
