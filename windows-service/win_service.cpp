@@ -2,6 +2,8 @@
 
 #ifdef _WIN32
 #include <windows.h>
+// after windows.h
+#include <aclapi.h>
 
 #include <cstdio>
 #include <mutex>
@@ -84,6 +86,55 @@ int lastError(const char* what) {
   return 1;
 }
 
+constexpr wchar_t kAccount[] = L"NT SERVICE\\patrond";
+constexpr wchar_t kEventSourceKey[] =
+    L"SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\patrond";
+
+// The Application log source "patrond", its messages in patrond.exe (messages.mc).
+bool registerEventSource(const std::wstring& exe) {
+  HKEY key = nullptr;
+  if (RegCreateKeyExW(HKEY_LOCAL_MACHINE, kEventSourceKey, 0, nullptr, 0, KEY_SET_VALUE, nullptr,
+                      &key, nullptr) != ERROR_SUCCESS) {
+    return false;
+  }
+  DWORD types = EVENTLOG_ERROR_TYPE | EVENTLOG_WARNING_TYPE | EVENTLOG_INFORMATION_TYPE;
+  bool ok =
+      RegSetValueExW(key, L"EventMessageFile", 0, REG_EXPAND_SZ,
+                     reinterpret_cast<const BYTE*>(exe.c_str()),
+                     static_cast<DWORD>((exe.size() + 1) * sizeof(wchar_t))) == ERROR_SUCCESS &&
+      RegSetValueExW(key, L"TypesSupported", 0, REG_DWORD, reinterpret_cast<const BYTE*>(&types),
+                     sizeof types) == ERROR_SUCCESS;
+  RegCloseKey(key);
+  return ok;
+}
+
+// Gives the service's own account modify rights on its folder (config, database, logs),
+// inherited by what it holds. The folder keeps its other entries (Administrators, SYSTEM).
+bool grantFolder(const std::wstring& folder) {
+  CreateDirectoryW(folder.c_str(), nullptr);
+  PACL old = nullptr;
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  if (GetNamedSecurityInfoW(folder.c_str(), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, nullptr,
+                            nullptr, &old, nullptr, &sd) != ERROR_SUCCESS) {
+    return false;
+  }
+  EXPLICIT_ACCESSW ea{};
+  ea.grfAccessPermissions = FILE_GENERIC_READ | FILE_GENERIC_WRITE | FILE_GENERIC_EXECUTE | DELETE;
+  ea.grfAccessMode = GRANT_ACCESS;
+  ea.grfInheritance = SUB_CONTAINERS_AND_OBJECTS_INHERIT;
+  ea.Trustee.TrusteeForm = TRUSTEE_IS_NAME;
+  ea.Trustee.TrusteeType = TRUSTEE_IS_USER;
+  ea.Trustee.ptstrName = const_cast<wchar_t*>(kAccount);
+  PACL acl = nullptr;
+  bool ok = SetEntriesInAclW(1, &ea, old, &acl) == ERROR_SUCCESS &&
+            SetNamedSecurityInfoW(const_cast<wchar_t*>(folder.c_str()), SE_FILE_OBJECT,
+                                  DACL_SECURITY_INFORMATION, nullptr, nullptr, acl,
+                                  nullptr) == ERROR_SUCCESS;
+  LocalFree(acl);
+  LocalFree(sd);
+  return ok;
+}
+
 }  // namespace
 
 int install(const std::string& configPath) {
@@ -97,10 +148,9 @@ int install(const std::string& configPath) {
   if (!scm) {
     return lastError("OpenSCManager (run as Administrator)");
   }
-  SC_HANDLE svc =
-      CreateServiceW(scm, kName, kDisplay, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS,
-                     SERVICE_AUTO_START, SERVICE_ERROR_NORMAL, command.c_str(), nullptr, nullptr,
-                     nullptr, L"NT AUTHORITY\\LocalService", nullptr);
+  SC_HANDLE svc = CreateServiceW(
+      scm, kName, kDisplay, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START,
+      SERVICE_ERROR_NORMAL, command.c_str(), nullptr, nullptr, nullptr, kAccount, nullptr);
   if (!svc) {
     int rc = lastError("CreateService");
     CloseServiceHandle(scm);
@@ -116,7 +166,23 @@ int install(const std::string& configPath) {
   ChangeServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS, &failure);
   CloseServiceHandle(svc);
   CloseServiceHandle(scm);
-  std::printf("service 'patrond' installed; start it with: sc start patrond\n");
+  if (!registerEventSource(exe.data())) {
+    std::fprintf(stderr,
+                 "patrond: warning: the Event Log source 'patrond' was not registered "
+                 "(records show without their text in the Event Viewer)\n");
+  }
+  std::wstring folder = widen(configPath);
+  if (auto slash = folder.find_last_of(L"\\/"); slash != std::wstring::npos) {
+    folder.resize(slash);
+    if (!grantFolder(folder)) {
+      std::fprintf(stderr,
+                   "patrond: warning: could not give NT SERVICE\\patrond modify rights on the "
+                   "configuration folder; grant them in its Security tab\n");
+    }
+  }
+  std::printf(
+      "service 'patrond' installed (account NT SERVICE\\patrond); start it with: "
+      "net start patrond\n");
   return 0;
 }
 
@@ -136,6 +202,7 @@ int uninstall() {
   int rc = DeleteService(svc) ? 0 : lastError("DeleteService");
   CloseServiceHandle(svc);
   CloseServiceHandle(scm);
+  RegDeleteKeyW(HKEY_LOCAL_MACHINE, kEventSourceKey);
   if (rc == 0) {
     std::printf("service 'patrond' removed\n");
   }

@@ -11,8 +11,10 @@ namespace patrond::winsvc {
 using StopRegistrar = std::function<void(std::function<void()>)>;
 using ServiceBody = std::function<int(StopRegistrar)>;
 
-// `patrond service install`: registers this executable as "patrond" (automatic start,
-// LocalService account, restart on failure) to run `run --config PATH`. Returns an exit code.
+// `patrond service install`: registers this executable as "patrond" (automatic start, its own
+// virtual account NT SERVICE\patrond, restart on failure) to run `run --config PATH`, the
+// Event Log source "patrond", and gives the account modify rights on the configuration's
+// folder (%ProgramData%\patrond). Returns an exit code.
 int install(const std::string& configPath);
 // `patrond service uninstall`: stops and removes the service. Returns an exit code.
 int uninstall();

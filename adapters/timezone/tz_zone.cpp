@@ -2,8 +2,38 @@
 
 #include <date/tz.h>
 
+#ifdef _WIN32
+#include <windows.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#endif
+
 namespace patrond::tz {
 namespace {
+
+#ifdef _WIN32
+// Windows has no zoneinfo: the IANA database's text files ship in a `tzdata` folder beside
+// patrond.exe (with windowsZones.xml, which maps the system's zone for an empty
+// district.timezone). PATROND_TZDATA names another folder (the tests' build tree).
+void useShippedDatabase() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (const char* dir = std::getenv("PATROND_TZDATA"); dir != nullptr && *dir != '\0') {
+      date::set_install(dir);
+      return;
+    }
+    wchar_t exe[32768];
+    DWORD n = ::GetModuleFileNameW(nullptr, exe, 32768);
+    if (n > 0 && n < 32768) {
+      date::set_install((std::filesystem::path(exe).parent_path() / "tzdata").string());
+    }
+  });
+}
+#else
+void useShippedDatabase() {}  // the system's zoneinfo (tzdata)
+#endif
 
 class IanaZone final : public TimeZone {
  public:
@@ -35,6 +65,7 @@ class IanaZone final : public TimeZone {
 }  // namespace
 
 bool zoneExists(const std::string& name) {
+  useShippedDatabase();
   try {
     return date::locate_zone(name) != nullptr;
   } catch (const std::exception&) {
@@ -43,6 +74,7 @@ bool zoneExists(const std::string& name) {
 }
 
 Result<std::unique_ptr<TimeZone>> makeZone(const std::string& name) {
+  useShippedDatabase();
   try {
     const date::time_zone* z = name.empty() ? date::current_zone() : date::locate_zone(name);
     return std::unique_ptr<TimeZone>(std::make_unique<IanaZone>(z));

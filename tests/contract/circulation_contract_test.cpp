@@ -6,6 +6,7 @@
 #include "adapters/sql/soci_store.h"
 #include "engine/circulation.h"
 #include "engine/items_import.h"
+#include "tests/support/backends.h"
 #include "tests/support/servers.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/string_source.h"
@@ -405,7 +406,7 @@ TEST_P(CirculationContract, PatronCirculationShowsLoansBalanceAndBlocks) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllBackends, CirculationContract,
-                         ::testing::Values("sqlite3", "postgresql", "mysql"),
+                         ::testing::ValuesIn(test::contractBackends()),
                          [](const auto& p) { return p.param; });
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "adapters/sql/soci_store.h"
 #include "engine/patron_import.h"
+#include "tests/support/backends.h"
 #include "tests/support/servers.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/string_source.h"
@@ -650,7 +651,7 @@ TEST_P(ImportContract, MessagesAreCappedButCountedExactly) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllBackends, ImportContract,
-                         ::testing::Values("sqlite3", "postgresql", "mysql"),
+                         ::testing::ValuesIn(test::contractBackends()),
                          [](const auto& p) { return p.param; });
 
 // The database refusing a row in a batch on the writer thread, with later batches already
@@ -662,7 +663,7 @@ class ImportWriterFault : public ImportContract {};
 TEST_P(ImportWriterFault, ADatabaseRefusalMidRunAppliesNothing) {
   import(kHeader + rows(1, 5), "2026-10-15 02:00");
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((dir_.path() / "patrond.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_open((dir_.path() / "patrond.db").string().c_str(), &db), SQLITE_OK);
   char* err = nullptr;
   ASSERT_EQ(sqlite3_exec(db,
                          "CREATE TRIGGER refuse_s40 BEFORE INSERT ON patrons "
@@ -837,7 +838,7 @@ class ImportSplitKeyScan : public ImportContract {
  protected:
   void sql(const char* statement) {
     sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir_.path() / "patrond.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_open((dir_.path() / "patrond.db").string().c_str(), &db), SQLITE_OK);
     char* err = nullptr;
     EXPECT_EQ(sqlite3_exec(db, statement, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
     sqlite3_free(err);

@@ -9,6 +9,7 @@
 #include "engine/fines.h"
 #include "engine/items_import.h"
 #include "engine/loans_report.h"
+#include "tests/support/backends.h"
 #include "tests/support/servers.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/string_source.h"
@@ -358,7 +359,7 @@ TEST_P(LibrarianContract, AHandDeletionIsArchivedWithoutARunAndClosesItsLoansAsL
 }
 
 INSTANTIATE_TEST_SUITE_P(AllBackends, LibrarianContract,
-                         ::testing::Values("sqlite3", "postgresql", "mysql"),
+                         ::testing::ValuesIn(test::contractBackends()),
                          [](const auto& p) { return p.param; });
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "adapters/sql/soci_store.h"
 #include "engine/oneroster.h"
 #include "engine/patron_import.h"
+#include "tests/support/backends.h"
 #include "tests/support/oneroster_bundle.h"
 #include "tests/support/servers.h"
 #include "tests/support/temp_dir.h"
@@ -345,7 +346,7 @@ TEST_P(OneRosterContract, ARowTheMappingRefusesNamesItsUsersCsvLine) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllBackends, OneRosterContract,
-                         ::testing::Values("sqlite3", "postgresql", "mysql"),
+                         ::testing::ValuesIn(test::contractBackends()),
                          [](const auto& p) { return p.param; });
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "engine/display_time.h"
 #include "engine/items_import.h"
 #include "engine/notices.h"
+#include "tests/support/backends.h"
 #include "tests/support/servers.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/string_source.h"
@@ -283,7 +284,7 @@ TEST_P(OutboxContract, AlertIncidentsAreOpenedRepeatedAndCleared) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllBackends, OutboxContract,
-                         ::testing::Values("sqlite3", "postgresql", "mysql"),
+                         ::testing::ValuesIn(test::contractBackends()),
                          [](const auto& p) { return p.param; });
 
 }  // namespace

@@ -101,7 +101,7 @@ class PasswordImport : public ::testing::Test {
   // As patrond stored rows before password fingerprints were kept: the content hash alone.
   void forgetPasswordPrints() {
     sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir_.path() / "patrond.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_open((dir_.path() / "patrond.db").string().c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db, "UPDATE patrons SET content_hash = substr(content_hash, 1, 16)",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);

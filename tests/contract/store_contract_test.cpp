@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "adapters/sql/soci_store.h"
+#include "tests/support/backends.h"
 #include "tests/support/servers.h"
 #include "tests/support/temp_dir.h"
 
@@ -789,7 +790,7 @@ TEST_P(StoreContract, InactivePrefixIsAddedAndTakenOffInExactCase) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllBackends, StoreContract,
-                         ::testing::Values("sqlite3", "postgresql", "mysql"),
+                         ::testing::ValuesIn(test::contractBackends()),
                          [](const auto& p) { return p.param; });
 
 TEST(StoreOpen, MissingSqliteFolderIsAClearError) {
