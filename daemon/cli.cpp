@@ -302,6 +302,28 @@ int runCli(int argc, char** argv) {
     });
   }
 
+  // What the installer runs (as SYSTEM) after copying the files: the data folder, its
+  // starter configuration when it has none, and the service account's rights on it.
+  std::string setupData, setupStarter;
+  auto* setup = service->add_subcommand(
+      "setup", "prepare the data folder (the MSI runs this): starter config, folders, rights");
+  setup->add_option("--data", setupData, "the data folder (%ProgramData%\\patrond)")
+      ->required()
+      ->type_name("DIR");
+  setup->add_option("--starter", setupStarter, "the starter configuration files to copy")
+      ->required()
+      ->type_name("DIR");
+  setup->callback([&] {
+    needsConfig = false;
+#ifdef _WIN32
+    action = [&](App&) { return winsvc::setupDataFolder(setupData, setupStarter); };
+#else
+    action = [](App&) {
+      return fail(kExitUsage, "'service setup' is for Windows; the Debian package does this");
+    };
+#endif
+  });
+
   addHelpFooters(cli);
   try {
     cli.parse(argc, argv);

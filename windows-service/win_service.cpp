@@ -6,6 +6,7 @@
 #include <aclapi.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <mutex>
 #include <vector>
 
@@ -186,6 +187,45 @@ int install(const std::string& configPath) {
   return 0;
 }
 
+int setupDataFolder(const std::string& dataDir, const std::string& starterDir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path data = fs::path(widen(dataDir));
+  for (const char* sub : {"inbox", "notices"}) {
+    fs::create_directories(data / sub, ec);
+    if (ec) {
+      std::fprintf(stderr, "patrond: cannot create %s: %s\n", (data / sub).string().c_str(),
+                   ec.message().c_str());
+      return 1;
+    }
+  }
+  int copied = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(widen(starterDir)), ec)) {
+    fs::path target = data / entry.path().filename();
+    if (entry.is_regular_file(ec) && !fs::exists(target, ec)) {
+      fs::copy_file(entry.path(), target, ec);
+      if (ec) {
+        std::fprintf(stderr, "patrond: cannot copy %s: %s\n", target.string().c_str(),
+                     ec.message().c_str());
+        return 1;
+      }
+      ++copied;
+    }
+  }
+  if (ec) {
+    std::fprintf(stderr, "patrond: cannot read %s: %s\n", starterDir.c_str(), ec.message().c_str());
+    return 1;
+  }
+  if (!grantFolder(data.wstring())) {
+    std::fprintf(stderr,
+                 "patrond: warning: could not give NT SERVICE\\patrond modify rights on %s; "
+                 "grant them in its Security tab\n",
+                 dataDir.c_str());
+  }
+  std::printf("%s ready (%d starter file(s) copied)\n", dataDir.c_str(), copied);
+  return 0;
+}
+
 int uninstall() {
   SC_HANDLE scm = OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT);
   if (!scm) {
@@ -232,6 +272,9 @@ int install(const std::string&) {
   return 2;
 }
 int uninstall() {
+  return 2;
+}
+int setupDataFolder(const std::string&, const std::string&) {
   return 2;
 }
 bool runUnderScm(ServiceBody, int&) {

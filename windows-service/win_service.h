@@ -16,6 +16,11 @@ using ServiceBody = std::function<int(StopRegistrar)>;
 // Event Log source "patrond", and gives the account modify rights on the configuration's
 // folder (%ProgramData%\patrond). Returns an exit code.
 int install(const std::string& configPath);
+// `patrond service setup --data DIR --starter DIR` (the MSI runs it as SYSTEM): creates the
+// data folder with inbox\ and notices\, copies each starter file the folder does not have
+// yet (never replacing the district's own), and gives NT SERVICE\patrond modify rights on
+// it. Returns an exit code.
+int setupDataFolder(const std::string& dataDir, const std::string& starterDir);
 // `patrond service uninstall`: stops and removes the service. Returns an exit code.
 int uninstall();
 // When started by the SCM: runs `body` as the service and returns true with its exit code.
