@@ -13,6 +13,32 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// What to do about a folder or file the running user cannot use, in the system's terms.
+#ifdef _WIN32
+constexpr const char* kReadFolderHint =
+    "; give NT SERVICE\\patrond (the service) read access in the folder's Security tab";
+constexpr const char* kWriteFolderHint =
+    "; give NT SERVICE\\patrond (the service) modify access in the folder's Security tab, "
+    "or run 'patrond.exe service setup' as the installer does";
+constexpr const char* kWriteFileHint =
+    "; give NT SERVICE\\patrond (the service) modify access in the file's Security tab";
+std::string readFileHint(const std::string&) {
+  return "; give NT SERVICE\\patrond (the service) read access in the file's Security tab";
+}
+#else
+constexpr const char* kReadFolderHint =
+    "; give that user read access (chmod o+rx, or add it to the folder's group)";
+constexpr const char* kWriteFolderHint =
+    "; run as the user the service runs as (sudo -u patrond patrond ...) or chown that user "
+    "the folder";
+constexpr const char* kWriteFileHint =
+    "; run as the user the service runs as (sudo -u patrond patrond ...) or chown that user "
+    "the file";
+std::string readFileHint(const std::string& p) {
+  return "; chown root:patrond " + p + " && chmod 640 " + p;
+}
+#endif
+
 std::string absolute(const std::string& p) {
   std::error_code ec;
   auto a = fs::absolute(p, ec);
@@ -30,8 +56,7 @@ class Checker {
       return;
     }
     if (!os::canListFolder(p)) {
-      error(p, what + " cannot be read by user " + user_ + "; give that user read access (" +
-                   "chmod o+rx, or add it to the folder's group)");
+      error(p, what + " cannot be read by user " + user_ + kReadFolderHint);
     }
   }
 
@@ -49,9 +74,7 @@ class Checker {
       return;
     }
     if (!os::canWriteFolder(existing.string())) {
-      error(existing.string(), what + " is not writable by user " + user_ + "; run as the " +
-                                   "user the service runs as (sudo -u patrond patrond ...) or " +
-                                   "chown that user the folder");
+      error(existing.string(), what + " is not writable by user " + user_ + kWriteFolderHint);
     }
   }
 
@@ -64,8 +87,7 @@ class Checker {
     } else if (!fs::is_regular_file(p, ec)) {
       error(p, what + " is not a regular file");
     } else if (!os::canReadFile(p)) {
-      error(p, what + " cannot be read by user " + user_ + "; chown root:patrond " + p +
-                   " && chmod 640 " + p);
+      error(p, what + " cannot be read by user " + user_ + readFileHint(p));
     }
   }
 
@@ -74,8 +96,7 @@ class Checker {
     std::string p = note(what, file);
     std::error_code ec;
     if (fs::exists(p, ec) && !os::canWriteFile(p)) {
-      error(p, what + " is not writable by user " + user_ + "; run as the user the service " +
-                   "runs as (sudo -u patrond patrond ...) or chown that user the file");
+      error(p, what + " is not writable by user " + user_ + kWriteFileHint);
     }
   }
 

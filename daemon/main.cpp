@@ -7,6 +7,8 @@
 
 #ifndef _WIN32
 #include <sys/stat.h>
+#else
+#include <windows.h>
 #endif
 
 int main(int argc, char** argv) {
@@ -14,6 +16,10 @@ int main(int argc, char** argv) {
   // What patrond creates (database, archive copies, printed notices, logs) is never
   // world-readable, from a shell too: the unit's UMask=0027 or the caller's, if stricter.
   ::umask(::umask(0027) | 0027);
+#else
+  // patrond.exe's manifest makes UTF-8 the process code page (arguments, paths); the
+  // console shows what it prints as UTF-8 too.
+  ::SetConsoleOutputCP(CP_UTF8);
 #endif
   // The last line of defence: an exception never ends the process with SIGABRT and a core
   // dump; it is said, and the exit code is 1 (systemd's Restart=on-failure then waits).
