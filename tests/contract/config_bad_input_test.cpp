@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <map>
 
+#include "adapters/config/secret_file.h"
 #include "adapters/config/yaml_config.h"
 #include "tests/support/temp_dir.h"
 
@@ -534,6 +535,62 @@ TEST_F(BadInputConfig, ClearTextSmtpAndUncheckedCertificatesWarn) {
   // No password, no clear-text warning; checked certificates, no certificate warning.
   r = load(jobs() + "smtp:\n  host: mail\n  from: a@b.org\n  security: none\n");
   EXPECT_TRUE(warningsOf(r).empty()) << all(r);
+}
+
+// ---- issue 16: key tables and the one secret-file reader ----
+
+// Every section's allowed keys come from its key table, and so does the "did you mean".
+TEST_F(BadInputConfig, UnknownKeysOfEverySectionSuggestFromItsTable) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"smtp:\n  host: mail\n  from: a@b.org\n  prot: 25\n", "smtp.prot"},
+      {"logging:\n  levl: info\n", "logging.levl"},
+      {"monitoring:\n  grase: 1h\n", "monitoring.grase"},
+      {"textbook_policies:\n  district: {loan_dayz: 3}\n", "textbook_policies.district.loan_dayz"},
+  };
+  const std::vector<std::string> meant{"port", "level", "grace", "loan_days"};
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    auto r = load(jobs() + cases[i].first);
+    auto errors = errorsOf(r);
+    ASSERT_EQ(errors.size(), 1u) << all(r);
+    EXPECT_EQ(errors[0].path, cases[i].second);
+    EXPECT_NE(errors[0].message.find("(did you mean '" + meant[i] + "'?)"), std::string::npos)
+        << errors[0].message;
+  }
+}
+
+// An optional value (a policy level's keys) is set only when it is good.
+TEST_F(BadInputConfig, OptionalValuesAreLeftUnsetWhenBad) {
+  auto r = load(jobs() + "textbook_policies:\n  district: {loan_days: 0, charge_lost: maybe}\n");
+  auto errors = errorsOf(r);
+  ASSERT_EQ(errors.size(), 2u) << all(r);
+  EXPECT_EQ(errors[0].message, "must be between 1 and 3650, got 0");
+  EXPECT_EQ(errors[1].message, "expected true or false, got 'maybe'");
+  r = load(jobs() + "textbook_policies:\n  district: {loan_days: 21, charge_lost: false}\n");
+  ASSERT_TRUE(r.ok()) << all(r);
+  EXPECT_EQ(r.config->textbookPolicies.district.loanDays, 21);
+  EXPECT_EQ(r.config->textbookPolicies.district.chargeLost, false);
+  EXPECT_FALSE(r.config->textbookPolicies.district.maxCheckouts.has_value());
+}
+
+TEST_F(BadInputConfig, SecretFileReaderChecksWhatItReads) {
+  writeFile(dir_ / "pw.secret", "s3cret\r\n");
+  ::chmod((dir_ / "pw.secret").c_str(), 0600);
+  auto s = config::readSecretFile(dir_ / "pw.secret");
+  ASSERT_TRUE(s) << s.error().describe();
+  EXPECT_EQ(*s, "s3cret");
+  EXPECT_EQ(config::secretFileWarning(dir_ / "pw.secret"), "");
+  ::chmod((dir_ / "pw.secret").c_str(), 0644);
+  EXPECT_NE(config::secretFileWarning(dir_ / "pw.secret").find("readable by everyone"),
+            std::string::npos);
+  EXPECT_NE(config::secretFileWarning(dir_ / "none.secret").find("does not exist (yet)"),
+            std::string::npos);
+  auto gone = config::readSecretFile(dir_ / "none.secret");
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, "SECRET");
+  EXPECT_EQ(gone.error().where, dir_ / "none.secret");
+  EXPECT_NE(gone.error().message.find("cannot read secret file: "), std::string::npos);
+  auto text = config::readConfigText(dir_.path().string());
+  EXPECT_EQ(text.problem, "is a directory, not a YAML file");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "engine/import_lifecycle.h"
 #include "engine/patron_import.h"
 
 namespace patrond {
@@ -125,6 +126,30 @@ TEST(Lifecycle, Scope) {
   p.persona = "teacher";
   EXPECT_FALSE(inLifecycleScope(s, p));
   EXPECT_TRUE(inLifecycleScope(LifecycleScope{}, p));
+}
+
+// The rules are a type inside the engine; their names (stored with a deletion, shown in
+// summaries and configured in patrond.yaml) are spelled in one place.
+TEST(Lifecycle, ActionNamesAreTheConfiguredRuleNames) {
+  EXPECT_EQ(lifecycleActionName(LifecycleAction::kNone), "");
+  EXPECT_EQ(lifecycleActionName(LifecycleAction::kInactivate), "inactivate");
+  EXPECT_EQ(lifecycleActionName(LifecycleAction::kDeleteGraduatedSeniors),
+            "delete_graduated_seniors");
+  EXPECT_EQ(lifecycleActionName(LifecycleAction::kDeleteInactive), "delete_inactive");
+  EXPECT_EQ(lifecycleActionName(LifecycleAction::kDeleteWithTransactions),
+            "delete_with_transactions");
+}
+
+TEST(Lifecycle, DecisionAndRuleNameAgree) {
+  ImportOptions o;
+  JobPatron p = patron();
+  p.lastSeenAt = "2026-10-01T02:00:00";
+  EXPECT_EQ(decideLifecycle(config(), o, p, kOct15, 8, false), LifecycleAction::kInactivate);
+  EXPECT_EQ(lifecycleRule(config(), o, p, kOct15, 8), "inactivate");
+  p.status = PatronStatus::kInactive;
+  p.inactiveSince = "2025-10-01T02:00:00";
+  EXPECT_EQ(decideLifecycle(config(), o, p, kOct15, 8, false), LifecycleAction::kDeleteInactive);
+  EXPECT_EQ(lifecycleRule(config(), o, p, kOct15, 8), "delete_inactive");
 }
 
 }  // namespace

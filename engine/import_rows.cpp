@@ -1,0 +1,346 @@
+// Matching the file's rows to stored patrons (engine/import_runner.h): the key index, rows
+// recognised as unchanged from their hashes, duplicates, and the rows to write.
+#include <optional>
+
+#include "engine/import_runner.h"
+#include "engine/text.h"
+
+namespace patrond::importing {
+namespace {
+
+// How many rows ahead a key's index slot is prefetched.
+constexpr std::size_t kLookAhead = 4;
+
+// The password print stored after the row's content hash ("ROWHASH:PRINT"), 0 for none.
+std::uint64_t storedPasswordPrint(std::string_view contentHash) {
+  std::size_t colon = contentHash.find(':');
+  return colon == std::string_view::npos ? 0 : hexToHash(contentHash.substr(colon + 1));
+}
+
+}  // namespace
+
+Result<void> ImportRunner::loadIndex() {
+  auto overrides = store().homeroomOverrides();
+  if (!overrides) {
+    return overrides.error();
+  }
+  teachers_.emplace(req_.config->homerooms, *overrides);
+  auto total = store().countPatrons({});
+  if (!total) {
+    return total.error();
+  }
+  auto n = static_cast<std::size_t>(*total);
+  existing_.reserve(n);
+  byKey_.reserve(n + 1024);
+  if (hasher_) {
+    passwordPrints_.reserve(n);
+  }
+  auto loaded = store().forEachPatronKey(keyField_, job_.name, [&](const StoredPatronKey& k) {
+    Existing e;
+    e.id = k.id;
+    e.hash = hexToHash(k.contentHash);
+    e.status = k.status;
+    e.ownedByJob = k.ownedByJob;
+    e.seenFlag = k.seenInLastFull;
+    e.homeroomPinned = k.homeroomPinned;
+    auto idx = static_cast<std::uint32_t>(existing_.size());
+    if (!k.key.empty()) {
+      byKey_.stage(k.key, idx);
+    }
+    e.barcodeHash = k.barcode.empty() ? 0 : hashBytes(k.barcode);
+    existing_.push_back(e);
+    if (hasher_) {
+      passwordPrints_.push_back(storedPasswordPrint(k.contentHash));
+    }
+  });
+  byKey_.build(KeyIndex::Staged::kKeepOrder);
+  // Staging position i is existing_[i] only when every stored patron has a key.
+  inStoredOrder_ = byKey_.size() == existing_.size();
+  return loaded;
+}
+
+// The rows after the header, in file order.
+Result<void> ImportRunner::applyRows(CsvReadAhead& ahead, CsvRow& row) {
+  RowDigest digest;
+  for (;;) {
+    auto more = ahead.next(row, digest);
+    if (!more) {
+      return more.error();
+    }
+    if (!*more) {
+      return {};
+    }
+    ++out_.run.counts.read;
+    // A few rows on, the key's slot is fetched into the cache while this one is looked up
+    // (not while the file follows the stored order: those lookups need no slot).
+    if (const RowDigest* soon = ahead.peek(kLookAhead);
+        soon && soon->keyHash != 0 && !followsStoredOrder_) {
+      byKey_.prefetch(soon->keyHash);
+    }
+    std::optional<std::uint64_t> hash;
+    KeyLookup looked;
+    auto same = unchanged(row, digest, looked, hash);
+    if (!same) {
+      return same.error();
+    }
+    if (*same) {
+      continue;
+    }
+    MappedRow mapped;
+    switch (mapper_.map(row, mapped, out_.messages)) {
+      case RowOutcome::kMapped: {
+        if (!hash) {
+          auto h = rowHash(row, mapped.key(keyField_), digest.rawHash);
+          if (!h) {
+            return h.error();
+          }
+          hash = *h;
+        }
+        if (auto r = applyRow(mapped, *hash, looked); !r) {
+          return r;
+        }
+        break;
+      }
+      case RowOutcome::kSkipped:
+      case RowOutcome::kRejected:
+        ++out_.run.counts.skipped;
+        markSeenDespiteError(row);
+        break;
+    }
+    capMessages();
+    if (collected_.rows() >= req_.batchSize) {
+      if (auto r = flush(); !r) {
+        return r;
+      }
+    }
+  }
+}
+
+// Fast path: a stored, active, unchanged patron of this job is recognised from its raw
+// columns, without mapping the row (true: counted as unchanged, nothing more to do).
+// `looked` and `hash` keep what was learnt on the way for a row that is not.
+Result<bool> ImportRunner::unchanged(const CsvRow& row, const RowDigest& digest, KeyLookup& looked,
+                                     std::optional<std::uint64_t>& hash) {
+  if (!mapper_.keyReadsRaw() || row.badEncoding || row.unterminatedQuote ||
+      row.fields.size() != mapper_.columnCount()) {
+    return false;
+  }
+  std::string_view key = row.fields[mapper_.keyColumn()];
+  if (key.empty() || key.size() > fieldInfo(keyField_).maxLength) {
+    return false;
+  }
+  // Files usually list patrons in the order they were stored: the stored patron after the
+  // last one found is tried first.
+  std::uint32_t v = inStoredOrder_ ? byKey_.findStaged(nextStored_, key) : kMissing;
+  followsStoredOrder_ = v != kMissing;
+  if (v == kMissing) {
+    v = byKey_.find(key, digest.keyHash);
+  }
+  if (v != kMissing && !(v & kNewRow)) {
+    nextStored_ = v + 1;
+  }
+  looked = {key, digest.keyHash, v, true};
+  if (v == kMissing || (v & kNewRow) || existing_[v].seenLine != 0) {
+    return false;
+  }
+  Existing& e = existing_[v];
+  auto h = rowHash(row, key, digest.rawHash);
+  if (!h) {
+    return h.error();
+  }
+  hash = *h;
+  if (*hash == e.hash && e.status == PatronStatus::kActive && e.ownedByJob) {
+    e.seenLine = static_cast<std::uint32_t>(row.line);
+    ++out_.run.counts.unchanged;
+    return true;
+  }
+  return false;
+}
+
+// SPEC 5: every patron in the file is seen, even when its row could not be applied this
+// time; one mistyped date must not get a student inactivated. Needs a readable key.
+void ImportRunner::markSeenDespiteError(const CsvRow& row) {
+  if (!mapper_.keyReadsRaw() || row.badEncoding || mapper_.keyColumn() >= row.fields.size()) {
+    return;
+  }
+  std::string_view key = row.fields[mapper_.keyColumn()];
+  std::uint32_t v = key.empty() ? kMissing : byKey_.find(key);
+  if (v != kMissing && !(v & kNewRow) && existing_[v].seenLine == 0) {
+    existing_[v].seenLine = static_cast<std::uint32_t>(row.line);
+  }
+}
+
+// The raw-row hash, with a mapped password mixed in through its keyed fingerprint.
+Result<std::uint64_t> ImportRunner::rowHash(const CsvRow& row, std::string_view key,
+                                            std::uint64_t h) {
+  if (auto pw = mapper_.passwordColumn();
+      pw && *pw < row.fields.size() && !row.fields[*pw].empty()) {
+    if (!hasher_) {
+      return Error{"CONFIG", "passwords are mapped but no password hasher is available", ""};
+    }
+    h = hashBytes(hasher_->fingerprint(std::string(key), std::string(row.fields[*pw])), h);
+  }
+  return h;
+}
+
+// Whether a password changed is told by its own keyed fingerprint, stored after the row's
+// content hash ("ROWHASH:PRINT"): a row whose other columns changed keeps its stored
+// password hash instead of paying for a new one. 0: none stored (no password, or a row
+// written before the prints were kept).
+std::uint64_t ImportRunner::passwordPrint(const std::string& key, const std::string& password) {
+  return password.empty() ? 0 : hashBytes(hasher_->fingerprint(key, password)) | 1;
+}
+
+void ImportRunner::duplicate(const MappedRow& row, const std::string& key, std::int64_t firstLine) {
+  out_.messages.push_back({Severity::kWarning, row.line, key, "DUPLICATE_KEY",
+                           "key '" + key + "' is also on line " + std::to_string(firstLine) +
+                               "; the first wins, this row is skipped"});
+  ++out_.run.counts.skipped;
+}
+
+Result<void> ImportRunner::applyRow(MappedRow& row, std::uint64_t hash, const KeyLookup& looked) {
+  if (teachers_ && teachers_->active()) {
+    teachers_->row(row.values[index(PatronField::kSite)], row.values[index(PatronField::kHomeroom)],
+                   row.values[index(PatronField::kHomeroomTeacherEmail)]);
+  }
+  const std::string key = row.key(keyField_);
+  std::string& password = row.values[index(PatronField::kPassword)];
+  std::string clearPassword;
+  if (!password.empty()) {
+    if (!hasher_) {
+      return Error{"CONFIG", "passwords are mapped but no password hasher is available", ""};
+    }
+    clearPassword = std::move(password);
+    password.clear();
+  }
+  const bool known = looked.done && looked.key == key;
+  const std::uint64_t keyHash = known ? looked.hash : hashBytes(key);
+  std::uint32_t v = known ? looked.value : byKey_.find(key, keyHash);
+  if (v != kMissing && (v & kNewRow)) {
+    duplicate(row, key, newLines_[v & ~kNewRow]);
+    return {};
+  }
+  if (v != kMissing) {
+    return applyStored(row, v, hash, std::move(clearPassword));
+  }
+  return applyNew(row, keyHash, hash, std::move(clearPassword));
+}
+
+// A row of a stored patron (existing_[v]): unchanged, updated or reactivated.
+Result<void> ImportRunner::applyStored(MappedRow& row, std::uint32_t v, std::uint64_t hash,
+                                       std::string&& clearPassword) {
+  const std::string key = row.key(keyField_);
+  Existing& e = existing_[v];
+  if (e.seenLine > 0) {
+    duplicate(row, key, e.seenLine);
+    return {};
+  }
+  e.seenLine = static_cast<std::uint32_t>(row.line);
+  auto claimed = claimBarcode(row, v);
+  if (!claimed) {
+    return claimed.error();
+  }
+  if (!*claimed) {
+    return {};
+  }
+  keepBarcode(row, v);
+  if (e.hash == hash && e.status == PatronStatus::kActive && e.ownedByJob) {
+    ++out_.run.counts.unchanged;
+    return {};
+  }
+  const std::uint64_t print = clearPassword.empty() ? 0 : passwordPrint(key, clearPassword);
+  Patron p = toPatron(row, hash, print);
+  p.id = e.id;
+  p.homeroomPinned = e.homeroomPinned;
+  detail_.willWrite(p.id, row.line);
+  if (e.status == PatronStatus::kInactive) {
+    // Always hashed: the lifecycle may have removed the stored one.
+    ++out_.run.counts.reactivated;
+    queuePassword(kReactivations, collected_.reactivations, std::move(clearPassword));
+    collected_.reactivations.push_back(std::move(p));
+  } else if (print != 0 && passwordPrints_[v] == print) {
+    ++out_.run.counts.updated;
+    collected_.keepingPassword.push_back(std::move(p));  // the same password: its hash is kept
+  } else {
+    ++out_.run.counts.updated;
+    queuePassword(kUpdates, collected_.updates, std::move(clearPassword));
+    collected_.updates.push_back(std::move(p));
+  }
+  e.seenFlag = full_;  // written with the row
+  e.status = PatronStatus::kActive;
+  e.hash = hash;
+  return {};
+}
+
+// A row of a patron not stored yet.
+Result<void> ImportRunner::applyNew(MappedRow& row, std::uint64_t keyHash, std::uint64_t hash,
+                                    std::string&& clearPassword) {
+  const std::string key = row.key(keyField_);
+  // What a row may leave empty for a patron already stored (keepWhenEmpty) a new one needs.
+  for (PatronField f : {PatronField::kLastName, PatronField::kSite}) {
+    if (row.key(f).empty()) {
+      out_.messages.push_back({Severity::kError, row.line, key, "MISSING_REQUIRED",
+                               std::string(fieldInfo(f).name) + " is empty (a new patron)"});
+      ++out_.run.counts.skipped;
+      return {};
+    }
+  }
+  auto claimed = claimBarcode(row, kMissing);
+  if (!claimed) {
+    return claimed.error();
+  }
+  auto ref = kNewRow | static_cast<std::uint32_t>(newLines_.size());
+  newLines_.push_back(row.line);
+  byKey_.insert(key, ref, keyHash);
+  if (!*claimed) {
+    return {};
+  }
+  if (!row.key(PatronField::kBarcode).empty()) {
+    barcodes().set(hashKey(hashBytes(row.key(PatronField::kBarcode))), ref);
+  }
+  Patron p = toPatron(row, hash, clearPassword.empty() ? 0 : passwordPrint(key, clearPassword));
+  p.createdAt = now_;
+  p.updatedAt.clear();  // not updated since created: the store reads created_at
+  ++out_.run.counts.added;
+  detail_.added(key, row.line);
+  queuePassword(kInserts, collected_.inserts, std::move(clearPassword));
+  collected_.inserts.push_back(std::move(p));
+  return {};
+}
+
+// The row to write; its password, if any, is hashed later (queuePassword). `print`: the
+// password's fingerprint, 0 for none.
+Patron ImportRunner::toPatron(MappedRow& row, std::uint64_t hash, std::uint64_t print) {
+  Patron p;
+  p.line = row.line;
+  p.values = std::move(row.values);
+  p.status = PatronStatus::kActive;
+  p.ownerJob = job_.name;
+  p.contentHash = hashToHex(hash);
+  if (print != 0) {
+    p.contentHash += ':' + hashToHex(print);
+  }
+  // Seen in this full run: its time is the job's last full run (the store reads it from
+  // there), so the row carries no copy of it. An incremental run records its own time.
+  p.lastSeenAt = full_ ? "" : now_;
+  p.seenInLastFull = full_;
+  p.updatedAt = now_;
+  return p;
+}
+
+// A new or changed password, to be hashed with its batch on the writer thread for the row
+// about to be appended to `list`.
+void ImportRunner::queuePassword(PendingList which, const std::vector<Patron>& list,
+                                 std::string&& clear) {
+  if (!clear.empty()) {
+    collected_.passwords.push_back({which, list.size(), std::move(clear)});
+  }
+}
+
+// Hands the collected rows to the writer (engine/import_writer.h). A write that failed is
+// returned by the next flush() or settle().
+Result<void> ImportRunner::flush() {
+  return writer_.hand(collected_);
+}
+
+}  // namespace patrond::importing
