@@ -192,7 +192,14 @@ pkg_zlib=zlib
 build_zlib() {
   unpack zlib "$b/src"
   cd "$b/src"
-  make -f win32/Makefile.gcc PREFIX="$host-" CC="$CC" CFLAGS="-O2 -Wall" -j "$jobs" libz.a
+  # Debian's dfsg tarball has no win32/ makefiles: compile the library's sources directly.
+  local f objs=()
+  for f in adler32 compress crc32 deflate gzclose gzlib gzread gzwrite infback inffast inflate \
+    inftrees trees uncompr zutil; do
+    "$CC" -O2 -D_LARGEFILE64_SOURCE=1 -c "$f.c" -o "$f.o"
+    objs+=("$f.o")
+  done
+  rm -f libz.a && "$AR" crs libz.a "${objs[@]}"
   install -m 644 zlib.h zconf.h "$prefix/include/"
   install -m 644 libz.a "$prefix/lib/"
   write_pc zlib "$(upstream_version "$v")" "-lz"
@@ -205,7 +212,7 @@ build_openssl() {
   cd "$b/src"
   # CC is prefixed by Configure itself.
   CC=gcc-posix AR=ar RANLIB=ranlib RC=windres \
-    ./Configure mingw64 no-shared no-tests no-docs no-module no-legacy \
+    ./Configure mingw64 no-shared no-tests no-module no-legacy \
     --cross-compile-prefix="$host-" --prefix="$prefix" --libdir=lib --openssldir="$prefix/ssl"
   make -j "$jobs" build_libs
   make install_dev
@@ -247,12 +254,14 @@ build_sqlite3() {
     -DSQLITE_SECURE_DELETE -DSQLITE_ENABLE_COLUMN_METADATA -DSQLITE_ENABLE_FTS3
     -DSQLITE_ENABLE_FTS3_PARENTHESIS -DSQLITE_ENABLE_RTREE=1 -DSQLITE_SOUNDEX=1
     -DSQLITE_ENABLE_UNLOCK_NOTIFY -DSQLITE_OMIT_LOOKASIDE=1 -DSQLITE_ENABLE_DBSTAT_VTAB
-    -DSQLITE_ENABLE_UPDATE_DELETE_LIMIT=1 -DSQLITE_ENABLE_LOAD_EXTENSION -DSQLITE_ENABLE_JSON1
-    -DSQLITE_LIKE_DOESNT_MATCH_BLOBS -DSQLITE_THREADSAFE=1 -DSQLITE_ENABLE_FTS4
-    -DSQLITE_ENABLE_FTS5 -DSQLITE_ENABLE_STAT4 -DSQLITE_MAX_SCHEMA_RETRY=25
-    -DSQLITE_ENABLE_PREUPDATE_HOOK -DSQLITE_ENABLE_SESSION -DSQLITE_MAX_VARIABLE_NUMBER=250000
+    -DSQLITE_ALLOW_ROWID_IN_VIEW -DSQLITE_ENABLE_UPDATE_DELETE_LIMIT=1
+    -DSQLITE_ENABLE_LOAD_EXTENSION -DSQLITE_ENABLE_JSON1 -DSQLITE_LIKE_DOESNT_MATCH_BLOBS
+    -DSQLITE_THREADSAFE=1 -DSQLITE_ENABLE_FTS3_TOKENIZER=1 -DSQLITE_USE_URI=1
+    -DSQLITE_MAX_SCHEMA_RETRY=25 -DSQLITE_ENABLE_PREUPDATE_HOOK -DSQLITE_ENABLE_SESSION
+    -DSQLITE_ENABLE_STMTVTAB -DSQLITE_MAX_VARIABLE_NUMBER=250000
+    -DSQLITE_ENABLE_FTS4 -DSQLITE_ENABLE_FTS5
   )
-  "$CC" -O2 "${defs[@]}" -c sqlite3.c -o sqlite3.o
+  "$CC" -O2 -fno-strict-aliasing "${defs[@]}" -c sqlite3.c -o sqlite3.o
   rm -f libsqlite3.a && "$AR" crs libsqlite3.a sqlite3.o
   install -m 644 sqlite3.h sqlite3ext.h "$prefix/include/"
   install -m 644 libsqlite3.a "$prefix/lib/"
@@ -267,15 +276,18 @@ build_libpq() {
   ./configure --host="$host" --prefix="$prefix" --without-readline --without-icu \
     --without-zlib --with-ssl=openssl --disable-nls \
     CPPFLAGS="-I$prefix/include" LDFLAGS="-L$prefix/lib" \
-    LIBS="-lws2_32 -lcrypt32 -lgdi32 -luser32 -ladvapi32" > /dev/null
-  make -C src/include -j "$jobs" > /dev/null
-  make -C src/common -j "$jobs"
-  make -C src/port -j "$jobs"
-  make -C src/interfaces/libpq -j "$jobs" all-static-lib
-  # One self-contained libpq.a: libpq's objects plus the pgcommon/pgport objects it uses.
+    LIBS="-lws2_32 -lcrypt32 -lbcrypt -lgdi32 -luser32 -ladvapi32" > /dev/null
+  # On win32 PostgreSQL's libpq.a is the DLL's import library: build as usual (that makes
+  # pgcommon/pgport too), then archive libpq's own objects with the pgcommon/pgport ones.
+  make -C src/interfaces/libpq -j "$jobs"
+  local objs=()
+  for o in src/interfaces/libpq/*.o; do
+    [[ "$o" == *rc.o ]] || objs+=("$o")
+  done
+  rm -f libpq-objs.a && "$AR" crs libpq-objs.a "${objs[@]}"
   cat > merge.mri <<MRI
 create $prefix/lib/libpq.a
-addlib src/interfaces/libpq/libpq.a
+addlib libpq-objs.a
 addlib src/common/libpgcommon_shlib.a
 addlib src/port/libpgport_shlib.a
 save
@@ -285,9 +297,6 @@ MRI
   "$AR" -M < merge.mri
   "$RANLIB" "$prefix/lib/libpq.a"
   make -C src/include install > /dev/null
-  make -C src/interfaces/libpq install-public-headers 2>/dev/null ||
-    install -m 644 src/interfaces/libpq/libpq-fe.h src/interfaces/libpq/libpq-events.h \
-      "$prefix/include/"
   install -m 644 src/interfaces/libpq/libpq-fe.h src/interfaces/libpq/libpq-events.h \
     src/include/postgres_ext.h src/include/pg_config_ext.h "$prefix/include/"
   write_pc libpq "$(upstream_version "$v")" "-lpq" "" "libssl libcrypto" \
@@ -301,7 +310,7 @@ build_mariadb() {
   dsc="$(fetch mariadb)"
   # Only Connector/C (libmariadb/) is needed: extract just that folder of the big tarball.
   local orig
-  orig="$(ls "$(dirname "$dsc")"/mariadb_*.orig.tar.* | head -1)"
+  orig="$(ls "${dsc%/*}/mariadb_$(upstream_version "$v")".orig.tar.{gz,xz} 2>/dev/null | head -1)"
   mkdir -p "$b/src"
   tar -xf "$orig" -C "$b/src" --strip-components=1 --wildcards '*/libmariadb/*'
   local s="$b/src/libmariadb"
@@ -328,6 +337,12 @@ build_boost() {
   unpack boost1.81 "$b/src"
   cd "$b/src"
   ./bootstrap.sh --with-toolset=gcc > /dev/null
+  # b2 runs a plain `mc` for Boost.Log's event log messages (the Windows Event Log sink):
+  # binutils' windmc takes the same options.
+  mkdir -p "$b/bin"
+  printf '#!/bin/sh\nexec %s "$@"\n' "$host-windmc" > "$b/bin/mc"
+  chmod +x "$b/bin/mc"
+  export PATH="$b/bin:$PATH"
   echo "using gcc : mingw : $CXX : <rc>$RC <archiver>$AR <ranlib>$RANLIB ;" > "$b/user-config.jam"
   local libs=(log locale program_options filesystem thread date_time atomic chrono regex)
   local with=()
@@ -378,7 +393,8 @@ build_poco() {
   local opts=()
   for m in "${off[@]}"; do opts+=("-DENABLE_$m=OFF"); done
   for m in "${on[@]}"; do opts+=("-DENABLE_$m=ON"); done
-  cmake_build "$b/src" "$b/build" "${opts[@]}" -DPOCO_STATIC=ON -DPOCO_MT=OFF \
+  # windmc stands in for the Windows SDK's mc.exe (Foundation's event-log messages).
+  cmake_build "$b/src" "$b/build" "${opts[@]}" -DCMAKE_MC_COMPILER="$host-windmc" \
     -DOPENSSL_USE_STATIC_LIBS=ON -DPOCO_UNBUNDLED=OFF
 }
 
@@ -511,7 +527,12 @@ run_lib() {
   rm -rf "$b" && mkdir -p "$b"
   printf '%-12s building %s ... ' "$lib" "$v"
   start=$SECONDS
-  if (set -euo pipefail; cd "$b"; "build_$lib") > "$log" 2>&1; then
+  # Not in an `if`: errexit would be off inside the recipe.
+  set +e
+  (set -euo pipefail; cd "$b"; "build_$lib") > "$log" 2>&1
+  local rc=$?
+  set -e
+  if ((rc == 0)); then
     secs=$((SECONDS - start))
     echo "$want" > "$stamp_dir/$lib"
     printf '%s\n' "$(fmt_time "$secs")"
@@ -559,4 +580,5 @@ main() {
   fi
 }
 
-main
+main "$@"
+exit 0
