@@ -83,7 +83,8 @@ ensure_host_packages() {
 # apt-get source needs deb-src entries for the suites the machine installs from.
 ensure_deb_src() {
   if grep -rqsE '^(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-    if apt-cache showsrc zlib 2>/dev/null | grep -q '^Package: zlib'; then
+    # (Not `| grep -q`: with pipefail, apt-cache's SIGPIPE would count as no source.)
+    if [[ "$(apt-cache showsrc zlib 2>/dev/null)" == *"Package: zlib"* ]]; then
       return 0
     fi
   else
@@ -336,6 +337,8 @@ deps_boost=()
 build_boost() {
   unpack boost1.81 "$b/src"
   cd "$b/src"
+  # Debian's tarball drops b2's generated parser: make it as debian/rules does.
+  (cd tools/build && bison -y -d -o src/engine/jamgram.cpp src/engine/jamgram.y)
   ./bootstrap.sh --with-toolset=gcc > /dev/null
   # b2 runs a plain `mc` for Boost.Log's event log messages (the Windows Event Log sink):
   # binutils' windmc takes the same options.
@@ -514,7 +517,7 @@ run_lib() {
   local lib="$1" want log start secs
   if ! want="$(stamp_of "$lib")"; then
     printf '%-12s FAILED: no source\n' "$lib"
-    echo "$lib nosource FAILED 0s" >> "$times_file.new"
+    echo "- FAILED(no source)" > "$stamp_dir/$lib.time"
     return 1
   fi
   if [[ -f "$stamp_dir/$lib" && "$(cat "$stamp_dir/$lib")" == "$want" ]]; then
@@ -536,7 +539,7 @@ run_lib() {
     secs=$((SECONDS - start))
     echo "$want" > "$stamp_dir/$lib"
     printf '%s\n' "$(fmt_time "$secs")"
-    echo "$lib $v ${secs}s" >> "$times_file.new"
+    echo "$v $secs" > "$stamp_dir/$lib.time"
     ((keep_build)) || rm -rf "$b"
     total=$((total + secs))
     return 0
@@ -544,7 +547,7 @@ run_lib() {
   secs=$((SECONDS - start))
   printf 'FAILED after %s; the end of %s:\n' "$(fmt_time "$secs")" "$log"
   tail -n 40 "$log" | sed 's/^/    /'
-  echo "$lib $v FAILED ${secs}s" >> "$times_file.new"
+  echo "$v FAILED" > "$stamp_dir/$lib.time"
   return 1
 }
 
@@ -554,7 +557,6 @@ main() {
   local libs=("${all_libs[@]}") failed=() lib
   ((${#only[@]})) && libs=("${only[@]}")
   total=0
-  : > "$times_file.new"
   local t0=$SECONDS
   for lib in "${libs[@]}"; do
     declare -F "build_$lib" > /dev/null || { echo "windows-deps: no library '$lib'" >&2; exit 2; }
@@ -565,13 +567,20 @@ main() {
   done
   local wall=$((SECONDS - t0))
   echo "total: $(fmt_time "$total") building, $(fmt_time "$wall") wall"
+  # Every library's last build (this run's or an earlier one's): their sum is a cold build.
+  local sum=0 ver secs
   {
-    echo "# windows-deps.sh $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores; seconds per library"
-    cat "$times_file.new"
-    echo "total-build ${total}s"
-    echo "total-wall ${wall}s"
+    echo "# windows-deps.sh, last build of each library (seconds, $(nproc) cores)"
+    for lib in "${all_libs[@]}"; do
+      [[ -f "$stamp_dir/$lib.time" ]] || continue
+      read -r ver secs < "$stamp_dir/$lib.time"
+      printf '%-12s %-28s %s\n' "$lib" "$ver" "$secs"
+      [[ "$secs" =~ ^[0-9]+$ ]] && sum=$((sum + secs))
+    done
+    echo "sum-of-libraries $sum"
+    echo "this-run $(date -u +%Y-%m-%dT%H:%MZ) built ${total}s wall ${wall}s"
   } > "$times_file"
-  rm -f "$times_file.new"
+  echo "every library's last build adds up to $(fmt_time "$sum") (see $times_file)"
   if ((${#failed[@]})); then
     echo "windows-deps: failed: ${failed[*]} (logs in $log_dir)" >&2
     for lib in "${failed[@]}"; do
