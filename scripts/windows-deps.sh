@@ -58,7 +58,7 @@ cmake_args=(
 host_pkgs=(
   g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64
   cmake ninja-build make pkg-config dpkg-dev perl tcl bison flex xz-utils
-  wine64 msitools unicode-cldr-core
+  wine64 msitools unicode-cldr-core libkainjow-mustache-dev unicode-data python3 python3-six
 )
 
 ensure_host_packages() {
@@ -115,6 +115,15 @@ src_versions() {
   apt-cache showsrc --only-source "$1" 2>/dev/null | sed -n 's/^Version: //p' | sort -Vru
 }
 
+# dsc_complete DSC: the .dsc and every file it lists are there.
+dsc_complete() {
+  [[ -f "$1" ]] || return 1
+  local f
+  for f in $(awk '/^Files:/ {on = 1; next} /^[^ ]/ {on = 0} on && NF == 3 {print $3}' "$1"); do
+    [[ -f "${1%/*}/$f" ]] || return 1
+  done
+}
+
 # fetch PKG: prints the .dsc of PKG's newest source that can be had, downloading it into
 # src/PKG once. A version listed by the index but missing from its pool (seen with
 # bookworm-security here) falls back to the next older one.
@@ -122,13 +131,13 @@ fetch() {
   local pkg="$1" ver dsc
   for ver in $(src_versions "$pkg"); do
     dsc="$src_dir/$pkg/${pkg}_${ver#*:}.dsc"
-    if [[ ! -f "$dsc" ]]; then
+    if ! dsc_complete "$dsc"; then
       mkdir -p "$src_dir/$pkg"
       # A .dsc whose tarball failed to download is not kept.
       (cd "$src_dir/$pkg" && apt-get source --download-only -qq "$pkg=$ver") > /dev/null 2>&1 ||
         rm -f "$dsc"
     fi
-    if [[ -f "$dsc" ]]; then
+    if dsc_complete "$dsc"; then
       echo "$dsc"
       return 0
     fi
@@ -404,6 +413,12 @@ build_poco() {
 pkg_re2=re2
 build_re2() {
   unpack re2 "$b/src"
+  # Debian's dfsg tarball drops the generated Unicode tables: make them from Debian's
+  # unicode-data, as its build does (re2's Makefile rules).
+  cd "$b/src"
+  perl re2/make_perl_groups.pl > re2/perl_groups.cc
+  python3 re2/make_unicode_groups.py > re2/unicode_groups.cc
+  python3 re2/make_unicode_casefold.py > re2/unicode_casefold.cc
   cmake_build "$b/src" "$b/build" -DRE2_BUILD_TESTING=OFF
 }
 
@@ -470,11 +485,12 @@ build_json() {
     -DJSON_MultipleHeaders=ON
 }
 
-pkg_mustache=libkainjow-mustache
+# libkainjow-mustache's debian.tar.xz is missing from the mirror (404): the one header is
+# copied from Debian's installed libkainjow-mustache-dev instead (same version, same file).
+version_mustache() { dpkg-query -W -f='${Version}' libkainjow-mustache-dev; }
 build_mustache() {
-  unpack libkainjow-mustache "$b/src"
   mkdir -p "$prefix/include/kainjow"
-  install -m 644 "$b/src/mustache.hpp" "$prefix/include/kainjow/mustache.hpp"
+  install -m 644 /usr/include/kainjow/mustache.hpp "$prefix/include/kainjow/mustache.hpp"
 }
 
 pkg_cli11=cli11
@@ -501,10 +517,14 @@ optional_libs=" mariadb "
 stamp_of() {  # the stamp a library would have now: version, recipe hash, dependency stamps
   local lib="$1" pkgvar="pkg_$1" depsvar="deps_$1[@]" d
   local dsc
-  dsc="$(fetch_first "${!pkgvar}")" || return 1
-  dsc="${dsc##*/}"
-  dsc="${dsc%.dsc}"
-  echo "version ${dsc#*_}"
+  if declare -F "version_$lib" > /dev/null; then
+    echo "version $("version_$lib")"
+  else
+    dsc="$(fetch_first "${!pkgvar}")" || return 1
+    dsc="${dsc##*/}"
+    dsc="${dsc%.dsc}"
+    echo "version ${dsc#*_}"
+  fi
   echo "recipe $( (declare -f "build_$lib"; cat "$recipes/cross.cmake") | sha256sum | cut -c1-16)"
   for d in ${!depsvar+"${!depsvar}"}; do
     [[ -f "$stamp_dir/$d" ]] && echo "dep $d $(sha256sum < "$stamp_dir/$d" | cut -c1-16)"
@@ -530,11 +550,8 @@ run_lib() {
   rm -rf "$b" && mkdir -p "$b"
   printf '%-12s building %s ... ' "$lib" "$v"
   start=$SECONDS
-  # Not in an `if`: errexit would be off inside the recipe.
-  set +e
   (set -euo pipefail; cd "$b"; "build_$lib") > "$log" 2>&1
   local rc=$?
-  set -e
   if ((rc == 0)); then
     secs=$((SECONDS - start))
     echo "$want" > "$stamp_dir/$lib"
@@ -552,6 +569,12 @@ run_lib() {
 }
 
 main() {
+  # One run at a time per prefix: two would unpack into the same build trees.
+  exec 9> "$prefix/.lock"
+  if ! flock -n 9; then
+    echo "windows-deps: another run is using $prefix" >&2
+    exit 1
+  fi
   ensure_host_packages
   ensure_deb_src
   local libs=("${all_libs[@]}") failed=() lib
@@ -560,7 +583,12 @@ main() {
   local t0=$SECONDS
   for lib in "${libs[@]}"; do
     declare -F "build_$lib" > /dev/null || { echo "windows-deps: no library '$lib'" >&2; exit 2; }
-    if ! run_lib "$lib"; then
+    # Not `if ! run_lib`: inside an `if`, bash ignores errexit even where a recipe sets it.
+    set +e
+    run_lib "$lib"
+    local rc=$?
+    set -e
+    if ((rc != 0)); then
       failed+=("$lib")
       [[ "$optional_libs" == *" $lib "* ]] || break
     fi
@@ -589,5 +617,5 @@ main() {
   fi
 }
 
-main "$@"
-exit 0
+# One line: bash has parsed `exit` before main runs, so editing this file mid-run is safe.
+main "$@"; exit 0
