@@ -58,7 +58,7 @@ cmake_args=(
 host_pkgs=(
   g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64
   cmake ninja-build make pkg-config dpkg-dev perl tcl bison flex xz-utils
-  wine64 msitools unicode-cldr-core libkainjow-mustache-dev unicode-data python3 python3-six
+  wine wine64 msitools unicode-cldr-core libkainjow-mustache-dev unicode-data python3 python3-six
 )
 
 ensure_host_packages() {
@@ -305,6 +305,13 @@ end
 MRI
   rm -f "$prefix/lib/libpq.a"
   "$AR" -M < merge.mri
+  # libpq brings its own small pthread emulation for Windows (pthread-win32.c), whose
+  # symbols clash with mingw-w64's winpthreads in a static link: rename them in libpq.
+  local f
+  for f in self setspecific getspecific mutex_init mutex_lock mutex_unlock; do
+    echo "pthread_$f pq_pthread_$f"
+  done > pthread-syms.txt
+  "$host-objcopy" --redefine-syms=pthread-syms.txt "$prefix/lib/libpq.a"
   "$RANLIB" "$prefix/lib/libpq.a"
   make -C src/include install > /dev/null
   install -m 644 src/interfaces/libpq/libpq-fe.h src/interfaces/libpq/libpq-events.h \
@@ -324,13 +331,15 @@ build_mariadb() {
   mkdir -p "$b/src"
   tar -xf "$orig" -C "$b/src" --strip-components=1 --wildcards '*/libmariadb/*'
   local s="$b/src/libmariadb"
+  # Plugins are STATIC (inside libmariadb.a) or DYNAMIC (their own DLL, which building
+  # only the mariadbclient target never makes): the ones patrond can use are static.
   cmake -S "$s" -B "$b/build" "${cmake_args[@]}" -DWITH_SSL=OPENSSL -DWITH_EXTERNAL_ZLIB=ON \
     -DWITH_UNIT_TESTS=OFF -DWITH_CURL=OFF -DWITH_DOCS=OFF -DWITH_MYSQLCOMPAT=OFF \
     -DCLIENT_PLUGIN_DIALOG=STATIC -DCLIENT_PLUGIN_SHA256_PASSWORD=STATIC \
     -DCLIENT_PLUGIN_CACHING_SHA2_PASSWORD=STATIC -DCLIENT_PLUGIN_MYSQL_CLEAR_PASSWORD=STATIC \
-    -DCLIENT_PLUGIN_CLIENT_ED25519=OFF -DCLIENT_PLUGIN_AUTH_GSSAPI_CLIENT=OFF \
-    -DCLIENT_PLUGIN_REMOTE_IO=OFF -DCLIENT_PLUGIN_PVIO_NPIPE=STATIC \
-    -DCLIENT_PLUGIN_PVIO_SHMEM=OFF -DCLIENT_PLUGIN_MYSQL_OLD_PASSWORD=OFF
+    -DCLIENT_PLUGIN_PVIO_NPIPE=STATIC -DCLIENT_PLUGIN_CLIENT_ED25519=DYNAMIC \
+    -DCLIENT_PLUGIN_AUTH_GSSAPI_CLIENT=DYNAMIC -DCLIENT_PLUGIN_REMOTE_IO=DYNAMIC \
+    -DCLIENT_PLUGIN_PVIO_SHMEM=DYNAMIC -DCLIENT_PLUGIN_MYSQL_OLD_PASSWORD=DYNAMIC
   cmake --build "$b/build" -j "$jobs" --target mariadbclient
   mkdir -p "$prefix/include/mariadb"
   cp -r "$s"/include/*.h "$prefix/include/mariadb/"
@@ -405,8 +414,18 @@ build_poco() {
   local opts=()
   for m in "${off[@]}"; do opts+=("-DENABLE_$m=OFF"); done
   for m in "${on[@]}"; do opts+=("-DENABLE_$m=ON"); done
+  # Poco includes <Winsock2.h> and <Iphlpapi.h>; mingw-w64's headers are lower case. The
+  # two forwarding headers go into the prefix: Poco's installed headers include them too.
+  local h
+  mkdir -p "$b/wincase"
+  for h in Winsock2 Iphlpapi; do
+    printf '#pragma once\n#include <%s.h>\n' "${h,,}" > "$b/wincase/$h.h"
+    install -m 644 "$b/wincase/$h.h" "$prefix/include/"
+  done
   # windmc stands in for the Windows SDK's mc.exe (Foundation's event-log messages).
-  cmake_build "$b/src" "$b/build" "${opts[@]}" -DCMAKE_MC_COMPILER="$host-windmc" \
+  cmake_build "$b/src" "$b/build" "${opts[@]}" -DCMAKE_MC_COMPILER="$(command -v "$host-windmc")" \
+    -DCMAKE_CXX_FLAGS="-I$b/wincase" -DCMAKE_C_FLAGS="-I$b/wincase" \
+    -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 \
     -DOPENSSL_USE_STATIC_LIBS=ON -DPOCO_UNBUNDLED=OFF
 }
 
@@ -470,9 +489,11 @@ build_tzdata() {
   unpack tzdata "$b/src"
   local dest="$prefix/share/tzdata" f
   rm -rf "$dest" && mkdir -p "$dest"
+  # Indented comments (#STDOFF ...) are dropped: tz.cpp prints every such line to stderr.
   for f in africa antarctica asia australasia europe northamerica southamerica etcetera \
     backward factory backzone version leapseconds iso3166.tab zone.tab zone1970.tab; do
-    [[ -f "$b/src/$f" ]] && install -m 644 "$b/src/$f" "$dest/"
+    [[ -f "$b/src/$f" ]] || continue
+    sed -E '/^[[:space:]]+#/d' "$b/src/$f" > "$dest/$f"
   done
   # date's tz.cpp on Windows maps Windows zone names with CLDR's windowsZones.xml.
   install -m 644 /usr/share/unicode/cldr/common/supplemental/windowsZones.xml "$dest/"
