@@ -326,8 +326,10 @@ build_mariadb() {
   local dsc
   dsc="$(fetch mariadb)"
   # Only Connector/C (libmariadb/) is needed: extract just that folder of the big tarball.
-  local orig
-  orig="$(ls "${dsc%/*}/mariadb_$(upstream_version "$v")".orig.tar.{gz,xz} 2>/dev/null | head -1)"
+  local orig="" f
+  for f in "${dsc%/*}/mariadb_$(upstream_version "$v")".orig.tar.{gz,xz}; do
+    [[ -f "$f" ]] && orig="$f"
+  done
   mkdir -p "$b/src"
   tar -xf "$orig" -C "$b/src" --strip-components=1 --wildcards '*/libmariadb/*'
   local s="$b/src/libmariadb"
@@ -422,10 +424,12 @@ build_poco() {
     printf '#pragma once\n#include <%s.h>\n' "${h,,}" > "$b/wincase/$h.h"
     install -m 644 "$b/wincase/$h.h" "$prefix/include/"
   done
-  # windmc stands in for the Windows SDK's mc.exe (Foundation's event-log messages).
+  # windmc stands in for the Windows SDK's mc.exe (Foundation's event-log messages). -O2 as
+  # Debian builds it, not Poco's -O3: Poco is the longest C++ build here after Boost. (A
+  # unity build does not work: Poco's files clash, e.g. each has an anonymous `sh`.)
   cmake_build "$b/src" "$b/build" "${opts[@]}" -DCMAKE_MC_COMPILER="$(command -v "$host-windmc")" \
     -DCMAKE_CXX_FLAGS="-I$b/wincase" -DCMAKE_C_FLAGS="-I$b/wincase" \
-    -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 \
+    -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" \
     -DOPENSSL_USE_STATIC_LIBS=ON -DPOCO_UNBUNDLED=OFF
 }
 

@@ -7,7 +7,6 @@
 #include <mysql.h>
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
-#include <sqlite3.h>
 #include <zip.h>
 #include <zlib.h>
 
@@ -31,6 +30,7 @@
 #include <soci/mysql/soci-mysql.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
+// soci-sqlite3.h includes <sqlite3.h> inside namespace sqlite_api: no other include of it.
 #include <soci/sqlite3/soci-sqlite3.h>
 #include <yaml-cpp/yaml.h>
 
@@ -106,6 +106,7 @@ std::string curlCheck() {
 }
 
 std::string sqliteCheck() {
+  using namespace sqlite_api;
   sqlite3* db = nullptr;
   require(sqlite3_open(":memory:", &db) == SQLITE_OK, "sqlite3_open");
   sqlite3_stmt* stmt = nullptr;
