@@ -57,7 +57,7 @@ cmake_args=(
 
 host_pkgs=(
   g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64
-  cmake ninja-build make pkg-config dpkg-dev perl tcl bison flex xz-utils
+  cmake ninja-build make pkg-config dpkg-dev perl tcl bison xz-utils
   wine wine64 msitools unicode-cldr-core libkainjow-mustache-dev unicode-data python3 python3-six
 )
 
@@ -552,7 +552,9 @@ stamp_of() {  # the stamp a library would have now: version, recipe hash, depend
   fi
   echo "recipe $( (declare -f "build_$lib"; cat "$recipes/cross.cmake") | sha256sum | cut -c1-16)"
   for d in ${!depsvar+"${!depsvar}"}; do
-    [[ -f "$stamp_dir/$d" ]] && echo "dep $d $(sha256sum < "$stamp_dir/$d" | cut -c1-16)"
+    if [[ -f "$stamp_dir/$d" ]]; then
+      echo "dep $d $(sha256sum < "$stamp_dir/$d" | cut -c1-16)"
+    fi
   done
 }
 
