@@ -424,6 +424,12 @@ build_poco() {
     printf '#pragma once\n#include <%s.h>\n' "${h,,}" > "$b/wincase/$h.h"
     install -m 644 "$b/wincase/$h.h" "$prefix/include/"
   done
+  # On WIN32 Poco puts its CMake configs in <prefix>/cmake: use lib/cmake/Poco as elsewhere.
+  sed -i 's|set(PocoConfigPackageLocation "cmake")|set(PocoConfigPackageLocation "lib/cmake/Poco")|' \
+    "$b/src/CMakeLists.txt" "$b/src/cmake/PocoMacros.cmake"
+  # windows.h defines TIMESTAMP_REQUEST, one of Poco's ICMP enumerators.
+  sed -i 's/^\([[:space:]]*\)TIMESTAMP_REQUEST,/#undef TIMESTAMP_REQUEST\n\1TIMESTAMP_REQUEST,/' \
+    "$b/src/Net/include/Poco/Net/ICMPv4PacketImpl.h"
   # windmc stands in for the Windows SDK's mc.exe (Foundation's event-log messages). -O2 as
   # Debian builds it, not Poco's -O3: Poco is the longest C++ build here after Boost. (A
   # unity build does not work: Poco's files clash, e.g. each has an anonymous `sh`.)
