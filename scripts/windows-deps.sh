@@ -437,6 +437,14 @@ build_poco() {
     -DCMAKE_CXX_FLAGS="-I$b/wincase" -DCMAKE_C_FLAGS="-I$b/wincase" \
     -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" \
     -DOPENSSL_USE_STATIC_LIBS=ON -DPOCO_UNBUNDLED=OFF
+  # Poco's bundled zlib (1.2.11, unprefixed) would stand in for the prefix's zlib in every
+  # program that links Poco first. Keep one zlib: drop Poco's copy, link the prefix's.
+  "$AR" d "$prefix/lib/libPocoFoundation.a" adler32.c.obj compress.c.obj crc32.c.obj \
+    deflate.c.obj infback.c.obj inffast.c.obj inflate.c.obj inftrees.c.obj trees.c.obj \
+    zutil.c.obj
+  sed -i 's|^  INTERFACE_LINK_LIBRARIES "iphlpapi"$|  INTERFACE_LINK_LIBRARIES "iphlpapi;${_IMPORT_PREFIX}/lib/libz.a"|' \
+    "$prefix/lib/cmake/Poco/PocoFoundationTargets.cmake"
+  grep -q 'lib/libz.a' "$prefix/lib/cmake/Poco/PocoFoundationTargets.cmake"
 }
 
 pkg_re2=re2

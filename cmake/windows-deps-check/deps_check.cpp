@@ -1,5 +1,12 @@
 // Uses each statically linked Windows dependency a little and prints one line per library.
 // Exit 0 when every check passed. Run under wine64; see docs/windows-deps.md.
+// Poco first: its Windows headers pull in wincrypt.h, whose X509_NAME & co. macros break
+// OpenSSL's headers unless OpenSSL comes after them (openssl/types.h undefines them then).
+#include <Poco/Net/Context.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Version.h>
+
 #include <argon2.h>
 #include <curl/curl.h>
 #include <libpq-fe.h>
@@ -11,10 +18,6 @@
 #include <zlib.h>
 
 #include <CLI/CLI.hpp>
-#include <Poco/Net/Context.h>
-#include <Poco/Net/SSLManager.h>
-#include <Poco/JSON/Parser.h>
-#include <Poco/Version.h>
 #include <boost/filesystem.hpp>
 #include <boost/locale.hpp>
 #include <boost/log/trivial.hpp>
