@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034  # pkg_<lib> and deps_<lib> are read indirectly (stamp_of)
 # Cross-builds patrond's Windows dependencies from Debian 12's own source packages with
 # Debian's mingw-w64 toolchain (posix threads), as static libraries with headers, CMake
 # configs and pkg-config files, into a prefix outside the work tree.
@@ -149,11 +150,12 @@ fetch() {
 
 # fetch_first "PKG [ALT...]": the first of these source packages that can be had.
 fetch_first() {
-  local p
-  for p in $1; do
-    fetch "$p" && return 0
+  local p alternatives
+  read -ra alternatives <<< "$1"
+  for p in "${alternatives[@]:0:${#alternatives[@]}-1}"; do
+    fetch "$p" 2> /dev/null && return 0
   done
-  return 1
+  fetch "${alternatives[-1]}"
 }
 
 # unpack "PKG [ALT...]" DIR: a fresh tree of the source (Debian patches applied) in DIR.
