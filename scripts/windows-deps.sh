@@ -25,7 +25,7 @@ while (($#)); do
     --prefix) prefix="$2"; shift 2 ;;
     --prefix=*) prefix="${1#--prefix=}"; shift ;;
     --keep-build) keep_build=1; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '3,15p' "$0"; exit 0 ;;
     -*) echo "windows-deps: unknown option '$1'" >&2; exit 2 ;;
     *) only+=("$1"); shift ;;
   esac
