@@ -12,6 +12,14 @@ find_path(SOCI_MYSQL_INCLUDE_DIR mysql.h PATH_SUFFIXES mariadb mysql)
 find_library(SOCI_MYSQL_CLIENT_LIBRARY NAMES mariadb mysqlclient)
 find_package(SQLite3 REQUIRED)
 find_package(PostgreSQL REQUIRED)
+if(WIN32)
+  # Static client libraries (scripts/windows-deps.sh): what they use comes after them.
+  find_package(OpenSSL REQUIRED)
+  find_package(ZLIB REQUIRED)
+  set_property(TARGET PostgreSQL::PostgreSQL APPEND PROPERTY INTERFACE_LINK_LIBRARIES
+    OpenSSL::SSL OpenSSL::Crypto secur32 ws2_32 shell32 advapi32 crypt32 wldap32)
+  set(SOCI_MYSQL_CLIENT_DEPS OpenSSL::SSL OpenSSL::Crypto ZLIB::ZLIB ws2_32 secur32 shlwapi crypt32 bcrypt)
+endif()
 
 include(FindPackageHandleStandardArgs)
 find_package_handle_standard_args(SOCI REQUIRED_VARS SOCI_INCLUDE_DIR SOCI_CORE_LIBRARY
@@ -30,6 +38,6 @@ if(SOCI_FOUND AND NOT TARGET SOCI::core)
     INTERFACE_LINK_LIBRARIES "SOCI::core;PostgreSQL::PostgreSQL")
   add_library(SOCI::mysql UNKNOWN IMPORTED)
   set_target_properties(SOCI::mysql PROPERTIES IMPORTED_LOCATION ${SOCI_MYSQL_LIBRARY}
-    INTERFACE_LINK_LIBRARIES "SOCI::core;${SOCI_MYSQL_CLIENT_LIBRARY}"
+    INTERFACE_LINK_LIBRARIES "SOCI::core;${SOCI_MYSQL_CLIENT_LIBRARY};${SOCI_MYSQL_CLIENT_DEPS}"
     INTERFACE_INCLUDE_DIRECTORIES ${SOCI_MYSQL_INCLUDE_DIR})
 endif()

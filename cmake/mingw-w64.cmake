@@ -28,7 +28,10 @@ set(OPENSSL_USE_STATIC_LIBS ON)
 set(OPENSSL_ROOT_DIR ${PATROND_WINDEPS})
 set(ENV{PKG_CONFIG_LIBDIR} ${PATROND_WINDEPS}/lib/pkgconfig)
 set(ENV{PKG_CONFIG_PATH} "")
-set(CMAKE_EXE_LINKER_FLAGS_INIT "-static")
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -static-libgcc -static-libstdc++")
+# Windows' own libraries, last on every link line: the static libraries above use them.
+set(CMAKE_CXX_STANDARD_LIBRARIES "-lws2_32 -lmswsock -lcrypt32 -lsecur32 -liphlpapi -lbcrypt \
+-lshell32 -lole32 -ladvapi32 -luser32 -lwldap32 -lshlwapi -luserenv")
 # Windows 10 / Server 2016 APIs; no min/max macros; static Poco and curl.
 set(CMAKE_C_FLAGS_INIT "-D_WIN32_WINNT=0x0A00")
 set(CMAKE_CXX_FLAGS_INIT "-D_WIN32_WINNT=0x0A00 -DWIN32_LEAN_AND_MEAN -DNOMINMAX -DPOCO_STATIC \

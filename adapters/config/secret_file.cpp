@@ -1,11 +1,11 @@
 #include "adapters/config/secret_file.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
+
+#include "adapters/os/files.h"
 
 namespace patrond::config {
 namespace {
@@ -23,45 +23,43 @@ struct SmallFile {
   std::string reason;  // strerror() of kOpen, kStat and kRead
 };
 
-// Never an exception (a directory used to throw out of a stream and end the process), and
-// O_NONBLOCK so that a FIFO named as the file cannot hang the open.
+// Never an exception (a directory used to throw out of a stream and end the process), and a
+// FIFO named as the file cannot hang the open (os::openRegularFile).
 SmallFile readSmallFile(const std::string& path, std::size_t maxBytes, std::size_t chunk) {
   SmallFile out;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) {
-    out.problem = ReadProblem::kOpen;
-    out.reason = std::strerror(errno);
-    return out;
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    out.problem = ReadProblem::kStat;
-    out.reason = std::strerror(errno);
-  } else if (S_ISDIR(st.st_mode)) {
-    out.problem = ReadProblem::kDirectory;
-  } else if (!S_ISREG(st.st_mode)) {
-    out.problem = ReadProblem::kNotRegular;
-  } else if (static_cast<std::size_t>(st.st_size) > maxBytes) {
-    out.problem = ReadProblem::kTooLarge;
+  os::OpenedFile f = os::openRegularFile(path);
+  switch (f.failure) {
+    case os::OpenFailure::kNone:
+      break;
+    case os::OpenFailure::kMissing:
+    case os::OpenFailure::kSystem:
+      out.problem = ReadProblem::kOpen;
+      out.reason = f.reason;
+      return out;
+    case os::OpenFailure::kFolder:
+      out.problem = ReadProblem::kDirectory;
+      return out;
+    case os::OpenFailure::kNotRegular:
+      out.problem = ReadProblem::kNotRegular;
+      return out;
   }
   std::string buf(chunk, '\0');
   while (out.problem == ReadProblem::kNone) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      out.problem = ReadProblem::kRead;
-      out.reason = std::strerror(errno);
-    } else if (n == 0) {
+    std::size_t n = std::fread(buf.data(), 1, buf.size(), f.file);
+    if (n == 0) {
+      if (std::ferror(f.file)) {
+        out.problem = ReadProblem::kRead;
+        out.reason = std::strerror(errno);
+      }
       break;
-    } else if (out.text.size() + static_cast<std::size_t>(n) > maxBytes) {
+    }
+    if (out.text.size() + n > maxBytes) {
       out.problem = ReadProblem::kTooLarge;
     } else {
-      out.text.append(buf.data(), static_cast<std::size_t>(n));
+      out.text.append(buf.data(), n);
     }
   }
-  ::close(fd);
+  std::fclose(f.file);
   return out;
 }
 
@@ -102,17 +100,18 @@ Result<std::string> readSecretFile(const std::string& path) {
 }
 
 std::string secretFileWarning(const std::string& file) {
-  struct stat st {};
-  if (::stat(file.c_str(), &st) != 0) {
-    if (errno == ENOENT) {
-      return "secret file " + file + " does not exist (yet)";
-    }
-    return "secret file " + file + " cannot be checked: " + std::strerror(errno);
+  std::error_code ec;
+  auto status = std::filesystem::status(file, ec);
+  if (status.type() == std::filesystem::file_type::not_found) {
+    return "secret file " + file + " does not exist (yet)";
   }
-  if (S_ISDIR(st.st_mode)) {
+  if (ec) {
+    return "secret file " + file + " cannot be checked: " + ec.message();
+  }
+  if (status.type() == std::filesystem::file_type::directory) {
     return "secret file " + file + " is a directory, not a file";
   }
-  if (st.st_mode & S_IROTH) {
+  if (os::readableByOthers(file)) {
     return "secret file " + file + " is readable by everyone; chown root:patrond " + file +
            " && chmod 640 " + file;
   }

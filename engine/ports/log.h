@@ -28,26 +28,28 @@ struct LogContext {
 };
 
 namespace detail {
-inline thread_local LogContext logContext;
+// One per thread, defined in engine/log_context.cpp (not an inline thread_local: mingw-w64's
+// linker sees one TLS init function per translation unit and refuses the duplicates).
+LogContext& logContext();
 }  // namespace detail
 
 // The calling thread's context (empty outside a job).
 inline const LogContext& currentLogContext() {
-  return detail::logContext;
+  return detail::logContext();
 }
 // Records the run id once the run has one; kept until the enclosing LogScope ends.
 inline void setLogRunId(std::int64_t runId) {
-  detail::logContext.runId = runId;
+  detail::logContext().runId = runId;
 }
 
 // Sets the calling thread's context for the lifetime of the scope, then restores the one
 // before. The service opens one around each job it runs on its worker.
 class LogScope {
  public:
-  explicit LogScope(std::string job) : saved_(detail::logContext) {
-    detail::logContext = LogContext{std::move(job), 0};
+  explicit LogScope(std::string job) : saved_(detail::logContext()) {
+    detail::logContext() = LogContext{std::move(job), 0};
   }
-  ~LogScope() { detail::logContext = std::move(saved_); }
+  ~LogScope() { detail::logContext() = std::move(saved_); }
   LogScope(const LogScope&) = delete;
   LogScope& operator=(const LogScope&) = delete;
 

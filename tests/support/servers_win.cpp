@@ -2,6 +2,7 @@
 // loopback server the Linux side started for the run, named by PATROND_TEST_PG_PORT; each
 // test gets a new database on it. MariaDB is not offered on Windows test runs.
 #include <process.h>
+#include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
 #include <atomic>
@@ -25,7 +26,7 @@ class LoopbackPostgres final : public DatabaseServer {
     }
     base_ = "host=127.0.0.1 port=" + std::string(port) + " user=postgres";
     try {
-      soci::session s("postgresql", base_ + " dbname=postgres");
+      soci::session s(soci::postgresql, base_ + " dbname=postgres");
     } catch (const std::exception& e) {
       error_ = std::string("cannot reach PostgreSQL: ") + e.what();
     }
@@ -37,7 +38,7 @@ class LoopbackPostgres final : public DatabaseServer {
     // A name of this process's own: Wine runs may share the server with Linux runs.
     std::string name = "w" + std::to_string(::_getpid()) + "_" +
                        std::to_string(++counter);
-    soci::session s("postgresql", base_ + " dbname=postgres");
+    soci::session s(soci::postgresql, base_ + " dbname=postgres");
     s << "CREATE DATABASE " + name;
     return base_ + " dbname=" + name;
   }

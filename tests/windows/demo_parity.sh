@@ -2,13 +2,14 @@
 # The demo's main job (README command 1) run by patrond.exe under Wine and by the Linux
 # binary, each in its own copy of conf/examples: check-config, a full and an incremental
 # import of the sample files into SQLite, a checkout, printed notices. Each step's --json
-# output must be the same on both, times, durations and paths aside (normalize() below).
+# output must be the same on both, times, durations and paths aside (normalize_json.py),
+# and every step must succeed on both.
 # Usage: tests/windows/demo_parity.sh PATROND_EXE LINUX_PATROND WORK_DIR
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-exe=$1
-linux=$2
-work=$3
+exe=$(realpath "$1")
+linux=$(realpath "$2")
+work=$(realpath -m "$3")
 mkdir -p "$work/linux" "$work/windows"
 for d in linux windows; do
   (cd "$root/conf/examples" && tar --exclude='*.db*' --exclude=notices --exclude=archive \
@@ -41,7 +42,7 @@ for step in "${steps[@]}"; do
   wrc=$?
   set -e
   if ! /usr/bin/python3 "$root/tests/windows/normalize_json.py" "$work/$n.linux.json" \
-      "$work/$n.windows.json" "$work/linux" "$work/windows" || [[ $lrc != "$wrc" ]]; then
+      "$work/$n.windows.json" "$work/linux" "$work/windows" || [[ $lrc != "$wrc" || $lrc != 0 ]]; then
     echo "DIFFERENT: patrond $step (exit codes linux $lrc, windows $wrc)"
     sed 's/^/  linux stderr: /' "$work/$n.linux.err" | head -5
     sed 's/^/  windows stderr: /' "$work/$n.windows.err" | head -5
