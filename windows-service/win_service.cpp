@@ -187,6 +187,33 @@ int install(const std::string& configPath) {
   return 0;
 }
 
+// An installer may register the service's command line unquoted (C:\Program Files\... run
+// ...): the service manager would then try C:\Program.exe first. Quotes the program's path.
+void quoteServicePath() {
+  SC_HANDLE scm = OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT);
+  if (!scm) {
+    return;
+  }
+  SC_HANDLE svc = OpenServiceW(scm, kName, SERVICE_QUERY_CONFIG | SERVICE_CHANGE_CONFIG);
+  if (svc) {
+    DWORD need = 0;
+    QueryServiceConfigW(svc, nullptr, 0, &need);
+    std::vector<unsigned char> buf(need);
+    auto* cfg = reinterpret_cast<QUERY_SERVICE_CONFIGW*>(buf.data());
+    if (need > 0 && QueryServiceConfigW(svc, cfg, need, &need) && cfg->lpBinaryPathName) {
+      std::wstring path = cfg->lpBinaryPathName;
+      auto exe = path.find(L".exe");
+      if (!path.empty() && path[0] != L'"' && exe != std::wstring::npos) {
+        path = L"\"" + path.substr(0, exe + 4) + L"\"" + path.substr(exe + 4);
+        ChangeServiceConfigW(svc, SERVICE_NO_CHANGE, SERVICE_NO_CHANGE, SERVICE_NO_CHANGE,
+                             path.c_str(), nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+      }
+    }
+    CloseServiceHandle(svc);
+  }
+  CloseServiceHandle(scm);
+}
+
 int setupDataFolder(const std::string& dataDir, const std::string& starterDir) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -222,6 +249,7 @@ int setupDataFolder(const std::string& dataDir, const std::string& starterDir) {
                  "grant them in its Security tab\n",
                  dataDir.c_str());
   }
+  quoteServicePath();
   std::printf("%s ready (%d starter file(s) copied)\n", dataDir.c_str(), copied);
   return 0;
 }

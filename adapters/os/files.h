@@ -31,7 +31,7 @@ OpenedFile openRegularFile(const std::string& path);
 struct FileInfo {
   bool regular = false;
   std::uint64_t size = 0;
-  std::int64_t modifiedNs = 0;  // the platform's clock; compare only with itself
+  std::int64_t modifiedNs = 0;  // nanoseconds since 1970-01-01 UTC
 };
 
 // Size and modification time of a regular file; `regular` false for anything else.

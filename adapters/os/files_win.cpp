@@ -104,7 +104,10 @@ FileInfo regularFileInfo(const std::string& path) {
   size.HighPart = d.nFileSizeHigh;
   time.LowPart = d.ftLastWriteTime.dwLowDateTime;
   time.HighPart = d.ftLastWriteTime.dwHighDateTime;
-  return {true, size.QuadPart, static_cast<std::int64_t>(time.QuadPart) * 100};
+  // FILETIME counts 100 ns since 1601; patrond compares with the Unix clock.
+  constexpr std::int64_t kUnixEpochIn100ns = 116'444'736'000'000'000;
+  return {true, size.QuadPart,
+          (static_cast<std::int64_t>(time.QuadPart) - kUnixEpochIn100ns) * 100};
 }
 
 CreateResult createNewFile(const std::string& path, const std::string& content, std::string& reason,

@@ -1,3 +1,6 @@
+// The include order matters here (Poco and the Windows headers before OpenSSL), and the
+// zip bytes read better as one line: clang-format is off for this file.
+// clang-format off
 // Uses each statically linked Windows dependency a little and prints one line per library.
 // Exit 0 when every check passed. Run under wine64; see docs/windows-deps.md.
 // Poco first: its Windows headers pull in wincrypt.h, whose X509_NAME & co. macros break
@@ -300,3 +303,4 @@ int main(int argc, char** argv) {
   std::cout << (failures + (gtest != 0)) << " failed" << std::endl;
   return failures == 0 && gtest == 0 ? 0 : 1;
 }
+// clang-format on

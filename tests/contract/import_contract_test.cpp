@@ -650,8 +650,7 @@ TEST_P(ImportContract, MessagesAreCappedButCountedExactly) {
   EXPECT_EQ((*store_->findRun(o.run.id))->counts.errors, 30);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, ImportContract,
-                         ::testing::ValuesIn(test::contractBackends()),
+INSTANTIATE_TEST_SUITE_P(AllBackends, ImportContract, ::testing::ValuesIn(test::contractBackends()),
                          [](const auto& p) { return p.param; });
 
 // The database refusing a row in a batch on the writer thread, with later batches already

@@ -283,8 +283,7 @@ TEST_P(OutboxContract, AlertIncidentsAreOpenedRepeatedAndCleared) {
   EXPECT_EQ((*recent)[0].clearedAt, "2026-10-16T14:05:00Z");
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, OutboxContract,
-                         ::testing::ValuesIn(test::contractBackends()),
+INSTANTIATE_TEST_SUITE_P(AllBackends, OutboxContract, ::testing::ValuesIn(test::contractBackends()),
                          [](const auto& p) { return p.param; });
 
 }  // namespace

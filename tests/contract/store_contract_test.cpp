@@ -789,8 +789,7 @@ TEST_P(StoreContract, InactivePrefixIsAddedAndTakenOffInExactCase) {
   EXPECT_EQ(username("S4"), "");
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, StoreContract,
-                         ::testing::ValuesIn(test::contractBackends()),
+INSTANTIATE_TEST_SUITE_P(AllBackends, StoreContract, ::testing::ValuesIn(test::contractBackends()),
                          [](const auto& p) { return p.param; });
 
 TEST(StoreOpen, MissingSqliteFolderIsAClearError) {

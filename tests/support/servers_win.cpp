@@ -36,8 +36,7 @@ class LoopbackPostgres final : public DatabaseServer {
       return {};
     }
     // A name of this process's own: Wine runs may share the server with Linux runs.
-    std::string name = "w" + std::to_string(::_getpid()) + "_" +
-                       std::to_string(++counter);
+    std::string name = "w" + std::to_string(::_getpid()) + "_" + std::to_string(++counter);
     soci::session s(soci::postgresql, base_ + " dbname=postgres");
     s << "CREATE DATABASE " + name;
     return base_ + " dbname=" + name;

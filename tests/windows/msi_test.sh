@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The MSI under Wine (issue 19): install (wine msiexec /i /qn) registers the service and the
-# Event Log source and prepares %ProgramData%\patrond; `net start patrond` starts the service,
+# Event Log source and prepares %ProgramData%\patrond; `net start patrond` starts the service
+# (the installer leaves it stopped until the district has edited its configuration),
 # which imports a students file dropped into its inbox; `net stop` stops it cleanly; an
 # upgrade to a newer version keeps the district's configuration and database; uninstall
 # removes the program and the service and leaves the data.
@@ -46,7 +47,18 @@ echo "== check-config as installed"
 wine "$exe" --config "$cfg" check-config >"$work/check.log" 2>&1 || fail "check-config"
 
 echo "== net start; a file dropped into the inbox is imported"
-wine net start patrond >"$work/start.log" 2>&1 || fail "net start patrond"
+wine net start patrond >"$work/start.log" 2>&1 || true
+# Wine's net.exe says "starting" and can exit non-zero before the service reports RUNNING:
+# the service manager's state is what counts.
+running=0
+for _ in $(seq 1 30); do
+  if wine sc query patrond 2>/dev/null | grep -q RUNNING; then
+    running=1
+    break
+  fi
+  sleep 1
+done
+((running)) || fail "net start patrond: the service is not running ($(cat "$work/start.log"))"
 cp "$root/conf/examples/sis/students.csv" "$data/inbox/students.csv"
 imported=0
 for _ in $(seq 1 90); do
