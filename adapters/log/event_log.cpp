@@ -2,18 +2,10 @@
 
 #include <windows.h>
 
+#include "adapters/os/wide.h"
+
 namespace patrond::logging {
 namespace {
-
-std::wstring widen(std::string_view s) {
-  if (s.empty()) {
-    return {};
-  }
-  int n = ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), nullptr, 0);
-  std::wstring w(static_cast<size_t>(n), L'\0');
-  ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), w.data(), n);
-  return w;
-}
 
 // The one message of patrond.exe's message table (windows-service/messages.mc).
 constexpr DWORD kMessageId = 1;
@@ -35,7 +27,7 @@ unsigned short eventLogType(LogLevel level) {
 }
 
 EventLog::EventLog(const std::string& source)
-    : handle_(::RegisterEventSourceW(nullptr, widen(source).c_str())) {}
+    : handle_(::RegisterEventSourceW(nullptr, os::widen(source).c_str())) {}
 
 EventLog::~EventLog() {
   if (handle_ != nullptr) {
@@ -47,7 +39,7 @@ bool EventLog::report(LogLevel level, std::string_view message) {
   if (handle_ == nullptr) {
     return false;
   }
-  std::wstring text = widen(message);
+  std::wstring text = os::widen(message);
   const wchar_t* strings[] = {text.c_str()};
   return ::ReportEventW(static_cast<HANDLE>(handle_), eventLogType(level), 0, kMessageId, nullptr,
                         1, 0, strings, nullptr) != FALSE;

@@ -8,34 +8,19 @@
 #include <string>
 
 #include "adapters/os/files.h"
+#include "adapters/os/wide.h"
 
 namespace patrond::os {
 namespace {
-
-std::wstring widen(const std::string& s) {
-  if (s.empty()) {
-    return {};
-  }
-  int n = ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), nullptr, 0);
-  std::wstring w(static_cast<size_t>(n), L'\0');
-  ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), w.data(), n);
-  return w;
-}
 
 std::string lastError(DWORD code = ::GetLastError()) {
   wchar_t* text = nullptr;
   DWORD n = ::FormatMessageW(
       FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
       nullptr, code, 0, reinterpret_cast<wchar_t*>(&text), 0, nullptr);
-  std::string out;
-  if (n > 0 && text != nullptr) {
-    int len =
-        ::WideCharToMultiByte(CP_UTF8, 0, text, static_cast<int>(n), nullptr, 0, nullptr, nullptr);
-    out.resize(static_cast<size_t>(len));
-    ::WideCharToMultiByte(CP_UTF8, 0, text, static_cast<int>(n), out.data(), len, nullptr, nullptr);
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == '.')) {
-      out.pop_back();
-    }
+  std::string out = n > 0 && text != nullptr ? narrow(std::wstring_view(text, n)) : "";
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == '.')) {
+    out.pop_back();
   }
   ::LocalFree(text);
   return out.empty() ? "Windows error " + std::to_string(code) : out;

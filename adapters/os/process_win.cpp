@@ -7,21 +7,9 @@
 #include <string>
 
 #include "adapters/os/process.h"
+#include "adapters/os/wide.h"
 
 namespace patrond::os {
-namespace {
-
-std::string narrow(const wchar_t* w) {
-  int n = ::WideCharToMultiByte(CP_UTF8, 0, w, -1, nullptr, 0, nullptr, nullptr);
-  if (n <= 1) {
-    return "";
-  }
-  std::string s(static_cast<size_t>(n - 1), '\0');
-  ::WideCharToMultiByte(CP_UTF8, 0, w, -1, s.data(), n, nullptr, nullptr);
-  return s;
-}
-
-}  // namespace
 
 std::string hostName() {
   wchar_t name[MAX_COMPUTERNAME_LENGTH + 1];

@@ -20,38 +20,6 @@ namespace patrond::test {
 
 namespace fs = std::filesystem;
 
-TempDir::TempDir() {
-  std::random_device rd;
-  for (int i = 0; i < 100; ++i) {
-    fs::path p = fs::temp_directory_path() / ("patrond-test-" + std::to_string(rd()));
-    if (fs::create_directory(p)) {
-      path_ = p;
-      fs::permissions(p, fs::perms::all);  // servers running as other users work in here
-      return;
-    }
-  }
-  throw std::runtime_error("cannot make a temp dir");
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  if (!std::getenv("PATROND_KEEP_TEMP")) {
-    fs::remove_all(path_, ec);
-  }
-}
-
-void writeFile(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-}
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 namespace {
 std::vector<char*> cargs(const std::vector<std::string>& argv) {
   std::vector<char*> a;
@@ -149,17 +117,6 @@ int Process::wait(std::chrono::milliseconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
-}
-
-bool eventually(const std::function<bool()>& check, std::chrono::milliseconds timeout) {
-  auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (check()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return check();
 }
 
 namespace {
