@@ -10,8 +10,12 @@
 #include <mutex>
 #include <vector>
 
+#include "adapters/os/wide.h"
+
 namespace patrond::winsvc {
 namespace {
+
+using os::widen;
 
 constexpr wchar_t kName[] = L"patrond";
 constexpr wchar_t kDisplay[] = L"patrond library patron service";
@@ -69,16 +73,6 @@ void WINAPI serviceMain(DWORD, LPWSTR*) {
   });
   (void)reportedRunning;
   report(SERVICE_STOPPED, static_cast<DWORD>(gExitCode));
-}
-
-std::wstring widen(const std::string& s) {
-  if (s.empty()) {
-    return {};
-  }
-  int n = MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), nullptr, 0);
-  std::wstring w(static_cast<size_t>(n), L'\0');
-  MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), w.data(), n);
-  return w;
 }
 
 int lastError(const char* what) {
