@@ -15,12 +15,12 @@ constexpr std::size_t kMaxSecretBytes = 64 * 1024;
 constexpr std::size_t kMaxConfigBytes = 4 * 1024 * 1024;
 
 // What can go wrong reading a small regular file, told apart so each caller words it.
-enum class ReadProblem { kNone, kOpen, kStat, kDirectory, kNotRegular, kTooLarge, kRead };
+enum class ReadProblem { kNone, kOpen, kDirectory, kNotRegular, kTooLarge, kRead };
 
 struct SmallFile {
   std::string text;
   ReadProblem problem = ReadProblem::kNone;
-  std::string reason;  // strerror() of kOpen, kStat and kRead
+  std::string reason;  // the system's words for kOpen and kRead
 };
 
 // Never an exception (a directory used to throw out of a stream and end the process), and a
@@ -72,7 +72,6 @@ Result<std::string> readSecretFile(const std::string& path) {
     case ReadProblem::kNone:
       break;
     case ReadProblem::kOpen:
-    case ReadProblem::kStat:
     case ReadProblem::kRead:
       problem = "cannot read secret file: " + f.reason;
       break;
@@ -128,7 +127,6 @@ TextFile readConfigText(const std::string& path) {
     case ReadProblem::kOpen:
       out.problem = "cannot open file: " + f.reason;
       break;
-    case ReadProblem::kStat:
     case ReadProblem::kRead:
       out.problem = "cannot read file: " + f.reason;
       break;
