@@ -28,7 +28,7 @@ namespace {
 
 void addGlobals(CLI::App& app, GlobalOptions& g) {
   app.add_option("--config", g.configPath,
-                 "configuration file (default: $PATROND_CONFIG, else /etc/patrond/patrond.yaml)")
+                 "configuration file (default: $PATROND_CONFIG, else " + defaultConfigPath() + ")")
       ->type_name("PATH");
   app.add_option("--as-of", g.asOf, "use this time instead of now: \"YYYY-MM-DD[ HH:MM]\"")
       ->type_name("TIME");
@@ -48,7 +48,12 @@ int runCli(int argc, char** argv) {
   std::function<int(App&)> action;
   bool needsConfig = true;
 
+#ifdef _WIN32
+  auto* run = cli.add_subcommand(
+      "run", "run the service until stopped (net stop patrond, or Ctrl+C at a console)");
+#else
   auto* run = cli.add_subcommand("run", "run the service until SIGTERM/SIGINT; SIGHUP reloads");
+#endif
   run->callback([&] {
     action = [](App& a) {
 #ifdef _WIN32

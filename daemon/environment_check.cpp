@@ -13,6 +13,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+#ifdef _WIN32
+constexpr const char* kMkdir = "mkdir ";
+#else
+constexpr const char* kMkdir = "mkdir -p ";
+#endif
+
 // What to do about a folder or file the running user cannot use, in the system's terms.
 #ifdef _WIN32
 constexpr const char* kReadFolderHint =
@@ -113,7 +119,7 @@ class Checker {
     std::error_code ec;
     if (!fs::exists(p, ec)) {
       error(p, ec ? what + " cannot be checked by user " + user_ + " (" + ec.message() + ")"
-                  : what + " does not exist; create it (mkdir -p " + p + ") or fix the path");
+                  : what + " does not exist; create it (" + kMkdir + p + ") or fix the path");
       return false;
     }
     if (!fs::is_directory(p, ec)) {

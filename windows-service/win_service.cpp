@@ -76,8 +76,16 @@ void WINAPI serviceMain(DWORD, LPWSTR*) {
 }
 
 int lastError(const char* what) {
-  std::fprintf(stderr, "patrond: %s failed (Windows error %lu)\n", what,
-               static_cast<unsigned long>(GetLastError()));
+  DWORD code = GetLastError();
+  const char* meaning = code == ERROR_SERVICE_EXISTS
+                            ? ": the service 'patrond' is installed already ('patrond service "
+                              "uninstall' first)"
+                        : code == ERROR_SERVICE_DOES_NOT_EXIST
+                            ? ": the service 'patrond' is not installed"
+                        : code == ERROR_ACCESS_DENIED ? ": access denied (run as Administrator)"
+                                                      : "";
+  std::fprintf(stderr, "patrond: %s failed (Windows error %lu)%s\n", what,
+               static_cast<unsigned long>(code), meaning);
   return 1;
 }
 

@@ -57,9 +57,13 @@ const Keys<DistrictConfig>& districtKeys() {
                 [](Loader& L, const YAML::Node& d, const std::string& path, D& c) {
                   L.str(d, "timezone", path, c.timezone);
                   if (!c.timezone.empty() && !tz::zoneExists(c.timezone)) {
+                    std::string db = tz::databaseProblem();
                     L.error(d["timezone"], "district.timezone",
-                            "unknown time zone '" + c.timezone +
-                                "' (use an IANA name like America/Chicago)");
+                            db.empty() ? "unknown time zone '" + c.timezone +
+                                             "' (use an IANA name like America/Chicago)"
+                                       : "the time zone database cannot be read (" + db +
+                                             "); reinstall patrond, or set PATROND_TZDATA to "
+                                             "a folder with the IANA tzdata files");
                   }
                 }),
       key("statistical_year_starts", &D::statisticalYearStartMonth, kMonths,

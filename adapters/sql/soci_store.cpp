@@ -54,6 +54,12 @@ SociStore::SociStore(DbBackend backend, std::unique_ptr<soci::session> sql)
 
 namespace {
 
+#ifdef _WIN32
+constexpr const char* kMkdir = "mkdir ";
+#else
+constexpr const char* kMkdir = "mkdir -p ";
+#endif
+
 using namespace sqlite_api;
 
 std::string quoteParam(const std::string& v) {
@@ -114,8 +120,9 @@ Result<std::unique_ptr<soci::session>> openSession(const DatabaseConfig& config,
         if (!dir.empty() && !std::filesystem::exists(dir)) {
           const std::string abs = std::filesystem::absolute(dir).string();
           return Error{"DB_MISSING",
-                       "the database folder " + abs + " does not exist: create it (mkdir -p " +
-                           abs + ") or fix the path, then run 'patrond db migrate'",
+                       "the database folder " + abs + " does not exist: create it (" +
+                           std::string(kMkdir) + abs +
+                           ") or fix the path, then run 'patrond db migrate'",
                        "database.connection"};
         }
         if (mode == OpenMode::kExisting && !std::filesystem::exists(file)) {

@@ -73,6 +73,16 @@ bool zoneExists(const std::string& name) {
   }
 }
 
+std::string databaseProblem() {
+  useShippedDatabase();
+  try {
+    (void)date::get_tzdb();
+    return "";
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
 Result<std::unique_ptr<TimeZone>> makeZone(const std::string& name) {
   useShippedDatabase();
   try {

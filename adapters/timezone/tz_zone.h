@@ -11,6 +11,9 @@
 namespace patrond::tz {
 
 bool zoneExists(const std::string& name);
+// Why the time zone database cannot be read ("" when it can): on Windows the tzdata folder
+// beside patrond.exe (or PATROND_TZDATA) may be missing.
+std::string databaseProblem();
 // An empty name means the system's local zone.
 Result<std::unique_ptr<TimeZone>> makeZone(const std::string& name);
 
