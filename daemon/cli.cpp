@@ -288,15 +288,18 @@ int runCli(int argc, char** argv) {
     action = [&](App& a) { return cmdStatus(a, statusJob); };
   });
 
-  auto* service = cli.add_subcommand("service", "Windows only: register or remove the service");
+  auto* service =
+      cli.add_subcommand("service", "Windows only: register, start or remove the service");
   service->require_subcommand(1);
-  for (const char* verb : {"install", "uninstall"}) {
+  for (const char* verb : {"install", "uninstall", "start"}) {
     std::string v = verb;
     service->add_subcommand(verb, std::string(verb) + " the Windows service")->callback([&, v] {
       needsConfig = false;
 #ifdef _WIN32
       action = [v](App& a) {
-        return v == "install" ? winsvc::install(a.options().configPath) : winsvc::uninstall();
+        return v == "install"     ? winsvc::install(a.options().configPath)
+               : v == "uninstall" ? winsvc::uninstall()
+                                  : winsvc::start();
       };
 #else
       action = [v](App&) {

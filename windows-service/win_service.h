@@ -23,6 +23,9 @@ int install(const std::string& configPath);
 int setupDataFolder(const std::string& dataDir, const std::string& starterDir);
 // `patrond service uninstall`: stops and removes the service. Returns an exit code.
 int uninstall();
+// `patrond service start` (the MSI runs it after an upgrade): starts the service and waits
+// up to 30 s for it to report running. Returns an exit code.
+int start();
 // When started by the SCM: runs `body` as the service and returns true with its exit code.
 // When started from a console: returns false at once and the caller runs in the foreground.
 bool runUnderScm(ServiceBody body, int& exitCode);

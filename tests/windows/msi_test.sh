@@ -3,9 +3,11 @@
 # Event Log source and prepares %ProgramData%\patrond; `net start patrond` starts the service
 # (the installer leaves it stopped until the district has edited its configuration),
 # which imports a students file dropped into its inbox; `net stop` stops it cleanly; an
-# upgrade to a newer version keeps the district's configuration and database; uninstall
-# removes the program and the service and leaves the data.
+# upgrade to a newer version while the service runs keeps the district's configuration and
+# database and leaves the service running (it imports the next file); uninstall removes the
+# program, the service and the Event Log source and leaves the data.
 # Usage: tests/windows/msi_test.sh [BUILD_WINDOWS]   (builds the MSIs with scripts/windows-msi.sh)
+# PATROND_MSI_TEST_KEEP=1 keeps the work folder (msiexec logs, the Wine prefix) for a look.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 wbuild=$(realpath "${1:-$root/build-windows}")
@@ -13,7 +15,11 @@ work=$(mktemp -d /tmp/patrond-msi.XXXXXX)
 export WINEDEBUG=-all WINEPREFIX=$work/prefix
 cleanup() {
   wineserver -k >/dev/null 2>&1 || true
-  rm -rf "$work"
+  if [[ -n ${PATROND_MSI_TEST_KEEP:-} ]]; then
+    echo "kept: $work (logs, prefix)"
+  else
+    rm -rf "$work"
+  fi
 }
 trap cleanup EXIT
 fail() {
@@ -23,7 +29,15 @@ fail() {
 }
 PATROND_MSI_VERSION=0.1.0 bash "$root/scripts/windows-msi.sh" "$wbuild" "$work/patrond-0.1.0.msi"
 PATROND_MSI_VERSION=0.1.1 bash "$root/scripts/windows-msi.sh" "$wbuild" "$work/patrond-0.1.1.msi"
+# A Windows server's service manager runs whether anyone is logged in or not. Wine's runs
+# while its wineserver does, and a wineserver stops its services (and itself) a few seconds
+# after its last ordinary program exits: a persistent one stands for the machine staying up.
+# It is started once the new prefix is made (a wineserver made persistent while wineboot
+# creates the prefix ends up with two service managers, and `net start` then says "Service
+# database locked").
 wineboot -i >/dev/null 2>&1 || true
+wineserver -w
+wineserver -p
 c=$WINEPREFIX/drive_c
 exe='C:\Program Files\patrond\patrond.exe'
 cfg='C:\ProgramData\patrond\patrond.yaml'
@@ -47,23 +61,14 @@ echo "== check-config as installed"
 wine "$exe" --config "$cfg" check-config >"$work/check.log" 2>&1 || fail "check-config"
 
 echo "== net start; a file dropped into the inbox is imported"
-wine net start patrond >"$work/start.log" 2>&1 || true
-# Wine's net.exe says "starting" and can exit non-zero before the service reports RUNNING:
-# the service manager's state is what counts.
-running=0
-for _ in $(seq 1 30); do
-  if wine sc query patrond 2>/dev/null | grep -q RUNNING; then
-    running=1
-    break
-  fi
-  sleep 1
-done
-((running)) || fail "net start patrond: the service is not running ($(cat "$work/start.log"))"
+wine net start patrond >"$work/start.log" 2>&1 || fail "net start patrond"
+wine sc query patrond >"$work/query.log" 2>&1 || true
+grep -q RUNNING "$work/query.log" || fail "net start patrond: the service is not running"
 cp "$root/conf/examples/sis/students.csv" "$data/inbox/students.csv"
 imported=0
 for _ in $(seq 1 90); do
   if wine "$exe" --json --config "$cfg" runs --limit 1 2>/dev/null >"$work/runs.json" &&
-    grep -q '"job": *"students"' "$work/runs.json" && grep -q '"status": *"ok"' "$work/runs.json"; then
+    grep -q '"job": *"students"' "$work/runs.json" && grep -q '"status": *"completed"' "$work/runs.json"; then
     imported=1
     break
   fi
@@ -78,16 +83,38 @@ wine sc query patrond >"$work/query.log" 2>&1 || true
 grep -q 'STOPPED' "$work/query.log" || fail "not stopped: $(cat "$work/query.log")"
 echo "stopped cleanly"
 
-echo "== upgrade to 0.1.1 keeps configuration and data"
+echo "== upgrade to 0.1.1 (the service running) keeps configuration and data, and the service runs"
 echo "# the district's edit" >>"$data/patrond.yaml"
+wine net start patrond >"$work/start2.log" 2>&1 || fail "net start patrond before the upgrade"
 wine msiexec /i "$(winepath -w "$work/patrond-0.1.1.msi")" /qn /l*v "$(winepath -w "$work/upgrade.log")" ||
   fail "msiexec /i (upgrade)"
 grep -q "the district's edit" "$data/patrond.yaml" || fail "the upgrade replaced patrond.yaml"
 [[ -f $data/patrond.db ]] || fail "the upgrade lost the database"
 wine "$exe" --json --config "$cfg" runs --limit 1 >"$work/runs2.json" 2>&1 || fail "runs after upgrade"
 grep -q '"job": *"students"' "$work/runs2.json" || fail "the run history is gone after the upgrade"
-wine net stop patrond >/dev/null 2>&1 || true
-echo "upgraded; configuration and database kept"
+uninstall_key='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall'
+wine reg query "$uninstall_key" /s >"$work/products.reg" 2>&1 || true
+[[ $(grep -c 'DisplayName.*patrond' "$work/products.reg") == 1 ]] ||
+  fail "not exactly one patrond product after the upgrade: $(grep -A3 'DisplayName.*patrond' "$work/products.reg")"
+grep -q 'DisplayVersion.*0\.1\.1' "$work/products.reg" || fail "the installed product is not 0.1.1"
+wine sc query patrond >"$work/query2.log" 2>&1 || true
+grep -q RUNNING "$work/query2.log" || fail "the service is not running after the upgrade: $(cat "$work/query2.log")"
+# The upgraded service still does its work: a new file is imported as run 2.
+sed 's/^S1001,P1001,Smith,/S1001,P1001,Smyth,/' "$root/conf/examples/sis/students.csv" >"$data/inbox/students.csv.part"
+mv "$data/inbox/students.csv.part" "$data/inbox/students.csv"
+touch "$data/inbox/students.csv"
+imported=0
+for _ in $(seq 1 60); do
+  if wine "$exe" --json --config "$cfg" runs --limit 1 2>/dev/null >"$work/runs3.json" &&
+    grep -q '"run_id": *2' "$work/runs3.json"; then
+    imported=1
+    break
+  fi
+  sleep 2
+done
+((imported)) || fail "the upgraded service did not import a new file: $(cat "$work/runs3.json")"
+wine net stop patrond >"$work/stop2.log" 2>&1 || fail "net stop patrond after the upgrade"
+echo "upgraded; configuration and database kept; the service runs and imports"
 
 echo "== uninstall"
 wine msiexec /x "$(winepath -w "$work/patrond-0.1.1.msi")" /qn /l*v "$(winepath -w "$work/uninstall.log")" ||
@@ -95,6 +122,14 @@ wine msiexec /x "$(winepath -w "$work/patrond-0.1.1.msi")" /qn /l*v "$(winepath 
 [[ ! -f "$c/Program Files/patrond/patrond.exe" ]] || fail "patrond.exe left behind"
 if wine reg query 'HKLM\System\CurrentControlSet\Services\patrond' >/dev/null 2>&1; then
   fail "the service is still registered"
+fi
+if wine reg query 'HKLM\System\CurrentControlSet\Services\EventLog\Application\patrond' >/dev/null 2>&1; then
+  fail "the Event Log source is still registered"
+fi
+[[ ! -d "$c/Program Files/patrond" ]] || fail "%ProgramFiles%\\patrond left behind: $(ls -R "$c/Program Files/patrond")"
+wine reg query "$uninstall_key" /s >"$work/products2.reg" 2>&1 || true
+if grep -q 'DisplayName.*patrond' "$work/products2.reg"; then
+  fail "patrond is still listed in Programs and Features"
 fi
 [[ -f $data/patrond.yaml && -f $data/patrond.db ]] || fail "the uninstall removed the district's data"
 echo "uninstalled; %ProgramData%\\patrond kept"
