@@ -4,9 +4,11 @@
 # Debian's mingw-w64 toolchain (posix threads), as static libraries with headers, CMake
 # configs and pkg-config files, into a prefix outside the work tree.
 #
-# Usage: scripts/windows-deps.sh [--prefix DIR] [--keep-build] [LIB...]
+# Usage: scripts/windows-deps.sh [--prefix DIR] [--keep-build] [--check] [LIB...]
 #   --prefix DIR   where everything goes (default /opt/patrond-windeps)
 #   --keep-build   keep each library's build tree in <prefix>/build (default: removed)
+#   --check        build nothing: exit 0 when every library (or each LIB) is built and up
+#                  to date in the prefix, 1 when one is not (CI uses it to choose its stage)
 #   LIB...         build only these (and nothing else); default: all, in order
 #
 # Idempotent and resumable: <prefix>/stamps/<lib> records the Debian source version, a hash
@@ -19,13 +21,15 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 recipes="$here/windows-deps"
 prefix=/opt/patrond-windeps
 keep_build=0
+check_only=0
 only=()
 while (($#)); do
   case "$1" in
     --prefix) prefix="$2"; shift 2 ;;
     --prefix=*) prefix="${1#--prefix=}"; shift ;;
     --keep-build) keep_build=1; shift ;;
-    -h|--help) sed -n '3,15p' "$0"; exit 0 ;;
+    --check) check_only=1; shift ;;
+    -h|--help) sed -n '3,17p' "$0"; exit 0 ;;
     -*) echo "windows-deps: unknown option '$1'" >&2; exit 2 ;;
     *) only+=("$1"); shift ;;
   esac
@@ -587,6 +591,10 @@ run_lib() {
     printf '%-12s up to date (%s)\n' "$lib" "$(head -1 "$stamp_dir/$lib" | cut -d' ' -f2)"
     return 0
   fi
+  if ((check_only)); then
+    printf '%-12s not built or out of date\n' "$lib"
+    return 1
+  fi
   log="$log_dir/$lib.log"
   b="$build_root/$lib"
   v="$(head -1 <<< "$want" | cut -d' ' -f2)"
@@ -631,11 +639,19 @@ main() {
     run_lib "$lib"
     local rc=$?
     set -e
+    if ((rc != 0 && check_only)); then
+      echo "windows-deps: $prefix is not complete (run scripts/windows-deps.sh)"
+      exit 1
+    fi
     if ((rc != 0)); then
       failed+=("$lib")
       [[ "$optional_libs" == *" $lib "* ]] || break
     fi
   done
+  if ((check_only)); then
+    echo "windows-deps: $prefix is complete and up to date"
+    return 0
+  fi
   local wall=$((SECONDS - t0))
   echo "total: $(fmt_time "$total") building, $(fmt_time "$wall") wall"
   # Every library's last build (this run's or an earlier one's): their sum is a cold build.
