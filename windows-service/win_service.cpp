@@ -4,10 +4,13 @@
 #include <windows.h>
 // after windows.h
 #include <aclapi.h>
+#include <sddl.h>
+#include <wincrypt.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "adapters/os/wide.h"
@@ -111,23 +114,64 @@ bool registerEventSource(const std::wstring& exe) {
   return ok;
 }
 
+}  // namespace
+
+std::string serviceSid(const std::string& serviceName) {
+  std::wstring upper = widen(serviceName);
+  CharUpperBuffW(upper.data(), static_cast<DWORD>(upper.size()));
+  HCRYPTPROV prov = 0;
+  HCRYPTHASH hash = 0;
+  BYTE digest[20];
+  DWORD len = sizeof digest;
+  bool ok = CryptAcquireContextW(&prov, nullptr, nullptr, PROV_RSA_FULL, CRYPT_VERIFYCONTEXT) &&
+            CryptCreateHash(prov, CALG_SHA1, 0, 0, &hash) &&
+            CryptHashData(hash, reinterpret_cast<const BYTE*>(upper.data()),
+                          static_cast<DWORD>(upper.size() * sizeof(wchar_t)), 0) &&
+            CryptGetHashParam(hash, HP_HASHVAL, digest, &len, 0) && len == sizeof digest;
+  if (hash) {
+    CryptDestroyHash(hash);
+  }
+  if (prov) {
+    CryptReleaseContext(prov, 0);
+  }
+  if (!ok) {
+    return "";
+  }
+  std::string sid = "S-1-5-80";
+  for (int i = 0; i < 5; ++i) {
+    unsigned long part = static_cast<unsigned long>(digest[4 * i]) |
+                         static_cast<unsigned long>(digest[4 * i + 1]) << 8 |
+                         static_cast<unsigned long>(digest[4 * i + 2]) << 16 |
+                         static_cast<unsigned long>(digest[4 * i + 3]) << 24;
+    sid += "-" + std::to_string(part);
+  }
+  return sid;
+}
+
 // Gives the service's own account modify rights on its folder (config, database, logs),
 // inherited by what it holds. The folder keeps its other entries (Administrators, SYSTEM).
+// By SID, computed: looking up "NT SERVICE\patrond" by name needs the service registered
+// first and an LSA that knows virtual accounts (Wine's does not).
 bool grantFolder(const std::wstring& folder) {
+  PSID sid = nullptr;
+  if (!ConvertStringSidToSidW(widen(serviceSid("patrond")).c_str(), &sid)) {
+    return false;
+  }
   CreateDirectoryW(folder.c_str(), nullptr);
   PACL old = nullptr;
   PSECURITY_DESCRIPTOR sd = nullptr;
   if (GetNamedSecurityInfoW(folder.c_str(), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, nullptr,
                             nullptr, &old, nullptr, &sd) != ERROR_SUCCESS) {
+    LocalFree(sid);
     return false;
   }
   EXPLICIT_ACCESSW ea{};
   ea.grfAccessPermissions = FILE_GENERIC_READ | FILE_GENERIC_WRITE | FILE_GENERIC_EXECUTE | DELETE;
   ea.grfAccessMode = GRANT_ACCESS;
   ea.grfInheritance = SUB_CONTAINERS_AND_OBJECTS_INHERIT;
-  ea.Trustee.TrusteeForm = TRUSTEE_IS_NAME;
-  ea.Trustee.TrusteeType = TRUSTEE_IS_USER;
-  ea.Trustee.ptstrName = const_cast<wchar_t*>(kAccount);
+  ea.Trustee.TrusteeForm = TRUSTEE_IS_SID;
+  ea.Trustee.TrusteeType = TRUSTEE_IS_WELL_KNOWN_GROUP;
+  ea.Trustee.ptstrName = static_cast<LPWSTR>(sid);
   PACL acl = nullptr;
   bool ok = SetEntriesInAclW(1, &ea, old, &acl) == ERROR_SUCCESS &&
             SetNamedSecurityInfoW(const_cast<wchar_t*>(folder.c_str()), SE_FILE_OBJECT,
@@ -135,10 +179,9 @@ bool grantFolder(const std::wstring& folder) {
                                   nullptr) == ERROR_SUCCESS;
   LocalFree(acl);
   LocalFree(sd);
+  LocalFree(sid);
   return ok;
 }
-
-}  // namespace
 
 int install(const std::string& configPath) {
   std::vector<wchar_t> exe(MAX_PATH * 4);
@@ -352,6 +395,12 @@ int setupDataFolder(const std::string&, const std::string&) {
 }
 int start() {
   return 2;
+}
+bool grantFolder(const std::wstring&) {
+  return false;
+}
+std::string serviceSid(const std::string&) {
+  return "";
 }
 bool runUnderScm(ServiceBody, int&) {
   return false;

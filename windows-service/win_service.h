@@ -26,6 +26,12 @@ int uninstall();
 // `patrond service start` (the MSI runs it after an upgrade): starts the service and waits
 // up to 30 s for it to report running. Returns an exit code.
 int start();
+// The SID of a service's virtual account "NT SERVICE\<name>": S-1-5-80- and the SHA-1 of
+// the upper-cased name in UTF-16LE as five little-endian 32-bit numbers. "" if the hash fails.
+std::string serviceSid(const std::string& serviceName);
+// Gives NT SERVICE\patrond modify rights on `folder` (created if missing), inherited by what
+// it holds, keeping the folder's other entries. False if Windows refuses.
+bool grantFolder(const std::wstring& folder);
 // When started by the SCM: runs `body` as the service and returns true with its exit code.
 // When started from a console: returns false at once and the caller runs in the foreground.
 bool runUnderScm(ServiceBody body, int& exitCode);

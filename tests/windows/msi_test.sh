@@ -44,8 +44,15 @@ cfg='C:\ProgramData\patrond\patrond.yaml'
 data=$c/ProgramData/patrond
 
 echo "== install"
-wine msiexec /i "$(winepath -w "$work/patrond-0.1.0.msi")" /qn /l*v "$(winepath -w "$work/install.log")" ||
-  fail "msiexec /i"
+wine msiexec /i "$(winepath -w "$work/patrond-0.1.0.msi")" /qn /l*v "$(winepath -w "$work/install.log")" \
+  >"$work/install.out" 2>&1 || fail "msiexec /i"
+cat "$work/install.out"
+# `service setup` (the installer's custom action) gives NT SERVICE\patrond modify rights on
+# %ProgramData%\patrond, by its computed SID (Wine keeps no file ACLs, so only the call's
+# success can be seen here).
+if grep -q "could not give" "$work/install.out"; then
+  fail "service setup could not grant the service account its rights"
+fi
 [[ -f "$c/Program Files/patrond/patrond.exe" ]] || fail "patrond.exe not installed"
 [[ -f "$c/Program Files/patrond/tzdata/northamerica" ]] || fail "tzdata not installed"
 [[ -f $data/patrond.yaml && -f $data/students.mapping.yaml && -d $data/inbox ]] ||
