@@ -64,8 +64,13 @@ const std::map<std::string, std::string>& examples() {
       {"outbox", "patrond outbox --status failed"},
       {"outbox deliver", "patrond outbox deliver"},
       {"service", "patrond service install --config C:\\ProgramData\\patrond\\patrond.yaml"},
-      {"service install", "patrond service install"},
+      {"service install",
+       "patrond service install --config C:\\ProgramData\\patrond\\patrond.yaml"},
+      {"service start", "patrond service start"},
       {"service uninstall", "patrond service uninstall"},
+      {"service setup",
+       "patrond service setup --data C:\\ProgramData\\patrond --starter "
+       "\"C:\\Program Files\\patrond\\conf\""},
   };
   return table;
 }

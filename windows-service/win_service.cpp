@@ -183,7 +183,19 @@ bool grantFolder(const std::wstring& folder) {
   return ok;
 }
 
-int install(const std::string& configPath) {
+int install(const std::string& configArg) {
+  // The service starts in System32: its command line names the configuration absolutely.
+  std::error_code ec;
+  std::filesystem::path config = std::filesystem::absolute(widen(configArg), ec);
+  if (ec || !std::filesystem::is_regular_file(config, ec)) {
+    std::fprintf(stderr,
+                 "patrond: the configuration %s does not exist; write it first (the installer's "
+                 "starter is in %%ProgramFiles%%\\patrond\\conf) or name another with "
+                 "--config\n",
+                 os::narrow(config.wstring()).c_str());
+    return 2;
+  }
+  const std::string configPath = os::narrow(config.wstring());
   std::vector<wchar_t> exe(MAX_PATH * 4);
   if (!GetModuleFileNameW(nullptr, exe.data(), static_cast<DWORD>(exe.size()))) {
     return lastError("GetModuleFileName");
