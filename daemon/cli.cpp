@@ -26,6 +26,38 @@ namespace patrond::daemon {
 
 namespace {
 
+using Action = std::function<int(App&)>;
+
+// Where every command's options land while CLI11 parses; the chosen command's callback sets
+// `action`, which reads them once the configuration is loaded.
+struct CliArgs {
+  GlobalOptions g;
+  Action action;
+  bool needsConfig = true;
+  std::string backupPath;
+  ImportArgs imp;
+  std::string sourceJob, runsJob;
+  int runsLimit = 20;
+  std::int64_t runId = 0;
+  bool errorsOnly = false, withPatrons = false;
+  std::string patronKey, statusText;
+  PatronFilter filter;
+  PatronSetArgs patronSet;
+  PatronDeleteArgs patronDelete;
+  std::string homeroomSite;
+  HomeroomSetArgs homeroomSet;
+  std::string itemsFile, itemsEncoding = "utf-8";
+  bool itemsDry = false;
+  CheckoutArgs checkout;
+  std::string copy, condition, finePatron, fineAmount;
+  LibrarianArgs librarian;
+  std::string noticeName, noticeHomeroom;
+  bool noticeDry = false, noticeForce = false;
+  std::string outboxStatus;
+  int outboxLimit = 100, alertsLimit = 50;
+  std::string statusJob, setupData, setupStarter;
+};
+
 void addGlobals(CLI::App& app, GlobalOptions& g) {
   app.add_option("--config", g.configPath,
                  "configuration file (default: $PATROND_CONFIG, else " + defaultConfigPath() + ")")
@@ -35,19 +67,8 @@ void addGlobals(CLI::App& app, GlobalOptions& g) {
   app.add_flag("--json", g.json, "print one JSON document on stdout");
 }
 
-}  // namespace
-
-int runCli(int argc, char** argv) {
-  CLI::App cli{"patrond: keeps library patrons in step with the student information system"};
-  cli.set_version_flag("--version", std::string("patrond ") + PATROND_VERSION);
-  cli.require_subcommand(1);
-  // Global options may stand before or after the subcommand (SPEC section 2).
-  cli.fallthrough();
-  GlobalOptions g;
-  addGlobals(cli, g);
-  std::function<int(App&)> action;
-  bool needsConfig = true;
-
+// run, check-config, db.
+void addServiceCommands(CLI::App& cli, CliArgs& s) {
 #ifdef _WIN32
   auto* run = cli.add_subcommand(
       "run", "run the service until stopped (net stop patrond, or Ctrl+C at a console)");
@@ -55,7 +76,7 @@ int runCli(int argc, char** argv) {
   auto* run = cli.add_subcommand("run", "run the service until SIGTERM/SIGINT; SIGHUP reloads");
 #endif
   run->callback([&] {
-    action = [](App& a) {
+    s.action = [](App& a) {
 #ifdef _WIN32
       int rc = 0;
       if (winsvc::runUnderScm([&](winsvc::StopRegistrar reg) { return runService(a, reg); }, rc)) {
@@ -66,24 +87,39 @@ int runCli(int argc, char** argv) {
     };
   });
 
-  auto* check =
-      cli.add_subcommand("check-config", "validate the configuration and show what runs when");
-  check->callback([&] { action = cmdCheckConfig; });
+  cli.add_subcommand("check-config", "validate the configuration and show what runs when")
+      ->callback([&] { s.action = cmdCheckConfig; });
 
   auto* db = cli.add_subcommand("db", "database maintenance");
   db->require_subcommand(1);
   db->add_subcommand("migrate", "create or upgrade the schema")->callback([&] {
-    action = cmdDbMigrate;
+    s.action = cmdDbMigrate;
   });
   db->add_subcommand("status", "backend, schema version, pending migrations, size (reads only)")
-      ->callback([&] { action = cmdDbStatus; });
-  std::string backupPath;
+      ->callback([&] { s.action = cmdDbStatus; });
   auto* backup = db->add_subcommand(
       "backup", "a consistent copy of the SQLite database, also while the service runs");
-  backup->add_option("PATH", backupPath, "the new file (must not exist)")->required();
-  backup->callback([&] { action = [&](App& a) { return cmdDbBackup(a, backupPath); }; });
+  backup->add_option("PATH", s.backupPath, "the new file (must not exist)")->required();
+  backup->callback([&] { s.action = [&](App& a) { return cmdDbBackup(a, s.backupPath); }; });
+}
 
-  ImportArgs imp;
+// A run number: digits only, no sign, and no silent clamp of one too large.
+CLI::Validator runIdValidator() {
+  return CLI::Validator(
+      [](std::string& v) {
+        std::int64_t n = 0;
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        return ec == std::errc() && end == v.data() + v.size() && n > 0 && v[0] != '+'
+                   ? std::string()
+                   : "RUN_ID must be a run number like 42 (see 'patrond runs'), not '" +
+                         escapeControl(utf8Truncate(v, 40)) + "'";
+      },
+      "RUN_ID");
+}
+
+// import, test-source, runs, summary.
+void addImportCommands(CLI::App& cli, CliArgs& s) {
+  ImportArgs& imp = s.imp;
   auto* importCmd = cli.add_subcommand("import", "run an import job now");
   importCmd->add_option("JOB", imp.job, "the import job's name")->required();
   auto* full = importCmd->add_flag("--full", imp.full, "full update (default)");
@@ -93,79 +129,58 @@ int runCli(int argc, char** argv) {
   importCmd
       ->add_option("--max-percent", imp.maxPercent, "lift the lifecycle's max_percent for this run")
       ->check(CLI::Range(0, 100));
-  importCmd->callback([&] { action = [&](App& a) { return cmdImport(a, imp); }; });
+  importCmd->callback([&] { s.action = [&](App& a) { return cmdImport(a, s.imp); }; });
 
-  std::string sourceJob;
   auto* test = cli.add_subcommand("test-source", "connect to a job's source and check its file");
-  test->add_option("JOB", sourceJob)->required();
-  test->callback([&] { action = [&](App& a) { return cmdTestSource(a, sourceJob); }; });
+  test->add_option("JOB", s.sourceJob)->required();
+  test->callback([&] { s.action = [&](App& a) { return cmdTestSource(a, s.sourceJob); }; });
 
-  std::string runsJob;
-  int runsLimit = 20;
   auto* runs = cli.add_subcommand("runs", "run history, newest first");
-  runs->add_option("--job", runsJob, "only this job");
-  runs->add_option("--limit", runsLimit, "at most this many (default 20)")
+  runs->add_option("--job", s.runsJob, "only this job");
+  runs->add_option("--limit", s.runsLimit, "at most this many (default 20)")
       ->check(limitValidator(100000));
-  runs->callback([&] { action = [&](App& a) { return cmdRuns(a, runsJob, runsLimit); }; });
+  runs->callback([&] { s.action = [&](App& a) { return cmdRuns(a, s.runsJob, s.runsLimit); }; });
 
-  std::int64_t runId = 0;
-  bool errorsOnly = false;
   auto* summary = cli.add_subcommand("summary", "one run's job summary");
-  summary->add_option("RUN_ID", runId)
-      ->required()
-      ->check(CLI::Validator(
-                  [](std::string& v) {
-                    // A run number: digits only, no sign, and no silent clamp of one too large.
-                    std::int64_t n = 0;
-                    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-                    return ec == std::errc() && end == v.data() + v.size() && n > 0 && v[0] != '+'
-                               ? std::string()
-                               : "RUN_ID must be a run number like 42 (see 'patrond runs'), not '" +
-                                     escapeControl(utf8Truncate(v, 40)) + "'";
-                  },
-                  "RUN_ID"),
-              "RUN_ID");
-  summary->add_flag("--errors-only", errorsOnly, "only error messages");
-  bool withPatrons = false;
-  summary->add_flag("--patrons", withPatrons,
+  summary->add_option("RUN_ID", s.runId)->required()->check(runIdValidator(), "RUN_ID");
+  summary->add_flag("--errors-only", s.errorsOnly, "only error messages");
+  summary->add_flag("--patrons", s.withPatrons,
                     "each patron the run added, updated (which fields), reactivated, inactivated "
                     "or deleted");
-  summary->callback(
-      [&] { action = [&](App& a) { return cmdSummary(a, runId, errorsOnly, withPatrons); }; });
+  summary->callback([&] {
+    s.action = [&](App& a) { return cmdSummary(a, s.runId, s.errorsOnly, s.withPatrons); };
+  });
+}
 
+// patrons, homerooms.
+void addPatronAndHomeroomCommands(CLI::App& cli, CliArgs& s) {
   auto* patrons =
       cli.add_subcommand("patrons", "look at patrons, pin their homerooms, delete them by hand");
   patrons->require_subcommand(1);
-  std::string patronKey;
   auto* pshow = patrons->add_subcommand("show", "one patron by district id or barcode");
-  pshow->add_option("KEY", patronKey)->required();
-  pshow->callback([&] { action = [&](App& a) { return cmdPatronsShow(a, patronKey); }; });
-  PatronFilter filter;
-  std::string statusText;
+  pshow->add_option("KEY", s.patronKey)->required();
+  pshow->callback([&] { s.action = [&](App& a) { return cmdPatronsShow(a, s.patronKey); }; });
   auto* plist = patrons->add_subcommand("list", "patrons matching the filters");
-  plist->add_option("--site", filter.site);
-  plist->add_option("--status", statusText)->check(CLI::IsMember({"active", "inactive"}));
-  plist->add_option("--homeroom", filter.homeroom);
-  plist->add_option("--type", filter.patronType);
-  plist->add_option("--limit", filter.limit, "at most this many")->check(limitValidator(10000000));
+  plist->add_option("--site", s.filter.site);
+  plist->add_option("--status", s.statusText)->check(CLI::IsMember({"active", "inactive"}));
+  plist->add_option("--homeroom", s.filter.homeroom);
+  plist->add_option("--type", s.filter.patronType);
+  plist->add_option("--limit", s.filter.limit, "at most this many")
+      ->check(limitValidator(10000000));
   plist->callback([&] {
-    if (!statusText.empty()) {
-      filter.status = statusText == "active" ? PatronStatus::kActive : PatronStatus::kInactive;
+    if (!s.statusText.empty()) {
+      s.filter.status = s.statusText == "active" ? PatronStatus::kActive : PatronStatus::kInactive;
     }
-    action = [&](App& a) { return cmdPatronsList(a, filter); };
+    s.action = [&](App& a) { return cmdPatronsList(a, s.filter); };
   });
-
-  PatronSetArgs patronSet;
-  PatronDeleteArgs patronDelete;
-  addPatronCommands(*patrons, patronSet, patronDelete, action);
+  addPatronCommands(*patrons, s.patronSet, s.patronDelete, s.action);
 
   auto* homerooms = cli.add_subcommand("homerooms", "homerooms and their teachers");
   homerooms->require_subcommand(1);
-  std::string hSite;
-  HomeroomSetArgs hs;
   auto* hlist = homerooms->add_subcommand("list", "homerooms with teacher and student count");
-  hlist->add_option("--site", hSite);
-  hlist->callback([&] { action = [&](App& a) { return cmdHomeroomsList(a, hSite); }; });
+  hlist->add_option("--site", s.homeroomSite);
+  hlist->callback([&] { s.action = [&](App& a) { return cmdHomeroomsList(a, s.homeroomSite); }; });
+  HomeroomSetArgs& hs = s.homeroomSet;
   auto* hset = homerooms->add_subcommand("set", "set a homeroom's teacher, library day or notices");
   hset->add_option("SITE", hs.site)->required();
   hset->add_option("NAME", hs.name)->required();
@@ -174,28 +189,28 @@ int runCli(int argc, char** argv) {
   hset->add_option("--library-day", hs.libraryDay, "monday .. sunday");
   hset->add_option("--notices", hs.notices)->check(CLI::IsMember({"on", "off"}));
   hset->callback([&, hEmail, hTeacher] {
-    hs.emailGiven = hEmail->count() > 0;
-    hs.nameGiven = hTeacher->count() > 0;
-    action = [&](App& a) { return cmdHomeroomsSet(a, hs); };
+    s.homeroomSet.emailGiven = hEmail->count() > 0;
+    s.homeroomSet.nameGiven = hTeacher->count() > 0;
+    s.action = [&](App& a) { return cmdHomeroomsSet(a, s.homeroomSet); };
   });
+}
 
-  std::string itemsFile, itemsEncoding = "utf-8";
-  bool itemsDry = false;
+// items, circ, fines (and the librarian's commands on them).
+void addCirculationCommands(CLI::App& cli, CliArgs& s) {
   auto* items = cli.add_subcommand("items", "textbook and library copies");
   items->require_subcommand(1);
   auto* iimport = items->add_subcommand("import", "load copies from CSV (SPEC section 7)");
-  iimport->add_option("FILE", itemsFile)->required();
-  iimport->add_option("--encoding", itemsEncoding,
+  iimport->add_option("FILE", s.itemsFile)->required();
+  iimport->add_option("--encoding", s.itemsEncoding,
                       "utf-8 (default), windows-1252, iso-8859-1, macroman, utf-16");
-  iimport->add_flag("--dry-run", itemsDry, "report what would change, change nothing");
+  iimport->add_flag("--dry-run", s.itemsDry, "report what would change, change nothing");
   iimport->callback([&] {
-    action = [&](App& a) { return cmdItemsImport(a, itemsFile, itemsEncoding, itemsDry); };
+    s.action = [&](App& a) { return cmdItemsImport(a, s.itemsFile, s.itemsEncoding, s.itemsDry); };
   });
 
   auto* circ = cli.add_subcommand("circ", "circulation");
   circ->require_subcommand(1);
-  CheckoutArgs co;
-  std::string cCopy, cCondition;
+  CheckoutArgs& co = s.checkout;
   auto* checkout = circ->add_subcommand("checkout", "check a copy out");
   checkout->add_option("PATRON", co.patron, "district id or barcode")->required();
   checkout->add_option("COPY", co.copy, "copy barcode")->required();
@@ -206,103 +221,109 @@ int runCli(int argc, char** argv) {
       checkout->add_option("--by", co.by, "who overrides (recorded; default: the login name)")
           ->needs(overrideFlag);
   checkout->callback([&, by] {
-    co.byGiven = by->count() > 0;
-    action = [&](App& a) { return cmdCheckout(a, co); };
+    s.checkout.byGiven = by->count() > 0;
+    s.action = [&](App& a) { return cmdCheckout(a, s.checkout); };
   });
   auto* checkin = circ->add_subcommand("checkin", "check a copy in");
-  checkin->add_option("COPY", cCopy)->required();
-  checkin->callback([&] { action = [&](App& a) { return cmdCheckin(a, cCopy); }; });
+  checkin->add_option("COPY", s.copy)->required();
+  checkin->callback([&] { s.action = [&](App& a) { return cmdCheckin(a, s.copy); }; });
   auto* condition = circ->add_subcommand("condition", "set a copy's condition by hand");
-  condition->add_option("COPY", cCopy)->required();
-  condition->add_option("CONDITION", cCondition)->required();
-  condition->callback([&] { action = [&](App& a) { return cmdCondition(a, cCopy, cCondition); }; });
+  condition->add_option("COPY", s.copy)->required();
+  condition->add_option("CONDITION", s.condition)->required();
+  condition->callback(
+      [&] { s.action = [&](App& a) { return cmdCondition(a, s.copy, s.condition); }; });
   circ->add_subcommand("sweep", "the daily policy sweep: overdue copies to lost")->callback([&] {
-    action = cmdSweep;
+    s.action = cmdSweep;
   });
 
   auto* fines = cli.add_subcommand("fines", "fines");
   fines->require_subcommand(1);
-  std::string fPatron, fAmount;
   auto* pay = fines->add_subcommand("pay", "record a payment");
-  pay->add_option("PATRON", fPatron, "district id or barcode")->required();
-  pay->add_option("AMOUNT", fAmount, "like 12.50")->required();
-  pay->callback([&] { action = [&](App& a) { return cmdFinesPay(a, fPatron, fAmount); }; });
+  pay->add_option("PATRON", s.finePatron, "district id or barcode")->required();
+  pay->add_option("AMOUNT", s.fineAmount, "like 12.50")->required();
+  pay->callback(
+      [&] { s.action = [&](App& a) { return cmdFinesPay(a, s.finePatron, s.fineAmount); }; });
 
-  LibrarianArgs lib;
-  addLibrarianCommands(cli, *items, *fines, lib, action);
+  addLibrarianCommands(cli, *items, *fines, s.librarian, s.action);
+}
 
+// notices, outbox, alerts.
+void addNoticeCommands(CLI::App& cli, CliArgs& s) {
   auto* notices = cli.add_subcommand("notices", "overdue and other notices");
   notices->require_subcommand(1);
-  std::string nName, nHomeroom;
-  bool nDry = false, nForce = false;
   auto* send = notices->add_subcommand("send", "build and deliver one notice set now");
-  send->add_option("NAME", nName)->required();
-  send->add_flag("--dry-run", nDry);
-  send->add_flag("--force", nForce, "queue again even if already sent today");
-  send->callback([&] { action = [&](App& a) { return cmdNoticesSend(a, nName, nDry, nForce); }; });
+  send->add_option("NAME", s.noticeName)->required();
+  send->add_flag("--dry-run", s.noticeDry);
+  send->add_flag("--force", s.noticeForce, "queue again even if already sent today");
+  send->callback([&] {
+    s.action = [&](App& a) { return cmdNoticesSend(a, s.noticeName, s.noticeDry, s.noticeForce); };
+  });
   auto* preview = notices->add_subcommand("preview", "print what would be sent");
-  preview->add_option("NAME", nName)->required();
-  preview->add_option("--homeroom", nHomeroom);
-  preview->callback(
-      [&] { action = [&](App& a) { return cmdNoticesPreview(a, nName, nHomeroom); }; });
+  preview->add_option("NAME", s.noticeName)->required();
+  preview->add_option("--homeroom", s.noticeHomeroom);
+  preview->callback([&] {
+    s.action = [&](App& a) { return cmdNoticesPreview(a, s.noticeName, s.noticeHomeroom); };
+  });
 
-  std::string outboxStatus;
   auto* outbox = cli.add_subcommand("outbox", "the e-mail outbox");
-  int outboxLimit = 100;
-  outbox->add_option("--status", outboxStatus)
+  outbox->add_option("--status", s.outboxStatus)
       ->check(CLI::IsMember({"queued", "sending", "sent", "failed"}));
-  outbox->add_option("--limit", outboxLimit, "newest first, at most this many (default 100)")
+  outbox->add_option("--limit", s.outboxLimit, "newest first, at most this many (default 100)")
       ->check(limitValidator(1000000));
-  outbox->callback([&] {
+  outbox->callback([&, outbox] {
     if (outbox->get_subcommands().empty()) {
-      action = [&](App& a) { return cmdOutbox(a, outboxStatus, outboxLimit); };
+      s.action = [&](App& a) { return cmdOutbox(a, s.outboxStatus, s.outboxLimit); };
     }
   });
   auto* deliver = outbox->add_subcommand(
       "deliver", "send the queued messages that are due now (what the service does every minute)");
-  deliver->callback([&] { action = [](App& a) { return cmdOutboxDeliver(a); }; });
+  deliver->callback([&] { s.action = [](App& a) { return cmdOutboxDeliver(a); }; });
 
   auto* alerts = cli.add_subcommand(
       "alerts", "administrator alert incidents (monitoring.alerts), newest first");
-  int alertsLimit = 50;
-  alerts->add_option("--limit", alertsLimit, "at most this many (default 50)")
+  alerts->add_option("--limit", s.alertsLimit, "at most this many (default 50)")
       ->check(limitValidator(100000));
-  alerts->callback([&] {
+  alerts->callback([&, alerts] {
     if (alerts->get_subcommands().empty()) {
-      action = [&](App& a) { return cmdAlerts(a, alertsLimit); };
+      s.action = [&](App& a) { return cmdAlerts(a, s.alertsLimit); };
     }
   });
   alerts
       ->add_subcommand("check",
                        "check now and queue the alert e-mail (what the service does every minute)")
-      ->callback([&] { action = [](App& a) { return cmdAlertsCheck(a); }; });
+      ->callback([&] { s.action = [](App& a) { return cmdAlertsCheck(a); }; });
+}
 
-  std::string statusJob;
+// status.
+void addStatusCommand(CLI::App& cli, CliArgs& s) {
   auto* status = cli.add_subcommand(
       "status",
       "health for monitoring tools (Nagios, Icinga, Zabbix): exit 0 OK, 1 WARNING, 2 CRITICAL, "
       "3 UNKNOWN");
-  status->add_option("--job", statusJob, "only this import job")->type_name("JOB");
+  status->add_option("--job", s.statusJob, "only this import job")->type_name("JOB");
   status->callback([&] {
-    needsConfig = false;  // a configuration that cannot be loaded is UNKNOWN (3), not usage (2)
-    action = [&](App& a) { return cmdStatus(a, statusJob); };
+    s.needsConfig = false;  // a configuration that cannot be loaded is UNKNOWN (3), not usage (2)
+    s.action = [&](App& a) { return cmdStatus(a, s.statusJob); };
   });
+}
 
+// service install|uninstall|start|setup (Windows).
+void addWindowsServiceCommands(CLI::App& cli, CliArgs& s) {
   auto* service =
       cli.add_subcommand("service", "Windows only: register, start or remove the service");
   service->require_subcommand(1);
   for (const char* verb : {"install", "uninstall", "start"}) {
     std::string v = verb;
     service->add_subcommand(verb, std::string(verb) + " the Windows service")->callback([&, v] {
-      needsConfig = false;
+      s.needsConfig = false;
 #ifdef _WIN32
-      action = [v](App& a) {
+      s.action = [v](App& a) {
         return v == "install"     ? winsvc::install(a.options().configPath)
                : v == "uninstall" ? winsvc::uninstall()
                                   : winsvc::start();
       };
 #else
-      action = [v](App&) {
+      s.action = [v](App&) {
         return fail(kExitUsage,
                     "'service " + v + "' is for Windows; on Linux use systemd/patrond.service");
       };
@@ -312,26 +333,60 @@ int runCli(int argc, char** argv) {
 
   // What the installer runs (as SYSTEM) after copying the files: the data folder, its
   // starter configuration when it has none, and the service account's rights on it.
-  std::string setupData, setupStarter;
   auto* setup = service->add_subcommand(
       "setup", "prepare the data folder (the MSI runs this): starter config, folders, rights");
-  setup->add_option("--data", setupData, "the data folder (%ProgramData%\\patrond)")
+  setup->add_option("--data", s.setupData, "the data folder (%ProgramData%\\patrond)")
       ->required()
       ->type_name("DIR");
-  setup->add_option("--starter", setupStarter, "the starter configuration files to copy")
+  setup->add_option("--starter", s.setupStarter, "the starter configuration files to copy")
       ->required()
       ->type_name("DIR");
   setup->callback([&] {
-    needsConfig = false;
+    s.needsConfig = false;
 #ifdef _WIN32
-    action = [&](App&) { return winsvc::setupDataFolder(setupData, setupStarter); };
+    s.action = [&](App&) { return winsvc::setupDataFolder(s.setupData, s.setupStarter); };
 #else
-    action = [](App&) {
+    s.action = [](App&) {
       return fail(kExitUsage, "'service setup' is for Windows; the Debian package does this");
     };
 #endif
   });
+}
 
+// A command line CLI11 refused: say what was typed wrong and how to get help.
+int usageError(const CLI::App& cli, const CLI::ParseError& e, bool json) {
+  if (std::string unknown = unknownCommandMessage(cli); !unknown.empty()) {
+    // "A subcommand is required" would hide what was typed.
+    std::cerr << "patrond: " << unknown << "\n";
+  } else {
+    std::cerr << "patrond: " << escapeControl(e.what()) << "\n";
+  }
+  std::cerr << "Run 'patrond --help' (or 'patrond COMMAND --help') for usage.\n";
+  // Monitoring plugins: a usage error is UNKNOWN (3), never CRITICAL (2), and the tool shows
+  // stdout.
+  if (cli.get_subcommand("status")->parsed()) {
+    return statusUnknown(json, "usage: " + escapeControl(e.what()));
+  }
+  return kExitUsage;
+}
+
+}  // namespace
+
+int runCli(int argc, char** argv) {
+  CLI::App cli{"patrond: keeps library patrons in step with the student information system"};
+  cli.set_version_flag("--version", std::string("patrond ") + PATROND_VERSION);
+  cli.require_subcommand(1);
+  // Global options may stand before or after the subcommand (SPEC section 2).
+  cli.fallthrough();
+  CliArgs s;
+  addGlobals(cli, s.g);
+  addServiceCommands(cli, s);
+  addImportCommands(cli, s);
+  addPatronAndHomeroomCommands(cli, s);
+  addCirculationCommands(cli, s);
+  addNoticeCommands(cli, s);
+  addStatusCommand(cli, s);
+  addWindowsServiceCommands(cli, s);
   addHelpFooters(cli);
   try {
     cli.parse(argc, argv);
@@ -342,24 +397,13 @@ int runCli(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return cli.exit(e);
   } catch (const CLI::ParseError& e) {
-    if (std::string unknown = unknownCommandMessage(cli); !unknown.empty()) {
-      // "A subcommand is required" would hide what was typed.
-      std::cerr << "patrond: " << unknown << "\n";
-    } else {
-      std::cerr << "patrond: " << escapeControl(e.what()) << "\n";
-    }
-    std::cerr << "Run 'patrond --help' (or 'patrond COMMAND --help') for usage.\n";
-    // Monitoring plugins: a usage error is UNKNOWN (3), never CRITICAL (2), and the tool shows
-    // stdout.
-    if (status->parsed()) {
-      return statusUnknown(g.json, "usage: " + escapeControl(e.what()));
-    }
-    return kExitUsage;
+    return usageError(cli, e, s.g.json);
   }
-  App app(g);
-  if (needsConfig) {
-    if (int rc = app.loadConfig(true, check->parsed()); rc != kExitOk) {
-      if (action && check->parsed() && g.json) {
+  App app(s.g);
+  if (s.needsConfig) {
+    bool checking = cli.get_subcommand("check-config")->parsed();
+    if (int rc = app.loadConfig(true, checking); rc != kExitOk) {
+      if (s.action && checking && s.g.json) {
         nlohmann::json j{{"ok", false}, {"errors", nlohmann::json::array()}};
         for (const auto& d : app.diagnostics()) {
           j[d.warning ? "warnings" : "errors"].push_back(d.format());
@@ -369,7 +413,7 @@ int runCli(int argc, char** argv) {
       return rc;
     }
   }
-  return action(app);
+  return s.action(app);
 }
 
 }  // namespace patrond::daemon
