@@ -38,301 +38,368 @@ std::optional<bool> parseTextbookFlag(std::string_view s) {
   return std::nullopt;
 }
 
-Result<ItemsImportOutcome> importItems(ByteSource& source, CirculationStore& store,
-                                       const Config& config, const CivilTime& now,
-                                       const ItemsImportOptions& options) {
-  ItemsImportOutcome out;
-  CsvReader reader(source, options.delimiter);
-  CsvRow row;
-  auto first = reader.next(row);
-  if (!first) {
-    return first.error();
+namespace {
+
+std::string expectedHeader() {
+  std::string h;
+  for (const char* c : kColumnNames) {
+    h += (h.empty() ? "" : ",") + std::string(c);
   }
-  if (!*first) {
-    return Error{"EMPTY_FILE",
-                 "the file is empty: expected the header " +
-                     [] {
-                       std::string h;
-                       for (const char* c : kColumnNames) {
-                         h += (h.empty() ? "" : ",") + std::string(c);
-                       }
-                       return h;
-                     }(),
-                 "line 1"};
-  }
-  std::array<int, kCols> pos;
-  pos.fill(-1);
-  for (size_t i = 0; i < row.fields.size(); ++i) {
-    std::string h = toLower(trim(row.fields[i]));  // the reader has skipped any BOM
-    for (int c = 0; c < kCols; ++c) {
-      if (h == kColumnNames[static_cast<size_t>(c)]) {
-        pos[static_cast<size_t>(c)] = static_cast<int>(i);
+  return h;
+}
+
+// One row's values, checked.
+struct CopyRow {
+  std::string barcode, title, isbn, site, condition;
+  std::int64_t purchase = 0;
+  std::optional<std::int64_t> replacement;
+  bool textbook = true;
+};
+
+struct PendingCopy {
+  Copy copy;
+  std::string titleKey;
+  bool isNew = false;
+};
+
+// One `items import` run: the header, what is stored, each row checked and matched to its
+// title and copy, then the titles and copies written in one transaction.
+class ItemsImport {
+ public:
+  ItemsImport(ByteSource& source, CirculationStore& store, const Config& config,
+              const CivilTime& now, const ItemsImportOptions& options)
+      : reader_(source, options.delimiter),
+        store_(store),
+        config_(config),
+        options_(options),
+        nowIso_(formatIso(now)),
+        best_(config.conditions.empty() ? "new" : config.conditions.front().name) {}
+
+  Result<ItemsImportOutcome> run() {
+    if (auto r = readHeader(); !r) {
+      return r.error();
+    }
+    if (auto r = loadStored(); !r) {
+      return r.error();
+    }
+    while (true) {
+      auto more = reader_.next(row_);
+      if (!more) {
+        return more.error();
+      }
+      if (!*more) {
+        break;
+      }
+      ++out_.read;
+      if (auto checked = checkRow()) {
+        match(*checked);
       }
     }
-  }
-  std::string missing;
-  for (int c : {kBarcode, kTitle}) {
-    if (pos[static_cast<size_t>(c)] < 0) {
-      missing +=
-          (missing.empty() ? "'" : ", '") + std::string(kColumnNames[static_cast<size_t>(c)]) + "'";
+    if (out_.read == 0) {
+      // Like a patron file: a header and nothing else is a truncated export, not "no copies".
+      return Error{"EMPTY_FILE", "the file has a header line but no rows; nothing was imported",
+                   headerLine_};
     }
-  }
-  if (!missing.empty()) {
-    return Error{"MISSING_COLUMN", "the header has no column " + missing + "; nothing was imported",
-                 "line " + std::to_string(row.line)};
-  }
-  const size_t columns = row.fields.size();
-  const std::string headerLine = "line " + std::to_string(row.line);
-
-  // What is stored now.
-  std::unordered_map<std::string, Title> titles;  // by titleKey
-  std::unordered_map<std::int64_t, std::string> titleKeyById;
-  if (auto r = store.forEachTitle([&](Title&& t) {
-        std::string k = titleKey(t.isbn, t.title);
-        titleKeyById[t.id] = k;
-        titles.emplace(k, std::move(t));
-      });
-      !r) {
-    return r.error();
-  }
-  std::unordered_map<std::string, Copy> copies;
-  if (auto r = store.forEachCopy([&](Copy&& c) { copies.emplace(c.barcode, std::move(c)); }); !r) {
-    return r.error();
+    return write();
   }
 
-  std::vector<Title> newTitles;  // ids assigned at insert; referenced by index until then
-  std::unordered_map<std::string, size_t> newTitleIndex;
-  std::unordered_set<std::string> changedTitles;
-  struct PendingCopy {
-    Copy copy;
-    std::string titleKey;
-    bool isNew = false;
-  };
-  std::vector<PendingCopy> pending;
-  std::unordered_set<std::string> seenBarcodes;
-  const std::string nowIso = formatIso(now);
-  const std::string best = config.conditions.empty() ? "new" : config.conditions.front().name;
+ private:
+  Result<void> readHeader() {
+    auto first = reader_.next(row_);
+    if (!first) {
+      return first.error();
+    }
+    if (!*first) {
+      return Error{"EMPTY_FILE", "the file is empty: expected the header " + expectedHeader(),
+                   "line 1"};
+    }
+    pos_.fill(-1);
+    for (size_t i = 0; i < row_.fields.size(); ++i) {
+      std::string h = toLower(trim(row_.fields[i]));  // the reader has skipped any BOM
+      for (int c = 0; c < kCols; ++c) {
+        if (h == kColumnNames[static_cast<size_t>(c)]) {
+          pos_[static_cast<size_t>(c)] = static_cast<int>(i);
+        }
+      }
+    }
+    std::string missing;
+    for (int c : {kBarcode, kTitle}) {
+      if (pos_[static_cast<size_t>(c)] < 0) {
+        missing += (missing.empty() ? "'" : ", '") +
+                   std::string(kColumnNames[static_cast<size_t>(c)]) + "'";
+      }
+    }
+    headerLine_ = "line " + std::to_string(row_.line);
+    if (!missing.empty()) {
+      return Error{"MISSING_COLUMN",
+                   "the header has no column " + missing + "; nothing was imported", headerLine_};
+    }
+    columns_ = row_.fields.size();
+    return {};
+  }
 
-  while (true) {
-    auto more = reader.next(row);
-    if (!more) {
-      return more.error();
+  Result<void> loadStored() {
+    if (auto r = store_.forEachTitle([&](Title&& t) {
+          std::string k = titleKey(t.isbn, t.title);
+          titles_.emplace(k, std::move(t));
+        });
+        !r) {
+      return r.error();
     }
-    if (!*more) {
-      break;
+    return store_.forEachCopy([&](Copy&& c) { copies_.emplace(c.barcode, std::move(c)); });
+  }
+
+  std::string cell(Col c) const {
+    int p = pos_[static_cast<size_t>(c)];
+    return p < 0 || static_cast<size_t>(p) >= row_.fields.size()
+               ? std::string()
+               : std::string(trim(row_.fields[static_cast<size_t>(p)]));
+  }
+
+  void reject(const std::string& code, const std::string& text) {
+    out_.messages.push_back({Severity::kError, row_.line, key_, code, text});
+    ++out_.skipped;
+  }
+
+  // Empty when the row is refused (its message recorded).
+  std::optional<std::int64_t> money(Col c, const char* name, bool& bad) {
+    std::string v = cell(c);
+    if (v.empty()) {
+      return std::nullopt;
     }
-    ++out.read;
-    auto cell = [&](Col c) -> std::string {
-      int p = pos[static_cast<size_t>(c)];
-      return p < 0 || static_cast<size_t>(p) >= row.fields.size()
-                 ? std::string()
-                 : std::string(trim(row.fields[static_cast<size_t>(p)]));
-    };
-    std::string key = row.badEncoding ? std::string() : utf8Truncate(cell(kBarcode), 64);
-    auto reject = [&](const std::string& code, const std::string& text) {
-      out.messages.push_back({Severity::kError, row.line, key, code, text});
-      ++out.skipped;
-    };
-    if (auto problem = rowShapeProblem(row, columns)) {
+    auto cents = parseCents(v);
+    if (!cents || *cents < 0) {
+      reject("BAD_MONEY", std::string(name) + " " + quoteValue(v) + " is not an amount like 45.00");
+      bad = true;
+      return std::nullopt;
+    }
+    return cents;
+  }
+
+  std::optional<CopyRow> checkRow() {
+    key_ = row_.badEncoding ? std::string() : utf8Truncate(cell(kBarcode), 64);
+    if (auto problem = rowShapeProblem(row_, columns_)) {
       reject(problem->code, problem->text);
-      continue;
+      return std::nullopt;
     }
-    std::string barcode = cell(kBarcode);
-    std::string title = cell(kTitle);
-    if (barcode.empty()) {
-      reject("MISSING_REQUIRED", "copy_barcode is empty");
-      continue;
+    CopyRow r;
+    r.barcode = cell(kBarcode);
+    r.title = cell(kTitle);
+    if (r.barcode.empty() || r.title.empty()) {
+      reject("MISSING_REQUIRED", r.barcode.empty() ? "copy_barcode is empty" : "title is empty");
+      return std::nullopt;
     }
-    if (title.empty()) {
-      reject("MISSING_REQUIRED", "title is empty");
-      continue;
-    }
-    if (barcode.size() > kMaxText) {
+    if (r.barcode.size() > kMaxText) {
       reject("TOO_LONG", "copy_barcode is longer than 255 characters");
-      continue;
+      return std::nullopt;
     }
-    if (!seenBarcodes.insert(barcode).second) {
-      reject("DUPLICATE_KEY", "copy_barcode '" + barcode + "' appears earlier in the file");
-      continue;
+    if (!seenBarcodes_.insert(r.barcode).second) {
+      reject("DUPLICATE_KEY", "copy_barcode '" + r.barcode + "' appears earlier in the file");
+      return std::nullopt;
     }
-    std::string site = cell(kSite);
-    if (!site.empty() && !config.findSite(site)) {
-      reject("UNKNOWN_SITE", "site " + quoteValue(site) + " is not configured");
-      continue;
+    r.site = cell(kSite);
+    if (!r.site.empty() && !config_.findSite(r.site)) {
+      reject("UNKNOWN_SITE", "site " + quoteValue(r.site) + " is not configured");
+      return std::nullopt;
     }
-    std::int64_t purchase = 0;
-    if (std::string v = cell(kPurchase); !v.empty()) {
-      auto c = parseCents(v);
-      if (!c || *c < 0) {
-        reject("BAD_MONEY", "purchase_price " + quoteValue(v) + " is not an amount like 45.00");
-        continue;
-      }
-      purchase = *c;
+    bool bad = false;
+    r.purchase = money(kPurchase, "purchase_price", bad).value_or(0);
+    if (!bad) {
+      r.replacement = money(kReplacement, "replacement_price", bad);
     }
-    std::optional<std::int64_t> replacement;
-    if (std::string v = cell(kReplacement); !v.empty()) {
-      auto c = parseCents(v);
-      if (!c || *c < 0) {
-        reject("BAD_MONEY", "replacement_price " + quoteValue(v) + " is not an amount like 45.00");
-        continue;
-      }
-      replacement = *c;
+    if (bad) {
+      return std::nullopt;
     }
-    std::string condition = toLower(cell(kCondition));
-    if (!condition.empty() && !findCondition(config.conditions, condition)) {
+    r.condition = toLower(cell(kCondition));
+    if (!r.condition.empty() && !findCondition(config_.conditions, r.condition)) {
       reject("UNKNOWN_CONDITION",
-             "condition " + quoteValue(condition) +
-                 " is not configured (configured: " + conditionNames(config.conditions) + ")");
-      continue;
+             "condition " + quoteValue(r.condition) +
+                 " is not configured (configured: " + conditionNames(config_.conditions) + ")");
+      return std::nullopt;
     }
     std::string flag = cell(kTextbook);
     auto textbook = parseTextbookFlag(flag);
     if (!textbook) {
       reject("BAD_VALUE", "textbook " + quoteValue(flag) + " is not yes/no (true/false, 1/0)");
-      continue;
+      return std::nullopt;
     }
-    if (utf8Length(title) > kMaxText) {
-      title = utf8Truncate(title, kMaxText);
-      out.messages.push_back(
-          {Severity::kWarning, row.line, key, "TRUNCATED", "title cut to 255 characters"});
+    r.textbook = *textbook;
+    if (utf8Length(r.title) > kMaxText) {
+      r.title = utf8Truncate(r.title, kMaxText);
+      out_.messages.push_back(
+          {Severity::kWarning, row_.line, key_, "TRUNCATED", "title cut to 255 characters"});
     }
-    std::string isbn = cell(kIsbn);
-    if (isbn.size() > kMaxText) {
+    r.isbn = cell(kIsbn);
+    if (r.isbn.size() > kMaxText) {
       reject("TOO_LONG", "isbn is longer than 255 characters");
-      continue;
+      return std::nullopt;
     }
+    return r;
+  }
 
-    // The title: by ISBN, else by its exact name among titles without one.
-    std::string tk = titleKey(isbn, title);
+  // The title: by ISBN, else by its exact name among titles without one.
+  std::string matchTitle(const CopyRow& r) {
+    std::string tk = titleKey(r.isbn, r.title);
     Title* t = nullptr;
-    if (auto it = titles.find(tk); it != titles.end()) {
+    if (auto it = titles_.find(tk); it != titles_.end()) {
       t = &it->second;
-    } else if (auto nt = newTitleIndex.find(tk); nt != newTitleIndex.end()) {
-      t = &newTitles[nt->second];
+    } else if (auto nt = newTitleIndex_.find(tk); nt != newTitleIndex_.end()) {
+      t = &newTitles_[nt->second];
     } else {
-      newTitleIndex.emplace(tk, newTitles.size());
-      newTitles.push_back(Title{0, title, isbn, replacement});
-      t = &newTitles.back();
+      newTitleIndex_.emplace(tk, newTitles_.size());
+      newTitles_.push_back(Title{0, r.title, r.isbn, r.replacement});
+      t = &newTitles_.back();
     }
     if (t->id != 0) {
       bool changed = false;
-      if (t->title != title) {  // matched by ISBN: the file's name wins
-        t->title = title;
+      if (t->title != r.title) {  // matched by ISBN: the file's name wins
+        t->title = r.title;
         changed = true;
       }
-      if (replacement && t->replacementCents != replacement) {
-        t->replacementCents = replacement;
+      if (r.replacement && t->replacementCents != r.replacement) {
+        t->replacementCents = r.replacement;
         changed = true;
       }
       if (changed) {
-        changedTitles.insert(tk);
+        changedTitles_.insert(tk);
       }
-    } else if (replacement) {
-      t->replacementCents = replacement;
+    } else if (r.replacement) {
+      t->replacementCents = r.replacement;
     }
+    return tk;
+  }
 
+  void match(const CopyRow& r) {
     PendingCopy pc;
-    pc.titleKey = tk;
-    auto existing = copies.find(barcode);
-    if (existing == copies.end()) {
+    pc.titleKey = matchTitle(r);
+    auto existing = copies_.find(r.barcode);
+    if (existing == copies_.end()) {
       pc.isNew = true;
-      pc.copy.barcode = barcode;
-      pc.copy.condition = condition.empty() ? best : condition;
+      pc.copy.barcode = r.barcode;
+      pc.copy.condition = r.condition.empty() ? best_ : r.condition;
     } else {
       pc.copy = existing->second;
-      if (!condition.empty() && condition != pc.copy.condition) {
-        pc.copy.condition = condition;
+      if (!r.condition.empty() && r.condition != pc.copy.condition) {
+        pc.copy.condition = r.condition;
         pc.copy.conditionCirculations = 0;
       }
     }
-    pc.copy.site = site;
-    pc.copy.purchaseCents = purchase;
-    pc.copy.textbook = *textbook;
-    pending.push_back(std::move(pc));
-  }
-  if (out.read == 0) {
-    // Like a patron file: a header and nothing else is a truncated export, not "no copies".
-    return Error{"EMPTY_FILE", "the file has a header line but no rows; nothing was imported",
-                 headerLine};
+    pc.copy.site = r.site;
+    pc.copy.purchaseCents = r.purchase;
+    pc.copy.textbook = r.textbook;
+    pending_.push_back(std::move(pc));
   }
 
-  // Values depend on the title's final replacement price: computed once every row is read.
-  auto titleFor = [&](const std::string& tk) -> const Title& {
-    if (auto it = titles.find(tk); it != titles.end()) {
+  const Title& titleFor(const std::string& tk) const {
+    if (auto it = titles_.find(tk); it != titles_.end()) {
       return it->second;
     }
-    return newTitles[newTitleIndex.at(tk)];
-  };
-  if (!options.dryRun) {
-    if (auto r = store.begin(); !r) {
-      return r.error();
+    return newTitles_[newTitleIndex_.at(tk)];
+  }
+
+  // Values depend on the title's final replacement price: computed once every row is read,
+  // after the new titles have their ids.
+  void planCopies(std::vector<Copy>& inserts, std::vector<Copy>& updates) {
+    for (auto& pc : pending_) {
+      const Title& t = titleFor(pc.titleKey);
+      Copy c = pc.copy;
+      c.titleId = t.id;
+      c.title = t.title;
+      c.replacementCents = t.replacementCents;
+      c.valueCents =
+          copyValue(config_.conditions, c.condition, c.purchaseCents, t.replacementCents);
+      if (pc.isNew) {
+        c.updatedAt = nowIso_;
+        inserts.push_back(std::move(c));
+        ++out_.added;
+        continue;
+      }
+      const Copy& old = copies_.at(c.barcode);
+      bool same = old.titleId == c.titleId && old.site == c.site &&
+                  old.purchaseCents == c.purchaseCents && old.condition == c.condition &&
+                  old.valueCents == c.valueCents && old.textbook == c.textbook &&
+                  old.conditionCirculations == c.conditionCirculations;
+      if (same) {
+        ++out_.unchanged;
+      } else {
+        c.updatedAt = nowIso_;
+        updates.push_back(std::move(c));
+        ++out_.updated;
+      }
     }
   }
-  auto fail = [&](const Error& e) -> Result<ItemsImportOutcome> {
-    if (!options.dryRun) {
-      (void)store.rollback();
+
+  Result<ItemsImportOutcome> write() {
+    const bool dry = options_.dryRun;
+    if (!dry) {
+      if (auto r = store_.begin(); !r) {
+        return r.error();
+      }
     }
-    return e;
-  };
-  if (!newTitles.empty() && !options.dryRun) {
-    if (auto r = store.insertTitles(newTitles); !r) {
+    auto fail = [&](const Error& e) -> Result<ItemsImportOutcome> {
+      if (!dry) {
+        (void)store_.rollback();
+      }
+      return e;
+    };
+    if (!newTitles_.empty() && !dry) {
+      if (auto r = store_.insertTitles(newTitles_); !r) {
+        return fail(r.error());
+      }
+    }
+    out_.titlesAdded = static_cast<std::int64_t>(newTitles_.size());
+    std::vector<Title> titleUpdates;
+    for (const auto& k : changedTitles_) {
+      titleUpdates.push_back(titles_.at(k));
+    }
+    std::vector<Copy> inserts, updates;
+    planCopies(inserts, updates);
+    if (dry) {
+      return out_;
+    }
+    Result<void> r;
+    if (!titleUpdates.empty() && !(r = store_.updateTitles(titleUpdates))) {
       return fail(r.error());
     }
-  }
-  out.titlesAdded = static_cast<std::int64_t>(newTitles.size());
-  std::vector<Title> titleUpdates;
-  for (const auto& k : changedTitles) {
-    titleUpdates.push_back(titles.at(k));
-  }
-  std::vector<Copy> inserts, updates;
-  for (auto& pc : pending) {
-    const Title& t = titleFor(pc.titleKey);
-    Copy c = pc.copy;
-    c.titleId = t.id;
-    c.title = t.title;
-    c.replacementCents = t.replacementCents;
-    c.valueCents = copyValue(config.conditions, c.condition, c.purchaseCents, t.replacementCents);
-    if (pc.isNew) {
-      c.updatedAt = nowIso;
-      inserts.push_back(std::move(c));
-      ++out.added;
-      continue;
-    }
-    const Copy& old = copies.at(c.barcode);
-    bool same = old.titleId == c.titleId && old.site == c.site &&
-                old.purchaseCents == c.purchaseCents && old.condition == c.condition &&
-                old.valueCents == c.valueCents && old.textbook == c.textbook &&
-                old.conditionCirculations == c.conditionCirculations;
-    if (same) {
-      ++out.unchanged;
-    } else {
-      c.updatedAt = nowIso;
-      updates.push_back(std::move(c));
-      ++out.updated;
-    }
-  }
-  if (options.dryRun) {
-    return out;
-  }
-  if (!titleUpdates.empty()) {
-    if (auto r = store.updateTitles(titleUpdates); !r) {
+    if (!inserts.empty() && !(r = store_.insertCopies(inserts))) {
       return fail(r.error());
     }
-  }
-  if (!inserts.empty()) {
-    if (auto r = store.insertCopies(inserts); !r) {
+    if (!updates.empty() && !(r = store_.updateCopies(updates))) {
       return fail(r.error());
     }
-  }
-  if (!updates.empty()) {
-    if (auto r = store.updateCopies(updates); !r) {
+    if (!(r = store_.commit())) {
       return fail(r.error());
     }
+    return out_;
   }
-  if (auto r = store.commit(); !r) {
-    return fail(r.error());
-  }
-  return out;
+
+  CsvReader reader_;
+  CirculationStore& store_;
+  const Config& config_;
+  const ItemsImportOptions& options_;
+  const std::string nowIso_;
+  const std::string best_;  // a new copy's condition when the file gives none
+  ItemsImportOutcome out_;
+  CsvRow row_;
+  std::array<int, kCols> pos_{};
+  size_t columns_ = 0;
+  std::string headerLine_;
+  std::string key_;                                // the current row's barcode, for its messages
+  std::unordered_map<std::string, Title> titles_;  // stored, by titleKey
+  std::unordered_map<std::string, Copy> copies_;   // stored, by barcode
+  std::vector<Title> newTitles_;  // ids assigned at insert; referenced by index until then
+  std::unordered_map<std::string, size_t> newTitleIndex_;
+  std::unordered_set<std::string> changedTitles_;
+  std::vector<PendingCopy> pending_;
+  std::unordered_set<std::string> seenBarcodes_;
+};
+
+}  // namespace
+
+Result<ItemsImportOutcome> importItems(ByteSource& source, CirculationStore& store,
+                                       const Config& config, const CivilTime& now,
+                                       const ItemsImportOptions& options) {
+  return ItemsImport(source, store, config, now, options).run();
 }
 
 }  // namespace patrond
