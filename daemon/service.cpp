@@ -283,262 +283,301 @@ class Scheduler {
   JobRunner& runner_;
 };
 
-}  // namespace
+// The service: one event loop (Asio) with the scheduler, the folder and SFTP monitors, the
+// outbox and metrics ticks, the systemd watchdog and signals; import, notice and sweep tasks
+// run on the JobRunner's worker. Only the loop's thread touches these members.
+class ServiceLoop {
+ public:
+  explicit ServiceLoop(App& app)
+      : app_(app),
+        runner_(io_, app.sharedLog()),
+        scheduler_(io_, app, runner_),
+        signals_(io_, SIGINT, SIGTERM),
+        watchdog_(io_),
+        connectRetry_(io_),
+        outboxTimer_(io_),
+        metricsTimer_(io_),
+        metrics_(app.now()) {
+#ifdef SIGHUP
+    signals_.add(SIGHUP);
+#endif
+  }
 
-int runService(App& app, std::function<void(std::function<void()>)> registerStop) {
-  setupServiceLog(app);
-  asio::io_context io;
-  JobRunner runner(io, app.sharedLog());
-  Scheduler scheduler(io, app, runner);
-  std::vector<std::unique_ptr<SourceMonitor>> monitors;
-  std::vector<std::unique_ptr<RemoteMonitor>> remotes;
-  auto stopMonitors = [&] {
-    for (auto& m : monitors) {
+  int run(const std::function<void(std::function<void()>)>& registerStop) {
+    if (registerStop) {
+      registerStop([this] { asio::post(io_, [this] { stop("service control manager"); }); });
+    }
+    waitSignal();
+    startWatchdog();
+    runner_.onFinished([this](const JobTask& task, const ImportCallResult& result) {
+      metrics_.taskFinished(task, result);
+      if (ready_ && endpoint_.running()) {
+        metrics_.refresh(app_, sourceProblems());
+        publish();
+      }
+    });
+    connect();
+    scheduler_.arm();
+    startMonitors();
+    outboxTick();
+    startMetrics();
+    metricsTick();
+    // What check-config warns about (clear-text SMTP, unchecked certificates, world-readable
+    // secrets) is in the service's log too.
+    for (const auto& d : app_.diagnostics()) {
+      if (d.warning) {
+        app_.log().warning(d.format());
+      }
+    }
+    app_.log().info(readyStatus(app_));
+    // An exception out of a handler would end the service (and systemd would restart it in a
+    // loop): it is logged and the loop goes on.
+    for (;;) {
+      try {
+        io_.run();
+        break;
+      } catch (const std::exception& e) {
+        app_.log().error(std::string("internal error in the service loop: ") + e.what() +
+                         "; continuing");
+      }
+    }
+    app_.log().info("stopped");
+    return kExitOk;
+  }
+
+ private:
+  void stopMonitors() {
+    for (auto& m : monitors_) {
       m->stop();
     }
-    for (auto& m : remotes) {
+    for (auto& m : remotes_) {
       m->stop();
     }
-  };
-  auto startMonitors = [&] {
+  }
+
+  void startMonitors() {
     stopMonitors();
-    monitors.clear();
-    remotes.clear();
-    for (const auto& job : app.config().imports) {
+    monitors_.clear();
+    remotes_.clear();
+    for (const auto& job : app_.config().imports) {
       if (job.onNewFile == OnNewFile::kNone || job.source.format != SourceFormat::kCsv) {
         continue;
       }
       if (job.source.sftp) {
-        remotes.push_back(std::make_unique<RemoteMonitor>(io, app, runner, job.name));
-        remotes.back()->start();
+        remotes_.push_back(std::make_unique<RemoteMonitor>(io_, app_, runner_, job.name));
+        remotes_.back()->start();
       } else {
-        monitors.push_back(std::make_unique<SourceMonitor>(io, app, runner, job.name));
-        monitors.back()->start();
+        monitors_.push_back(std::make_unique<SourceMonitor>(io_, app_, runner_, job.name));
+        monitors_.back()->start();
       }
     }
-  };
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-#ifdef SIGHUP
-  signals.add(SIGHUP);
-#endif
-  asio::steady_timer watchdog(io);
-  asio::steady_timer connectRetry(io);
-  asio::steady_timer outboxTimer(io);
-  asio::steady_timer metricsTimer(io);
-  // GET /metrics and /health (monitoring.metrics), answered from a snapshot the loop keeps.
-  ServiceMetrics metrics(app.now());
-  MetricsEndpoint endpoint;
-  std::string metricsAddress;
-  auto sourceProblems = [&] {
+  }
+
+  std::map<std::string, std::string> sourceProblems() const {
     std::map<std::string, std::string> out;
-    for (const auto& m : monitors) {
+    for (const auto& m : monitors_) {
       if (!m->problem().empty()) {
         out[m->job()] = m->problem();
       }
     }
-    for (const auto& m : remotes) {
+    for (const auto& m : remotes_) {
       if (!m->problem().empty()) {
         out[m->job()] = m->problem();
       }
     }
     return out;
-  };
-  auto publish = [&] {
-    auto [code, body] = metrics.healthJson();
-    endpoint.publish(metrics.metricsText(), code, std::move(body));
-  };
-  auto startMetrics = [&] {
-    const std::string& wanted = app.config().monitoring.metrics;
-    if (wanted == metricsAddress && (endpoint.running() || wanted.empty())) {
+  }
+
+  // GET /metrics and /health (monitoring.metrics), answered from a snapshot the loop keeps.
+  void publish() {
+    auto [code, body] = metrics_.healthJson();
+    endpoint_.publish(metrics_.metricsText(), code, std::move(body));
+  }
+
+  void startMetrics() {
+    const std::string& wanted = app_.config().monitoring.metrics;
+    if (wanted == metricsAddress_ && (endpoint_.running() || wanted.empty())) {
       return;
     }
-    endpoint.stop();
-    metricsAddress = wanted;
+    endpoint_.stop();
+    metricsAddress_ = wanted;
     auto addr = parseListenAddress(wanted);
     if (!addr) {
       return;
     }
-    if (auto r = endpoint.start(addr->host, addr->port, app.log()); !r) {
-      app.log().error(r.error().describe());
+    if (auto r = endpoint_.start(addr->host, addr->port, app_.log()); !r) {
+      app_.log().error(r.error().describe());
       return;
     }
     publish();
-    app.log().info("metrics: serving GET /metrics and GET /health on " + wanted);
-  };
-  int exitCode = kExitOk;
-  // READY is sent only once the database is open; until then STATUS says what the service
-  // waits for, and when it tries again.
-  Seconds retryEvery{5};
-  bool ready = false;
-
-  auto stop = [&](const std::string& why) {
-    app.log().info("stopping (" + why + ")");
-    systemd::stopping();
-    scheduler.cancel();
-    connectRetry.cancel();
-    outboxTimer.cancel();
-    metricsTimer.cancel();
-    endpoint.stop();
-    stopMonitors();
-    // A run in progress rolls back (recorded as interrupted) before the worker ends.
-    runner.stop();
-    watchdog.cancel();
-    signals.cancel();
-    io.stop();
-  };
-  if (registerStop) {
-    registerStop([&] { asio::post(io, [&] { stop("service control manager"); }); });
+    app_.log().info("metrics: serving GET /metrics and GET /health on " + wanted);
   }
 
-  std::function<void()> waitSignal = [&] {
-    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+  void stop(const std::string& why) {
+    app_.log().info("stopping (" + why + ")");
+    systemd::stopping();
+    scheduler_.cancel();
+    connectRetry_.cancel();
+    outboxTimer_.cancel();
+    metricsTimer_.cancel();
+    endpoint_.stop();
+    stopMonitors();
+    // A run in progress rolls back (recorded as interrupted) before the worker ends.
+    runner_.stop();
+    watchdog_.cancel();
+    signals_.cancel();
+    io_.stop();
+  }
+
+  void waitSignal() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
       if (ec) {
         return;
       }
 #ifdef SIGHUP
       if (sig == SIGHUP) {
-        systemd::reloading();
-        app.log().info("SIGHUP: reloading " + app.options().configPath);
-        auto result = config::loadConfig(app.options().configPath);
-        std::vector<std::string> templateErrors;
-        if (result.ok()) {
-          templateErrors = templates::templateProblems(*result.config);
-        }
-        if (result.ok() && templateErrors.empty()) {
-          app.replaceConfig(std::move(*result.config));
-          setupServiceLog(app);
-          app.log().info("configuration reloaded");
-          scheduler.arm();
-          startMonitors();
-          startMetrics();
-        } else {
-          for (const auto& d : result.diagnostics) {
-            if (!d.warning) {
-              app.log().error("reload: " + d.format());
-            }
-          }
-          for (const auto& t : templateErrors) {
-            app.log().error("reload: " + t);
-          }
-          app.log().error("reload refused: the new configuration has errors; keeping the old one");
-        }
-        if (ready) {
-          systemd::ready(readyStatus(app));
-        } else {
-          systemd::status(waitingStatus(app, retryEvery));
-        }
+        reload();
         waitSignal();
         return;
       }
 #endif
       stop(sig == SIGINT ? "SIGINT" : "SIGTERM");
     });
-  };
-  waitSignal();
+  }
 
-  // Lives as long as the loop: the timer's handler calls it again and again.
-  std::function<void()> ping;
-  if (auto interval = systemd::watchdogInterval()) {
-    auto period = *interval / 2;
-    ping = [&, period] {
-      systemd::watchdogPing();
-      watchdog.expires_after(period);
-      watchdog.async_wait([&](const boost::system::error_code& ec) {
-        if (!ec) {
-          ping();
+  // SIGHUP: the new configuration replaces the old one only if it has no errors.
+  void reload() {
+    systemd::reloading();
+    app_.log().info("SIGHUP: reloading " + app_.options().configPath);
+    auto result = config::loadConfig(app_.options().configPath);
+    std::vector<std::string> templateErrors;
+    if (result.ok()) {
+      templateErrors = templates::templateProblems(*result.config);
+    }
+    if (result.ok() && templateErrors.empty()) {
+      app_.replaceConfig(std::move(*result.config));
+      setupServiceLog(app_);
+      app_.log().info("configuration reloaded");
+      scheduler_.arm();
+      startMonitors();
+      startMetrics();
+    } else {
+      for (const auto& d : result.diagnostics) {
+        if (!d.warning) {
+          app_.log().error("reload: " + d.format());
         }
-      });
-    };
-    ping();
+      }
+      for (const auto& t : templateErrors) {
+        app_.log().error("reload: " + t);
+      }
+      app_.log().error("reload refused: the new configuration has errors; keeping the old one");
+    }
+    if (ready_) {
+      systemd::ready(readyStatus(app_));
+    } else {
+      systemd::status(waitingStatus(app_, retryEvery_));
+    }
+  }
+
+  void startWatchdog() {
+    if (auto interval = systemd::watchdogInterval()) {
+      watchdogPeriod_ = *interval / 2;
+      ping();
+    }
+  }
+
+  void ping() {
+    systemd::watchdogPing();
+    watchdog_.expires_after(watchdogPeriod_);
+    watchdog_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) {
+        ping();
+      }
+    });
   }
 
   // The database may be down when the service starts (a school server booting before the
   // database server): wait for it, retrying, instead of exiting. SIGTERM still works.
-  std::function<void()> connect = [&] {
-    if (app.serviceStore()) {
-      if (!ready) {
-        ready = true;
-        app.log().info("the database is open; ready");
-        systemd::ready(readyStatus(app));
-        systemd::status(runningStatus(app));
+  // READY is sent only once the database is open; until then STATUS says what the service
+  // waits for, and when it tries again.
+  void connect() {
+    if (app_.serviceStore()) {
+      if (!ready_) {
+        ready_ = true;
+        app_.log().info("the database is open; ready");
+        systemd::ready(readyStatus(app_));
+        systemd::status(runningStatus(app_));
       }
-      scheduler.runMissed();
-      scheduler.runMissedNotices();
-      scheduler.sweepNow("start", "");
+      scheduler_.runMissed();
+      scheduler_.runMissedNotices();
+      scheduler_.sweepNow("start", "");
       return;
     }
-    std::string waiting = waitingStatus(app, retryEvery);
-    app.log().error("the database cannot be reached; retrying in " +
-                    std::to_string(retryEvery.count()) + "s");
-    systemd::waiting(waiting, retryEvery);
-    connectRetry.expires_after(retryEvery);
-    retryEvery = std::min(Seconds{60}, retryEvery * 2);
-    connectRetry.async_wait([&](const boost::system::error_code& ec) {
+    std::string waiting = waitingStatus(app_, retryEvery_);
+    app_.log().error("the database cannot be reached; retrying in " +
+                     std::to_string(retryEvery_.count()) + "s");
+    systemd::waiting(waiting, retryEvery_);
+    connectRetry_.expires_after(retryEvery_);
+    retryEvery_ = std::min(Seconds{60}, retryEvery_ * 2);
+    connectRetry_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) {
         connect();
       }
     });
-  };
-  runner.onFinished([&](const JobTask& task, const ImportCallResult& result) {
-    metrics.taskFinished(task, result);
-    if (ready && endpoint.running()) {
-      metrics.refresh(app, sourceProblems());
-      publish();
-    }
-  });
-  connect();
-  scheduler.arm();
-  startMonitors();
+  }
+
   // Every minute the outbox is checked for messages due (new ones, retries after backoff).
-  std::function<void()> outboxTick = [&] {
-    scheduler.deliverOutbox(sourceProblems());
-    if (ready) {
-      systemd::status(runningStatus(app));
+  void outboxTick() {
+    scheduler_.deliverOutbox(sourceProblems());
+    if (ready_) {
+      systemd::status(runningStatus(app_));
     }
-    outboxTimer.expires_after(std::chrono::seconds(60));
-    outboxTimer.async_wait([&](const boost::system::error_code& ec) {
+    outboxTimer_.expires_after(std::chrono::seconds(60));
+    outboxTimer_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) {
         outboxTick();
       }
     });
-  };
-  outboxTick();
+  }
+
   // The metrics snapshot: every 15 seconds, and after each task (onFinished above).
-  std::function<void()> metricsTick = [&] {
-    if (ready && endpoint.running()) {
-      metrics.refresh(app, sourceProblems());
+  void metricsTick() {
+    if (ready_ && endpoint_.running()) {
+      metrics_.refresh(app_, sourceProblems());
       publish();
     }
-    metricsTimer.expires_after(std::chrono::seconds(15));
-    metricsTimer.async_wait([&](const boost::system::error_code& ec) {
+    metricsTimer_.expires_after(std::chrono::seconds(15));
+    metricsTimer_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) {
         metricsTick();
       }
     });
-  };
-  startMetrics();
-  metricsTick();
-  // What check-config warns about (clear-text SMTP, unchecked certificates, world-readable
-  // secrets) is in the service's log too.
-  for (const auto& d : app.diagnostics()) {
-    if (d.warning) {
-      app.log().warning(d.format());
-    }
   }
-  app.log().info(readyStatus(app));
-  // An exception out of a handler would end the service (and systemd would restart it in a
-  // loop): it is logged and the loop goes on.
-  for (;;) {
-    try {
-      io.run();
-      break;
-    } catch (const std::exception& e) {
-      app.log().error(std::string("internal error in the service loop: ") + e.what() +
-                      "; continuing");
-    }
-  }
-  app.log().info("stopped");
-  return exitCode;
+
+  App& app_;
+  asio::io_context io_;
+  JobRunner runner_;
+  Scheduler scheduler_;
+  std::vector<std::unique_ptr<SourceMonitor>> monitors_;
+  std::vector<std::unique_ptr<RemoteMonitor>> remotes_;
+  asio::signal_set signals_;
+  asio::steady_timer watchdog_;
+  asio::steady_timer connectRetry_;
+  asio::steady_timer outboxTimer_;
+  asio::steady_timer metricsTimer_;
+  std::chrono::steady_clock::duration watchdogPeriod_{};
+  ServiceMetrics metrics_;
+  MetricsEndpoint endpoint_;
+  std::string metricsAddress_;
+  Seconds retryEvery_{5};
+  bool ready_ = false;
+};
+
+}  // namespace
+
+int runService(App& app, std::function<void(std::function<void()>)> registerStop) {
+  setupServiceLog(app);
+  return ServiceLoop(app).run(registerStop);
 }
 
 }  // namespace patrond::daemon
