@@ -98,6 +98,42 @@ void JobRunner::runOne(JobTask& task) {
   post(task, result);
 }
 
+namespace {
+
+// A scheduled slot is run by exactly one instance. The claim is short and renewed while the
+// slot runs, so one whose holder died is taken over (at once on this host); when the slot is
+// done it becomes a mark that no process holds, kept two days so the slot never runs again.
+struct SlotClaim {
+  PatronStore* store = nullptr;
+  std::string name, holder;
+  std::optional<LeaseKeeper> keeper;
+  Log* log = nullptr;
+  SlotClaim() = default;
+  SlotClaim(const SlotClaim&) = delete;
+  SlotClaim& operator=(const SlotClaim&) = delete;
+  ~SlotClaim() {
+    keeper.reset();
+    if (store) {
+      auto until = std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now()) +
+                   std::chrono::hours(48);
+      if (auto r = store->renewLease(name, holder, utcIso(until), "ran by " + holder); !r) {
+        // The mark that keeps the slot from running again could not be written: another
+        // instance may run it once more once the claim expires.
+        log->warning("slot " + name + ": could not mark it as run (" + r.error().describe() + ")");
+      }
+    }
+  }
+};
+
+std::string taskName(const JobTask& task) {
+  return task.sweep             ? "circulation sweep"
+         : task.deliverOutbox   ? "outbox delivery"
+         : !task.notice.empty() ? "notice " + task.notice
+                                : "import " + task.job;
+}
+
+}  // namespace
+
 ImportCallResult JobRunner::execute(JobTask& task) {
   ImportCallResult result;
   result.ran = false;
@@ -106,10 +142,7 @@ ImportCallResult JobRunner::execute(JobTask& task) {
   if (!job && !other) {
     return result;  // removed by a reload
   }
-  const std::string what = task.sweep             ? "circulation sweep"
-                           : task.deliverOutbox   ? "outbox delivery"
-                           : !task.notice.empty() ? "notice " + task.notice
-                                                  : "import " + task.job;
+  const std::string what = taskName(task);
   // Each run has its own connection: the loop thread keeps its own, and a database that
   // is down now may be back for the next run.
   auto store = sql::openStore(task.config->database);
@@ -126,29 +159,7 @@ ImportCallResult JobRunner::execute(JobTask& task) {
   }
   SystemClock clock;
   UtcTime now = clock.now();
-  // A scheduled slot is run by exactly one instance. The claim is short and renewed while
-  // the slot runs, so one whose holder died is taken over (at once on this host); when the
-  // slot is done it becomes a mark that no process holds, kept two days so the slot never
-  // runs again.
-  struct SlotClaim {
-    PatronStore* store = nullptr;
-    std::string name, holder;
-    std::optional<LeaseKeeper> keeper;
-    Log* log = nullptr;
-    ~SlotClaim() {
-      keeper.reset();
-      if (store) {
-        auto until = std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now()) +
-                     std::chrono::hours(48);
-        if (auto r = store->renewLease(name, holder, utcIso(until), "ran by " + holder); !r) {
-          // The mark that keeps the slot from running again could not be written: another
-          // instance may run it once more once the claim expires.
-          log->warning("slot " + name + ": could not mark it as run (" + r.error().describe() +
-                       ")");
-        }
-      }
-    }
-  } claim;
+  SlotClaim claim;
   claim.log = log_.get();
   if (!task.slotLease.empty()) {
     auto claimed = (*store)->acquireLease(task.slotLease, leaseHolder(), utcIso(now),
@@ -164,50 +175,61 @@ ImportCallResult JobRunner::execute(JobTask& task) {
     claim.store = store->get();
   }
   if (task.deliverOutbox) {
-    if (task.config->monitoring.alerts) {
-      if (auto a = checkAlerts(**store, *task.config, now, *task.zone, task.sourceProblems, *log_);
-          !a) {
-        log_->error("alerts: " + a.error().describe());
-      }
-    }
-    if (auto d = deliverDue(**store, *task.config, clock, *task.zone, *log_); !d) {
-      log_->error("outbox delivery: " + d.error().describe());
-    }
-    return result;
-  }
-  if (!task.notice.empty()) {
-    for (const auto& n : task.config->notices) {
-      if (n.name == task.notice) {
-        auto out = executeNotice(**store, *task.config, n, task.zone->toLocal(now), clock,
-                                 *task.zone, false, false, *log_);
-        if (!out) {
-          log_->error("notice " + n.name + " (" + task.trigger + "): " + out.error().describe());
-          result.error = out.error().describe();
-        }
-      }
-    }
-    return result;
-  }
-  if (task.sweep) {
+    deliver(**store, task, clock, now);
+  } else if (!task.notice.empty()) {
+    runNotice(**store, task, clock, now, result);
+  } else if (task.sweep) {
     auto swept = executeSweep(**store, *task.config, task.zone->toLocal(now), now, *log_);
     if (!swept) {
       result.error = swept.error().describe();
     } else {
       result.sweep = std::move(*swept);
     }
-    return result;
+  } else if (arrivedNew(**store, task, *job, result)) {
+    runImport(**store, task, *job, now, result);
   }
+  return result;
+}
+
+void JobRunner::deliver(PatronStore& store, const JobTask& task, const Clock& clock, UtcTime now) {
+  if (task.config->monitoring.alerts) {
+    if (auto a = checkAlerts(store, *task.config, now, *task.zone, task.sourceProblems, *log_);
+        !a) {
+      log_->error("alerts: " + a.error().describe());
+    }
+  }
+  if (auto d = deliverDue(store, *task.config, clock, *task.zone, *log_); !d) {
+    log_->error("outbox delivery: " + d.error().describe());
+  }
+}
+
+void JobRunner::runNotice(PatronStore& store, const JobTask& task, const Clock& clock, UtcTime now,
+                          ImportCallResult& result) {
+  for (const auto& n : task.config->notices) {
+    if (n.name == task.notice) {
+      auto out = executeNotice(store, *task.config, n, task.zone->toLocal(now), clock, *task.zone,
+                               false, false, *log_);
+      if (!out) {
+        log_->error("notice " + n.name + " (" + task.trigger + "): " + out.error().describe());
+        result.error = out.error().describe();
+      }
+    }
+  }
+}
+
+bool JobRunner::arrivedNew(PatronStore& store, JobTask& task, const ImportJob& job,
+                           ImportCallResult& result) {
   if (task.probeRemote) {
     // Poll: compare the remote file's size and time with the last poll's and download only
     // a changed one.
     auto& seen = remoteSeen_[task.job];
-    auto fetched = fetchRemote(*task.config, *job, *log_, seen);
+    auto fetched = fetchRemote(*task.config, job, *log_, seen);
     if (!fetched) {
       result.sourceError = fetched.error().code + ": " + fetched.error().describe();
-      return result;
+      return false;
     }
     if (fetched->unchanged) {
-      return result;
+      return false;
     }
     // The newest file, even when it was skipped for an older one: it is not tried again
     // until it changes.
@@ -218,20 +240,25 @@ ImportCallResult JobRunner::execute(JobTask& task) {
     // A new arrival is imported only if this content was not imported before. Reading the
     // file happens here, never on the service's loop.
     auto fp = files::fingerprintFile(task.file);
-    auto already = fp ? (*store)->sourceFileSeen(task.job, *fp) : Result<bool>(fp.error());
+    auto already = fp ? store.sourceFileSeen(task.job, *fp) : Result<bool>(fp.error());
     if (!already) {
       log_->warning("import " + task.job + ": " + already.error().describe());
-      return result;
+      return false;
     }
     if (*already) {
-      return result;
+      return false;
     }
     log_->info("import " + task.job + ": new file " + task.file + " (" + *fp + ")");
     task.fingerprint = *fp;
   }
+  return true;
+}
+
+void JobRunner::runImport(PatronStore& store, const JobTask& task, const ImportJob& job,
+                          UtcTime now, ImportCallResult& result) {
   ImportCall call;
   call.config = task.config.get();
-  call.job = job;
+  call.job = &job;
   call.type = task.type;
   call.file = task.file;
   call.trigger = task.trigger;
@@ -239,12 +266,12 @@ ImportCallResult JobRunner::execute(JobTask& task) {
   call.localNow = task.zone->toLocal(now);
   call.stop = &stop_;
   auto started = std::chrono::steady_clock::now();
-  result = executeImport(**store, call, *log_);
+  result = executeImport(store, call, *log_);
   if (result.busy) {
     log_->warning(result.error);
   } else if (!task.fingerprint.empty() && result.outcome.run.status != RunStatus::kInterrupted) {
-    if (auto r = (*store)->recordSourceFile(task.job, task.fingerprint, result.outcome.run.id,
-                                            formatIso(call.localNow));
+    if (auto r = store.recordSourceFile(task.job, task.fingerprint, result.outcome.run.id,
+                                        formatIso(call.localNow));
         !r) {
       // Not fatal, but the same file would be imported again at the next start or poll.
       log_->warning("import " + task.job + ": could not record the file as imported (" +
@@ -255,7 +282,6 @@ ImportCallResult JobRunner::execute(JobTask& task) {
                                                                   started);
   log_->info("import " + task.job + " (" + task.trigger + ") took " + std::to_string(ms.count()) +
              " ms");
-  return result;
 }
 
 void JobRunner::post(const JobTask& task, const ImportCallResult& result) {

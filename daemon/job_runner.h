@@ -64,6 +64,14 @@ class JobRunner {
   void work();
   void runOne(JobTask& task);
   ImportCallResult execute(JobTask& task);
+  void deliver(PatronStore& store, const JobTask& task, const Clock& clock, UtcTime now);
+  void runNotice(PatronStore& store, const JobTask& task, const Clock& clock, UtcTime now,
+                 ImportCallResult& result);
+  // A polled or watched file: fetched if changed, and true only if its content is new.
+  bool arrivedNew(PatronStore& store, JobTask& task, const ImportJob& job,
+                  ImportCallResult& result);
+  void runImport(PatronStore& store, const JobTask& task, const ImportJob& job, UtcTime now,
+                 ImportCallResult& result);
   void post(const JobTask& task, const ImportCallResult& result);
 
   boost::asio::io_context& io_;
