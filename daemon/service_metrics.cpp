@@ -73,6 +73,16 @@ void ServiceMetrics::refresh(App& app, const std::map<std::string, std::string>&
 
 std::string ServiceMetrics::render() const {
   std::vector<MetricFamily> out;
+  addServiceFamilies(out);
+  addJobFamilies(out);
+  addOutboxFamilies(out);
+  addSweepFamilies(out);
+  addAlertFamilies(out);
+  return renderPrometheus(out);
+}
+
+// The service itself: version, start, database, refresh, overall health.
+void ServiceMetrics::addServiceFamilies(std::vector<MetricFamily>& out) const {
   auto build = family("patrond_build_info", "The running patrond's version.");
   build.samples.push_back({{{"version", PATROND_VERSION}}, 1});
   out.push_back(build);
@@ -94,7 +104,10 @@ std::string ServiceMetrics::render() const {
       {{},
        report_ ? static_cast<double>(report_->state) : static_cast<double>(HealthState::kUnknown)});
   out.push_back(health);
+}
 
+// Per import job: its newest runs, state, source and run counters.
+void ServiceMetrics::addJobFamilies(std::vector<MetricFamily>& out) const {
   auto lastTime = family("patrond_job_last_run_timestamp_seconds",
                          "When the job's newest finished run started, Unix time.");
   auto lastCompleted = family("patrond_job_last_completed_run_timestamp_seconds",
@@ -169,7 +182,10 @@ std::string ServiceMetrics::render() const {
                   &running, &runs, &source}) {
     out.push_back(std::move(*f));
   }
+}
 
+// The e-mail outbox, by status and by notice.
+void ServiceMetrics::addOutboxFamilies(std::vector<MetricFamily>& out) const {
   auto outbox = family("patrond_outbox_messages", "Messages in the e-mail outbox, by status.");
   auto notices = family("patrond_notice_messages",
                         "Outbox messages by notice and status (sent, failed, queued, sending); "
@@ -194,7 +210,10 @@ std::string ServiceMetrics::render() const {
   out.push_back(std::move(outbox));
   out.push_back(std::move(notices));
   out.push_back(std::move(failedRecently));
+}
 
+// The circulation sweep.
+void ServiceMetrics::addSweepFamilies(std::vector<MetricFamily>& out) const {
   auto sweepAt = family("patrond_sweep_last_run_timestamp_seconds",
                         "When the service last ran the circulation sweep, Unix time.");
   auto sweepLost = family("patrond_sweep_last_lost_copies",
@@ -214,7 +233,10 @@ std::string ServiceMetrics::render() const {
   out.push_back(std::move(sweepLost));
   out.push_back(std::move(sweepFines));
   out.push_back(std::move(sweepFailed));
+}
 
+// Open administrator alert incidents.
+void ServiceMetrics::addAlertFamilies(std::vector<MetricFamily>& out) const {
   auto alerts = family("patrond_alerts_open", "Open administrator alert incidents, by kind.");
   for (AlertKind k : {AlertKind::kRunFailed, AlertKind::kGuardStopped,
                       AlertKind::kSourceUnreachable, AlertKind::kDeliveryFailed}) {
@@ -224,7 +246,6 @@ std::string ServiceMetrics::render() const {
         {{{"kind", name}}, it == openAlerts_.end() ? 0.0 : static_cast<double>(it->second)});
   }
   out.push_back(std::move(alerts));
-  return renderPrometheus(out);
 }
 
 std::pair<int, std::string> ServiceMetrics::healthJson() const {

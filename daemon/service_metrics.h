@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "daemon/app.h"
 #include "daemon/job_runner.h"
@@ -41,6 +42,11 @@ class ServiceMetrics {
   std::string text_;  // the rendered snapshot
 
   std::string render() const;
+  void addServiceFamilies(std::vector<MetricFamily>& out) const;
+  void addJobFamilies(std::vector<MetricFamily>& out) const;
+  void addOutboxFamilies(std::vector<MetricFamily>& out) const;
+  void addSweepFamilies(std::vector<MetricFamily>& out) const;
+  void addAlertFamilies(std::vector<MetricFamily>& out) const;
   void rerender() { text_ = render(); }
 };
 
