@@ -75,124 +75,89 @@ void checkPolicyTree(const Config& c, const PolicyTree& tree, const std::string&
   }
 }
 
-}  // namespace
-
-std::vector<ConfigIssue> validateConfig(const Config& c) {
-  std::vector<ConfigIssue> out;
-  if (c.database.backend != DbBackend::kSqlite3 && c.database.connection.empty()) {
-    out.push_back({"database.connection", "a connection string is required for this backend"});
+// One import job: its source, mapping and lifecycle rules.
+void checkImportJob(const ImportJob& j, const std::string& p, std::vector<ConfigIssue>& out) {
+  if (j.source.directory.empty() == !j.source.sftp.has_value()) {
+    out.push_back({p + ".source", "give exactly one of 'directory' or 'sftp'"});
   }
-
-  std::set<std::string> codes;
-  for (size_t i = 0; i < c.sites.size(); ++i) {
-    if (!codes.insert(c.sites[i].code).second) {
-      out.push_back({"sites[" + std::to_string(i) + "].code",
-                     "site code '" + c.sites[i].code + "' appears twice"});
+  if (j.source.sftp) {
+    const SftpConfig& s = *j.source.sftp;
+    if (s.knownHosts.empty()) {
+      out.push_back({p + ".source.sftp.known_hosts",
+                     "known_hosts is required: SSH host keys are always verified"});
     }
-  }
-
-  std::set<std::string> jobs;
-  for (size_t i = 0; i < c.imports.size(); ++i) {
-    const ImportJob& j = c.imports[i];
-    std::string p = "imports[" + std::to_string(i) + "]";
-    if (!jobs.insert(j.name).second) {
-      out.push_back({p + ".name", "import job '" + j.name + "' appears twice"});
-    }
-    if (j.source.directory.empty() == !j.source.sftp.has_value()) {
-      out.push_back({p + ".source", "give exactly one of 'directory' or 'sftp'"});
-    }
-    if (j.source.sftp) {
-      const SftpConfig& s = *j.source.sftp;
-      if (s.knownHosts.empty()) {
-        out.push_back({p + ".source.sftp.known_hosts",
-                       "known_hosts is required: SSH host keys are always verified"});
-      }
-      if (s.password.empty() && s.privateKey.empty()) {
-        out.push_back({p + ".source.sftp",
-                       "give password_file, password_env or private_key to authenticate"});
-      }
-      if (s.url.rfind("sftp://", 0) != 0) {
-        out.push_back({p + ".source.sftp.url", "the url must start with sftp://"});
-      }
-    }
-    const Mapping& m = j.mapping;
-    PatronField key = matchField(m.matchOn);
-    bool keyMapped = false;
-    for (const auto& [f, src] : m.fields) {
-      keyMapped = keyMapped || f == key;
-      if (!m.header && src.columnNumber <= 0) {
-        out.push_back({p + ".mapping.fields." + std::string(fieldInfo(f).name),
-                       "with header: false, fields name 1-based column numbers"});
-      }
-    }
-    if (!keyMapped && j.source.format == SourceFormat::kCsv) {
+    if (s.password.empty() && s.privateKey.empty()) {
       out.push_back(
-          {p + ".mapping.match_on",
-           "match_on field '" + std::string(fieldInfo(key).name) + "' is not mapped to a column"});
+          {p + ".source.sftp", "give password_file, password_env or private_key to authenticate"});
     }
-    if (j.lifecycle) {
-      const LifecycleConfig& l = *j.lifecycle;
-      bool needsAllow =
-          (l.deleteInactive && l.deleteInactive->when == DeleteInactiveWhen::kUnrestricted);
-      if (needsAllow && !j.options.allowDeleteWithTransactions) {
-        out.push_back({p + ".lifecycle.delete_inactive.when",
-                       "'unrestricted' needs options.allow_delete_with_transactions: true"});
-      }
-      if (l.deleteWithTransactions && !j.options.allowDeleteWithTransactions) {
-        out.push_back({p + ".lifecycle.delete_with_transactions",
-                       "needs options.allow_delete_with_transactions: true"});
-      }
+    if (s.url.rfind("sftp://", 0) != 0) {
+      out.push_back({p + ".source.sftp.url", "the url must start with sftp://"});
     }
   }
-
-  for (size_t i = 0; i < c.homerooms.size(); ++i) {
-    if (!c.findSite(c.homerooms[i].site)) {
-      out.push_back({"homerooms[" + std::to_string(i) + "].site",
-                     "site '" + c.homerooms[i].site + "' is not configured"});
+  const Mapping& m = j.mapping;
+  PatronField key = matchField(m.matchOn);
+  bool keyMapped = false;
+  for (const auto& [f, src] : m.fields) {
+    keyMapped = keyMapped || f == key;
+    if (!m.header && src.columnNumber <= 0) {
+      out.push_back({p + ".mapping.fields." + std::string(fieldInfo(f).name),
+                     "with header: false, fields name 1-based column numbers"});
     }
   }
-
-  std::set<std::string> notices;
-  for (size_t i = 0; i < c.notices.size(); ++i) {
-    const NoticeConfig& n = c.notices[i];
-    std::string p = "notices[" + std::to_string(i) + "]";
-    if (!notices.insert(n.name).second) {
-      out.push_back({p + ".name", "notice '" + n.name + "' appears twice"});
+  if (!keyMapped && j.source.format == SourceFormat::kCsv) {
+    out.push_back({p + ".mapping.match_on", "match_on field '" + std::string(fieldInfo(key).name) +
+                                                "' is not mapped to a column"});
+  }
+  if (j.lifecycle) {
+    const LifecycleConfig& l = *j.lifecycle;
+    bool needsAllow =
+        (l.deleteInactive && l.deleteInactive->when == DeleteInactiveWhen::kUnrestricted);
+    if (needsAllow && !j.options.allowDeleteWithTransactions) {
+      out.push_back({p + ".lifecycle.delete_inactive.when",
+                     "'unrestricted' needs options.allow_delete_with_transactions: true"});
     }
-    if (!n.name.empty() && n.name.front() == '_') {
-      // "_alerts" holds the administrators' alerts in the outbox (monitoring.alerts).
-      out.push_back({p + ".name", "notice names starting with '_' are reserved for patrond"});
-    }
-    if (n.deliver == Delivery::kEmail && !c.smtp) {
-      out.push_back({p + ".deliver", "deliver: email needs an 'smtp' section"});
-    }
-    if (n.deliver == Delivery::kPrint && n.printDir.empty()) {
-      out.push_back({p + ".print_dir", "deliver: print needs print_dir"});
-    }
-    for (const auto& a : n.copyTo) {
-      if (!plausibleEmail(a)) {
-        out.push_back({p + ".copy_to", "'" + a + "' is not an e-mail address"});
-      }
-    }
-    if (!n.fallbackTo.empty() && !plausibleEmail(n.fallbackTo)) {
-      out.push_back({p + ".fallback_to", "'" + n.fallbackTo + "' is not an e-mail address"});
-    }
-    for (const auto& s : n.sites) {
-      if (!c.findSite(s)) {
-        out.push_back({p + ".sites", "site '" + s + "' is not configured"});
-      }
-    }
-    if (n.report == NoticeReport::kDueSoon && !n.dueWithinDays) {
-      out.push_back({p + ".due_within_days", "report: due_soon needs due_within_days"});
-    }
-    if (n.minDaysOverdue && n.maxDaysOverdue && *n.minDaysOverdue > *n.maxDaysOverdue) {
-      out.push_back({p + ".max_days_overdue", "max_days_overdue is below min_days_overdue"});
+    if (l.deleteWithTransactions && !j.options.allowDeleteWithTransactions) {
+      out.push_back({p + ".lifecycle.delete_with_transactions",
+                     "needs options.allow_delete_with_transactions: true"});
     }
   }
+}
 
-  checkPolicyTree(c, c.textbookPolicies, "textbook_policies", out);
-  checkPolicyTree(c, c.libraryPolicies, "library_policies", out);
+// One notice: names, delivery, addresses, sites, report windows.
+void checkNotice(const Config& c, const NoticeConfig& n, const std::string& p,
+                 std::vector<ConfigIssue>& out) {
+  if (!n.name.empty() && n.name.front() == '_') {
+    // "_alerts" holds the administrators' alerts in the outbox (monitoring.alerts).
+    out.push_back({p + ".name", "notice names starting with '_' are reserved for patrond"});
+  }
+  if (n.deliver == Delivery::kEmail && !c.smtp) {
+    out.push_back({p + ".deliver", "deliver: email needs an 'smtp' section"});
+  }
+  if (n.deliver == Delivery::kPrint && n.printDir.empty()) {
+    out.push_back({p + ".print_dir", "deliver: print needs print_dir"});
+  }
+  for (const auto& a : n.copyTo) {
+    if (!plausibleEmail(a)) {
+      out.push_back({p + ".copy_to", "'" + a + "' is not an e-mail address"});
+    }
+  }
+  if (!n.fallbackTo.empty() && !plausibleEmail(n.fallbackTo)) {
+    out.push_back({p + ".fallback_to", "'" + n.fallbackTo + "' is not an e-mail address"});
+  }
+  for (const auto& s : n.sites) {
+    if (!c.findSite(s)) {
+      out.push_back({p + ".sites", "site '" + s + "' is not configured"});
+    }
+  }
+  if (n.report == NoticeReport::kDueSoon && !n.dueWithinDays) {
+    out.push_back({p + ".due_within_days", "report: due_soon needs due_within_days"});
+  }
+  if (n.minDaysOverdue && n.maxDaysOverdue && *n.minDaysOverdue > *n.maxDaysOverdue) {
+    out.push_back({p + ".max_days_overdue", "max_days_overdue is below min_days_overdue"});
+  }
+}
 
+void checkMonitoring(const Config& c, std::vector<ConfigIssue>& out) {
   const MonitoringConfig& m = c.monitoring;
   if (!m.metrics.empty()) {
     if (auto addr = parseListenAddress(m.metrics); !addr) {
@@ -219,7 +184,54 @@ std::vector<ConfigIssue> validateConfig(const Config& c) {
       out.push_back({"monitoring.alerts", "alerts are e-mail: they need an 'smtp' section"});
     }
   }
-  return out;
 }
 
+}  // namespace
+
+std::vector<ConfigIssue> validateConfig(const Config& c) {
+  std::vector<ConfigIssue> out;
+  if (c.database.backend != DbBackend::kSqlite3 && c.database.connection.empty()) {
+    out.push_back({"database.connection", "a connection string is required for this backend"});
+  }
+
+  std::set<std::string> codes;
+  for (size_t i = 0; i < c.sites.size(); ++i) {
+    if (!codes.insert(c.sites[i].code).second) {
+      out.push_back({"sites[" + std::to_string(i) + "].code",
+                     "site code '" + c.sites[i].code + "' appears twice"});
+    }
+  }
+
+  std::set<std::string> jobs;
+  for (size_t i = 0; i < c.imports.size(); ++i) {
+    const ImportJob& j = c.imports[i];
+    std::string p = "imports[" + std::to_string(i) + "]";
+    if (!jobs.insert(j.name).second) {
+      out.push_back({p + ".name", "import job '" + j.name + "' appears twice"});
+    }
+    checkImportJob(j, p, out);
+  }
+
+  for (size_t i = 0; i < c.homerooms.size(); ++i) {
+    if (!c.findSite(c.homerooms[i].site)) {
+      out.push_back({"homerooms[" + std::to_string(i) + "].site",
+                     "site '" + c.homerooms[i].site + "' is not configured"});
+    }
+  }
+
+  std::set<std::string> notices;
+  for (size_t i = 0; i < c.notices.size(); ++i) {
+    const NoticeConfig& n = c.notices[i];
+    std::string p = "notices[" + std::to_string(i) + "]";
+    if (!notices.insert(n.name).second) {
+      out.push_back({p + ".name", "notice '" + n.name + "' appears twice"});
+    }
+    checkNotice(c, n, p, out);
+  }
+
+  checkPolicyTree(c, c.textbookPolicies, "textbook_policies", out);
+  checkPolicyTree(c, c.libraryPolicies, "library_policies", out);
+  checkMonitoring(c, out);
+  return out;
+}
 }  // namespace patrond
