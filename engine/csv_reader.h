@@ -59,6 +59,7 @@ class CsvReader {
   // nothing consumed, for the state machine to read.
   bool plainLine(CsvRow& row, std::string& out, std::size_t rowStart);
   void finishRow(CsvRow& row, const std::string& out, std::size_t rowStart);
+  struct Scan;  // the state machine's place in a record that plainLine() left
   static Error tooLong(std::int64_t line);
   ByteSource& source_;
   char delimiter_;
