@@ -340,6 +340,32 @@ std::uint64_t RowMapper::rawHash(const CsvRow& row) const {
   return h;
 }
 
+// One row on its way through map(): where its messages go, and its key for them.
+struct RowMapper::RowContext {
+  const CsvRow& row;
+  PatronValues& v;
+  std::vector<RunMessage>& messages;
+  const RowMapper& mapper;
+  PatronField keyField;
+  std::size_t keyMax;
+
+  // The key as far as it can be read, for messages about rows that fail early.
+  std::string rawKey() const {
+    for (const auto& [f, pos] : mapper.positions_) {
+      if (f == keyField && pos < row.fields.size()) {
+        return validUtf8(row.fields[pos]) ? utf8Truncate(row.fields[pos], keyMax) : "";
+      }
+    }
+    return {};
+  }
+  // Messages carry the key as far as it fits its column (an over-long one is an error itself).
+  RowOutcome fail(const std::string& code, const std::string& text, std::string_view key) const {
+    messages.push_back({Severity::kError, row.line, utf8Truncate(key, keyMax), code, text});
+    return RowOutcome::kRejected;
+  }
+  const std::string& key() const { return v[index(keyField)]; }
+};
+
 RowOutcome RowMapper::map(const CsvRow& row, MappedRow& out,
                           std::vector<RunMessage>& messages) const {
   out.line = row.line;
@@ -348,30 +374,48 @@ RowOutcome RowMapper::map(const CsvRow& row, MappedRow& out,
     s.clear();
   }
   PatronField keyField = matchField(mapping_.matchOn);
-  // The key as far as it can be read, for messages about rows that fail early.
-  const std::size_t keyMax = fieldInfo(keyField).maxLength;
-  auto rawKey = [&]() -> std::string {
-    for (const auto& [f, pos] : positions_) {
-      if (f == keyField && pos < row.fields.size()) {
-        return validUtf8(row.fields[pos]) ? utf8Truncate(row.fields[pos], keyMax) : "";
-      }
-    }
-    return {};
-  };
-  // Messages carry the key as far as it fits its column (an over-long one is an error itself).
-  auto fail = [&](const std::string& code, const std::string& text, std::string_view key) {
-    messages.push_back({Severity::kError, row.line, utf8Truncate(key, keyMax), code, text});
-    return RowOutcome::kRejected;
-  };
-
+  RowContext ctx{row, v, messages, *this, keyField, fieldInfo(keyField).maxLength};
   if (auto problem = rowShapeProblem(row, columns_)) {
-    return fail(problem->code, problem->text, rawKey());
+    return ctx.fail(problem->code, problem->text, ctx.rawKey());
   }
+  if (auto refused = checkCells(ctx)) {
+    return *refused;
+  }
+  for (const auto& [f, pos] : positions_) {
+    v[index(f)].assign(row.fields[pos]);
+  }
+  for (const auto& [f, src] : mapping_.fields) {
+    std::string& val = v[index(f)];
+    if (isDateField(f) && !val.empty()) {
+      auto iso = parseDate(val, src.dateFormat);
+      if (!iso) {
+        return ctx.fail("BAD_DATE",
+                        std::string(fieldInfo(f).name) + " " + quoteValue(val) +
+                            " is not a date in the format " +
+                            (src.dateFormat.empty() ? std::string("%Y-%m-%d") : src.dateFormat),
+                        ctx.key());
+      }
+      val = *iso;
+    }
+  }
+  for (const auto& [f, def] : mapping_.defaults) {
+    if (v[index(f)].empty()) {
+      v[index(f)] = def;
+    }
+  }
+  if (auto ruled = applyRules(ctx)) {
+    return *ruled;
+  }
+  if (auto refused = checkValues(ctx)) {
+    return *refused;
+  }
+  return fitLengths(ctx);
+}
 
-  // Every cell is bounded before anything looks at it; an identifier is never shortened.
-  for (std::size_t i = 0; i < positions_.size(); ++i) {
-    const auto& [f, pos] = positions_[i];
-    std::string_view cell = row.fields[pos];
+// Every cell is bounded before anything looks at it; an identifier is never shortened.
+std::optional<RowOutcome> RowMapper::checkCells(const RowContext& ctx) const {
+  for (const auto& [f, pos] : positions_) {
+    std::string_view cell = ctx.row.fields[pos];
     const PatronFieldInfo& info = fieldInfo(f);
     std::size_t limit = isKeyField(f) ? info.maxLength : kMaxCellChars;
     if (cell.size() <= limit) {
@@ -389,40 +433,24 @@ RowOutcome RowMapper::map(const CsvRow& row, MappedRow& out,
     }
     if (isKeyField(f)) {
       // The key itself is what is wrong: the message shows it bounded, not cut to fit.
-      return fail("TOO_LONG",
-                  column + ": " + std::string(info.name) + " " + quoteValue(cell) +
-                      " is longer than " + std::to_string(limit) +
-                      " characters; an identifier is never shortened: correct it in the file",
-                  f == keyField ? std::string_view() : std::string_view(rawKey()));
+      return ctx.fail("TOO_LONG",
+                      column + ": " + std::string(info.name) + " " + quoteValue(cell) +
+                          " is longer than " + std::to_string(limit) +
+                          " characters; an identifier is never shortened: correct it in the file",
+                      f == ctx.keyField ? std::string_view() : std::string_view(ctx.rawKey()));
     }
-    return fail("TOO_LONG",
-                column + ": the cell (" + std::string(info.name) + ") is " + std::to_string(chars) +
-                    " characters long, more than the " + std::to_string(limit) + " a cell may hold",
-                rawKey());
+    return ctx.fail("TOO_LONG",
+                    column + ": the cell (" + std::string(info.name) + ") is " +
+                        std::to_string(chars) + " characters long, more than the " +
+                        std::to_string(limit) + " a cell may hold",
+                    ctx.rawKey());
   }
+  return std::nullopt;
+}
 
-  for (const auto& [f, pos] : positions_) {
-    v[index(f)].assign(row.fields[pos]);
-  }
-  for (const auto& [f, src] : mapping_.fields) {
-    std::string& val = v[index(f)];
-    if (isDateField(f) && !val.empty()) {
-      auto iso = parseDate(val, src.dateFormat);
-      if (!iso) {
-        return fail("BAD_DATE",
-                    std::string(fieldInfo(f).name) + " " + quoteValue(val) +
-                        " is not a date in the format " +
-                        (src.dateFormat.empty() ? std::string("%Y-%m-%d") : src.dateFormat),
-                    v[index(keyField)]);
-      }
-      val = *iso;
-    }
-  }
-  for (const auto& [f, def] : mapping_.defaults) {
-    if (v[index(f)].empty()) {
-      v[index(f)] = def;
-    }
-  }
+// The mapping file's rules, in order: skip, reject, set, map.
+std::optional<RowOutcome> RowMapper::applyRules(const RowContext& ctx) const {
+  PatronValues& v = ctx.v;
   for (const auto& rule : mapping_.rules) {
     bool holds = std::all_of(rule.when.begin(), rule.when.end(),
                              [&](const auto& w) { return matches(w.second, v[index(w.first)]); });
@@ -432,13 +460,13 @@ RowOutcome RowMapper::map(const CsvRow& row, MappedRow& out,
     std::string where =
         mapping_.path.substr(mapping_.path.find_last_of('/') + 1) + ":" + std::to_string(rule.line);
     if (rule.skip) {
-      messages.push_back({Severity::kWarning, row.line, utf8Truncate(v[index(keyField)], keyMax),
-                          "RULE_SKIP", "skipped by the rule at " + where + ": " + *rule.skip});
+      ctx.messages.push_back({Severity::kWarning, ctx.row.line, utf8Truncate(ctx.key(), ctx.keyMax),
+                              "RULE_SKIP", "skipped by the rule at " + where + ": " + *rule.skip});
       return RowOutcome::kSkipped;
     }
     if (rule.reject) {
-      return fail("RULE_REJECT", "rejected by the rule at " + where + ": " + *rule.reject,
-                  v[index(keyField)]);
+      return ctx.fail("RULE_REJECT", "rejected by the rule at " + where + ": " + *rule.reject,
+                      ctx.key());
     }
     if (!rule.set.empty()) {
       // All values of one `set` see the row as it was before the rule.
@@ -454,54 +482,67 @@ RowOutcome RowMapper::map(const CsvRow& row, MappedRow& out,
       }
     }
   }
+  return std::nullopt;
+}
 
-  const std::string& key = v[index(keyField)];
+// What a patron must have after the rules: key, last name, a configured site, a known
+// persona, a four-digit graduation year.
+std::optional<RowOutcome> RowMapper::checkValues(const RowContext& ctx) const {
+  const PatronValues& v = ctx.v;
+  const std::string& key = ctx.key();
   auto relaxed = [&](PatronField f) {
     return v[index(f)].empty() && std::find(relaxed_.begin(), relaxed_.end(), f) != relaxed_.end();
   };
-  for (PatronField f : {keyField, PatronField::kLastName, PatronField::kSite}) {
-    if (v[index(f)].empty() && (f == keyField || !relaxed(f))) {
-      return fail("MISSING_REQUIRED", std::string(fieldInfo(f).name) + " is empty", key);
+  for (PatronField f : {ctx.keyField, PatronField::kLastName, PatronField::kSite}) {
+    if (v[index(f)].empty() && (f == ctx.keyField || !relaxed(f))) {
+      return ctx.fail("MISSING_REQUIRED", std::string(fieldInfo(f).name) + " is empty", key);
     }
   }
   if (!relaxed(PatronField::kSite) &&
       std::find(sites_.begin(), sites_.end(), v[index(PatronField::kSite)]) == sites_.end()) {
-    return fail("UNKNOWN_SITE",
-                "site " + quoteValue(v[index(PatronField::kSite)]) + " is not configured", key);
+    return ctx.fail("UNKNOWN_SITE",
+                    "site " + quoteValue(v[index(PatronField::kSite)]) + " is not configured", key);
   }
   const std::string& persona = v[index(PatronField::kPersona)];
   if (!persona.empty() && persona != "student" && persona != "teacher" && persona != "staff" &&
       persona != "other") {
-    return fail("BAD_VALUE",
-                "persona " + quoteValue(persona) + " is not one of student, teacher, staff, other",
-                key);
+    return ctx.fail(
+        "BAD_VALUE",
+        "persona " + quoteValue(persona) + " is not one of student, teacher, staff, other", key);
   }
   const std::string& gradYear = v[index(PatronField::kGradYear)];
   if (!gradYear.empty() &&
       (gradYear.size() != 4 || !std::all_of(gradYear.begin(), gradYear.end(),
                                             [](char c) { return c >= '0' && c <= '9'; }))) {
-    return fail("BAD_VALUE", "grad_year " + quoteValue(gradYear) + " is not a four-digit year",
-                key);
+    return ctx.fail("BAD_VALUE", "grad_year " + quoteValue(gradYear) + " is not a four-digit year",
+                    key);
   }
+  return std::nullopt;
+}
+
+// Values too long for their column are shortened with a warning; an identifier is refused.
+RowOutcome RowMapper::fitLengths(const RowContext& ctx) const {
+  PatronValues& v = ctx.v;
+  const std::string& key = ctx.key();
   for (std::size_t i = 0; i < kPatronFieldCount; ++i) {
     const PatronFieldInfo& info = fieldInfo(static_cast<PatronField>(i));
     if (v[i].size() > info.maxLength && utf8Length(v[i]) > info.maxLength) {
       if (isKeyField(static_cast<PatronField>(i))) {
         // A rule made an identifier too long (the cells were checked above).
-        return fail("TOO_LONG",
-                    std::string(info.name) + " " + quoteValue(v[i]) + " is longer than " +
-                        std::to_string(info.maxLength) +
-                        " characters after the rules; an identifier is never shortened: correct "
-                        "the rule or the file",
-                    static_cast<PatronField>(i) == keyField ? std::string_view() : key);
+        return ctx.fail("TOO_LONG",
+                        std::string(info.name) + " " + quoteValue(v[i]) + " is longer than " +
+                            std::to_string(info.maxLength) +
+                            " characters after the rules; an identifier is never shortened: "
+                            "correct the rule or the file",
+                        static_cast<PatronField>(i) == ctx.keyField ? std::string_view() : key);
       }
       v[i] = utf8Truncate(v[i], info.maxLength);
-      messages.push_back({Severity::kWarning, row.line, utf8Truncate(key, keyMax), "TRUNCATED",
-                          std::string(info.name) + " too long; shortened to fit (" +
-                              std::to_string(info.maxLength) + " characters)"});
+      ctx.messages.push_back({Severity::kWarning, ctx.row.line, utf8Truncate(key, ctx.keyMax),
+                              "TRUNCATED",
+                              std::string(info.name) + " too long; shortened to fit (" +
+                                  std::to_string(info.maxLength) + " characters)"});
     }
   }
   return RowOutcome::kMapped;
 }
-
 }  // namespace patrond

@@ -3,6 +3,7 @@
 // messages saying why not. Pure; one thread per mapper.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,11 @@ class RowMapper {
   std::optional<std::size_t> passwordColumn() const { return passwordColumn_; }
 
  private:
+  struct RowContext;
+  std::optional<RowOutcome> checkCells(const RowContext& ctx) const;
+  std::optional<RowOutcome> applyRules(const RowContext& ctx) const;
+  std::optional<RowOutcome> checkValues(const RowContext& ctx) const;
+  RowOutcome fitLengths(const RowContext& ctx) const;
   const Mapping& mapping_;
   std::vector<std::string> sites_;
   std::vector<std::pair<PatronField, std::size_t>> positions_;  // field -> column index
