@@ -39,8 +39,11 @@ std::string render(const std::string& ddl, DbBackend b) {
   return out;
 }
 
-std::vector<Migration> migrations(DbBackend b) {
-  std::vector<std::string> v1 = {
+namespace {
+
+// Version 1: the tables as first shipped.
+std::vector<std::string> version1() {
+  return {
       "CREATE TABLE sites (code {S} NOT NULL PRIMARY KEY, name {S}, site_type {S}){OPTS}",
       "CREATE TABLE patrons (id {ID}, district_id {S}, barcode {S}, username {S}, "
       "password_hash {S}, first_name {S}, middle_name {S}, last_name {S}, site {S}, "
@@ -111,6 +114,10 @@ std::vector<Migration> migrations(DbBackend b) {
       "run_id BIGINT){OPTS}",
       "CREATE INDEX source_files_job ON source_files (job, fingerprint)",
   };
+}
+
+// Versions 2 and on, each with why it came.
+std::vector<std::vector<std::string>> laterVersions(DbBackend b) {
   // Version 2: circulation. Check-in of a lost copy finds its fines by loan. The loans'
   // patron and copy indexes lose their status column: a loan's status change (the sweep
   // turning a million open loans into lost ones) then touches only loans_due, whose entries
@@ -160,24 +167,21 @@ std::vector<Migration> migrations(DbBackend b) {
   std::vector<std::string> v6 = {
       "ALTER TABLE patrons ADD COLUMN homeroom_pinned INTEGER NOT NULL DEFAULT 0",
   };
-  std::vector<Migration> out{{1, {}}, {2, {}}, {3, {}}, {4, {}}, {5, {}}, {6, {}}};
-  for (const auto& s : v1) {
-    out[0].statements.push_back(render(s, b));
-  }
-  for (const auto& s : v2) {
-    out[1].statements.push_back(render(s, b));
-  }
-  for (const auto& s : v3) {
-    out[2].statements.push_back(render(s, b));
-  }
-  for (const auto& s : v4) {
-    out[3].statements.push_back(render(s, b));
-  }
-  for (const auto& s : v5) {
-    out[4].statements.push_back(render(s, b));
-  }
-  for (const auto& s : v6) {
-    out[5].statements.push_back(render(s, b));
+  return {v2, v3, v4, v5, v6};
+}
+
+}  // namespace
+
+std::vector<Migration> migrations(DbBackend b) {
+  std::vector<std::vector<std::string>> versions = laterVersions(b);
+  versions.insert(versions.begin(), version1());
+  std::vector<Migration> out;
+  for (std::size_t i = 0; i < versions.size(); ++i) {
+    Migration m{static_cast<int>(i + 1), {}};
+    for (const auto& statement : versions[i]) {
+      m.statements.push_back(render(statement, b));
+    }
+    out.push_back(std::move(m));
   }
   return out;
 }
