@@ -97,7 +97,7 @@ int App::loadConfig(bool printWarnings, bool readSecrets) {
   diagnostics_ = result.diagnostics;
   for (const auto& d : result.diagnostics) {
     if (!d.warning || printWarnings) {
-      std::cerr << d.format() << "\n";
+      std::cerr << d.format() << "\n" << d.excerpt;
     }
   }
   if (!result.ok()) {

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
+#include <map>
+#include <regex>
 #include <sstream>
+#include <string_view>
 
 #include "adapters/config/secret_file.h"
 #include "adapters/config/sections.h"
@@ -363,7 +367,79 @@ Config loadRoot(Loader& L, const YAML::Node& r) {
 
 }  // namespace
 
-LoadResult loadConfig(const std::string& path, const LoadOptions& options) {
+namespace {
+
+// A line shown in an excerpt never shows a secret: URL passwords and `password=` pairs are
+// masked as in the logs, and the value of a key that names a password, secret or token
+// (`password: x`, which the loader refuses) is not shown at all.
+std::string maskSecrets(const std::string& text) {
+  static const std::regex kSecretKey(
+      R"(([A-Za-z0-9_]*(pass|pwd|secret|token)[A-Za-z0-9_]*)(\s*:\s*)([^,}\]#]*))",
+      std::regex::icase);
+  std::string in = redactSecrets(text), out;
+  auto last = in.cbegin();
+  for (std::sregex_iterator it(in.begin(), in.end(), kSecretKey), end; it != end; ++it) {
+    const std::smatch& m = *it;
+    std::string key = toLower(m[1].str());
+    bool reference = key.size() > 5 && (key.ends_with("_file") || key.ends_with("_env"));
+    if (reference || m[4].length() == 0) {
+      continue;  // password_file: PATH names where the secret is, not the secret
+    }
+    out.append(last, m[4].first);
+    out.append("***");
+    last = m[4].second;
+  }
+  out.append(last, in.cend());
+  return out;
+}
+
+std::string excerpt(std::string text, int line, int column) {
+  for (char& c : text) {
+    c = c == '\t' ? ' ' : c;  // one column each, as the caret counts them
+  }
+  std::string shown = escapeControl(utf8Truncate(maskSecrets(text), 160));
+  // The caret stands under the column's character as shown: what comes before it, masked
+  // the same way, counted in characters.
+  std::size_t before = column > 1 ? static_cast<std::size_t>(column - 1) : 0;
+  std::size_t width =
+      utf8Length(escapeControl(maskSecrets(text.substr(0, std::min(before, text.size())))));
+  if (width > utf8Length(shown)) {
+    width = utf8Length(shown);
+  }
+  std::string number = std::to_string(line);
+  return "  " + number + " | " + shown + "\n  " + std::string(number.size(), ' ') + " | " +
+         std::string(width, ' ') + "^\n";
+}
+
+// Each diagnostic in a YAML file gets the text of its line (files are read once each).
+void addSourceLines(std::vector<Diagnostic>& diagnostics) {
+  std::map<std::string, std::vector<std::string>> files;
+  for (auto& d : diagnostics) {
+    auto ends = [&](const char* ext) {
+      std::string_view e(ext);
+      return d.file.size() >= e.size() &&
+             d.file.compare(d.file.size() - e.size(), e.size(), e) == 0;
+    };
+    if (d.line <= 0 || !(ends(".yaml") || ends(".yml"))) {
+      continue;
+    }
+    auto [it, fresh] = files.try_emplace(d.file);
+    if (fresh) {
+      std::ifstream in(d.file, std::ios::binary);
+      for (std::string text; it->second.size() < 100000 && std::getline(in, text);) {
+        if (!text.empty() && text.back() == '\r') {
+          text.pop_back();
+        }
+        it->second.push_back(std::move(text));
+      }
+    }
+    if (static_cast<std::size_t>(d.line) <= it->second.size()) {
+      d.excerpt = excerpt(it->second[static_cast<std::size_t>(d.line) - 1], d.line, d.column);
+    }
+  }
+}
+
+LoadResult loadConfigFile(const std::string& path, const LoadOptions& options) {
   LoadResult out;
   try {
     auto root = parseFile(path, out.diagnostics);
@@ -396,6 +472,18 @@ LoadResult loadConfig(const std::string& path, const LoadOptions& options) {
     out.config.reset();
     out.diagnostics.push_back(
         {path, 0, 0, "", std::string("cannot load the configuration: ") + e.what(), false});
+  }
+  return out;
+}
+
+}  // namespace
+
+LoadResult loadConfig(const std::string& path, const LoadOptions& options) {
+  LoadResult out = loadConfigFile(path, options);
+  try {
+    addSourceLines(out.diagnostics);
+  } catch (const std::exception&) {
+    // The excerpts are a help, never a reason to fail: the diagnostics stand without them.
   }
   return out;
 }

@@ -19,6 +19,11 @@ struct Diagnostic {
   std::string path;
   std::string message;
   bool warning = false;
+  // For people at a terminal, the offending line of a YAML file (the configuration or a
+  // mapping file) with a caret under the column, secrets masked; empty when not known:
+  //      14 |     shedule:
+  //         |     ^
+  std::string excerpt{};
   // "patrond.yaml:14:5: imports[0].shedule: unknown key ... "
   std::string format() const;
 };

@@ -139,11 +139,36 @@ TEST_F(Cli, CheckConfigReportsThreeErrorsWithPositions) {
       std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("3 errors"), std::string::npos);
+  // Each error shows its line with a caret under the column.
+  EXPECT_NE(r.err.find("  7 |     shedule:\n    |     ^\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("  9 |     options: {keep_runs: many}\n    |                          ^\n"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(
+      r.err.find("  11 |   district: {max_checkouts: 0}\n     |                             ^\n"),
+      std::string::npos)
+      << r.err;
   auto j = patrond({"check-config", "--json", "--config", dir_ / "conf/bad.yaml"});
   EXPECT_EQ(j.exitCode, 2);
   auto doc = nlohmann::json::parse(j.out);
   EXPECT_FALSE(doc["ok"].get<bool>());
   EXPECT_EQ(doc["errors"].size(), 3u);
+}
+
+// The line shown under an error never shows a secret someone put in the YAML by mistake.
+TEST_F(Cli, ConfigErrorExcerptsNeverShowSecrets) {
+  test::writeFile(dir_ / "conf/secret.yaml",
+                  "sites:\n  - {code: LHS, name: L, type: high}\n"
+                  "smtp: {host: mail.example.org, password: hunter2, user: lib}\n"
+                  "database:\n  backend: postgresql\n"
+                  "  connection: \"host=db password=swordfish\"\n"
+                  "  api_token: tok3n\n");
+  auto r = patrond({"check-config", "--config", dir_ / "conf/secret.yaml"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find(" | "), std::string::npos) << r.err;  // excerpts are shown
+  for (const char* secret : {"hunter2", "swordfish", "tok3n"}) {
+    EXPECT_EQ((r.out + r.err).find(secret), std::string::npos) << secret << "\n" << r.err;
+  }
 }
 
 TEST_F(Cli, DbMigrateCreatesTheSqliteDatabaseNextToTheConfig) {
