@@ -101,6 +101,7 @@ class SociStore final : public PatronStore {
   Result<std::optional<Patron>> findPatron(const std::string& key) override;
   Result<std::vector<Patron>> listPatrons(const PatronFilter& f) override;
   Result<std::int64_t> countPatrons(const PatronFilter& f) override;
+  Result<std::int64_t> patronCountBound() override;
   Result<void> readFields(
       const std::vector<std::int64_t>& ids, const std::vector<PatronField>& fields,
       const std::function<void(std::int64_t, std::vector<std::string>&&)>& each) override;
