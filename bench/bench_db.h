@@ -159,7 +159,7 @@ class BenchDb {
     std::string out;
     for (const std::string& p : parts) {
       out += out.empty() ? "" : backend_ == DbBackend::kMysql ? ", " : " || ";
-      out += backend_ == DbBackend::kPostgresql ? "CAST(" + p + " AS TEXT)" : p;
+      out += backend_ == DbBackend::kPostgresql ? "CAST(" + p + " AS TEXT)" : "(" + p + ")";
     }
     return backend_ == DbBackend::kMysql ? "CONCAT(" + out + ")" : out;
   }
