@@ -395,7 +395,7 @@ class CrashMidCopy : public Crash {
     test::Process p(importArgs(file), dir_ / "killed.out");
     const std::string q =
         "SELECT COUNT(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'COPY " +
-        copyInto + " %FROM STDIN'";
+        copyInto + " %FROM STDIN%'";
     // A tight poll: a batch's COPY into the staging table lasts some 10-20 ms.
     bool seen = false;
     for (auto end = std::chrono::steady_clock::now() + 60s;
