@@ -12,8 +12,9 @@ namespace {
 // How many rows ahead a key's index slot is prefetched.
 constexpr std::size_t kLookAhead = 4;
 
-// A bound on the stored patrons above this is counted instead (loadIndex).
-constexpr std::int64_t kCountBoundLimit = 16'000'000;
+// A bound on the stored patrons above this is counted instead (loadIndex): ~70 bytes of
+// address space are reserved per patron, and a system without overcommit must grant them.
+constexpr std::int64_t kCountBoundLimit = 4'000'000;
 
 // The password print stored after the row's content hash ("ROWHASH:PRINT"), 0 for none.
 std::uint64_t storedPasswordPrint(std::string_view contentHash) {
