@@ -4,7 +4,8 @@
 //      (every loan lost at once);
 //   2. checkout decisions with that many loans in the database (target: under 5 ms each).
 // Usage: circulation_bench [--loans 1000000] [--checkouts 1000] [--keep DIR]
-#include <sqlite3.h>
+//                          [--backend sqlite|postgresql|mysql --connection SOCI-STRING]
+// PostgreSQL and MariaDB: a running server and an existing database (its tables are emptied).
 
 #include <algorithm>
 #include <chrono>
@@ -22,7 +23,6 @@
 
 using namespace patrond;
 using bench::Clock;
-using bench::exec;
 using bench::seconds;
 
 namespace {
@@ -48,46 +48,46 @@ Config benchConfig() {
 
 // N open loans on N copies held by N/5 patrons, plus `spare` copies on the shelf.
 // `dueSql` gives each loan's due date from x (1..N).
-void populate(const std::string& path, long loans, long spare, const std::string& dueSql) {
-  sqlite3* db = nullptr;
-  sqlite3_open(path.c_str(), &db);
+void populate(bench::BenchDb& db, long loans, long spare, const std::string& dueSql) {
   long patrons = std::max(1L, loans / 5);
-  exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; BEGIN");
-  auto cnt = bench::counter;
-  exec(db, cnt(patrons) +
-               "INSERT INTO patrons (district_id, barcode, first_name, last_name, site, "
-               "patron_type, status, owner_job, seen_in_last_full) SELECT 'S' || x, 'P' || x, "
-               "'Zoë', 'Núñez' || x, CASE x % 3 WHEN 0 THEN 'LHS' WHEN 1 THEN 'JMS' ELSE 'WES' "
-               "END, 'Student', 'active', 'students', 1 FROM cnt");
-  exec(db, cnt(1000) +
-               "INSERT INTO titles (title, isbn, replacement_price_cents) SELECT 'Title ' || x, "
-               "'978' || x, 7500 FROM cnt");
-  exec(db, cnt(loans + spare) +
-               "INSERT INTO copies (barcode, title_id, site, purchase_price_cents, "
-               "copy_condition, value_cents, textbook, status, circulations, "
-               "condition_circulations, updated_at) SELECT 'T' || x, 1 + x % 1000, CASE x % 3 "
-               "WHEN 0 THEN 'LHS' WHEN 1 THEN 'JMS' ELSE 'WES' END, 6000, 'good', 4500, 1, "
-               "CASE WHEN x <= " +
-               std::to_string(loans) +
-               " THEN 'checked_out' ELSE 'available' END, 0, 0, '2026-08-20T10:00:00' FROM cnt");
-  exec(db, cnt(loans) +
-               "INSERT INTO loans (copy_id, patron_id, checked_out_at, due_date, status, "
-               "overridden) SELECT x, 1 + x % " +
-               std::to_string(patrons) + ", '2026-08-20T10:00:00', " + dueSql +
-               ", 'open', 0 FROM cnt");
-  exec(db, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE); ANALYZE");
-  sqlite3_close(db);
+  const std::string site = "CASE x % 3 WHEN 0 THEN 'LHS' WHEN 1 THEN 'JMS' ELSE 'WES' END";
+  if (db.backend() == DbBackend::kSqlite3) {
+    db.exec("PRAGMA journal_mode = WAL");
+  }
+  db.exec(db.insertNumbers(
+      "INSERT INTO patrons (district_id, barcode, first_name, last_name, "
+      "site, patron_type, status, owner_job, seen_in_last_full)",
+      db.cat({"'S'", "x"}) + ", " + db.cat({"'P'", "x"}) + ", 'Zoë', " + db.cat({"'Núñez'", "x"}) +
+          ", " + site + ", 'Student', 'active', 'students', 1",
+      patrons));
+  db.exec(db.insertNumbers("INSERT INTO titles (title, isbn, replacement_price_cents)",
+                           db.cat({"'Title '", "x"}) + ", " + db.cat({"'978'", "x"}) + ", 7500",
+                           1000));
+  db.exec(
+      db.insertNumbers("INSERT INTO copies (barcode, title_id, site, purchase_price_cents, "
+                       "copy_condition, value_cents, textbook, status, circulations, "
+                       "condition_circulations, updated_at)",
+                       db.cat({"'T'", "x"}) + ", 1 + x % 1000, " + site +
+                           ", 6000, 'good', 4500, 1, CASE WHEN x <= " + std::to_string(loans) +
+                           " THEN 'checked_out' ELSE 'available' END, 0, 0, "
+                           "'2026-08-20T10:00:00'",
+                       loans + spare));
+  db.exec(
+      db.insertNumbers("INSERT INTO loans (copy_id, patron_id, checked_out_at, due_date, "
+                       "status, overridden)",
+                       "x, 1 + x % " + std::to_string(patrons) + ", '2026-08-20T10:00:00', " +
+                           dueSql + ", 'open', 0",
+                       loans));
+  db.analyze();
 }
 
-void sweepCase(const std::string& dir, const std::string& name, long loans,
+void sweepCase(bench::BenchDb& db, const std::string& dir, const std::string& name, long loans,
                const std::string& dueSql) {
-  std::string path = dir + "/" + name + ".db";
-  std::filesystem::remove(path);
-  bench::openStore(path);  // schema
+  db.fresh(dir, name);  // schema
   auto t0 = Clock::now();
-  populate(path, loans, 0, dueSql);
+  populate(db, loans, 0, dueSql);
   auto t1 = Clock::now();
-  auto store = bench::openStore(path);
+  auto store = db.open();
   Config c = benchConfig();
   auto t2 = Clock::now();
   auto out = sweep(store->circulation(), c, CivilTime{2026, 11, 29, 1, 0, 0});
@@ -99,20 +99,18 @@ void sweepCase(const std::string& dir, const std::string& name, long loans,
   auto again = sweep(store->circulation(), c, CivilTime{2026, 11, 29, 1, 0, 0});
   auto t4 = Clock::now();
   std::printf(
-      "sweep %-10s %8ld open loans: %7ld lost, %12s charged in %6.2f s; again: %ld lost "
+      "%s: sweep %-10s %8ld open loans: %7ld lost, %12s charged in %6.2f s; again: %ld lost "
       "in %5.2f s  (data generated in %.1f s)\n",
-      name.c_str(), loans, static_cast<long>(out->lost), formatCents(out->finesCents).c_str(),
-      seconds(t2, t3), again ? static_cast<long>(again->lost) : -1L, seconds(t3, t4),
-      seconds(t0, t1));
+      db.name(), name.c_str(), loans, static_cast<long>(out->lost),
+      formatCents(out->finesCents).c_str(), seconds(t2, t3),
+      again ? static_cast<long>(again->lost) : -1L, seconds(t3, t4), seconds(t0, t1));
 }
 
-void checkoutCase(const std::string& dir, long loans, int checkouts) {
-  std::string path = dir + "/checkout.db";
-  std::filesystem::remove(path);
-  bench::openStore(path);
+void checkoutCase(bench::BenchDb& db, const std::string& dir, long loans, int checkouts) {
+  db.fresh(dir, "checkout");
   // Due dates spread over the year: some patrons are blocked (overdue), most are not.
-  populate(path, loans, checkouts, "date('2026-10-01', '+' || (x % 365) || ' days')");
-  auto store = bench::openStore(path);
+  populate(db, loans, checkouts, db.dayAfter("2026-10-01", "x % 365"));
+  auto store = db.open();
   Config c = benchConfig();
   std::mt19937 rnd(7);
   long patrons = std::max(1L, loans / 5);
@@ -137,9 +135,9 @@ void checkoutCase(const std::string& dir, long loans, int checkouts) {
     return ms[static_cast<size_t>(p * static_cast<double>(ms.size() - 1))];
   };
   std::printf(
-      "checkout with %ld loans in the database: %d decisions (%d blocked, %d made): "
+      "%s: checkout with %ld loans in the database: %d decisions (%d blocked, %d made): "
       "median %.2f ms, p99 %.2f ms, max %.2f ms\n",
-      loans, checkouts, blocked, checkouts - blocked, pct(0.5), pct(0.99), ms.back());
+      db.name(), loans, checkouts, blocked, checkouts - blocked, pct(0.5), pct(0.99), ms.back());
 }
 
 }  // namespace
@@ -164,10 +162,11 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
   // A normal day: due dates spread over 200 days from 2026-10-26, so ~2% of loans are past
   // their site's overdue_to_lost_days on 2026-11-29 (30 days; LHS 60).
-  sweepCase(dir, "normal-day", loans, "date('2026-10-26', '+' || (x % 200) || ' days')");
+  bench::BenchDb db = bench::BenchDb::fromArgs(argc, argv);
+  sweepCase(db, dir, "normal-day", loans, db.dayAfter("2026-10-26", "x % 200"));
   // Worst case: every loan long overdue, all lost (and charged) in one sweep.
-  sweepCase(dir, "all-lost", loans, "'2026-01-15'");
-  checkoutCase(dir, loans, checkouts);
+  sweepCase(db, dir, "all-lost", loans, "'2026-01-15'");
+  checkoutCase(db, dir, loans, checkouts);
   if (keep.empty()) {
     std::filesystem::remove_all(dir);
   }

@@ -5,8 +5,9 @@
 //   2. delivering queued messages to a local SMTP server (aiosmtpd on loopback, the test
 //      harness's script) over one connection (target: 100 messages a second or better).
 // Usage: notices_bench [--loans 50000] [--homerooms 2000] [--messages 1000]
+//                      [--backend sqlite|postgresql|mysql --connection SOCI-STRING]
+// PostgreSQL and MariaDB: a running server and an existing database (its tables are emptied).
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,39 +27,39 @@
 
 using namespace patrond;
 using BenchClock = bench::Clock;
-using bench::exec;
 using bench::seconds;
 
 namespace {
 
 // One student per loan, `homerooms` homerooms at LHS, each with its teacher's address.
-void populate(const std::string& path, long loans, long homerooms) {
-  sqlite3* db = nullptr;
-  sqlite3_open(path.c_str(), &db);
-  exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; BEGIN");
-  std::string cnt = bench::counter(loans);
-  std::string room = "'Room ' || (x % " + std::to_string(homerooms) + ")";
-  exec(db, cnt +
-               "INSERT INTO patrons (district_id, barcode, first_name, last_name, site, "
-               "patron_type, persona, grade, homeroom, homeroom_teacher_email, status, "
-               "owner_job, seen_in_last_full) SELECT 'S' || x, 'P' || x, 'Zoë', 'Núñez' || x, "
-               "'LHS', 'Student', 'student', '9', " +
-               room + ", 'teacher' || (x % " + std::to_string(homerooms) +
-               ") || '@example.org', 'active', 'students', 1 FROM cnt");
-  exec(db,
-       "INSERT INTO titles (title, isbn, replacement_price_cents) VALUES ('Algebra I', '978', "
-       "7500)");
-  exec(db, cnt +
-               "INSERT INTO copies (barcode, title_id, site, purchase_price_cents, "
-               "copy_condition, value_cents, textbook, status, circulations, "
-               "condition_circulations, updated_at) SELECT 'T' || x, 1, 'LHS', 6000, 'good', "
-               "4500, 1, 'checked_out', 0, 0, '2026-08-20T10:00:00' FROM cnt");
-  exec(db, cnt +
-               "INSERT INTO loans (copy_id, patron_id, checked_out_at, due_date, status, "
-               "overridden) SELECT x, x, '2026-08-20T10:00:00', date('2026-10-01', '+' || (x % "
-               "10) || ' days'), 'open', 0 FROM cnt");
-  exec(db, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE); ANALYZE");
-  sqlite3_close(db);
+void populate(bench::BenchDb& db, long loans, long homerooms) {
+  const std::string rooms = std::to_string(homerooms);
+  if (db.backend() == DbBackend::kSqlite3) {
+    db.exec("PRAGMA journal_mode = WAL");
+  }
+  db.exec(db.insertNumbers(
+      "INSERT INTO patrons (district_id, barcode, first_name, last_name, site, patron_type, "
+      "persona, grade, homeroom, homeroom_teacher_email, status, owner_job, seen_in_last_full)",
+      db.cat({"'S'", "x"}) + ", " + db.cat({"'P'", "x"}) + ", 'Zoë', " + db.cat({"'Núñez'", "x"}) +
+          ", 'LHS', 'Student', 'student', '9', " + db.cat({"'Room '", "x % " + rooms}) + ", " +
+          db.cat({"'teacher'", "x % " + rooms, "'@example.org'"}) + ", 'active', 'students', 1",
+      loans));
+  db.exec(
+      "INSERT INTO titles (title, isbn, replacement_price_cents) VALUES ('Algebra I', '978', "
+      "7500)");
+  db.exec(db.insertNumbers(
+      "INSERT INTO copies (barcode, title_id, site, purchase_price_cents, "
+      "copy_condition, value_cents, textbook, status, circulations, "
+      "condition_circulations, updated_at)",
+      db.cat({"'T'", "x"}) + ", 1, 'LHS', 6000, 'good', 4500, 1, 'checked_out', 0, 0, "
+                             "'2026-08-20T10:00:00'",
+      loans));
+  db.exec(db.insertNumbers(
+      "INSERT INTO loans (copy_id, patron_id, checked_out_at, due_date, "
+      "status, overridden)",
+      "x, x, '2026-08-20T10:00:00', " + db.dayAfter("2026-10-01", "x % 10") + ", 'open', 0",
+      loans));
+  db.analyze();
 }
 
 int freePort() {
@@ -73,7 +74,7 @@ int main(int argc, char** argv) {
   long loans = 50000, homerooms = 2000, messages = 1000;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    long v = std::atol(argv[i + 1]);
+    long v = std::atol(argv[i + 1]);  // --backend and --connection: bench::BenchDb
     if (a == "--loans") {
       loans = v;
     } else if (a == "--homerooms") {
@@ -85,10 +86,10 @@ int main(int argc, char** argv) {
   std::string dir = std::filesystem::temp_directory_path() /
                     ("patrond-notices-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  std::string path = dir + "/bench.db";
-  bench::openStore(path);
-  populate(path, loans, homerooms);
-  auto store = bench::openStore(path);
+  bench::BenchDb db = bench::BenchDb::fromArgs(argc, argv);
+  db.fresh(dir, "bench");
+  populate(db, loans, homerooms);
+  auto store = db.open();
 
   Config config;
   config.path = dir + "/patrond.yaml";
@@ -119,8 +120,9 @@ int main(int argc, char** argv) {
     std::cerr << "bench: " << run.error().describe() << "\n";
     return 1;
   }
-  std::printf("build: %ld overdue loans, %zu homeroom messages built and rendered in %.2f s\n",
-              static_cast<long>(run->run.loans), run->run.messages.size(), seconds(t0, t1));
+  std::printf("%s: build: %ld overdue loans, %zu homeroom messages built and rendered in %.2f s\n",
+              db.name(), static_cast<long>(run->run.loans), run->run.messages.size(),
+              seconds(t0, t1));
   {
     // Where that time goes, step by step (the same calls prepareNotice makes).
     auto a = BenchClock::now();

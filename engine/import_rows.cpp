@@ -1,5 +1,6 @@
 // Matching the file's rows to stored patrons (engine/import_runner.h): the key index, rows
 // recognised as unchanged from their hashes, duplicates, and the rows to write.
+#include <algorithm>
 #include <optional>
 
 #include "engine/import_runner.h"
@@ -10,6 +11,10 @@ namespace {
 
 // How many rows ahead a key's index slot is prefetched.
 constexpr std::size_t kLookAhead = 4;
+
+// A bound on the stored patrons above this is counted instead (loadIndex): ~70 bytes of
+// address space are reserved per patron, and a system without overcommit must grant them.
+constexpr std::int64_t kCountBoundLimit = 4'000'000;
 
 // The password print stored after the row's content hash ("ROWHASH:PRINT"), 0 for none.
 std::uint64_t storedPasswordPrint(std::string_view contentHash) {
@@ -25,13 +30,20 @@ Result<void> ImportRunner::loadIndex() {
     return overrides.error();
   }
   teachers_.emplace(req_.config->homerooms, *overrides);
-  auto total = store().countPatrons({});
+  // Counting a million stored patrons cost 0.2-0.4 s on PostgreSQL (docs/performance.md): the
+  // span of their ids bounds it from one index's two ends. Room reserved beyond what the scan
+  // fills is never touched, so an overestimate costs address space, not memory; only a span
+  // too wide for that (a hand-set id far above the rest) is replaced by the count.
+  auto total = store().patronCountBound();
+  if (total && *total > kCountBoundLimit) {
+    total = store().countPatrons({});
+  }
   if (!total) {
     return total.error();
   }
-  auto n = static_cast<std::size_t>(*total);
+  auto n = static_cast<std::size_t>(std::max<std::int64_t>(*total, 0));
   existing_.reserve(n);
-  byKey_.reserve(n + 1024);
+  byKey_.reserveStaging(n);
   if (hasher_) {
     passwordPrints_.reserve(n);
   }
@@ -304,6 +316,10 @@ Result<void> ImportRunner::applyNew(MappedRow& row, std::uint64_t keyHash, std::
   ++out_.run.counts.added;
   detail_.added(key, row.line);
   queuePassword(kInserts, collected_.inserts, std::move(clearPassword));
+  if (collected_.inserts.capacity() < req_.batchSize) {
+    // A batch's room at once: growing it moved every patron (~1 KB each) at each doubling.
+    collected_.inserts.reserve(req_.batchSize);
+  }
   collected_.inserts.push_back(std::move(p));
   return {};
 }

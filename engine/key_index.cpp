@@ -128,6 +128,7 @@ void KeyIndex::set(std::string_view key, std::uint32_t value) {
 void KeyIndex::reserveStaging(std::size_t keys) {
   staged_.reserve(keys);
   stagedLow_.reserve(keys);
+  arena_.reserve(arena_.size() + keys * 8);
 }
 
 void KeyIndex::stage(std::string_view key, std::uint32_t value, std::uint64_t hash) {

@@ -101,6 +101,7 @@ class SociStore final : public PatronStore {
   Result<std::optional<Patron>> findPatron(const std::string& key) override;
   Result<std::vector<Patron>> listPatrons(const PatronFilter& f) override;
   Result<std::int64_t> countPatrons(const PatronFilter& f) override;
+  Result<std::int64_t> patronCountBound() override;
   Result<void> readFields(
       const std::vector<std::int64_t>& ids, const std::vector<PatronField>& fields,
       const std::function<void(std::int64_t, std::vector<std::string>&&)>& each) override;
@@ -174,6 +175,7 @@ class SociStore final : public PatronStore {
                         const std::string& columns,
                         const std::function<void(CopyRows&, const Patron&)>& row,
                         const std::string& apply);
+  bool pgFreezeInto(PGconn* conn);
   Result<void> pgCopyInsert(const std::vector<Patron>& patrons,
                             const std::vector<PatronField>& fields, const std::string& cols);
   Result<void> pgUpdate(const std::vector<Patron>& patrons, const std::vector<PatronField>& cols,
@@ -191,6 +193,9 @@ class SociStore final : public PatronStore {
   std::unique_ptr<soci::session> sql_;
   sqlite_api::sqlite3_int64 changesAtBegin_ = -1;  // SQLite: rows changed at BEGIN
   bool loadDataRefused_ = false;                   // MySQL: the server allows no LOAD DATA LOCAL
+  // PostgreSQL: whether this transaction emptied patrons itself (pgFreezeInto), so that its
+  // COPYs may write their rows frozen; decided at the transaction's first COPY into patrons.
+  enum class PgFreeze { kUndecided, kYes, kNo } pgFreeze_ = PgFreeze::kUndecided;
   std::unique_ptr<CirculationStore> circulation_;
   std::unique_ptr<OutboxStore> outbox_;
   std::unique_ptr<AlertStore> alerts_;

@@ -156,6 +156,18 @@ Result<std::int64_t> SociStore::countPatrons(const PatronFilter& f) {
   });
 }
 
+// Two subqueries: each reads one end of the primary key (SQLite scans the whole table for
+// MIN and MAX in one SELECT); COUNT(*) reads every row or index entry.
+Result<std::int64_t> SociStore::patronCountBound() {
+  return guard("counting patrons", [&]() -> Result<std::int64_t> {
+    long long n = 0;
+    soci::indicator ind = soci::i_ok;
+    *sql_ << "SELECT (SELECT MAX(id) FROM patrons) - (SELECT MIN(id) FROM patrons) + 1",
+        soci::into(n, ind);
+    return static_cast<std::int64_t>(ind == soci::i_ok ? n : 0);
+  });
+}
+
 Result<void> SociStore::readFields(
     const std::vector<std::int64_t>& ids, const std::vector<PatronField>& fields,
     const std::function<void(std::int64_t, std::vector<std::string>&&)>& each) {

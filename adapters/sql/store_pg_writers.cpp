@@ -112,6 +112,35 @@ Result<void> SociStore::pgStaged(const std::string& what, const std::vector<Patr
   return {};
 }
 
+// The first import into an empty database writes its rows frozen (COPY ... FREEZE): they are
+// visible to every later transaction from the start, so the next run's key scan does not set
+// a hint bit on every row and autovacuum has no million-row pass to make behind it
+// (docs/performance.md). PostgreSQL allows FREEZE only into a table created or emptied in the
+// same transaction: patrons is emptied here when it has no rows, under an exclusive lock taken
+// without waiting (held to the end of the run: readers of patrons wait for the first import,
+// which has nothing to show them before it commits). Any other case, or any refusal, leaves
+// the table as it was and the COPYs as they were.
+bool SociStore::pgFreezeInto(PGconn* conn) {
+  auto run = [&](const std::string& q) {
+    PgResult r = pgExec(conn, q);
+    return ok(r) ? std::move(r) : PgResult(nullptr, &PQclear);
+  };
+  if (!run("SAVEPOINT patrond_freeze")) {
+    return false;
+  }
+  bool emptied = false;
+  if (run("LOCK TABLE patrons IN ACCESS EXCLUSIVE MODE NOWAIT")) {
+    PgResult any = run("SELECT 1 FROM patrons LIMIT 1");
+    emptied = any && PQntuples(any.get()) == 0 && run("TRUNCATE patrons");
+  }
+  if (emptied && run("RELEASE SAVEPOINT patrond_freeze")) {
+    return true;
+  }
+  (void)run("ROLLBACK TO SAVEPOINT patrond_freeze");
+  (void)run("RELEASE SAVEPOINT patrond_freeze");
+  return false;
+}
+
 // New patrons are COPY'd straight into patrons: the server does what `psql \copy` does,
 // where staging them first wrote and read every row twice and made a file per batch
 // (docs/performance.md). A row refused (a value, a key, a trigger) is named by the COPY's line.
@@ -125,7 +154,13 @@ Result<void> SociStore::pgCopyInsert(const std::vector<Patron>& patrons,
       return Error{"DB", "adding patrons: " + pgErrorText(r.get(), conn), "postgresql"};
     }
   }
-  CopyError copied = copyIn(conn, "COPY patrons (" + cols + ") FROM STDIN", patrons.size(),
+  if (own) {
+    pgFreeze_ = PgFreeze::kNo;  // a transaction of one batch: nothing to gain
+  } else if (pgFreeze_ == PgFreeze::kUndecided) {
+    pgFreeze_ = pgFreezeInto(conn) ? PgFreeze::kYes : PgFreeze::kNo;
+  }
+  const std::string freeze = pgFreeze_ == PgFreeze::kYes ? " (FREEZE)" : "";
+  CopyError copied = copyIn(conn, "COPY patrons (" + cols + ") FROM STDIN" + freeze, patrons.size(),
                             [&](CopyRows& out, std::size_t i) {
                               const Patron& p = patrons[i];
                               for (PatronField f : fields) {

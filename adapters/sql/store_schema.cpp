@@ -146,6 +146,7 @@ Result<void> SociStore::begin() {
       *sql_ << "BEGIN IMMEDIATE";
       changesAtBegin_ = sqlite_api::sqlite3_total_changes64(sqlite());
     } else {
+      pgFreeze_ = PgFreeze::kUndecided;
       sql_->begin();
     }
     return {};
@@ -158,6 +159,7 @@ Result<void> SociStore::commit() {
       changesAtBegin_ = -1;
       *sql_ << "COMMIT";
     } else {
+      pgFreeze_ = PgFreeze::kUndecided;
       sql_->commit();
     }
     return {};
@@ -170,6 +172,7 @@ Result<void> SociStore::rollback() {
       changesAtBegin_ = -1;
       *sql_ << "ROLLBACK";
     } else {
+      pgFreeze_ = PgFreeze::kUndecided;
       sql_->rollback();
     }
     return {};

@@ -169,6 +169,10 @@ class PatronStore {
                                       const std::optional<std::string>& homeroom,
                                       const std::string& at) = 0;
   virtual Result<std::int64_t> countPatrons(const PatronFilter& filter) = 0;
+  // At least the number of stored patrons, found without counting them (the span of their
+  // ids): for sizing an import's memory before its key scan. Far above the count when ids
+  // are sparse; the count itself where no cheaper bound is known.
+  virtual Result<std::int64_t> patronCountBound() { return countPatrons({}); }
 
   // Source files already imported for a trigger (by content fingerprint), so a watched file
   // is never imported twice for the same arrival.

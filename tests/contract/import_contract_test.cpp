@@ -653,6 +653,36 @@ TEST_P(ImportContract, MessagesAreCappedButCountedExactly) {
 INSTANTIATE_TEST_SUITE_P(AllBackends, ImportContract, ::testing::ValuesIn(test::contractBackends()),
                          [](const auto& p) { return p.param; });
 
+// The key index is sized from the span of the stored ids, an upper bound of their count; a
+// span too wide to reserve for (a hand-set id far above the rest) is counted instead, and
+// the run matches every stored patron either way.
+class ImportSparseIds : public ImportContract {};
+
+TEST_P(ImportSparseIds, AHandSetIdFarAboveTheRestIsCountedAndMatched) {
+  ASSERT_EQ(import(kHeader + rows(1, 5), "2026-10-15 02:00").run.counts.added, 5);
+  auto bound = store_->patronCountBound();
+  ASSERT_TRUE(bound.ok()) << bound.error().describe();
+  EXPECT_GE(*bound, 5);
+  {
+    auto s = sql::openSession(db_, sql::OpenMode::kExisting);
+    ASSERT_TRUE(s) << s.error().describe();
+    **s << "UPDATE patrons SET id = 900000000 WHERE district_id = 'S5'";
+  }
+  bound = store_->patronCountBound();
+  ASSERT_TRUE(bound.ok()) << bound.error().describe();
+  EXPECT_GT(*bound, 800000000);
+  auto o = import(kHeader + rows(1, 6), "2026-10-16 02:00");
+  ASSERT_EQ(o.run.status, RunStatus::kCompleted) << o.messages.back().text;
+  EXPECT_EQ(o.run.counts.unchanged, 5);
+  EXPECT_EQ(o.run.counts.added, 1);
+  EXPECT_EQ(count(), 6);
+  EXPECT_EQ(get("S5").id, 900000000);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllBackends, ImportSparseIds,
+                         ::testing::ValuesIn(test::contractBackends()),
+                         [](const auto& p) { return p.param; });
+
 // The database refusing a row in a batch on the writer thread, with later batches already
 // queued behind it: the run fails with the database's words, the batches after it are not
 // written, and the rollback leaves nothing behind. The refusal is an SQLite trigger (the
