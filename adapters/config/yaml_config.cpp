@@ -1,10 +1,10 @@
 #include "adapters/config/yaml_config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
 #include <string_view>
 
@@ -373,23 +373,46 @@ namespace {
 // masked as in the logs, and the value of a key that names a password, secret or token
 // (`password: x`, which the loader refuses) is not shown at all.
 std::string maskSecrets(const std::string& text) {
-  static const std::regex kSecretKey(
-      R"(([A-Za-z0-9_]*(pass|pwd|secret|token)[A-Za-z0-9_]*)(\s*:\s*)([^,}\]#]*))",
-      std::regex::icase);
   std::string in = redactSecrets(text), out;
-  auto last = in.cbegin();
-  for (std::sregex_iterator it(in.begin(), in.end(), kSecretKey), end; it != end; ++it) {
-    const std::smatch& m = *it;
-    std::string key = toLower(m[1].str());
-    bool reference = key.size() > 5 && (key.ends_with("_file") || key.ends_with("_env"));
-    if (reference || m[4].length() == 0) {
-      continue;  // password_file: PATH names where the secret is, not the secret
+  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  std::size_t copied = 0;
+  for (std::size_t colon = in.find(':'); colon != std::string::npos;
+       colon = in.find(':', colon + 1)) {
+    std::size_t keyEnd = colon;
+    while (keyEnd > 0 && in[keyEnd - 1] == ' ') {
+      --keyEnd;
     }
-    out.append(last, m[4].first);
+    std::size_t keyStart = keyEnd;
+    while (keyStart > 0 && word(in[keyStart - 1])) {
+      --keyStart;
+    }
+    if (keyStart < copied) {
+      continue;  // inside a value already masked
+    }
+    std::string key = toLower(in.substr(keyStart, keyEnd - keyStart));
+    bool secret = key.find("pass") != std::string::npos || key.find("pwd") != std::string::npos ||
+                  key.find("secret") != std::string::npos || key.find("token") != std::string::npos;
+    // password_file: PATH names where the secret is, not the secret.
+    if (!secret || key.ends_with("_file") || key.ends_with("_env")) {
+      continue;
+    }
+    std::size_t value = colon + 1;
+    while (value < in.size() && in[value] == ' ') {
+      ++value;
+    }
+    std::size_t valueEnd = in.find_first_of(",}]#", value);
+    if (valueEnd == std::string::npos) {
+      valueEnd = in.size();
+    }
+    if (valueEnd == value) {
+      continue;
+    }
+    out.append(in, copied, value - copied);
     out.append("***");
-    last = m[4].second;
+    copied = valueEnd;
+    colon = valueEnd == in.size() ? valueEnd - 1 : valueEnd;
   }
-  out.append(last, in.cend());
+  out.append(in, copied, std::string::npos);
   return out;
 }
 
@@ -397,6 +420,7 @@ std::string excerpt(std::string text, int line, int column) {
   for (char& c : text) {
     c = c == '\t' ? ' ' : c;  // one column each, as the caret counts them
   }
+  text = utf8Truncate(text, 400);  // a long line is cut before anything scans it
   std::string shown = escapeControl(utf8Truncate(maskSecrets(text), 160));
   // The caret stands under the column's character as shown: what comes before it, masked
   // the same way, counted in characters.
