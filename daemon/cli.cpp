@@ -314,27 +314,32 @@ void addWindowsServiceCommands(CLI::App& cli, CliArgs& s) {
   service->require_subcommand(1);
   for (const char* verb : {"install", "uninstall", "start"}) {
     std::string v = verb;
-    service->add_subcommand(verb, std::string(verb) + " the Windows service")->callback([&, v] {
-      s.needsConfig = false;
+    service->add_subcommand(verb, "Windows only: " + std::string(verb) + " the service")
+        ->callback([&, v] {
+          s.needsConfig = false;
 #ifdef _WIN32
-      s.action = [v](App& a) {
-        return v == "install"     ? winsvc::install(a.options().configPath)
-               : v == "uninstall" ? winsvc::uninstall()
-                                  : winsvc::start();
-      };
+          s.action = [v](App& a) {
+            return v == "install"     ? winsvc::install(a.options().configPath)
+                   : v == "uninstall" ? winsvc::uninstall()
+                                      : winsvc::start();
+          };
 #else
-      s.action = [v](App&) {
-        return fail(kExitUsage,
-                    "'service " + v + "' is for Windows; on Linux use systemd/patrond.service");
-      };
+          s.action = [v](App&) {
+            return fail(kExitUsage,
+                        "'service " + v +
+                            "' is for Windows; on Linux systemd runs the service: systemctl " +
+                            (v == "uninstall" ? std::string("disable --now") : "enable --now") +
+                            " patrond");
+          };
 #endif
-    });
+        });
   }
 
   // What the installer runs (as SYSTEM) after copying the files: the data folder, its
   // starter configuration when it has none, and the service account's rights on it.
   auto* setup = service->add_subcommand(
-      "setup", "prepare the data folder (the MSI runs this): starter config, folders, rights");
+      "setup",
+      "Windows only: prepare the data folder (the MSI runs this): starter config, folders, rights");
   setup->add_option("--data", s.setupData, "the data folder (%ProgramData%\\patrond)")
       ->required()
       ->type_name("DIR");
@@ -347,7 +352,9 @@ void addWindowsServiceCommands(CLI::App& cli, CliArgs& s) {
     s.action = [&](App&) { return winsvc::setupDataFolder(s.setupData, s.setupStarter); };
 #else
     s.action = [](App&) {
-      return fail(kExitUsage, "'service setup' is for Windows; the Debian package does this");
+      return fail(kExitUsage,
+                  "'service setup' is for Windows; on Linux the Debian package prepares "
+                  "/etc/patrond and /var/lib/patrond");
     };
 #endif
   });

@@ -7,8 +7,12 @@
 # Usage: scripts/windows-deps.sh [--prefix DIR] [--keep-build] [--check] [LIB...]
 #   --prefix DIR   where everything goes (default /opt/patrond-windeps)
 #   --keep-build   keep each library's build tree in <prefix>/build (default: removed)
-#   --check        build nothing: exit 0 when every library (or each LIB) is built and up
-#                  to date in the prefix, 1 when one is not (CI uses it to choose its stage)
+#   --check        build nothing: exit 0 when every library (or each LIB) is built in the
+#                  prefix from the newest Debian source version that can be fetched now, 1
+#                  when one is not (CI uses it to choose its stage). It still fetches the
+#                  source packages' descriptions (apt-get source --download-only) to know the
+#                  versions: "could not be fetched, trying an older one" means a newer version
+#                  is listed but not downloadable, and the older one is what counts
 #   LIB...         build only these (and nothing else); default: all, in order
 #
 # Idempotent and resumable: <prefix>/stamps/<lib> records the Debian source version, a hash
@@ -29,7 +33,7 @@ while (($#)); do
     --prefix=*) prefix="${1#--prefix=}"; shift ;;
     --keep-build) keep_build=1; shift ;;
     --check) check_only=1; shift ;;
-    -h|--help) sed -n '3,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '3,21p' "$0"; exit 0 ;;
     -*) echo "windows-deps: unknown option '$1'" >&2; exit 2 ;;
     *) only+=("$1"); shift ;;
   esac
@@ -649,7 +653,7 @@ main() {
     fi
   done
   if ((check_only)); then
-    echo "windows-deps: $prefix is complete and up to date"
+    echo "windows-deps: $prefix is complete: every library built from the newest source that could be fetched"
     return 0
   fi
   local wall=$((SECONDS - t0))

@@ -195,13 +195,12 @@ int install(const std::string& configArg) {
                  os::narrow(config.wstring()).c_str());
     return 2;
   }
-  const std::string configPath = os::narrow(config.wstring());
   std::vector<wchar_t> exe(MAX_PATH * 4);
   if (!GetModuleFileNameW(nullptr, exe.data(), static_cast<DWORD>(exe.size()))) {
     return lastError("GetModuleFileName");
   }
   std::wstring command =
-      L"\"" + std::wstring(exe.data()) + L"\" run --config \"" + widen(configPath) + L"\"";
+      L"\"" + std::wstring(exe.data()) + L"\" run --config \"" + config.wstring() + L"\"";
   SC_HANDLE scm = OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CREATE_SERVICE);
   if (!scm) {
     return lastError("OpenSCManager (run as Administrator)");
@@ -229,14 +228,10 @@ int install(const std::string& configArg) {
                  "patrond: warning: the Event Log source 'patrond' was not registered "
                  "(records show without their text in the Event Viewer)\n");
   }
-  std::wstring folder = widen(configPath);
-  if (auto slash = folder.find_last_of(L"\\/"); slash != std::wstring::npos) {
-    folder.resize(slash);
-    if (!grantFolder(folder)) {
-      std::fprintf(stderr,
-                   "patrond: warning: could not give NT SERVICE\\patrond modify rights on the "
-                   "configuration folder; grant them in its Security tab\n");
-    }
+  if (!grantFolder(config.parent_path().wstring())) {
+    std::fprintf(stderr,
+                 "patrond: warning: could not give NT SERVICE\\patrond modify rights on the "
+                 "configuration folder; grant them in its Security tab\n");
   }
   std::printf(
       "service 'patrond' installed (account NT SERVICE\\patrond); start it with: "

@@ -390,8 +390,11 @@ std::string maskSecrets(const std::string& text) {
       continue;  // inside a value already masked
     }
     std::string key = toLower(in.substr(keyStart, keyEnd - keyStart));
-    bool secret = key.find("pass") != std::string::npos || key.find("pwd") != std::string::npos ||
-                  key.find("secret") != std::string::npos || key.find("token") != std::string::npos;
+    // Generous on purpose: a misspelt `pasword:` is an unknown key whose value is a secret.
+    bool secret = false;
+    for (const char* hint : {"pas", "pw", "secr", "token", "cred", "auth"}) {
+      secret = secret || key.find(hint) != std::string::npos;
+    }
     // password_file: PATH names where the secret is, not the secret.
     if (!secret || key.ends_with("_file") || key.ends_with("_env")) {
       continue;

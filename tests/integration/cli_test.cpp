@@ -162,11 +162,11 @@ TEST_F(Cli, ConfigErrorExcerptsNeverShowSecrets) {
                   "smtp: {host: mail.example.org, password: hunter2, user: lib}\n"
                   "database:\n  backend: postgresql\n"
                   "  connection: \"host=db password=swordfish\"\n"
-                  "  api_token: tok3n\n");
+                  "  api_token: tok3n\n  pasword: s3same\n");
   auto r = patrond({"check-config", "--config", dir_ / "conf/secret.yaml"});
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.err.find(" | "), std::string::npos) << r.err;  // excerpts are shown
-  for (const char* secret : {"hunter2", "swordfish", "tok3n"}) {
+  for (const char* secret : {"hunter2", "swordfish", "tok3n", "s3same"}) {
     EXPECT_EQ((r.out + r.err).find(secret), std::string::npos) << secret << "\n" << r.err;
   }
 }
@@ -194,6 +194,12 @@ TEST_F(Cli, ServiceCommandsAreForWindows) {
   auto r = patrond({"service", "install"});
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.err.find("Windows"), std::string::npos);
+  EXPECT_NE(r.err.find("systemctl enable --now patrond"), std::string::npos) << r.err;
+  for (const char* verb : {"start", "setup"}) {
+    auto help = patrond({"service", verb, "--help"});
+    EXPECT_EQ(help.exitCode, 0);
+    EXPECT_NE(help.out.find("Windows only"), std::string::npos) << verb << "\n" << help.out;
+  }
 }
 
 }  // namespace

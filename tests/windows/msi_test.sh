@@ -39,6 +39,18 @@ wineboot -i >/dev/null 2>&1 || true
 wineserver -w
 wineserver -p
 c=$WINEPREFIX/drive_c
+# Waits up to three minutes for run RUN_ID of job students to have completed.
+wait_for_run() {
+  for _ in $(seq 1 90); do
+    if wine "$exe" --json --config "$cfg" runs --limit 1 2>/dev/null >"$work/runs.json" &&
+      grep -q "\"run_id\": *$1," "$work/runs.json" && grep -q '"job": *"students"' "$work/runs.json" &&
+      grep -q '"status": *"completed"' "$work/runs.json"; then
+      return 0
+    fi
+    sleep 2
+  done
+  return 1
+}
 exe='C:\Program Files\patrond\patrond.exe'
 cfg='C:\ProgramData\patrond\patrond.yaml'
 data=$c/ProgramData/patrond
@@ -72,16 +84,7 @@ wine net start patrond >"$work/start.log" 2>&1 || fail "net start patrond"
 wine sc query patrond >"$work/query.log" 2>&1 || true
 grep -q RUNNING "$work/query.log" || fail "net start patrond: the service is not running"
 cp "$root/conf/examples/sis/students.csv" "$data/inbox/students.csv"
-imported=0
-for _ in $(seq 1 90); do
-  if wine "$exe" --json --config "$cfg" runs --limit 1 2>/dev/null >"$work/runs.json" &&
-    grep -q '"job": *"students"' "$work/runs.json" && grep -q '"status": *"completed"' "$work/runs.json"; then
-    imported=1
-    break
-  fi
-  sleep 2
-done
-((imported)) || fail "the service did not import the dropped file: $(cat "$work/runs.json")"
+wait_for_run 1 || fail "the service did not import the dropped file: $(cat "$work/runs.json")"
 echo "the service imported inbox\\students.csv"
 
 echo "== net stop"
@@ -110,16 +113,7 @@ grep -q RUNNING "$work/query2.log" || fail "the service is not running after the
 sed 's/^S1001,P1001,Smith,/S1001,P1001,Smyth,/' "$root/conf/examples/sis/students.csv" >"$data/inbox/students.csv.part"
 mv "$data/inbox/students.csv.part" "$data/inbox/students.csv"
 touch "$data/inbox/students.csv"
-imported=0
-for _ in $(seq 1 60); do
-  if wine "$exe" --json --config "$cfg" runs --limit 1 2>/dev/null >"$work/runs3.json" &&
-    grep -q '"run_id": *2' "$work/runs3.json"; then
-    imported=1
-    break
-  fi
-  sleep 2
-done
-((imported)) || fail "the upgraded service did not import a new file: $(cat "$work/runs3.json")"
+wait_for_run 2 || fail "the upgraded service did not import a new file: $(cat "$work/runs.json")"
 wine net stop patrond >"$work/stop2.log" 2>&1 || fail "net stop patrond after the upgrade"
 echo "upgraded; configuration and database kept; the service runs and imports"
 
