@@ -22,12 +22,13 @@ JobRunner::~JobRunner() {
   stop();
 }
 
-JobTask newTask(const App& app, std::string job, std::string trigger) {
+JobTask newTask(const App& app, std::string job, std::string trigger, TaskWork work) {
   JobTask task;
   task.config = std::make_shared<const Config>(app.config());
   task.zone = app.sharedZone();
   task.job = std::move(job);
   task.trigger = std::move(trigger);
+  task.work = std::move(work);
   return task;
 }
 
@@ -81,9 +82,8 @@ void JobRunner::work() {
 void JobRunner::runOne(JobTask& task) {
   ImportCallResult result;
   // The records of this task carry its job (and its run id, once known) to the journal.
-  LogScope scope(!task.notice.empty()               ? task.notice
-                 : task.sweep || task.deliverOutbox ? std::string()
-                                                    : task.job);
+  auto* notice = std::get_if<NoticeWork>(&task.work);
+  LogScope scope(notice ? notice->notice : task.import() ? task.job : std::string());
   try {
     result = execute(task);
   } catch (const std::exception& e) {
@@ -114,8 +114,8 @@ struct SlotClaim {
   ~SlotClaim() {
     keeper.reset();
     if (store) {
-      auto until = std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now()) +
-                   std::chrono::hours(48);
+      auto until =
+          std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now()) + kSlotRanMark;
       if (auto r = store->renewLease(name, holder, utcIso(until), "ran by " + holder); !r) {
         // The mark that keeps the slot from running again could not be written: another
         // instance may run it once more once the claim expires.
@@ -125,11 +125,20 @@ struct SlotClaim {
   }
 };
 
+// std::visit over overloaded lambdas.
+template <typename... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <typename... F>
+Overloaded(F...) -> Overloaded<F...>;
+
 std::string taskName(const JobTask& task) {
-  return task.sweep             ? "circulation sweep"
-         : task.deliverOutbox   ? "outbox delivery"
-         : !task.notice.empty() ? "notice " + task.notice
-                                : "import " + task.job;
+  return std::visit(Overloaded{[](const SweepWork&) { return std::string("circulation sweep"); },
+                               [](const OutboxWork&) { return std::string("outbox delivery"); },
+                               [](const NoticeWork& n) { return "notice " + n.notice; },
+                               [&](const ImportWork&) { return "import " + task.job; }},
+                    task.work);
 }
 
 }  // namespace
@@ -138,8 +147,7 @@ ImportCallResult JobRunner::execute(JobTask& task) {
   ImportCallResult result;
   result.ran = false;
   const ImportJob* job = task.config->findJob(task.job);
-  const bool other = task.sweep || task.deliverOutbox || !task.notice.empty();
-  if (!job && !other) {
+  if (!job && task.import()) {
     return result;  // removed by a reload
   }
   const std::string what = taskName(task);
@@ -174,26 +182,31 @@ ImportCallResult JobRunner::execute(JobTask& task) {
     claim.keeper.emplace(task.config->database, claim.name, claim.holder, log_.get());
     claim.store = store->get();
   }
-  if (task.deliverOutbox) {
-    deliver(**store, task, clock, now);
-  } else if (!task.notice.empty()) {
-    runNotice(**store, task, clock, now, result);
-  } else if (task.sweep) {
-    auto swept = executeSweep(**store, *task.config, task.zone->toLocal(now), now, *log_);
-    if (!swept) {
-      result.error = swept.error().describe();
-    } else {
-      result.sweep = std::move(*swept);
-    }
-  } else if (arrivedNew(**store, task, *job, result)) {
-    runImport(**store, task, *job, now, result);
-  }
+  PatronStore& s = **store;
+  std::visit(Overloaded{[&](OutboxWork& w) { deliver(s, task, w, clock, now); },
+                        [&](NoticeWork& w) { runNotice(s, task, w, clock, now, result); },
+                        [&](SweepWork&) {
+                          auto swept =
+                              executeSweep(s, *task.config, task.zone->toLocal(now), now, *log_);
+                          if (!swept) {
+                            result.error = swept.error().describe();
+                          } else {
+                            result.sweep = std::move(*swept);
+                          }
+                        },
+                        [&](ImportWork& w) {
+                          if (arrivedNew(s, task, w, *job, result)) {
+                            runImport(s, task, w, *job, now, result);
+                          }
+                        }},
+             task.work);
   return result;
 }
 
-void JobRunner::deliver(PatronStore& store, const JobTask& task, const Clock& clock, UtcTime now) {
+void JobRunner::deliver(PatronStore& store, const JobTask& task, const OutboxWork& work,
+                        const Clock& clock, UtcTime now) {
   if (task.config->monitoring.alerts) {
-    if (auto a = checkAlerts(store, *task.config, now, *task.zone, task.sourceProblems, *log_);
+    if (auto a = checkAlerts(store, *task.config, now, *task.zone, work.sourceProblems, *log_);
         !a) {
       log_->error("alerts: " + a.error().describe());
     }
@@ -203,10 +216,10 @@ void JobRunner::deliver(PatronStore& store, const JobTask& task, const Clock& cl
   }
 }
 
-void JobRunner::runNotice(PatronStore& store, const JobTask& task, const Clock& clock, UtcTime now,
-                          ImportCallResult& result) {
+void JobRunner::runNotice(PatronStore& store, const JobTask& task, const NoticeWork& work,
+                          const Clock& clock, UtcTime now, ImportCallResult& result) {
   for (const auto& n : task.config->notices) {
-    if (n.name == task.notice) {
+    if (n.name == work.notice) {
       auto out = executeNotice(store, *task.config, n, task.zone->toLocal(now), clock, *task.zone,
                                false, false, *log_);
       if (!out) {
@@ -217,9 +230,10 @@ void JobRunner::runNotice(PatronStore& store, const JobTask& task, const Clock& 
   }
 }
 
-bool JobRunner::arrivedNew(PatronStore& store, JobTask& task, const ImportJob& job,
-                           ImportCallResult& result) {
-  if (task.probeRemote) {
+bool JobRunner::arrivedNew(PatronStore& store, const JobTask& task, ImportWork& work,
+                           const ImportJob& job, ImportCallResult& result) {
+  using Arrival = ImportWork::Arrival;
+  if (work.arrival == Arrival::kPolled) {
     // Poll: compare the remote file's size and time with the last poll's and download only
     // a changed one.
     auto& seen = remoteSeen_[task.job];
@@ -234,12 +248,12 @@ bool JobRunner::arrivedNew(PatronStore& store, JobTask& task, const ImportJob& j
     // The newest file, even when it was skipped for an older one: it is not tried again
     // until it changes.
     seen = {fetched->newest.size, fetched->newest.mtime};
-    task.file = fetched->local;
+    work.file = fetched->local;
   }
-  if (task.probeRemote || task.checkFingerprint) {
+  if (work.arrival != Arrival::kScheduled) {
     // A new arrival is imported only if this content was not imported before. Reading the
     // file happens here, never on the service's loop.
-    auto fp = files::fingerprintFile(task.file);
+    auto fp = files::fingerprintFile(work.file);
     auto already = fp ? store.sourceFileSeen(task.job, *fp) : Result<bool>(fp.error());
     if (!already) {
       log_->warning("import " + task.job + ": " + already.error().describe());
@@ -248,19 +262,19 @@ bool JobRunner::arrivedNew(PatronStore& store, JobTask& task, const ImportJob& j
     if (*already) {
       return false;
     }
-    log_->info("import " + task.job + ": new file " + task.file + " (" + *fp + ")");
-    task.fingerprint = *fp;
+    log_->info("import " + task.job + ": new file " + work.file + " (" + *fp + ")");
+    work.fingerprint = *fp;
   }
   return true;
 }
 
-void JobRunner::runImport(PatronStore& store, const JobTask& task, const ImportJob& job,
-                          UtcTime now, ImportCallResult& result) {
+void JobRunner::runImport(PatronStore& store, const JobTask& task, const ImportWork& work,
+                          const ImportJob& job, UtcTime now, ImportCallResult& result) {
   ImportCall call;
   call.config = task.config.get();
   call.job = &job;
-  call.type = task.type;
-  call.file = task.file;
+  call.type = work.type;
+  call.file = work.file;
   call.trigger = task.trigger;
   call.utcNow = now;
   call.localNow = task.zone->toLocal(now);
@@ -269,8 +283,8 @@ void JobRunner::runImport(PatronStore& store, const JobTask& task, const ImportJ
   result = executeImport(store, call, *log_);
   if (result.busy) {
     log_->warning(result.error);
-  } else if (!task.fingerprint.empty() && result.outcome.run.status != RunStatus::kInterrupted) {
-    if (auto r = store.recordSourceFile(task.job, task.fingerprint, result.outcome.run.id,
+  } else if (!work.fingerprint.empty() && result.outcome.run.status != RunStatus::kInterrupted) {
+    if (auto r = store.recordSourceFile(task.job, work.fingerprint, result.outcome.run.id,
                                         formatIso(call.localNow));
         !r) {
       // Not fatal, but the same file would be imported again at the next start or poll.

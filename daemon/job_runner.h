@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <variant>
 
 #include "daemon/app.h"
 #include "daemon/import_execution.h"
@@ -21,30 +22,44 @@
 
 namespace patrond::daemon {
 
+// What a task does: one of four kinds of work (issue 16: a variant, not flags).
+struct ImportWork {
+  UpdateType type = UpdateType::kIncremental;
+  std::string file;         // a fixed file (watched arrivals); empty: the job's source
+  std::string fingerprint;  // recorded after the run (watched arrivals)
+  enum class Arrival {
+    kScheduled,  // run whatever the source holds
+    kWatched,    // a watched arrival: skip content imported before
+    kPolled      // SFTP poll: import only when the remote file changed, then as kWatched
+  };
+  Arrival arrival = Arrival::kScheduled;
+};
+struct NoticeWork {
+  std::string notice;  // the scheduled notice run, by name
+};
+struct SweepWork {};  // the daily circulation sweep
+struct OutboxWork {   // send the outbox messages that are due, after the alerts' checks
+  // The sources the service cannot reach (job -> why), for the alerts.
+  std::map<std::string, std::string> sourceProblems;
+};
+using TaskWork = std::variant<ImportWork, NoticeWork, SweepWork, OutboxWork>;
+
 struct JobTask {
   std::shared_ptr<const Config> config;
   std::shared_ptr<const TimeZone> zone;
-  std::string job;
-  UpdateType type = UpdateType::kIncremental;
-  std::string file;               // a fixed file (watched arrivals); empty: the job's source
-  std::string trigger;            // schedule | missed | new_file
-  std::string slotLease;          // claimed once across instances for a scheduled slot
-  std::string fingerprint;        // recorded after the run (watched arrivals)
-  bool probeRemote = false;       // SFTP poll: import only when the remote file changed
-  bool checkFingerprint = false;  // a watched arrival: skip content imported before
-  bool sweep = false;             // the daily circulation sweep instead of an import
-  std::string notice;             // a scheduled notice run (by name) instead of an import
-  bool deliverOutbox = false;     // send the outbox messages that are due
-  // With deliverOutbox: the sources the service cannot reach (job -> why), for the alerts
-  // checked before each delivery.
-  std::map<std::string, std::string> sourceProblems;
+  std::string job;        // the queue's key: one task per job at a time
+  std::string trigger;    // schedule | missed | new_file | start | outbox
+  std::string slotLease;  // claimed once across instances for a scheduled slot
+  TaskWork work;
   // On the loop thread, after every task, whatever happened (pollers re-arm from it).
   std::function<void(const ImportCallResult&)> done;
+
+  const ImportWork* import() const { return std::get_if<ImportWork>(&work); }
 };
 
 // A task for `job`, carrying the configuration and time zone as they are now (a reload
 // later does not change a queued task).
-JobTask newTask(const App& app, std::string job, std::string trigger);
+JobTask newTask(const App& app, std::string job, std::string trigger, TaskWork work);
 
 class JobRunner {
  public:
@@ -64,14 +79,15 @@ class JobRunner {
   void work();
   void runOne(JobTask& task);
   ImportCallResult execute(JobTask& task);
-  void deliver(PatronStore& store, const JobTask& task, const Clock& clock, UtcTime now);
-  void runNotice(PatronStore& store, const JobTask& task, const Clock& clock, UtcTime now,
-                 ImportCallResult& result);
+  void deliver(PatronStore& store, const JobTask& task, const OutboxWork& work, const Clock& clock,
+               UtcTime now);
+  void runNotice(PatronStore& store, const JobTask& task, const NoticeWork& work,
+                 const Clock& clock, UtcTime now, ImportCallResult& result);
   // A polled or watched file: fetched if changed, and true only if its content is new.
-  bool arrivedNew(PatronStore& store, JobTask& task, const ImportJob& job,
+  bool arrivedNew(PatronStore& store, const JobTask& task, ImportWork& work, const ImportJob& job,
                   ImportCallResult& result);
-  void runImport(PatronStore& store, const JobTask& task, const ImportJob& job, UtcTime now,
-                 ImportCallResult& result);
+  void runImport(PatronStore& store, const JobTask& task, const ImportWork& work,
+                 const ImportJob& job, UtcTime now, ImportCallResult& result);
   void post(const JobTask& task, const ImportCallResult& result);
 
   boost::asio::io_context& io_;

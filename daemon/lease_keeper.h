@@ -21,6 +21,9 @@ namespace patrond::daemon {
 // How long a lease lasts without renewal, and how often it is renewed.
 inline constexpr std::chrono::seconds kLeaseTime{120};
 inline constexpr std::chrono::seconds kLeaseRenewal{30};
+// How long a scheduled slot that ran stays marked as run, so no instance runs it again: the
+// missed-run check looks back 24 hours, so two days is past any look.
+inline constexpr std::chrono::hours kSlotRanMark{48};
 
 class LeaseKeeper {
  public:

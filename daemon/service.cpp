@@ -3,14 +3,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/system_timer.hpp>
 #include <csignal>
 #include <sstream>
 
 #include "adapters/config/yaml_config.h"
 #include "adapters/log/journal.h"
 #include "adapters/templates/mustache_renderer.h"
+#include "daemon/asio_time.h"
 #include "daemon/job_runner.h"
 #include "daemon/metrics_endpoint.h"
 #include "daemon/service_metrics.h"
@@ -19,6 +18,7 @@
 #include "engine/display_time.h"
 #include "engine/monitoring.h"
 #include "engine/schedule.h"
+#include "engine/scheduler.h"
 #include "engine/text.h"
 
 namespace patrond::daemon {
@@ -27,16 +27,9 @@ namespace asio = boost::asio;
 
 namespace {
 
-// The latest slot at or before `now` in the 24 hours before it, by walking `next(after)`
-// (which gives the first slot after a time) and `at(slot)` (a slot's time).
-template <typename Next, typename At>
-auto latestSlot(UtcTime now, Next next, At at) -> decltype(next(now)) {
-  decltype(next(now)) last;
-  for (auto s = next(now - std::chrono::hours(24)); s && at(*s) <= now; s = next(at(*s))) {
-    last = s;
-  }
-  return last;
-}
+// How often the loop checks the outbox for messages due, and refreshes the metrics snapshot.
+constexpr std::chrono::seconds kOutboxEvery{60};
+constexpr std::chrono::seconds kMetricsEvery{15};
 
 // Where the service's records go (SPEC section 11): under systemd with no logging.file, to
 // the journal; when journald is not there (a container, CI), to stderr, and the log says so.
@@ -102,156 +95,55 @@ std::string waitingStatus(const App& app, Seconds retry) {
          std::to_string(retry.count()) + "s: " + utf8Truncate(app.databaseProblem(), 200) + ")";
 }
 
-// One timer for all timed work: the earliest scheduled import or notice. Re-armed after
-// each event and on reload. Idle between events: no polling.
-class Scheduler {
+// The scheduler's host (engine/scheduler.h): what the service's configuration says, and
+// running an event means queueing a task on the worker. Loop thread only.
+class ServiceScheduler final : public SchedulerHost {
  public:
-  Scheduler(asio::io_context& io, App& app, JobRunner& runner)
-      : timer_(io), app_(app), runner_(runner) {}
+  ServiceScheduler(App& app, JobRunner& runner) : app_(app), runner_(runner) {}
 
-  void arm() {
-    timer_.cancel();
-    UtcTime now = app_.now();
-    std::optional<Event> next;
-    for (const auto& job : app_.config().imports) {
-      if (auto r = nextRun(job.schedule, now, app_.zone())) {
-        if (!next || r->at < next->at) {
-          next = Event{r->at, job.name, r->update, formatIso(r->local), false};
-        }
-      }
+  const Config& config() const override { return app_.config(); }
+  const TimeZone& zone() const override { return app_.zone(); }
+  Log& log() override { return app_.log(); }
+
+  Result<std::optional<std::string>> lastRunStart(const std::string& job) override {
+    PatronStore* store = app_.serviceStore();
+    if (!store) {
+      return Error{"DB", "the database is not open", ""};  // logged by serviceStore
     }
-    for (const auto& n : app_.config().notices) {
-      if (n.schedule) {
-        if (auto at = nextNoticeRun(*n.schedule, now, app_.zone())) {
-          if (!next || *at < next->at) {
-            next = Event{*at, n.name, UpdateType::kFull, formatIso(app_.zone().toLocal(*at)), true};
-          }
-        }
-      }
+    auto runs = store->listRuns(job, 1);
+    if (!runs) {
+      app_.storeFailed();
+      return runs.error();
     }
-    // The daily circulation sweep (overdue copies to lost) shares this one timer.
-    if (auto r = nextSweep(app_.config().circulation, now, app_.zone());
-        r && (!next || r->at < next->at)) {
-      next = Event{r->at, "sweep", UpdateType::kFull, formatIso(r->local), false, true};
+    if (runs->empty()) {
+      return std::optional<std::string>();
     }
-    if (!next) {
-      app_.log().info("scheduler: nothing scheduled");
-      return;
-    }
-    app_.log().info("scheduler: next " + describe(*next) + " at " + shown(next->at));
-    timer_.expires_at(std::chrono::system_clock::time_point(next->at));
-    timer_.async_wait([this, ev = *next](const boost::system::error_code& ec) {
-      if (ec) {
-        return;
-      }
-      fire(ev, "schedule");
-      arm();
-    });
+    return std::optional<std::string>(runs->front().startedAt);
   }
 
-  // A scheduled run missed while the service was down (in the last 24 h) runs once now.
-  void runMissed() {
-    UtcTime now = app_.now();
-    for (const auto& job : app_.config().imports) {
-      auto last = latestSlot(
-          now, [&](UtcTime after) { return nextRun(job.schedule, after, app_.zone()); },
-          [](const ScheduledRun& r) { return r.at; });
-      if (!last) {
-        continue;
-      }
-      PatronStore* store = app_.serviceStore();
-      if (!store) {
-        return;  // logged; missed runs are checked again when the database is back
-      }
-      auto runs = store->listRuns(job.name, 1);
-      if (!runs) {
-        app_.storeFailed();
-      }
-      std::string slot = formatIso(last->local);
-      if (runs && (runs->empty() || (*runs)[0].startedAt < slot)) {
-        app_.log().info("scheduler: import " + job.name + " missed its run at " + shown(last->at) +
-                        "; running it now");
-        fire(Event{last->at, job.name, last->update, slot, false}, "missed");
-      }
-    }
-  }
-
-  // A notice slot missed while the service was down runs once now, when it fell earlier the
-  // same district day: a Friday 07:00 notice goes out at 09:30 when the server is back by
-  // then, not on Saturday. The slot's lease keeps a slot that did run from running again.
-  void runMissedNotices() {
-    UtcTime now = app_.now();
-    CivilTime today = app_.zone().toLocal(now);
-    for (const auto& n : app_.config().notices) {
-      if (!n.schedule) {
-        continue;
-      }
-      auto last = latestSlot(
-          now, [&](UtcTime after) { return nextNoticeRun(*n.schedule, after, app_.zone()); },
-          [](UtcTime t) { return t; });
-      if (!last) {
-        continue;
-      }
-      CivilTime slot = app_.zone().toLocal(*last);
-      if (slot.year != today.year || slot.month != today.month || slot.day != today.day) {
-        continue;
-      }
-      app_.log().info("scheduler: notice " + n.name + " was due at " + shown(*last) +
-                      "; running it now unless it ran then");
-      fire(Event{*last, n.name, UpdateType::kFull, formatIso(slot), true}, "missed");
-    }
-  }
-
-  void cancel() { timer_.cancel(); }
-
- private:
-  struct Event {
-    UtcTime at;
-    std::string name;
-    UpdateType update;
-    std::string local;
-    bool notice;
-    bool sweep = false;
-  };
-
-  // A time in a log message: the district's, with its offset (SPEC section 11).
-  std::string shown(UtcTime t) const { return rfc3339(t, app_.zone()); }
-
-  static std::string describe(const Event& e) {
-    if (e.sweep) {
-      return "circulation sweep";
-    }
-    return e.notice ? "notice " + e.name
-                    : "import " + e.name + " (" + std::string(updateTypeName(e.update)) + ")";
-  }
-
-  void fire(const Event& e, const std::string& trigger) {
-    if (e.sweep) {
+  void dispatch(const ScheduledEvent& e, const std::string& trigger) override {
+    using Kind = ScheduledEvent::Kind;
+    if (e.kind == Kind::kSweep) {
       sweepNow(trigger, "sweep@" + e.local);
       return;
     }
-    if (e.notice) {
-      JobTask task = newTask(app_, "(notice " + e.name + ")", trigger);
-      task.notice = e.name;
-      task.slotLease = "notice:" + e.name + "@" + e.local;
-      if (!runner_.enqueue(std::move(task))) {
-        app_.log().warning("scheduler: notice " + e.name + " is still running; the " + shown(e.at) +
-                           " run is skipped");
-      }
-      return;
+    bool notice = e.kind == Kind::kNotice;
+    JobTask task = notice ? newTask(app_, "(notice " + e.name + ")", trigger, NoticeWork{e.name})
+                          : newTask(app_, e.name, trigger, ImportWork{e.update, "", "", {}});
+    task.slotLease = (notice ? "notice:" : "schedule:") + e.name + "@" + e.local;
+    if (!runner_.enqueue(std::move(task))) {
+      app_.log().warning("scheduler: " + (notice ? "notice " + e.name : "import " + e.name) +
+                         " is still running; the " + rfc3339(e.at, app_.zone()) +
+                         " run is skipped");
     }
-    fireImport(e, trigger);
   }
 
- public:
   // Sends what the outbox has due (retries included), on the worker, when e-mail is set up.
   void deliverOutbox(std::map<std::string, std::string> sourceProblems) {
     if (!app_.config().smtp) {
       return;
     }
-    JobTask task = newTask(app_, "(outbox)", "outbox");
-    task.deliverOutbox = true;
-    task.sourceProblems = std::move(sourceProblems);
+    JobTask task = newTask(app_, "(outbox)", "outbox", OutboxWork{std::move(sourceProblems)});
     runner_.enqueue(std::move(task));  // false: a delivery is still going; it continues
   }
 
@@ -259,8 +151,7 @@ class Scheduler {
   // At start (no slot) it catches up on a sweep missed while the service was down; it is
   // idempotent, so a second one changes nothing.
   void sweepNow(const std::string& trigger, const std::string& slotLease) {
-    JobTask task = newTask(app_, "(circulation sweep)", trigger);
-    task.sweep = true;
+    JobTask task = newTask(app_, "(circulation sweep)", trigger, SweepWork{});
     task.slotLease = slotLease;
     if (!runner_.enqueue(std::move(task))) {
       app_.log().warning("scheduler: the circulation sweep is still running; skipped");
@@ -268,17 +159,6 @@ class Scheduler {
   }
 
  private:
-  void fireImport(const Event& e, const std::string& trigger) {
-    JobTask task = newTask(app_, e.name, trigger);
-    task.type = e.update;
-    task.slotLease = "schedule:" + e.name + "@" + e.local;
-    if (!runner_.enqueue(std::move(task))) {
-      app_.log().warning("scheduler: import " + e.name + " is still running; the " + shown(e.at) +
-                         " run is skipped");
-    }
-  }
-
-  asio::system_timer timer_;
   App& app_;
   JobRunner& runner_;
 };
@@ -291,12 +171,14 @@ class ServiceLoop {
   explicit ServiceLoop(App& app)
       : app_(app),
         runner_(io_, app.sharedLog()),
-        scheduler_(io_, app, runner_),
+        time_(io_),
+        tasks_(app, runner_),
+        scheduler_(time_, tasks_),
         signals_(io_, SIGINT, SIGTERM),
-        watchdog_(io_),
-        connectRetry_(io_),
-        outboxTimer_(io_),
-        metricsTimer_(io_),
+        watchdog_(time_.makeAlarm()),
+        connectRetry_(time_.makeAlarm()),
+        outboxTimer_(time_.makeAlarm()),
+        metricsTimer_(time_.makeAlarm()),
         metrics_(app.now()) {
 #ifdef SIGHUP
     signals_.add(SIGHUP);
@@ -364,10 +246,10 @@ class ServiceLoop {
         continue;
       }
       if (job.source.sftp) {
-        remotes_.push_back(std::make_unique<RemoteMonitor>(io_, app_, runner_, job.name));
+        remotes_.push_back(std::make_unique<RemoteMonitor>(time_, app_, runner_, job.name));
         remotes_.back()->start();
       } else {
-        monitors_.push_back(std::make_unique<SourceMonitor>(io_, app_, runner_, job.name));
+        monitors_.push_back(std::make_unique<SourceMonitor>(io_, time_, app_, runner_, job.name));
         monitors_.back()->start();
       }
     }
@@ -417,14 +299,14 @@ class ServiceLoop {
     app_.log().info("stopping (" + why + ")");
     systemd::stopping();
     scheduler_.cancel();
-    connectRetry_.cancel();
-    outboxTimer_.cancel();
-    metricsTimer_.cancel();
+    connectRetry_->cancel();
+    outboxTimer_->cancel();
+    metricsTimer_->cancel();
     endpoint_.stop();
     stopMonitors();
     // A run in progress rolls back (recorded as interrupted) before the worker ends.
     runner_.stop();
-    watchdog_.cancel();
+    watchdog_->cancel();
     signals_.cancel();
     io_.stop();
   }
@@ -481,19 +363,14 @@ class ServiceLoop {
 
   void startWatchdog() {
     if (auto interval = systemd::watchdogInterval()) {
-      watchdogPeriod_ = *interval / 2;
+      watchdogPeriod_ = std::chrono::duration_cast<std::chrono::milliseconds>(*interval / 2);
       ping();
     }
   }
 
   void ping() {
     systemd::watchdogPing();
-    watchdog_.expires_after(watchdogPeriod_);
-    watchdog_.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) {
-        ping();
-      }
-    });
+    watchdog_->armAfter(watchdogPeriod_, [this] { ping(); });
   }
 
   // The database may be down when the service starts (a school server booting before the
@@ -510,34 +387,24 @@ class ServiceLoop {
       }
       scheduler_.runMissed();
       scheduler_.runMissedNotices();
-      scheduler_.sweepNow("start", "");
+      tasks_.sweepNow("start", "");
       return;
     }
     std::string waiting = waitingStatus(app_, retryEvery_);
     app_.log().error("the database cannot be reached; retrying in " +
                      std::to_string(retryEvery_.count()) + "s");
     systemd::waiting(waiting, retryEvery_);
-    connectRetry_.expires_after(retryEvery_);
+    connectRetry_->armAfter(retryEvery_, [this] { connect(); });
     retryEvery_ = std::min(Seconds{60}, retryEvery_ * 2);
-    connectRetry_.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) {
-        connect();
-      }
-    });
   }
 
   // Every minute the outbox is checked for messages due (new ones, retries after backoff).
   void outboxTick() {
-    scheduler_.deliverOutbox(sourceProblems());
+    tasks_.deliverOutbox(sourceProblems());
     if (ready_) {
       systemd::status(runningStatus(app_));
     }
-    outboxTimer_.expires_after(std::chrono::seconds(60));
-    outboxTimer_.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) {
-        outboxTick();
-      }
-    });
+    outboxTimer_->armAfter(kOutboxEvery, [this] { outboxTick(); });
   }
 
   // The metrics snapshot: every 15 seconds, and after each task (onFinished above).
@@ -546,26 +413,23 @@ class ServiceLoop {
       metrics_.refresh(app_, sourceProblems());
       publish();
     }
-    metricsTimer_.expires_after(std::chrono::seconds(15));
-    metricsTimer_.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) {
-        metricsTick();
-      }
-    });
+    metricsTimer_->armAfter(kMetricsEvery, [this] { metricsTick(); });
   }
 
   App& app_;
   asio::io_context io_;
   JobRunner runner_;
+  AsioTimeSystem time_;
+  ServiceScheduler tasks_;
   Scheduler scheduler_;
   std::vector<std::unique_ptr<SourceMonitor>> monitors_;
   std::vector<std::unique_ptr<RemoteMonitor>> remotes_;
   asio::signal_set signals_;
-  asio::steady_timer watchdog_;
-  asio::steady_timer connectRetry_;
-  asio::steady_timer outboxTimer_;
-  asio::steady_timer metricsTimer_;
-  std::chrono::steady_clock::duration watchdogPeriod_{};
+  std::unique_ptr<Alarm> watchdog_;
+  std::unique_ptr<Alarm> connectRetry_;
+  std::unique_ptr<Alarm> outboxTimer_;
+  std::unique_ptr<Alarm> metricsTimer_;
+  std::chrono::milliseconds watchdogPeriod_{};
   ServiceMetrics metrics_;
   MetricsEndpoint endpoint_;
   std::string metricsAddress_;

@@ -22,7 +22,7 @@ MetricFamily family(std::string name, std::string help, std::string type = "gaug
 }  // namespace
 
 void ServiceMetrics::taskFinished(const JobTask& task, const ImportCallResult& result) {
-  if (task.sweep) {
+  if (std::holds_alternative<SweepWork>(task.work)) {
     if (result.sweep) {
       lastSweepAt_ = std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now());
       lastSweepLost_ = result.sweep->lost;
@@ -33,7 +33,7 @@ void ServiceMetrics::taskFinished(const JobTask& task, const ImportCallResult& r
     rerender();
     return;
   }
-  if (task.deliverOutbox || !task.notice.empty() || !result.ran || result.busy) {
+  if (!task.import() || !result.ran || result.busy) {
     return;
   }
   const ImportRun& run = result.outcome.run;

@@ -14,22 +14,16 @@
 
 namespace patrond::daemon {
 
-namespace {
-std::chrono::system_clock::time_point tp(UtcTime t) {
-  return std::chrono::system_clock::time_point(t);
-}
-}  // namespace
-
-SourceMonitor::SourceMonitor(boost::asio::io_context& io, App& app, JobRunner& runner,
-                             std::string job)
+SourceMonitor::SourceMonitor(boost::asio::io_context& io, TimeSystem& time, App& app,
+                             JobRunner& runner, std::string job)
     : io_(io),
       app_(app),
       runner_(runner),
       job_(std::move(job)),
       tracker_(app.config().findJob(job_)->source.settle),
-      settleTimer_(io),
-      retryTimer_(io),
-      pollTimer_(io) {}
+      settleTimer_(time.makeAlarm()),
+      retryTimer_(time.makeAlarm()),
+      pollTimer_(time.makeAlarm()) {}
 
 void SourceMonitor::start() {
   const ImportJob* job = app_.config().findJob(job_);
@@ -38,12 +32,7 @@ void SourceMonitor::start() {
   }
   if (job->source.watch == WatchMode::kPoll) {
     observe();
-    pollTimer_.expires_after(job->source.pollEvery);
-    pollTimer_.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) {
-        start();
-      }
-    });
+    pollTimer_->armAfter(job->source.pollEvery, [this] { start(); });
     return;
   }
   if (!watch_) {
@@ -79,18 +68,16 @@ void SourceMonitor::stop() {
   if (watch_) {
     watch_->cancel();
   }
-  settleTimer_.cancel();
-  retryTimer_.cancel();
-  pollTimer_.cancel();
+  settleTimer_->cancel();
+  retryTimer_->cancel();
+  pollTimer_->cancel();
 }
 
 void SourceMonitor::retryLater(Seconds after, bool rewatch) {
-  retryTimer_.expires_after(after);
-  retryTimer_.async_wait([this, rewatch](const boost::system::error_code& ec) {
-    if (ec || stopped_) {
-      return;
+  retryTimer_->armAfter(after, [this, rewatch] {
+    if (!stopped_) {
+      rewatch ? start() : observe();
     }
-    rewatch ? start() : observe();
   });
 }
 
@@ -124,12 +111,7 @@ void SourceMonitor::observe() {
     return;
   }
   if (*due > now) {
-    settleTimer_.expires_at(tp(*due));
-    settleTimer_.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) {
-        observe();
-      }
-    });
+    settleTimer_->armAt(*due, [this] { observe(); });
     return;
   }
   maybeImport(o);
@@ -140,12 +122,13 @@ void SourceMonitor::maybeImport(const FileObservation& o) {
     return;  // this version of the file was already handed to the worker
   }
   const ImportJob* job = app_.config().findJob(job_);
-  JobTask task = newTask(app_, job_, "new_file");
-  task.type = job->onNewFile == OnNewFile::kFull ? UpdateType::kFull : UpdateType::kIncremental;
-  task.file = o.path;
+  ImportWork work;
+  work.type = job->onNewFile == OnNewFile::kFull ? UpdateType::kFull : UpdateType::kIncremental;
+  work.file = o.path;
   // The worker fingerprints the file and skips content imported before: reading a large
   // file and asking the database stay off this loop.
-  task.checkFingerprint = true;
+  work.arrival = ImportWork::Arrival::kWatched;
+  JobTask task = newTask(app_, job_, "new_file", std::move(work));
   if (!runner_.enqueue(std::move(task))) {
     // A run of this job is in progress: look again once it has had time to finish.
     retryLater(job->source.settle + Seconds{5}, false);
@@ -154,9 +137,8 @@ void SourceMonitor::maybeImport(const FileObservation& o) {
   lastQueued_ = o;
 }
 
-RemoteMonitor::RemoteMonitor(boost::asio::io_context& io, App& app, JobRunner& runner,
-                             std::string job)
-    : app_(app), runner_(runner), job_(std::move(job)), timer_(io) {}
+RemoteMonitor::RemoteMonitor(TimeSystem& time, App& app, JobRunner& runner, std::string job)
+    : app_(app), runner_(runner), job_(std::move(job)), timer_(time.makeAlarm()) {}
 
 void RemoteMonitor::start() {
   const ImportJob* job = app_.config().findJob(job_);
@@ -168,14 +150,13 @@ void RemoteMonitor::start() {
 }
 
 void RemoteMonitor::stop() {
-  stopped_ = true;
-  timer_.cancel();
+  *stopped_ = true;
+  timer_->cancel();
 }
 
 void RemoteMonitor::schedule(Seconds after) {
-  timer_.expires_after(after);
-  timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec && !stopped_) {
+  timer_->armAfter(after, [this] {
+    if (!*stopped_) {
       poll();
     }
   });
@@ -188,12 +169,13 @@ void RemoteMonitor::poll() {
   }
   Seconds every = job->source.sftp->pollEvery;
   auto jitter = Seconds{std::rand() % std::max<long long>(1, every.count() / 10 + 1)};
-  JobTask task = newTask(app_, job_, "new_file");
-  task.type = job->onNewFile == OnNewFile::kFull ? UpdateType::kFull : UpdateType::kIncremental;
-  task.probeRemote = true;
-  task.done = [this, every, jitter](const ImportCallResult& r) {
-    if (stopped_) {
-      return;
+  ImportWork work;
+  work.type = job->onNewFile == OnNewFile::kFull ? UpdateType::kFull : UpdateType::kIncremental;
+  work.arrival = ImportWork::Arrival::kPolled;
+  JobTask task = newTask(app_, job_, "new_file", std::move(work));
+  task.done = [this, stopped = stopped_, every, jitter](const ImportCallResult& r) {
+    if (*stopped) {
+      return;  // stopped, perhaps gone: `this` is not touched
     }
     if (!r.sourceError.empty()) {
       backoff_ = std::min(every, std::max(Seconds{30}, backoff_ * 2));

@@ -4,20 +4,21 @@
 // worker then checks its content fingerprint against what was imported before. Loop only.
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/system_timer.hpp>
 #include <memory>
 #include <string>
 
 #include "daemon/app.h"
 #include "daemon/job_runner.h"
 #include "engine/ports/directory_watch.h"
+#include "engine/ports/timer.h"
 #include "engine/source_watch.h"
 
 namespace patrond::daemon {
 
 class SourceMonitor {
  public:
-  SourceMonitor(boost::asio::io_context& io, App& app, JobRunner& runner, std::string job);
+  SourceMonitor(boost::asio::io_context& io, TimeSystem& time, App& app, JobRunner& runner,
+                std::string job);
   void start();
   void stop();
   // Why the source cannot be reached now ("" when it can): for the alerts.
@@ -35,7 +36,7 @@ class SourceMonitor {
   std::string job_;
   SettleTracker tracker_;
   std::unique_ptr<DirectoryWatch> watch_;
-  boost::asio::system_timer settleTimer_, retryTimer_, pollTimer_;
+  std::unique_ptr<Alarm> settleTimer_, retryTimer_, pollTimer_;
   FileObservation lastQueued_;  // the file version last handed to the worker
   bool folderOk_ = true;
   std::string problem_;
@@ -47,7 +48,10 @@ class SourceMonitor {
 // to poll_every. The remote work runs on the job runner, never on the loop. Loop thread only.
 class RemoteMonitor {
  public:
-  RemoteMonitor(boost::asio::io_context& io, App& app, JobRunner& runner, std::string job);
+  RemoteMonitor(TimeSystem& time, App& app, JobRunner& runner, std::string job);
+  ~RemoteMonitor() { stop(); }
+  RemoteMonitor(const RemoteMonitor&) = delete;
+  RemoteMonitor& operator=(const RemoteMonitor&) = delete;
   void start();
   void stop();
   // Why the source cannot be reached now ("" when it can): for the alerts.
@@ -61,11 +65,12 @@ class RemoteMonitor {
   App& app_;
   JobRunner& runner_;
   std::string job_;
-  boost::asio::system_timer timer_;
+  std::unique_ptr<Alarm> timer_;
   Seconds backoff_{0};
   bool failing_ = false;
   std::string problem_;
-  bool stopped_ = false;
+  // Shared with a poll's `done`, which may come back after a reload has replaced this monitor.
+  std::shared_ptr<bool> stopped_ = std::make_shared<bool>(false);
 };
 
 }  // namespace patrond::daemon

@@ -21,6 +21,14 @@ class Metrics : public ::testing::Test {
     log_ = dir_ / "service.log";
     port_ = test::freePort();
     std::string yaml = test::readFile(config_);
+    // Without the students' weekday schedule: on a weekday the slot missed in the last 24 hours
+    // would run at start, and the only import these tests count is of the file they write.
+    auto from = yaml.find("    schedule:\n      monday:");
+    auto to = yaml.find("    on_new_file: incremental", from);
+    EXPECT_TRUE(from != std::string::npos && to != std::string::npos) << yaml;
+    if (from != std::string::npos && to != std::string::npos) {
+      yaml.erase(from, to - from);
+    }
     test::writeFile(config_,
                     yaml + "\nmonitoring:\n  metrics: 127.0.0.1:" + std::to_string(port_) + "\n");
   }
