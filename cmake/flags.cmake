@@ -8,7 +8,6 @@ set(CMAKE_CXX_EXTENSIONS OFF)
 target_compile_options(patrond_flags INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
   -Woverloaded-virtual -Wimplicit-fallthrough -Werror)
-target_include_directories(patrond_flags INTERFACE ${PROJECT_SOURCE_DIR})
 if(PATROND_FUZZ)
   # The engine is instrumented for coverage too, so libFuzzer can steer into it.
   target_compile_options(patrond_flags INTERFACE -fsanitize=fuzzer-no-link,address,undefined)

@@ -196,7 +196,7 @@ int App::failDatabase(const Error& e, bool quiet) {
     return kExitFailed;
   }
   // A database (folder) that is not there is the configuration's fault: nothing was done.
-  return fail(e.code == "DB_MISSING" ? kExitUsage : kExitFailed, e.describe());
+  return fail(exitCodeFor(e), e.describe());
 }
 
 int App::openDatabase(bool quiet) {
@@ -224,8 +224,7 @@ int App::openExistingDatabase(std::string* problem) {
   };
   auto store = sql::openStore(config_->database, sql::OpenMode::kExisting);
   if (!store) {
-    return report(store.error().code == "DB_MISSING" ? kExitUsage : kExitFailed,
-                  store.error().describe());
+    return report(exitCodeFor(store.error()), store.error().describe());
   }
   store_ = std::move(*store);
   auto v = store_->schemaVersion();

@@ -21,6 +21,12 @@ inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitRefused = 3;
 
+// The exit code of a command that stops on `e` (SPEC section 2): from the one table of error
+// codes (engine/error_code.h).
+inline int exitCodeFor(const Error& e) {
+  return static_cast<int>(e.code.exitClass());
+}
+
 struct GlobalOptions {
   std::string configPath;
   std::string asOf;

@@ -20,9 +20,10 @@ namespace {
 // USAGE -> 2, REFUSED -> 3, anything else (the database) -> 1. With --json the error is
 // also printed as {"ok": false, "code", "error"}.
 int failWith(App& app, const Error& e) {
-  int code = e.code == "USAGE" ? kExitUsage : e.code == "REFUSED" ? kExitRefused : kExitFailed;
+  int code = exitCodeFor(e);
   if (app.json()) {
-    std::cout << json{{"ok", false}, {"code", e.code}, {"error", e.describe()}}.dump(2) << "\n";
+    std::cout << json{{"ok", false}, {"code", e.code.str()}, {"error", e.describe()}}.dump(2)
+              << "\n";
   }
   return fail(code, e.describe());
 }
@@ -44,8 +45,7 @@ int cmdItemsImport(App& app, const std::string& file, const std::string& encodin
   auto source = files::openText(file, encoding);
   if (!source) {
     // An unknown --encoding is a usage error; a missing or unreadable file, a failure.
-    return fail(source.error().code == "CONFIG" ? kExitUsage : kExitFailed,
-                file + ": " + source.error().describe());
+    return fail(exitCodeFor(source.error()), file + ": " + source.error().describe());
   }
   if (int rc = app.openDatabase(); rc != kExitOk) {
     return rc;

@@ -441,7 +441,7 @@ int cmdTestSource(App& app, const std::string& jobName) {
     j = {{"job", job->name},
          {"ok", false},
          {"source", where},
-         {"code", error.code},
+         {"code", error.code.str()},
          {"error", error.describe()}};
   }
   if (app.json()) {

@@ -80,8 +80,7 @@ int cmdDbBackup(App& app, const std::string& target) {
   auto done = sql::backupSqlite(app.config().database, absolute);
   if (!done) {
     const Error& e = done.error();
-    return fail(e.code == "USAGE" || e.code == "DB_MISSING" ? kExitUsage : kExitFailed,
-                e.describe());
+    return fail(exitCodeFor(e), e.describe());
   }
   if (app.json()) {
     std::cout << nlohmann::json{{"ok", true}, {"backup", absolute}}.dump(2) << "\n";

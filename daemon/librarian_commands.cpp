@@ -26,9 +26,10 @@ constexpr std::size_t kMaxPersonName = 100;
 // USAGE -> 2, anything else (the database, NOT_OWED) -> 1; with --json also printed as
 // {"ok": false, "code", "error"}.
 int failWith(App& app, const Error& e) {
-  int code = e.code == "USAGE" ? kExitUsage : kExitFailed;
+  int code = exitCodeFor(e);
   if (app.json()) {
-    std::cout << json{{"ok", false}, {"code", e.code}, {"error", e.describe()}}.dump(2) << "\n";
+    std::cout << json{{"ok", false}, {"code", e.code.str()}, {"error", e.describe()}}.dump(2)
+              << "\n";
   }
   return fail(code, escapeControl(e.describe()));
 }

@@ -373,7 +373,7 @@ int cmdNoticesPreview(App& app, const std::string& name, const std::string& home
   }
   auto out = prepareNotice(app.store(), app.config(), *notice, app.localNow());
   if (!out) {
-    return fail(out.error().code == "TEMPLATE" ? kExitUsage : kExitFailed, out.error().describe());
+    return fail(exitCodeFor(out.error()), out.error().describe());
   }
   if (!homeroom.empty()) {
     NoticeOutcome only;
@@ -438,11 +438,10 @@ int cmdNoticesSend(App& app, const std::string& name, bool dryRun, bool force) {
   auto out = executeNotice(app.store(), app.config(), *notice, app.localNow(), clock, app.zone(),
                            force, dryRun, app.log());
   if (!out) {
-    int code =
-        out.error().code == "TEMPLATE" || out.error().code == "CONFIG" ? kExitUsage : kExitFailed;
+    int code = exitCodeFor(out.error());
     if (app.json()) {
       std::cout << json{{"ok", false},
-                        {"code", out.error().code},
+                        {"code", out.error().code.str()},
                         {"error", out.error().describe()}}
                        .dump(2)
                 << "\n";
@@ -542,8 +541,7 @@ int cmdOutboxDeliver(App& app) {
   AppClock clock(app);
   auto report = deliverDue(app.store(), app.config(), clock, app.zone(), app.log());
   if (!report) {
-    return fail(report.error().code == "CONFIG" ? kExitUsage : kExitFailed,
-                report.error().describe());
+    return fail(exitCodeFor(report.error()), report.error().describe());
   }
   if (app.json()) {
     std::cout << json{{"sent", report->sent},

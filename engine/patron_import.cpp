@@ -94,7 +94,7 @@ ImportOutcome ImportRunner::failed(const Error& e, bool inTransaction) {
   out_.run.counts = read;
   out_.run.lifecycleRan = false;
   out_.run.lifecycleReason = std::string(full_ ? kLifecycleRunFailed : kLifecycleIncremental);
-  out_.messages.push_back({Severity::kError, 0, "", e.code, e.describe()});
+  out_.messages.push_back({Severity::kError, 0, "", e.code.str(), e.describe()});
   finish();
   if (!req_.dryRun && out_.run.id > 0) {
     (void)store().closeRun(out_.run, kept());
@@ -261,7 +261,7 @@ ImportOutcome failedImport(PatronStore& store, const ImportRequest& request, con
   run.status = RunStatus::kFailed;
   run.lifecycleReason =
       std::string(request.type == UpdateType::kFull ? kLifecycleRunFailed : kLifecycleIncremental);
-  out.messages.push_back({Severity::kError, 0, "", error.code, error.describe()});
+  out.messages.push_back({Severity::kError, 0, "", error.code.str(), error.describe()});
   run.counts.errors = 1;
   if (!request.dryRun) {
     if (auto id = store.openRun(run)) {

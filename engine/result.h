@@ -2,19 +2,30 @@
 // Result<T>: the engine's error channel. Engine functions return values, never throw across
 // their API; adapters translate their libraries' exceptions into Error at the boundary.
 
+#include <cassert>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <variant>
 
+#include "engine/error_code.h"
+
 namespace patrond {
 
 struct Error {
-  std::string code;     // stable, machine-readable: "CONFIG", "DB", "IO", "USAGE", ...
+  ErrorCode code;       // typed; its name is stable and machine-readable: "CONFIG", "DB", ...
   std::string message;  // for people: names what is wrong
   std::string where;    // file:line:col, a table, a host: where it is wrong (may be empty)
 
   std::string describe() const { return where.empty() ? message : where + ": " + message; }
 };
+
+namespace detail {
+[[noreturn]] inline void valueOfError(const Error& e) {
+  throw std::logic_error("internal error: the value of a failed result was used (" + e.code.str() +
+                         ": " + e.describe() + ")");
+}
+}  // namespace detail
 
 template <typename T>
 class [[nodiscard]] Result {
@@ -24,15 +35,26 @@ class [[nodiscard]] Result {
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
-  T* operator->() { return &std::get<0>(v_); }
-  const T* operator->() const { return &std::get<0>(v_); }
-  T& operator*() { return std::get<0>(v_); }
+  // The value; asking for it when there is none is a bug: an assertion in debug builds, and
+  // in release a std::logic_error naming the error (the service's loops log it and go on).
+  T& value() & { return *checked(); }
+  const T& value() const& { return *checked(); }
+  T&& value() && { return std::move(*checked()); }
+  T* operator->() { return checked(); }
+  const T* operator->() const { return checked(); }
+  T& operator*() { return *checked(); }
   const Error& error() const { return std::get<1>(v_); }
 
  private:
+  T* checked() {
+    assert(ok() && "Result::value() of an error");
+    if (!ok()) {
+      detail::valueOfError(error());
+    }
+    return std::get_if<0>(&v_);
+  }
+  const T* checked() const { return const_cast<Result*>(this)->checked(); }  // NOLINT
+
   std::variant<T, Error> v_;
 };
 
@@ -53,5 +75,15 @@ class [[nodiscard]] Result<void> {
 inline Result<void> okResult() {
   return {};
 }
+
+// Propagation: returns the error of `expr` (a Result) from the enclosing function, which
+// returns a Result of any type; goes on when it succeeded.
+//   PATROND_TRY(store.begin());
+#define PATROND_TRY(expr)                          \
+  do {                                             \
+    if (auto patrondTry_ = (expr); !patrondTry_) { \
+      return patrondTry_.error();                  \
+    }                                              \
+  } while (0)
 
 }  // namespace patrond

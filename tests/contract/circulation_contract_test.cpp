@@ -172,13 +172,13 @@ TEST_P(CirculationContract, CopiesFileWithoutBarcodeColumnChangesNothing) {
   test::StringSource src("barcode,title\nT1,Algebra\n");
   auto r = importItems(src, circ(), config_, at(2026, 8, 15));
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, "MISSING_COLUMN");
+  EXPECT_EQ(r.error().code.name(), "MISSING_COLUMN");
   EXPECT_NE(r.error().message.find("copy_barcode"), std::string::npos);
   EXPECT_EQ(r.error().where, "line 1");
   test::StringSource empty("");
   auto none = importItems(empty, circ(), config_, at(2026, 8, 15));
   ASSERT_FALSE(none);
-  EXPECT_EQ(none.error().code, "EMPTY_FILE");
+  EXPECT_EQ(none.error().code.name(), "EMPTY_FILE");
   EXPECT_NE(none.error().message.find("copy_barcode,title"), std::string::npos);
   auto dry = importCopies("T1,Algebra I,978-1,LHS,60.00,,new,yes\n", true);
   ASSERT_TRUE(dry);
@@ -235,13 +235,13 @@ TEST_P(CirculationContract, HardRefusalsChangeNothing) {
   EXPECT_EQ(copy("T2").status, "available");
   auto unknown = checkout(circ(), config_, {"S9", "T2", std::nullopt, false}, at(2026, 9, 2));
   ASSERT_FALSE(unknown);
-  EXPECT_EQ(unknown.error().code, "USAGE");
+  EXPECT_EQ(unknown.error().code.name(), "USAGE");
   unknown = checkout(circ(), config_, {"S1", "NOPE", std::nullopt, false}, at(2026, 9, 2));
   ASSERT_FALSE(unknown);
-  EXPECT_EQ(unknown.error().code, "USAGE");
+  EXPECT_EQ(unknown.error().code.name(), "USAGE");
   auto past = checkout(circ(), config_, {"S1", "T2", at(2026, 8, 1), false}, at(2026, 9, 2));
   ASSERT_FALSE(past);
-  EXPECT_EQ(past.error().code, "USAGE");
+  EXPECT_EQ(past.error().code.name(), "USAGE");
   EXPECT_EQ(circ().openLoans(patronId("S2"))->size(), 0u);
 }
 
@@ -306,7 +306,7 @@ TEST_P(CirculationContract, CheckinCountsCirculationsAndDemotes) {
   EXPECT_TRUE(circ().openLoans(patronId("S1"))->empty());
   auto again = checkin(circ(), config_, "T1", at(2026, 9, 9));
   ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().code, "REFUSED");
+  EXPECT_EQ(again.error().code.name(), "REFUSED");
   EXPECT_EQ(copy("T1").circulations, 2);
 }
 
@@ -323,7 +323,7 @@ TEST_P(CirculationContract, ConditionByHand) {
   EXPECT_EQ(copy("T3").valueCents, 4000);
   auto bad = setCondition(circ(), config_, "T3", "shiny", at(2026, 9, 1));
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().code, "USAGE");
+  EXPECT_EQ(bad.error().code.name(), "USAGE");
   EXPECT_NE(bad.error().message.find("new, good"), std::string::npos);
   EXPECT_EQ(copy("T3").condition, "fair");
 }
@@ -371,11 +371,11 @@ TEST_P(CirculationContract, PaymentsPayOldestFirstAndNeverExceedTheBalance) {
   ASSERT_TRUE(circ().commit());
   auto over = payFines(circ(), "S2", "12.51", at(2026, 10, 5));
   ASSERT_FALSE(over);
-  EXPECT_EQ(over.error().code, "REFUSED");
+  EXPECT_EQ(over.error().code.name(), "REFUSED");
   for (const char* bad : {"abc", "-1.00", "0", "1.234"}) {
     auto r = payFines(circ(), "S2", bad, at(2026, 10, 5));
     ASSERT_FALSE(r) << bad;
-    EXPECT_EQ(r.error().code, "USAGE") << bad;
+    EXPECT_EQ(r.error().code.name(), "USAGE") << bad;
   }
   EXPECT_EQ(*circ().unpaidCents(p), 1250);
   auto paid = payFines(circ(), "P2", "10.50", at(2026, 10, 5));

@@ -586,7 +586,7 @@ TEST_F(BadInputConfig, SecretFileReaderChecksWhatItReads) {
             std::string::npos);
   auto gone = config::readSecretFile(dir_ / "none.secret");
   ASSERT_FALSE(gone);
-  EXPECT_EQ(gone.error().code, "SECRET");
+  EXPECT_EQ(gone.error().code.name(), "SECRET");
   EXPECT_EQ(gone.error().where, dir_ / "none.secret");
   EXPECT_NE(gone.error().message.find("cannot read secret file: "), std::string::npos);
   auto text = config::readConfigText(dir_.path().string());

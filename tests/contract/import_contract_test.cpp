@@ -398,15 +398,15 @@ TEST_P(ImportContract, AReadFaultMidFileAppliesNothing) {
   import(kHeader + rows(1, 5), "2026-10-15 02:00");
   Patron before = get("S3");
   std::string changed = kHeader + rows(1, 2) + row("S3", "Renamed") + rows(4, 60);
-  for (std::string code : {"IO", "STOPPED"}) {
+  for (ErrorCode code : {ErrorCode::kIo, ErrorCode::kStopped}) {
     test::StringSource src(changed, 64);
     src.failAfter(changed.size() * 3 / 4, code);
     auto o = importFrom(src, "2026-10-16 02:00");
-    EXPECT_EQ(o.run.status, code == "IO" ? RunStatus::kFailed : RunStatus::kInterrupted);
+    EXPECT_EQ(o.run.status, code == ErrorCode::kIo ? RunStatus::kFailed : RunStatus::kInterrupted);
     EXPECT_GT(o.run.counts.read, 20);  // well past several batches of 3
     EXPECT_EQ(o.run.counts.added + o.run.counts.updated, 0);
     ASSERT_FALSE(o.messages.empty());
-    EXPECT_EQ(o.messages.back().code, code);
+    EXPECT_EQ(o.messages.back().code, code.str());
     EXPECT_EQ(count(), 5);
     EXPECT_EQ(get("S3").get(PatronField::kLastName), before.get(PatronField::kLastName));
     EXPECT_EQ(get("S1").lastSeenAt, "2026-10-15T02:00:00");

@@ -107,7 +107,7 @@ TEST_F(OneRosterZip, AZipBombIsRefused) {
   EXPECT_LT(fs::file_size(path("bomb.zip")), 1u << 20);
   auto rows = rowsOf(path("bomb.zip"));
   ASSERT_FALSE(rows);
-  EXPECT_EQ(rows.error().code, "FILE_REFUSED");
+  EXPECT_EQ(rows.error().code.name(), "FILE_REFUSED");
   EXPECT_NE(rows.error().message.find("'padding.csv' expands"), std::string::npos)
       << rows.error().message;
   EXPECT_NE(rows.error().message.find("zip bomb"), std::string::npos);
@@ -150,7 +150,7 @@ TEST_F(OneRosterZip, HostileNamesAreRefused) {
     std::ofstream(path("names.zip"), std::ios::binary | std::ios::trunc) << bytes;
     auto rows = rowsOf(path("names.zip"));
     ASSERT_FALSE(rows) << name;
-    EXPECT_EQ(rows.error().code, "FILE_REFUSED") << name << ": " << rows.error().describe();
+    EXPECT_EQ(rows.error().code.name(), "FILE_REFUSED") << name << ": " << rows.error().describe();
   }
 }
 
@@ -168,7 +168,7 @@ TEST_F(OneRosterZip, TwoBundlesInOneZipOrNotAZipAtAll) {
   EXPECT_NE(junk.error().message.find("cannot read the zip"), std::string::npos);
   auto missing = rowsOf(path("nowhere.zip"));
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().code, "FILE_MISSING");
+  EXPECT_EQ(missing.error().code.name(), "FILE_MISSING");
 }
 
 TEST_F(OneRosterZip, AZipWithoutAManifestIsNotValid) {
@@ -179,7 +179,7 @@ TEST_F(OneRosterZip, AZipWithoutAManifestIsNotValid) {
   writeZip(path("nomanifest.zip"), entries);
   auto rows = rowsOf(path("nomanifest.zip"));
   ASSERT_FALSE(rows);
-  EXPECT_EQ(rows.error().code, "ONEROSTER");
+  EXPECT_EQ(rows.error().code.name(), "ONEROSTER");
   EXPECT_NE(rows.error().message.find("no manifest.csv"), std::string::npos);
 }
 

@@ -111,7 +111,7 @@ TEST_P(StoreContract, DuplicateBarcodeIsRefusedWithAClearError) {
   std::vector<Patron> dup{patron("S2", "B1", "Two")};
   auto r = store_->insertPatrons(dup);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "DB");
+  EXPECT_EQ(r.error().code.name(), "DB");
   EXPECT_NE(r.error().message.find("adding patron"), std::string::npos) << r.error().message;
 }
 

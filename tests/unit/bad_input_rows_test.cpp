@@ -240,7 +240,7 @@ TEST(BadInputCsv, UnclosedQuoteIsALocatedErrorNotOneGiantCell) {
     ASSERT_TRUE(*reader.next(row));  // the header
     auto more = reader.next(row);
     ASSERT_FALSE(more.ok());
-    EXPECT_EQ(more.error().code, "CSV");
+    EXPECT_EQ(more.error().code.name(), "CSV");
     EXPECT_EQ(more.error().where, "line 2");
     EXPECT_EQ(more.error().message,
               "the record starting on line 2 is longer than 1 MB, the most a record may hold: is "

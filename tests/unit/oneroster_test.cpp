@@ -71,7 +71,7 @@ std::string problemsOf(const Files& files) {
   if (b) {
     return "";
   }
-  EXPECT_EQ(b.error().code, "ONEROSTER");
+  EXPECT_EQ(b.error().code.name(), "ONEROSTER");
   return b.error().describe();
 }
 

@@ -169,7 +169,7 @@ TEST_F(Mapper, MissingHeaderColumnNamesIt) {
   }
   auto r = mapper_->bindHeader(header);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "MISSING_COLUMN");
+  EXPECT_EQ(r.error().code.name(), "MISSING_COLUMN");
   EXPECT_NE(r.error().message.find("'School'"), std::string::npos);
 }
 

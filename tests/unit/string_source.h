@@ -17,9 +17,9 @@ class StringSource final : public ByteSource {
       : data_(std::move(data)), chunk_(chunk), good_(data_.size()) {}
   // After the first `good` bytes, reads fail with `code` and "the read failed": a disk
   // error, or the service asked to stop, in the middle of a file.
-  StringSource& failAfter(std::size_t good, std::string code = "IO") {
+  StringSource& failAfter(std::size_t good, ErrorCode code = ErrorCode::kIo) {
     good_ = std::min(good, data_.size());
-    fault_ = std::move(code);
+    fault_ = code;
     return *this;
   }
   Result<std::size_t> read(char* buffer, std::size_t size) override {
@@ -36,7 +36,7 @@ class StringSource final : public ByteSource {
   std::string data_;
   std::size_t chunk_;
   std::size_t good_;
-  std::optional<std::string> fault_;
+  std::optional<ErrorCode> fault_;
   std::size_t pos_ = 0;
 };
 
