@@ -46,6 +46,14 @@ Result<void> MemoryStore::forEachJobPatron(const std::string& job, const Lifecyc
     return {};
   }
   return with("reading the job's patrons", [&](State& s) -> Result<void> {
+    // Open loans and unpaid balances by patron, as the SQL's two grouped subqueries.
+    std::map<std::int64_t, std::int64_t> openLoans, unpaid;
+    for (const auto& [loanId, l] : s.loans) {
+      openLoans[l.patronId] += l.status == "open";
+    }
+    for (const auto& [fineId, f] : s.fines) {
+      unpaid[f.patronId] += f.amountCents - f.paidCents;
+    }
     for (const auto& [id, p] : s.patrons) {
       if (p.ownerJob != job || !selected(p, filter)) {
         continue;
@@ -64,12 +72,8 @@ Result<void> MemoryStore::forEachJobPatron(const std::string& job, const Lifecyc
       j.status = p.status;
       j.lastSeenAt = effectiveLastSeen(s, p);
       j.inactiveSince = p.inactiveSince;
-      for (const auto& [loanId, l] : s.loans) {
-        j.openLoans += l.patronId == id && l.status == "open";
-      }
-      for (const auto& [fineId, f] : s.fines) {
-        j.unpaidCents += f.patronId == id ? f.amountCents - f.paidCents : 0;
-      }
+      j.openLoans = openLoans.contains(id) ? openLoans[id] : 0;
+      j.unpaidCents = unpaid.contains(id) ? unpaid[id] : 0;
       each(std::move(j));
     }
     return {};
