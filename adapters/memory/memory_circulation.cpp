@@ -171,18 +171,19 @@ class MemoryCirculation final : public CirculationStore {
     });
   }
 
-  // The open loan, else the newest lost one.
+  // The newest open loan, else the newest lost one.
   Result<std::optional<Loan>> currentLoan(std::int64_t copyId) override {
     return store_.with("reading the copy's loan", [&](State& s) -> Result<std::optional<Loan>> {
       std::optional<Loan> lost;
-      for (const auto& [id, l] : s.loans) {
+      for (auto it = s.loans.rbegin(); it != s.loans.rend(); ++it) {
+        const StoredLoan& l = it->second;
         if (l.copyId != copyId) {
           continue;
         }
         if (l.status == "open") {
           return readLoan(s, l);
         }
-        if (l.status == "lost") {
+        if (l.status == "lost" && !lost) {
           lost = readLoan(s, l);
         }
       }
