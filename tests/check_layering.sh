@@ -8,4 +8,10 @@ bad+=$(grep -rnE '#include "(adapters|daemon)/' "$root/engine" || true)
 if [[ -n "$bad" ]]; then
   echo "engine/ must not use I/O libraries or adapters:"; echo "$bad"; exit 1
 fi
+# adapters/memory is the store's ports in plain C++: the standard library and engine only.
+bad=$(grep -rnE '#include ' "$root/adapters/memory" |
+  grep -vE '#include (<[a-z_]+>|"(engine|adapters/memory)/)' || true)
+if [[ -n "$bad" ]]; then
+  echo "adapters/memory/ must use only the standard library and engine:"; echo "$bad"; exit 1
+fi
 echo "layering OK"

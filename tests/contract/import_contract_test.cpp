@@ -679,8 +679,8 @@ TEST_P(ImportSparseIds, AHandSetIdFarAboveTheRestIsCountedAndMatched) {
   EXPECT_EQ(get("S5").id, 900000000);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, ImportSparseIds,
-                         ::testing::ValuesIn(test::contractBackends()),
+// SQL only: it sets an id with an UPDATE statement, which the in-memory store has no way to take.
+INSTANTIATE_TEST_SUITE_P(AllBackends, ImportSparseIds, ::testing::ValuesIn(test::sqlBackends()),
                          [](const auto& p) { return p.param; });
 
 // The database refusing a row in a batch on the writer thread, with later batches already

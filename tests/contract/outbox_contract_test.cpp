@@ -162,7 +162,7 @@ TEST_P(OutboxContract, ClaimsAreExclusiveAndDeliveryIsRecorded) {
   std::vector<OutboxMessage> batch{message("a"), message("b"), message("c")};
   batch[2].nextAttemptAt = "2026-10-16T13:00:00Z";  // not due yet
   ASSERT_TRUE(store_->outbox().queue(batch));
-  auto other = sql::openStore(dbConfig_);
+  auto other = test::openAnotherStore(dbConfig_);
   ASSERT_TRUE(other);
   auto mine = store_->outbox().claimDue("2026-10-16T12:00:00Z", "me", "2026-10-16T12:10:00Z", 1);
   ASSERT_TRUE(mine);

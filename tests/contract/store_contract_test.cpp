@@ -58,7 +58,7 @@ TEST_P(StoreContract, MigrateIsIdempotentAndReportsVersion) {
 }
 
 TEST_P(StoreContract, SecondConnectionSeesMigratedSchema) {
-  auto other = sql::openStore(config_);
+  auto other = test::openAnotherStore(config_);
   ASSERT_TRUE(other.ok()) << other.error().describe();
   auto v = (*other)->schemaVersion();
   ASSERT_TRUE(v.ok());
@@ -698,7 +698,7 @@ TEST_P(StoreContract, InstancesStartingTogetherAllSaveTheSites) {
   std::vector<std::thread> threads;
   for (std::size_t t = 0; t < failures.size(); ++t) {
     threads.emplace_back([&, t] {
-      auto s = sql::openStore(config_);
+      auto s = test::openAnotherStore(config_);
       if (!s.ok()) {
         failures[t] = s.error().describe();
         return;

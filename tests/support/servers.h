@@ -30,9 +30,15 @@ DatabaseServer& mariadb();
 namespace patrond::test {
 
 // A migrated store on "sqlite3" (a file in `dir`), "postgresql" or "mysql" (a new database on
-// the test server, its password in a 0600 file in `dir`). Fails the calling test on error.
+// the test server, its password in a 0600 file in `dir`), or "memory" (a new in-memory
+// database; `used` then names it for openAnotherStore, and means nothing to the SQL adapter).
+// Fails the calling test on error.
 std::unique_ptr<PatronStore> openTestStore(const std::string& backend, const TempDir& dir,
                                            DatabaseConfig* used = nullptr);
+
+// Another connection to the database openTestStore opened (`used` is what it filled in):
+// sql::openStore for the SQL databases, another store on the same data for "memory".
+Result<std::unique_ptr<PatronStore>> openAnotherStore(const DatabaseConfig& used);
 
 // An active student of job "students" at LHS in homeroom "Smith 104", first name Zoë.
 Patron samplePatron(const std::string& districtId, const std::string& barcode,

@@ -5,12 +5,60 @@
 #include <sys/stat.h>
 #endif
 
+#include <map>
+#include <mutex>
+#include <string_view>
+
+#include "adapters/memory/memory_store.h"
 #include "tests/support/servers.h"
 
 namespace patrond::test {
 
+namespace {
+
+// The in-memory databases openTestStore made, by the name it gave each in `used`, for
+// openAnotherStore. Kept while any store of theirs is open.
+constexpr std::string_view kMemoryPrefix = "memory:";
+std::mutex memoryMutex;
+std::map<std::string, std::weak_ptr<memory::Database>> memoryDatabases;
+
+std::unique_ptr<PatronStore> openMemoryStore(DatabaseConfig* used) {
+  auto db = memory::newDatabase();
+  std::lock_guard lock(memoryMutex);
+  const std::string name = std::string(kMemoryPrefix) + std::to_string(memoryDatabases.size() + 1);
+  memoryDatabases[name] = db;
+  if (used) {
+    *used = DatabaseConfig{};
+    used->connection = name;
+  }
+  auto store = memory::openStore(db);
+  if (auto v = store->migrate(); !v) {
+    ADD_FAILURE() << v.error().describe();
+    return nullptr;
+  }
+  return store;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PatronStore>> openAnotherStore(const DatabaseConfig& used) {
+  if (used.connection.rfind(kMemoryPrefix, 0) == 0) {
+    std::lock_guard lock(memoryMutex);
+    auto it = memoryDatabases.find(used.connection);
+    auto db = it == memoryDatabases.end() ? nullptr : it->second.lock();
+    if (!db) {
+      return Error{"DB", "no in-memory database " + used.connection, "memory"};
+    }
+    return memory::openStore(db);
+  }
+  return sql::openStore(used);
+}
+
 std::unique_ptr<PatronStore> openTestStore(const std::string& backend, const TempDir& dir,
                                            DatabaseConfig* used) {
+  if (backend == "memory") {
+    return openMemoryStore(used);
+  }
   DatabaseConfig c;
   if (backend == "sqlite3") {
     c.connection = "db=" + dir / "patrond.db";

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Windows build under Wine (issue 19): unit_tests.exe; store_contract_tests.exe against
-# SQLite and a PostgreSQL 15 started here on loopback; then the demo's main job run by
+# SQLite, a PostgreSQL 15 started here on loopback and the in-memory store; then the demo's main job run by
 # patrond.exe and by the Linux binary on the same input, their JSON compared
 # (tests/windows/demo_parity.sh). Usage: tests/windows/run_tests.sh [BUILD_WINDOWS] [LINUX_BIN]
 # Needs: the `windows` preset built, wine (scripts/windows-deps.sh installs it), and for the
@@ -39,7 +39,7 @@ runuser -u postgres -- "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w 
   "-p $port -k $work/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" \
   start >/dev/null
 
-echo "== store_contract_tests.exe (SQLite, PostgreSQL)"
+echo "== store_contract_tests.exe (SQLite, PostgreSQL, memory)"
 start=$SECONDS
 PATROND_TEST_PG_PORT=$port wine "$wbuild/bin/store_contract_tests.exe" --gtest_brief=1
 echo "store_contract_tests.exe took $((SECONDS - start)) s"
