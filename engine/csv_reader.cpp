@@ -35,7 +35,7 @@ bool CsvReader::fill() {
 Error CsvReader::tooLong(std::int64_t line) {
   return Error{"CSV",
                "the record starting on line " + std::to_string(line) + " is longer than " +
-                   std::to_string(kMaxRowBytes / (1024 * 1024)) +
+                   std::to_string(kMaxRowBytes / (std::size_t{1024} * 1024)) +
                    " MB, the most a record may hold: is a quote on that line never closed?",
                "line " + std::to_string(line)};
 }

@@ -39,6 +39,7 @@ ArchiveRecord archiveRecord(const Patron& p, const std::vector<ArchivedLoan>& op
   record.fields.emplace_back("last_seen_at", p.lastSeenAt);
   record.fields.emplace_back("inactive_since", p.inactiveSince);
   std::vector<ArchiveFields> loans;
+  loans.reserve(openLoans.size());
   for (const ArchivedLoan& l : openLoans) {
     loans.push_back({{"loan_id", l.loanId},
                      {"copy", l.copyBarcode},
@@ -46,6 +47,7 @@ ArchiveRecord archiveRecord(const Patron& p, const std::vector<ArchivedLoan>& op
                      {"due", l.due}});
   }
   std::vector<ArchiveFields> fineList;
+  fineList.reserve(fines.size());
   for (const ArchivedFine& f : fines) {
     fineList.push_back({{"fine_id", f.fineId},
                         {"amount_cents", f.amountCents},

@@ -86,6 +86,7 @@ int statisticalYearStart(const CivilTime& date, int startMonth) {
 std::optional<ScheduledRun> nextSweep(const CirculationConfig& circulation, UtcTime after,
                                       const TimeZone& zone) {
   std::vector<DaySchedule> daily;
+  daily.reserve(7);
   for (int d = 0; d < 7; ++d) {
     daily.push_back({d, UpdateType::kFull, {circulation.sweepAt}});
   }

@@ -130,7 +130,7 @@ std::optional<std::uint64_t> parseByteSize(std::string_view s) {
   } else if (unit == "kb" || unit == "k") {
     mult = 1024;
   } else if (unit == "mb" || unit == "m") {
-    mult = 1024 * 1024;
+    mult = 1024ull * 1024;
   } else if (unit == "gb" || unit == "g") {
     mult = 1024ull * 1024 * 1024;
   } else {

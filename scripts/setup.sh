@@ -17,7 +17,7 @@ build_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 test_pkgs=(
-  clang libclang-rt-14-dev clang-format
+  clang libclang-rt-14-dev clang-format clang-tidy
   postgresql-15 mariadb-server openssh-server openssh-client python3-aiosmtpd openssl
   python3-prometheus-client
   g++-mingw-w64-x86-64-posix systemd

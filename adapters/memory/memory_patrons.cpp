@@ -180,6 +180,7 @@ Result<void> MemoryStore::readFields(
         continue;
       }
       std::vector<std::string> values;
+      values.reserve(fields.size());
       for (PatronField f : fields) {
         values.push_back(it->second.get(f));
       }

@@ -169,6 +169,7 @@ Result<std::vector<HomeroomStudentGroup>> MemoryStore::homeroomGroups() {
                 p.get(PatronField::kHomeroomTeacherName)}];
     }
     std::vector<HomeroomStudentGroup> out;
+    out.reserve(groups.size());
     for (const auto& [k, n] : groups) {
       out.push_back({std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k), n});
     }
