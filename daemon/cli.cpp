@@ -34,6 +34,7 @@ struct CliArgs {
   GlobalOptions g;
   Action action;
   bool needsConfig = true;
+  bool configKeys = false;  // check-config --keys
   std::string backupPath;
   ImportArgs imp;
   std::string sourceJob, runsJob;
@@ -87,8 +88,17 @@ void addServiceCommands(CLI::App& cli, CliArgs& s) {
     };
   });
 
-  cli.add_subcommand("check-config", "validate the configuration and show what runs when")
-      ->callback([&] { s.action = cmdCheckConfig; });
+  auto* check =
+      cli.add_subcommand("check-config", "validate the configuration and show what runs when");
+  check->add_flag("--keys", s.configKeys,
+                  "print every configuration key with its doc line (no configuration is read)");
+  check->callback([&] {
+    s.action = cmdCheckConfig;
+    if (s.configKeys) {
+      s.needsConfig = false;
+      s.action = cmdConfigKeys;
+    }
+  });
 
   auto* db = cli.add_subcommand("db", "database maintenance");
   db->require_subcommand(1);

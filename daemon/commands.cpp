@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/bundle/bundle_files.h"
+#include "adapters/config/yaml_config.h"
 #include "adapters/files/text_file.h"
 #include "adapters/sftp/curl_sftp.h"
 #include "daemon/cli_support.h"
@@ -67,6 +68,26 @@ int reportEnvironment(const EnvironmentReport& env, bool asJson, json& j) {
 }
 
 }  // namespace
+
+int cmdConfigKeys(App& app) {
+  auto keys = config::keyReference();
+  if (app.json()) {
+    json j = json::array();
+    for (const auto& k : keys) {
+      j.push_back({{"key", k.path}, {"doc", k.doc}});
+    }
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::size_t width = 0;
+  for (const auto& k : keys) {
+    width = std::max(width, k.path.size());
+  }
+  for (const auto& k : keys) {
+    std::cout << k.path << std::string(width - k.path.size() + 2, ' ') << k.doc << "\n";
+  }
+  return kExitOk;
+}
 
 int cmdCheckConfig(App& app) {
   const Config& c = app.config();

@@ -16,6 +16,8 @@ struct ImportArgs {
 };
 
 int cmdCheckConfig(App& app);
+// check-config --keys: the key reference (adapters/config keyReference()), one key a line.
+int cmdConfigKeys(App& app);
 int cmdDbMigrate(App& app);
 int cmdImport(App& app, const ImportArgs& args);
 int cmdTestSource(App& app, const std::string& job);

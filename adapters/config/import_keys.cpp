@@ -317,4 +317,16 @@ void loadImport(Loader& L, const YAML::Node& n, const std::string& path, ImportJ
   }
 }
 
+void describeImportKeys(std::vector<KeyDoc>& out) {
+  describeKeys(out, "imports[]", importKeys());
+  describeKeys(out, "imports[].source", sourceKeys());
+  describeKeys(out, "imports[].source.sftp", sftpKeys());
+  describeKeys(out, "imports[].options", optionsKeys());
+  describeKeys(out, "imports[].lifecycle", lifecycleKeys());
+  describeKeys(out, "imports[].lifecycle.scope", scopeKeys());
+  describeKeys(out, "imports[].lifecycle.inactivate", inactivateKeys());
+  describeKeys(out, "imports[].lifecycle.delete_inactive", deleteInactiveKeys());
+  describeKeys(out, "imports[].lifecycle.delete_with_transactions", deleteWithTransactionsKeys());
+}
+
 }  // namespace patrond::config

@@ -186,6 +186,15 @@ class Loader {
   bool readSecrets_ = false;
 };
 
+// Adds a table's keys to the key reference, under `prefix` ("" for the root).
+template <typename S>
+void describeKeys(std::vector<KeyDoc>& out, const std::string& prefix, const Keys<S>& keys) {
+  for (const auto& k : keys) {
+    out.push_back(
+        {prefix.empty() || prefix.back() == ':' ? prefix + k.name : prefix + "." + k.name, k.doc});
+  }
+}
+
 // Table entries. `key(name, &S::member, rule, doc)` reads a scalar into a member; `custom`
 // runs its own reader; `later` is read by the section's code.
 template <typename S, typename T, typename Rule>

@@ -357,4 +357,9 @@ void loadMapping(const std::string& file, Mapping& m, std::vector<Diagnostic>& d
   }
 }
 
+void describeMappingKeys(std::vector<KeyDoc>& out) {
+  describeKeys(out, "mapping:", mappingKeys());
+  describeKeys(out, "mapping:rules[]", ruleKeys());
+}
+
 }  // namespace patrond::config

@@ -174,4 +174,9 @@ void loadNoticeSchedule(Loader& L, const YAML::Node& s, const std::string& sp, N
   }
 }
 
+void describeScheduleKeys(std::vector<KeyDoc>& out) {
+  describeKeys(out, "imports[].schedule.<day>", dayKeys());
+  describeKeys(out, "notices[].schedule", noticeScheduleKeys());
+}
+
 }  // namespace patrond::config

@@ -23,6 +23,12 @@ void loadNotice(Loader& L, const YAML::Node& n, const std::string& path, NoticeC
 void loadPolicyTree(Loader& L, const YAML::Node& n, const std::string& path, PolicyTree& t);
 void loadMonitoring(Loader& L, const YAML::Node& m, MonitoringConfig& c);
 
+// Each file's part of the key reference (keyReference(), yaml_config.h).
+void describeImportKeys(std::vector<KeyDoc>& out);
+void describeMappingKeys(std::vector<KeyDoc>& out);
+void describeScheduleKeys(std::vector<KeyDoc>& out);
+void describeServiceKeys(std::vector<KeyDoc>& out);
+
 // Calendar words (schedule_keys.cpp).
 extern const OneOf<int> kMonths;
 void loadTimes(Loader& L, const YAML::Node& n, const std::string& path,

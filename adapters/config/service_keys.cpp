@@ -227,4 +227,11 @@ void loadMonitoring(Loader& L, const YAML::Node& m, MonitoringConfig& c) {
   c.alerts = std::move(alerts);
 }
 
+void describeServiceKeys(std::vector<KeyDoc>& out) {
+  describeKeys(out, "textbook_policies", policyKeys());
+  describeKeys(out, "textbook_policies.conditioning", conditioningKeys());
+  describeKeys(out, "monitoring", monitoringKeys());
+  describeKeys(out, "monitoring.alerts", alertKeys());
+}
+
 }  // namespace patrond::config

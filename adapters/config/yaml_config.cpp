@@ -515,4 +515,20 @@ LoadResult loadConfig(const std::string& path, const LoadOptions& options) {
   return out;
 }
 
+std::vector<KeyDoc> keyReference() {
+  std::vector<KeyDoc> out;
+  describeKeys(out, "", rootKeysTable());
+  describeKeys(out, "district", districtKeys());
+  describeKeys(out, "database", databaseKeys());
+  describeKeys(out, "logging", loggingKeys());
+  describeKeys(out, "sites[]", siteKeys());
+  describeKeys(out, "smtp", smtpKeys());
+  describeKeys(out, "homerooms[]", homeroomKeys());
+  describeImportKeys(out);
+  describeScheduleKeys(out);
+  describeServiceKeys(out);
+  describeMappingKeys(out);
+  return out;
+}
+
 }  // namespace patrond::config

@@ -3,7 +3,10 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "adapters/config/yaml_config.h"
 #include "tests/support/temp_dir.h"
@@ -318,3 +321,71 @@ TEST_F(ConfigLoader, NoticesThatCannotBeDeliveredAreErrors) {
 
 }  // namespace
 }  // namespace patrond
+
+// The key reference comes from the loader's key tables (check-config --keys), and
+// docs/configuration.md names every key in it: a section heading, or the key's name in code
+// (a `span` or a fenced example). A key added to a table without a doc line here fails this.
+TEST(ConfigKeyReference, TheConfigurationPageNamesEveryKeyOfTheTables) {
+  auto keys = patrond::config::keyReference();
+  ASSERT_GT(keys.size(), 100u);
+  std::ifstream in(std::string(PATROND_SOURCE_DIR) + "/docs/configuration.md");
+  std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(doc.empty());
+  // Code: fenced blocks, then inline spans of what is left; headings: "## a, b".
+  std::string code, rest;
+  for (std::size_t pos = 0;;) {
+    auto open = doc.find("```", pos);
+    auto close = open == std::string::npos ? open : doc.find("```", open + 3);
+    if (close == std::string::npos) {
+      rest += doc.substr(pos);
+      break;
+    }
+    rest += doc.substr(pos, open - pos);
+    code += doc.substr(open, close - open) + "\n";
+    pos = close + 3;
+  }
+  std::string headings;
+  std::istringstream lines(rest);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("#", 0) == 0) {
+      headings += line + "\n";
+    }
+    for (auto a = line.find('`'); a != std::string::npos; a = line.find('`', a)) {
+      auto b = line.find('`', a + 1);
+      if (b == std::string::npos) {
+        break;
+      }
+      code += line.substr(a + 1, b - a - 1) + "\n";
+      a = b + 1;
+    }
+  }
+  auto namesWord = [](const std::string& text, const std::string& word) {
+    auto isWordChar = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    };
+    for (auto at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
+      bool startOk = at == 0 || !isWordChar(text[at - 1]);
+      bool endOk = at + word.size() == text.size() || !isWordChar(text[at + word.size()]);
+      if (startOk && endOk) {
+        return true;
+      }
+    }
+    return false;
+  };
+  std::vector<std::string> missing;
+  for (const auto& k : keys) {
+    EXPECT_FALSE(k.doc.empty()) << k.path << " has no doc line in its key table";
+    std::string name = k.path.substr(
+        k.path.find_last_of(".:") == std::string::npos ? 0 : k.path.find_last_of(".:") + 1);
+    if (!namesWord(code, name) && !namesWord(headings, name)) {
+      missing.push_back(k.path);
+    }
+  }
+  EXPECT_TRUE(missing.empty()) << "docs/configuration.md does not name: " << [&] {
+    std::string all;
+    for (const auto& m : missing) {
+      all += m + " ";
+    }
+    return all;
+  }();
+}

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "tests/support/temp_dir.h"
@@ -315,3 +316,26 @@ TEST_F(BadInputCli, ClearTextMailWarnsInCheckConfigAndTheServiceLog) {
 
 }  // namespace
 }  // namespace patrond
+
+// check-config --keys needs no configuration: the key reference, from the loader's tables.
+TEST(ConfigKeysCli, PrintsEveryKeyWithoutAConfiguration) {
+  auto r = patrond::test::run(
+      {PATROND_BIN, "check-config", "--keys", "--json", "--config", "/nonexistent/patrond.yaml"},
+      {{"PATROND_CONFIG", ""}});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto keys = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(keys.is_array());
+  std::set<std::string> paths;
+  for (const auto& k : keys) {
+    paths.insert(k["key"].get<std::string>());
+    EXPECT_FALSE(k["doc"].get<std::string>().empty()) << k.dump();
+  }
+  for (const char* want :
+       {"district.timezone", "database.password_file", "imports[].source.sftp.known_hosts",
+        "mapping:match_on", "monitoring.alerts.to"}) {
+    EXPECT_EQ(paths.count(want), 1u) << want;
+  }
+  auto text = patrond::test::run({PATROND_BIN, "check-config", "--keys"}, {{"PATROND_CONFIG", ""}});
+  EXPECT_EQ(text.exitCode, 0);
+  EXPECT_NE(text.out.find("district.statistical_year_starts"), std::string::npos);
+}
