@@ -204,14 +204,15 @@ Result<SweepOutcome> executeSweep(PatronStore& store, const Config& config, cons
                                   UtcTime utc, Log& log) {
   const std::string lease = "circulation-sweep";
   const std::string holder = leaseHolder();
-  auto got = store.acquireLease(lease, holder, utcIso(utc), utcIso(utc + kLeaseTime), holderState);
+  auto got = ScopedLease::acquire(store, lease, holder, utcIso(utc), utcIso(utc + kLeaseTime),
+                                  holderState, &log);
   if (!got) {
     return got.error();
   }
   if (!*got) {
     return Error{"BUSY", "another patrond process is running the circulation sweep", lease};
   }
-  HeldLease held(store, config.database, lease, holder, &log);
+  HeldLease held(std::move(**got), config.database, &log);
   auto out = sweep(store.circulation(), config, local);
   held.release();
   if (out) {

@@ -23,7 +23,7 @@ json nullIfEmpty(const std::string& s) {
 
 }  // namespace
 
-Result<std::vector<Homeroom>> currentHomerooms(PatronStore& store, const Config& config) {
+Result<std::vector<Homeroom>> currentHomerooms(HomeroomStore& store, const Config& config) {
   auto groups = store.homeroomGroups();
   if (!groups) {
     return groups.error();

@@ -14,7 +14,7 @@ struct HomeroomSetArgs {
 };
 
 // Every homeroom with its teacher as the store and the configuration say now.
-Result<std::vector<Homeroom>> currentHomerooms(PatronStore& store, const Config& config);
+Result<std::vector<Homeroom>> currentHomerooms(HomeroomStore& store, const Config& config);
 
 int cmdHomeroomsList(App& app, const std::string& site);
 int cmdHomeroomsSet(App& app, const HomeroomSetArgs& args);

@@ -262,8 +262,8 @@ ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& 
   // A run left open by a dead holder is marked interrupted and its lease freed first, so a
   // crash never locks the job out (SPEC section 10).
   (void)store.markInterruptedRuns(formatIso(call.localNow), utcIso(call.utcNow), holderState);
-  auto got = store.acquireLease(lease, holder, utcIso(call.utcNow),
-                                utcIso(call.utcNow + kLeaseTime), holderState);
+  auto got = ScopedLease::acquire(store, lease, holder, utcIso(call.utcNow),
+                                  utcIso(call.utcNow + kLeaseTime), holderState, &log);
   if (!got) {
     result.busy = true;
     result.error = got.error().describe();
@@ -275,7 +275,7 @@ ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& 
     return result;
   }
 
-  HeldLease held(store, call.config->database, lease, holder, &log);
+  HeldLease held(std::move(**got), call.config->database, &log);
 
   Result<std::string> path = call.file.empty() && job.source.sftp ? [&]() -> Result<std::string> {
     auto f = fetchRemote(*call.config, job, log);

@@ -104,8 +104,7 @@ namespace {
 // slot runs, so one whose holder died is taken over (at once on this host); when the slot is
 // done it becomes a mark that no process holds, kept two days so the slot never runs again.
 struct SlotClaim {
-  PatronStore* store = nullptr;
-  std::string name, holder;
+  std::optional<ScopedLease> lease;
   std::optional<LeaseKeeper> keeper;
   Log* log = nullptr;
   SlotClaim() = default;
@@ -113,13 +112,14 @@ struct SlotClaim {
   SlotClaim& operator=(const SlotClaim&) = delete;
   ~SlotClaim() {
     keeper.reset();
-    if (store) {
+    if (lease) {
       auto until =
           std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now()) + kSlotRanMark;
-      if (auto r = store->renewLease(name, holder, utcIso(until), "ran by " + holder); !r) {
+      if (auto r = lease->keepAs("ran by " + lease->holder(), utcIso(until)); !r) {
         // The mark that keeps the slot from running again could not be written: another
         // instance may run it once more once the claim expires.
-        log->warning("slot " + name + ": could not mark it as run (" + r.error().describe() + ")");
+        log->warning("slot " + lease->name() + ": could not mark it as run (" +
+                     r.error().describe() + ")");
       }
     }
   }
@@ -170,17 +170,16 @@ ImportCallResult JobRunner::execute(JobTask& task) {
   SlotClaim claim;
   claim.log = log_.get();
   if (!task.slotLease.empty()) {
-    auto claimed = (*store)->acquireLease(task.slotLease, leaseHolder(), utcIso(now),
-                                          utcIso(now + kLeaseTime), holderState);
+    auto claimed = ScopedLease::acquire(**store, task.slotLease, leaseHolder(), utcIso(now),
+                                        utcIso(now + kLeaseTime), holderState, log_.get());
     if (!claimed || !*claimed) {
       log_->info(what + ": the " + task.trigger + " run " + task.slotLease +
                  " is taken: it ran already or another instance runs it");
       return result;
     }
-    claim.name = task.slotLease;
-    claim.holder = leaseHolder();
-    claim.keeper.emplace(task.config->database, claim.name, claim.holder, log_.get());
-    claim.store = store->get();
+    claim.lease.emplace(std::move(**claimed));
+    claim.keeper.emplace(task.config->database, claim.lease->name(), claim.lease->holder(),
+                         log_.get());
   }
   PatronStore& s = **store;
   std::visit(Overloaded{[&](OutboxWork& w) { deliver(s, task, w, clock, now); },
@@ -230,7 +229,7 @@ void JobRunner::runNotice(PatronStore& store, const JobTask& task, const NoticeW
   }
 }
 
-bool JobRunner::arrivedNew(PatronStore& store, const JobTask& task, ImportWork& work,
+bool JobRunner::arrivedNew(SourceFileLedger& store, const JobTask& task, ImportWork& work,
                            const ImportJob& job, ImportCallResult& result) {
   using Arrival = ImportWork::Arrival;
   if (work.arrival == Arrival::kPolled) {

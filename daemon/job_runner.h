@@ -84,8 +84,8 @@ class JobRunner {
   void runNotice(PatronStore& store, const JobTask& task, const NoticeWork& work,
                  const Clock& clock, UtcTime now, ImportCallResult& result);
   // A polled or watched file: fetched if changed, and true only if its content is new.
-  bool arrivedNew(PatronStore& store, const JobTask& task, ImportWork& work, const ImportJob& job,
-                  ImportCallResult& result);
+  bool arrivedNew(SourceFileLedger& store, const JobTask& task, ImportWork& work,
+                  const ImportJob& job, ImportCallResult& result);
   void runImport(PatronStore& store, const JobTask& task, const ImportWork& work,
                  const ImportJob& job, UtcTime now, ImportCallResult& result);
   void post(const JobTask& task, const ImportCallResult& result);

@@ -11,10 +11,12 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "engine/config.h"
 #include "engine/ports/log.h"
 #include "engine/ports/patron_store.h"
+#include "engine/scoped_lease.h"
 
 namespace patrond::daemon {
 
@@ -53,32 +55,28 @@ class LeaseKeeper {
 
 // A lease this process has acquired: renewed while it lives, released when it goes, on every
 // path out, an exception included (the service survives one, and its live pid would otherwise
-// keep the job "already running" until a restart).
+// keep the job "already running" until a restart). A failed release is logged as a warning.
 class HeldLease {
  public:
-  HeldLease(PatronStore& store, const DatabaseConfig& database, std::string name,
-            std::string holder, Log* log)
-      : store_(store), name_(std::move(name)), holder_(std::move(holder)) {
-    keeper_.emplace(database, name_, holder_, log);
+  HeldLease(ScopedLease lease, const DatabaseConfig& database, Log* log)
+      : lease_(std::move(lease)), log_(log) {
+    keeper_.emplace(database, lease_.name(), lease_.holder(), log);
   }
-  ~HeldLease() { release(); }
   HeldLease(const HeldLease&) = delete;
   HeldLease& operator=(const HeldLease&) = delete;
   // Stops renewing and frees the lease now; the destructor then does nothing.
   void release() {
-    if (released_) {
-      return;
-    }
-    released_ = true;
     keeper_.reset();
-    (void)store_.releaseLease(name_, holder_);
+    if (auto r = lease_.release(); !r && log_) {
+      log_->warning("lease " + lease_.name() + ": could not release it (" + r.error().describe() +
+                    "); it stays until it expires");
+    }
   }
 
  private:
-  PatronStore& store_;
-  std::string name_, holder_;
+  ScopedLease lease_;  // destroyed after the keeper: renewing stops before the release
+  Log* log_;
   std::optional<LeaseKeeper> keeper_;
-  bool released_ = false;
 };
 
 }  // namespace patrond::daemon

@@ -283,9 +283,10 @@ Result<NoticeOutcome> executeNotice(PatronStore& store, const Config& config,
                                     bool dryRun, Log& log) {
   const std::string lease = "notice:" + notice.name;
   const std::string holder = leaseHolder();
+  std::optional<HeldLease> held;
   if (!dryRun) {
-    auto got = store.acquireLease(lease, holder, utcIso(clock.now()),
-                                  utcIso(clock.now() + kLeaseTime), holderState);
+    auto got = ScopedLease::acquire(store, lease, holder, utcIso(clock.now()),
+                                    utcIso(clock.now() + kLeaseTime), holderState, &log);
     if (!got) {
       return got.error();
     }
@@ -293,10 +294,7 @@ Result<NoticeOutcome> executeNotice(PatronStore& store, const Config& config,
       return Error{"BUSY", "another patrond process is running notice '" + notice.name + "'",
                    lease};
     }
-  }
-  std::optional<HeldLease> held;
-  if (!dryRun) {
-    held.emplace(store, config.database, lease, holder, &log);
+    held.emplace(std::move(**got), config.database, &log);
   }
 
   auto prepared = prepareNotice(store, config, notice, localNow);

@@ -7,6 +7,7 @@
 #include "daemon/json_output.h"
 #include "engine/csv_reader.h"
 #include "engine/patron_deletion.h"
+#include "engine/scoped_transaction.h"
 #include "engine/text.h"
 
 namespace patrond::daemon {
@@ -251,11 +252,12 @@ int cmdPatronsDelete(App& app, const PatronDeleteArgs& a) {
   }
   // One transaction from reading the patrons' loans to deleting them: a checkout in between
   // cannot slip past the refusal.
-  if (auto r = app.store().begin(); !r) {
-    return fail(kExitFailed, r.error().describe());
+  auto tx = ScopedTransaction::begin(app.store());
+  if (!tx) {
+    return fail(kExitFailed, tx.error().describe());
   }
   auto rollback = [&](int rc) {
-    (void)app.store().rollback();
+    (void)tx->rollback();
     return rc;
   };
   std::vector<DeletionCandidate> candidates;
@@ -304,7 +306,7 @@ int cmdPatronsDelete(App& app, const PatronDeleteArgs& a) {
     if (auto r = app.store().deletePatrons(list); !r) {
       return rollback(fail(kExitFailed, r.error().describe()));
     }
-    if (auto r = app.store().commit(); !r) {
+    if (auto r = tx->commit(); !r) {
       return rollback(fail(kExitFailed, r.error().describe()));
     }
     for (const auto& c : plan.deleted) {
@@ -315,7 +317,7 @@ int cmdPatronsDelete(App& app, const PatronDeleteArgs& a) {
                           : ""));
     }
   } else {
-    (void)app.store().rollback();
+    (void)tx->rollback();
   }
   if (app.json()) {
     report(true);

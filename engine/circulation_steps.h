@@ -7,24 +7,22 @@
 
 #include "engine/ports/circulation_store.h"
 #include "engine/result.h"
+#include "engine/scoped_transaction.h"
 
 namespace patrond::circulation_steps {
 
 // Runs `body` inside one transaction: commits on success, rolls back otherwise.
 template <typename T, typename F>
-Result<T> inTransaction(CirculationStore& store, F&& body) {
-  if (auto r = store.begin(); !r) {
-    return r.error();
+Result<T> inTransaction(UnitOfWork& store, F&& body) {
+  auto tx = ScopedTransaction::begin(store);
+  if (!tx) {
+    return tx.error();
   }
   Result<T> out = body();
   if (!out) {
-    (void)store.rollback();
     return out;
   }
-  if (auto r = store.commit(); !r) {
-    (void)store.rollback();
-    return r.error();
-  }
+  PATROND_TRY(tx->commit());
   return out;
 }
 

@@ -60,7 +60,7 @@ Result<void> hashPasswords(Batch& b, PasswordHasher& hasher, unsigned hashThread
 }
 
 // `keepWhenEmpty` fields (ImportRequest) a row leaves empty keep their stored value.
-Result<void> applyKeepWhenEmpty(PatronStore& store, const std::vector<PatronField>& fields,
+Result<void> applyKeepWhenEmpty(ImportTarget& store, const std::vector<PatronField>& fields,
                                 std::vector<Patron>& patrons) {
   std::vector<std::int64_t> ids;
   std::unordered_map<std::int64_t, Patron*> byId;
@@ -85,7 +85,7 @@ Result<void> applyKeepWhenEmpty(PatronStore& store, const std::vector<PatronFiel
 }
 
 // `preserve` fields keep a stored value that is not empty (hand edits survive).
-Result<void> applyPreserve(PatronStore& store, const std::vector<PatronField>& fields,
+Result<void> applyPreserve(ImportTarget& store, const std::vector<PatronField>& fields,
                            std::vector<Patron>& patrons) {
   if (fields.empty() || patrons.empty()) {
     return {};
@@ -112,7 +112,7 @@ Result<void> applyPreserve(PatronStore& store, const std::vector<PatronField>& f
 // A homeroom pinned by hand (SPEC section 11) stays as stored, with its teacher columns:
 // the store keeps them whatever is written, and the summary's changed fields must not
 // claim the SIS's value was written.
-Result<void> keepPinnedHomerooms(PatronStore& store, std::vector<Patron>& patrons) {
+Result<void> keepPinnedHomerooms(ImportTarget& store, std::vector<Patron>& patrons) {
   std::vector<std::int64_t> ids;
   std::unordered_map<std::int64_t, Patron*> byId;
   for (auto& p : patrons) {
@@ -140,7 +140,7 @@ std::vector<PatronField> writtenButPassword(const RowMapper& mapper) {
 
 }  // namespace
 
-Result<void> BatchWrite::operator()(PatronStore& store, Batch& b) const {
+Result<void> BatchWrite::operator()(ImportTarget& store, Batch& b) const {
   if (!b.passwords.empty() && !req.dryRun) {
     if (auto r = hashPasswords(b, *hasher, req.hashThreads); !r) {
       return r;

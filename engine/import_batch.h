@@ -19,7 +19,7 @@ struct BatchWrite {
   // On the writer thread: one batch, with `keepWhenEmpty`, `preserve` and pinned homerooms
   // applied to the updates. Rows whose password did not change are written without their
   // password column. Nothing is hashed for a dry run: what it writes is rolled back.
-  Result<void> operator()(PatronStore& store, Batch& b) const;
+  Result<void> operator()(ImportTarget& store, Batch& b) const;
 };
 
 }  // namespace patrond::importing

@@ -8,6 +8,7 @@
 
 #include "engine/circulation.h"
 #include "engine/csv_reader.h"
+#include "engine/scoped_transaction.h"
 #include "engine/text.h"
 
 namespace patrond {
@@ -331,17 +332,15 @@ class ItemsImport {
 
   Result<ItemsImportOutcome> write() {
     const bool dry = options_.dryRun;
+    std::optional<ScopedTransaction> tx;  // none in a dry run; rolled back unless committed
     if (!dry) {
-      if (auto r = store_.begin(); !r) {
-        return r.error();
+      auto begun = ScopedTransaction::begin(store_);
+      if (!begun) {
+        return begun.error();
       }
+      tx.emplace(std::move(*begun));
     }
-    auto fail = [&](const Error& e) -> Result<ItemsImportOutcome> {
-      if (!dry) {
-        (void)store_.rollback();
-      }
-      return e;
-    };
+    auto fail = [](const Error& e) -> Result<ItemsImportOutcome> { return e; };
     if (!newTitles_.empty() && !dry) {
       if (auto r = store_.insertTitles(newTitles_); !r) {
         return fail(r.error());
@@ -367,7 +366,7 @@ class ItemsImport {
     if (!updates.empty() && !(r = store_.updateCopies(updates))) {
       return fail(r.error());
     }
-    if (!(r = store_.commit())) {
+    if (!(r = tx->commit())) {
       return fail(r.error());
     }
     return out_;

@@ -249,7 +249,7 @@ std::string lifecycleRule(const LifecycleConfig& l, const ImportOptions& o, cons
   return std::string(lifecycleActionName(decideLifecycle(l, o, p, now, startMonth, inFile)));
 }
 
-ImportOutcome failedImport(PatronStore& store, const ImportRequest& request, const Error& error) {
+ImportOutcome failedImport(RunLog& store, const ImportRequest& request, const Error& error) {
   ImportOutcome out;
   ImportRun& run = out.run;
   run.job = request.job->name;

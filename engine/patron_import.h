@@ -73,7 +73,7 @@ ImportOutcome runImport(PatronStore& store, ByteSource& source, const ImportRequ
 
 // Records a run that failed before reading (file missing, unreadable, source down): status
 // failed, nothing applied, the error as its message. Not recorded for a dry run.
-ImportOutcome failedImport(PatronStore& store, const ImportRequest& request, const Error& error);
+ImportOutcome failedImport(RunLog& store, const ImportRequest& request, const Error& error);
 
 // The lifecycle's decision for one job patron, exposed for tests: "" when untouched, else
 // the rule ("inactivate", "delete_graduated_seniors", "delete_inactive",

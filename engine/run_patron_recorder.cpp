@@ -40,7 +40,7 @@ void RunPatronRecorder::lifecycle(PatronAction action, std::string key, std::str
   }
 }
 
-Result<void> RunPatronRecorder::beforeWrite(PatronStore& store, const std::vector<Patron>& patrons,
+Result<void> RunPatronRecorder::beforeWrite(ImportTarget& store, const std::vector<Patron>& patrons,
                                             const std::vector<PatronField>& fields,
                                             PatronAction action) {
   if (!enabled_ || patrons.empty()) {

@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/ports/patron_store.h"
+#include "engine/ports/import_target.h"
 #include "engine/run_patrons.h"
 
 namespace patrond {
@@ -27,7 +27,7 @@ class RunPatronRecorder {
 
   // Writer thread, before `patrons` are written over `fields`: what changes for the noted
   // ones. `action`: kUpdated or kReactivated.
-  Result<void> beforeWrite(PatronStore& store, const std::vector<Patron>& patrons,
+  Result<void> beforeWrite(ImportTarget& store, const std::vector<Patron>& patrons,
                            const std::vector<PatronField>& fields, PatronAction action);
 
   std::vector<RunPatron> take() { return log_.take(); }

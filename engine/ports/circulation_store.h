@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/ports/unit_of_work.h"
 #include "engine/result.h"
 
 namespace patrond {
@@ -110,15 +111,9 @@ struct FinePayment {
   std::int64_t cents = 0;
 };
 
-class CirculationStore {
+// Its UnitOfWork is the connection's transaction (the same one PatronStore::begin opens).
+class CirculationStore : public UnitOfWork {
  public:
-  virtual ~CirculationStore() = default;
-
-  // The connection's transaction (the same one PatronStore::begin opens).
-  virtual Result<void> begin() = 0;
-  virtual Result<void> commit() = 0;
-  virtual Result<void> rollback() = 0;
-
   // Everything the copies file may refer to, read once per items import.
   virtual Result<void> forEachTitle(const std::function<void(Title&&)>& each) = 0;
   virtual Result<void> forEachCopy(const std::function<void(Copy&&)>& each) = 0;

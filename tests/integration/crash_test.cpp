@@ -165,11 +165,12 @@ TEST_P(Crash, LeaseIsRenewedWhileItsWorkRuns) {
 // running" until the service restarts.
 TEST_P(Crash, ALeaseIsFreedWhenItsWorkThrows) {
   const std::string self = daemon::leaseHolder();
-  ASSERT_TRUE(*store_->acquireLease("import:students", self, utcNowIso(), utcNowIso(120s),
-                                    daemon::holderState));
+  auto lease = ScopedLease::acquire(*store_, "import:students", self, utcNowIso(), utcNowIso(120s),
+                                    daemon::holderState);
+  ASSERT_TRUE(lease && lease->has_value());
   EXPECT_THROW(
       {
-        daemon::HeldLease held(*store_, db_, "import:students", self, nullptr);
+        daemon::HeldLease held(std::move(**lease), db_, nullptr);
         throw std::runtime_error("a fault in the work");
       },
       std::runtime_error);
