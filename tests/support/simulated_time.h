@@ -29,11 +29,6 @@ class SimulatedTime final : public TimeSystem {
 
   // How many alarms are armed.
   std::size_t armed() const { return due_.size(); }
-  // When the next alarm fires (the clock's epoch when none is armed).
-  UtcTime nextAlarm() const {
-    return due_.empty() ? UtcTime{}
-                        : std::chrono::time_point_cast<Seconds>(due_.begin()->first.first);
-  }
 
  private:
   using Millis = std::chrono::time_point<std::chrono::system_clock, std::chrono::milliseconds>;

@@ -9,6 +9,7 @@
 
 #include "tests/support/simulated_time.h"
 #include "tests/unit/fake_zone.h"
+#include "tests/unit/recording_log.h"
 
 namespace patrond {
 namespace {
@@ -20,20 +21,6 @@ struct Fired {
   std::string what;   // Scheduler::describe
   std::string slot;   // the event's slot (ISO, district time)
   std::string trigger;
-};
-
-class RecordingLog final : public Log {
- public:
-  void write(LogLevel, std::string_view m) override { lines.emplace_back(m); }
-  bool has(const std::string& part) const {
-    for (const auto& l : lines) {
-      if (l.find(part) != std::string::npos) {
-        return true;
-      }
-    }
-    return false;
-  }
-  std::vector<std::string> lines;
 };
 
 class Host final : public SchedulerHost {
@@ -55,7 +42,7 @@ class Host final : public SchedulerHost {
   }
 
   Config config_;
-  RecordingLog log_;
+  test::RecordingLog log_;
   std::map<std::string, std::string> lastRun;
   bool databaseDown = false;
   std::vector<Fired> fired;

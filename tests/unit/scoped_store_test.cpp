@@ -9,6 +9,7 @@
 
 #include "engine/scoped_lease.h"
 #include "engine/scoped_transaction.h"
+#include "tests/unit/recording_log.h"
 
 namespace patrond {
 namespace {
@@ -110,16 +111,6 @@ class FakeLeases final : public LeaseStore {
   }
 };
 
-class RecordingLog final : public Log {
- public:
-  std::vector<std::string> warnings;
-  void write(LogLevel level, std::string_view message) override {
-    if (level == LogLevel::kWarning) {
-      warnings.emplace_back(message);
-    }
-  }
-};
-
 TEST(ScopedLease, ReleasedWhenItGoes) {
   FakeLeases leases;
   {
@@ -145,7 +136,7 @@ TEST(ScopedLease, HeldElsewhereIsNulloptAndReleasesNothing) {
 TEST(ScopedLease, FailedReleaseInTheDestructorIsLoggedAsAWarning) {
   FakeLeases leases;
   leases.failRelease = true;
-  RecordingLog log;
+  test::RecordingLog log;
   {
     auto got = ScopedLease::acquire(leases, "notice:overdue", "me", "t0", "t1", {}, &log);
     ASSERT_TRUE(got && got->has_value());
@@ -158,7 +149,7 @@ TEST(ScopedLease, FailedReleaseInTheDestructorIsLoggedAsAWarning) {
 TEST(ScopedLease, ExplicitReleaseReportsItsFailureAndReleasesOnce) {
   FakeLeases leases;
   leases.failRelease = true;
-  RecordingLog log;
+  test::RecordingLog log;
   {
     auto got = ScopedLease::acquire(leases, "circulation-sweep", "me", "t0", "t1", {}, &log);
     ASSERT_TRUE(got && got->has_value());
