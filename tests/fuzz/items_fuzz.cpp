@@ -120,7 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     test::StringSource src(std::string(reinterpret_cast<const char*>(data), size), 17);
     auto out = importItems(src, store, config, CivilTime{2026, 8, 20, 9, 0, 0});
     if (!out) {
-      if (out.error().code.empty() || out.error().message.empty()) {
+      if (out.error().code.name().empty() || out.error().message.empty()) {
         std::abort();
       }
       return 0;
