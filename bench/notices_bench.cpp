@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "adapters/smtp/mime.h"
 #include "adapters/templates/mustache_renderer.h"
 #include "adapters/timezone/tz_zone.h"
 #include "bench/bench_db.h"
@@ -114,7 +115,12 @@ int main(int argc, char** argv) {
     void write(LogLevel, std::string_view) override {}
   } log;
   auto t0 = BenchClock::now();
-  auto run = daemon::prepareNotice(*store, config, notice, date);
+  auto renderer0 = templates::makeNoticeRenderer(config, notice);
+  if (!renderer0) {
+    std::cerr << "bench: " << renderer0.error().describe() << "\n";
+    return 1;
+  }
+  auto run = prepareNotice(*store, store->outbox(), **renderer0, config, notice, date);
   auto t1 = BenchClock::now();
   if (!run) {
     std::cerr << "bench: " << run.error().describe() << "\n";
@@ -126,7 +132,7 @@ int main(int argc, char** argv) {
   {
     // Where that time goes, step by step (the same calls prepareNotice makes).
     auto a = BenchClock::now();
-    auto rooms = daemon::currentHomerooms(*store, config);
+    auto rooms = currentHomerooms(*store, config);
     auto b = BenchClock::now();
     std::vector<NoticeRow> rows;
     (void)store->outbox().forEachNoticeRow(noticeSelection(notice, date),
@@ -145,8 +151,8 @@ int main(int argc, char** argv) {
 
   // Delivery: queue `messages` of them, then send over one connection.
   auto t2 = BenchClock::now();
-  std::vector<OutboxMessage> batch =
-      daemon::outboxMessages(notice, *run, config, clock, **zone, false);
+  smtp::SenderMessageIds ids(config.smtp);
+  std::vector<OutboxMessage> batch = outboxMessages(notice, *run, ids, clock, **zone, false);
   batch.resize(std::min(batch.size(), static_cast<size_t>(messages)));
   auto queuedCount = store->outbox().queue(batch);
   long queued = queuedCount ? *queuedCount : 0;
@@ -163,7 +169,7 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   auto t4 = BenchClock::now();
-  auto report = daemon::deliverDue(*store, config, clock, **zone, log);
+  auto report = daemon::deliverOutboxDue(*store, config, clock, **zone, log);
   auto t5 = BenchClock::now();
   kill(server, SIGTERM);
   waitpid(server, nullptr, 0);

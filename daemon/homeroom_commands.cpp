@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/homerooms.h"
+#include "engine/notice_run.h"
 #include "engine/text.h"
 
 namespace patrond::daemon {
@@ -22,22 +23,6 @@ json nullIfEmpty(const std::string& s) {
 }
 
 }  // namespace
-
-Result<std::vector<Homeroom>> currentHomerooms(HomeroomStore& store, const Config& config) {
-  auto groups = store.homeroomGroups();
-  if (!groups) {
-    return groups.error();
-  }
-  auto teachers = store.teacherPatrons();
-  if (!teachers) {
-    return teachers.error();
-  }
-  auto overrides = store.homeroomOverrides();
-  if (!overrides) {
-    return overrides.error();
-  }
-  return resolveHomerooms(*groups, *teachers, config.homerooms, *overrides);
-}
 
 namespace {
 // TEACHER_DIFFERS: a teacher set by hand while the students' rows name another.

@@ -13,9 +13,6 @@ struct HomeroomSetArgs {
   bool emailGiven = false, nameGiven = false;
 };
 
-// Every homeroom with its teacher as the store and the configuration say now.
-Result<std::vector<Homeroom>> currentHomerooms(HomeroomStore& store, const Config& config);
-
 int cmdHomeroomsList(App& app, const std::string& site);
 int cmdHomeroomsSet(App& app, const HomeroomSetArgs& args);
 

@@ -210,7 +210,7 @@ void JobRunner::deliver(PatronStore& store, const JobTask& task, const OutboxWor
       log_->error("alerts: " + a.error().describe());
     }
   }
-  if (auto d = deliverDue(store, *task.config, clock, *task.zone, *log_); !d) {
+  if (auto d = deliverOutboxDue(store, *task.config, clock, *task.zone, *log_); !d) {
     log_->error("outbox delivery: " + d.error().describe());
   }
 }

@@ -13,6 +13,7 @@
 #include "engine/display_time.h"
 #include "engine/fines.h"
 #include "engine/loans_report.h"
+#include "engine/notice_run.h"
 #include "engine/text.h"
 
 namespace patrond::daemon {

@@ -1,22 +1,17 @@
 #include "daemon/notice_commands.h"
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <random>
-#include <set>
 
 #include "adapters/os/files.h"
 #include "adapters/smtp/mime.h"
 #include "adapters/smtp/smtp_mailer.h"
 #include "adapters/templates/mustache_renderer.h"
-#include "daemon/homeroom_commands.h"
 #include "daemon/lease_keeper.h"
 #include "engine/display_time.h"
-#include "engine/notices.h"
+#include "engine/notice_run.h"
 #include "engine/text.h"
 
 namespace patrond::daemon {
@@ -41,16 +36,6 @@ int unknownNotice(const Config& config, const std::string& name) {
   }
   return fail(kExitUsage, "no notice named '" + name + "' in " + config.path +
                               (known.empty() ? " (it has none)" : " (it has: " + known + ")"));
-}
-
-// Writes one printed notice whole into the run's folder (never through a symbolic link).
-Result<void> writePrinted(os::OutputFolder& folder, const fs::path& dir, const std::string& name,
-                          const std::string& content) {
-  std::string where = (dir / name).string();
-  if (std::string why; !folder.write(name, content, why)) {
-    return Error{"IO", "cannot write " + where + ": " + why, where};
-  }
-  return {};
 }
 
 json itemJson(const NoticeItem& i) {
@@ -127,154 +112,39 @@ std::string roomText(const std::string& site, const std::string& homeroom) {
   return escapeControl(site) + "/" + escapeControl(homeroom);
 }
 
-Result<NoticeOutcome> printNotice(const NoticeConfig& notice, NoticeOutcome out, bool dryRun) {
-  fs::path dir = fs::path(notice.printDir) / out.run.date;
-  os::OutputFolder folder;
-  if (!dryRun) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) {
-      return Error{"IO", "cannot create " + dir.string() + ": " + ec.message(), dir.string()};
-    }
-    // The day's folder itself must not be a symbolic link to somewhere else.
-    if (std::string why; !folder.open(dir.string(), why)) {
-      return Error{"IO", "cannot write notices into " + dir.string() + ": " + why, dir.string()};
-    }
+// The notice run's adapters: templates, the printed-notice folder, Message-IDs, SMTP.
+struct NoticeAdapters {
+  std::unique_ptr<NoticeRenderer> renderer;
+  os::NoticeFolder print;
+  smtp::SenderMessageIds ids;
+  smtp::SmtpMailerFactory mail;
+
+  explicit NoticeAdapters(const Config& config) : ids(config.smtp) {}
+  static Result<std::unique_ptr<NoticeAdapters>> make(const Config& config,
+                                                      const NoticeConfig& notice) {
+    auto made = std::make_unique<NoticeAdapters>(config);
+    PATROND_ASSIGN(renderer, templates::makeNoticeRenderer(config, notice));
+    made->renderer = std::move(renderer);
+    return made;
   }
-  auto names = printFileNames(out.run.messages, notice.sendTo == SendTo::kPatron);
-  std::vector<std::string> pages;
-  for (size_t k = 0; k < out.run.messages.size(); ++k) {
-    if (!dryRun) {
-      if (auto w = writePrinted(folder, dir, names[k], out.rendered[k].html); !w) {
-        return w.error();
-      }
-    }
-    pages.push_back(out.rendered[k].html);
-    out.files.push_back((dir / names[k]).string());
-  }
-  if (!pages.empty()) {
-    if (!dryRun) {
-      std::string combined = templates::combinePrintable(pages, notice.name + " " + out.run.date);
-      if (auto w = writePrinted(folder, dir, "all.html", combined); !w) {
-        return w.error();
-      }
-    }
-    out.files.push_back((dir / "all.html").string());
-  }
-  return out;
+};
+
+Result<NoticeOutcome> prepare(PatronStore& store, const Config& config, const NoticeConfig& notice,
+                              const CivilTime& date) {
+  PATROND_ASSIGN(renderer, templates::makeNoticeRenderer(config, notice));
+  return prepareNotice(store, store.outbox(), *renderer, config, notice, date);
 }
 
 }  // namespace
 
-// "<20261016.8f3a...@springfield.example.org>": unique, and from the sender's domain.
 std::string newMessageId(const Config& config, const std::string& date) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* kHex = "0123456789abcdef";
-  std::string r;
-  for (int i = 0; i < 20; ++i) {
-    r += kHex[rng() & 15];
-  }
-  std::string domain = "patrond.invalid";
-  if (config.smtp) {
-    std::string addr = smtp::parseMailbox(config.smtp->from).address;
-    if (auto at = addr.rfind('@'); at != std::string::npos && at + 1 < addr.size()) {
-      domain = addr.substr(at + 1);
-    }
-  }
-  std::string d;
-  for (char c : date) {
-    if (c != '-') {
-      d += c;
-    }
-  }
-  return "<" + d + "." + r + "@" + domain + ">";
+  return smtp::SenderMessageIds(config.smtp).next(date);
 }
 
-Result<NoticeOutcome> prepareNotice(PatronStore& store, const Config& config,
-                                    const NoticeConfig& notice, const CivilTime& date) {
-  auto renderer = templates::makeNoticeRenderer(config, notice);
-  if (!renderer) {
-    return renderer.error();
-  }
-  auto rooms = currentHomerooms(store, config);
-  if (!rooms) {
-    return rooms.error();
-  }
-  std::vector<NoticeRow> rows;
-  auto read = store.outbox().forEachNoticeRow(noticeSelection(notice, date),
-                                              [&](const NoticeRow& r) { rows.push_back(r); });
-  if (!read) {
-    return read.error();
-  }
-  NoticeOutcome out;
-  out.run = buildNoticeRun(notice, date, rows, *rooms);
-  out.rendered.reserve(out.run.messages.size());
-  for (const auto& m : out.run.messages) {
-    auto r = (*renderer)->render(out.run, m);
-    if (!r) {
-      return r.error();
-    }
-    out.rendered.push_back(std::move(*r));
-  }
-  return out;
-}
-
-Result<DeliveryReport> deliverDue(PatronStore& store, const Config& config, const Clock& clock,
-                                  const TimeZone& zone, Log& log) {
-  if (!config.smtp) {
-    return DeliveryReport{};  // nothing can have been queued for e-mail
-  }
-  auto mailer = smtp::makeSmtpMailer(*config.smtp);
-  if (!mailer) {
-    return mailer.error();
-  }
-  auto report = deliverOutbox(store.outbox(), **mailer, clock, zone, leaseHolder());
-  (*mailer)->close();
-  if (report) {
-    if (report->sent + report->retried + report->failed + report->abandoned > 0) {
-      log.info("outbox: " + std::to_string(report->sent) + " sent, " +
-               std::to_string(report->retried) + " to retry, " + std::to_string(report->failed) +
-               " failed" +
-               (report->abandoned ? ", " + std::to_string(report->abandoned) +
-                                        " abandoned mid-send (failed, not resent)"
-                                  : ""));
-    }
-    if (!report->stoppedBy.empty()) {
-      log.warning("outbox: delivery stopped, the rest stays queued: " + report->stoppedBy);
-    }
-  }
-  return report;
-}
-
-std::vector<OutboxMessage> outboxMessages(const NoticeConfig& notice, const NoticeOutcome& out,
-                                          const Config& config, const Clock& clock,
-                                          const TimeZone& zone, bool force) {
-  std::vector<OutboxMessage> batch;
-  batch.reserve(out.run.messages.size());
-  for (size_t k = 0; k < out.run.messages.size(); ++k) {
-    const NoticeMessage& m = out.run.messages[k];
-    OutboxMessage om;
-    om.notice = notice.name;
-    om.noticeDate = out.run.date;
-    om.site = m.site;
-    om.homeroom = m.homeroom;
-    om.to = m.to;
-    om.cc = m.cc;
-    om.subject = out.rendered[k].subject;
-    om.bodyText = out.rendered[k].text;
-    om.bodyHtml = out.rendered[k].html;
-    om.dedupeKey = m.dedupeKey;
-    if (force) {
-      // A forced run is a new message: its key says when it was forced.
-      om.dedupeKey =
-          m.dedupeKey.substr(0, 150) + "|forced " + utcIso(clock.now()) + " " + std::to_string(k);
-    }
-    om.messageId = newMessageId(config, out.run.date);
-    om.nextAttemptAt = utcIso(clock.now());
-    om.createdAt = formatIso(zone.toLocal(clock.now()));
-    batch.push_back(std::move(om));
-  }
-  return batch;
+Result<DeliveryReport> deliverOutboxDue(PatronStore& store, const Config& config,
+                                        const Clock& clock, const TimeZone& zone, Log& log) {
+  smtp::SmtpMailerFactory mail;
+  return deliverDue(store.outbox(), mail, config, clock, zone, leaseHolder(), log);
 }
 
 Result<NoticeOutcome> executeNotice(PatronStore& store, const Config& config,
@@ -285,80 +155,20 @@ Result<NoticeOutcome> executeNotice(PatronStore& store, const Config& config,
   const std::string holder = leaseHolder();
   std::optional<HeldLease> held;
   if (!dryRun) {
-    auto got = ScopedLease::acquire(store, lease, holder, utcIso(clock.now()),
-                                    utcIso(clock.now() + kLeaseTime), holderState, &log);
+    PATROND_ASSIGN(got, ScopedLease::acquire(store, lease, holder, utcIso(clock.now()),
+                                             utcIso(clock.now() + kLeaseTime), holderState, &log));
     if (!got) {
-      return got.error();
-    }
-    if (!*got) {
       return Error{"BUSY", "another patrond process is running notice '" + notice.name + "'",
                    lease};
     }
-    held.emplace(std::move(**got), config.database, &log);
+    held.emplace(std::move(*got), config.database, &log);
   }
-
-  auto prepared = prepareNotice(store, config, notice, localNow);
-  if (!prepared) {
-    return prepared.error();
-  }
-  NoticeOutcome out = std::move(*prepared);
-  for (const auto& h : out.run.noTeacher) {
-    log.warning("notice " + notice.name + ": homeroom " + h.site + "/" + h.homeroom +
-                " has no teacher e-mail" +
-                (notice.deliver == Delivery::kPrint ? std::string(" (printed all the same)")
-                 : notice.fallbackTo.empty()        ? std::string(": not sent (no fallback_to)")
-                                                    : ": sent to " + notice.fallbackTo));
-  }
-  if (notice.deliver == Delivery::kPrint) {
-    auto printed = printNotice(notice, std::move(out), dryRun);
-    if (printed && !dryRun) {
-      log.info("notice " + notice.name + ": " + std::to_string(printed->run.messages.size()) +
-               " notice(s) printed to " + notice.printDir + "/" + printed->run.date);
-    }
-    return printed;
-  }
-
-  std::vector<OutboxMessage> batch = outboxMessages(notice, out, config, clock, zone, force);
-  if (dryRun) {
-    for (const auto& om : batch) {
-      auto before = store.outbox().queuedBefore(om.dedupeKey);
-      if (!before) {
-        return before.error();
-      }
-      *before ? ++out.skippedDuplicates : ++out.queued;
-    }
-    return out;
-  }
-  // The whole run is queued at once, or (on an error) none of it.
-  auto queued = store.outbox().queue(batch);
-  if (!queued) {
-    return queued.error();
-  }
-  out.queued = *queued;
-  out.skippedDuplicates = static_cast<int>(batch.size()) - *queued;
-  std::set<std::int64_t> mine;
-  for (const auto& om : batch) {
-    if (om.id != 0) {
-      mine.insert(om.id);
-    }
-  }
-  log.info("notice " + notice.name + " for " + out.run.date + ": " + std::to_string(out.queued) +
-           " message(s) queued, " + std::to_string(out.skippedDuplicates) +
-           " already queued for this date");
-  auto report = deliverDue(store, config, clock, zone, log);
-  if (!report) {
-    out.deliveryProblem = report.error().describe();
-    log.error("notice " + notice.name + ": delivery: " + out.deliveryProblem);
-    return out;
-  }
-  for (auto id : report->sentIds) {
-    out.sent += static_cast<int>(mine.count(id));
-  }
-  for (auto id : report->failedIds) {
-    out.failed += static_cast<int>(mine.count(id));
-  }
-  out.deliveryProblem = report->stoppedBy;
-  return out;
+  PATROND_ASSIGN(adapters, NoticeAdapters::make(config, notice));
+  NoticePorts ports{store,           store.outbox(), *adapters->renderer,
+                    adapters->print, adapters->ids,  adapters->mail,
+                    clock,           zone,           log,
+                    holder};
+  return runNotice(ports, config, notice, localNow, force, dryRun);
 }
 
 int cmdNoticesPreview(App& app, const std::string& name, const std::string& homeroom) {
@@ -369,7 +179,7 @@ int cmdNoticesPreview(App& app, const std::string& name, const std::string& home
   if (int rc = app.openExistingDatabase(); rc != kExitOk) {
     return rc;
   }
-  auto out = prepareNotice(app.store(), app.config(), *notice, app.localNow());
+  auto out = prepare(app.store(), app.config(), *notice, app.localNow());
   if (!out) {
     return fail(exitCodeFor(out.error()), out.error().describe());
   }
@@ -390,7 +200,8 @@ int cmdNoticesPreview(App& app, const std::string& name, const std::string& home
     out = std::move(only);
   }
   if (notice->deliver == Delivery::kPrint) {
-    auto printed = printNotice(*notice, std::move(*out), true);
+    os::NoticeFolder unused;  // a preview writes nothing
+    auto printed = printNotice(unused, *notice, std::move(*out), true);
     if (!printed) {
       return fail(kExitFailed, printed.error().describe());
     }
@@ -537,7 +348,7 @@ int cmdOutboxDeliver(App& app) {
     return rc;
   }
   AppClock clock(app);
-  auto report = deliverDue(app.store(), app.config(), clock, app.zone(), app.log());
+  auto report = deliverOutboxDue(app.store(), app.config(), clock, app.zone(), app.log());
   if (!report) {
     return fail(exitCodeFor(report.error()), report.error().describe());
   }

@@ -6,43 +6,23 @@
 #include <vector>
 
 #include "daemon/app.h"
-#include "engine/notices.h"
-#include "engine/outbox.h"
-#include "engine/ports/notice_renderer.h"
+#include "engine/notice_run.h"
 
 namespace patrond::daemon {
 
-struct NoticeOutcome {
-  NoticeRun run;
-  std::vector<RenderedNotice> rendered;  // one per run.messages entry
-  int queued = 0, sent = 0, failed = 0, skippedDuplicates = 0;
-  std::vector<std::string> files;  // deliver: print
-  std::string deliveryProblem;     // why delivery stopped (the rest stays queued)
-};
-
-// "<20261016.8f3a...@springfield.example.org>": unique, and from the sender's domain.
+// A Message-ID for a message queued outside a notice run (alerts): smtp::SenderMessageIds.
 std::string newMessageId(const Config& config, const std::string& date);
 
-// Builds and renders a notice run for `date` (nothing written).
-Result<NoticeOutcome> prepareNotice(PatronStore& store, const Config& config,
-                                    const NoticeConfig& notice, const CivilTime& date);
-
-// The run's messages as the outbox keeps them: a new Message-ID each, due now. With `force`
-// each gets a dedupe key of its own, so it is queued even if sent before today.
-std::vector<OutboxMessage> outboxMessages(const NoticeConfig& notice, const NoticeOutcome& out,
-                                          const Config& config, const Clock& clock,
-                                          const TimeZone& zone, bool force);
-
-// Builds the run, then prints it (deliver: print) or queues it in the outbox and delivers
-// what is due. Under the lease "notice:NAME". With dryRun nothing is written or sent.
+// The notice run (engine/notice_run.h) wired to this process's adapters, under the lease
+// "notice:NAME" (renewed while it runs). With dryRun nothing is written or sent.
 Result<NoticeOutcome> executeNotice(PatronStore& store, const Config& config,
                                     const NoticeConfig& notice, const CivilTime& localNow,
                                     const Clock& clock, const TimeZone& zone, bool force,
                                     bool dryRun, Log& log);
 
 // Delivers every due outbox message over one SMTP connection (service and `outbox deliver`).
-Result<DeliveryReport> deliverDue(PatronStore& store, const Config& config, const Clock& clock,
-                                  const TimeZone& zone, Log& log);
+Result<DeliveryReport> deliverOutboxDue(PatronStore& store, const Config& config,
+                                        const Clock& clock, const TimeZone& zone, Log& log);
 
 int cmdNoticesSend(App& app, const std::string& name, bool dryRun, bool force);
 int cmdNoticesPreview(App& app, const std::string& name, const std::string& homeroom);

@@ -6,7 +6,11 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
+
+#include "engine/ports/notice_output.h"
+#include "engine/result.h"
 
 namespace patrond::os {
 
@@ -88,6 +92,18 @@ class OutputFolder {
  private:
   std::string dir_;
   int fd_ = -1;  // POSIX: the folder's descriptor
+};
+
+// The engine's PrintFolder (printed notices) on an OutputFolder: the folder is created when
+// missing, then every file is written whole.
+class NoticeFolder final : public PrintFolder {
+ public:
+  Result<void> open(const std::string& dir) override;
+  Result<void> write(const std::string& name, const std::string& content) override;
+
+ private:
+  std::string dir_;
+  std::optional<OutputFolder> folder_;
 };
 
 }  // namespace patrond::os

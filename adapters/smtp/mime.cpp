@@ -196,4 +196,29 @@ std::string composeMessage(const Mailbox& from, const OutboxMessage& m, const st
   return h + body;
 }
 
+SenderMessageIds::SenderMessageIds(const std::optional<SmtpConfig>& smtp)
+    : domain_("patrond.invalid"), rng_(std::random_device{}()) {
+  if (smtp) {
+    std::string addr = parseMailbox(smtp->from).address;
+    if (auto at = addr.rfind('@'); at != std::string::npos && at + 1 < addr.size()) {
+      domain_ = addr.substr(at + 1);
+    }
+  }
+}
+
+std::string SenderMessageIds::next(const std::string& date) {
+  static const char* kHex = "0123456789abcdef";
+  std::string r;
+  for (int i = 0; i < 20; ++i) {
+    r += kHex[rng_() & 15];
+  }
+  std::string d;
+  for (char c : date) {
+    if (c != '-') {
+      d += c;
+    }
+  }
+  return "<" + d + "." + r + "@" + domain_ + ">";
+}
+
 }  // namespace patrond::smtp

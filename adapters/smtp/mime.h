@@ -2,8 +2,12 @@
 // SMTP adapter: an outbox message as an RFC 5322 / MIME message (multipart/alternative,
 // UTF-8 quoted-printable parts, RFC 2047 encoded words in headers). Pure functions.
 
+#include <optional>
+#include <random>
 #include <string>
 
+#include "engine/config.h"
+#include "engine/ports/notice_output.h"
 #include "engine/ports/outbox_store.h"
 
 namespace patrond::smtp {
@@ -30,6 +34,18 @@ std::string composeMessage(const Mailbox& from, const OutboxMessage& message,
 // A message as it goes after DATA (RFC 5321 4.5.2): a '.' opening a line doubled, and the
 // closing "CRLF . CRLF" added.
 std::string dotStuffed(const std::string& message);
+
+// Message-IDs like "<20261016.8f3a...@springfield.example.org>": 80 random bits, and the
+// domain of smtp.from ("patrond.invalid" without an smtp section).
+class SenderMessageIds final : public MessageIds {
+ public:
+  explicit SenderMessageIds(const std::optional<SmtpConfig>& smtp);
+  std::string next(const std::string& date) override;
+
+ private:
+  std::string domain_;
+  std::mt19937_64 rng_;
+};
 
 // "Sun, 29 Nov 2026 21:15:00 +0000"
 std::string rfc5322Date(long long unixSeconds);

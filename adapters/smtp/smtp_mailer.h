@@ -11,6 +11,7 @@
 
 #include "engine/config.h"
 #include "engine/ports/mailer.h"
+#include "engine/ports/notice_output.h"
 #include "engine/result.h"
 
 namespace patrond::smtp {
@@ -27,5 +28,13 @@ EhloExtensions parseEhlo(std::string_view reply);
 
 // Reads the password (password_file / password_env) now: a missing secret is a config error.
 Result<std::unique_ptr<Mailer>> makeSmtpMailer(const SmtpConfig& config);
+
+// The engine's MailerFactory: makeSmtpMailer.
+class SmtpMailerFactory final : public MailerFactory {
+ public:
+  Result<std::unique_ptr<Mailer>> open(const SmtpConfig& smtp) override {
+    return makeSmtpMailer(smtp);
+  }
+};
 
 }  // namespace patrond::smtp

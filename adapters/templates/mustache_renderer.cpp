@@ -277,33 +277,4 @@ std::vector<std::string> templateProblems(const Config& config) {
   return out;
 }
 
-std::string combinePrintable(const std::vector<std::string>& docs, const std::string& title) {
-  auto between = [](const std::string& s, const std::string& open, const std::string& close) {
-    auto a = s.find(open);
-    if (a == std::string::npos) {
-      return std::string();
-    }
-    a = s.find('>', a);
-    auto b = s.find(close, a);
-    return a == std::string::npos || b == std::string::npos ? std::string()
-                                                            : s.substr(a + 1, b - a - 1);
-  };
-  std::string style = docs.empty() ? std::string() : between(docs.front(), "<style", "</style>");
-  std::string escaped;
-  for (char c : title) {
-    escaped += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
-  }
-  std::string out =
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + escaped +
-      "</title>\n<style>" + style +
-      "\nsection.page { break-after: page; page-break-after: always; }\n"
-      "section.page:last-child { break-after: auto; page-break-after: auto; }\n</style>\n"
-      "</head>\n<body>\n";
-  for (const auto& d : docs) {
-    std::string body = between(d, "<body", "</body>");
-    out += "<section class=\"page\">\n" + (body.empty() ? d : body) + "</section>\n";
-  }
-  return out + "</body>\n</html>\n";
-}
-
 }  // namespace patrond::templates

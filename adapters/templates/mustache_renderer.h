@@ -24,9 +24,4 @@ Result<std::unique_ptr<NoticeRenderer>> makeNoticeRenderer(const Config& config,
 // and the service's start or reload like any other configuration error.
 std::vector<std::string> templateProblems(const Config& config);
 
-// One printable HTML document from several rendered HTML notices: each notice's <body> on its
-// own page, the first notice's <style> kept.
-std::string combinePrintable(const std::vector<std::string>& htmlDocuments,
-                             const std::string& title);
-
 }  // namespace patrond::templates

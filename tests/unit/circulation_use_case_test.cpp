@@ -3,12 +3,16 @@
 // outbox. The engine's paths end to end, without a database.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "adapters/memory/memory_store.h"
 #include "engine/circulation.h"
 #include "engine/display_time.h"
 #include "engine/items_import.h"
+#include "engine/notice_run.h"
 #include "engine/notices.h"
 #include "engine/outbox.h"
+#include "tests/unit/recording_log.h"
 #include "tests/unit/string_source.h"
 
 namespace patrond {
@@ -207,6 +211,177 @@ TEST_F(CirculationUseCase, AnOverdueNoticeIsBuiltFromTheStoreQueuedOnceAndDelive
   ASSERT_EQ(sent->size(), 1u);
   EXPECT_EQ((*sent)[0].id, batch[0].id);
   EXPECT_EQ(store_->outbox().list("queued", 10)->size(), 0u);
+}
+
+// The notice run as a whole (engine/notice_run.h) over the memory store, with fakes for the
+// templates, the print folder, Message-IDs and the mail server.
+class EchoRenderer final : public NoticeRenderer {
+ public:
+  Result<RenderedNotice> render(const NoticeRun& run, const NoticeMessage& m) override {
+    std::string items;
+    for (const auto& s : m.students) {
+      for (const auto& i : s.items) {
+        items += i.copy + " ";
+      }
+    }
+    return RenderedNotice{run.notice + " " + m.homeroom, items,
+                          "<html><style>p{}</style><body><p>" + items + "</p></body></html>"};
+  }
+};
+
+class MemoryFolder final : public PrintFolder {
+ public:
+  Result<void> open(const std::string& dir) override {
+    opened.push_back(dir);
+    return {};
+  }
+  Result<void> write(const std::string& name, const std::string& content) override {
+    files[name] = content;
+    return {};
+  }
+  std::vector<std::string> opened;
+  std::map<std::string, std::string> files;
+};
+
+class CountingIds final : public MessageIds {
+ public:
+  std::string next(const std::string& date) override {
+    return "<" + date + "." + std::to_string(++n) + "@test>";
+  }
+  int n = 0;
+};
+
+// Hands out a mailer that shares one list of sent messages, or refuses to connect.
+class FakeMailServer final : public MailerFactory {
+ public:
+  Result<std::unique_ptr<Mailer>> open(const SmtpConfig&) override {
+    ++connections;
+    if (down) {
+      return Error{"CONNECT", "cannot connect to mail.example.org:587: refused", ""};
+    }
+    return std::unique_ptr<Mailer>(new Forwarding(sent));
+  }
+  bool down = false;
+  int connections = 0;
+  std::vector<OutboxMessage> sent;
+
+ private:
+  class Forwarding final : public Mailer {
+   public:
+    explicit Forwarding(std::vector<OutboxMessage>& sent) : sent_(sent) {}
+    MailResult send(const OutboxMessage& message) override {
+      sent_.push_back(message);
+      return {MailOutcome::kAccepted, "250 ok"};
+    }
+    void close() override {}
+
+   private:
+    std::vector<OutboxMessage>& sent_;
+  };
+};
+
+class NoticeRunUseCase : public CirculationUseCase {
+ protected:
+  void SetUp() override {
+    CirculationUseCase::SetUp();
+    loadCopies();
+    ASSERT_TRUE(checkout(circ(), config_, {"S1", "T1", at(2026, 10, 1), false}, at(2026, 9, 1)));
+    ASSERT_TRUE(checkout(circ(), config_, {"S2", "T3", at(2026, 10, 2), false}, at(2026, 9, 1)));
+    config_.homerooms = {{"LHS", "Smith 104", "jsmith@example.org", "J. Smith", {}, true}};
+    config_.smtp = SmtpConfig{};
+    notice_.name = "weekly";
+    notice_.report = NoticeReport::kOverdue;
+  }
+
+  Result<NoticeOutcome> run(bool force = false, bool dryRun = false) {
+    NoticePorts ports{*store_, store_->outbox(), renderer_, folder_, ids_,
+                      mail_,   clock_,           zone_,     log_,    "test-holder"};
+    return runNotice(ports, config_, notice_, friday_, force, dryRun);
+  }
+
+  const CivilTime friday_{2026, 10, 16, 7, 0, 0};
+  NoticeConfig notice_;
+  EchoRenderer renderer_;
+  MemoryFolder folder_;
+  CountingIds ids_;
+  FakeMailServer mail_;
+  FixedOffsetZone zone_;
+  FixedClock clock_{*storedInstant("2026-10-16T07:00:00Z", FixedOffsetZone{})};
+  test::RecordingLog log_;
+};
+
+TEST_F(NoticeRunUseCase, EMailIsQueuedOnceDeliveredAndAForcedRunQueuesAgain) {
+  auto out = run();
+  ASSERT_TRUE(out) << out.error().describe();
+  EXPECT_EQ(out->queued, 1);  // Smith 104 has a teacher; Jones 210 has none and no fallback
+  EXPECT_EQ(out->sent, 1);
+  EXPECT_EQ(out->skippedDuplicates, 0);
+  ASSERT_EQ(mail_.sent.size(), 1u);
+  EXPECT_EQ(mail_.sent[0].to, std::vector<std::string>{"jsmith@example.org"});
+  EXPECT_EQ(mail_.sent[0].messageId, "<2026-10-16.1@test>");
+  EXPECT_EQ(mail_.sent[0].bodyText, "T1 ");
+  EXPECT_TRUE(log_.has("homeroom LHS/Jones 210 has no teacher e-mail: not sent (no fallback_to)"));
+  EXPECT_TRUE(folder_.files.empty());
+
+  auto again = run();  // the same date: already queued, nothing new to send
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->queued, 0);
+  EXPECT_EQ(again->skippedDuplicates, 1);
+  EXPECT_EQ(mail_.sent.size(), 1u);
+
+  auto forced = run(true);
+  ASSERT_TRUE(forced);
+  EXPECT_EQ(forced->queued, 1);
+  EXPECT_EQ(forced->sent, 1);
+  EXPECT_EQ(mail_.sent.size(), 2u);
+}
+
+TEST_F(NoticeRunUseCase, ADryRunCountsWhatItWouldQueueAndWritesNothing) {
+  auto out = run(false, true);
+  ASSERT_TRUE(out) << out.error().describe();
+  EXPECT_EQ(out->queued, 1);
+  EXPECT_EQ(mail_.connections, 0);
+  EXPECT_EQ(store_->outbox().list("", 10)->size(), 0u);
+}
+
+TEST_F(NoticeRunUseCase, AMailServerDownLeavesTheRunQueuedAndSaysWhy) {
+  mail_.down = true;
+  auto out = run();
+  ASSERT_TRUE(out) << out.error().describe();
+  EXPECT_EQ(out->queued, 1);
+  EXPECT_EQ(out->sent, 0);
+  EXPECT_NE(out->deliveryProblem.find("refused"), std::string::npos);
+  EXPECT_EQ(store_->outbox().list("queued", 10)->size(), 1u);
+  mail_.down = false;  // the service's next outbox tick delivers it
+  auto report = deliverDue(store_->outbox(), mail_, config_, clock_, zone_, "test-holder", log_);
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->sent, 1);
+}
+
+TEST_F(NoticeRunUseCase, PrintedNoticesAreOneFileAHomeroomAndAllHtmlNothingQueued) {
+  notice_.deliver = Delivery::kPrint;
+  notice_.printDir = "/var/lib/patrond/notices";
+  auto out = run();
+  ASSERT_TRUE(out) << out.error().describe();
+  ASSERT_EQ(out->run.messages.size(), 2u);  // printed for a homeroom without a teacher too
+  ASSERT_EQ(folder_.opened, std::vector<std::string>{"/var/lib/patrond/notices/2026-10-16"});
+  ASSERT_EQ(folder_.files.size(), 3u);
+  ASSERT_EQ(folder_.files.count("all.html"), 1u);
+  const std::string& all = folder_.files["all.html"];
+  EXPECT_NE(all.find("<title>weekly 2026-10-16</title>"), std::string::npos);
+  EXPECT_NE(all.find("<section class=\"page\">\n<p>T1 </p>"), std::string::npos);
+  EXPECT_NE(all.find("<p>T3 </p>"), std::string::npos);
+  EXPECT_EQ(out->files.size(), 3u);
+  EXPECT_EQ(out->queued, 0);
+  EXPECT_EQ(mail_.connections, 0);
+  EXPECT_EQ(store_->outbox().list("", 10)->size(), 0u);
+  EXPECT_TRUE(log_.has("2 notice(s) printed to /var/lib/patrond/notices/2026-10-16"));
+
+  folder_.files.clear();
+  auto dry = run(false, true);
+  ASSERT_TRUE(dry);
+  EXPECT_EQ(dry->files.size(), 3u);
+  EXPECT_TRUE(folder_.files.empty());
 }
 
 }  // namespace
