@@ -13,6 +13,7 @@
 #include <string>
 #include <utility>
 
+#include "adapters/secrets/file_secrets.h"
 #include "adapters/sql/soci_store.h"
 
 namespace patrond::bench {
@@ -42,7 +43,7 @@ inline std::string counter(long n) {
 inline std::unique_ptr<PatronStore> openStore(const std::string& path) {
   DatabaseConfig dc;
   dc.connection = "db=" + path;
-  auto s = sql::openStore(dc);
+  auto s = sql::openStore(dc, secrets::FileSecrets{});
   if (!s || !(*s)->migrate()) {
     std::cerr << "bench: cannot open " << path << "\n";
     std::exit(1);
@@ -115,7 +116,7 @@ class BenchDb {
     DatabaseConfig dc;
     dc.backend = backend_;
     dc.connection = backend_ == DbBackend::kSqlite3 ? "db=" + file_ : connection_;
-    auto s = sql::openStore(dc);
+    auto s = sql::openStore(dc, secrets::FileSecrets{});
     if (!s || !(*s)->migrate()) {
       std::cerr << "bench: cannot open " << dc.connection << "\n";
       std::exit(1);
@@ -189,7 +190,7 @@ class BenchDb {
       DatabaseConfig dc;
       dc.backend = backend_;
       dc.connection = connection_;
-      auto s = sql::openSession(dc, sql::OpenMode::kExisting);
+      auto s = sql::openSession(dc, secrets::FileSecrets{}, sql::OpenMode::kExisting);
       if (!s) {
         std::cerr << "bench: cannot connect: " << s.error().describe() << "\n";
         std::exit(1);

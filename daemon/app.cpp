@@ -16,6 +16,7 @@
 #include "adapters/templates/mustache_renderer.h"
 #include "adapters/timezone/tz_zone.h"
 #include "daemon/run_as.h"
+#include "daemon/wiring.h"
 #include "engine/text.h"
 
 namespace patrond::daemon {
@@ -201,7 +202,7 @@ int App::failDatabase(const Error& e, bool quiet) {
 
 int App::openDatabase(bool quiet) {
   auto problem = [&](const Error& e) { return failDatabase(e, quiet); };
-  auto store = sql::openStore(config_->database);
+  auto store = sql::openStore(config_->database, processSecrets());
   if (!store) {
     return problem(store.error());
   }
@@ -222,7 +223,7 @@ int App::openExistingDatabase(std::string* problem) {
     }
     return fail(code, message);
   };
-  auto store = sql::openStore(config_->database, sql::OpenMode::kExisting);
+  auto store = sql::openStore(config_->database, processSecrets(), sql::OpenMode::kExisting);
   if (!store) {
     return report(exitCodeFor(store.error()), store.error().describe());
   }

@@ -18,6 +18,7 @@
 #include "daemon/import_execution.h"
 #include "daemon/json_output.h"
 #include "daemon/patron_commands.h"
+#include "daemon/wiring.h"
 #include "engine/csv_reader.h"
 #include "engine/display_time.h"
 #include "engine/monitoring.h"
@@ -407,7 +408,7 @@ int cmdTestSource(App& app, const std::string& jobName) {
   bool ok = false;
   if (job->source.sftp) {
     where = job->source.sftp->url;
-    auto remote = sftp::openSftp(*job->source.sftp, job->source.file);
+    auto remote = sftp::openSftp(*job->source.sftp, processSecrets(), job->source.file);
     auto found = remote ? (*remote)->list() : Result<RemoteListing>(remote.error());
     if (found) {
       ok = true;

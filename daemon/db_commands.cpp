@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/sql/db_maintenance.h"
+#include "daemon/wiring.h"
 #include "engine/text.h"
 
 namespace patrond::daemon {
@@ -44,7 +45,7 @@ void printStatus(const sql::DbStatus& s, bool json) {
 }  // namespace
 
 int cmdDbStatus(App& app) {
-  auto status = sql::databaseStatus(app.config().database);
+  auto status = sql::databaseStatus(app.config().database, processSecrets());
   if (!status) {
     return fail(kExitFailed, status.error().describe());
   }
@@ -77,7 +78,7 @@ int cmdDbBackup(App& app, const std::string& target) {
     return fail(kExitUsage, "db backup: the folder " + escapeControl(folder.string()) +
                                 " does not exist; create it or name a file in an existing folder");
   }
-  auto done = sql::backupSqlite(app.config().database, absolute);
+  auto done = sql::backupSqlite(app.config().database, processSecrets(), absolute);
   if (!done) {
     const Error& e = done.error();
     return fail(exitCodeFor(e), e.describe());

@@ -14,6 +14,7 @@
 #include "adapters/sql/soci_store.h"
 #include "daemon/app.h"
 #include "daemon/lease_keeper.h"
+#include "daemon/wiring.h"
 #include "engine/oneroster.h"
 #include "engine/row_mapper.h"
 #include "engine/text.h"
@@ -154,7 +155,7 @@ Result<std::unique_ptr<ByteSource>> openOneRoster(const std::string& path, Impor
 
 Result<RemoteFetch> fetchRemote(const Config& c, const ImportJob& job, Log& log,
                                 std::optional<std::pair<std::uint64_t, std::int64_t>> lastSeen) {
-  auto remote = sftp::openSftp(*job.source.sftp, job.source.file);
+  auto remote = sftp::openSftp(*job.source.sftp, processSecrets(), job.source.file);
   if (!remote) {
     return remote.error();
   }

@@ -12,6 +12,7 @@
 #include "daemon/circulation_commands.h"
 #include "daemon/lease_keeper.h"
 #include "daemon/notice_commands.h"
+#include "daemon/wiring.h"
 
 namespace patrond::daemon {
 
@@ -153,7 +154,7 @@ ImportCallResult JobRunner::execute(JobTask& task) {
   const std::string what = taskName(task);
   // Each run has its own connection: the loop thread keeps its own, and a database that
   // is down now may be back for the next run.
-  auto store = sql::openStore(task.config->database);
+  auto store = sql::openStore(task.config->database, processSecrets());
   if (store) {
     if (auto m = (*store)->migrate(); !m) {
       store = m.error();

@@ -1,6 +1,7 @@
 #include "daemon/lease_keeper.h"
 
 #include "adapters/sql/soci_store.h"
+#include "daemon/wiring.h"
 #include "engine/civil_time.h"
 
 namespace patrond::daemon {
@@ -36,7 +37,7 @@ void LeaseKeeper::loop(DatabaseConfig database) {
   while (!wake_.wait_for(lock, every_, [this] { return stop_; })) {
     lock.unlock();
     if (!store) {
-      auto opened = sql::openStore(database);
+      auto opened = sql::openStore(database, processSecrets());
       if (opened) {
         store = std::move(*opened);
       }

@@ -10,6 +10,7 @@
 #include "adapters/smtp/smtp_mailer.h"
 #include "adapters/templates/mustache_renderer.h"
 #include "daemon/lease_keeper.h"
+#include "daemon/wiring.h"
 #include "engine/display_time.h"
 #include "engine/notice_run.h"
 #include "engine/text.h"
@@ -117,7 +118,7 @@ struct NoticeAdapters {
   std::unique_ptr<NoticeRenderer> renderer;
   os::NoticeFolder print;
   smtp::SenderMessageIds ids;
-  smtp::SmtpMailerFactory mail;
+  smtp::SmtpMailerFactory mail{processSecrets()};
 
   explicit NoticeAdapters(const Config& config) : ids(config.smtp) {}
   static Result<std::unique_ptr<NoticeAdapters>> make(const Config& config,
@@ -143,7 +144,7 @@ std::string newMessageId(const Config& config, const std::string& date) {
 
 Result<DeliveryReport> deliverOutboxDue(PatronStore& store, const Config& config,
                                         const Clock& clock, const TimeZone& zone, Log& log) {
-  smtp::SmtpMailerFactory mail;
+  smtp::SmtpMailerFactory mail(processSecrets());
   return deliverDue(store.outbox(), mail, config, clock, zone, leaseHolder(), log);
 }
 

@@ -14,4 +14,11 @@ bad=$(grep -rnE '#include ' "$root/adapters/memory" |
 if [[ -n "$bad" ]]; then
   echo "adapters/memory/ must use only the standard library and engine:"; echo "$bad"; exit 1
 fi
+# Secrets come through the engine's Secrets port (adapters/secrets, wired in daemon/wiring.cpp):
+# the database, mail and SFTP adapters never reach into the configuration adapter for them.
+bad=$(grep -rnE '#include "adapters/config/' "$root/adapters/sql" "$root/adapters/smtp" \
+  "$root/adapters/sftp" || true)
+if [ -n "$bad" ]; then
+  echo "adapters/sql, smtp and sftp take their secrets through the Secrets port:"; echo "$bad"; exit 1
+fi
 echo "layering OK"

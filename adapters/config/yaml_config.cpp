@@ -35,20 +35,7 @@ std::string Diagnostic::format() const {
 }
 
 Result<std::string> readSecret(const SecretRef& ref) {
-  if (!ref.env.empty()) {
-    const char* v = std::getenv(ref.env.c_str());
-    if (!v) {
-      return Error{"SECRET", "environment variable " + ref.env + " is not set", ""};
-    }
-    if (!*v) {
-      return Error{"SECRET", "environment variable " + ref.env + " is empty", ""};
-    }
-    return std::string(v);
-  }
-  if (ref.file.empty()) {
-    return Error{"SECRET", "no secret file named", ""};
-  }
-  return readSecretFile(ref.file);
+  return secrets::FileSecrets().read(ref);
 }
 
 namespace {

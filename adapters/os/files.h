@@ -71,6 +71,20 @@ bool readableByOthers(const std::string& path);
 
 namespace patrond::os {
 
+// What can go wrong reading a small regular file, told apart so each caller words it.
+enum class ReadProblem { kNone, kOpen, kDirectory, kNotRegular, kTooLarge, kRead };
+
+struct SmallFile {
+  std::string text;
+  ReadProblem problem = ReadProblem::kNone;
+  std::string reason;  // the system's words for kOpen and kRead
+};
+
+// A regular file of at most `maxBytes`, read in chunks of `chunk`. Never an exception (a
+// directory used to throw out of a stream and end the process), and a FIFO named as the file
+// cannot hang the open (openRegularFile).
+SmallFile readSmallFile(const std::string& path, std::size_t maxBytes, std::size_t chunk);
+
 // A folder that files are written into whole (printed notices): never through a symbolic
 // link planted in it, and the folder itself must not be one.
 class OutputFolder {

@@ -12,7 +12,6 @@
 #include <string_view>
 #include <vector>
 
-#include "adapters/config/yaml_config.h"
 #include "adapters/sftp/sftp_listing.h"
 #include "engine/glob.h"
 #include "engine/text.h"
@@ -387,17 +386,18 @@ class CurlSftp final : public RemoteSource {
 
 }  // namespace
 
-Result<std::unique_ptr<RemoteSource>> openSftp(const SftpConfig& config, const std::string& file) {
+Result<std::unique_ptr<RemoteSource>> openSftp(const SftpConfig& config, const Secrets& secrets,
+                                               const std::string& file) {
   std::string password, passphrase;
   if (!config.password.empty()) {
-    auto s = config::readSecret(config.password);
+    auto s = secrets.read(config.password);
     if (!s) {
       return Error{"AUTH", "SFTP password: " + s.error().describe(), config.url};
     }
     password = *s;
   }
   if (!config.passphraseFile.empty()) {
-    auto s = config::readSecret(SecretRef{config.passphraseFile, ""});
+    auto s = secrets.read(SecretRef{config.passphraseFile, ""});
     if (!s) {
       return Error{"AUTH", "SFTP key passphrase: " + s.error().describe(), config.url};
     }

@@ -6,10 +6,13 @@
 
 #include "engine/config.h"
 #include "engine/ports/remote_source.h"
+#include "engine/ports/secrets.h"
 
 namespace patrond::sftp {
 
 // `file` is the job's source.file (a name or a glob).
-Result<std::unique_ptr<RemoteSource>> openSftp(const SftpConfig& config, const std::string& file);
+// Passwords and key passphrases are read through `secrets` now.
+Result<std::unique_ptr<RemoteSource>> openSftp(const SftpConfig& config, const Secrets& secrets,
+                                               const std::string& file);
 
 }  // namespace patrond::sftp

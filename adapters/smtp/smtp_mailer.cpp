@@ -16,7 +16,6 @@
 #include <random>
 #include <sstream>
 
-#include "adapters/config/yaml_config.h"
 #include "adapters/smtp/mime.h"
 #include "engine/text.h"
 
@@ -345,10 +344,10 @@ EhloExtensions parseEhlo(std::string_view reply) {
   return e;
 }
 
-Result<std::unique_ptr<Mailer>> makeSmtpMailer(const SmtpConfig& config) {
+Result<std::unique_ptr<Mailer>> makeSmtpMailer(const SmtpConfig& config, const Secrets& secrets) {
   std::string password;
   if (!config.password.empty()) {
-    auto secret = config::readSecret(config.password);
+    auto secret = secrets.read(config.password);
     if (!secret) {
       return secret.error();
     }

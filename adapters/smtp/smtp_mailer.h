@@ -12,6 +12,7 @@
 #include "engine/config.h"
 #include "engine/ports/mailer.h"
 #include "engine/ports/notice_output.h"
+#include "engine/ports/secrets.h"
 #include "engine/result.h"
 
 namespace patrond::smtp {
@@ -27,14 +28,18 @@ struct EhloExtensions {
 EhloExtensions parseEhlo(std::string_view reply);
 
 // Reads the password (password_file / password_env) now: a missing secret is a config error.
-Result<std::unique_ptr<Mailer>> makeSmtpMailer(const SmtpConfig& config);
+Result<std::unique_ptr<Mailer>> makeSmtpMailer(const SmtpConfig& config, const Secrets& secrets);
 
 // The engine's MailerFactory: makeSmtpMailer.
 class SmtpMailerFactory final : public MailerFactory {
  public:
+  explicit SmtpMailerFactory(const Secrets& secrets) : secrets_(secrets) {}
   Result<std::unique_ptr<Mailer>> open(const SmtpConfig& smtp) override {
-    return makeSmtpMailer(smtp);
+    return makeSmtpMailer(smtp, secrets_);
   }
+
+ private:
+  const Secrets& secrets_;
 };
 
 }  // namespace patrond::smtp

@@ -60,7 +60,7 @@ int latestSchemaVersion(DbBackend backend) {
   return all.empty() ? 0 : all.back().version;
 }
 
-Result<DbStatus> databaseStatus(const DatabaseConfig& config) {
+Result<DbStatus> databaseStatus(const DatabaseConfig& config, const Secrets& secrets) {
   DbStatus s;
   s.backend = backendName(config.backend);
   s.latestVersion = latestSchemaVersion(config.backend);
@@ -79,7 +79,7 @@ Result<DbStatus> databaseStatus(const DatabaseConfig& config) {
     return s;
   }
   // One connection: its size first, then the store it becomes reads the schema version.
-  auto session = openSession(config, OpenMode::kExisting);
+  auto session = openSession(config, secrets, OpenMode::kExisting);
   if (!session) {
     return session.error();
   }
@@ -125,7 +125,8 @@ std::string copyPages(sqlite3* from, sqlite3* to) {
 
 }  // namespace
 
-Result<void> backupSqlite(const DatabaseConfig& config, const std::string& target) {
+Result<void> backupSqlite(const DatabaseConfig& config, const Secrets& secrets,
+                          const std::string& target) {
   if (config.backend != DbBackend::kSqlite3) {
     const char* tool = config.backend == DbBackend::kPostgresql ? "pg_dump" : "mariadb-dump";
     return Error{"USAGE",
@@ -141,7 +142,7 @@ Result<void> backupSqlite(const DatabaseConfig& config, const std::string& targe
   if (fs::exists(target, ec) || fs::is_symlink(target, ec)) {
     return Error{"USAGE", "it exists already; name a new file (nothing was overwritten)", target};
   }
-  auto source = openSession(config, OpenMode::kExisting);
+  auto source = openSession(config, secrets, OpenMode::kExisting);
   if (!source) {
     return source.error();
   }

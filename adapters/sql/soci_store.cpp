@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <mutex>
 
-#include "adapters/config/yaml_config.h"
 #include "adapters/sql/mysql_load.h"
 #include "adapters/sql/soci_alerts.h"
 #include "adapters/sql/soci_circulation.h"
@@ -93,18 +92,20 @@ std::string sqliteFile(const std::string& connection) {
                                          : connection;
 }
 
-Result<std::unique_ptr<PatronStore>> openStore(const DatabaseConfig& config, OpenMode mode) {
-  auto s = openSession(config, mode);
+Result<std::unique_ptr<PatronStore>> openStore(const DatabaseConfig& config, const Secrets& secrets,
+                                               OpenMode mode) {
+  auto s = openSession(config, secrets, mode);
   if (!s) {
     return s.error();
   }
   return std::unique_ptr<PatronStore>(std::make_unique<SociStore>(config.backend, std::move(*s)));
 }
 
-Result<std::unique_ptr<soci::session>> openSession(const DatabaseConfig& config, OpenMode mode) {
+Result<std::unique_ptr<soci::session>> openSession(const DatabaseConfig& config,
+                                                   const Secrets& secrets, OpenMode mode) {
   std::string conn = config.connection;
   if (!config.password.empty()) {
-    auto secret = config::readSecret(config.password);
+    auto secret = secrets.read(config.password);
     if (!secret) {
       return Error{"DB", "database password: " + secret.error().describe(), "database"};
     }

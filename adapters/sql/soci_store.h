@@ -5,6 +5,7 @@
 
 #include "engine/config.h"
 #include "engine/ports/patron_store.h"
+#include "engine/ports/secrets.h"
 
 namespace soci {
 class session;
@@ -16,11 +17,12 @@ namespace patrond::sql {
 // write). kExisting: it is not; the open fails with code "DB_MISSING" (commands that read).
 enum class OpenMode { kCreate, kExisting };
 
-// Opens a connection (password read from its secret, never logged). Does not migrate.
-Result<std::unique_ptr<PatronStore>> openStore(const DatabaseConfig& config,
+// Opens a connection (password read through `secrets`, never logged). Does not migrate.
+Result<std::unique_ptr<PatronStore>> openStore(const DatabaseConfig& config, const Secrets& secrets,
                                                OpenMode mode = OpenMode::kCreate);
 // The connection openStore uses, set up the same way (db status, db backup).
-Result<std::unique_ptr<soci::session>> openSession(const DatabaseConfig& config, OpenMode mode);
+Result<std::unique_ptr<soci::session>> openSession(const DatabaseConfig& config,
+                                                   const Secrets& secrets, OpenMode mode);
 // The SQLite database file a connection string names ("db=FILE ..." or "FILE").
 std::string sqliteFile(const std::string& connection);
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "adapters/secrets/file_secrets.h"
 #include "adapters/sql/soci_store.h"
 #include "engine/patron_import.h"
 #include "tests/support/backends.h"
@@ -664,7 +665,7 @@ TEST_P(ImportSparseIds, AHandSetIdFarAboveTheRestIsCountedAndMatched) {
   ASSERT_TRUE(bound.ok()) << bound.error().describe();
   EXPECT_GE(*bound, 5);
   {
-    auto s = sql::openSession(db_, sql::OpenMode::kExisting);
+    auto s = sql::openSession(db_, secrets::FileSecrets{}, sql::OpenMode::kExisting);
     ASSERT_TRUE(s) << s.error().describe();
     **s << "UPDATE patrons SET id = 900000000 WHERE district_id = 'S5'";
   }
@@ -731,7 +732,7 @@ class ImportCopyFault : public ImportContract {
  protected:
   void SetUp() override {
     ImportContract::SetUp();
-    auto s = sql::openSession(db_, sql::OpenMode::kExisting);
+    auto s = sql::openSession(db_, secrets::FileSecrets{}, sql::OpenMode::kExisting);
     ASSERT_TRUE(s) << s.error().describe();
     session_ = std::move(*s);
   }
@@ -824,7 +825,7 @@ class ImportLoadFault : public ImportContract {};
 TEST_P(ImportLoadFault, ARowTheLoadRefusesNamesItsLineAndLeavesNothing) {
   import(kHeader + rows(1, 5), "2026-10-15 02:00");
   {
-    auto s = sql::openSession(db_, sql::OpenMode::kExisting);
+    auto s = sql::openSession(db_, secrets::FileSecrets{}, sql::OpenMode::kExisting);
     ASSERT_TRUE(s) << s.error().describe();
     **s << "ALTER TABLE patrons MODIFY last_name VARCHAR(20)";
   }

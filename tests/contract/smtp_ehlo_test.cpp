@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "adapters/secrets/file_secrets.h"
 #include "adapters/smtp/smtp_mailer.h"
 #include "tests/support/temp_dir.h"
 
@@ -198,7 +199,8 @@ TEST_F(BadInputSmtp, NoStarttlsExtensionRefusesWithoutTryingItOrSendingCredentia
         // A hostile peer that pretends to agree, then talks in clear.
         return line == "STARTTLS" ? std::string("220 go ahead") : ordinaryAnswer(line);
       });
-  auto mailer = makeSmtpMailer(config(peer.port(), SmtpSecurity::kStarttls));
+  auto mailer =
+      makeSmtpMailer(config(peer.port(), SmtpSecurity::kStarttls), secrets::FileSecrets{});
   ASSERT_TRUE(mailer) << mailer.error().describe();
   MailResult r = (*mailer)->send(message());
   EXPECT_EQ(r.outcome, MailOutcome::kConnection);
@@ -219,7 +221,7 @@ TEST_F(BadInputSmtp, AuthOnlyInTheGreetingIsNoAuth) {
   ScriptedSmtpPeer peer({"250 peer.example.org authorized users, AUTH PLAIN", "250 SIZE 100000",
                          "250 X-AUTH-LOG PLAIN"},
                         ordinaryAnswer);
-  auto mailer = makeSmtpMailer(config(peer.port(), SmtpSecurity::kNone));
+  auto mailer = makeSmtpMailer(config(peer.port(), SmtpSecurity::kNone), secrets::FileSecrets{});
   ASSERT_TRUE(mailer) << mailer.error().describe();
   MailResult r = (*mailer)->send(message());
   EXPECT_EQ(r.outcome, MailOutcome::kConnection);
@@ -244,7 +246,7 @@ TEST_F(BadInputSmtp, AuthMechanismIsTakenFromTheAuthLineOnly) {
                           }
                           return ordinaryAnswer(line);
                         });
-  auto mailer = makeSmtpMailer(config(peer.port(), SmtpSecurity::kNone));
+  auto mailer = makeSmtpMailer(config(peer.port(), SmtpSecurity::kNone), secrets::FileSecrets{});
   ASSERT_TRUE(mailer) << mailer.error().describe();
   MailResult r = (*mailer)->send(message());
   EXPECT_EQ(r.outcome, MailOutcome::kAccepted) << r.detail;
@@ -268,7 +270,7 @@ TEST_F(BadInputSmtp, AServersReplyIsEscapedAndBoundedInTheOutcome) {
                           }
                           return line.rfind("RCPT", 0) == 0 ? hostile : ordinaryAnswer(line);
                         });
-  auto mailer = makeSmtpMailer(config(peer.port(), SmtpSecurity::kNone));
+  auto mailer = makeSmtpMailer(config(peer.port(), SmtpSecurity::kNone), secrets::FileSecrets{});
   ASSERT_TRUE(mailer) << mailer.error().describe();
   MailResult r = (*mailer)->send(message());
   (*mailer)->close();

@@ -7,6 +7,7 @@
 #include <map>
 #include <thread>
 
+#include "adapters/secrets/file_secrets.h"
 #include "adapters/sql/soci_store.h"
 #include "tests/support/backends.h"
 #include "tests/support/servers.h"
@@ -795,7 +796,7 @@ INSTANTIATE_TEST_SUITE_P(AllBackends, StoreContract, ::testing::ValuesIn(test::c
 TEST(StoreOpen, MissingSqliteFolderIsAClearError) {
   DatabaseConfig c;
   c.connection = "db=/nonexistent/folder/patrond.db";
-  auto s = sql::openStore(c);
+  auto s = sql::openStore(c, secrets::FileSecrets{});
   ASSERT_FALSE(s.ok());
 #ifdef _WIN32
   EXPECT_NE(s.error().message.find("nonexistent"), std::string::npos) << s.error().message;
@@ -813,7 +814,7 @@ TEST(StoreOpen, UnreachableServerErrorCarriesNoPassword) {
   c.connection = "host=127.0.0.1 port=" + std::to_string(test::freePort()) +
                  " dbname=x user=y connect_timeout=2";
   c.password.file = dir / "pw";
-  auto s = sql::openStore(c);
+  auto s = sql::openStore(c, secrets::FileSecrets{});
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().message.find("hunter2"), std::string::npos) << s.error().message;
   EXPECT_NE(s.error().message.find("cannot connect"), std::string::npos);

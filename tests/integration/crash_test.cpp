@@ -16,6 +16,7 @@
 #include <random>
 #include <thread>
 
+#include "adapters/secrets/file_secrets.h"
 #include "adapters/sql/soci_store.h"
 #include "daemon/app.h"
 #include "daemon/lease_keeper.h"
@@ -144,7 +145,7 @@ TEST_P(Crash, LeaseIsRenewedWhileItsWorkRuns) {
   ASSERT_TRUE(store_->rollback().ok());
   // Past the first expiry, a competitor elsewhere still finds it held (renewed), and one on
   // this host finds its holder alive.
-  auto opened = sql::openStore(db_);
+  auto opened = sql::openStore(db_, secrets::FileSecrets{});
   ASSERT_TRUE(opened.ok()) << opened.error().describe();
   auto& other = *opened;
   auto elsewhere = [](const std::string&) { return HolderState::kElsewhere; };
@@ -414,7 +415,7 @@ TEST_P(CrashMidCopy, KillNineMidCopyLeavesTheOldStateAndNoStagingTable) {
   const int kRows = 200000;
   writeRows(dir_ / "v0.csv", kRows, 0);
   writeRows(dir_ / "v1.csv", kRows, 1);
-  auto session = sql::openSession(db_, sql::OpenMode::kExisting);
+  auto session = sql::openSession(db_, secrets::FileSecrets{}, sql::OpenMode::kExisting);
   ASSERT_TRUE(session) << session.error().describe();
   soci::session& sql = **session;
   const std::string staging = "SELECT COUNT(*) FROM pg_class WHERE relname LIKE 'patrond_staging%'";
@@ -440,7 +441,7 @@ TEST_P(CrashMidCopy, KillNineMidCopyLeavesTheOldStateAndNoStagingTable) {
 // under a lock it does not wait for: beside a reader of patrons it writes them as usual.
 TEST_P(CrashMidCopy, FirstImportBesideAReaderOfPatronsImportsEveryRowWithoutWaiting) {
   writeRows(dir_ / "v0.csv", 500, 0);
-  auto session = sql::openSession(db_, sql::OpenMode::kExisting);
+  auto session = sql::openSession(db_, secrets::FileSecrets{}, sql::OpenMode::kExisting);
   ASSERT_TRUE(session) << session.error().describe();
   soci::session& reader = **session;
   reader.begin();

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "adapters/memory/memory_store.h"
+#include "adapters/secrets/file_secrets.h"
 #include "tests/support/servers.h"
 
 namespace patrond::test {
@@ -51,7 +52,7 @@ Result<std::unique_ptr<PatronStore>> openAnotherStore(const DatabaseConfig& used
     }
     return memory::openStore(db);
   }
-  return sql::openStore(used);
+  return sql::openStore(used, secrets::FileSecrets{});
 }
 
 std::unique_ptr<PatronStore> openTestStore(const std::string& backend, const TempDir& dir,
@@ -81,7 +82,7 @@ std::unique_ptr<PatronStore> openTestStore(const std::string& backend, const Tem
   if (used) {
     *used = c;
   }
-  auto s = sql::openStore(c);
+  auto s = sql::openStore(c, secrets::FileSecrets{});
   if (!s) {
     ADD_FAILURE() << s.error().describe();
     return nullptr;
