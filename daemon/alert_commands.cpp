@@ -139,7 +139,7 @@ int cmdAlertsCheck(App& app) {
   if (!app.config().monitoring.alerts) {
     return noAlerts();
   }
-  if (int rc = app.openDatabase(); rc != kExitOk) {
+  if (int rc = app.openDatabaseToChange(); rc != kExitOk) {
     return rc;
   }
   auto steps = checkAlerts(app.store(), app.config(), app.now(), app.zone(), {}, app.log());

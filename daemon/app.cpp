@@ -201,8 +201,17 @@ int App::failDatabase(const Error& e, bool quiet) {
 }
 
 int App::openDatabase(bool quiet) {
+  return openAndMigrate(true, quiet);
+}
+
+int App::openDatabaseToChange() {
+  return openAndMigrate(false, false);
+}
+
+int App::openAndMigrate(bool create, bool quiet) {
   auto problem = [&](const Error& e) { return failDatabase(e, quiet); };
-  auto store = sql::openStore(config_->database, processSecrets());
+  auto store = sql::openStore(config_->database, processSecrets(),
+                              create ? sql::OpenMode::kCreate : sql::OpenMode::kExisting);
   if (!store) {
     return problem(store.error());
   }

@@ -45,6 +45,11 @@ class App {
   // Opens the database, migrates it, marks runs a dead process left open. 0, 1 or 2.
   // With `quiet`, failures are logged rather than printed (the service retries).
   int openDatabase(bool quiet = false);
+  // For commands that change the library but do not fill it (circulation, fines, patrons and
+  // homerooms set, notices, outbox, alerts): as openDatabase, except that a missing SQLite
+  // file is exit 2 saying to run `patrond db migrate`, never a new empty library (a typo in
+  // database.connection would otherwise check copies out against nobody).
+  int openDatabaseToChange();
   // For commands that only read: never creates nor migrates the database. A missing SQLite
   // file or a schema that is not current is exit 2, saying to run `patrond db migrate`.
   // With `problem`, a failure is not printed: its message is stored there.
@@ -79,6 +84,7 @@ class App {
   // After open and migrate: sites synced, runs of a dead process marked interrupted.
   int prepareStore(bool quiet);
   // Drops the store; logs (quiet) or prints the error, and keeps it for STATUS=. Exit 1.
+  int openAndMigrate(bool create, bool quiet);
   int failDatabase(const Error& e, bool quiet);
 
   GlobalOptions options_;

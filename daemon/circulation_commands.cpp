@@ -96,7 +96,7 @@ int cmdCheckout(App& app, const CheckoutArgs& args) {
     }
     req.due = d;
   }
-  if (int rc = app.openDatabase(); rc != kExitOk) {
+  if (int rc = app.openDatabaseToChange(); rc != kExitOk) {
     return rc;
   }
   auto out = checkout(app.store().circulation(), app.config(), req, app.localNow());
@@ -153,7 +153,7 @@ int cmdCheckout(App& app, const CheckoutArgs& args) {
 }
 
 int cmdCheckin(App& app, const std::string& copy) {
-  if (int rc = app.openDatabase(); rc != kExitOk) {
+  if (int rc = app.openDatabaseToChange(); rc != kExitOk) {
     return rc;
   }
   auto out = checkin(app.store().circulation(), app.config(), copy, app.localNow());
@@ -184,7 +184,7 @@ int cmdCheckin(App& app, const std::string& copy) {
 }
 
 int cmdCondition(App& app, const std::string& copy, const std::string& condition) {
-  if (int rc = app.openDatabase(); rc != kExitOk) {
+  if (int rc = app.openDatabaseToChange(); rc != kExitOk) {
     return rc;
   }
   auto out = setCondition(app.store().circulation(), app.config(), copy, condition, app.localNow());
@@ -225,7 +225,7 @@ Result<SweepOutcome> executeSweep(PatronStore& store, const Config& config, cons
 }
 
 int cmdSweep(App& app) {
-  if (int rc = app.openDatabase(); rc != kExitOk) {
+  if (int rc = app.openDatabaseToChange(); rc != kExitOk) {
     return rc;
   }
   auto out = executeSweep(app.store(), app.config(), app.localNow(), app.now(), app.log());
@@ -253,7 +253,7 @@ int cmdSweep(App& app) {
 }
 
 int cmdFinesPay(App& app, const std::string& patron, const std::string& amount) {
-  if (int rc = app.openDatabase(); rc != kExitOk) {
+  if (int rc = app.openDatabaseToChange(); rc != kExitOk) {
     return rc;
   }
   auto out = payFines(app.store().circulation(), patron, amount, app.localNow());

@@ -133,7 +133,7 @@ int cmdHomeroomsSet(App& app, const HomeroomSetArgs& a) {
   if (!a.notices.empty()) {
     o.notices = a.notices == "on";
   }
-  if (int rc = app.openDatabase(); rc != kExitOk) {
+  if (int rc = app.openDatabaseToChange(); rc != kExitOk) {
     return rc;
   }
   if (auto r = app.store().saveHomeroomOverride(o, app.localNowIso()); !r) {

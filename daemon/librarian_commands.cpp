@@ -384,7 +384,7 @@ int cmdFinesWaive(App& app, const LibrarianArgs& a) {
   if (auto bad = a.byGiven ? checkPersonName(a.by, "--by") : ""; !bad.empty()) {
     return fail(kExitUsage, bad);
   }
-  if (int rc = app.openDatabase(); rc != kExitOk) {
+  if (int rc = app.openDatabaseToChange(); rc != kExitOk) {
     return rc;
   }
   auto out = waiveFines(app.store().circulation(), req, app.localNow());

@@ -241,7 +241,7 @@ int cmdNoticesSend(App& app, const std::string& name, bool dryRun, bool force) {
   if (!notice) {
     return unknownNotice(app.config(), name);
   }
-  if (int rc = app.openDatabase(); rc != kExitOk) {
+  if (int rc = app.openDatabaseToChange(); rc != kExitOk) {
     return rc;
   }
   AppClock clock(app);
@@ -345,7 +345,7 @@ int cmdOutbox(App& app, const std::string& status, int limit) {
 }
 
 int cmdOutboxDeliver(App& app) {
-  if (int rc = app.openDatabase(); rc != kExitOk) {
+  if (int rc = app.openDatabaseToChange(); rc != kExitOk) {
     return rc;
   }
   AppClock clock(app);

@@ -171,7 +171,7 @@ int cmdPatronsSet(App& app, const PatronSetArgs& a) {
       return fail(kExitUsage, bad);
     }
   }
-  if (int rc = app.openDatabase(); rc != kExitOk) {
+  if (int rc = app.openDatabaseToChange(); rc != kExitOk) {
     return rc;
   }
   Patron before;
@@ -184,15 +184,11 @@ int cmdPatronsSet(App& app, const PatronSetArgs& a) {
     if (a.homeroomGiven) {
       pin = a.homeroom;
     }
+    // Rolled back on every path that does not commit, a failed commit included.
     auto done = [&]() -> Result<void> {
-      if (auto r = app.store().begin(); !r) {
-        return r;
-      }
-      if (auto r = app.store().setHomeroomPin(before.id, pin, app.localNowIso()); !r) {
-        (void)app.store().rollback();
-        return r;
-      }
-      return app.store().commit();
+      PATROND_ASSIGN(tx, ScopedTransaction::begin(app.store()));
+      PATROND_TRY(app.store().setHomeroomPin(before.id, pin, app.localNowIso()));
+      return tx.commit();
     }();
     if (!done) {
       return fail(kExitFailed, done.error().describe());
@@ -247,7 +243,7 @@ int cmdPatronsDelete(App& app, const PatronDeleteArgs& a) {
     return fail(kExitUsage, "site '" + escapeControl(a.site) + "' is not configured in " +
                                 app.config().path + " (configured: " + known + ")");
   }
-  if (int rc = a.dryRun ? app.openExistingDatabase() : app.openDatabase(); rc != kExitOk) {
+  if (int rc = a.dryRun ? app.openExistingDatabase() : app.openDatabaseToChange(); rc != kExitOk) {
     return rc;
   }
   // One transaction from reading the patrons' loans to deleting them: a checkout in between

@@ -25,6 +25,7 @@
 #include "engine/patron_import.h"
 #include "engine/row_mapper.h"
 #include "engine/run_patron_recorder.h"
+#include "engine/scoped_transaction.h"
 #include "engine/teacher_check.h"
 
 namespace patrond::importing {
@@ -69,7 +70,8 @@ class ImportRunner {
 
  private:
   // The run (patron_import.cpp).
-  ImportOutcome failed(const Error& e, bool inTransaction);
+  // Rolls back `tx` (when the run got that far) after the writer drops what is queued.
+  ImportOutcome failed(const Error& e, ScopedTransaction* tx);
   void finish();
   void capMessages();
   std::vector<RunMessage> kept() const;
@@ -80,6 +82,19 @@ class ImportRunner {
   // The store, once the writer has written what it was handed: the run's thread's only way
   // to it.
   PatronStore& store() { return writer_.store(); }
+  // The run's transaction, through store(): each begin, commit or rollback (the
+  // ScopedTransaction's destructor's too) first waits for the writer, so the writer's thread
+  // never shares the connection with one.
+  class JoinedWork final : public UnitOfWork {
+   public:
+    explicit JoinedWork(ImportRunner& runner) : runner_(runner) {}
+    Result<void> begin() override { return runner_.store().begin(); }
+    Result<void> commit() override { return runner_.store().commit(); }
+    Result<void> rollback() override { return runner_.store().rollback(); }
+
+   private:
+    ImportRunner& runner_;
+  };
 
   // Matching rows (import_rows.cpp).
   Result<void> loadIndex();

@@ -45,15 +45,17 @@ ImportOutcome ImportRunner::run() {
   if (!req_.dryRun) {
     auto id = store().openRun(out_.run);
     if (!id) {
-      return failed(id.error(), false);
+      return failed(id.error(), nullptr);
     }
     out_.run.id = *id;
   }
-  if (auto b = store().begin(); !b) {
-    return failed(b.error(), false);
+  JoinedWork work(*this);
+  auto tx = ScopedTransaction::begin(work);
+  if (!tx) {
+    return failed(tx.error(), nullptr);
   }
   if (auto r = applyGuarded(); !r) {
-    return failed(r.error(), true);
+    return failed(r.error(), &*tx);
   }
   out_.run.status = RunStatus::kCompleted;
   if (teachers_) {
@@ -63,28 +65,28 @@ ImportOutcome ImportRunner::run() {
   }
   finish();
   if (req_.dryRun) {
-    (void)store().rollback();
+    (void)tx->rollback();
     return std::move(out_);
   }
   if (auto r = store().closeRun(out_.run, kept()); !r) {
-    return failed(r.error(), true);
+    return failed(r.error(), &*tx);
   }
   if (auto r = store().saveRunPatrons(out_.run.id, detail_.take()); !r) {
-    return failed(r.error(), true);
+    return failed(r.error(), &*tx);
   }
   if (auto r = store().trimRuns(job_.name, job_.options.keepRuns); !r) {
-    return failed(r.error(), true);
+    return failed(r.error(), &*tx);
   }
-  if (auto r = store().commit(); !r) {
-    return failed(r.error(), true);
+  if (auto r = tx->commit(); !r) {
+    return failed(r.error(), &*tx);
   }
   return std::move(out_);
 }
 
-ImportOutcome ImportRunner::failed(const Error& e, bool inTransaction) {
+ImportOutcome ImportRunner::failed(const Error& e, ScopedTransaction* tx) {
   writer_.discard();  // batches still queued are not written: all is rolled back
-  if (inTransaction) {
-    (void)store().rollback();
+  if (tx) {
+    (void)tx->rollback();
   }
   // A stop request (service shutdown) rolls back like a crash would: interrupted.
   out_.run.status = e.code == "STOPPED" ? RunStatus::kInterrupted : RunStatus::kFailed;

@@ -89,6 +89,32 @@ TEST_F(DbCli, CommandsThatOnlyReadNeverCreateTheSqliteFile) {
   EXPECT_EQ(patrond({"runs"}).exitCode, 0);
 }
 
+// Before: `circ checkout` with a wrong SQLite path created and migrated an empty database
+// there, then said the patron did not exist. Commands that change the library without
+// filling it refuse a missing file as the readers do; only db migrate, imports and the
+// service create one.
+TEST_F(DbCli, CommandsThatChangeButDoNotFillTheLibraryNeverCreateTheSqliteFile) {
+  std::vector<std::vector<std::string>> changers{
+      {"circ", "checkout", "S1001", "T1"},
+      {"circ", "checkin", "T1"},
+      {"circ", "condition", "T1", "good"},
+      {"circ", "sweep"},
+      {"fines", "pay", "S1001", "1.00"},
+      {"fines", "waive", "S1001", "1.00", "--reason", "x"},
+      {"patrons", "set", "S1001", "--homeroom", "Smith 104"},
+      {"patrons", "delete", "S1001"},
+      {"homerooms", "set", "LHS", "Smith 104", "--teacher-email", "a@example.org"},
+      {"notices", "send", "weekly-overdues"},
+      {"outbox", "deliver"}};
+  for (const auto& cmd : changers) {
+    auto r = patrond(cmd);
+    const std::string what = cmd[0] + " " + cmd[1];
+    EXPECT_EQ(r.exitCode, 2) << what << ": " << r.err;
+    EXPECT_NE(r.err.find("patrond db migrate"), std::string::npos) << what << ": " << r.err;
+    EXPECT_FALSE(fs::exists(db_)) << what;
+  }
+}
+
 TEST_F(DbCli, CommandsThatOnlyReadNeverUpgradeAnOldSchema) {
   ASSERT_EQ(patrond({"db", "migrate"}).exitCode, 0);
   {
