@@ -62,7 +62,8 @@ const Keys<DaySchedule>& dayKeys() {
 const Keys<NoticeSchedule>& noticeScheduleKeys() {
   static const Keys<NoticeSchedule> keys{
       custom<NoticeSchedule>(
-          "days", "weekdays (or daily, weekdays) the notice runs",
+          "days",
+          "a list of weekdays (or daily, weekdays): the days it runs (or before_library_day)",
           [](Loader& L, const YAML::Node& s, const std::string& sp, NoticeSchedule& ns) {
             std::vector<std::string> days;
             L.strList(s, "days", sp, days);
@@ -74,9 +75,9 @@ const Keys<NoticeSchedule>& noticeScheduleKeys() {
               }
             }
           }),
-      later<NoticeSchedule>("at", "times of day HH:MM"),
+      later<NoticeSchedule>("at", "HH:MM or a list of them, district time (required)"),
       key("before_library_day", &NoticeSchedule::beforeLibraryDay, Range{0, 6},
-          "N days before each homeroom's library day (0 to 6)"),
+          "0..6: N days before each homeroom's library day (or days)"),
   };
   return keys;
 }
@@ -174,8 +175,11 @@ void loadNoticeSchedule(Loader& L, const YAML::Node& s, const std::string& sp, N
   }
 }
 
-void describeScheduleKeys(std::vector<KeyDoc>& out) {
+void describeJobScheduleKeys(std::vector<KeyDoc>& out) {
   describeKeys(out, "imports[].schedule.<day>", dayKeys());
+}
+
+void describeNoticeScheduleKeys(std::vector<KeyDoc>& out) {
   describeKeys(out, "notices[].schedule", noticeScheduleKeys());
 }
 
