@@ -142,19 +142,20 @@ void loadJobSchedule(Loader& L, const YAML::Node& s, const std::string& sp,
   std::map<int, DaySchedule> byDay;
   for (int pass = 0; pass < 2; ++pass) {
     for (auto it = s.begin(); it != s.end(); ++it) {
-      std::string key = toLower(it->first.Scalar());
+      std::string key = it->first.Scalar();
       bool shorthand = key == "daily" || key == "weekdays";
       if (shorthand != (pass == 0)) {
         continue;
       }
-      std::string dp = sp + "." + it->first.Scalar();
-      std::vector<int> weekdays = daysByName(L, it->first, dp, it->first.Scalar());
-      if (weekdays.empty()) {
-        continue;  // named an unknown day: said so once
-      }
+      std::string dp = sp + "." + key;
       DaySchedule ds;
       L.section(it->second, dp, dayKeys(), ds);
-      for (int wd : weekdays) {
+      if (std::find(days.begin(), days.end(), key) == days.end()) {
+        // An unknown day: mapping() said so, once, with its "did you mean"; what it holds was
+        // checked all the same.
+        continue;
+      }
+      for (int wd : daysByName(L, it->first, dp, key)) {
         ds.weekday = wd;
         byDay[wd] = ds;
       }
@@ -170,7 +171,13 @@ void loadNoticeSchedule(Loader& L, const YAML::Node& s, const std::string& sp, N
     return;
   }
   loadTimes(L, s, sp, ns.at);
-  if (ns.days.empty() == !ns.beforeLibraryDay.has_value()) {
+  // Given, even when what is given is wrong (that has its own error): a misspelt day is one
+  // mistake, not also a missing key. An empty list gives nothing.
+  auto given = [&](const char* k) {
+    YAML::Node v = s[k];
+    return v && !(v.IsSequence() && v.size() == 0);
+  };
+  if (given("days") == given("before_library_day")) {
     L.error(s, sp, "give days or before_library_day");
   }
 }

@@ -1,6 +1,7 @@
 // The configuration's last sections on key tables (issue 16): notices[], the policy trees,
 // circulation and conditions. An unknown key gets a "did you mean" at its line, a bad value a
-// located error with the line and a caret, and the key reference lists every key.
+// located error with the line and a caret, and the key reference lists every key. One
+// mistake in a schedule is one error.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -170,6 +171,29 @@ TEST_F(ConfigKeyTables, ValidSectionsReadAsBefore) {
   ASSERT_TRUE(r.ok()) << all(r);
   EXPECT_EQ(r.config->conditions.size(), defaultConditions().size());
   EXPECT_EQ(r.config->circulation.sweepAt.hour, 1);
+}
+
+// A misspelt weekday is one mistake: one error, with its suggestion, in an import's schedule
+// and in a notice's (no "give days or before_library_day" besides).
+TEST_F(ConfigKeyTables, AMisspeltDayIsOneError) {
+  std::vector<Case> cases{
+      {withJob("    schedule:\n      fridya: {update: full, at: \"02:00\"}\n"), "fridya",
+       "imports[0].schedule.fridya", "(did you mean 'friday'?)"},
+      {withNotice("    schedule: {days: [funday], at: \"07:00\"}\n"), "[funday]",
+       "notices[0].schedule.days",
+       "'funday' is not a weekday, daily or weekdays (did you mean "
+       "'sunday'?)"},
+      {withNotice("    schedule: {before_library_day: 9, at: \"07:00\"}\n"), "9,",
+       "notices[0].schedule.before_library_day", "must be between 0 and 6, got 9"},
+  };
+  expectOneLocatedError(cases);
+  // Still an error: neither given, or an empty list.
+  for (const char* schedule : {"{at: \"07:00\"}", "{days: [], at: \"07:00\"}"}) {
+    auto r = load(withNotice("    schedule: " + std::string(schedule) + "\n"));
+    auto errors = errorsOf(r);
+    ASSERT_EQ(errors.size(), 1u) << all(r);
+    EXPECT_EQ(errors[0].message, "give days or before_library_day");
+  }
 }
 
 TEST(ConfigKeyReference, ListsTheKeysOfTheNewTables) {
