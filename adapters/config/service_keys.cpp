@@ -144,8 +144,9 @@ const Keys<PolicyLevel>& policyKeys() {
 }
 
 // site_types and sites: the file names the types and codes, each with a policy level.
-Key<PolicyTree> levels(std::string name, std::map<std::string, PolicyLevel> PolicyTree::*member,
-                       std::string doc) {
+Key<PolicyTree> policyLevels(std::string name,
+                             std::map<std::string, PolicyLevel> PolicyTree::*member,
+                             std::string doc) {
   return custom<PolicyTree>(
       name, std::move(doc),
       [name, member](Loader& L, const YAML::Node& n, const std::string& path, PolicyTree& t) {
@@ -176,9 +177,9 @@ const Keys<PolicyTree>& policyTreeKeys() {
                     L.section(d, path + ".district", policyKeys(), t.district);
                   }
                 }),
-      levels("site_types", &T::siteTypes,
-             "{<type>: <level> keys}: a site type's policy, over the district's"),
-      levels("sites", &T::sites, "{<code>: <level> keys}: a site's policy, over its type's"),
+      policyLevels("site_types", &T::siteTypes,
+                   "{<type>: <level> keys}: a site type's policy, over the district's"),
+      policyLevels("sites", &T::sites, "{<code>: <level> keys}: a site's policy, over its type's"),
   };
   return keys;
 }
