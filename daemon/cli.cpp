@@ -90,9 +90,9 @@ void addServiceCommands(CLI::App& cli, CliArgs& s) {
 
   auto* check =
       cli.add_subcommand("check-config", "validate the configuration and show what runs when");
-  check->add_flag(
-      "--keys", s.configKeys,
-      "print the keys of the loader's key tables with their doc lines (no configuration is read)");
+  check->add_flag("--keys", s.configKeys,
+                  "print every key of patrond.yaml and the mapping files with its doc line (no "
+                  "configuration is read)");
   check->callback([&] {
     s.action = cmdCheckConfig;
     if (s.configKeys) {

@@ -319,6 +319,7 @@ void loadImport(Loader& L, const YAML::Node& n, const std::string& path, ImportJ
 
 void describeImportKeys(std::vector<KeyDoc>& out) {
   describeKeys(out, "imports[]", importKeys());
+  describeJobScheduleKeys(out);
   describeKeys(out, "imports[].source", sourceKeys());
   describeKeys(out, "imports[].source.sftp", sftpKeys());
   describeKeys(out, "imports[].options", optionsKeys());

@@ -52,6 +52,7 @@ bool Loader::mapping(const YAML::Node& n, const std::string& path, const KeyName
     return false;
   }
   remember(path, n.Mark());
+  bool anyKey = std::any_of(allowed.begin(), allowed.end(), placeholder);
   for (auto it = n.begin(); it != n.end(); ++it) {
     if (!it->first.IsScalar()) {
       continue;  // checkKeys() reported it
@@ -59,7 +60,7 @@ bool Loader::mapping(const YAML::Node& n, const std::string& path, const KeyName
     std::string key = it->first.Scalar();
     std::string kp = join(path, key);
     remember(kp, it->second.IsNull() ? it->first.Mark() : it->second.Mark());
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+    if (!anyKey && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       std::string msg = "unknown key '" + key + "'";
       if (key == "password") {
         msg += ": secrets never sit in the YAML; use password_file or password_env";

@@ -7,7 +7,9 @@
 // struct. The table gives the allowed keys (an unknown one is an error with a "did you mean")
 // and the reading; the defaults are the engine structs' own (engine/config.h). A key whose
 // value needs the section's other keys is listed with no reader and read by the section's
-// code after the table.
+// code after the table. A key named `<like_this>` stands for names the file chooses (a
+// map-valued section such as `conditions.<name>`): its table takes any key, and its reader
+// reads them all.
 
 #include <yaml-cpp/yaml.h>
 
@@ -74,8 +76,13 @@ class Loader {
   // Where a path is: the mark of its longest known prefix.
   std::optional<YAML::Mark> markOf(const std::string& path) const;
 
-  // A mapping whose keys must all be in `allowed`.
+  // A mapping whose keys must all be in `allowed` (any key, when one of them is a
+  // placeholder).
   bool mapping(const YAML::Node& n, const std::string& path, const KeyNames& allowed);
+  // A key name like `<name>`: it stands for the names the file chooses.
+  static bool placeholder(const std::string& name) {
+    return name.size() > 2 && name.front() == '<' && name.back() == '>';
+  }
   // A mapping read through its key table: false (and nothing read) when it is no mapping.
   template <typename S>
   bool section(const YAML::Node& n, const std::string& path, const Keys<S>& keys, S& out) {

@@ -62,7 +62,8 @@ const Keys<DaySchedule>& dayKeys() {
 const Keys<NoticeSchedule>& noticeScheduleKeys() {
   static const Keys<NoticeSchedule> keys{
       custom<NoticeSchedule>(
-          "days", "weekdays (or daily, weekdays) the notice runs",
+          "days",
+          "a list of weekdays (or daily, weekdays): the days it runs (or before_library_day)",
           [](Loader& L, const YAML::Node& s, const std::string& sp, NoticeSchedule& ns) {
             std::vector<std::string> days;
             L.strList(s, "days", sp, days);
@@ -74,9 +75,9 @@ const Keys<NoticeSchedule>& noticeScheduleKeys() {
               }
             }
           }),
-      later<NoticeSchedule>("at", "times of day HH:MM"),
+      later<NoticeSchedule>("at", "HH:MM or a list of them, district time (required)"),
       key("before_library_day", &NoticeSchedule::beforeLibraryDay, Range{0, 6},
-          "N days before each homeroom's library day (0 to 6)"),
+          "0..6: N days before each homeroom's library day (or days)"),
   };
   return keys;
 }
@@ -141,19 +142,20 @@ void loadJobSchedule(Loader& L, const YAML::Node& s, const std::string& sp,
   std::map<int, DaySchedule> byDay;
   for (int pass = 0; pass < 2; ++pass) {
     for (auto it = s.begin(); it != s.end(); ++it) {
-      std::string key = toLower(it->first.Scalar());
+      std::string key = it->first.Scalar();
       bool shorthand = key == "daily" || key == "weekdays";
       if (shorthand != (pass == 0)) {
         continue;
       }
-      std::string dp = sp + "." + it->first.Scalar();
-      std::vector<int> weekdays = daysByName(L, it->first, dp, it->first.Scalar());
-      if (weekdays.empty()) {
-        continue;  // named an unknown day: said so once
-      }
+      std::string dp = sp + "." + key;
       DaySchedule ds;
       L.section(it->second, dp, dayKeys(), ds);
-      for (int wd : weekdays) {
+      if (std::find(days.begin(), days.end(), key) == days.end()) {
+        // An unknown day: mapping() said so, once, with its "did you mean"; what it holds was
+        // checked all the same.
+        continue;
+      }
+      for (int wd : daysByName(L, it->first, dp, key)) {
         ds.weekday = wd;
         byDay[wd] = ds;
       }
@@ -169,13 +171,22 @@ void loadNoticeSchedule(Loader& L, const YAML::Node& s, const std::string& sp, N
     return;
   }
   loadTimes(L, s, sp, ns.at);
-  if (ns.days.empty() == !ns.beforeLibraryDay.has_value()) {
+  // Given, even when what is given is wrong (that has its own error): a misspelt day is one
+  // mistake, not also a missing key. An empty list gives nothing.
+  auto given = [&](const char* k) {
+    YAML::Node v = s[k];
+    return v && !(v.IsSequence() && v.size() == 0);
+  };
+  if (given("days") == given("before_library_day")) {
     L.error(s, sp, "give days or before_library_day");
   }
 }
 
-void describeScheduleKeys(std::vector<KeyDoc>& out) {
+void describeJobScheduleKeys(std::vector<KeyDoc>& out) {
   describeKeys(out, "imports[].schedule.<day>", dayKeys());
+}
+
+void describeNoticeScheduleKeys(std::vector<KeyDoc>& out) {
   describeKeys(out, "notices[].schedule", noticeScheduleKeys());
 }
 

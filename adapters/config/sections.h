@@ -26,7 +26,8 @@ void loadMonitoring(Loader& L, const YAML::Node& m, MonitoringConfig& c);
 // Each file's part of the key reference (keyReference(), yaml_config.h).
 void describeImportKeys(std::vector<KeyDoc>& out);
 void describeMappingKeys(std::vector<KeyDoc>& out);
-void describeScheduleKeys(std::vector<KeyDoc>& out);
+void describeJobScheduleKeys(std::vector<KeyDoc>& out);     // in describeImportKeys
+void describeNoticeScheduleKeys(std::vector<KeyDoc>& out);  // in describeServiceKeys
 void describeServiceKeys(std::vector<KeyDoc>& out);
 
 // Calendar words (schedule_keys.cpp).

@@ -1,6 +1,7 @@
 // What the service does besides imports: notices[], textbook_policies and library_policies,
 // monitoring (docs/configuration.md).
 #include <filesystem>
+#include <map>
 #include <system_error>
 
 #include "adapters/config/sections.h"
@@ -13,7 +14,7 @@ using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-Keys<NoticeConfig> noticeKeysTable() {
+const Keys<NoticeConfig>& noticeKeys() {
   using N = NoticeConfig;
   auto list = [](const char* name, std::vector<std::string> N::*member, const char* doc) {
     return custom<N>(name, doc,
@@ -21,30 +22,36 @@ Keys<NoticeConfig> noticeKeysTable() {
                        L.strList(n, name, path, c.*member);
                      });
   };
-  return {
-      key("name", &N::name, Text{true}, "the notice's name"),
+  static const Keys<N> keys{
+      key("name", &N::name, Text{true},
+          "text, required: the notice's name, unique (names starting with _ are reserved)"),
       key("report", &N::report,
           OneOf<NoticeReport>{{{"overdue", NoticeReport::kOverdue},
                                {"due_soon", NoticeReport::kDueSoon},
                                {"checked_out", NoticeReport::kCheckedOut},
                                {"fines", NoticeReport::kFines}}},
-          "what the notice lists"),
-      later<N>("schedule", "{days | before_library_day, at}"),
+          "overdue, due_soon, checked_out or fines: what the notice lists (default overdue)"),
+      later<N>("schedule", "{days | before_library_day, at}: when it runs (default: only by hand)"),
       key("deliver", &N::deliver,
           OneOf<Delivery>{{{"email", Delivery::kEmail}, {"print", Delivery::kPrint}}},
-          "e-mail, or printable files"),
-      custom<N>("print_dir", "where printable notices are written",
+          "email (needs smtp) or print (needs print_dir): how it goes out (default email)"),
+      custom<N>("print_dir", "a folder: where printable notices are written (needed by print)",
                 [](Loader& L, const YAML::Node& n, const std::string& path, N& c) {
                   L.filePath(n, "print_dir", path, c.printDir);
                 }),
-      list("sites", &N::sites, "only these sites"),
-      list("exclude_homerooms", &N::excludeHomerooms, "homerooms left out"),
-      list("copy_to", &N::copyTo, "addresses that get a copy"),
-      key("fallback_to", &N::fallbackTo, Text{}, "the address for homerooms without a teacher"),
-      key("min_days_overdue", &N::minDaysOverdue, Range{0, 3650}, "overdue at least this long"),
-      key("max_days_overdue", &N::maxDaysOverdue, Range{0, 3650}, "overdue at most this long"),
-      key("due_within_days", &N::dueWithinDays, Range{0, 365}, "due_soon: due within this"),
-      custom<N>("materials", "textbook, library or both",
+      list("sites", &N::sites, "a list of site codes: only these sites (default all)"),
+      list("exclude_homerooms", &N::excludeHomerooms,
+           "a list of homerooms (NAME or SITE/NAME) left out (default none)"),
+      list("copy_to", &N::copyTo, "a list of addresses: a copy (Cc) of every message"),
+      key("fallback_to", &N::fallbackTo, Text{},
+          "an address: where homerooms with no teacher e-mail go (default: not sent)"),
+      key("min_days_overdue", &N::minDaysOverdue, Range{0, 3650},
+          "0..3650: overdue at least this many days (default no minimum)"),
+      key("max_days_overdue", &N::maxDaysOverdue, Range{0, 3650},
+          "0..3650: overdue at most this many days (an extension; default no maximum)"),
+      key("due_within_days", &N::dueWithinDays, Range{0, 365},
+          "0..365: due_soon lists copies due within this many days (required by due_soon)"),
+      custom<N>("materials", "a list of textbook, library: which copies (default both)",
                 [](Loader& L, const YAML::Node& n, const std::string& path, N& c) {
                   if (!n["materials"]) {
                     return;
@@ -60,9 +67,10 @@ Keys<NoticeConfig> noticeKeysTable() {
       key("send_to", &N::sendTo,
           OneOf<SendTo>{
               {{"homeroom_teacher", SendTo::kHomeroomTeacher}, {"patron", SendTo::kPatron}}},
-          "the homeroom teacher, or each patron"),
-      key("subject", &N::subject, Text{}, "the e-mail's subject (a template)"),
-      custom<N>("template", "the notice's template file",
+          "homeroom_teacher or patron: the teacher, or each student (default homeroom_teacher)"),
+      key("subject", &N::subject, Text{},
+          "text, a template: the e-mail's subject (default: the report's built-in one)"),
+      custom<N>("template", "a file that must exist: the notice's template (default built in)",
                 [](Loader& L, const YAML::Node& n, const std::string& path, N& c) {
                   L.filePath(n, "template", path, c.templatePath);
                   std::error_code templateError;
@@ -73,32 +81,39 @@ Keys<NoticeConfig> noticeKeysTable() {
                   }
                 }),
   };
+  return keys;
 }
 
-void loadDemoteAfter(Loader& L, const YAML::Node& d, const std::string& cp, PolicyLevel& p) {
-  if (!d.IsMap()) {
-    L.error(d, cp + ".demote_after", "expected {condition: count}");
-    return;
-  }
-  L.remember(cp + ".demote_after", d.Mark());
-  for (auto it = d.begin(); it != d.end(); ++it) {
-    int v = 0;
-    L.get(d, it->first.Scalar(), cp + ".demote_after", v, Range{1, 25});
-    L.remember(cp + ".demote_after." + it->first.Scalar(), it->first.Mark());
-    if (v > 0) {
-      p.demoteAfter[it->first.Scalar()] = v;
-    }
-  }
+// demote_after: the file names the conditions, each with its count.
+const Keys<PolicyLevel>& demoteAfterKeys() {
+  using P = PolicyLevel;
+  static const Keys<P> keys{
+      custom<P>("<condition>",
+                "1..25: loans counted at this condition (new, good or fair) before a copy drops "
+                "to the next (default: never)",
+                [](Loader& L, const YAML::Node& d, const std::string& dp, P& p) {
+                  for (auto it = d.begin(); it != d.end(); ++it) {
+                    int v = 0;
+                    L.get(d, it->first.Scalar(), dp, v, Range{1, 25});
+                    L.remember(dp + "." + it->first.Scalar(), it->first.Mark());
+                    if (v > 0) {
+                      p.demoteAfter[it->first.Scalar()] = v;
+                    }
+                  }
+                }),
+  };
+  return keys;
 }
 
 const Keys<PolicyLevel>& conditioningKeys() {
   using P = PolicyLevel;
   static const Keys<P> keys{
-      key("enabled", &P::conditioningEnabled, Flag{}, "copies are demoted as they circulate"),
-      custom<P>("demote_after", "condition: loans before a copy drops to the next",
+      key("enabled", &P::conditioningEnabled, Flag{},
+          "true or false: copies are demoted as they circulate (default false)"),
+      custom<P>("demote_after", "{condition: count}: loans before a copy drops to the next",
                 [](Loader& L, const YAML::Node& c, const std::string& cp, P& p) {
                   if (YAML::Node d = c["demote_after"]) {
-                    loadDemoteAfter(L, d, cp, p);
+                    L.section(d, cp + ".demote_after", demoteAfterKeys(), p);
                   }
                 }),
   };
@@ -108,14 +123,17 @@ const Keys<PolicyLevel>& conditioningKeys() {
 const Keys<PolicyLevel>& policyKeys() {
   using P = PolicyLevel;
   static const Keys<P> keys{
-      key("loan_days", &P::loanDays, Range{1, 3650}, "days a loan lasts"),
-      key("max_checkouts", &P::maxCheckouts, Range{1, 999}, "copies a patron may hold"),
+      key("loan_days", &P::loanDays, Range{1, 3650},
+          "1..3650: days a loan lasts (default 180 for textbooks, 14 for library copies)"),
+      key("max_checkouts", &P::maxCheckouts, Range{1, 999},
+          "1..999: copies of the kind a patron may hold (default no limit)"),
       key("overdue_to_lost_days", &P::overdueToLostDays, Range{1, 3650},
-          "days overdue before a copy counts as lost"),
+          "1..3650: days overdue before the sweep marks a copy lost (default never)"),
       key("block_on_fines_or_overdues", &P::blockOnFinesOrOverdues, Flag{},
-          "fines or overdue copies block checkouts"),
-      key("charge_lost", &P::chargeLost, Flag{}, "a lost copy is charged"),
-      custom<P>("conditioning", "{enabled, demote_after}",
+          "true or false: fines or overdue copies block checkouts (default false)"),
+      key("charge_lost", &P::chargeLost, Flag{},
+          "true or false: a lost copy is charged its value (default false)"),
+      custom<P>("conditioning", "{enabled, demote_after}: copies demoted as they circulate",
                 [](Loader& L, const YAML::Node& n, const std::string& path, P& p) {
                   if (YAML::Node c = n["conditioning"]) {
                     L.section(c, path + ".conditioning", conditioningKeys(), p);
@@ -125,8 +143,45 @@ const Keys<PolicyLevel>& policyKeys() {
   return keys;
 }
 
-void loadPolicyLevel(Loader& L, const YAML::Node& n, const std::string& path, PolicyLevel& p) {
-  L.section(n, path, policyKeys(), p);
+// site_types and sites: the file names the types and codes, each with a policy level.
+Key<PolicyTree> policyLevels(std::string name,
+                             std::map<std::string, PolicyLevel> PolicyTree::*member,
+                             std::string doc) {
+  return custom<PolicyTree>(
+      name, std::move(doc),
+      [name, member](Loader& L, const YAML::Node& n, const std::string& path, PolicyTree& t) {
+        YAML::Node m = n[name];
+        if (!m) {
+          return;
+        }
+        std::string mp = path + "." + name;
+        if (!m.IsMap()) {
+          L.error(m, mp, "expected a mapping");
+          return;
+        }
+        for (auto it = m.begin(); it != m.end(); ++it) {
+          std::string kp = mp + "." + it->first.Scalar();
+          L.remember(kp, it->first.Mark());
+          L.section(it->second, kp, policyKeys(), (t.*member)[it->first.Scalar()]);
+        }
+      });
+}
+
+const Keys<PolicyTree>& policyTreeKeys() {
+  using T = PolicyTree;
+  static const Keys<T> keys{
+      custom<T>("district",
+                "the district's policy (<level>: district, site_types.<type>, sites.<code>)",
+                [](Loader& L, const YAML::Node& n, const std::string& path, T& t) {
+                  if (YAML::Node d = n["district"]) {
+                    L.section(d, path + ".district", policyKeys(), t.district);
+                  }
+                }),
+      policyLevels("site_types", &T::siteTypes,
+                   "{<type>: <level> keys}: a site type's policy, over the district's"),
+      policyLevels("sites", &T::sites, "{<code>: <level> keys}: a site's policy, over its type's"),
+  };
+  return keys;
 }
 
 const Keys<AlertsConfig>& alertKeys() {
@@ -179,8 +234,7 @@ const Keys<MonitoringConfig>& monitoringKeys() {
 }  // namespace
 
 void loadNotice(Loader& L, const YAML::Node& n, const std::string& path, NoticeConfig& c) {
-  static const Keys<NoticeConfig> keys = noticeKeysTable();
-  if (!L.section(n, path, keys, c)) {
+  if (!L.section(n, path, noticeKeys(), c)) {
     return;
   }
   if (YAML::Node s = n["schedule"]) {
@@ -191,28 +245,7 @@ void loadNotice(Loader& L, const YAML::Node& n, const std::string& path, NoticeC
 }
 
 void loadPolicyTree(Loader& L, const YAML::Node& n, const std::string& path, PolicyTree& t) {
-  if (!L.mapping(n, path, {"district", "site_types", "sites"})) {
-    return;
-  }
-  if (n["district"]) {
-    loadPolicyLevel(L, n["district"], path + ".district", t.district);
-  }
-  for (auto [key, target] : {std::pair{"site_types", &t.siteTypes}, std::pair{"sites", &t.sites}}) {
-    YAML::Node m = n[key];
-    if (!m) {
-      continue;
-    }
-    std::string mp = path + "." + key;
-    if (!m.IsMap()) {
-      L.error(m, mp, "expected a mapping");
-      continue;
-    }
-    for (auto it = m.begin(); it != m.end(); ++it) {
-      std::string kp = mp + "." + it->first.Scalar();
-      L.remember(kp, it->first.Mark());
-      loadPolicyLevel(L, it->second, kp, (*target)[it->first.Scalar()]);
-    }
-  }
+  L.section(n, path, policyTreeKeys(), t);
 }
 
 void loadMonitoring(Loader& L, const YAML::Node& m, MonitoringConfig& c) {
@@ -228,8 +261,15 @@ void loadMonitoring(Loader& L, const YAML::Node& m, MonitoringConfig& c) {
 }
 
 void describeServiceKeys(std::vector<KeyDoc>& out) {
-  describeKeys(out, "textbook_policies", policyKeys());
-  describeKeys(out, "textbook_policies.conditioning", conditioningKeys());
+  describeKeys(out, "notices[]", noticeKeys());
+  describeNoticeScheduleKeys(out);
+  for (const char* tree : {"textbook_policies", "library_policies"}) {
+    std::string level = std::string(tree) + ".<level>";
+    describeKeys(out, tree, policyTreeKeys());
+    describeKeys(out, level, policyKeys());
+    describeKeys(out, level + ".conditioning", conditioningKeys());
+    describeKeys(out, level + ".conditioning.demote_after", demoteAfterKeys());
+  }
   describeKeys(out, "monitoring", monitoringKeys());
   describeKeys(out, "monitoring.alerts", alertKeys());
 }

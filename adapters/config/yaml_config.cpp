@@ -228,30 +228,47 @@ void loadList(Loader& L, const YAML::Node& s, const std::string& name, const std
   }
 }
 
-void loadSweepAt(Loader& L, const YAML::Node& circ, CirculationConfig& c) {
-  if (!L.mapping(circ, "circulation", {"sweep_at"})) {
-    return;
-  }
-  if (YAML::Node at = circ["sweep_at"]; at && L.scalar(at, "circulation.sweep_at")) {
-    if (auto t = parseTimeOfDay(at.Scalar())) {
-      c.sweepAt = *t;
-    } else {
-      L.error(at, "circulation.sweep_at", "expected a time HH:MM, got '" + at.Scalar() + "'");
-    }
-  }
+const Keys<CirculationConfig>& circulationKeys() {
+  using C = CirculationConfig;
+  static const Keys<C> keys{
+      custom<C>("sweep_at",
+                "HH:MM, district time: when the daily circulation sweep runs (default 01:00)",
+                [](Loader& L, const YAML::Node& circ, const std::string& path, C& c) {
+                  std::string kp = path + ".sweep_at";
+                  if (YAML::Node at = circ["sweep_at"]; at && L.scalar(at, kp)) {
+                    if (auto t = parseTimeOfDay(at.Scalar())) {
+                      c.sweepAt = *t;
+                    } else {
+                      L.error(at, kp, "expected a time HH:MM, got '" + at.Scalar() + "'");
+                    }
+                  }
+                }),
+  };
+  return keys;
+}
+
+// conditions: the file names the conditions, each with its percent.
+const Keys<std::vector<Condition>>& conditionKeys() {
+  static const Keys<std::vector<Condition>> keys{
+      custom<std::vector<Condition>>(
+          "<name>",
+          "0..100: a condition's value as a percent of the purchase price, best first "
+          "(default new 100, good 75, fair 50, poor 25, others 0)",
+          [](Loader& L, const YAML::Node& s, const std::string& path, std::vector<Condition>& out) {
+            for (auto it = s.begin(); it != s.end(); ++it) {
+              int pct = 0;
+              L.get(s, it->first.Scalar(), path, pct, Range{0, 100});
+              out.push_back({it->first.Scalar(), pct});
+            }
+          }),
+  };
+  return keys;
 }
 
 void loadConditions(Loader& L, const YAML::Node& s, std::vector<Condition>& out) {
-  if (!s.IsMap()) {
-    L.error(s, "conditions", "expected {condition: percent}");
-    return;
-  }
-  L.remember("conditions", s.Mark());
   std::vector<Condition> conds;
-  for (auto it = s.begin(); it != s.end(); ++it) {
-    int pct = 0;
-    L.get(s, it->first.Scalar(), "conditions", pct, Range{0, 100});
-    conds.push_back({it->first.Scalar(), pct});
+  if (!L.section(s, "conditions", conditionKeys(), conds)) {
+    return;
   }
   // Keep the hand-set conditions the SPEC names even when the file leaves them out.
   for (const auto& d : defaultConditions()) {
@@ -330,11 +347,20 @@ Keys<Config> rootKeysTable() {
               [](Loader& L, const YAML::Node& t, C& c) {
                 loadPolicyTree(L, t, "library_policies", c.libraryPolicies);
               }),
-      later<C>("conditions", "condition: percent of the price charged for a lost copy"),
       section("circulation", "sweep_at: when the daily circulation sweep runs",
-              [](Loader& L, const YAML::Node& circ, C& c) { loadSweepAt(L, circ, c.circulation); }),
+              [](Loader& L, const YAML::Node& circ, C& c) {
+                L.section(circ, "circulation", circulationKeys(), c.circulation);
+              }),
       section("monitoring", "grace, metrics, alerts",
               [](Loader& L, const YAML::Node& m, C& c) { loadMonitoring(L, m, c.monitoring); }),
+      custom<C>("conditions",
+                "<name>: percent of the purchase price a copy in that condition is worth",
+                [](Loader& L, const YAML::Node& r, const std::string&, C& c) {
+                  c.conditions = defaultConditions();
+                  if (YAML::Node s = r["conditions"]) {
+                    loadConditions(L, s, c.conditions);
+                  }
+                }),
   };
 }
 
@@ -342,13 +368,7 @@ Config loadRoot(Loader& L, const YAML::Node& r) {
   static const Keys<Config> keys = rootKeysTable();
   Config c;
   c.path = L.file();
-  if (!L.section(r, "", keys, c)) {
-    return c;
-  }
-  c.conditions = defaultConditions();
-  if (YAML::Node s = r["conditions"]) {
-    loadConditions(L, s, c.conditions);
-  }
+  L.section(r, "", keys, c);
   return c;
 }
 
@@ -511,8 +531,9 @@ std::vector<KeyDoc> keyReference() {
   describeKeys(out, "sites[]", siteKeys());
   describeKeys(out, "smtp", smtpKeys());
   describeKeys(out, "homerooms[]", homeroomKeys());
+  describeKeys(out, "circulation", circulationKeys());
+  describeKeys(out, "conditions", conditionKeys());
   describeImportKeys(out);
-  describeScheduleKeys(out);
   describeServiceKeys(out);
   describeMappingKeys(out);
   return out;

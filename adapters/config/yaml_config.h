@@ -48,10 +48,10 @@ LoadResult loadConfig(const std::string& path, const LoadOptions& options = {});
 // file is an error naming the file. The value is never logged.
 Result<std::string> readSecret(const SecretRef& ref);
 
-// The key reference (issue 16): every key of the loader's key tables (sections read without a
-// table, like notices[], are not in it yet), by its path in the file
-// ("imports[].source.sftp.poll_every"; a mapping file's keys start with "mapping:"), with the
-// table's doc line, in table order. docs/configuration.md is checked against it (a test), and
+// The key reference (issue 16): every key of the loader's key tables, by its path in the file
+// ("imports[].source.sftp.poll_every"; a mapping file's keys start with "mapping:"; a name the
+// file chooses is written <like_this>: "conditions.<name>"), with the table's doc line, in
+// table order. docs/configuration.md is checked against it (a test), and
 // `patrond check-config --keys` prints it.
 struct KeyDoc {
   std::string path;
