@@ -33,9 +33,21 @@ std::string defaultConfigPath() {
 #endif
 }
 
+namespace {
+std::string& lastFailureMessage() {
+  static std::string message;
+  return message;
+}
+}  // namespace
+
 int fail(int code, const std::string& message) {
   std::cerr << "patrond: " << escapeControlKeepLines(message) << "\n";
+  lastFailureMessage() = message;
   return code;
+}
+
+const std::string& lastFailure() {
+  return lastFailureMessage();
 }
 
 std::string leaseHolderOf(long pid) {

@@ -116,8 +116,10 @@ class SystemClock final : public Clock {
   }
 };
 
-// Prints an error line "patrond: ..." to stderr and returns the code.
+// Prints an error line "patrond: ..." to stderr and returns the code. The message is kept
+// (lastFailure) for the JSON error document of a --json command that printed none.
 int fail(int code, const std::string& message);
+const std::string& lastFailure();
 // "host:pid:boot.pidns.start" of this process, the holder name of its leases: the boot id,
 // pid namespace and start time tell it from a later process that got the same pid.
 std::string leaseHolder();

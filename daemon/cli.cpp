@@ -2,8 +2,11 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <streambuf>
+#include <string_view>
 
 #include "daemon/alert_commands.h"
 #include "daemon/circulation_commands.h"
@@ -372,22 +375,97 @@ void addWindowsServiceCommands(CLI::App& cli, CliArgs& s) {
 }
 
 // A command line CLI11 refused: say what was typed wrong and how to get help.
+// Counts what goes to stdout (and passes it on), so that a --json command that failed
+// without printing its document still prints one (SPEC section 2: --json prints one JSON
+// document on stdout).
+class CountingBuf final : public std::streambuf {
+ public:
+  explicit CountingBuf(std::streambuf* out) : out_(out) {}
+  std::size_t count() const { return count_; }
+
+ protected:
+  int overflow(int c) override {
+    if (c == traits_type::eof()) {
+      return traits_type::not_eof(c);
+    }
+    ++count_;
+    return out_->sputc(static_cast<char>(c));
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    count_ += static_cast<std::size_t>(n);
+    return out_->sputn(s, n);
+  }
+  int sync() override { return out_->pubsync(); }
+
+ private:
+  std::streambuf* out_;
+  std::size_t count_ = 0;
+};
+
+// {"ok": false, "error": ..., "exit_code": N}: what a --json command that failed prints when
+// it printed nothing itself (circulation and notices print their own, with the error code).
+void printJsonError(int exitCode, const std::string& message) {
+  std::cout << nlohmann::json{{"ok", false}, {"error", message}, {"exit_code", exitCode}}.dump(2)
+            << "\n";
+}
+
+// Runs `command` with stdout counted; with `json`, a failure that printed nothing on stdout
+// gets the JSON error document.
+int withJsonErrors(bool json, const std::function<int()>& command) {
+  if (!json) {
+    return command();
+  }
+  CountingBuf counting(std::cout.rdbuf());
+  std::streambuf* original = std::cout.rdbuf(&counting);
+  int rc = kExitOk;
+  try {
+    rc = command();
+  } catch (...) {
+    std::cout.rdbuf(original);
+    throw;
+  }
+  std::cout.flush();
+  std::cout.rdbuf(original);
+  if (rc != kExitOk && counting.count() == 0) {
+    printJsonError(
+        rc, lastFailure().empty() ? "failed (exit " + std::to_string(rc) + ")" : lastFailure());
+  }
+  return rc;
+}
+
+bool jsonAsked(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--json") {
+      return true;
+    }
+  }
+  return false;
+}
+
 int usageError(const CLI::App& cli, const CLI::ParseError& e, bool json) {
+  std::string message = escapeControl(e.what());
   if (std::string unknown = unknownCommandMessage(cli); !unknown.empty()) {
     // "A subcommand is required" would hide what was typed.
-    std::cerr << "patrond: " << unknown << "\n";
-  } else {
-    std::cerr << "patrond: " << escapeControl(e.what()) << "\n";
+    message = unknown;
   }
+  std::cerr << "patrond: " << message << "\n";
   std::cerr << "Run 'patrond --help' (or 'patrond COMMAND --help') for usage.\n";
   // Monitoring plugins: a usage error is UNKNOWN (3), never CRITICAL (2), and the tool shows
   // stdout.
   if (cli.get_subcommand("status")->parsed()) {
     return statusUnknown(json, "usage: " + escapeControl(e.what()));
   }
+  if (json) {
+    printJsonError(kExitUsage, message);
+  }
   return kExitUsage;
 }
 
+}  // namespace
+
+namespace {
+// The chosen command, after its configuration is loaded when it needs one.
+int runAction(CLI::App& cli, CliArgs& s, App& app);
 }  // namespace
 
 int runCli(int argc, char** argv) {
@@ -415,13 +493,19 @@ int runCli(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return cli.exit(e);
   } catch (const CLI::ParseError& e) {
-    return usageError(cli, e, s.g.json);
+    return usageError(cli, e, s.g.json || jsonAsked(argc, argv));
   }
   App app(s.g);
+  return withJsonErrors(s.g.json, [&] { return runAction(cli, s, app); });
+}
+
+namespace {
+int runAction(CLI::App& cli, CliArgs& s, App& app) {
   if (s.needsConfig) {
     bool checking = cli.get_subcommand("check-config")->parsed();
     if (int rc = app.loadConfig(true, checking); rc != kExitOk) {
-      if (s.action && checking && s.g.json) {
+      // --json: check-config's document of the diagnostics, for every command.
+      if (s.action && s.g.json) {
         nlohmann::json j{{"ok", false}, {"errors", nlohmann::json::array()}};
         for (const auto& d : app.diagnostics()) {
           j[d.warning ? "warnings" : "errors"].push_back(d.format());
@@ -433,5 +517,6 @@ int runCli(int argc, char** argv) {
   }
   return s.action(app);
 }
+}  // namespace
 
 }  // namespace patrond::daemon

@@ -115,6 +115,44 @@ TEST_F(DbCli, CommandsThatChangeButDoNotFillTheLibraryNeverCreateTheSqliteFile) 
   }
 }
 
+// SPEC section 2: --json prints one JSON document on stdout. Before, a command that failed
+// printed nothing there (patrons show, usage errors, a broken configuration).
+TEST_F(DbCli, WithJsonEveryFailurePrintsOneJsonDocumentOnStdout) {
+  ASSERT_EQ(patrond({"db", "migrate"}).exitCode, 0);
+  struct Case {
+    std::vector<std::string> args;
+    int exitCode;
+    std::string says;
+  };
+  std::vector<Case> cases{
+      {{"patrons", "show", "NOPE", "--json"}, 2, "no patron with district id or barcode 'NOPE'"},
+      {{"patrons", "shwo", "--json"}, 2, "did you mean 'patrons show'"},
+      {{"--json", "runs", "--limit", "x"}, 2, "--limit"},
+      {{"summary", "999", "--json"}, 2, "999"},
+      {{"circ", "checkout", "NOPE", "T0001", "--json"}, 2, "NOPE"}};
+  for (const auto& c : cases) {
+    auto r = patrond(c.args);
+    const std::string what = c.args[0] + " " + c.args[1];
+    EXPECT_EQ(r.exitCode, c.exitCode) << what << ": " << r.err;
+    json j = json::parse(r.out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << what << ": not one JSON document: " << r.out;
+    EXPECT_EQ(j["ok"], false) << what;
+    EXPECT_NE(j["error"].get<std::string>().find(c.says), std::string::npos) << what << ": " << j;
+  }
+  // A configuration that does not load: its diagnostics, as check-config --json gives them.
+  std::string cfg = test::readFile(config_);
+  cfg += "\nshedule: 1\n";
+  test::writeFile(config_, cfg);
+  auto r = patrond({"runs", "--json"});
+  EXPECT_EQ(r.exitCode, 2);
+  json j = json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.out;
+  EXPECT_EQ(j["ok"], false);
+  ASSERT_FALSE(j["errors"].empty());
+  EXPECT_NE(j["errors"][0].get<std::string>().find("unknown key 'shedule'"), std::string::npos)
+      << j;
+}
+
 TEST_F(DbCli, CommandsThatOnlyReadNeverUpgradeAnOldSchema) {
   ASSERT_EQ(patrond({"db", "migrate"}).exitCode, 0);
   {
