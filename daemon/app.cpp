@@ -213,17 +213,36 @@ int App::failDatabase(const Error& e, bool quiet) {
 }
 
 int App::openDatabase(bool quiet) {
-  return openAndMigrate(true, quiet);
+  return openAndMigrate(quiet);
 }
 
 int App::openDatabaseToChange() {
-  return openAndMigrate(false, false);
+  // SPEC section 2: every command that needs the database creates it. One that changes
+  // a library it does not fill says so when the file was not there, so that a typo in
+  // database.connection does not pass for an empty library.
+  std::string created;
+  if (config_->database.backend == DbBackend::kSqlite3) {
+    std::string file = sql::sqliteFile(config_->database.connection);
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec) && !ec) {
+      created = file;
+    }
+  }
+  int rc = openAndMigrate(false);
+  if (rc == kExitOk && !created.empty()) {
+    std::cerr << "patrond: warning: created a new, empty database " << escapeControl(created)
+              << " (database.connection named a file that did not exist); if that is a typo, "
+                 "correct database.connection in "
+              << escapeControl(config_->path) << " and delete " << escapeControl(created) << "\n";
+    log_->warning("created a new, empty database " + created +
+                  " for a command that does not import patrons");
+  }
+  return rc;
 }
 
-int App::openAndMigrate(bool create, bool quiet) {
+int App::openAndMigrate(bool quiet) {
   auto problem = [&](const Error& e) { return failDatabase(e, quiet); };
-  auto store = sql::openStore(config_->database, processSecrets(),
-                              create ? sql::OpenMode::kCreate : sql::OpenMode::kExisting);
+  auto store = sql::openStore(config_->database, processSecrets());
   if (!store) {
     return problem(store.error());
   }

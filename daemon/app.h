@@ -46,9 +46,9 @@ class App {
   // With `quiet`, failures are logged rather than printed (the service retries).
   int openDatabase(bool quiet = false);
   // For commands that change the library but do not fill it (circulation, fines, patrons and
-  // homerooms set, notices, outbox, alerts): as openDatabase, except that a missing SQLite
-  // file is exit 2 saying to run `patrond db migrate`, never a new empty library (a typo in
-  // database.connection would otherwise check copies out against nobody).
+  // homerooms set, notices, outbox, alerts): as openDatabase, and a SQLite file that was not
+  // there gets a warning on stderr naming it (a typo in database.connection would otherwise
+  // pass for an empty library).
   int openDatabaseToChange();
   // For commands that only read: never creates nor migrates the database. A missing SQLite
   // file or a schema that is not current is exit 2, saying to run `patrond db migrate`.
@@ -83,8 +83,9 @@ class App {
  private:
   // After open and migrate: sites synced, runs of a dead process marked interrupted.
   int prepareStore(bool quiet);
+  // Opens (creating a missing SQLite file) and migrates the database.
+  int openAndMigrate(bool quiet);
   // Drops the store; logs (quiet) or prints the error, and keeps it for STATUS=. Exit 1.
-  int openAndMigrate(bool create, bool quiet);
   int failDatabase(const Error& e, bool quiet);
 
   GlobalOptions options_;

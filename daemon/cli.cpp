@@ -374,7 +374,6 @@ void addWindowsServiceCommands(CLI::App& cli, CliArgs& s) {
   });
 }
 
-// A command line CLI11 refused: say what was typed wrong and how to get help.
 // Counts what goes to stdout (and passes it on), so that a --json command that failed
 // without printing its document still prints one (SPEC section 2: --json prints one JSON
 // document on stdout).
@@ -405,7 +404,9 @@ class CountingBuf final : public std::streambuf {
 // {"ok": false, "error": ..., "exit_code": N}: what a --json command that failed prints when
 // it printed nothing itself (circulation and notices print their own, with the error code).
 void printJsonError(int exitCode, const std::string& message) {
-  std::cout << nlohmann::json{{"ok", false}, {"error", message}, {"exit_code", exitCode}}.dump(2)
+  // A message may quote what was typed, which need not be UTF-8: replaced, never a throw.
+  std::cout << nlohmann::json{{"ok", false}, {"error", message}, {"exit_code", exitCode}}.dump(
+                   2, ' ', false, nlohmann::json::error_handler_t::replace)
             << "\n";
 }
 
@@ -422,6 +423,9 @@ int withJsonErrors(bool json, const std::function<int()>& command) {
     rc = command();
   } catch (...) {
     std::cout.rdbuf(original);
+    if (counting.count() == 0) {
+      printJsonError(kExitFailed, "internal error (see the message on stderr)");
+    }
     throw;
   }
   std::cout.flush();
@@ -442,6 +446,7 @@ bool jsonAsked(int argc, char** argv) {
   return false;
 }
 
+// A command line CLI11 refused: say what was typed wrong and how to get help.
 int usageError(const CLI::App& cli, const CLI::ParseError& e, bool json) {
   std::string message = escapeControl(e.what());
   if (std::string unknown = unknownCommandMessage(cli); !unknown.empty()) {
@@ -510,7 +515,12 @@ int runAction(CLI::App& cli, CliArgs& s, App& app) {
         for (const auto& d : app.diagnostics()) {
           j[d.warning ? "warnings" : "errors"].push_back(d.format());
         }
-        std::cout << j.dump(2) << "\n";
+        // Not every refusal is a diagnostic (a template, the time zone, --as-of).
+        if (j["errors"].empty()) {
+          j["errors"].push_back(lastFailure().empty() ? "the configuration did not load"
+                                                      : lastFailure());
+        }
+        std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       }
       return rc;
     }

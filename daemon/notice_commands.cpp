@@ -124,8 +124,8 @@ struct NoticeAdapters {
   static Result<std::unique_ptr<NoticeAdapters>> make(const Config& config,
                                                       const NoticeConfig& notice) {
     auto made = std::make_unique<NoticeAdapters>(config);
-    PATROND_ASSIGN(renderer, templates::makeNoticeRenderer(config, notice));
-    made->renderer = std::move(renderer);
+    PATROND_ASSIGN(madeRenderer, templates::makeNoticeRenderer(config, notice));
+    made->renderer = std::move(madeRenderer);
     return made;
   }
 };

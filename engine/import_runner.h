@@ -90,7 +90,11 @@ class ImportRunner {
     explicit JoinedWork(ImportRunner& runner) : runner_(runner) {}
     Result<void> begin() override { return runner_.store().begin(); }
     Result<void> commit() override { return runner_.store().commit(); }
-    Result<void> rollback() override { return runner_.store().rollback(); }
+    // What is still queued would only be rolled back: dropped first, not written.
+    Result<void> rollback() override {
+      runner_.writer_.discard();
+      return runner_.store().rollback();
+    }
 
    private:
     ImportRunner& runner_;

@@ -87,12 +87,13 @@ inline Result<void> okResult() {
   } while (0)
 
 // `PATROND_ASSIGN(x, expr);` declares `x` as the value of the Result `expr`, or returns its
-// error from the enclosing function.
-#define PATROND_ASSIGN(var, expr)       \
-  auto var##PatrondResult_ = (expr);    \
-  if (!var##PatrondResult_) {           \
-    return var##PatrondResult_.error(); \
-  }                                     \
+// error from the enclosing function. A statement of its own (it declares two names); the
+// expression may hold commas.
+#define PATROND_ASSIGN(var, ...)            \
+  auto var##PatrondResult_ = (__VA_ARGS__); \
+  if (!var##PatrondResult_) {               \
+    return var##PatrondResult_.error();     \
+  }                                         \
   auto var = std::move(*var##PatrondResult_)
 
 }  // namespace patrond

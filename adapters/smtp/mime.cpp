@@ -3,6 +3,7 @@
 #include <Poco/Base64Encoder.h>
 
 #include <ctime>
+#include <random>
 #include <sstream>
 
 #include "engine/text.h"
@@ -197,7 +198,7 @@ std::string composeMessage(const Mailbox& from, const OutboxMessage& m, const st
 }
 
 SenderMessageIds::SenderMessageIds(const std::optional<SmtpConfig>& smtp)
-    : domain_("patrond.invalid"), rng_(std::random_device{}()) {
+    : domain_("patrond.invalid") {
   if (smtp) {
     std::string addr = parseMailbox(smtp->from).address;
     if (auto at = addr.rfind('@'); at != std::string::npos && at + 1 < addr.size()) {
@@ -207,10 +208,11 @@ SenderMessageIds::SenderMessageIds(const std::optional<SmtpConfig>& smtp)
 }
 
 std::string SenderMessageIds::next(const std::string& date) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
   static const char* kHex = "0123456789abcdef";
   std::string r;
   for (int i = 0; i < 20; ++i) {
-    r += kHex[rng_() & 15];
+    r += kHex[rng() & 15];
   }
   std::string d;
   for (char c : date) {

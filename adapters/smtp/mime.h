@@ -3,7 +3,6 @@
 // UTF-8 quoted-printable parts, RFC 2047 encoded words in headers). Pure functions.
 
 #include <optional>
-#include <random>
 #include <string>
 
 #include "engine/config.h"
@@ -35,8 +34,9 @@ std::string composeMessage(const Mailbox& from, const OutboxMessage& message,
 // closing "CRLF . CRLF" added.
 std::string dotStuffed(const std::string& message);
 
-// Message-IDs like "<20261016.8f3a...@springfield.example.org>": 80 random bits, and the
-// domain of smtp.from ("patrond.invalid" without an smtp section).
+// Message-IDs like "<20261016.8f3a...@springfield.example.org>": 80 bits from one generator
+// per thread (seeded once), and the domain of smtp.from ("patrond.invalid" without an smtp
+// section).
 class SenderMessageIds final : public MessageIds {
  public:
   explicit SenderMessageIds(const std::optional<SmtpConfig>& smtp);
@@ -44,7 +44,6 @@ class SenderMessageIds final : public MessageIds {
 
  private:
   std::string domain_;
-  std::mt19937_64 rng_;
 };
 
 // "Sun, 29 Nov 2026 21:15:00 +0000"

@@ -34,6 +34,7 @@ Result<std::unique_ptr<Mailer>> makeSmtpMailer(const SmtpConfig& config, const S
 class SmtpMailerFactory final : public MailerFactory {
  public:
   explicit SmtpMailerFactory(const Secrets& secrets) : secrets_(secrets) {}
+  explicit SmtpMailerFactory(const Secrets&& secrets) = delete;  // kept: must outlive this
   Result<std::unique_ptr<Mailer>> open(const SmtpConfig& smtp) override {
     return makeSmtpMailer(smtp, secrets_);
   }
