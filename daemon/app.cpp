@@ -10,11 +10,6 @@
 #include <iterator>
 #include <sstream>
 
-#include "adapters/log/boost_log.h"
-#include "adapters/os/process.h"
-#include "adapters/sql/soci_store.h"
-#include "adapters/templates/mustache_renderer.h"
-#include "adapters/timezone/tz_zone.h"
 #include "daemon/run_as.h"
 #include "daemon/wiring.h"
 #include "engine/text.h"
@@ -51,19 +46,18 @@ const std::string& lastFailure() {
 }
 
 std::string leaseHolderOf(long pid) {
-  return os::hostName() + ":" + std::to_string(pid) + ":" + os::bootToken() + "." +
-         os::processStartToken(pid);
+  return hostName() + ":" + std::to_string(pid) + ":" + bootToken() + "." + processStartToken(pid);
 }
 
 std::string leaseHolder() {
-  static const std::string holder = leaseHolderOf(os::currentPid());
+  static const std::string holder = leaseHolderOf(currentPid());
   return holder;
 }
 
 HolderState holderState(const std::string& holder) {
   // host:pid[:boot.pidns.start]; anything else (a slot's "ran by ..." mark) is no process.
   auto colon = holder.find(':');
-  if (colon == std::string::npos || holder.substr(0, colon) != os::hostName()) {
+  if (colon == std::string::npos || holder.substr(0, colon) != hostName()) {
     return HolderState::kElsewhere;
   }
   auto second = holder.find(':', colon + 1);
@@ -76,17 +70,17 @@ HolderState holderState(const std::string& holder) {
   }
   if (second != std::string::npos) {
     std::string token = holder.substr(second + 1);  // boot.pidns.start
-    std::string boot = os::bootToken();
+    std::string boot = bootToken();
     if (token.compare(0, boot.size() + 1, boot + ".") != 0) {
       // Another boot (the host restarted: the holder is gone) or another pid namespace (a
       // container on the same host name: its pids mean nothing here).
       return token.compare(0, 12, boot.substr(0, 12)) != 0 ? HolderState::kDead
                                                            : HolderState::kElsewhere;
     }
-    if (!os::processExists(pid)) {
+    if (!processExists(pid)) {
       return HolderState::kDead;
     }
-    std::string start = os::processStartToken(pid);
+    std::string start = processStartToken(pid);
     // A pid taken by a later process is not the holder; /proc hidden from us: trust it.
     if (!start.empty() && start != token.substr(boot.size() + 1)) {
       return HolderState::kDead;
@@ -94,7 +88,7 @@ HolderState holderState(const std::string& holder) {
     return HolderState::kAlive;
   }
   // An older "host:pid" holder: the pid alone.
-  return os::processExists(pid) ? HolderState::kAlive : HolderState::kDead;
+  return processExists(pid) ? HolderState::kAlive : HolderState::kDead;
 }
 
 App::App(GlobalOptions options) : options_(std::move(options)) {
@@ -104,9 +98,7 @@ App::App(GlobalOptions options) : options_(std::move(options)) {
 }
 
 int App::loadConfig(bool printWarnings, bool readSecrets) {
-  config::LoadOptions loadOptions;
-  loadOptions.readSecrets = readSecrets;
-  auto result = config::loadConfig(options_.configPath, loadOptions);
+  auto result = loadConfigFile(options_.configPath, readSecrets);
   diagnostics_ = result.diagnostics;
   for (const auto& d : result.diagnostics) {
     if (!d.warning || printWarnings) {
@@ -122,13 +114,13 @@ int App::loadConfig(bool printWarnings, bool readSecrets) {
               << " in the configuration\n";
     return kExitUsage;
   }
-  if (auto problems = templates::templateProblems(*result.config); !problems.empty()) {
+  if (auto problems = templateProblems(*result.config); !problems.empty()) {
     for (const auto& p : problems) {
       std::cerr << p << "\n";
     }
     return fail(kExitUsage, "a notice template has errors");
   }
-  auto zone = tz::makeZone(result.config->district.timezone);
+  auto zone = makeTimeZone(result.config->district.timezone);
   if (!zone) {
     return fail(kExitUsage, zone.error().describe());
   }
@@ -154,7 +146,7 @@ int App::loadConfig(bool printWarnings, bool readSecrets) {
 }
 
 void App::setupLog(bool console, bool journal) {
-  logging::LogSetup setup;
+  LogOptions setup;
   setup.config = config_ ? config_->logging : LoggingConfig{};
   setup.console = console;
   setup.journal = journal;
@@ -165,20 +157,20 @@ void App::setupLog(bool console, bool journal) {
     setup.config.system = setup.config.system && !options_.json;
   }
   try {
-    log_ = logging::setupLog(setup);
+    log_ = makeLog(setup);
   } catch (const std::exception& e) {
     // Log setup never ends the process: the file is named, the other sinks still work.
     std::string problem = std::string("logging.file: ") + e.what() +
                           "; logging to the console and the system log only";
     std::cerr << "patrond: " << problem << "\n";
     setup.config.file.clear();
-    log_ = logging::setupLog(setup);
+    log_ = makeLog(setup);
     log_->error(problem);
   }
 }
 
 void App::replaceConfig(Config config) {
-  if (auto zone = tz::makeZone(config.district.timezone)) {
+  if (auto zone = makeTimeZone(config.district.timezone)) {
     zone_ = std::move(*zone);
   }
   config_ = std::move(config);
@@ -222,7 +214,7 @@ int App::openDatabaseToChange() {
   // database.connection does not pass for an empty library.
   std::string created;
   if (config_->database.backend == DbBackend::kSqlite3) {
-    std::string file = sql::sqliteFile(config_->database.connection);
+    std::string file = sqliteFile(config_->database.connection);
     std::error_code ec;
     if (!std::filesystem::exists(file, ec) && !ec) {
       created = file;
@@ -242,7 +234,7 @@ int App::openDatabaseToChange() {
 
 int App::openAndMigrate(bool quiet) {
   auto problem = [&](const Error& e) { return failDatabase(e, quiet); };
-  auto store = sql::openStore(config_->database, processSecrets());
+  auto store = openPatronStore(config_->database);
   if (!store) {
     return problem(store.error());
   }
@@ -263,7 +255,7 @@ int App::openExistingDatabase(std::string* problem) {
     }
     return fail(code, message);
   };
-  auto store = sql::openStore(config_->database, processSecrets(), sql::OpenMode::kExisting);
+  auto store = openPatronStore(config_->database, DbOpen::kExisting);
   if (!store) {
     return report(exitCodeFor(store.error()), store.error().describe());
   }

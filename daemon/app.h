@@ -1,13 +1,12 @@
 #pragma once
-// The daemon's wiring: global options, the loaded configuration, and the concrete adapters
-// (store, time zone, log) a command needs. The only place besides service.cpp that names
-// adapters. Main thread.
+// What a command runs with: global options, the loaded configuration, and the store, time
+// zone and log it needs (made by the composition root, daemon/wiring.h). Main thread.
 
 #include <memory>
 #include <optional>
 #include <string>
 
-#include "adapters/config/yaml_config.h"
+#include "daemon/wiring.h"
 #include "engine/config.h"
 #include "engine/ports/clock.h"
 #include "engine/ports/log.h"
@@ -63,7 +62,7 @@ class App {
 
   const GlobalOptions& options() const { return options_; }
   const Config& config() const { return *config_; }
-  const std::vector<config::Diagnostic>& diagnostics() const { return diagnostics_; }
+  const std::vector<ConfigDiagnostic>& diagnostics() const { return diagnostics_; }
   PatronStore& store() { return *store_; }
   const TimeZone& zone() const { return *zone_; }
   std::shared_ptr<const TimeZone> sharedZone() const { return zone_; }
@@ -90,7 +89,7 @@ class App {
 
   GlobalOptions options_;
   std::optional<Config> config_;
-  std::vector<config::Diagnostic> diagnostics_;
+  std::vector<ConfigDiagnostic> diagnostics_;
   std::unique_ptr<PatronStore> store_;
   std::shared_ptr<const TimeZone> zone_;
   std::shared_ptr<Log> log_;

@@ -4,10 +4,10 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "adapters/files/text_file.h"
 #include "daemon/json_output.h"
 #include "daemon/lease_keeper.h"
 #include "daemon/librarian_commands.h"
+#include "daemon/wiring.h"
 #include "engine/items_import.h"
 #include "engine/text.h"
 
@@ -42,7 +42,7 @@ void printCopy(const Copy& c) {
 }  // namespace
 
 int cmdItemsImport(App& app, const std::string& file, const std::string& encoding, bool dryRun) {
-  auto source = files::openText(file, encoding);
+  auto source = openTextFile(file, encoding);
   if (!source) {
     // An unknown --encoding is a usage error; a missing or unreadable file, a failure.
     return fail(exitCodeFor(source.error()), file + ": " + source.error().describe());

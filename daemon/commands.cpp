@@ -9,10 +9,6 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "adapters/bundle/bundle_files.h"
-#include "adapters/config/yaml_config.h"
-#include "adapters/files/text_file.h"
-#include "adapters/sftp/curl_sftp.h"
 #include "daemon/cli_support.h"
 #include "daemon/environment_check.h"
 #include "daemon/import_execution.h"
@@ -71,7 +67,7 @@ int reportEnvironment(const EnvironmentReport& env, bool asJson, json& j) {
 }  // namespace
 
 int cmdConfigKeys(App& app) {
-  auto keys = config::keyReference();
+  auto keys = configKeyReference();
   if (app.json()) {
     json j = json::array();
     for (const auto& k : keys) {
@@ -408,7 +404,7 @@ int cmdTestSource(App& app, const std::string& jobName) {
   bool ok = false;
   if (job->source.sftp) {
     where = job->source.sftp->url;
-    auto remote = sftp::openSftp(*job->source.sftp, processSecrets(), job->source.file);
+    auto remote = openRemoteSource(*job->source.sftp, job->source.file);
     auto found = remote ? (*remote)->list() : Result<RemoteListing>(remote.error());
     if (found) {
       ok = true;
@@ -425,7 +421,7 @@ int cmdTestSource(App& app, const std::string& jobName) {
     if (path && job->source.format == SourceFormat::kOneRoster) {
       // A bundle: it must open (a zip passes its limits) and hold a manifest; a folder's size
       // and time are its files' total and newest.
-      auto bundle = bundle::openBundle(*path);
+      auto bundle = openBundle(*path);
       if (!bundle) {
         path = bundle.error();
       } else if (!(*bundle)->has("manifest.csv")) {
@@ -437,12 +433,12 @@ int cmdTestSource(App& app, const std::string& jobName) {
       if (std::filesystem::is_directory(*path, ec)) {
         ok = true;
         for (const auto& e : std::filesystem::directory_iterator(*path, ec)) {
-          auto st = files::statFile(e.path().string());
+          auto st = statFile(e.path().string());
           size += st.size;
           mtime = std::max(mtime, st.mtimeNs / 1'000'000'000);
         }
       } else {
-        auto st = files::statFile(*path);
+        auto st = statFile(*path);
         ok = st.exists;
         size = st.size;
         mtime = st.mtimeNs / 1'000'000'000;

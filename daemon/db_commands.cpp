@@ -4,7 +4,6 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "adapters/sql/db_maintenance.h"
 #include "daemon/wiring.h"
 #include "engine/text.h"
 
@@ -20,7 +19,7 @@ std::string versionList(const std::vector<int>& versions) {
   return out.empty() ? "none" : out;
 }
 
-void printStatus(const sql::DbStatus& s, bool json) {
+void printStatus(const DbStatus& s, bool json) {
   if (json) {
     nlohmann::json j{
         {"backend", s.backend},
@@ -45,7 +44,7 @@ void printStatus(const sql::DbStatus& s, bool json) {
 }  // namespace
 
 int cmdDbStatus(App& app) {
-  auto status = sql::databaseStatus(app.config().database, processSecrets());
+  auto status = databaseStatus(app.config().database);
   if (!status) {
     return fail(kExitFailed, status.error().describe());
   }
@@ -78,7 +77,7 @@ int cmdDbBackup(App& app, const std::string& target) {
     return fail(kExitUsage, "db backup: the folder " + escapeControl(folder.string()) +
                                 " does not exist; create it or name a file in an existing folder");
   }
-  auto done = sql::backupSqlite(app.config().database, processSecrets(), absolute);
+  auto done = backupSqlite(app.config().database, absolute);
   if (!done) {
     const Error& e = done.error();
     return fail(exitCodeFor(e), e.describe());

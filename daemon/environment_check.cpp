@@ -2,10 +2,8 @@
 
 #include <filesystem>
 
-#include "adapters/os/files.h"
-#include "adapters/os/process.h"
-#include "adapters/sql/soci_store.h"
 #include "daemon/import_execution.h"
+#include "daemon/wiring.h"
 
 namespace patrond::daemon {
 
@@ -53,7 +51,7 @@ std::string absolute(const std::string& p) {
 
 class Checker {
  public:
-  explicit Checker(EnvironmentReport& r) : r_(r), user_(os::effectiveUserName()) {}
+  explicit Checker(EnvironmentReport& r) : r_(r), user_(effectiveUserName()) {}
 
   // A folder patrond reads from (a source): it must exist and be listable.
   void readableFolder(const std::string& what, const std::string& dir) {
@@ -61,7 +59,7 @@ class Checker {
     if (!isDir(p, what)) {
       return;
     }
-    if (!os::canListFolder(p)) {
+    if (!canListFolder(p)) {
       error(p, what + " cannot be read by user " + user_ + kReadFolderHint);
     }
   }
@@ -79,7 +77,7 @@ class Checker {
     if (!isDir(existing.string(), what)) {
       return;
     }
-    if (!os::canWriteFolder(existing.string())) {
+    if (!canWriteFolder(existing.string())) {
       error(existing.string(), what + " is not writable by user " + user_ + kWriteFolderHint);
     }
   }
@@ -92,7 +90,7 @@ class Checker {
       error(p, what + " does not exist");
     } else if (!fs::is_regular_file(p, ec)) {
       error(p, what + " is not a regular file");
-    } else if (!os::canReadFile(p)) {
+    } else if (!canReadFile(p)) {
       error(p, what + " cannot be read by user " + user_ + readFileHint(p));
     }
   }
@@ -101,7 +99,7 @@ class Checker {
   void writableIfPresent(const std::string& what, const std::string& file) {
     std::string p = note(what, file);
     std::error_code ec;
-    if (fs::exists(p, ec) && !os::canWriteFile(p)) {
+    if (fs::exists(p, ec) && !canWriteFile(p)) {
       error(p, what + " is not writable by user " + user_ + kWriteFileHint);
     }
   }
@@ -183,7 +181,7 @@ EnvironmentReport checkEnvironment(const Config& c) {
   Checker check(r);
   r.paths.emplace_back("configuration", absolute(c.path));
   if (c.database.backend == DbBackend::kSqlite3) {
-    check.writableIfPresent("the database", sql::sqliteFile(c.database.connection));
+    check.writableIfPresent("the database", sqliteFile(c.database.connection));
     check.writableFolder("the database folder", stateDirectory(c), false);
   } else if (std::error_code ec; fs::exists(stateDirectory(c), ec)) {
     check.writableFolder("the state folder", stateDirectory(c), false);

@@ -6,12 +6,6 @@
 #include <optional>
 #include <random>
 
-#include "adapters/bundle/bundle_files.h"
-#include "adapters/crypto/password_hasher.h"
-#include "adapters/files/text_file.h"
-#include "adapters/sftp/curl_sftp.h"
-#include "adapters/sftp/sftp_listing.h"
-#include "adapters/sql/soci_store.h"
 #include "daemon/app.h"
 #include "daemon/lease_keeper.h"
 #include "daemon/wiring.h"
@@ -114,7 +108,7 @@ std::vector<PatronField> partialFields(const Mapping& mapping,
 // The manifest decides the run's type: a delta bundle is always incremental.
 Result<std::unique_ptr<ByteSource>> openOneRoster(const std::string& path, ImportRequest& req,
                                                   Log& log) {
-  auto files = bundle::openBundle(path);
+  auto files = openBundle(path);
   if (!files) {
     return files.error();
   }
@@ -155,7 +149,7 @@ Result<std::unique_ptr<ByteSource>> openOneRoster(const std::string& path, Impor
 
 Result<RemoteFetch> fetchRemote(const Config& c, const ImportJob& job, Log& log,
                                 std::optional<std::pair<std::uint64_t, std::int64_t>> lastSeen) {
-  auto remote = sftp::openSftp(*job.source.sftp, processSecrets(), job.source.file);
+  auto remote = openRemoteSource(*job.source.sftp, job.source.file);
   if (!remote) {
     return remote.error();
   }
@@ -180,7 +174,7 @@ Result<RemoteFetch> fetchRemote(const Config& c, const ImportJob& job, Log& log,
     }
     auto d = (*remote)->download(file, *local);
     if (d) {
-      log.info("import " + job.name + ": downloaded " + sftp::printableName(file.name) + " (" +
+      log.info("import " + job.name + ": downloaded " + printableRemoteName(file.name) + " (" +
                std::to_string(file.size) + " bytes) to " + *local);
       out.local = *local;
       return out;
@@ -189,9 +183,9 @@ Result<RemoteFetch> fetchRemote(const Config& c, const ImportJob& job, Log& log,
     if (d.error().code != "FILE_REFUSED" && d.error().code != "FILE_MISSING") {
       return d.error();
     }
-    log.warning("import " + job.name + ": skipped '" + sftp::printableName(file.name) +
+    log.warning("import " + job.name + ": skipped '" + printableRemoteName(file.name) +
                 "': " + d.error().message);
-    failed.push_back("'" + sftp::printableName(file.name) + "': " + d.error().message);
+    failed.push_back("'" + printableRemoteName(file.name) + "': " + d.error().message);
   }
   // Bounded: a server with thousands of matching files that cannot be taken gives one
   // readable line (each is in the log above).
@@ -210,7 +204,7 @@ Result<std::string> sourcePath(const ImportJob& job) {
       return folder.string();
     }
   }
-  return files::resolveSourceFile(job.source.directory, job.source.file);
+  return resolveSourceFile(job.source.directory, job.source.file);
 }
 
 Result<std::string> incomingPath(const Config& c, const ImportJob& job, const std::string& name) {
@@ -218,10 +212,10 @@ Result<std::string> incomingPath(const Config& c, const ImportJob& job, const st
   fs::path incoming = (fs::path(stateDirectory(c)) / "incoming").lexically_normal();
   fs::path path = (folder / name).lexically_normal();
   // The remote name is checked by the adapter; this is the last word on where it lands.
-  if (auto why = sftp::refusedRemoteName(name);
+  if (auto why = refusedRemoteName(name);
       why || path.parent_path() != folder || folder.parent_path() != incoming) {
     return Error{"FILE_REFUSED",
-                 "the download '" + sftp::printableName(name) + "' would not land in " +
+                 "the download '" + printableRemoteName(name) + "' would not land in " +
                      folder.string() + (why ? ": " + *why : ""),
                  job.name};
   }
@@ -236,7 +230,7 @@ std::string stateDirectory(const Config& c) {
   if (c.database.backend == DbBackend::kSqlite3) {
     // A database named without a folder (`--config patrond.yaml` from the config's folder)
     // lives in the current one.
-    fs::path folder = fs::path(sql::sqliteFile(c.database.connection)).parent_path();
+    fs::path folder = fs::path(sqliteFile(c.database.connection)).parent_path();
     return folder.empty() ? std::string(".") : folder.string();
   }
 #ifdef _WIN32
@@ -295,9 +289,9 @@ ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& 
   Result<std::unique_ptr<ByteSource>> source =
       !path ? Result<std::unique_ptr<ByteSource>>(path.error())
       : job.source.format == SourceFormat::kOneRoster ? openOneRoster(*path, req, log)
-                                                      : files::openText(*path, job.source.encoding);
+                                                      : openTextFile(*path, job.source.encoding);
   if (source && mapsPassword) {
-    auto h = crypto::openHasher(passwordKeyFile(*call.config));
+    auto h = openPasswordHasher(passwordKeyFile(*call.config));
     if (!h) {
       source = h.error();
     } else {

@@ -4,9 +4,6 @@
 #include <filesystem>
 #include <optional>
 
-#include "adapters/files/text_file.h"
-#include "adapters/sftp/curl_sftp.h"
-#include "adapters/sql/soci_store.h"
 #include "daemon/alert_commands.h"
 #include "daemon/app.h"
 #include "daemon/circulation_commands.h"
@@ -154,7 +151,7 @@ ImportCallResult JobRunner::execute(JobTask& task) {
   const std::string what = taskName(task);
   // Each run has its own connection: the loop thread keeps its own, and a database that
   // is down now may be back for the next run.
-  auto store = sql::openStore(task.config->database, processSecrets());
+  auto store = openPatronStore(task.config->database);
   if (store) {
     if (auto m = (*store)->migrate(); !m) {
       store = m.error();
@@ -253,7 +250,7 @@ bool JobRunner::arrivedNew(SourceFileLedger& store, const JobTask& task, ImportW
   if (work.arrival != Arrival::kScheduled) {
     // A new arrival is imported only if this content was not imported before. Reading the
     // file happens here, never on the service's loop.
-    auto fp = files::fingerprintFile(work.file);
+    auto fp = fingerprintFile(work.file);
     auto already = fp ? store.sourceFileSeen(task.job, *fp) : Result<bool>(fp.error());
     if (!already) {
       log_->warning("import " + task.job + ": " + already.error().describe());

@@ -1,6 +1,5 @@
 #include "daemon/lease_keeper.h"
 
-#include "adapters/sql/soci_store.h"
 #include "daemon/wiring.h"
 #include "engine/civil_time.h"
 
@@ -37,7 +36,7 @@ void LeaseKeeper::loop(DatabaseConfig database) {
   while (!wake_.wait_for(lock, every_, [this] { return stop_; })) {
     lock.unlock();
     if (!store) {
-      auto opened = sql::openStore(database, processSecrets());
+      auto opened = openPatronStore(database);
       if (opened) {
         store = std::move(*opened);
       }

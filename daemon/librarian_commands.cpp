@@ -4,11 +4,11 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "adapters/os/process.h"
 #include "daemon/cli_support.h"
 #include "daemon/homeroom_commands.h"
 #include "daemon/json_output.h"
 #include "daemon/loans_report_output.h"
+#include "daemon/wiring.h"
 #include "engine/circulation.h"
 #include "engine/display_time.h"
 #include "engine/fines.h"
@@ -140,7 +140,7 @@ int checkHomeroom(App& app, const std::string& site, const std::string& homeroom
 }  // namespace
 
 std::string loginName() {
-  return os::loginName();
+  return userLoginName();
 }
 
 std::string checkPersonName(const std::string& name, const std::string& what) {

@@ -8,9 +8,8 @@ namespace patrond::daemon {
 Result<void> MetricsEndpoint::start(const std::string& host, int port, Log& log) {
   stop();
   io_ = std::make_unique<boost::asio::io_context>(1);
-  auto server = http::listen(
-      *io_, host, port, [this](const std::string& target) { return answer(target); },
-      http::Limits{}, log);
+  auto server = listenHttp(
+      *io_, host, port, [this](const std::string& target) { return answer(target); }, log);
   if (!server) {
     io_.reset();
     return server.error();
@@ -45,7 +44,7 @@ void MetricsEndpoint::publish(std::string metrics, int healthCode, std::string h
   snapshot_ = std::move(next);
 }
 
-http::Response MetricsEndpoint::answer(const std::string& target) {
+HttpAnswer MetricsEndpoint::answer(const std::string& target) {
   std::shared_ptr<const Snapshot> s;
   {
     std::lock_guard lock(mutex_);

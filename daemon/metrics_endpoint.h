@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "adapters/http/http_server.h"
+#include "daemon/wiring.h"
 #include "engine/ports/log.h"
 #include "engine/result.h"
 
@@ -30,12 +30,12 @@ class MetricsEndpoint {
     int healthCode = 503;
     std::string health = "{\"state\": \"UNKNOWN\", \"line\": \"PATROND UNKNOWN - starting\"}\n";
   };
-  http::Response answer(const std::string& target);
+  HttpAnswer answer(const std::string& target);
 
   std::mutex mutex_;
   std::shared_ptr<const Snapshot> snapshot_ = std::make_shared<Snapshot>();
   std::unique_ptr<boost::asio::io_context> io_;
-  std::unique_ptr<http::HttpServer> server_;
+  std::unique_ptr<HttpListener> server_;
   std::thread thread_;
 };
 

@@ -5,10 +5,6 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "adapters/os/files.h"
-#include "adapters/smtp/mime.h"
-#include "adapters/smtp/smtp_mailer.h"
-#include "adapters/templates/mustache_renderer.h"
 #include "daemon/lease_keeper.h"
 #include "daemon/wiring.h"
 #include "engine/display_time.h"
@@ -116,15 +112,15 @@ std::string roomText(const std::string& site, const std::string& homeroom) {
 // The notice run's adapters: templates, the printed-notice folder, Message-IDs, SMTP.
 struct NoticeAdapters {
   std::unique_ptr<NoticeRenderer> renderer;
-  os::NoticeFolder print;
-  smtp::SenderMessageIds ids;
-  smtp::SmtpMailerFactory mail{processSecrets()};
+  std::unique_ptr<PrintFolder> print = makePrintFolder();
+  std::unique_ptr<MessageIds> ids;
+  std::unique_ptr<MailerFactory> mail = makeMailerFactory();
 
-  explicit NoticeAdapters(const Config& config) : ids(config.smtp) {}
+  explicit NoticeAdapters(const Config& config) : ids(makeMessageIds(config.smtp)) {}
   static Result<std::unique_ptr<NoticeAdapters>> make(const Config& config,
                                                       const NoticeConfig& notice) {
     auto made = std::make_unique<NoticeAdapters>(config);
-    PATROND_ASSIGN(madeRenderer, templates::makeNoticeRenderer(config, notice));
+    PATROND_ASSIGN(madeRenderer, makeRenderer(config, notice));
     made->renderer = std::move(madeRenderer);
     return made;
   }
@@ -132,20 +128,20 @@ struct NoticeAdapters {
 
 Result<NoticeOutcome> prepare(PatronStore& store, const Config& config, const NoticeConfig& notice,
                               const CivilTime& date) {
-  PATROND_ASSIGN(renderer, templates::makeNoticeRenderer(config, notice));
+  PATROND_ASSIGN(renderer, makeRenderer(config, notice));
   return prepareNotice(store, store.outbox(), *renderer, config, notice, date);
 }
 
 }  // namespace
 
 std::string newMessageId(const Config& config, const std::string& date) {
-  return smtp::SenderMessageIds(config.smtp).next(date);
+  return makeMessageIds(config.smtp)->next(date);
 }
 
 Result<DeliveryReport> deliverOutboxDue(PatronStore& store, const Config& config,
                                         const Clock& clock, const TimeZone& zone, Log& log) {
-  smtp::SmtpMailerFactory mail(processSecrets());
-  return deliverDue(store.outbox(), mail, config, clock, zone, leaseHolder(), log);
+  auto mail = makeMailerFactory();
+  return deliverDue(store.outbox(), *mail, config, clock, zone, leaseHolder(), log);
 }
 
 Result<NoticeOutcome> executeNotice(PatronStore& store, const Config& config,
@@ -165,9 +161,15 @@ Result<NoticeOutcome> executeNotice(PatronStore& store, const Config& config,
     held.emplace(std::move(*got), config.database, &log);
   }
   PATROND_ASSIGN(adapters, NoticeAdapters::make(config, notice));
-  NoticePorts ports{store,           store.outbox(), *adapters->renderer,
-                    adapters->print, adapters->ids,  adapters->mail,
-                    clock,           zone,           log,
+  NoticePorts ports{store,
+                    store.outbox(),
+                    *adapters->renderer,
+                    *adapters->print,
+                    *adapters->ids,
+                    *adapters->mail,
+                    clock,
+                    zone,
+                    log,
                     holder};
   return runNotice(ports, config, notice, localNow, force, dryRun);
 }
@@ -201,8 +203,8 @@ int cmdNoticesPreview(App& app, const std::string& name, const std::string& home
     out = std::move(only);
   }
   if (notice->deliver == Delivery::kPrint) {
-    os::NoticeFolder unused;  // a preview writes nothing
-    auto printed = printNotice(unused, *notice, std::move(*out), true);
+    auto unused = makePrintFolder();  // a preview writes nothing
+    auto printed = printNotice(*unused, *notice, std::move(*out), true);
     if (!printed) {
       return fail(kExitFailed, printed.error().describe());
     }

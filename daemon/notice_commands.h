@@ -10,7 +10,7 @@
 
 namespace patrond::daemon {
 
-// A Message-ID for a message queued outside a notice run (alerts): smtp::SenderMessageIds.
+// A Message-ID for a message queued outside a notice run (alerts), from makeMessageIds.
 std::string newMessageId(const Config& config, const std::string& date);
 
 // The notice run (engine/notice_run.h) wired to this process's adapters, under the lease

@@ -2,9 +2,9 @@
 
 #include <filesystem>
 
-#include "adapters/sql/soci_store.h"
 #include "daemon/app.h"
 #include "daemon/import_execution.h"
+#include "daemon/wiring.h"
 
 #ifndef _WIN32
 #include <grp.h>
@@ -50,7 +50,7 @@ int checkDatabaseFile(const Config& config, const std::string& folder, uid_t own
   if (config.database.backend != DbBackend::kSqlite3) {
     return kExitOk;
   }
-  std::string db = sql::sqliteFile(config.database.connection);
+  std::string db = sqliteFile(config.database.connection);
   std::error_code ec;
   fs::path file = fs::absolute(db, ec).lexically_normal();
   struct stat st {};

@@ -6,15 +6,13 @@
 #include <csignal>
 #include <sstream>
 
-#include "adapters/config/yaml_config.h"
-#include "adapters/log/journal.h"
-#include "adapters/templates/mustache_renderer.h"
 #include "daemon/asio_time.h"
 #include "daemon/job_runner.h"
 #include "daemon/metrics_endpoint.h"
 #include "daemon/service_metrics.h"
 #include "daemon/source_monitor.h"
 #include "daemon/systemd_notify.h"
+#include "daemon/wiring.h"
 #include "engine/display_time.h"
 #include "engine/monitoring.h"
 #include "engine/schedule.h"
@@ -35,9 +33,9 @@ constexpr std::chrono::seconds kMetricsEvery{15};
 // the journal; when journald is not there (a container, CI), to stderr, and the log says so.
 // Under systemd with a logging.file, stderr is off (the journal would hold every line twice).
 void setupServiceLog(App& app) {
-  bool systemd = systemd::underSystemd() || logging::stderrIsJournal();
+  bool systemd = systemd::underSystemd() || stderrIsJournal();
   bool wantJournal = systemd && app.config().logging.file.empty();
-  bool journal = wantJournal && logging::journalReachable();
+  bool journal = wantJournal && journalReachable();
   app.setupLog(!systemd || (wantJournal && !journal), journal);
   if (wantJournal && !journal) {
     app.log().warning(
@@ -331,10 +329,10 @@ class ServiceLoop {
   void reload() {
     systemd::reloading();
     app_.log().info("SIGHUP: reloading " + app_.options().configPath);
-    auto result = config::loadConfig(app_.options().configPath);
+    auto result = loadConfigFile(app_.options().configPath);
     std::vector<std::string> templateErrors;
     if (result.ok()) {
-      templateErrors = templates::templateProblems(*result.config);
+      templateErrors = templateProblems(*result.config);
     }
     if (result.ok() && templateErrors.empty()) {
       app_.replaceConfig(std::move(*result.config));

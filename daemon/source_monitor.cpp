@@ -2,14 +2,7 @@
 
 #include <cstdlib>
 
-#include "adapters/files/text_file.h"
-#ifdef _WIN32
-#include <boost/asio/post.hpp>
-
-#include "adapters/fswatch/win_watch.h"
-#else
-#include "adapters/fswatch/inotify_watch.h"
-#endif
+#include "daemon/wiring.h"
 #include "engine/text.h"
 
 namespace patrond::daemon {
@@ -36,12 +29,7 @@ void SourceMonitor::start() {
     return;
   }
   if (!watch_) {
-#ifdef _WIN32
-    watch_ = fswatch::makeWindowsWatch(
-        [this](std::function<void()> f) { boost::asio::post(io_, std::move(f)); });
-#else
-    watch_ = fswatch::makeInotifyWatch(io_);
-#endif
+    watch_ = makeDirectoryWatch(io_);
   }
   auto r = watch_->watch(job->source.directory, [this] { observe(); });
   if (!r) {
@@ -87,7 +75,7 @@ void SourceMonitor::observe() {
     return;
   }
   FileObservation o;
-  auto path = files::resolveSourceFile(job->source.directory, job->source.file);
+  auto path = resolveSourceFile(job->source.directory, job->source.file);
   if (!path) {
     if (path.error().code == "SOURCE") {
       if (folderOk_) {
@@ -102,7 +90,7 @@ void SourceMonitor::observe() {
     }
   } else {
     problem_.clear();
-    auto st = files::statFile(*path);
+    auto st = statFile(*path);
     o = {st.exists, *path, st.size, st.mtimeNs};
   }
   UtcTime now = app_.now();

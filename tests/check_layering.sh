@@ -21,4 +21,13 @@ bad=$(grep -rnE '#include "adapters/config/' "$root/adapters/sql" "$root/adapter
 if [ -n "$bad" ]; then
   echo "adapters/sql, smtp and sftp take their secrets through the Secrets port:"; echo "$bad"; exit 1
 fi
+# The daemon's composition root (daemon/wiring*.cpp) makes the adapters; with main.cpp it is
+# the only daemon source that includes adapters/. The rest of the daemon sees engine ports and
+# the small types of daemon/wiring.h.
+bad=$(grep -lE '#include "adapters/' "$root"/daemon/*.cpp "$root"/daemon/*.h |
+  grep -vE '/daemon/(wiring(_[a-z_]+)?\.cpp|main\.cpp)$' || true)
+if [ -n "$bad" ]; then
+  echo "daemon/: only wiring*.cpp and main.cpp may include adapters/ (ask daemon/wiring.h):"
+  echo "$bad"; exit 1
+fi
 echo "layering OK"
