@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   auto t4 = BenchClock::now();
-  auto report = daemon::deliverOutboxDue(*store, config, clock, **zone, log);
+  auto report = daemon::deliverOutboxDue(store->outbox(), config, clock, **zone, log);
   auto t5 = BenchClock::now();
   kill(server, SIGTERM);
   waitpid(server, nullptr, 0);

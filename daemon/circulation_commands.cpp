@@ -200,11 +200,12 @@ int cmdCondition(App& app, const std::string& copy, const std::string& condition
   return kExitOk;
 }
 
-Result<SweepOutcome> executeSweep(PatronStore& store, const Config& config, const CivilTime& local,
-                                  UtcTime utc, Log& log) {
+Result<SweepOutcome> executeSweep(LeaseStore& leases, CirculationStore& circulation,
+                                  const Config& config, const CivilTime& local, UtcTime utc,
+                                  Log& log) {
   const std::string lease = "circulation-sweep";
   const std::string holder = leaseHolder();
-  auto got = ScopedLease::acquire(store, lease, holder, utcIso(utc), utcIso(utc + kLeaseTime),
+  auto got = ScopedLease::acquire(leases, lease, holder, utcIso(utc), utcIso(utc + kLeaseTime),
                                   holderState, &log);
   if (!got) {
     return got.error();
@@ -213,7 +214,7 @@ Result<SweepOutcome> executeSweep(PatronStore& store, const Config& config, cons
     return Error{"BUSY", "another patrond process is running the circulation sweep", lease};
   }
   HeldLease held(std::move(**got), config.database, &log);
-  auto out = sweep(store.circulation(), config, local);
+  auto out = sweep(circulation, config, local);
   held.release();
   if (out) {
     log.info("circulation sweep: " + std::to_string(out->lost) + " loan(s) marked lost, " +
@@ -228,7 +229,8 @@ int cmdSweep(App& app) {
   if (int rc = app.openDatabaseToChange(); rc != kExitOk) {
     return rc;
   }
-  auto out = executeSweep(app.store(), app.config(), app.localNow(), app.now(), app.log());
+  auto out = executeSweep(app.store(), app.store().circulation(), app.config(), app.localNow(),
+                          app.now(), app.log());
   if (!out) {
     return failWith(app, out.error());
   }

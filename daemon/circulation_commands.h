@@ -27,7 +27,8 @@ int cmdFinesPay(App& app, const std::string& patron, const std::string& amount);
 // The sweep under the "circulation-sweep" lease, so two instances (or the service and a
 // person at the CLI) never sweep at once and a lost copy is charged once. Logs what it did.
 // Error code "BUSY" when another process is sweeping.
-Result<SweepOutcome> executeSweep(PatronStore& store, const Config& config, const CivilTime& local,
-                                  UtcTime utc, Log& log);
+Result<SweepOutcome> executeSweep(LeaseStore& leases, CirculationStore& circulation,
+                                  const Config& config, const CivilTime& local, UtcTime utc,
+                                  Log& log);
 
 }  // namespace patrond::daemon

@@ -183,8 +183,8 @@ ImportCallResult JobRunner::execute(JobTask& task) {
   std::visit(Overloaded{[&](OutboxWork& w) { deliver(s, task, w, clock, now); },
                         [&](NoticeWork& w) { runNotice(s, task, w, clock, now, result); },
                         [&](SweepWork&) {
-                          auto swept =
-                              executeSweep(s, *task.config, task.zone->toLocal(now), now, *log_);
+                          auto swept = executeSweep(s, s.circulation(), *task.config,
+                                                    task.zone->toLocal(now), now, *log_);
                           if (!swept) {
                             result.error = swept.error().describe();
                           } else {
@@ -208,7 +208,7 @@ void JobRunner::deliver(PatronStore& store, const JobTask& task, const OutboxWor
       log_->error("alerts: " + a.error().describe());
     }
   }
-  if (auto d = deliverOutboxDue(store, *task.config, clock, *task.zone, *log_); !d) {
+  if (auto d = deliverOutboxDue(store.outbox(), *task.config, clock, *task.zone, *log_); !d) {
     log_->error("outbox delivery: " + d.error().describe());
   }
 }

@@ -138,10 +138,10 @@ std::string newMessageId(const Config& config, const std::string& date) {
   return makeMessageIds(config.smtp)->next(date);
 }
 
-Result<DeliveryReport> deliverOutboxDue(PatronStore& store, const Config& config,
+Result<DeliveryReport> deliverOutboxDue(OutboxStore& outbox, const Config& config,
                                         const Clock& clock, const TimeZone& zone, Log& log) {
   auto mail = makeMailerFactory();
-  return deliverDue(store.outbox(), *mail, config, clock, zone, leaseHolder(), log);
+  return deliverDue(outbox, *mail, config, clock, zone, leaseHolder(), log);
 }
 
 Result<NoticeOutcome> executeNotice(PatronStore& store, const Config& config,
@@ -351,7 +351,7 @@ int cmdOutboxDeliver(App& app) {
     return rc;
   }
   AppClock clock(app);
-  auto report = deliverOutboxDue(app.store(), app.config(), clock, app.zone(), app.log());
+  auto report = deliverOutboxDue(app.store().outbox(), app.config(), clock, app.zone(), app.log());
   if (!report) {
     return fail(exitCodeFor(report.error()), report.error().describe());
   }

@@ -21,7 +21,7 @@ Result<NoticeOutcome> executeNotice(PatronStore& store, const Config& config,
                                     bool dryRun, Log& log);
 
 // Delivers every due outbox message over one SMTP connection (service and `outbox deliver`).
-Result<DeliveryReport> deliverOutboxDue(PatronStore& store, const Config& config,
+Result<DeliveryReport> deliverOutboxDue(OutboxStore& outbox, const Config& config,
                                         const Clock& clock, const TimeZone& zone, Log& log);
 
 int cmdNoticesSend(App& app, const std::string& name, bool dryRun, bool force);
