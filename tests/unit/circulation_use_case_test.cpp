@@ -3,6 +3,7 @@
 // outbox. The engine's paths end to end, without a database.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 
 #include "adapters/memory/memory_store.h"
@@ -364,7 +365,10 @@ TEST_F(NoticeRunUseCase, PrintedNoticesAreOneFileAHomeroomAndAllHtmlNothingQueue
   auto out = run();
   ASSERT_TRUE(out) << out.error().describe();
   ASSERT_EQ(out->run.messages.size(), 2u);  // printed for a homeroom without a teacher too
-  ASSERT_EQ(folder_.opened, std::vector<std::string>{"/var/lib/patrond/notices/2026-10-16"});
+  // The day's folder, joined with the system's separator (a backslash on Windows).
+  const std::string day =
+      (std::filesystem::path("/var/lib/patrond/notices") / "2026-10-16").string();
+  ASSERT_EQ(folder_.opened, std::vector<std::string>{day});
   ASSERT_EQ(folder_.files.size(), 3u);
   ASSERT_EQ(folder_.files.count("all.html"), 1u);
   const std::string& all = folder_.files["all.html"];
