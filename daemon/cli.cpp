@@ -520,6 +520,9 @@ int runAction(CLI::App& cli, CliArgs& s, App& app) {
           j["errors"].push_back(lastFailure().empty() ? "the configuration did not load"
                                                       : lastFailure());
         }
+        // The keys every other failure has too, so one check serves a script.
+        j["error"] = j["errors"][0];
+        j["exit_code"] = rc;
         std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       }
       return rc;

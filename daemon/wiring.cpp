@@ -58,9 +58,7 @@ std::string sqliteFile(const std::string& connection) {
 }
 
 Result<DbStatus> databaseStatus(const DatabaseConfig& config) {
-  PATROND_ASSIGN(s, sql::databaseStatus(config, processSecrets()));
-  return DbStatus{std::move(s.backend), std::move(s.location), s.exists,   s.schemaVersion,
-                  s.latestVersion,      std::move(s.pending),  s.sizeBytes};
+  return sql::databaseStatus(config, processSecrets());
 }
 
 Result<void> backupSqlite(const DatabaseConfig& config, const std::string& target) {

@@ -82,16 +82,7 @@ Result<std::unique_ptr<PatronStore>> openPatronStore(const DatabaseConfig& confi
 // The SQLite file a connection string names ("" when it names none).
 std::string sqliteFile(const std::string& connection);
 
-// What `db status` shows; opens nothing it would have to create.
-struct DbStatus {
-  std::string backend;       // "sqlite3", "postgresql", "mysql"
-  std::string location;      // SQLite: the absolute file; servers: the connection, redacted
-  bool exists = true;        // SQLite: whether the file is there
-  int schemaVersion = 0;     // 0: no schema yet
-  int latestVersion = 0;     // what this patrond's migrations reach
-  std::vector<int> pending;  // migrations not applied yet, in order
-  std::optional<std::uint64_t> sizeBytes;  // the database's size on disk
-};
+// What `db status` shows (engine/ports/schema_store.h); opens nothing it would have to create.
 Result<DbStatus> databaseStatus(const DatabaseConfig& config);
 // A consistent copy of a SQLite database at `target` (`db backup`).
 Result<void> backupSqlite(const DatabaseConfig& config, const std::string& target);

@@ -8,20 +8,12 @@
 #include <vector>
 
 #include "engine/config.h"
+#include "engine/ports/schema_store.h"
 #include "engine/ports/secrets.h"
 #include "engine/result.h"
 
 namespace patrond::sql {
 
-struct DbStatus {
-  std::string backend;       // "sqlite3", "postgresql", "mysql"
-  std::string location;      // SQLite: the absolute file; servers: the connection, redacted
-  bool exists = true;        // SQLite: whether the file is there (it is never created here)
-  int schemaVersion = 0;     // 0: no schema yet
-  int latestVersion = 0;     // what this patrond's migrations reach
-  std::vector<int> pending;  // migrations not applied yet, in order
-  std::optional<std::uint64_t> sizeBytes;  // the database's size on disk
-};
 
 // The newest schema version this build knows.
 int latestSchemaVersion(DbBackend backend);

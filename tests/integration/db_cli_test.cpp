@@ -171,6 +171,8 @@ TEST_F(DbCli, WithJsonEveryFailurePrintsOneJsonDocumentOnStdout) {
   ASSERT_FALSE(j["errors"].empty());
   EXPECT_NE(j["errors"][0].get<std::string>().find("unknown key 'shedule'"), std::string::npos)
       << j;
+  EXPECT_EQ(j["error"], j["errors"][0]);
+  EXPECT_EQ(j["exit_code"], 2);
 }
 
 TEST_F(DbCli, CommandsThatOnlyReadNeverUpgradeAnOldSchema) {
