@@ -14,7 +14,6 @@
 
 namespace patrond::sql {
 
-
 // The newest schema version this build knows.
 int latestSchemaVersion(DbBackend backend);
 // Never creates nor migrates: a missing SQLite file gives exists = false.
