@@ -3,9 +3,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "daemon/notice_commands.h"
-#include "daemon/status_command.h"
+#include "daemon/wiring.h"
 #include "engine/display_time.h"
+#include "engine/health_check.h"
 #include "engine/monitoring.h"
 #include "engine/text.h"
 
@@ -40,63 +40,9 @@ Result<std::vector<AlertStep>> checkAlerts(PatronStore& store, const Config& con
                                            const TimeZone& zone,
                                            const std::map<std::string, std::string>& sources,
                                            Log& log) {
-  std::vector<AlertStep> steps;
-  if (!config.monitoring.alerts) {
-    return steps;
-  }
-  const AlertsConfig& alerts = *config.monitoring.alerts;
-  HealthInput in = collectHealth(store, config, "", now, zone);
-  if (!in.databaseProblem.empty()) {
-    return Error{"DB", "checking alerts: the database " + in.databaseProblem, ""};
-  }
-  HealthReport report = evaluateHealth(in);
-  std::vector<AlertCondition> conditions = alertConditions(report, sources, zone);
-  // A failed run's alert says why: its first error.
-  for (auto& c : conditions) {
-    if (c.kind != AlertKind::kRunFailed) {
-      continue;
-    }
-    for (const auto& j : report.jobs) {
-      if (j.job == c.subject && j.lastRun) {
-        auto messages = store.runMessages(j.lastRun->id, true);
-        if (messages && !messages->empty()) {
-          const RunMessage& m = messages->front();
-          c.text += ": " + m.code + ": " + utf8Truncate(m.text, 300);
-        }
-      }
-    }
-  }
-  auto open = store.alerts().openIncidents();
-  if (!open) {
-    return open.error();
-  }
-  steps = planAlerts(conditions, *open, alerts, now);
-  if (steps.empty()) {
-    return steps;
-  }
-  std::vector<OutboxMessage> messages;
-  for (const auto& s : steps) {
-    OutboxMessage m = alertMessage(s, alerts, config.district.name, now, zone);
-    m.messageId = newMessageId(config, m.noticeDate);
-    messages.push_back(std::move(m));
-    const std::string line = "alert " + std::string(alertStepName(s.step)) + ": " +
-                             std::string(alertKindName(s.incident.kind)) + " " +
-                             s.incident.subject + ": " + s.incident.text;
-    if (s.step == AlertStepKind::kClear) {
-      log.info(line);
-    } else {
-      log.error(line);
-    }
-  }
-  // Queued before the incidents are recorded: a failure in between sends a message twice
-  // rather than never.
-  if (auto q = store.outbox().queue(messages); !q) {
-    return q.error();
-  }
-  if (auto r = store.alerts().record(steps); !r) {
-    return r.error();
-  }
-  return steps;
+  auto ids = makeMessageIds(config.smtp);
+  return patrond::checkAlerts({store, store.outbox(), store.alerts(), *ids}, config, now, zone,
+                              sources, log);
 }
 
 int cmdAlerts(App& app, int limit) {

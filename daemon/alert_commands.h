@@ -12,11 +12,8 @@
 
 namespace patrond::daemon {
 
-// Judges every job and the outbox as `status` does, opens, repeats and clears incidents, and
-// queues their e-mail in the outbox (under "_alerts"; delivery sends it). `sources`: the
-// sources the service cannot reach now (job -> error). Opened and repeated incidents are
-// logged at error level, so the journal has them even when e-mail cannot go out. Nothing to
-// do without monitoring.alerts.
+// The alert check (engine/health_check.h) wired to the store's ports, with Message-IDs from
+// the sender's domain: what the service runs every minute and `patrond alerts check` once.
 Result<std::vector<AlertStep>> checkAlerts(PatronStore& store, const Config& config, UtcTime now,
                                            const TimeZone& zone,
                                            const std::map<std::string, std::string>& sources,

@@ -17,6 +17,7 @@
 #include "engine/monitoring.h"
 #include "engine/schedule.h"
 #include "engine/scheduler.h"
+#include "engine/service_cycle.h"
 #include "engine/text.h"
 
 namespace patrond::daemon {
@@ -24,10 +25,6 @@ namespace patrond::daemon {
 namespace asio = boost::asio;
 
 namespace {
-
-// How often the loop checks the outbox for messages due, and refreshes the metrics snapshot.
-constexpr std::chrono::seconds kOutboxEvery{60};
-constexpr std::chrono::seconds kMetricsEvery{15};
 
 // Where the service's records go (SPEC section 11): under systemd with no logging.file, to
 // the journal; when journald is not there (a container, CI), to stderr, and the log says so.
@@ -161,10 +158,12 @@ class ServiceScheduler final : public SchedulerHost {
   JobRunner& runner_;
 };
 
-// The service: one event loop (Asio) with the scheduler, the folder and SFTP monitors, the
-// outbox and metrics ticks, the systemd watchdog and signals; import, notice and sweep tasks
-// run on the JobRunner's worker. Only the loop's thread touches these members.
-class ServiceLoop {
+// The service: one event loop (Asio) with the scheduler and the service's cycle (engine:
+// the database wait, the outbox and metrics ticks, the systemd watchdog; both tested on
+// simulated time), the folder and SFTP monitors, the metrics endpoint and signals; import,
+// notice and sweep tasks run on the JobRunner's worker. Only the loop's thread touches these
+// members.
+class ServiceLoop final : private ServiceCycleHost {
  public:
   explicit ServiceLoop(App& app)
       : app_(app),
@@ -172,11 +171,8 @@ class ServiceLoop {
         time_(io_),
         tasks_(app, runner_),
         scheduler_(time_, tasks_),
+        cycle_(time_, *this, watchdogInterval()),
         signals_(io_, SIGINT, SIGTERM),
-        watchdog_(time_.makeAlarm()),
-        connectRetry_(time_.makeAlarm()),
-        outboxTimer_(time_.makeAlarm()),
-        metricsTimer_(time_.makeAlarm()),
         metrics_(app.now()) {
 #ifdef SIGHUP
     signals_.add(SIGHUP);
@@ -188,20 +184,18 @@ class ServiceLoop {
       registerStop([this] { asio::post(io_, [this] { stop("service control manager"); }); });
     }
     waitSignal();
-    startWatchdog();
     runner_.onFinished([this](const JobTask& task, const ImportCallResult& result) {
       metrics_.taskFinished(task, result);
-      if (ready_ && endpoint_.running()) {
+      if (cycle_.isReady() && endpoint_.running()) {
         metrics_.refresh(app_, sourceProblems());
         publish();
       }
     });
-    connect();
+    cycle_.start();
     scheduler_.arm();
     startMonitors();
-    outboxTick();
     startMetrics();
-    metricsTick();
+    cycle_.startTicks();
     // What check-config warns about (clear-text SMTP, unchecked certificates, world-readable
     // secrets) is in the service's log too.
     for (const auto& d : app_.diagnostics()) {
@@ -226,6 +220,55 @@ class ServiceLoop {
   }
 
  private:
+  static std::optional<std::chrono::milliseconds> watchdogInterval() {
+    if (auto interval = systemd::watchdogInterval()) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(*interval);
+    }
+    return std::nullopt;
+  }
+
+  // ServiceCycleHost: what the cycle decides, done here.
+  bool openDatabase() override {
+    return app_.serviceStore() != nullptr;
+  }
+
+  // READY is sent only once the database is open; until then STATUS says what the service
+  // waits for, and when it tries again. SIGTERM still works while it waits.
+  void waitingForDatabase(std::chrono::seconds retryIn) override {
+    app_.log().error("the database cannot be reached; retrying in " +
+                     std::to_string(retryIn.count()) + "s");
+    systemd::waiting(waitingStatus(app_, retryIn), retryIn);
+  }
+
+  void ready() override {
+    app_.log().info("the database is open; ready");
+    systemd::ready(readyStatus(app_));
+    systemd::status(runningStatus(app_));
+    scheduler_.runMissed();
+    scheduler_.runMissedNotices();
+    tasks_.sweepNow("start", "");
+  }
+
+  // Sends what the outbox has due (retries, alerts), and refreshes STATUS.
+  void outboxDue(bool ready) override {
+    tasks_.deliverOutbox(sourceProblems());
+    if (ready) {
+      systemd::status(runningStatus(app_));
+    }
+  }
+
+  // The metrics snapshot: every 15 seconds, and after each task (onFinished above).
+  void metricsDue() override {
+    if (endpoint_.running()) {
+      metrics_.refresh(app_, sourceProblems());
+      publish();
+    }
+  }
+
+  void watchdogPing() override {
+    systemd::watchdogPing();
+  }
+
   void stopMonitors() {
     for (auto& m : monitors_) {
       m->stop();
@@ -297,14 +340,11 @@ class ServiceLoop {
     app_.log().info("stopping (" + why + ")");
     systemd::stopping();
     scheduler_.cancel();
-    connectRetry_->cancel();
-    outboxTimer_->cancel();
-    metricsTimer_->cancel();
+    cycle_.stop();
     endpoint_.stop();
     stopMonitors();
     // A run in progress rolls back (recorded as interrupted) before the worker ends.
     runner_.stop();
-    watchdog_->cancel();
     signals_.cancel();
     io_.stop();
   }
@@ -352,66 +392,11 @@ class ServiceLoop {
       }
       app_.log().error("reload refused: the new configuration has errors; keeping the old one");
     }
-    if (ready_) {
+    if (cycle_.isReady()) {
       systemd::ready(readyStatus(app_));
     } else {
-      systemd::status(waitingStatus(app_, retryEvery_));
+      systemd::status(waitingStatus(app_, cycle_.retryEvery()));
     }
-  }
-
-  void startWatchdog() {
-    if (auto interval = systemd::watchdogInterval()) {
-      watchdogPeriod_ = std::chrono::duration_cast<std::chrono::milliseconds>(*interval / 2);
-      ping();
-    }
-  }
-
-  void ping() {
-    systemd::watchdogPing();
-    watchdog_->armAfter(watchdogPeriod_, [this] { ping(); });
-  }
-
-  // The database may be down when the service starts (a school server booting before the
-  // database server): wait for it, retrying, instead of exiting. SIGTERM still works.
-  // READY is sent only once the database is open; until then STATUS says what the service
-  // waits for, and when it tries again.
-  void connect() {
-    if (app_.serviceStore()) {
-      if (!ready_) {
-        ready_ = true;
-        app_.log().info("the database is open; ready");
-        systemd::ready(readyStatus(app_));
-        systemd::status(runningStatus(app_));
-      }
-      scheduler_.runMissed();
-      scheduler_.runMissedNotices();
-      tasks_.sweepNow("start", "");
-      return;
-    }
-    std::string waiting = waitingStatus(app_, retryEvery_);
-    app_.log().error("the database cannot be reached; retrying in " +
-                     std::to_string(retryEvery_.count()) + "s");
-    systemd::waiting(waiting, retryEvery_);
-    connectRetry_->armAfter(retryEvery_, [this] { connect(); });
-    retryEvery_ = std::min(Seconds{60}, retryEvery_ * 2);
-  }
-
-  // Every minute the outbox is checked for messages due (new ones, retries after backoff).
-  void outboxTick() {
-    tasks_.deliverOutbox(sourceProblems());
-    if (ready_) {
-      systemd::status(runningStatus(app_));
-    }
-    outboxTimer_->armAfter(kOutboxEvery, [this] { outboxTick(); });
-  }
-
-  // The metrics snapshot: every 15 seconds, and after each task (onFinished above).
-  void metricsTick() {
-    if (ready_ && endpoint_.running()) {
-      metrics_.refresh(app_, sourceProblems());
-      publish();
-    }
-    metricsTimer_->armAfter(kMetricsEvery, [this] { metricsTick(); });
   }
 
   App& app_;
@@ -420,19 +405,13 @@ class ServiceLoop {
   AsioTimeSystem time_;
   ServiceScheduler tasks_;
   Scheduler scheduler_;
+  ServiceCycle cycle_;
   std::vector<std::unique_ptr<SourceMonitor>> monitors_;
   std::vector<std::unique_ptr<RemoteMonitor>> remotes_;
   asio::signal_set signals_;
-  std::unique_ptr<Alarm> watchdog_;
-  std::unique_ptr<Alarm> connectRetry_;
-  std::unique_ptr<Alarm> outboxTimer_;
-  std::unique_ptr<Alarm> metricsTimer_;
-  std::chrono::milliseconds watchdogPeriod_{};
   ServiceMetrics metrics_;
   MetricsEndpoint endpoint_;
   std::string metricsAddress_;
-  Seconds retryEvery_{5};
-  bool ready_ = false;
 };
 
 }  // namespace

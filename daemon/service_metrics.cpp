@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/status_command.h"
 #include "engine/display_time.h"
+#include "engine/health_check.h"
 #include "engine/monitoring.h"
 
 namespace patrond::daemon {
@@ -53,7 +53,7 @@ void ServiceMetrics::refresh(App& app, const std::map<std::string, std::string>&
     in.zone = &app.zone();
     in.databaseProblem = "cannot be reached: " + app.databaseProblem();
   } else {
-    in = collectHealth(*store, app.config(), "", app.now(), app.zone());
+    in = collectHealth(*store, store->outbox(), app.config(), "", app.now(), app.zone());
     if (!in.databaseProblem.empty()) {
       app.storeFailed();
     }

@@ -5,14 +5,12 @@
 
 #include "daemon/json_output.h"
 #include "engine/display_time.h"
-#include "engine/health.h"
+#include "engine/health_check.h"
 
 namespace patrond::daemon {
 namespace {
 
 using nlohmann::json;
-
-constexpr int kRunsRead = 60;  // the newest runs of a job that status looks at
 
 }  // namespace
 
@@ -94,36 +92,6 @@ json reportJson(const HealthReport& r, const TimeZone& zone, UtcTime now) {
 
 }  // namespace
 
-HealthInput collectHealth(PatronStore& store, const Config& config, const std::string& job,
-                          UtcTime now, const TimeZone& zone) {
-  HealthInput in;
-  in.now = now;
-  in.zone = &zone;
-  in.grace = config.monitoring.grace;
-  for (const auto& j : config.imports) {
-    if (!job.empty() && j.name != job) {
-      continue;
-    }
-    auto runs = store.listRuns(j.name, kRunsRead);
-    if (!runs) {
-      in.databaseProblem = "cannot be read: " + runs.error().describe();
-      return in;
-    }
-    in.jobs.push_back({&j, std::move(*runs)});
-  }
-  if (job.empty()) {
-    auto local = [&](UtcTime t) { return formatIso(zone.toLocal(t)); };
-    auto outbox = store.outbox().health(local(now - kFailedEmailWindow),
-                                        local(now - kQueuedTooLong), std::string(kAlertNotice));
-    if (!outbox) {
-      in.databaseProblem = "cannot be read: " + outbox.error().describe();
-    } else {
-      in.outbox = *outbox;
-    }
-  }
-  return in;
-}
-
 int cmdStatus(App& app, const std::string& job) {
   if (!app.options().asOf.empty() && !parseCivilTime(app.options().asOf)) {
     return unknown(app, "--as-of: expected \"YYYY-MM-DD[ HH:MM]\", got '" +
@@ -144,7 +112,7 @@ int cmdStatus(App& app, const std::string& job) {
     in.grace = config.monitoring.grace;
     in.databaseProblem = "cannot be read: " + problem;
   } else {
-    in = collectHealth(app.store(), config, job, app.now(), app.zone());
+    in = collectHealth(app.store(), app.store().outbox(), config, job, app.now(), app.zone());
   }
   HealthReport report = evaluateHealth(in);
   if (app.json()) {

@@ -10,11 +10,6 @@
 
 namespace patrond::daemon {
 
-// What status judges: the recent runs of each job (or of `job`) and, for all jobs, the
-// outbox. A read that fails is the input's databaseProblem.
-HealthInput collectHealth(PatronStore& store, const Config& config, const std::string& job,
-                          UtcTime now, const TimeZone& zone);
-
 // The UNKNOWN answer (exit 3) in the status line or --json shape, for errors found before a
 // check can run (the command line too).
 int statusUnknown(bool asJson, const std::string& why);
