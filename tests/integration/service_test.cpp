@@ -146,32 +146,35 @@ TEST_F(Service, SweepsOverdueLoansToLostAtStartAndChargesOnce) {
   EXPECT_NE(show.out.find("\"fine_balance\": \"41.63\""), std::string::npos) << show.out;
 }
 
-// Puts the district on UTC and the example notice on a slot two minutes ago, `daysBack` days
-// back. Two minutes ago must still be today.
+// Puts the example notice on a slot two minutes ago, `daysBack` days back, with the district
+// on a fixed-offset zone (Etc/GMT-N) chosen so that its clock reads about noon now: two
+// minutes ago is always the district's today, whatever the hour, without waiting for it.
 void scheduleNoticeJustPast(const std::string& config, int daysBack) {
   using std::chrono::system_clock;
-  std::tm utc{};
-  for (;;) {
-    std::time_t t = system_clock::to_time_t(system_clock::now() - std::chrono::minutes(2));
-    gmtime_r(&t, &utc);
-    if (utc.tm_hour != 23 || utc.tm_min < 57) {
-      break;
-    }
-    std::this_thread::sleep_for(30s);
-  }
+  std::time_t t = system_clock::to_time_t(system_clock::now());
+  std::tm utcNow{};
+  gmtime_r(&t, &utcNow);
+  const int offset = 12 - utcNow.tm_hour;  // hours east of UTC, -11..12
+  std::time_t shifted = t - 120 + offset * 3600;
+  std::tm wall{};  // the district's wall time two minutes ago
+  gmtime_r(&shifted, &wall);
+  // Etc/GMT names have the sign the other way round: Etc/GMT-5 is five hours east.
+  const std::string zone = offset == 0  ? "UTC"
+                           : offset > 0 ? "Etc/GMT-" + std::to_string(offset)
+                                        : "Etc/GMT+" + std::to_string(-offset);
   const char* days[] = {"sunday",   "monday", "tuesday", "wednesday",
                         "thursday", "friday", "saturday"};
   char at[6];
-  std::snprintf(at, sizeof at, "%02d:%02d", utc.tm_hour, utc.tm_min);
+  std::snprintf(at, sizeof at, "%02d:%02d", wall.tm_hour, wall.tm_min);
   std::string yaml = test::readFile(config);
   auto replace = [&](const std::string& from, const std::string& to) {
     auto pos = yaml.find(from);
     ASSERT_NE(pos, std::string::npos) << from;
     yaml.replace(pos, from.size(), to);
   };
-  replace("timezone: America/Chicago", "timezone: UTC");
+  replace("timezone: America/Chicago", "timezone: " + zone);
   replace("schedule: {days: [friday], at: \"07:00\"}", std::string("schedule: {days: [") +
-                                                           days[(utc.tm_wday + 7 - daysBack) % 7] +
+                                                           days[(wall.tm_wday + 7 - daysBack) % 7] +
                                                            "], at: \"" + at + "\"}");
   test::writeFile(config, yaml);
 }
