@@ -29,6 +29,7 @@ class StoppableSource final : public ByteSource {
     }
     return in_.read(buffer, std::min<std::size_t>(size, 256 * 1024));
   }
+  std::optional<std::uint64_t> sizeHint() const override { return in_.sizeHint(); }
 
  private:
   ByteSource& in_;

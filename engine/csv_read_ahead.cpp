@@ -118,6 +118,14 @@ void CsvReadAhead::readLoop() {
   }
 }
 
+std::optional<double> CsvReadAhead::bytesPerRow() const {
+  if (current_.rows.empty()) {
+    return std::nullopt;
+  }
+  return static_cast<double>(current_.bytes.size() + current_.ends.size()) /
+         static_cast<double>(current_.rows.size());
+}
+
 Result<bool> CsvReadAhead::next(CsvRow& row, RowDigest& digest) {
   while (pos_ >= current_.rows.size()) {
     if (done_) {

@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,6 +47,9 @@ class CsvReadAhead {
   // The digest of the row `ahead` rows after the one next() returned last, if already read
   // and in the same batch (for prefetching); null otherwise.
   const RowDigest* peek(std::size_t ahead) const;
+  // About how many bytes of the file a row of the batch next() reads from takes (its fields,
+  // their separators and the line break; quotes not counted); nullopt before the first row.
+  std::optional<double> bytesPerRow() const;
 
  private:
   struct RowMeta {

@@ -1,4 +1,6 @@
 // Barcode conflicts between the file's rows and stored patrons (engine/import_runner.h).
+#include <algorithm>
+
 #include "engine/import_runner.h"
 #include "engine/text.h"
 
@@ -11,7 +13,7 @@ namespace patrond::importing {
 KeyIndex& ImportRunner::barcodes() {
   if (!barcodesBuilt_) {
     barcodesBuilt_ = true;
-    byBarcode_.reserve(existing_.size() + newLines_.size() + 1024);
+    byBarcode_.reserve(std::max(existing_.size() + newLines_.size(), expectedRows_) + 1024);
     for (std::size_t i = 0; i < existing_.size(); ++i) {
       if (existing_[i].barcodeHash != 0) {
         byBarcode_.stage(hashKey(existing_[i].barcodeHash), static_cast<std::uint32_t>(i));

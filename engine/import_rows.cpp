@@ -82,7 +82,9 @@ Result<void> ImportRunner::applyRows(CsvReadAhead& ahead, CsvRow& row) {
     if (!*more) {
       return {};
     }
-    ++out_.run.counts.read;
+    if (++out_.run.counts.read == 1) {
+      sizeIndexes(ahead);
+    }
     // A few rows on, the key's slot is fetched into the cache while this one is looked up
     // (not while the file follows the stored order: those lookups need no slot).
     if (const RowDigest* soon = ahead.peek(kLookAhead);
@@ -125,6 +127,34 @@ Result<void> ImportRunner::applyRows(CsvReadAhead& ahead, CsvRow& row) {
         return r;
       }
     }
+  }
+}
+
+// A batch's room at once: growing a list moved every patron (~2 KB each) at each doubling and
+// held the old and the new list together. Pages of the room not written are not resident.
+std::vector<Patron>& ImportRunner::withBatchRoom(std::vector<Patron>& list) const {
+  if (list.capacity() < req_.batchSize) {
+    list.reserve(req_.batchSize);
+  }
+  return list;
+}
+
+void ImportRunner::sizeIndexes(const CsvReadAhead& ahead) {
+  // A bound on the estimate: a district has up to a million patrons; a file far larger than
+  // its rows suggest (a long quoted note in its first rows) must not reserve for more.
+  constexpr double kMostRows = 20e6;
+  const auto bytes = source_.sizeHint();
+  const auto perRow = ahead.bytesPerRow();
+  if (!bytes || !perRow || *perRow < 1) {
+    return;
+  }
+  // 2% over: the first rows are not quite every row's length.
+  const double rows = std::min(kMostRows, static_cast<double>(*bytes) / *perRow * 1.02);
+  expectedRows_ = static_cast<std::size_t>(rows) + 16;
+  // The file's keys are mostly the stored ones (the index has room for those and a few more):
+  // it grows now only for a file with more rows than that.
+  if (expectedRows_ > byKey_.room()) {
+    byKey_.reserve(expectedRows_);
   }
 }
 
@@ -269,14 +299,15 @@ Result<void> ImportRunner::applyStored(MappedRow& row, std::uint32_t v, std::uin
     // Always hashed: the lifecycle may have removed the stored one.
     ++out_.run.counts.reactivated;
     queuePassword(kReactivations, collected_.reactivations, std::move(clearPassword));
-    collected_.reactivations.push_back(std::move(p));
+    withBatchRoom(collected_.reactivations).push_back(std::move(p));
   } else if (print != 0 && passwordPrints_[v] == print) {
     ++out_.run.counts.updated;
-    collected_.keepingPassword.push_back(std::move(p));  // the same password: its hash is kept
+    // The same password: its hash is kept.
+    withBatchRoom(collected_.keepingPassword).push_back(std::move(p));
   } else {
     ++out_.run.counts.updated;
     queuePassword(kUpdates, collected_.updates, std::move(clearPassword));
-    collected_.updates.push_back(std::move(p));
+    withBatchRoom(collected_.updates).push_back(std::move(p));
   }
   e.seenFlag = full_;  // written with the row
   e.status = PatronStatus::kActive;
@@ -316,11 +347,7 @@ Result<void> ImportRunner::applyNew(MappedRow& row, std::uint64_t keyHash, std::
   ++out_.run.counts.added;
   detail_.added(key, row.line);
   queuePassword(kInserts, collected_.inserts, std::move(clearPassword));
-  if (collected_.inserts.capacity() < req_.batchSize) {
-    // A batch's room at once: growing it moved every patron (~1 KB each) at each doubling.
-    collected_.inserts.reserve(req_.batchSize);
-  }
-  collected_.inserts.push_back(std::move(p));
+  withBatchRoom(collected_.inserts).push_back(std::move(p));
   return {};
 }
 

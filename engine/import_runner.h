@@ -103,6 +103,10 @@ class ImportRunner {
   // Matching rows (import_rows.cpp).
   Result<void> loadIndex();
   Result<void> applyRows(CsvReadAhead& ahead, CsvRow& row);
+  // Sizes the key and barcode indexes for the rows the file has, as its size and its first
+  // rows tell, so that they do not regrow (a regrowth holds the old and new slots at once).
+  void sizeIndexes(const CsvReadAhead& ahead);
+  std::vector<Patron>& withBatchRoom(std::vector<Patron>& list) const;
   Result<bool> unchanged(const CsvRow& row, const RowDigest& digest, KeyLookup& looked,
                          std::optional<std::uint64_t>& hash);
   Result<void> applyRow(MappedRow& row, std::uint64_t hash, const KeyLookup& looked);
@@ -158,6 +162,7 @@ class ImportRunner {
   bool followsStoredOrder_ = false;  // the last row was
   KeyIndex byKey_, byBarcode_;       // stored patron index, or kNewRow | new row number
   bool barcodesBuilt_ = false;
+  std::size_t expectedRows_ = 0;  // the file's rows, as sizeIndexes estimated them; 0: unknown
   std::vector<std::int64_t> newLines_;         // line of each new row
   std::vector<std::uint64_t> passwordPrints_;  // existing_'s, when passwords are mapped
   Batch collected_;                            // rows for the next batch

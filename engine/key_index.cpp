@@ -1,5 +1,6 @@
 #include "engine/key_index.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace patrond {
@@ -38,20 +39,16 @@ std::uint64_t hashBytes(std::string_view s, std::uint64_t seed) {
 }
 
 void KeyIndex::reserve(std::size_t keys) {
-  std::size_t want = 16;
-  while (want * 3 < keys * 4) {  // at most 75% full
-    want <<= 1;
-  }
+  const std::size_t want = std::max<std::size_t>(16, keys + keys / 3 + 1);  // at most 75% full
   if (want > slots_.size()) {
     std::vector<Slot> old;
     old.swap(slots_);
     slots_.assign(want, Slot{});
-    std::size_t mask = slots_.size() - 1;
     for (const Slot& s : old) {
       if (s.tag != 0) {
-        std::size_t i = hashBytes(keyAt(s.offset, s.length)) & mask;
+        std::size_t i = home(hashBytes(keyAt(s.offset, s.length)));
         while (slots_[i].tag != 0) {
-          i = (i + 1) & mask;
+          i = next(i);
         }
         slots_[i] = s;
       }
@@ -63,12 +60,11 @@ void KeyIndex::reserve(std::size_t keys) {
 }
 
 void KeyIndex::grow() {
-  reserve(slots_.empty() ? 12 : slots_.size() * 3 / 2);
+  reserve(size_ < 12 ? 12 : size_ * 2);
 }
 
 std::size_t KeyIndex::probe(std::string_view key, std::uint64_t h) const {
-  std::size_t mask = slots_.size() - 1;
-  std::size_t i = h & mask;
+  std::size_t i = home(h);
   std::uint32_t tag = tagOf(h);
   for (;;) {
     const Slot& s = slots_[i];
@@ -76,7 +72,7 @@ std::size_t KeyIndex::probe(std::string_view key, std::uint64_t h) const {
                        std::memcmp(arena_.data() + s.offset, key.data(), key.size()) == 0)) {
       return i;
     }
-    i = (i + 1) & mask;
+    i = next(i);
   }
 }
 
@@ -95,7 +91,7 @@ std::uint32_t KeyIndex::insert(std::string_view key, std::uint32_t value, std::u
   s.offset = static_cast<std::uint32_t>(arena_.size());
   s.length = static_cast<std::uint32_t>(key.size());
   s.value = value;
-  arena_.append(key);
+  appendKey(key);
   ++size_;
   return value;
 }
@@ -119,7 +115,7 @@ void KeyIndex::set(std::string_view key, std::uint32_t value) {
     s.tag = tagOf(h);
     s.offset = static_cast<std::uint32_t>(arena_.size());
     s.length = static_cast<std::uint32_t>(key.size());
-    arena_.append(key);
+    appendKey(key);
     ++size_;
   }
   s.value = value;
@@ -139,7 +135,7 @@ void KeyIndex::stage(std::string_view key, std::uint32_t value, std::uint64_t ha
   stagedLow_.push_back((hash << 32) | staged_.size());
   staged_.push_back(Slot{tagOf(hash), static_cast<std::uint32_t>(arena_.size()),
                          static_cast<std::uint32_t>(key.size()), value});
-  arena_.append(key);
+  appendKey(key);
 }
 
 void KeyIndex::build(Staged staged) {
@@ -147,17 +143,17 @@ void KeyIndex::build(Staged staged) {
     return;
   }
   bool repeats = false;
-  reserve(size_ + staged_.size());
-  const std::size_t mask = slots_.size() - 1;
+  const std::size_t keys = size_ + staged_.size();
+  reserve(keys + keys / 32);
   int bits = 0;
   while ((std::size_t{1} << bits) < slots_.size()) {
     ++bits;
   }
-  // Sort by home slot (hash & mask, in the high word), keeping staging order among equals:
-  // a least-significant-digit radix sort, 11 bits a pass.
+  // Sort by home slot (in the high word), keeping staging order among equals: a
+  // least-significant-digit radix sort, 11 bits a pass.
   std::vector<std::uint64_t>& order = stagedLow_;
   for (std::uint64_t& o : order) {
-    o = (((o >> 32) & mask) << 32) | (o & 0xFFFFFFFFu);
+    o = (std::uint64_t{home(o >> 32)} << 32) | (o & 0xFFFFFFFFu);
   }
   std::vector<std::uint64_t> scratch(order.size());
   constexpr int kDigit = 11;
@@ -180,7 +176,7 @@ void KeyIndex::build(Staged staged) {
   }
   for (std::uint64_t o : order) {
     const Slot& s = staged_[o & 0xFFFFFFFFu];
-    std::size_t i = (o >> 32) & mask;
+    std::size_t i = o >> 32;
     for (;;) {
       Slot& at = slots_[i];
       if (at.tag == 0) {
@@ -196,7 +192,7 @@ void KeyIndex::build(Staged staged) {
         repeats = true;
         break;  // a repeated key: the first staged value stays
       }
-      i = (i + 1) & mask;
+      i = next(i);
     }
   }
   std::vector<std::uint64_t>().swap(stagedLow_);

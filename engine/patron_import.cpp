@@ -13,7 +13,7 @@ namespace {
 
 // How far the file is parsed ahead (bytes held): far while the stored keys load (about half
 // a million rows of a typical SIS file), near once rows are consumed as they come.
-constexpr std::size_t kReadAheadWhileLoading = 80u << 20;
+constexpr std::size_t kReadAheadWhileLoading = 64u << 20;
 constexpr std::size_t kReadAheadWhileApplying = 16u << 20;
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "adapters/files/text_file.h"
 
+#include <sys/stat.h>
+#include <sys/types.h>
+
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -46,6 +49,20 @@ class FileSource final : public ByteSource {
     }
     return n;
   }
+  std::optional<std::uint64_t> sizeHint() const override {
+#ifdef _WIN32
+    struct _stat64 st {};
+    if (_fstat64(_fileno(f_), &st) != 0 || (st.st_mode & _S_IFMT) != _S_IFREG) {
+      return std::nullopt;
+    }
+#else
+    struct stat st {};
+    if (::fstat(::fileno(f_), &st) != 0 || !S_ISREG(st.st_mode)) {
+      return std::nullopt;
+    }
+#endif
+    return static_cast<std::uint64_t>(st.st_size);
+  }
 
  private:
   std::FILE* f_;
@@ -83,6 +100,7 @@ class Utf8Source final : public ByteSource {
     }
     return n;
   }
+  std::optional<std::uint64_t> sizeHint() const override { return in_->sizeHint(); }
 
  private:
   std::unique_ptr<ByteSource> in_;
@@ -134,6 +152,8 @@ class TableSource final : public ByteSource {
     }
     return o;
   }
+  // Mostly ASCII: about a byte out for each byte in.
+  std::optional<std::uint64_t> sizeHint() const override { return in_->sizeHint(); }
 
  private:
   std::unique_ptr<ByteSource> in_;
@@ -149,6 +169,11 @@ class Utf16Source final : public ByteSource {
     if (cd_ != reinterpret_cast<iconv_t>(-1)) {
       iconv_close(cd_);
     }
+  }
+  // Mostly ASCII: about a byte out for two in.
+  std::optional<std::uint64_t> sizeHint() const override {
+    auto in = in_->sizeHint();
+    return in ? std::optional<std::uint64_t>(*in / 2) : std::nullopt;
   }
   Result<std::size_t> read(char* buffer, std::size_t size) override {
     for (;;) {

@@ -107,6 +107,25 @@ TEST(CsvReadAhead, RowsAndDigestsAreExactlyWhatTheReaderGivesAcrossBatches) {
   EXPECT_EQ(ahead(text, 1, false), want);
 }
 
+// What the import sizes its indexes from: a plain row's bytes in the file (fields, commas and
+// the line break), known once a row was read.
+TEST(CsvReadAhead, BytesPerRowIsTheLengthOfAPlainLine) {
+  std::string text;
+  for (int i = 0; i < 5000; ++i) {
+    text += "S" + std::to_string(100000 + i) +
+            ",Núñez,LHS\n";  // 7 + 1 + 7 (UTF-8) + 1 + 3 + 1 = 20 bytes
+  }
+  test::StringSource src(text);
+  CsvReader reader(src, ',');
+  CsvReadAhead a(reader, digestOf);
+  EXPECT_FALSE(a.bytesPerRow().has_value());
+  CsvRow row;
+  RowDigest d;
+  ASSERT_TRUE(*a.next(row, d));
+  ASSERT_TRUE(a.bytesPerRow().has_value());
+  EXPECT_DOUBLE_EQ(*a.bytesPerRow(), 20.0);
+}
+
 TEST(CsvReadAhead, EmptyFileEndsAtOnce) {
   test::StringSource src("");
   CsvReader reader(src, ',');

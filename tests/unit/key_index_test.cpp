@@ -196,5 +196,62 @@ TEST(KeyIndex, StagedListAnswersNothingWhenFindCouldDisagree) {
   EXPECT_EQ(restaged.find("a"), 1u);
 }
 
+// The slot count is not a power of two: a reserve for a million keys takes 4/3 of a million
+// slots (21 MB of them), not two million (34 MB), and holds them without regrowing.
+TEST(KeyIndex, ReserveGivesFourThirdsOfTheKeysInSlotsAndHoldsThemWithoutRegrowing) {
+  KeyIndex idx;
+  idx.reserve(1'000'000);
+  EXPECT_GE(idx.capacity(), 1'333'333u);
+  EXPECT_LE(idx.capacity(), 1'333'400u);
+  EXPECT_GE(idx.room(), 1'000'000u);
+  const std::size_t slots = idx.capacity();
+  for (std::uint32_t i = 0; i < 1'000'000; ++i) {
+    idx.insert("S" + std::to_string(100000 + i), i);
+  }
+  EXPECT_EQ(idx.capacity(), slots) << "regrew";
+  for (std::uint32_t i = 0; i < 1'000'000; i += 997) {
+    ASSERT_EQ(idx.find("S" + std::to_string(100000 + i)), i);
+  }
+  EXPECT_EQ(idx.find("S99999"), KeyIndex::kMissing);
+}
+
+// build() leaves room for 3% more keys: a run that meets a few new patrons among its stored
+// ones does not regrow (which would double the slots and hold old and new at once).
+TEST(KeyIndex, BuildLeavesRoomForAFewNewKeys) {
+  KeyIndex idx;
+  idx.reserveStaging(10'000);
+  for (std::uint32_t i = 0; i < 10'000; ++i) {
+    idx.stage("P" + std::to_string(i), i);
+  }
+  idx.build();
+  const std::size_t slots = idx.capacity();
+  EXPECT_GE(idx.room(), 10'300u);
+  for (std::uint32_t i = 0; i < 300; ++i) {
+    idx.insert("new" + std::to_string(i), 20'000 + i);
+  }
+  EXPECT_EQ(idx.capacity(), slots);
+  EXPECT_EQ(idx.find("P9999"), 9'999u);
+  EXPECT_EQ(idx.find("new299"), 20'299u);
+}
+
+// Growing without a reserve: every key stays findable across each regrowth, at any slot count.
+TEST(KeyIndex, GrowsFromNothingThroughOddSlotCounts) {
+  KeyIndex idx;
+  std::size_t last = 0;
+  int regrowths = 0;
+  for (std::uint32_t i = 0; i < 50'000; ++i) {
+    idx.insert(std::to_string(i * 7919u), i);
+    if (idx.capacity() != last) {
+      ++regrowths;
+      last = idx.capacity();
+      for (std::uint32_t j = 0; j <= i; j += 101) {
+        ASSERT_EQ(idx.find(std::to_string(j * 7919u)), j) << "after growing to " << last;
+      }
+    }
+  }
+  EXPECT_GT(regrowths, 5);
+  EXPECT_LE(idx.size() * 4, idx.capacity() * 3);
+}
+
 }  // namespace
 }  // namespace patrond
