@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "daemon/run_as.h"
@@ -230,6 +231,31 @@ int App::openDatabaseToChange() {
                   " for a command that does not import patrons");
   }
   return rc;
+}
+
+int failWith(App& app, const Error& e) {
+  std::string text = e.describe();
+  if (e.code == ErrorCode::kUsage && e.message.rfind("no patron with", 0) == 0) {
+    text += app.noPatronsHint();
+  }
+  if (app.json()) {
+    std::cout << nlohmann::json{{"ok", false}, {"code", e.code.str()}, {"error", text}}.dump(2)
+              << "\n";
+  }
+  return fail(exitCodeFor(e), escapeControl(text));
+}
+
+std::string App::noPatronsHint() {
+  if (!store_) {
+    return "";
+  }
+  auto n = store_->patronCountBound();
+  if (!n || *n > 0) {
+    return "";
+  }
+  return "; the database has no patrons at all: import them first ('patrond import JOB'), or "
+         "check database.connection in " +
+         escapeControl(config_->path);
 }
 
 int App::openAndMigrate(bool quiet) {

@@ -49,6 +49,9 @@ class App {
   // there gets a warning on stderr naming it (a typo in database.connection would otherwise
   // pass for an empty library).
   int openDatabaseToChange();
+  // For "no patron with ..." answers: when the open database has no patrons at all, a hint
+  // that no import has run into it (or database.connection names another one); else "".
+  std::string noPatronsHint();
   // For commands that only read: never creates nor migrates the database. A missing SQLite
   // file or a schema that is not current is exit 2, saying to run `patrond db migrate`.
   // With `problem`, a failure is not printed: its message is stored there.
@@ -120,6 +123,10 @@ class SystemClock final : public Clock {
 // (lastFailure) for the JSON error document of a --json command that printed none.
 int fail(int code, const std::string& message);
 const std::string& lastFailure();
+// A command's failure from the engine: exit code by its code (USAGE 2, REFUSED 3, anything
+// else 1), with --json also {"ok": false, "code", "error"} on stdout. "no patron with ..." in
+// a database with no patrons says that too (App::noPatronsHint).
+int failWith(App& app, const Error& e);
 // "host:pid:boot.pidns.start" of this process, the holder name of its leases: the boot id,
 // pid namespace and start time tell it from a later process that got the same pid.
 std::string leaseHolder();

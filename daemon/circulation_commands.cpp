@@ -17,17 +17,6 @@ using nlohmann::json;
 
 namespace {
 
-// USAGE -> 2, REFUSED -> 3, anything else (the database) -> 1. With --json the error is
-// also printed as {"ok": false, "code", "error"}.
-int failWith(App& app, const Error& e) {
-  int code = exitCodeFor(e);
-  if (app.json()) {
-    std::cout << json{{"ok", false}, {"code", e.code.str()}, {"error", e.describe()}}.dump(2)
-              << "\n";
-  }
-  return fail(code, e.describe());
-}
-
 std::string patronLabel(const Borrower& b) {
   std::string key = b.barcode.empty() ? b.districtId : b.barcode;
   return escapeControl(b.lastName + ", " + b.firstName + " (" + key + ")");

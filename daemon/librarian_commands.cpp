@@ -24,17 +24,6 @@ namespace {
 
 constexpr std::size_t kMaxPersonName = 100;
 
-// USAGE -> 2, anything else (the database, NOT_OWED) -> 1; with --json also printed as
-// {"ok": false, "code", "error"}.
-int failWith(App& app, const Error& e) {
-  int code = exitCodeFor(e);
-  if (app.json()) {
-    std::cout << json{{"ok", false}, {"code", e.code.str()}, {"error", e.describe()}}.dump(2)
-              << "\n";
-  }
-  return fail(code, escapeControl(e.describe()));
-}
-
 std::string keyOf(const Borrower& b) {
   return b.barcode.empty() ? b.districtId : b.barcode;
 }

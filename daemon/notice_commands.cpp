@@ -263,10 +263,20 @@ int cmdNoticesSend(App& app, const std::string& name, bool dryRun, bool force) {
   if (app.json()) {
     std::cout << outcomeJson(*out, false).dump(2) << "\n";
   } else if (notice->deliver == Delivery::kPrint) {
-    std::cout << (dryRun ? "Would print " : "Printed ") << out->run.messages.size()
-              << " notice(s) for " << out->run.date << ":\n";
-    for (const auto& f : out->files) {
-      std::cout << "  " << escapeControl(f) << "\n";
+    const std::size_t n = out->run.messages.size();
+    if (n == 0) {
+      std::cout << "Nothing to print for " << out->run.date
+                << ": no open loan is selected by notice " << name << "\n";
+    } else {
+      std::cout << (dryRun ? "Would print " : "Printed ") << n << " notice(s) for " << out->run.date
+                << (dryRun ? " (nothing written):\n" : ":\n");
+      // One file per notice, then all.html: every notice in one file, to print at once.
+      for (std::size_t k = 0; k < out->files.size(); ++k) {
+        std::cout << "  " << escapeControl(out->files[k])
+                  << (k == n ? "  (all " + std::to_string(n) + " in one file, to print at once)"
+                             : "")
+                  << "\n";
+      }
     }
   } else {
     std::cout << "Notice " << name << " for " << out->run.date << ": "

@@ -71,7 +71,7 @@ int collectCandidates(App& app, const PatronDeleteArgs& a, std::vector<DeletionC
     }
     if (!unknown.empty()) {
       return fail(kExitUsage, "no patron with district id or barcode " + joinSome(unknown, 10) +
-                                  ": nothing deleted");
+                                  ": nothing deleted" + app.noPatronsHint());
     }
   }
   for (const auto& p : patrons) {
@@ -103,8 +103,8 @@ int findPatron(App& app, const std::string& key, Patron& out) {
     return fail(kExitFailed, p.error().describe());
   }
   if (!p->has_value()) {
-    return fail(kExitUsage,
-                "no patron with district id or barcode " + escapeControl(quoteValue(key)));
+    return fail(kExitUsage, "no patron with district id or barcode " +
+                                escapeControl(quoteValue(key)) + app.noPatronsHint());
   }
   out = std::move(**p);
   return kExitOk;

@@ -58,7 +58,7 @@ const Keys<DistrictConfig>& districtKeys() {
                   }
                 }),
       key("statistical_year_starts", &D::statisticalYearStartMonth, kMonths,
-          "the month the statistical year starts (default august)"),
+          "the month the statistical (school) year starts, on its first day (default august)"),
   };
   return keys;
 }

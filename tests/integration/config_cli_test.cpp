@@ -220,7 +220,7 @@ TEST_F(BadInputCli, HostileFilesAreLocatedErrorsNotSignals) {
   fs::copy(fs::path(PATROND_SOURCE_DIR) / "conf/examples/students.mapping.yaml",
            conf_ / "students.mapping.yaml", fs::copy_options::overwrite_existing);
   cfg = example_;
-  cfg.insert(cfg.find("    subject: \"Library books"),
+  cfg.insert(cfg.find("    subject: \"Overdue books"),
              "    template: " + std::string(5000, 't') + "\n");
   test::writeFile(config_, cfg);
   r = patrond({"check-config"});

@@ -119,11 +119,27 @@ TEST_F(DbCli, CommandsThatChangeButDoNotFillTheLibrarySayWhenTheyCreatedTheDatab
     auto again = patrond(cmd);
     EXPECT_EQ(again.err.find("created a new"), std::string::npos) << what << ": " << again.err;
   }
+  // A patron looked up in a library with no patrons at all: the answer says why that may be.
+  for (const auto& cmd : std::vector<std::vector<std::string>>{{"circ", "checkout", "S1001", "T1"},
+                                                               {"patrons", "show", "S1001"},
+                                                               {"fines", "pay", "S1001", "1.00"},
+                                                               {"patrons", "delete", "S1001"}}) {
+    auto r = patrond(cmd);
+    EXPECT_EQ(r.exitCode, 2) << cmd[0] << " " << cmd[1];
+    EXPECT_NE(r.err.find("no patron with district id or barcode"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("the database has no patrons at all: import them first"),
+              std::string::npos)
+        << cmd[0] << " " << cmd[1] << ": " << r.err;
+  }
   // Imports fill the library: creating its database on a first run is what they are for.
   fs::remove(db_);
   auto first = patrond({"import", "students"});
   EXPECT_EQ(first.err.find("created a new"), std::string::npos) << first.err;
   EXPECT_TRUE(fs::exists(db_));
+  // With patrons, an unknown one is only that.
+  auto unknown = patrond({"patrons", "show", "NOPE"});
+  EXPECT_EQ(unknown.exitCode, 2);
+  EXPECT_EQ(unknown.err.find("no patrons at all"), std::string::npos) << unknown.err;
 }
 
 // SPEC section 2: --json prints one JSON document on stdout. Before, a command that failed

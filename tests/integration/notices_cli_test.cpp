@@ -326,6 +326,29 @@ TEST_F(NoticesCli, PrintWritesOneFilePerHomeroomAndACombinedPrintableFile) {
   EXPECT_TRUE(outbox().empty());
 }
 
+// The text answer names each file, says what all.html is, and says so when there is nothing.
+TEST_F(NoticesCli, PrintSaysWhatEachFileIsAndWhenThereIsNothingToPrint) {
+  auto dry = patrond({"notices", "send", "weekly-overdues", "--dry-run", "--as-of", kDay});
+  ASSERT_EQ(dry.exitCode, 0) << dry.err;
+  EXPECT_NE(dry.out.find("Would print 2 notice(s) for 2026-10-16 (nothing written):"),
+            std::string::npos)
+      << dry.out;
+  auto r = patrond({"notices", "send", "weekly-overdues", "--as-of", kDay});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("Printed 2 notice(s) for 2026-10-16:\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("LHS-Smith 104.html\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("all.html  (all 2 in one file, to print at once)"), std::string::npos)
+      << r.out;
+  // A month earlier nothing is overdue: no files, and no list ending in a colon.
+  auto none = patrond({"notices", "send", "weekly-overdues", "--as-of", "2026-09-04 07:00"});
+  ASSERT_EQ(none.exitCode, 0) << none.err;
+  EXPECT_NE(none.out.find("Nothing to print for 2026-09-04: no open loan is selected by notice "
+                          "weekly-overdues"),
+            std::string::npos)
+      << none.out;
+  EXPECT_FALSE(fs::exists(fs::path(config_).parent_path() / "notices/2026-09-04/all.html"));
+}
+
 TEST_F(NoticesCli, TheServiceDeliversWhatStayedQueuedOnceTheServerIsBack) {
   test::SmtpServer server;
   useServer(server);  // not started: the send finds no server
@@ -359,7 +382,7 @@ TEST_F(NoticesCli, UnknownNoticeAndBrokenTemplateAreUsageErrorsThatChangeNothing
   std::string tmpl = (fs::path(config_).parent_path() / "broken.html.tmpl").string();
   test::writeFile(tmpl, "<p>{{#students}}{{last_name}}</p>\n");
   std::string yaml = test::readFile(config_);
-  auto at = yaml.find("    subject: \"Library books overdue for {{homeroom}}\"\n");
+  auto at = yaml.find("    subject: \"Overdue books for {{homeroom}}\"\n");
   ASSERT_NE(at, std::string::npos);
   yaml.insert(at, "    template: broken.html.tmpl\n");
   test::writeFile(config_, yaml);
