@@ -134,10 +134,6 @@ Result<NoticeOutcome> prepare(PatronStore& store, const Config& config, const No
 
 }  // namespace
 
-std::string newMessageId(const Config& config, const std::string& date) {
-  return makeMessageIds(config.smtp)->next(date);
-}
-
 Result<DeliveryReport> deliverOutboxDue(OutboxStore& outbox, const Config& config,
                                         const Clock& clock, const TimeZone& zone, Log& log) {
   auto mail = makeMailerFactory();
@@ -250,23 +246,15 @@ int cmdNoticesSend(App& app, const std::string& name, bool dryRun, bool force) {
   auto out = executeNotice(app.store(), app.config(), *notice, app.localNow(), clock, app.zone(),
                            force, dryRun, app.log());
   if (!out) {
-    int code = exitCodeFor(out.error());
-    if (app.json()) {
-      std::cout << json{{"ok", false},
-                        {"code", out.error().code.str()},
-                        {"error", out.error().describe()}}
-                       .dump(2)
-                << "\n";
-    }
-    return fail(code, out.error().describe());
+    return failWith(app, out.error());
   }
   if (app.json()) {
     std::cout << outcomeJson(*out, false).dump(2) << "\n";
   } else if (notice->deliver == Delivery::kPrint) {
     const std::size_t n = out->run.messages.size();
     if (n == 0) {
-      std::cout << "Nothing to print for " << out->run.date
-                << ": no open loan is selected by notice " << name << "\n";
+      std::cout << "Nothing to print for " << out->run.date << ": nothing is selected by notice "
+                << name << "\n";
     } else {
       std::cout << (dryRun ? "Would print " : "Printed ") << n << " notice(s) for " << out->run.date
                 << (dryRun ? " (nothing written):\n" : ":\n");

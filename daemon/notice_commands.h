@@ -10,9 +10,6 @@
 
 namespace patrond::daemon {
 
-// A Message-ID for a message queued outside a notice run (alerts), from makeMessageIds.
-std::string newMessageId(const Config& config, const std::string& date);
-
 // The notice run (engine/notice_run.h) wired to this process's adapters, under the lease
 // "notice:NAME" (renewed while it runs). With dryRun nothing is written or sent.
 Result<NoticeOutcome> executeNotice(PatronStore& store, const Config& config,

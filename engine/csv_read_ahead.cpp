@@ -89,6 +89,7 @@ void CsvReadAhead::readLoop() {
         spare_.pop_back();
       }
     }
+    const std::uint64_t before = reader_.consumed();
     try {
       while (b.rows.size() < kRowsPerBatch && b.bytes.size() < kBytesPerBatch) {
         // Parsed straight into the batch: the field bytes are copied once.
@@ -109,6 +110,7 @@ void CsvReadAhead::readLoop() {
       b.failed = true;
       b.error = Error{"READ", std::string("reading the file: ") + e.what(), ""};
     }
+    b.rawBytes = reader_.consumed() - before;
     const bool last = b.end || b.failed;
     push(std::move(b));
     std::lock_guard lock(mutex_);
@@ -119,11 +121,12 @@ void CsvReadAhead::readLoop() {
 }
 
 std::optional<double> CsvReadAhead::bytesPerRow() const {
-  if (current_.rows.empty()) {
+  constexpr std::size_t kFewestRows = 256;  // fewer tell little (but a whole short file)
+  if (current_.rows.empty() || current_.rawBytes == 0 ||
+      (current_.rows.size() < kFewestRows && !current_.end)) {
     return std::nullopt;
   }
-  return static_cast<double>(current_.bytes.size() + current_.ends.size()) /
-         static_cast<double>(current_.rows.size());
+  return static_cast<double>(current_.rawBytes) / static_cast<double>(current_.rows.size());
 }
 
 Result<bool> CsvReadAhead::next(CsvRow& row, RowDigest& digest) {
@@ -145,6 +148,7 @@ Result<bool> CsvReadAhead::next(CsvRow& row, RowDigest& digest) {
       current_.bytes.clear();
       current_.ends.clear();
       current_.rows.clear();
+      current_.rawBytes = 0;
       spare_.push_back(std::move(current_));
     }
     current_ = std::move(queue_.front());

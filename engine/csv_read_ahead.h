@@ -33,7 +33,7 @@ class CsvReadAhead {
   // read (a data row the caller needed to see first); it comes out first. The reader and the
   // source behind it belong to the reader thread until this object is destroyed.
   CsvReadAhead(CsvReader& reader, RowDigester digest, const CsvRow* first = nullptr,
-               std::size_t maxBytesAhead = 80u << 20);
+               std::size_t maxBytesAhead = 64u << 20);
   ~CsvReadAhead();  // stops reading and waits for the thread
   CsvReadAhead(const CsvReadAhead&) = delete;
   CsvReadAhead& operator=(const CsvReadAhead&) = delete;
@@ -47,8 +47,10 @@ class CsvReadAhead {
   // The digest of the row `ahead` rows after the one next() returned last, if already read
   // and in the same batch (for prefetching); null otherwise.
   const RowDigest* peek(std::size_t ahead) const;
-  // About how many bytes of the file a row of the batch next() reads from takes (its fields,
-  // their separators and the line break; quotes not counted); nullopt before the first row.
+  // About how many bytes of the file a row takes, as the batch next() reads from tells (its
+  // rows' bytes in the file, quotes and line breaks included, over its rows); nullopt before
+  // the first row and while that batch is too small to tell (a first row read ahead of the
+  // others by the caller, a short batch before the end).
   std::optional<double> bytesPerRow() const;
 
  private:
@@ -64,6 +66,7 @@ class CsvReadAhead {
     std::string bytes;                // every field of every row, back to back
     std::vector<std::uint32_t> ends;  // where each field ends in bytes
     std::vector<RowMeta> rows;
+    std::uint64_t rawBytes = 0;  // of the file, for these rows (0: not known)
     bool end = false;
     bool failed = false;
     Error error;

@@ -23,6 +23,7 @@ bool CsvReader::fill() {
     eof_ = true;
     return false;
   }
+  readTotal_ += *n;
   pos_ = 0;
   end_ = *n;
   if (end_ == 0) {
@@ -64,6 +65,7 @@ void CsvReader::skipByteOrderMark() {
     } else if (*n == 0) {
       eof_ = true;
     } else {
+      readTotal_ += *n;
       end_ += *n;
     }
   }

@@ -50,6 +50,8 @@ class CsvReader {
   // pointing into `out`: valid until `out` changes. Lets a caller collect many rows in one
   // buffer without copying them again. On an error or at the end, `out` is as it was.
   Result<bool> next(CsvRow& row, std::string& out);
+  // The source's bytes read into rows so far (quotes, line breaks and a BOM included).
+  std::uint64_t consumed() const { return readTotal_ - (end_ - pos_); }
 
  private:
   bool fill();
@@ -65,6 +67,7 @@ class CsvReader {
   char delimiter_;
   std::vector<char> buffer_;
   std::size_t pos_ = 0, end_ = 0;
+  std::uint64_t readTotal_ = 0;  // bytes the source gave
   bool eof_ = false;
   Error readError_;
   bool failed_ = false;

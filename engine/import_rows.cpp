@@ -82,7 +82,8 @@ Result<void> ImportRunner::applyRows(CsvReadAhead& ahead, CsvRow& row) {
     if (!*more) {
       return {};
     }
-    if (++out_.run.counts.read == 1) {
+    ++out_.run.counts.read;
+    if (!indexesSized_) {
       sizeIndexes(ahead);
     }
     // A few rows on, the key's slot is fetched into the cache while this one is looked up
@@ -140,12 +141,20 @@ std::vector<Patron>& ImportRunner::withBatchRoom(std::vector<Patron>& list) cons
 }
 
 void ImportRunner::sizeIndexes(const CsvReadAhead& ahead) {
-  // A bound on the estimate: a district has up to a million patrons; a file far larger than
-  // its rows suggest (a long quoted note in its first rows) must not reserve for more.
-  constexpr double kMostRows = 20e6;
+  // A bound on the estimate: a district has up to a million patrons; first rows far shorter
+  // than the rest must not reserve for many times more (the slots are written when reserved).
+  constexpr double kMostRows = 4e6;
   const auto bytes = source_.sizeHint();
+  if (!bytes) {
+    indexesSized_ = true;  // a source of unknown size: the indexes grow as rows come
+    return;
+  }
   const auto perRow = ahead.bytesPerRow();
-  if (!bytes || !perRow || *perRow < 1) {
+  if (!perRow) {
+    return;  // asked again at the next row
+  }
+  indexesSized_ = true;
+  if (*perRow < 1) {
     return;
   }
   // 2% over: the first rows are not quite every row's length.

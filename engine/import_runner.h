@@ -163,6 +163,7 @@ class ImportRunner {
   KeyIndex byKey_, byBarcode_;       // stored patron index, or kNewRow | new row number
   bool barcodesBuilt_ = false;
   std::size_t expectedRows_ = 0;  // the file's rows, as sizeIndexes estimated them; 0: unknown
+  bool indexesSized_ = false;     // sizeIndexes has decided
   std::vector<std::int64_t> newLines_;         // line of each new row
   std::vector<std::uint64_t> passwordPrints_;  // existing_'s, when passwords are mapped
   Batch collected_;                            // rows for the next batch

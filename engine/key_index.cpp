@@ -39,6 +39,13 @@ std::uint64_t hashBytes(std::string_view s, std::uint64_t seed) {
 }
 
 void KeyIndex::reserve(std::size_t keys) {
+  reserveSlots(keys);
+  if (arena_.capacity() < keys * 8) {
+    arena_.reserve(keys * 8);
+  }
+}
+
+void KeyIndex::reserveSlots(std::size_t keys) {
   const std::size_t want = std::max<std::size_t>(16, keys + keys / 3 + 1);  // at most 75% full
   if (want > slots_.size()) {
     std::vector<Slot> old;
@@ -53,9 +60,6 @@ void KeyIndex::reserve(std::size_t keys) {
         slots_[i] = s;
       }
     }
-  }
-  if (arena_.capacity() < keys * 8) {
-    arena_.reserve(keys * 8);
   }
 }
 
@@ -144,7 +148,7 @@ void KeyIndex::build(Staged staged) {
   }
   bool repeats = false;
   const std::size_t keys = size_ + staged_.size();
-  reserve(keys + keys / 32);
+  reserveSlots(keys + keys / 32);  // the staged keys' bytes are in the arena already
   int bits = 0;
   while ((std::size_t{1} << bits) < slots_.size()) {
     ++bits;

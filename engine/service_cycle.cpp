@@ -42,8 +42,9 @@ void ServiceCycle::connect() {
     }
     return;
   }
-  host_.waitingForDatabase(retryEvery_);
-  connectRetry_->armAfter(retryEvery_, [this] { connect(); });
+  armedRetry_ = retryEvery_;
+  host_.waitingForDatabase(armedRetry_);
+  connectRetry_->armAfter(armedRetry_, [this] { connect(); });
   retryEvery_ = std::min(kLongestRetry, retryEvery_ * 2);
 }
 

@@ -52,8 +52,8 @@ class ServiceCycle {
   void stop();
 
   bool isReady() const { return ready_; }
-  // The wait before the next try while the database is not open.
-  std::chrono::seconds retryEvery() const { return retryEvery_; }
+  // While the database is not open: the wait armed before the next try.
+  std::chrono::seconds retryEvery() const { return armedRetry_; }
 
  private:
   void connect();
@@ -64,7 +64,8 @@ class ServiceCycle {
   ServiceCycleHost& host_;
   std::optional<std::chrono::milliseconds> watchdogPeriod_;
   std::unique_ptr<Alarm> watchdog_, connectRetry_, outbox_, metrics_;
-  std::chrono::seconds retryEvery_ = kFirstRetry;
+  std::chrono::seconds retryEvery_ = kFirstRetry;  // the wait after the next failed try
+  std::chrono::seconds armedRetry_ = kFirstRetry;
   bool ready_ = false;
 };
 

@@ -342,7 +342,7 @@ TEST_F(NoticesCli, PrintSaysWhatEachFileIsAndWhenThereIsNothingToPrint) {
   // A month earlier nothing is overdue: no files, and no list ending in a colon.
   auto none = patrond({"notices", "send", "weekly-overdues", "--as-of", "2026-09-04 07:00"});
   ASSERT_EQ(none.exitCode, 0) << none.err;
-  EXPECT_NE(none.out.find("Nothing to print for 2026-09-04: no open loan is selected by notice "
+  EXPECT_NE(none.out.find("Nothing to print for 2026-09-04: nothing is selected by notice "
                           "weekly-overdues"),
             std::string::npos)
       << none.out;

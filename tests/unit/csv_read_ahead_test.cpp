@@ -126,6 +126,45 @@ TEST(CsvReadAhead, BytesPerRowIsTheLengthOfAPlainLine) {
   EXPECT_DOUBLE_EQ(*a.bytesPerRow(), 20.0);
 }
 
+// Quotes and the CR of CRLF are the file's bytes too: a file quoting every field is not taken
+// for one with more rows than it has.
+TEST(CsvReadAhead, BytesPerRowCountsQuotesAndLineBreaks) {
+  std::string text;
+  for (int i = 0; i < 5000; ++i) {
+    text += "\"S" + std::to_string(100000 + i) + "\",\"Lee\"\r\n";  // 9 + 1 + 5 + 2 = 17
+  }
+  test::StringSource src(text, 4096);
+  CsvReader reader(src, ',');
+  CsvReadAhead a(reader, digestOf);
+  CsvRow row;
+  RowDigest d;
+  ASSERT_TRUE(*a.next(row, d));
+  ASSERT_TRUE(a.bytesPerRow().has_value());
+  EXPECT_DOUBLE_EQ(*a.bytesPerRow(), 17.0);
+}
+
+// A first row the caller read itself (a file without a header) is a batch of one: too few to
+// tell, so the estimate waits for the next batch.
+TEST(CsvReadAhead, BytesPerRowWaitsForABatchThatCanTell) {
+  std::string text;
+  for (int i = 0; i < 5000; ++i) {
+    text += "S" + std::to_string(100000 + i) + ",Lee\n";  // 12 bytes
+  }
+  test::StringSource src(text);
+  CsvReader reader(src, ',');
+  CsvRow first;
+  ASSERT_TRUE(*reader.next(first));
+  CsvReadAhead a(reader, digestOf, &first);
+  CsvRow row;
+  RowDigest d;
+  ASSERT_TRUE(*a.next(row, d));
+  EXPECT_EQ(row.fields[0], "S100000");
+  EXPECT_FALSE(a.bytesPerRow().has_value());
+  ASSERT_TRUE(*a.next(row, d));
+  ASSERT_TRUE(a.bytesPerRow().has_value());
+  EXPECT_DOUBLE_EQ(*a.bytesPerRow(), 12.0);
+}
+
 TEST(CsvReadAhead, EmptyFileEndsAtOnce) {
   test::StringSource src("");
   CsvReader reader(src, ',');
