@@ -416,7 +416,7 @@ class ServiceLoop final : private ServiceCycleHost {
 
 }  // namespace
 
-int runService(App& app, std::function<void(std::function<void()>)> registerStop) {
+int runService(App& app, const std::function<void(std::function<void()>)>& registerStop) {
   setupServiceLog(app);
   return ServiceLoop(app).run(registerStop);
 }

@@ -9,6 +9,6 @@ namespace patrond::daemon {
 
 // Runs until SIGTERM/SIGINT (or `stopRequest` is called from another thread, as the Windows
 // service control handler does). Returns the process exit code.
-int runService(App& app, std::function<void(std::function<void()>)> registerStop = {});
+int runService(App& app, const std::function<void(std::function<void()>)>& registerStop = {});
 
 }  // namespace patrond::daemon
