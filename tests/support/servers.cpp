@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 namespace patrond::test {
@@ -23,6 +25,59 @@ std::string which(const std::string& name, const std::vector<std::string>& dirs)
 
 std::atomic<int> counter{0};
 
+std::string hex(std::uint64_t v) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string s(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) {
+    s[i] = kDigits[v & 15];
+  }
+  return s;
+}
+
+// A copy at `to` of the data directory that `make(dir)` makes at `dir` (initdb,
+// mariadb-install-db). Making one costs a server 1-2 s of CPU and a copy a tenth of that, so
+// the first server makes it in the temp dir, under a name of the command line and the
+// binary's size and time, and every later one (of any test process) copies it. It is made
+// in a directory of its own and renamed into place: a test process beside never sees half
+// of one. Returns an error message, "" when the copy is there.
+std::string copyOfFreshDataDir(
+    const std::string& binary,
+    const std::function<std::vector<std::string>(const std::string&)>& make,
+    const std::string& to) {
+  namespace fs = std::filesystem;
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+  auto mix = [&h](const std::string& text) {
+    for (unsigned char c : text + '\n') {
+      h = (h ^ c) * 1099511628211ull;
+    }
+  };
+  for (const auto& arg : make("DIR")) {
+    mix(arg);
+  }
+  std::error_code ec;
+  mix(std::to_string(fs::file_size(binary, ec)));
+  mix(std::to_string(fs::last_write_time(binary, ec).time_since_epoch().count()));
+  const fs::path kept = fs::temp_directory_path() / ("patrond-test-template-" + hex(h));
+  if (!fs::exists(kept / "made")) {
+    const fs::path fresh = kept.string() + "." + std::to_string(::getpid());
+    fs::remove_all(fresh, ec);
+    fs::create_directory(fresh);
+    fs::permissions(fresh, fs::perms::all);  // initdb runs as postgres
+    auto r = run(make((fresh / "data").string()));
+    if (r.exitCode != 0) {
+      fs::remove_all(fresh, ec);
+      return r.err + r.out;
+    }
+    writeFile((fresh / "made").string(), "");
+    fs::rename(fresh, kept, ec);  // fails when another process was first: its copy is as good
+    if (ec) {
+      fs::remove_all(fresh, ec);
+    }
+  }
+  auto r = run({"cp", "-a", (kept / "data").string(), to});
+  return r.exitCode == 0 ? "" : "cp -a failed: " + r.err;
+}
+
 class Postgres final : public DatabaseServer {
  public:
   Postgres() {
@@ -34,17 +89,23 @@ class Postgres final : public DatabaseServer {
     port_ = freePort();
     data_ = dir_ / "pg";
     run({"install", "-d", "-o", "postgres", "-g", "postgres", data_});
-    auto r = run({"runuser", "-u", "postgres", "--", bin + "/initdb", "-D", data_ + "/data", "-A",
-                  "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"});
-    if (r.exitCode != 0) {
-      error_ = "initdb failed: " + r.err;
+    error_ = copyOfFreshDataDir(
+        bin + "/postgres",
+        [&](const std::string& dir) -> std::vector<std::string> {
+          return {"runuser",  "-u", "postgres", "--",         bin + "/initdb",
+                  "-D",       dir,  "-A",       "trust",      "-U",
+                  "postgres", "-E", "UTF8",     "--locale=C", "--no-sync"};
+        },
+        data_ + "/data");
+    if (!error_.empty()) {
+      error_ = "initdb failed: " + error_;
       return;
     }
-    r = run({"runuser", "-u", "postgres", "--", bin + "/pg_ctl", "-D", data_ + "/data", "-l",
-             data_ + "/log", "-w", "-o",
-             "-p " + std::to_string(port_) + " -k " + data_ +
-                 " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off",
-             "start"});
+    auto r = run({"runuser", "-u", "postgres", "--", bin + "/pg_ctl", "-D", data_ + "/data", "-l",
+                  data_ + "/log", "-w", "-o",
+                  "-p " + std::to_string(port_) + " -k " + data_ +
+                      " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off",
+                  "start"});
     if (r.exitCode != 0) {
       error_ = "pg_ctl start failed: " + r.err + readFile(data_ + "/log");
       return;
@@ -57,19 +118,28 @@ class Postgres final : public DatabaseServer {
            data_ + "/data", "-m", "immediate", "-w", "stop"});
     }
   }
-  std::string newDatabase() override {
-    if (!started_) {
+  std::string newDatabase() override { return create(""); }
+  std::string copyOfDatabase(const std::string& connection) override {
+    auto at = connection.find(" dbname=");
+    if (at == std::string::npos) {
       return {};
     }
-    std::string name = "t" + std::to_string(++counter);
-    run({"psql", "-h", "127.0.0.1", "-p", std::to_string(port_), "-U", "postgres", "-q", "-c",
-         "CREATE DATABASE " + name});
-    return "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=" + name + " user=postgres";
+    at += 8;
+    return create(" TEMPLATE " + connection.substr(at, connection.find(' ', at) - at));
   }
   std::string password() const override { return {}; }
   std::string error() const override { return error_; }
 
  private:
+  std::string create(const std::string& options) {
+    if (!started_) {
+      return {};
+    }
+    std::string name = "t" + std::to_string(++counter);
+    run({"psql", "-h", "127.0.0.1", "-p", std::to_string(port_), "-U", "postgres", "-q", "-c",
+         "CREATE DATABASE " + name + options});
+    return "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=" + name + " user=postgres";
+  }
   TempDir dir_;
   std::string data_, error_;
   int port_ = 0;
@@ -87,10 +157,16 @@ class MariaDb final : public DatabaseServer {
     port_ = freePort();
     std::string data = dir_ / "data";
     sock_ = dir_ / "sock";
-    auto r = run({"mariadb-install-db", "--no-defaults", "--user=mysql", "--datadir=" + data,
-                  "--skip-test-db", "--auth-root-authentication-method=socket"});
-    if (r.exitCode != 0) {
-      error_ = "mariadb-install-db failed: " + r.err;
+    error_ = copyOfFreshDataDir(
+        server,
+        [](const std::string& dir) -> std::vector<std::string> {
+          return {"mariadb-install-db", "--no-defaults",
+                  "--user=mysql",       "--datadir=" + dir,
+                  "--skip-test-db",     "--auth-root-authentication-method=socket"};
+        },
+        data);
+    if (!error_.empty()) {
+      error_ = "mariadb-install-db failed: " + error_;
       return;
     }
     server_ = std::make_unique<Process>(

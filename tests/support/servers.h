@@ -18,6 +18,12 @@ class DatabaseServer {
   // The password for that connection string ("" when none is needed).
   virtual std::string password() const = 0;
   virtual std::string error() const = 0;  // why it did not start, "" when it did
+  // A new database that is a copy of the one `connection` (from newDatabase) names, which no
+  // one may be connected to; its connection string. "" when this server cannot copy one.
+  virtual std::string copyOfDatabase(const std::string& connection) {
+    (void)connection;
+    return {};
+  }
 };
 
 DatabaseServer& postgres();
