@@ -16,7 +16,9 @@ namespace {
 class AsioAlarm final : public Alarm {
  public:
   explicit AsioAlarm(boost::asio::io_context& io) : wall_(io), elapsed_(io) {}
-  ~AsioAlarm() override { cancel(); }
+  // Not cancel(): the timers' cancel() may throw. Their destructors cancel the waits without
+  // throwing; the new generation stops a handler already queued.
+  ~AsioAlarm() override { ++*generation_; }
 
   void armAt(UtcTime when, std::function<void()> callback) override {
     cancel();

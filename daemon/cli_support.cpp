@@ -153,7 +153,7 @@ std::string unknownCommandMessage(const CLI::App& root) {
   }
   auto names = subcommandNames(*at);
   auto remaining = root.remaining(true);
-  if (names.empty() || remaining.empty() || remaining.front().rfind("-", 0) == 0) {
+  if (names.empty() || remaining.empty() || remaining.front().rfind('-', 0) == 0) {
     return "";
   }
   std::string prefix = at == &root ? "" : commandPath(*at) + " ";

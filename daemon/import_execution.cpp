@@ -27,7 +27,7 @@ class StoppableSource final : public ByteSource {
     if (stop_ && stop_->load()) {
       return Error{"STOPPED", "the service was asked to stop; the run was rolled back", ""};
     }
-    return in_.read(buffer, std::min<std::size_t>(size, 256 * 1024));
+    return in_.read(buffer, std::min<std::size_t>(size, std::size_t{256} * 1024));
   }
   std::optional<std::uint64_t> sizeHint() const override { return in_.sizeHint(); }
 

@@ -29,7 +29,7 @@ int LeaseKeeper::renewals() const {
   return renewals_;
 }
 
-void LeaseKeeper::loop(DatabaseConfig database) {
+void LeaseKeeper::loop(const DatabaseConfig& database) {
   std::unique_ptr<PatronStore> store;
   bool warned = false;
   std::unique_lock<std::mutex> lock(mutex_);

@@ -41,7 +41,7 @@ class LeaseKeeper {
   int renewals() const;
 
  private:
-  void loop(DatabaseConfig database);
+  void loop(const DatabaseConfig& database);
 
   std::string name_, holder_;
   Log* log_;

@@ -60,7 +60,7 @@ Matcher loadMatcher(Loader& L, const YAML::Node& v, const std::string& path, int
 }
 
 std::optional<PatronField> field(Loader& L, const YAML::Node& keyNode, const std::string& path) {
-  std::string name = keyNode.Scalar();
+  const std::string& name = keyNode.Scalar();
   if (auto f = fieldByName(name)) {
     return f;
   }

@@ -6,7 +6,7 @@ namespace patrond::config {
 namespace {
 
 // Far above any real configuration file, far below a mistake like /dev/zero.
-constexpr std::size_t kMaxConfigBytes = 4 * 1024 * 1024;
+constexpr std::size_t kMaxConfigBytes = std::size_t{4} * 1024 * 1024;
 
 }  // namespace
 

@@ -144,7 +144,7 @@ const Keys<PolicyLevel>& policyKeys() {
 }
 
 // site_types and sites: the file names the types and codes, each with a policy level.
-Key<PolicyTree> policyLevels(std::string name,
+Key<PolicyTree> policyLevels(const std::string& name,
                              std::map<std::string, PolicyLevel> PolicyTree::*member,
                              std::string doc) {
   return custom<PolicyTree>(

@@ -109,10 +109,14 @@ class Utf8Source final : public ByteSource {
 
 using ByteTable = std::array<std::string, 256>;
 
+// What iconv_open returns when it cannot convert: (iconv_t)-1, as POSIX defines it.
+// NOLINTNEXTLINE(performance-no-int-to-ptr): the API's sentinel, compared, never dereferenced
+const iconv_t kNoConverter = reinterpret_cast<iconv_t>(-1);
+
 // Each byte of a single-byte charset, converted once with iconv.
 Result<ByteTable> buildTable(const char* charset) {
   iconv_t cd = iconv_open("UTF-8", charset);
-  if (cd == reinterpret_cast<iconv_t>(-1)) {
+  if (cd == kNoConverter) {
     return Error{"CONFIG", std::string("encoding ") + charset + " is not supported by iconv", ""};
   }
   ByteTable t;
@@ -136,7 +140,7 @@ Result<ByteTable> buildTable(const char* charset) {
 class TableSource final : public ByteSource {
  public:
   TableSource(std::unique_ptr<ByteSource> in, ByteTable table)
-      : in_(std::move(in)), table_(std::move(table)), raw_(64 * 1024) {}
+      : in_(std::move(in)), table_(std::move(table)), raw_(std::size_t{64} * 1024) {}
   Result<std::size_t> read(char* buffer, std::size_t size) override {
     // Each input byte becomes at most 3 output bytes.
     std::size_t want = std::max<std::size_t>(1, std::min(raw_.size(), size / 3));
@@ -147,6 +151,7 @@ class TableSource final : public ByteSource {
     std::size_t o = 0;
     for (std::size_t i = 0; i < *n; ++i) {
       const std::string& s = table_[static_cast<unsigned char>(raw_[i])];
+      // NOLINTNEXTLINE(bugprone-not-null-terminated-result): bytes into a byte buffer, no C string
       std::memcpy(buffer + o, s.data(), s.size());
       o += s.size();
     }
@@ -166,7 +171,7 @@ class Utf16Source final : public ByteSource {
   Utf16Source(std::unique_ptr<ByteSource> in, std::string path)
       : in_(std::move(in)), path_(std::move(path)) {}
   ~Utf16Source() override {
-    if (cd_ != reinterpret_cast<iconv_t>(-1)) {
+    if (cd_ != kNoConverter) {
       iconv_close(cd_);
     }
   }
@@ -187,7 +192,7 @@ class Utf16Source final : public ByteSource {
           eof_ = true;
         }
         pending_.append(tmp, *n);
-        if (cd_ == reinterpret_cast<iconv_t>(-1)) {
+        if (cd_ == kNoConverter) {
           const char* from = "UTF-16LE";
           if (pending_.size() >= 2 && static_cast<unsigned char>(pending_[0]) == 0xFE &&
               static_cast<unsigned char>(pending_[1]) == 0xFF) {
@@ -235,7 +240,7 @@ class Utf16Source final : public ByteSource {
   std::string path_;
   std::string pending_;
   bool eof_ = false;
-  iconv_t cd_ = reinterpret_cast<iconv_t>(-1);
+  iconv_t cd_ = kNoConverter;
 };
 
 }  // namespace

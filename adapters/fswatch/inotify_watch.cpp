@@ -74,7 +74,7 @@ class InotifyWatch final : public DirectoryWatch {
 
   boost::asio::io_context& io_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> stream_;
-  std::array<char, 16 * 1024> buffer_{};
+  std::array<char, std::size_t{16} * 1024> buffer_{};
   std::function<void()> changed_;
 };
 

@@ -9,7 +9,7 @@ namespace patrond::secrets {
 namespace {
 
 // A secret is a password or a passphrase: anything larger is the wrong file.
-constexpr std::size_t kMaxSecretBytes = 64 * 1024;
+constexpr std::size_t kMaxSecretBytes = std::size_t{64} * 1024;
 
 }  // namespace
 

@@ -12,7 +12,7 @@ namespace {
 
 // COPY data goes out in chunks of about this much: big enough that a send costs nothing per
 // row, small enough that the server is never long without rows while they are made.
-constexpr std::size_t kCopyChunk = 128 * 1024;
+constexpr std::size_t kCopyChunk = std::size_t{128} * 1024;
 
 std::string field(const PGresult* r, int code) {
   const char* v = r != nullptr ? PQresultErrorField(r, code) : nullptr;

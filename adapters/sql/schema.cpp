@@ -58,6 +58,7 @@ std::vector<std::string> version1() {
       // No index on owner_job, username or homeroom: imports load every key into memory once,
       // the lifecycle scans a job's candidates, notices reach patrons through loans by id;
       // each extra index costs ~10% of a bulk import (docs/performance.md).
+      // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one statement per element, in pieces
       "CREATE TABLE homerooms (id {ID}, site {S} NOT NULL, name {S} NOT NULL, "
       "teacher_email {S}, teacher_name {S}, library_day {S}, notices INTEGER NOT NULL, "
       "updated_at {TS}){OPTS}",

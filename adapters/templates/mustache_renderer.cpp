@@ -130,13 +130,9 @@ void setMoved(data& object, const std::string& key, data&& value) {
 
 class MustacheRenderer final : public NoticeRenderer {
  public:
-  MustacheRenderer(const Config& config, const NoticeConfig& notice, std::string subject,
-                   std::string text, std::string html)
-      : config_(config),
-        notice_(notice),
-        subject_(std::move(subject)),
-        text_(std::move(text)),
-        html_(std::move(html)) {
+  MustacheRenderer(const Config& config, const NoticeConfig& notice, const std::string& subject,
+                   const std::string& text, const std::string& html)
+      : config_(config), notice_(notice), subject_(subject), text_(text), html_(html) {
     auto identity = [](const std::string& s) { return s; };
     subject_.set_custom_escape(identity);
     text_.set_custom_escape(identity);
