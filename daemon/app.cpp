@@ -239,7 +239,12 @@ int failWith(App& app, const Error& e) {
     text += app.noPatronsHint();
   }
   if (app.json()) {
-    std::cout << nlohmann::json{{"ok", false}, {"code", e.code.str()}, {"error", text}}.dump(2)
+    // The keys of every --json failure (ok, error, exit_code), and the error's code.
+    std::cout << nlohmann::json{{"ok", false},
+                                {"code", e.code.str()},
+                                {"error", text},
+                                {"exit_code", exitCodeFor(e)}}
+                     .dump(2)
               << "\n";
   }
   return fail(exitCodeFor(e), escapeControl(text));

@@ -266,15 +266,18 @@ void addNoticeCommands(CLI::App& cli, CliArgs& s) {
   auto* notices = cli.add_subcommand("notices", "overdue and other notices");
   notices->require_subcommand(1);
   auto* send = notices->add_subcommand("send", "build and deliver one notice set now");
-  send->add_option("NAME", s.noticeName)->required();
-  send->add_flag("--dry-run", s.noticeDry);
-  send->add_flag("--force", s.noticeForce, "queue again even if already sent today");
+  send->add_option("NAME", s.noticeName, "the notice's name in the configuration (notices[].name)")
+      ->required();
+  send->add_flag("--dry-run", s.noticeDry,
+                 "build it and say what would be printed or queued; write and send nothing");
+  send->add_flag("--force", s.noticeForce,
+                 "e-mail: queue again even if already queued today (print runs always print)");
   send->callback([&] {
     s.action = [&](App& a) { return cmdNoticesSend(a, s.noticeName, s.noticeDry, s.noticeForce); };
   });
   auto* preview = notices->add_subcommand("preview", "print what would be sent");
-  preview->add_option("NAME", s.noticeName)->required();
-  preview->add_option("--homeroom", s.noticeHomeroom);
+  preview->add_option("NAME", s.noticeName, "the notice's name in the configuration")->required();
+  preview->add_option("--homeroom", s.noticeHomeroom, "only this homeroom's notice");
   preview->callback([&] {
     s.action = [&](App& a) { return cmdNoticesPreview(a, s.noticeName, s.noticeHomeroom); };
   });

@@ -74,6 +74,9 @@ Result<void> ImportRunner::loadIndex() {
 // The rows after the header, in file order.
 Result<void> ImportRunner::applyRows(CsvReadAhead& ahead, CsvRow& row) {
   RowDigest digest;
+  // Asked once (a file's size is a system call): a source of unknown size grows its indexes.
+  const std::optional<std::uint64_t> fileBytes = source_.sizeHint();
+  indexesSized_ = !fileBytes;
   for (;;) {
     auto more = ahead.next(row, digest);
     if (!more) {
@@ -84,7 +87,7 @@ Result<void> ImportRunner::applyRows(CsvReadAhead& ahead, CsvRow& row) {
     }
     ++out_.run.counts.read;
     if (!indexesSized_) {
-      sizeIndexes(ahead);
+      sizeIndexes(ahead, *fileBytes);
     }
     // A few rows on, the key's slot is fetched into the cache while this one is looked up
     // (not while the file follows the stored order: those lookups need no slot).
@@ -140,15 +143,10 @@ std::vector<Patron>& ImportRunner::withBatchRoom(std::vector<Patron>& list) cons
   return list;
 }
 
-void ImportRunner::sizeIndexes(const CsvReadAhead& ahead) {
+void ImportRunner::sizeIndexes(const CsvReadAhead& ahead, std::uint64_t fileBytes) {
   // A bound on the estimate: a district has up to a million patrons; first rows far shorter
   // than the rest must not reserve for many times more (the slots are written when reserved).
   constexpr double kMostRows = 4e6;
-  const auto bytes = source_.sizeHint();
-  if (!bytes) {
-    indexesSized_ = true;  // a source of unknown size: the indexes grow as rows come
-    return;
-  }
   const auto perRow = ahead.bytesPerRow();
   if (!perRow) {
     return;  // asked again at the next row
@@ -158,7 +156,7 @@ void ImportRunner::sizeIndexes(const CsvReadAhead& ahead) {
     return;
   }
   // 2% over: the first rows are not quite every row's length.
-  const double rows = std::min(kMostRows, static_cast<double>(*bytes) / *perRow * 1.02);
+  const double rows = std::min(kMostRows, static_cast<double>(fileBytes) / *perRow * 1.02);
   expectedRows_ = static_cast<std::size_t>(rows) + 16;
   // The file's keys are mostly the stored ones (the index has room for those and a few more):
   // it grows now only for a file with more rows than that.

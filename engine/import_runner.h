@@ -105,7 +105,7 @@ class ImportRunner {
   Result<void> applyRows(CsvReadAhead& ahead, CsvRow& row);
   // Sizes the key and barcode indexes for the rows the file has, as its size and its first
   // rows tell, so that they do not regrow (a regrowth holds the old and new slots at once).
-  void sizeIndexes(const CsvReadAhead& ahead);
+  void sizeIndexes(const CsvReadAhead& ahead, std::uint64_t fileBytes);
   std::vector<Patron>& withBatchRoom(std::vector<Patron>& list) const;
   Result<bool> unchanged(const CsvRow& row, const RowDigest& digest, KeyLookup& looked,
                          std::optional<std::uint64_t>& hash);

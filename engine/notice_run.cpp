@@ -76,7 +76,7 @@ std::string combinePrintable(const std::vector<std::string>& docs, const std::st
 Result<NoticeOutcome> printNotice(PrintFolder& print, const NoticeConfig& notice, NoticeOutcome out,
                                   bool dryRun) {
   const std::filesystem::path dir = std::filesystem::path(notice.printDir) / out.run.date;
-  if (!dryRun) {
+  if (!dryRun && !out.run.messages.empty()) {  // nothing to print: no empty folder either
     PATROND_TRY(print.open(dir.string()));
   }
   auto names = printFileNames(out.run.messages, notice.sendTo == SendTo::kPatron);

@@ -167,6 +167,8 @@ TEST_F(DbCli, WithJsonEveryFailurePrintsOneJsonDocumentOnStdout) {
     ASSERT_FALSE(j.is_discarded()) << what << ": not one JSON document: " << r.out;
     EXPECT_EQ(j["ok"], false) << what;
     EXPECT_NE(j["error"].get<std::string>().find(c.says), std::string::npos) << what << ": " << j;
+    // One shape for every failure: the exit code is in the document too.
+    EXPECT_EQ(j["exit_code"], c.exitCode) << what << ": " << j;
   }
   // Refused while loading, though not a diagnostic of the file: still said.
   auto asOf = patrond({"runs", "--json", "--as-of", "garbage"});

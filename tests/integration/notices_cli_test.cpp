@@ -346,7 +346,7 @@ TEST_F(NoticesCli, PrintSaysWhatEachFileIsAndWhenThereIsNothingToPrint) {
                           "weekly-overdues"),
             std::string::npos)
       << none.out;
-  EXPECT_FALSE(fs::exists(fs::path(config_).parent_path() / "notices/2026-09-04/all.html"));
+  EXPECT_FALSE(fs::exists(fs::path(config_).parent_path() / "notices/2026-09-04"));
 }
 
 TEST_F(NoticesCli, TheServiceDeliversWhatStayedQueuedOnceTheServerIsBack) {

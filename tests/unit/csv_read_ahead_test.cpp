@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -107,49 +108,47 @@ TEST(CsvReadAhead, RowsAndDigestsAreExactlyWhatTheReaderGivesAcrossBatches) {
   EXPECT_EQ(ahead(text, 1, false), want);
 }
 
-// What the import sizes its indexes from: a plain row's bytes in the file (fields, commas and
-// the line break), known once a row was read.
-TEST(CsvReadAhead, BytesPerRowIsTheLengthOfAPlainLine) {
+// 5,000 rows of `line(i)`.
+std::string rowsOf(const std::function<std::string(int)>& line) {
   std::string text;
   for (int i = 0; i < 5000; ++i) {
-    text += "S" + std::to_string(100000 + i) +
-            ",Núñez,LHS\n";  // 7 + 1 + 7 (UTF-8) + 1 + 3 + 1 = 20 bytes
+    text += line(i);
   }
-  test::StringSource src(text);
+  return text;
+}
+
+// bytesPerRow() once the first row of `text` was read (nullopt before), in reads of `chunk`.
+std::optional<double> bytesPerRowAfterOneRow(const std::string& text, std::size_t chunk) {
+  test::StringSource src(text, chunk);
   CsvReader reader(src, ',');
   CsvReadAhead a(reader, digestOf);
   EXPECT_FALSE(a.bytesPerRow().has_value());
   CsvRow row;
   RowDigest d;
-  ASSERT_TRUE(*a.next(row, d));
-  ASSERT_TRUE(a.bytesPerRow().has_value());
-  EXPECT_DOUBLE_EQ(*a.bytesPerRow(), 20.0);
+  EXPECT_TRUE(*a.next(row, d));
+  return a.bytesPerRow();
+}
+
+// What the import sizes its indexes from: a plain row's bytes in the file (fields, commas and
+// the line break), known once a row was read.
+TEST(CsvReadAhead, BytesPerRowIsTheLengthOfAPlainLine) {
+  // 7 + 1 + 7 (UTF-8) + 1 + 3 + 1 = 20 bytes
+  auto text = rowsOf([](int i) { return "S" + std::to_string(100000 + i) + ",Núñez,LHS\n"; });
+  EXPECT_EQ(bytesPerRowAfterOneRow(text, 1 << 20), 20.0);
 }
 
 // Quotes and the CR of CRLF are the file's bytes too: a file quoting every field is not taken
 // for one with more rows than it has.
 TEST(CsvReadAhead, BytesPerRowCountsQuotesAndLineBreaks) {
-  std::string text;
-  for (int i = 0; i < 5000; ++i) {
-    text += "\"S" + std::to_string(100000 + i) + "\",\"Lee\"\r\n";  // 9 + 1 + 5 + 2 = 17
-  }
-  test::StringSource src(text, 4096);
-  CsvReader reader(src, ',');
-  CsvReadAhead a(reader, digestOf);
-  CsvRow row;
-  RowDigest d;
-  ASSERT_TRUE(*a.next(row, d));
-  ASSERT_TRUE(a.bytesPerRow().has_value());
-  EXPECT_DOUBLE_EQ(*a.bytesPerRow(), 17.0);
+  // 9 + 1 + 5 + 2 = 17 bytes
+  auto text = rowsOf([](int i) { return "\"S" + std::to_string(100000 + i) + "\",\"Lee\"\r\n"; });
+  EXPECT_EQ(bytesPerRowAfterOneRow(text, 4096), 17.0);
 }
 
 // A first row the caller read itself (a file without a header) is a batch of one: too few to
 // tell, so the estimate waits for the next batch.
 TEST(CsvReadAhead, BytesPerRowWaitsForABatchThatCanTell) {
-  std::string text;
-  for (int i = 0; i < 5000; ++i) {
-    text += "S" + std::to_string(100000 + i) + ",Lee\n";  // 12 bytes
-  }
+  auto text = rowsOf([](int i) { return "S" + std::to_string(100000 + i) + ",Lee\n"; });  // 12
   test::StringSource src(text);
   CsvReader reader(src, ',');
   CsvRow first;
