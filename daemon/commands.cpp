@@ -338,28 +338,41 @@ int cmdPatronsList(App& app, const PatronFilter& filter) {
   if (int rc = app.openExistingDatabase(); rc != kExitOk) {
     return rc;
   }
-  auto list = app.store().listPatrons(filter);
-  if (!list) {
-    return fail(kExitFailed, list.error().describe());
+  // Streamed: one patron in memory at a time, however many the district has. The JSON is
+  // what json::dump(2) gives for the whole array (each element indented one level more).
+  std::int64_t count = 0;
+  auto listed = app.store().forEachPatron(filter, [&](const Patron& p) {
+    if (app.json()) {
+      std::string element = count == 0 ? "[\n  " : ",\n  ";
+      for (char c : patronJson(p, app.zone()).dump(2)) {
+        element += c;
+        if (c == '\n') {
+          element += "  ";
+        }
+      }
+      std::cout << element;
+    } else {
+      std::cout << escapeControl(p.get(PatronField::kDistrictId)) << "  "
+                << escapeControl(p.get(PatronField::kBarcode)) << "  "
+                << escapeControl(p.get(PatronField::kLastName)) << ", "
+                << escapeControl(p.get(PatronField::kFirstName)) << "  "
+                << escapeControl(p.get(PatronField::kSite)) << "  "
+                << escapeControl(p.get(PatronField::kHomeroom)) << "  " << statusName(p.status)
+                << "\n";
+    }
+    ++count;
+  });
+  if (!listed) {
+    if (count > 0) {
+      std::cout << std::endl;  // the error goes to stderr after what was printed
+    }
+    return fail(kExitFailed, listed.error().describe());
   }
   if (app.json()) {
-    json j = json::array();
-    for (const auto& p : *list) {
-      j.push_back(patronJson(p, app.zone()));
-    }
-    std::cout << j.dump(2) << "\n";
-    return kExitOk;
+    std::cout << (count == 0 ? "[]\n" : "\n]\n");
+  } else {
+    std::cout << count << " patron(s)\n";
   }
-  for (const auto& p : *list) {
-    std::cout << escapeControl(p.get(PatronField::kDistrictId)) << "  "
-              << escapeControl(p.get(PatronField::kBarcode)) << "  "
-              << escapeControl(p.get(PatronField::kLastName)) << ", "
-              << escapeControl(p.get(PatronField::kFirstName)) << "  "
-              << escapeControl(p.get(PatronField::kSite)) << "  "
-              << escapeControl(p.get(PatronField::kHomeroom)) << "  " << statusName(p.status)
-              << "\n";
-  }
-  std::cout << list->size() << " patron(s)\n";
   return kExitOk;
 }
 

@@ -113,23 +113,28 @@ Result<std::optional<Patron>> MemoryStore::findPatron(const std::string& key) {
   });
 }
 
-// ORDER BY last_name, first_name, id; text compared byte by byte.
-Result<std::vector<Patron>> MemoryStore::listPatrons(const PatronFilter& filter) {
-  return with("listing patrons", [&](State& s) -> Result<std::vector<Patron>> {
-    std::vector<Patron> out;
+// ORDER BY last_name, first_name, id; text compared byte by byte. The selected patrons are
+// sorted by pointer first (a patron is read out only when it is handed on).
+Result<void> MemoryStore::forEachPatron(const PatronFilter& filter,
+                                        const std::function<void(const Patron&)>& each) {
+  return with("listing patrons", [&](State& s) -> Result<void> {
+    std::vector<const Patron*> selected;
     for (const auto& [id, p] : s.patrons) {
       if (matches(p, filter)) {
-        out.push_back(readPatron(s, p));
+        selected.push_back(&p);
       }
     }
-    std::stable_sort(out.begin(), out.end(), [](const Patron& a, const Patron& b) {
-      return std::tie(a.get(PatronField::kLastName), a.get(PatronField::kFirstName)) <
-             std::tie(b.get(PatronField::kLastName), b.get(PatronField::kFirstName));
+    std::stable_sort(selected.begin(), selected.end(), [](const Patron* a, const Patron* b) {
+      return std::tie(a->get(PatronField::kLastName), a->get(PatronField::kFirstName)) <
+             std::tie(b->get(PatronField::kLastName), b->get(PatronField::kFirstName));
     });
-    if (filter.limit > 0 && out.size() > static_cast<std::size_t>(filter.limit)) {
-      out.resize(static_cast<std::size_t>(filter.limit));
+    if (filter.limit > 0 && selected.size() > static_cast<std::size_t>(filter.limit)) {
+      selected.resize(static_cast<std::size_t>(filter.limit));
     }
-    return out;
+    for (const Patron* p : selected) {
+      each(readPatron(s, *p));
+    }
+    return {};
   });
 }
 

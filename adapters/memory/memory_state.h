@@ -192,7 +192,8 @@ class MemoryStore final : public PatronStore {
 
   // memory_patrons.cpp
   Result<std::optional<Patron>> findPatron(const std::string& key) override;
-  Result<std::vector<Patron>> listPatrons(const PatronFilter& filter) override;
+  Result<void> forEachPatron(const PatronFilter& filter,
+                             const std::function<void(const Patron&)>& each) override;
   Result<std::int64_t> countPatrons(const PatronFilter& filter) override;
   Result<std::int64_t> patronCountBound() override;
   Result<void> forEachPatronKey(PatronField matchOn, const std::string& job,

@@ -99,7 +99,8 @@ class SociStore final : public PatronStore {
 
   // store_patrons.cpp
   Result<std::optional<Patron>> findPatron(const std::string& key) override;
-  Result<std::vector<Patron>> listPatrons(const PatronFilter& f) override;
+  Result<void> forEachPatron(const PatronFilter& f,
+                             const std::function<void(const Patron&)>& each) override;
   Result<std::int64_t> countPatrons(const PatronFilter& f) override;
   Result<std::int64_t> patronCountBound() override;
   Result<void> readFields(
@@ -153,6 +154,7 @@ class SociStore final : public PatronStore {
 
   std::string selectPatrons() const;
   Patron patronFromRow(const soci::row& r) const;
+  void fillPatron(const soci::row& r, Patron& p) const;
   std::string whereClause(const PatronFilter& f) const;
   void bindFilter(soci::statement& st, const PatronFilter& f, std::string& status) const;
 

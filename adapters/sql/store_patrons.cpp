@@ -40,9 +40,17 @@ std::string SociStore::selectPatrons() const {
 }
 
 Patron SociStore::patronFromRow(const soci::row& r) const {
-  auto meta = [&r](std::size_t column) { return getStr(r, kFirstMeta + column); };
   Patron p;
+  fillPatron(r, p);
+  return p;
+}
+
+// Assigns every member, so one Patron can be filled row after row (its strings keep their
+// buffers: no allocation per row once the longest values have been seen).
+void SociStore::fillPatron(const soci::row& r, Patron& p) const {
+  auto meta = [&r](std::size_t column) { return getStr(r, kFirstMeta + column); };
   p.id = getInt(r, 0);
+  p.line = 0;
   for (size_t i = 0; i < kPatronFieldCount; ++i) {
     p.values[i] = getStr(r, kFirstField + i);
   }
@@ -56,7 +64,6 @@ Patron SociStore::patronFromRow(const soci::row& r) const {
   p.updatedAt = meta(at(kPatronMetaColumns, "updated_at"));
   p.seenInLastFull = getInt(r, kFirstMeta + at(kPatronMetaColumns, "seen_in_last_full")) != 0;
   p.homeroomPinned = getInt(r, kFirstMeta + at(kPatronMetaColumns, "homeroom_pinned")) != 0;
-  return p;
 }
 
 Result<std::optional<Patron>> SociStore::findPatron(const std::string& key) {
@@ -118,9 +125,9 @@ void SociStore::bindFilter(soci::statement& st, const PatronFilter& f, std::stri
   }
 }
 
-Result<std::vector<Patron>> SociStore::listPatrons(const PatronFilter& f) {
-  return guard("listing patrons", [&]() -> Result<std::vector<Patron>> {
-    std::vector<Patron> out;
+Result<void> SociStore::forEachPatron(const PatronFilter& f,
+                                      const std::function<void(const Patron&)>& each) {
+  return guard("listing patrons", [&]() -> Result<void> {
     std::string q = selectPatrons() + whereClause(f) + " ORDER BY p.last_name, p.first_name, p.id";
     if (f.limit > 0) {
       q += " LIMIT " + std::to_string(f.limit);
@@ -134,10 +141,12 @@ Result<std::vector<Patron>> SociStore::listPatrons(const PatronFilter& f) {
     st.prepare(q);
     st.define_and_bind();
     st.execute(false);
+    Patron p;
     while (st.fetch()) {
-      out.push_back(patronFromRow(r));
+      fillPatron(r, p);
+      each(p);
     }
-    return out;
+    return {};
   });
 }
 

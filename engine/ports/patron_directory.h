@@ -3,6 +3,7 @@
 // at a time, like every store port.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,7 +25,21 @@ class PatronDirectory {
   virtual ~PatronDirectory() = default;
 
   virtual Result<std::optional<Patron>> findPatron(const std::string& districtIdOrBarcode) = 0;
-  virtual Result<std::vector<Patron>> listPatrons(const PatronFilter& filter) = 0;
+  // Every patron the filter selects, by last name, first name, id, one at a time: memory stays
+  // flat however many there are (`patrons list` over a million patrons). The patron passed is
+  // valid only during the call (an adapter may reuse it for the next row); `each` must not call
+  // the store (a statement is open, or the store's lock is held).
+  virtual Result<void> forEachPatron(const PatronFilter& filter,
+                                     const std::function<void(const Patron&)>& each) = 0;
+  // The same patrons gathered in a vector: for the few (a homeroom, a test).
+  Result<std::vector<Patron>> listPatrons(const PatronFilter& filter) {
+    std::vector<Patron> out;
+    auto done = forEachPatron(filter, [&out](const Patron& p) { out.push_back(p); });
+    if (!done) {
+      return done.error();
+    }
+    return out;
+  }
   virtual Result<std::int64_t> countPatrons(const PatronFilter& filter) = 0;
   // At least the number of stored patrons, found without counting them (the span of their
   // ids): for sizing an import's memory before its key scan. Far above the count when ids

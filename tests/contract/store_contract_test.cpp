@@ -263,6 +263,43 @@ TEST_P(StoreContract, RollbackLeavesNoPatron) {
   EXPECT_EQ(*n, 0);
 }
 
+// forEachPatron hands patrons over one at a time in the listing's order, honours the limit,
+// and gives each its own values (an adapter that reuses one Patron must clear what the previous
+// row had: here a middle name, then none).
+TEST_P(StoreContract, ForEachPatronStreamsInNameOrderWithLimit) {
+  std::vector<Patron> ps{patron("S1", "B1", "Clark"), patron("S2", "B2", "Adams"),
+                         patron("S3", "B3", "Baker")};
+  ps[1].get(PatronField::kMiddleName) = "Quincy";
+  ps[2].status = PatronStatus::kInactive;
+  ASSERT_TRUE(store_->insertPatrons(ps).ok());
+  std::vector<std::string> seen;
+  std::vector<std::string> middles;
+  std::vector<PatronStatus> statuses;
+  auto all = store_->forEachPatron({}, [&](const Patron& p) {
+    seen.push_back(p.get(PatronField::kDistrictId));
+    middles.push_back(p.get(PatronField::kMiddleName));
+    statuses.push_back(p.status);
+  });
+  ASSERT_TRUE(all.ok()) << all.error().describe();
+  EXPECT_EQ(seen, (std::vector<std::string>{"S2", "S3", "S1"}));
+  EXPECT_EQ(middles, (std::vector<std::string>{"Quincy", "", ""}));
+  EXPECT_EQ(statuses, (std::vector<PatronStatus>{PatronStatus::kActive, PatronStatus::kInactive,
+                                                 PatronStatus::kActive}));
+  PatronFilter two;
+  two.limit = 2;
+  seen.clear();
+  ASSERT_TRUE(store_
+                  ->forEachPatron(two, [&](const Patron& p) {
+                    seen.push_back(p.get(PatronField::kDistrictId));
+                  })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"S2", "S3"}));
+  auto listed = store_->listPatrons(two);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[1].get(PatronField::kDistrictId), "S3");
+}
+
 TEST_P(StoreContract, ListFiltersBySiteStatusHomeroomAndType) {
   std::vector<Patron> ps{patron("S1", "B1", "Adams"), patron("S2", "B2", "Baker"),
                          patron("S3", "B3", "Clark")};

@@ -310,23 +310,19 @@ std::uint64_t fnv1a(std::uint64_t h, std::string_view bytes) {
 // Every row's status and values (the bytes "status US value US value ..."), each row hashed on
 // its own; the row hashes are sorted, so neither the order rows come back in nor their ids
 // count. Sorting 200,000 hashes, not building and sorting 200,000 row strings.
+// Streamed (forEachPatron): no vector of 200,000 patrons to allocate and fill per call.
 State stateOf(PatronStore& store) {
   State s;
-  auto all = store.listPatrons({});
-  EXPECT_TRUE(all.ok());
-  if (!all) {
-    return s;
-  }
   constexpr std::uint64_t kBasis = 1469598103934665603ull;
   std::vector<std::uint64_t> rows;
-  rows.reserve(all->size());
-  for (const auto& p : *all) {
+  auto read = store.forEachPatron({}, [&rows](const Patron& p) {
     std::uint64_t h = fnv1a(kBasis, statusName(p.status));
     for (const auto& v : p.values) {
       h = fnv1a(fnv1a(h, "\x1f"), v);
     }
     rows.push_back(h);
-  }
+  });
+  EXPECT_TRUE(read.ok()) << read.error().describe();
   std::sort(rows.begin(), rows.end());
   std::uint64_t h = kBasis;
   for (std::uint64_t row : rows) {
@@ -334,7 +330,7 @@ State stateOf(PatronStore& store) {
       h = (h ^ ((row >> (8 * i)) & 0xff)) * 1099511628211ull;
     }
   }
-  s.count = static_cast<std::int64_t>(all->size());
+  s.count = static_cast<std::int64_t>(rows.size());
   s.checksum = h;
   return s;
 }

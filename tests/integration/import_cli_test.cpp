@@ -80,9 +80,20 @@ TEST_F(ImportCli, ShippedSampleImportsWithItsDeliberateBadRows) {
   ASSERT_EQ(p.exitCode, 0);
   EXPECT_EQ(json::parse(p.out)["district_id"], "S1001");
   auto list = patrond({"patrons", "list", "--site", "WES", "--json"});
+  ASSERT_EQ(list.exitCode, 0) << list.err;
+  ASSERT_FALSE(json::parse(list.out).empty());
   for (const auto& x : json::parse(list.out)) {
     EXPECT_EQ(x["site"], "WES");
   }
+  // Streamed a patron at a time, the output is still the array's own indented form, and the
+  // text listing counts what it printed.
+  EXPECT_EQ(list.out, json::parse(list.out).dump(2) + "\n");
+  auto none = patrond({"patrons", "list", "--site", "NOSUCH", "--json"});
+  EXPECT_EQ(none.out, "[]\n");
+  auto listing = patrond({"patrons", "list", "--site", "WES"});
+  EXPECT_NE(listing.out.find(std::to_string(json::parse(list.out).size()) + " patron(s)\n"),
+            std::string::npos)
+      << listing.out;
 }
 
 TEST_F(ImportCli, SecondRunIncrementalFindsNothingChanged) {
