@@ -288,11 +288,11 @@ TEST_P(StoreContract, ForEachPatronStreamsInNameOrderWithLimit) {
   PatronFilter two;
   two.limit = 2;
   seen.clear();
-  ASSERT_TRUE(store_
-                  ->forEachPatron(two, [&](const Patron& p) {
-                    seen.push_back(p.get(PatronField::kDistrictId));
-                  })
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->forEachPatron(two,
+                          [&](const Patron& p) { seen.push_back(p.get(PatronField::kDistrictId)); })
+          .ok());
   EXPECT_EQ(seen, (std::vector<std::string>{"S2", "S3"}));
   auto listed = store_->listPatrons(two);
   ASSERT_TRUE(listed.ok());
