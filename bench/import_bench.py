@@ -11,8 +11,13 @@ Generates an N-row, 13-column student file and measures, side by side in one run
 and the peak memory (max RSS) of each patrond run. PostgreSQL 15 and MariaDB are started here
 on loopback in a temp dir (fsync off, as the tests run them) and stopped at the end.
 
+patrond runs with the environment the systemd unit gives the service
+(GLIBC_TUNABLES=glibc.malloc.hugetlb=1: malloc's large blocks on transparent huge pages);
+--plain-malloc runs it without.
+
 Usage: bench/import_bench.py [--backend sqlite|postgresql|mysql] [--rows 1000000]
                              [--patrond build/bin/patrond] [--keep DIR] [--rounds N]
+                             [--plain-malloc]
 """
 import argparse
 import os
@@ -29,6 +34,7 @@ HEADER = ["StudentID", "Barcode", "LastName", "FirstName", "MiddleName", "School
 FIRST = ["Zoë", "Liam", "Olivia", "Noah", "Emma", "Mateo", "Ava", "Lucas", "Sofía", "Ethan"]
 LAST = ["Núñez", "Smith", "Johnson", "García", "Brown", "O'Neil", "Nguyen", "Patel", "Müller", "Lee"]
 PG_BIN = "/usr/lib/postgresql/15/bin"
+SERVICE_TUNABLES = "glibc.malloc.hugetlb=1"
 
 
 def generate(path, rows, changed_every=0):
@@ -272,6 +278,8 @@ def main():
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--patrond", default="build/bin/patrond")
     ap.add_argument("--keep")
+    ap.add_argument("--plain-malloc", action="store_true",
+                    help="run patrond without the systemd unit's GLIBC_TUNABLES")
     ap.add_argument("--rounds", type=int, default=1)
     args = ap.parse_args()
     work = args.keep or tempfile.mkdtemp(prefix="patrond-bench-")
@@ -294,6 +302,9 @@ def main():
             f.write(MAPPING)
         cfg = ["--config", os.path.join(work, "patrond.yaml")]
         bin_ = os.path.abspath(args.patrond)
+        env = dict(os.environ)
+        if not args.plain_malloc:
+            env["GLIBC_TUNABLES"] = SERVICE_TUNABLES  # as systemd/patrond.service sets it
 
         # This machine is shared: one round can run at half speed. Each round measures the
         # loader and the three runs back to back; the round with the median loader is shown.
@@ -312,7 +323,7 @@ def main():
                 cmd = [bin_, "import", "students"] + extra + cfg
                 # Each run measured in a fresh child so max RSS is its own.
                 r = subprocess.run([sys.executable, "-c", RUNNER, *cmd], capture_output=True,
-                                   text=True)
+                                   text=True, env=env)
                 if r.returncode != 0:
                     sys.exit(r.stdout + r.stderr)
                 secs, rss = map(float, r.stdout.split()[-2:])
@@ -328,7 +339,8 @@ def main():
     loader_s, results = rounds[len(rounds) // 2]
 
     print(f"\nbackend {args.backend}, rows {args.rows}, file {size_mb:.0f} MB, "
-          f"{backend.loader} {loader_s:.2f} s\n")
+          f"{backend.loader} {loader_s:.2f} s, malloc "
+          f"{'plain' if args.plain_malloc else SERVICE_TUNABLES}\n")
     print(f"{'run':38} {'seconds':>8} {backend.ratio:>10} {'target':>7} {'peak MB':>8}")
     ok = True
     for run_name, secs, rss, target in results:

@@ -14,7 +14,7 @@ if [[ -n "$problems" ]]; then echo "$problems"; exit 1; fi
 for key in Type=notify User=patrond NoNewPrivileges=yes ProtectSystem=strict PrivateTmp=yes \
            ReadWritePaths= WatchdogSec= CapabilityBoundingSet= RestartPreventExitStatus=2 \
            "ExecStart=/usr/bin/patrond run --config /etc/patrond/patrond.yaml" \
-           "Documentation=man:patrond(8)"; do
+           "Documentation=man:patrond(8)" "Environment=GLIBC_TUNABLES=glibc.malloc.hugetlb=1"; do
   grep -qF -- "$key" <(grep -v '^#' "$unit") || { echo "missing $key"; exit 1; }
 done
 # The reload checks the configuration before it signals: check-config first, then HUP.
