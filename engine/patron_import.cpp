@@ -8,6 +8,19 @@
 #include "engine/text.h"
 
 namespace patrond {
+namespace {
+
+// A failed run whose record could not be closed either (the database went away): said in the
+// outcome rather than dropped; the run's record stays "running" until the next start marks it
+// interrupted.
+RunMessage unclosedRun(const Error& e) {
+  return {Severity::kWarning, 0, "", "RUN_NOT_RECORDED",
+          "the run's failure could not be recorded in the run log (" + e.describe() +
+              "); the next start marks the run interrupted"};
+}
+
+}  // namespace
+
 namespace importing {
 namespace {
 
@@ -99,7 +112,9 @@ ImportOutcome ImportRunner::failed(const Error& e, ScopedTransaction* tx) {
   out_.messages.push_back({Severity::kError, 0, "", e.code.str(), e.describe()});
   finish();
   if (!req_.dryRun && out_.run.id > 0) {
-    (void)store().closeRun(out_.run, kept());
+    if (auto closed = store().closeRun(out_.run, kept()); !closed) {
+      out_.messages.push_back(unclosedRun(closed.error()));
+    }
   }
   return std::move(out_);
 }
@@ -268,7 +283,9 @@ ImportOutcome failedImport(RunLog& store, const ImportRequest& request, const Er
   if (!request.dryRun) {
     if (auto id = store.openRun(run)) {
       run.id = *id;
-      (void)store.closeRun(run, out.messages);
+      if (auto closed = store.closeRun(run, out.messages); !closed) {
+        out.messages.push_back(unclosedRun(closed.error()));
+      }
     }
   }
   return out;

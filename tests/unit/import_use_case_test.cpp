@@ -175,5 +175,62 @@ TEST_F(ImportUseCase, AFileWithoutItsKeyColumnFailsAndAppliesNothing) {
   EXPECT_EQ((*failed)->status, RunStatus::kFailed);
 }
 
+// A run log whose closeRun fails (the database went away between opening the run and
+// recording its failure); everything else is the memory store's.
+class ClosingFails : public RunLog {
+ public:
+  explicit ClosingFails(RunLog& log) : log_(log) {}
+  Result<std::int64_t> openRun(const ImportRun& run) override { return log_.openRun(run); }
+  Result<void> closeRun(const ImportRun&, const std::vector<RunMessage>&) override {
+    return Error{"DB", "the database went away", ""};
+  }
+  Result<int> markInterruptedRuns(const std::string& finishedAt, const std::string& nowUtc,
+                                  const HolderCheck& holderState) override {
+    return log_.markInterruptedRuns(finishedAt, nowUtc, holderState);
+  }
+  Result<std::vector<ImportRun>> listRuns(const std::string& job, int limit) override {
+    return log_.listRuns(job, limit);
+  }
+  Result<std::optional<ImportRun>> findRun(std::int64_t id) override { return log_.findRun(id); }
+  Result<std::vector<RunMessage>> runMessages(std::int64_t runId, bool errorsOnly) override {
+    return log_.runMessages(runId, errorsOnly);
+  }
+  Result<void> saveRunPatrons(std::int64_t runId, const std::vector<RunPatron>& e) override {
+    return log_.saveRunPatrons(runId, e);
+  }
+  Result<std::vector<RunPatron>> runPatrons(std::int64_t runId) override {
+    return log_.runPatrons(runId);
+  }
+  Result<int> trimRuns(const std::string& job, int keep) override {
+    return log_.trimRuns(job, keep);
+  }
+
+ private:
+  RunLog& log_;
+};
+
+// A failure that cannot be recorded is said in the outcome (the CLI prints it, the service
+// logs it), not dropped: the run's record stays "running" for the next start to mark.
+TEST_F(ImportUseCase, AFailureThatCannotBeRecordedIsSaidNotDropped) {
+  ClosingFails log(*store_);
+  ImportRequest req;
+  req.config = &config_;
+  req.job = &config_.imports[0];
+  req.type = UpdateType::kFull;
+  req.file = "students.csv";
+  req.now = *parseCivilTime("2026-10-02 02:00");
+  auto o = failedImport(log, req, Error{"SOURCE", "cannot read students.csv", ""});
+  EXPECT_EQ(o.run.status, RunStatus::kFailed);
+  ASSERT_EQ(o.messages.size(), 2u);
+  EXPECT_EQ(o.messages[0].code, "SOURCE");
+  EXPECT_EQ(o.messages[1].code, "RUN_NOT_RECORDED");
+  EXPECT_EQ(o.messages[1].severity, Severity::kWarning);
+  EXPECT_NE(o.messages[1].text.find("the database went away"), std::string::npos)
+      << o.messages[1].text;
+  auto stored = store_->findRun(o.run.id);
+  ASSERT_TRUE(stored && stored->has_value());
+  EXPECT_EQ((*stored)->status, RunStatus::kRunning);
+}
+
 }  // namespace
 }  // namespace patrond
