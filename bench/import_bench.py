@@ -303,7 +303,9 @@ def main():
         cfg = ["--config", os.path.join(work, "patrond.yaml")]
         bin_ = os.path.abspath(args.patrond)
         env = dict(os.environ)
-        if not args.plain_malloc:
+        if args.plain_malloc:
+            env.pop("GLIBC_TUNABLES", None)
+        else:
             env["GLIBC_TUNABLES"] = SERVICE_TUNABLES  # as systemd/patrond.service sets it
 
         # This machine is shared: one round can run at half speed. Each round measures the

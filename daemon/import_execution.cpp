@@ -323,8 +323,19 @@ ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& 
   if (run.status == RunStatus::kCompleted) {
     log.info(line);
   } else {
-    log.error(line +
-              (result.outcome.messages.empty() ? "" : ": " + result.outcome.messages.back().text));
+    // The cause is the last error; a RUN_NOT_RECORDED warning after it is said too.
+    const auto& messages = result.outcome.messages;
+    auto cause = std::find_if(messages.rbegin(), messages.rend(),
+                              [](const RunMessage& m) { return m.severity == Severity::kError; });
+    if (cause != messages.rend()) {
+      line += ": " + cause->text;
+    }
+    for (const auto& m : messages) {
+      if (m.code == "RUN_NOT_RECORDED") {
+        line += "; " + m.text;
+      }
+    }
+    log.error(line);
   }
   return result;
 }

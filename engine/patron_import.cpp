@@ -114,6 +114,7 @@ ImportOutcome ImportRunner::failed(const Error& e, ScopedTransaction* tx) {
   if (!req_.dryRun && out_.run.id > 0) {
     if (auto closed = store().closeRun(out_.run, kept()); !closed) {
       out_.messages.push_back(unclosedRun(closed.error()));
+      ++out_.run.counts.warnings;
     }
   }
   return std::move(out_);
@@ -285,6 +286,7 @@ ImportOutcome failedImport(RunLog& store, const ImportRequest& request, const Er
       run.id = *id;
       if (auto closed = store.closeRun(run, out.messages); !closed) {
         out.messages.push_back(unclosedRun(closed.error()));
+        ++run.counts.warnings;
       }
     }
   }

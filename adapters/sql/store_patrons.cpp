@@ -45,8 +45,8 @@ Patron SociStore::patronFromRow(const soci::row& r) const {
   return p;
 }
 
-// Assigns every member, so one Patron can be filled row after row (its strings keep their
-// buffers: no allocation per row once the longest values have been seen).
+// Assigns every member, so one Patron can be filled row after row with nothing left from the
+// row before.
 void SociStore::fillPatron(const soci::row& r, Patron& p) const {
   auto meta = [&r](std::size_t column) { return getStr(r, kFirstMeta + column); };
   p.id = getInt(r, 0);

@@ -25,9 +25,10 @@ class PatronDirectory {
   virtual ~PatronDirectory() = default;
 
   virtual Result<std::optional<Patron>> findPatron(const std::string& districtIdOrBarcode) = 0;
-  // Every patron the filter selects, by last name, first name, id, one at a time: memory stays
-  // flat however many there are (`patrons list` over a million patrons). The patron passed is
-  // valid only during the call (an adapter may reuse it for the next row); `each` must not call
+  // Every patron the filter selects, by last name, first name, id, one at a time: no vector of
+  // every patron (`patrons list` over a million). SQLite steps row by row; through SOCI the
+  // PostgreSQL and MariaDB client libraries still receive the whole result first. The patron passed
+  // is valid only during the call (an adapter may reuse it for the next row); `each` must not call
   // the store (a statement is open, or the store's lock is held).
   virtual Result<void> forEachPatron(const PatronFilter& filter,
                                      const std::function<void(const Patron&)>& each) = 0;

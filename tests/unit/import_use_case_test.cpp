@@ -225,6 +225,8 @@ TEST_F(ImportUseCase, AFailureThatCannotBeRecordedIsSaidNotDropped) {
   EXPECT_EQ(o.messages[0].code, "SOURCE");
   EXPECT_EQ(o.messages[1].code, "RUN_NOT_RECORDED");
   EXPECT_EQ(o.messages[1].severity, Severity::kWarning);
+  EXPECT_EQ(o.run.counts.warnings, 1);
+  EXPECT_EQ(o.run.counts.errors, 1);
   EXPECT_NE(o.messages[1].text.find("the database went away"), std::string::npos)
       << o.messages[1].text;
   auto stored = store_->findRun(o.run.id);
