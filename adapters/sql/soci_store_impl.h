@@ -198,6 +198,10 @@ class SociStore final : public PatronStore {
   // PostgreSQL: whether this transaction emptied patrons itself (pgFreezeInto), so that its
   // COPYs may write their rows frozen; decided at the transaction's first COPY into patrons.
   enum class PgFreeze { kUndecided, kYes, kNo } pgFreeze_ = PgFreeze::kUndecided;
+  // PostgreSQL: the definitions of patrons' two text unique indexes, dropped by pgFreezeInto
+  // for the first import's COPYs and built again, from these, at the transaction's commit.
+  std::vector<std::string> pgDeferredIndexes_;
+  Result<void> pgBuildDeferredIndexes();
   std::unique_ptr<CirculationStore> circulation_;
   std::unique_ptr<OutboxStore> outbox_;
   std::unique_ptr<AlertStore> alerts_;

@@ -147,6 +147,7 @@ Result<void> SociStore::begin() {
       changesAtBegin_ = sqlite_api::sqlite3_total_changes64(sqlite());
     } else {
       pgFreeze_ = PgFreeze::kUndecided;
+      pgDeferredIndexes_.clear();
       sql_->begin();
     }
     return {};
@@ -160,6 +161,11 @@ Result<void> SociStore::commit() {
       *sql_ << "COMMIT";
     } else {
       pgFreeze_ = PgFreeze::kUndecided;
+      if (!pgDeferredIndexes_.empty()) {
+        if (auto built = pgBuildDeferredIndexes(); !built) {
+          return built;  // the caller rolls back: the indexes come back with the old table
+        }
+      }
       sql_->commit();
     }
     return {};
@@ -173,6 +179,7 @@ Result<void> SociStore::rollback() {
       *sql_ << "ROLLBACK";
     } else {
       pgFreeze_ = PgFreeze::kUndecided;
+      pgDeferredIndexes_.clear();  // dropped inside the transaction: back with the rollback
       sql_->rollback();
     }
     return {};

@@ -445,11 +445,28 @@ TEST_P(CrashMidCopy, KillNineMidCopyLeavesTheOldStateAndNoStagingTable) {
   soci::session& sql = **session;
   const std::string staging = "SELECT COUNT(*) FROM pg_class WHERE relname LIKE 'patrond_staging%'";
 
+  // The first import drops patrons' two text unique indexes for its COPYs and builds them at
+  // commit: killed mid-COPY, they are back with the rollback; completed, they are built, the
+  // same as the schema made them, and refuse a duplicate.
+  const std::string indexes =
+      "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'patrons' AND indexdef IN ("
+      "'CREATE UNIQUE INDEX patrons_district_id ON public.patrons USING btree (district_id)', "
+      "'CREATE UNIQUE INDEX patrons_barcode ON public.patrons USING btree (barcode)')";
+  ASSERT_EQ(count(sql, indexes), 2);
   killMidCopy(sql, dir_ / "v0.csv", "patrons");
   EXPECT_EQ(stateOf(*store_).count, 0);
+  EXPECT_TRUE(test::eventually([&] { return count(sql, indexes) == 2; }, 10s))
+      << "the killed first import left patrons without its unique indexes";
   ASSERT_EQ(patrond({"import", "students", "--file", dir_ / "v0.csv"}).exitCode, 0);
   State before = stateOf(*store_);
   EXPECT_EQ(before.count, kRows);
+  EXPECT_EQ(count(sql, indexes), 2);
+  EXPECT_THROW(sql << "INSERT INTO patrons (district_id, barcode, status) SELECT district_id, "
+                      "'another barcode', 'active' FROM patrons LIMIT 1",
+               soci::soci_error);
+  EXPECT_THROW(sql << "INSERT INTO patrons (district_id, barcode, status) SELECT 'another id', "
+                      "barcode, 'active' FROM patrons WHERE barcode IS NOT NULL LIMIT 1",
+               soci::soci_error);
 
   killMidCopy(sql, dir_ / "v1.csv", "patrond_staging");
   EXPECT_TRUE(stateOf(*store_) == before) << "the killed run left a change";
