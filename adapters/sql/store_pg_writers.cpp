@@ -141,14 +141,13 @@ bool SociStore::pgFreezeInto(PGconn* conn) {
   // naming the value, and the run rolls back whole.
   std::vector<std::string> definitions;
   if (emptied) {
-    PgResult defs = run(
-        "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND "
-        "tablename = 'patrons' AND indexname IN ('patrons_district_id', 'patrons_barcode')");
+    PgResult defs =
+        run("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND "
+            "tablename = 'patrons' AND indexname IN ('patrons_district_id', 'patrons_barcode')");
     for (int i = 0; defs && i < PQntuples(defs.get()); ++i) {
       definitions.emplace_back(PQgetvalue(defs.get(), i, 0));
     }
-    emptied = definitions.size() == 2 &&
-              run("DROP INDEX patrons_district_id, patrons_barcode");
+    emptied = definitions.size() == 2 && run("DROP INDEX patrons_district_id, patrons_barcode");
   }
   if (emptied && run("RELEASE SAVEPOINT patrond_freeze")) {
     pgDeferredIndexes_ = std::move(definitions);
