@@ -175,11 +175,14 @@ void addPatronAndHomeroomCommands(CLI::App& cli, CliArgs& s) {
   pshow->add_option("KEY", s.patronKey)->required();
   pshow->callback([&] { s.action = [&](App& a) { return cmdPatronsShow(a, s.patronKey); }; });
   auto* plist = patrons->add_subcommand("list", "patrons matching the filters");
-  plist->add_option("--site", s.filter.site);
-  plist->add_option("--status", s.statusText)->check(CLI::IsMember({"active", "inactive"}));
-  plist->add_option("--homeroom", s.filter.homeroom);
-  plist->add_option("--type", s.filter.patronType);
-  plist->add_option("--limit", s.filter.limit, "at most this many")
+  plist->add_option("--site", s.filter.site, "only this site's patrons (its code, as in sites:)");
+  plist->add_option("--status", s.statusText, "active or inactive")
+      ->check(CLI::IsMember({"active", "inactive"}));
+  plist->add_option("--homeroom", s.filter.homeroom, "only this homeroom's patrons");
+  plist->add_option("--type", s.filter.patronType, "only this patron type (e.g. Student)");
+  plist
+      ->add_option("--limit", s.filter.limit,
+                   "at most this many, by last name (the count printed is of those shown)")
       ->check(limitValidator(10000000));
   plist->callback([&] {
     if (!s.statusText.empty()) {

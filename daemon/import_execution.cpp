@@ -331,7 +331,7 @@ ImportCallResult executeImport(PatronStore& store, const ImportCall& call, Log& 
       line += ": " + cause->text;
     }
     for (const auto& m : messages) {
-      if (m.code == "RUN_NOT_RECORDED") {
+      if (m.code == kRunNotRecorded) {
         line += "; " + m.text;
       }
     }

@@ -14,7 +14,7 @@ namespace {
 // outcome rather than dropped; the run's record stays "running" until the next start marks it
 // interrupted.
 RunMessage unclosedRun(const Error& e) {
-  return {Severity::kWarning, 0, "", "RUN_NOT_RECORDED",
+  return {Severity::kWarning, 0, "", kRunNotRecorded,
           "the run's failure could not be recorded in the run log (" + e.describe() +
               "); the next start marks the run interrupted"};
 }

@@ -75,6 +75,9 @@ ImportOutcome runImport(PatronStore& store, ByteSource& source, const ImportRequ
 // failed, nothing applied, the error as its message. Not recorded for a dry run.
 ImportOutcome failedImport(RunLog& store, const ImportRequest& request, const Error& error);
 
+// The warning a failed run adds when its failure could not be written to the run log either.
+inline constexpr const char* kRunNotRecorded = "RUN_NOT_RECORDED";
+
 // The lifecycle's decision for one job patron, exposed for tests: "" when untouched, else
 // the rule ("inactivate", "delete_graduated_seniors", "delete_inactive",
 // "delete_with_transactions"). `inFile`: the patron is in the file the run just read; rules 2

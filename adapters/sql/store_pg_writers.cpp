@@ -2,6 +2,8 @@
 // are COPY'd into a temporary staging table of the run's transaction, then applied by one
 // UPDATE ... FROM (docs/performance.md).
 
+#include <utility>
+
 #include "adapters/sql/pg_copy.h"
 #include "adapters/sql/soci_store_impl.h"
 
@@ -159,8 +161,7 @@ bool SociStore::pgFreezeInto(PGconn* conn) {
 }
 
 Result<void> SociStore::pgBuildDeferredIndexes() {
-  std::vector<std::string> definitions = std::move(pgDeferredIndexes_);
-  pgDeferredIndexes_.clear();
+  const std::vector<std::string> definitions = std::exchange(pgDeferredIndexes_, {});
   PGconn* conn = pgConnection(*sql_);
   for (const auto& definition : definitions) {
     if (PgResult r = pgExec(conn, definition); !ok(r)) {

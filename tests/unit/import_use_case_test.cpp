@@ -223,7 +223,7 @@ TEST_F(ImportUseCase, AFailureThatCannotBeRecordedIsSaidNotDropped) {
   EXPECT_EQ(o.run.status, RunStatus::kFailed);
   ASSERT_EQ(o.messages.size(), 2u);
   EXPECT_EQ(o.messages[0].code, "SOURCE");
-  EXPECT_EQ(o.messages[1].code, "RUN_NOT_RECORDED");
+  EXPECT_EQ(o.messages[1].code, "RUN_NOT_RECORDED");  // docs/imports.md names it
   EXPECT_EQ(o.messages[1].severity, Severity::kWarning);
   EXPECT_EQ(o.run.counts.warnings, 1);
   EXPECT_EQ(o.run.counts.errors, 1);
