@@ -23,6 +23,9 @@ namespace patrond {
 struct RowDigest {
   std::uint64_t rawHash = 0;
   std::uint64_t keyHash = 0;
+  // Where the barcode index keeps the row's barcode as read (hashBytes of its key), for
+  // prefetching its slot; 0 when the row has none.
+  std::uint64_t barcodeSlotHash = 0;
 };
 // Called on the reader thread for every row: must only read the row and immutable state.
 using RowDigester = std::function<RowDigest(const CsvRow&)>;

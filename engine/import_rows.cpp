@@ -91,9 +91,16 @@ Result<void> ImportRunner::applyRows(CsvReadAhead& ahead, CsvRow& row) {
     }
     // A few rows on, the key's slot is fetched into the cache while this one is looked up
     // (not while the file follows the stored order: those lookups need no slot).
-    if (const RowDigest* soon = ahead.peek(kLookAhead);
-        soon && soon->keyHash != 0 && !followsStoredOrder_) {
-      byKey_.prefetch(soon->keyHash);
+    // The same for its barcode's slot, once the barcode index is built: a new patron's
+    // barcode is looked up there, and those lookups were a sixth of a first import's time on
+    // the run's thread (docs/performance.md).
+    if (const RowDigest* soon = ahead.peek(kLookAhead); soon && !followsStoredOrder_) {
+      if (soon->keyHash != 0) {
+        byKey_.prefetch(soon->keyHash);
+      }
+      if (soon->barcodeSlotHash != 0 && barcodesBuilt_) {
+        byBarcode_.prefetch(soon->barcodeSlotHash);
+      }
     }
     std::optional<std::uint64_t> hash;
     KeyLookup looked;
@@ -102,6 +109,9 @@ Result<void> ImportRunner::applyRows(CsvReadAhead& ahead, CsvRow& row) {
       return same.error();
     }
     if (*same) {
+      if (auto r = flushIfDue(); !r) {
+        return r;
+      }
       continue;
     }
     MappedRow mapped;
@@ -126,12 +136,27 @@ Result<void> ImportRunner::applyRows(CsvReadAhead& ahead, CsvRow& row) {
         break;
     }
     capMessages();
-    if (collected_.rows() >= req_.batchSize) {
-      if (auto r = flush(); !r) {
-        return r;
-      }
+    if (auto r = flushIfDue(); !r) {
+      return r;
     }
   }
+}
+
+// A full batch goes to the writer, and a short one a while after the last
+// (ImportRequest::flushEveryRows).
+Result<void> ImportRunner::flushIfDue() {
+  const bool late = req_.flushEveryRows != 0 && out_.run.counts.read - readAtFlush_ >=
+                                                    static_cast<std::int64_t>(req_.flushEveryRows);
+  if (!late && collected_.rows() < req_.batchSize) {
+    return {};
+  }
+  const std::size_t collected = collected_.rows();
+  if (collected >= req_.batchSize ||
+      (late && collected >= std::max<std::size_t>(1, req_.batchSize / 20))) {
+    readAtFlush_ = out_.run.counts.read;
+    return flush();
+  }
+  return {};
 }
 
 // A batch's room at once: growing a list moved every patron (~2 KB each) at each doubling and

@@ -121,6 +121,7 @@ class ImportRunner {
   Patron toPatron(MappedRow& row, std::uint64_t hash, std::uint64_t print);
   void queuePassword(PendingList which, const std::vector<Patron>& list, std::string&& clear);
   Result<void> flush();
+  Result<void> flushIfDue();
 
   // Barcode conflicts (import_barcodes.cpp).
   KeyIndex& barcodes();
@@ -162,6 +163,7 @@ class ImportRunner {
   bool followsStoredOrder_ = false;  // the last row was
   KeyIndex byKey_, byBarcode_;       // stored patron index, or kNewRow | new row number
   bool barcodesBuilt_ = false;
+  std::int64_t readAtFlush_ = 0;  // rows read when rows last went to the writer
   std::size_t expectedRows_ = 0;  // the file's rows, as sizeIndexes estimated them; 0: unknown
   bool indexesSized_ = false;     // sizeIndexes has decided
   std::vector<std::int64_t> newLines_;         // line of each new row

@@ -202,13 +202,18 @@ Result<void> ImportRunner::apply() {
   // The rest of the file is parsed on another thread while the stored keys load.
   const bool keyRaw = mapper_.keyReadsRaw();
   const std::size_t keyColumn = mapper_.keyColumn();
+  const std::optional<std::size_t> barcodeColumn = mapper_.barcodeColumn();
   CsvReadAhead ahead(
       reader,
-      [this, keyRaw, keyColumn](const CsvRow& r) {
+      [this, keyRaw, keyColumn, barcodeColumn](const CsvRow& r) {
         RowDigest d;
         d.rawHash = mapper_.rawHash(r);
         if (keyRaw && keyColumn < r.fields.size() && !r.fields[keyColumn].empty()) {
           d.keyHash = hashBytes(r.fields[keyColumn]);
+        }
+        if (barcodeColumn && *barcodeColumn < r.fields.size() &&
+            !r.fields[*barcodeColumn].empty()) {
+          d.barcodeSlotHash = hashBytes(hashKey(hashBytes(r.fields[*barcodeColumn])));
         }
         return d;
       },

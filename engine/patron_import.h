@@ -43,8 +43,12 @@ struct ImportRequest {
   std::string file;               // shown in the summary
   std::optional<int> maxPercent;  // --max-percent
   std::string trigger = "cli";
-  CivilTime now;                    // the run's time, district local
-  std::size_t batchSize = 5000;     // rows per bulk statement batch
+  CivilTime now;                 // the run's time, district local
+  std::size_t batchSize = 5000;  // rows per bulk statement batch
+  // Rows to write go to the writer short of a batch once this many rows have been read since
+  // the last batch and they are at least a twentieth of one: the sparse changes of a nightly
+  // file are written while the rest is read, not all at its end (0: only full batches).
+  std::size_t flushEveryRows = 65536;
   std::size_t maxMessages = 10000;  // kept per run; the rest are counted (TOO_MANY_MESSAGES)
   std::size_t maxPatronDetail = kRunPatronCap;  // per-patron entries kept (summary: all)
   unsigned hashThreads = 0;                     // threads hashing passwords; 0: one per core

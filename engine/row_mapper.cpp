@@ -319,11 +319,15 @@ Result<void> RowMapper::bindColumnCount(std::size_t columns) {
 void RowMapper::bindDone() {
   hashed_.clear();
   passwordColumn_.reset();
+  barcodeColumn_.reset();
   PatronField key = matchField(mapping_.matchOn);
   for (const auto& [f, pos] : positions_) {
     if (f == PatronField::kPassword) {
       passwordColumn_ = pos;
       continue;
+    }
+    if (f == PatronField::kBarcode) {
+      barcodeColumn_ = pos;
     }
     if (f == key) {
       keyColumn_ = pos;

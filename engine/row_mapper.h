@@ -62,6 +62,8 @@ class RowMapper {
   bool keyReadsRaw() const { return keyRaw_; }
   std::size_t keyColumn() const { return keyColumn_; }
   std::optional<std::size_t> passwordColumn() const { return passwordColumn_; }
+  // The column the barcode is read from, if mapped (rules may still rewrite it).
+  std::optional<std::size_t> barcodeColumn() const { return barcodeColumn_; }
 
  private:
   struct RowContext;
@@ -78,6 +80,7 @@ class RowMapper {
   bool keyRaw_ = false;
   std::size_t keyColumn_ = 0;
   std::optional<std::size_t> passwordColumn_;
+  std::optional<std::size_t> barcodeColumn_;
   std::vector<std::size_t> hashed_;  // mapped columns in the hash, in mapping order
   std::vector<PatronField> relaxed_;
   void bindDone();

@@ -202,6 +202,7 @@ Result<void> MemoryStore::insertPatrons(std::vector<Patron>& patrons) {
     return {};
   }
   return with("adding patrons", [&](State& s) -> Result<void> {
+    s.patronWrites.push_back(patrons.size());
     UniqueKeys keys(s);
     std::int64_t next = s.lastId.patron;
     for (auto& p : patrons) {
@@ -227,6 +228,7 @@ Result<void> MemoryStore::updatePatrons(const std::vector<Patron>& patrons,
     return {};
   }
   return with("updating patrons", [&](State& s) -> Result<void> {
+    s.patronWrites.push_back(patrons.size());
     std::vector<PatronField> cols = columns;
     if (cols.empty()) {
       for (std::size_t i = 0; i < kPatronFieldCount; ++i) {

@@ -37,6 +37,11 @@ std::vector<DeletedPatron> deletedPatrons(Database& db) {
   return db.state.deleted;
 }
 
+std::vector<std::size_t> takePatronWrites(Database& db) {
+  Hold hold(db, &db);
+  return std::exchange(db.state.patronWrites, {});
+}
+
 MemoryStore::MemoryStore(std::shared_ptr<Database> db)
     : db_(std::move(db)),
       circulation_(makeCirculationStore(*this)),

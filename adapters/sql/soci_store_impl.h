@@ -201,6 +201,11 @@ class SociStore final : public PatronStore {
   // PostgreSQL: the definitions of patrons' two text unique indexes, dropped by pgFreezeInto
   // for the first import's COPYs and built again, from these, at the transaction's commit.
   std::vector<std::string> pgDeferredIndexes_;
+  // PostgreSQL, the same first import: its COPYs number the rows themselves from pgNextId_
+  // on (one nextval of pgIdSequence_ reserved the first), where the column default would
+  // cost the server a nextval() a row; the sequence is moved past them at commit.
+  std::string pgIdSequence_;
+  std::int64_t pgNextId_ = 0;
   Result<void> pgBuildDeferredIndexes();
   std::unique_ptr<CirculationStore> circulation_;
   std::unique_ptr<OutboxStore> outbox_;

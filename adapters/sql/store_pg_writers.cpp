@@ -2,6 +2,9 @@
 // are COPY'd into a temporary staging table of the run's transaction, then applied by one
 // UPDATE ... FROM (docs/performance.md).
 
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
 #include <utility>
 
 #include "adapters/sql/pg_copy.h"
@@ -151,8 +154,25 @@ bool SociStore::pgFreezeInto(PGconn* conn) {
     }
     emptied = definitions.size() == 2 && run("DROP INDEX patrons_district_id, patrons_barcode");
   }
+  // The ids: one nextval reserves the first; the rows take the ones after it, and the
+  // sequence is set past the last at commit. No other session can insert into patrons before
+  // then (the lock), and the sequence only moves forward: an id is never given twice, even
+  // when this run rolls back (a sequence is not transactional; the ids are then skipped).
+  std::string sequence;
+  std::int64_t first = 0;
+  if (emptied) {
+    PgResult seq = run("SELECT s, nextval(s) FROM pg_get_serial_sequence('patrons', 'id') AS s");
+    emptied = seq && PQntuples(seq.get()) == 1 && PQgetisnull(seq.get(), 0, 0) == 0;
+    if (emptied) {
+      sequence = PQgetvalue(seq.get(), 0, 0);
+      first = std::strtoll(PQgetvalue(seq.get(), 0, 1), nullptr, 10);
+      emptied = first > 0;
+    }
+  }
   if (emptied && run("RELEASE SAVEPOINT patrond_freeze")) {
     pgDeferredIndexes_ = std::move(definitions);
+    pgIdSequence_ = std::move(sequence);
+    pgNextId_ = first;
     return true;
   }
   (void)run("ROLLBACK TO SAVEPOINT patrond_freeze");
@@ -162,7 +182,19 @@ bool SociStore::pgFreezeInto(PGconn* conn) {
 
 Result<void> SociStore::pgBuildDeferredIndexes() {
   const std::vector<std::string> definitions = std::exchange(pgDeferredIndexes_, {});
+  const std::string sequence = std::exchange(pgIdSequence_, {});
   PGconn* conn = pgConnection(*sql_);
+  if (!sequence.empty()) {
+    // The last id given is pgNextId_ - 1 (the reserved one itself when no row came).
+    const std::int64_t last = std::max<std::int64_t>(pgNextId_ - 1, 1);
+    if (PgResult r = pgExec(conn,
+                            "SELECT setval(CAST($1 AS regclass), GREATEST(CAST($2 AS BIGINT), "
+                            "COALESCE(pg_sequence_last_value(CAST($1 AS regclass)), 0)))",
+                            {sequence, std::to_string(last)});
+        !ok(r)) {
+      return Error{"DB", "adding patrons: " + pgErrorText(r.get(), conn), "postgresql"};
+    }
+  }
   for (const auto& definition : definitions) {
     if (PgResult r = pgExec(conn, definition); !ok(r)) {
       return Error{"DB", "adding patrons: " + pgErrorText(r.get(), conn), "postgresql"};
@@ -189,16 +221,24 @@ Result<void> SociStore::pgCopyInsert(const std::vector<Patron>& patrons,
   } else if (pgFreeze_ == PgFreeze::kUndecided) {
     pgFreeze_ = pgFreezeInto(conn) ? PgFreeze::kYes : PgFreeze::kNo;
   }
-  const std::string freeze = pgFreeze_ == PgFreeze::kYes ? " (FREEZE)" : "";
-  CopyError copied = copyIn(conn, "COPY patrons (" + cols + ") FROM STDIN" + freeze, patrons.size(),
-                            [&](CopyRows& out, std::size_t i) {
-                              const Patron& p = patrons[i];
-                              for (PatronField f : fields) {
-                                out.value(p.get(f), nullWhenEmpty(f));
-                              }
-                              copyMeta(out, p);
-                              out.value(p.createdAt);
-                            });
+  const bool first = pgFreeze_ == PgFreeze::kYes;
+  const std::string copy = first ? "COPY patrons (id, " + cols + ") FROM STDIN (FREEZE)"
+                                 : "COPY patrons (" + cols + ") FROM STDIN";
+  const std::int64_t firstId = pgNextId_;
+  CopyError copied = copyIn(conn, copy, patrons.size(), [&](CopyRows& out, std::size_t i) {
+    const Patron& p = patrons[i];
+    if (first) {
+      out.value(std::to_string(firstId + static_cast<std::int64_t>(i)));
+    }
+    for (PatronField f : fields) {
+      out.value(p.get(f), nullWhenEmpty(f));
+    }
+    copyMeta(out, p);
+    out.value(p.createdAt);
+  });
+  if (first) {
+    pgNextId_ = firstId + static_cast<std::int64_t>(patrons.size());
+  }
   std::string error;
   if (copied.failed()) {
     error = copied.row >= 1 && copied.row <= patrons.size()

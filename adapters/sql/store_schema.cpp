@@ -148,6 +148,7 @@ Result<void> SociStore::begin() {
     } else {
       pgFreeze_ = PgFreeze::kUndecided;
       pgDeferredIndexes_.clear();
+      pgIdSequence_.clear();
       sql_->begin();
     }
     return {};
@@ -161,7 +162,7 @@ Result<void> SociStore::commit() {
       *sql_ << "COMMIT";
     } else {
       pgFreeze_ = PgFreeze::kUndecided;
-      if (!pgDeferredIndexes_.empty()) {
+      if (!pgDeferredIndexes_.empty() || !pgIdSequence_.empty()) {
         if (auto built = pgBuildDeferredIndexes(); !built) {
           return built;  // the caller rolls back: the indexes come back with the old table
         }
@@ -180,6 +181,7 @@ Result<void> SociStore::rollback() {
     } else {
       pgFreeze_ = PgFreeze::kUndecided;
       pgDeferredIndexes_.clear();  // dropped inside the transaction: back with the rollback
+      pgIdSequence_.clear();       // the ids reserved are skipped
       sql_->rollback();
     }
     return {};

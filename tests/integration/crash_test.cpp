@@ -461,6 +461,17 @@ TEST_P(CrashMidCopy, KillNineMidCopyLeavesTheOldStateAndNoStagingTable) {
   State before = stateOf(*store_);
   EXPECT_EQ(before.count, kRows);
   EXPECT_EQ(count(sql, indexes), 2);
+  // Its rows were numbered by patrond from one reserved nextval, the killed run's reservation
+  // skipped: consecutive, with the sequence moved past the last, so a row the column default
+  // numbers takes a new id.
+  EXPECT_EQ(count(sql, "SELECT MAX(id) - MIN(id) + 1 FROM patrons"), kRows);
+  EXPECT_EQ(count(sql,
+                  "SELECT CASE WHEN (SELECT last_value FROM patrons_id_seq) = "
+                  "(SELECT MAX(id) FROM patrons) THEN 1 ELSE 0 END"),
+            1);
+  sql.begin();
+  EXPECT_NO_THROW(sql << "INSERT INTO patrons (district_id, status) VALUES ('one more', 'active')");
+  sql.rollback();
   EXPECT_THROW(sql << "INSERT INTO patrons (district_id, barcode, status) SELECT district_id, "
                       "'another barcode', 'active' FROM patrons LIMIT 1",
                soci::soci_error);

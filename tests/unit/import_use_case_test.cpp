@@ -55,7 +55,8 @@ class ImportUseCase : public ::testing::Test {
   }
 
   ImportOutcome import(const std::string& csv, const std::string& when,
-                       UpdateType type = UpdateType::kFull) {
+                       UpdateType type = UpdateType::kFull, std::size_t batchSize = 4,
+                       std::size_t flushEveryRows = ImportRequest{}.flushEveryRows) {
     test::StringSource src(csv, 5);  // small reads: rows straddle buffer edges
     ImportRequest req;
     req.config = &config_;
@@ -63,7 +64,8 @@ class ImportUseCase : public ::testing::Test {
     req.type = type;
     req.file = "students.csv";
     req.now = *parseCivilTime(when);
-    req.batchSize = 4;  // several bulk batches
+    req.batchSize = batchSize;  // 4: several bulk batches
+    req.flushEveryRows = flushEveryRows;
     return runImport(*store_, src, req, nullptr);
   }
 
@@ -113,6 +115,28 @@ TEST_F(ImportUseCase, ASecondRunOfTheSameFileChangesNothingButLastSeen) {
   Patron after = get("S1");
   EXPECT_EQ(after.updatedAt, before.updatedAt);
   EXPECT_EQ(after.lastSeenAt, "2026-10-16T02:00:00");
+}
+
+// A nightly file changes a few rows spread through it: each goes to the writer once enough of
+// the file has been read after the last, in a short batch, not all of them at the file's end
+// (where the run waited for them: docs/performance.md).
+TEST_F(ImportUseCase, SparseChangesAreWrittenWhileTheFileIsReadNotAllAtItsEnd) {
+  ASSERT_EQ(import(kHeader + rows(1, 60), "2026-10-15 02:00").run.counts.added, 60);
+  auto changed = [](const std::string& name) {
+    return kHeader + rows(1, 4) + row("S5", name) + rows(6, 49) + row("S50", name) + rows(51, 60);
+  };
+  memory::takePatronWrites(*db_);
+  auto o = import(changed("Early"), "2026-10-16 02:00", UpdateType::kIncremental, 20, 10);
+  EXPECT_EQ(o.run.counts.updated, 2);
+  EXPECT_EQ(memory::takePatronWrites(*db_), (std::vector<std::size_t>{1, 1}));
+  EXPECT_EQ(get("S5").get(PatronField::kLastName), "Early");
+  EXPECT_EQ(get("S50").get(PatronField::kLastName), "Early");
+  // Without it (0), the two wait for a full batch or the end of the file.
+  memory::takePatronWrites(*db_);
+  o = import(changed("Late"), "2026-10-17 02:00", UpdateType::kIncremental, 20, 0);
+  EXPECT_EQ(o.run.counts.updated, 2);
+  EXPECT_EQ(memory::takePatronWrites(*db_), (std::vector<std::size_t>{2}));
+  EXPECT_EQ(get("S50").get(PatronField::kLastName), "Late");
 }
 
 TEST_F(ImportUseCase, AnIncrementalRunWritesOnlyWhatChanged) {
