@@ -135,6 +135,35 @@ TEST_P(ImportContract, FullImportIntoEmptyDatabase) {
   EXPECT_EQ((*stored)->counts.added, 10);
 }
 
+// The bytes bulk formats treat as markup (COPY's and LOAD DATA's backslash escapes and \\N,
+// tab, newline, carriage return) come back as they were read, through a new patron's insert
+// and a changed one's update, long values and short.
+TEST_P(ImportContract, EscapeBytesInValuesAreStoredAsRead) {
+  const std::string odd[] = {
+      "O\\Brien", "\\N",
+      "a\tb",     "Line\nbreak",
+      "cr\rhere", "long " + std::string(40, 'x') + "\\" + std::string(9, 'y') + "\tq"};
+  auto file = [&](const std::string& suffix) {
+    std::string csv = kHeader;
+    int i = 1;
+    for (const std::string& v : odd) {
+      csv += row("S" + std::to_string(i++), "\"" + v + suffix + "\"", "\"" + v + "\"");
+    }
+    return csv;
+  };
+  auto o = import(file(""), "2026-10-15 02:00");
+  ASSERT_EQ(o.run.status, RunStatus::kCompleted) << o.messages[0].text;
+  ASSERT_EQ(o.run.counts.added, 6) << (o.messages.empty() ? "" : o.messages[0].text);
+  o = import(file("\\z\tq"), "2026-10-16 02:00");
+  ASSERT_EQ(o.run.counts.updated, 6);
+  int i = 1;
+  for (const std::string& v : odd) {
+    Patron p = get("S" + std::to_string(i++));
+    EXPECT_EQ(p.get(PatronField::kLastName), v + "\\z\tq");
+    EXPECT_EQ(p.get(PatronField::kHomeroom), v);
+  }
+}
+
 TEST_P(ImportContract, SecondFullRunLeavesUnchangedRowsAloneButAdvancesLastSeen) {
   ASSERT_EQ(import(kHeader + rows(1, 5), "2026-10-15 02:00").run.counts.added, 5);
   Patron before = get("S1");
