@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/prefetch.h"
+
 namespace patrond {
 
 std::uint64_t hashBytes(std::string_view s, std::uint64_t seed = 0);
@@ -32,9 +34,8 @@ class KeyIndex {
   // The same with the key's hashBytes() already known (computed on another thread).
   std::uint32_t find(std::string_view key, std::uint64_t hash) const;
   // Hints that the key with this hash is looked up soon: its slot is fetched into the cache.
-  // No test for an empty index: GCC 12 drops a __builtin_prefetch under `if (!empty())`
-  // (it emitted none at all), and a prefetch of the null data() of an empty one is harmless.
-  void prefetch(std::uint64_t hash) const { __builtin_prefetch(slots_.data() + home(hash)); }
+  // (An empty index prefetches its null data(): harmless.)
+  void prefetch(std::uint64_t hash) const { prefetchRead(slots_.data() + home(hash)); }
   void set(std::string_view key, std::uint32_t value);  // insert or overwrite
 
   // Bulk loading, for the stored keys a run starts from. Keys given to stage() are held aside
