@@ -118,7 +118,7 @@ class ImportRunner {
   void markSeenDespiteError(const CsvRow& row);
   Result<std::uint64_t> rowHash(const CsvRow& row, std::string_view key, std::uint64_t h);
   std::uint64_t passwordPrint(const std::string& key, const std::string& password);
-  Patron toPatron(MappedRow& row, std::uint64_t hash, std::uint64_t print);
+  void fillPatron(Patron& p, MappedRow& row, std::uint64_t hash, std::uint64_t print);
   void queuePassword(PendingList which, const std::vector<Patron>& list, std::string&& clear);
   Result<void> flush();
   Result<void> flushIfDue();
