@@ -145,8 +145,9 @@ Result<void> ImportRunner::applyRows(CsvReadAhead& ahead, CsvRow& row) {
 // A full batch goes to the writer, and a short one a while after the last
 // (ImportRequest::flushEveryRows).
 Result<void> ImportRunner::flushIfDue() {
-  const bool late = req_.flushEveryRows != 0 && out_.run.counts.read - readAtFlush_ >=
-                                                    static_cast<std::int64_t>(req_.flushEveryRows);
+  const bool late =
+      req_.flushEveryRows != 0 &&
+      static_cast<std::uint64_t>(out_.run.counts.read - readAtFlush_) >= req_.flushEveryRows;
   if (!late && collected_.rows() < req_.batchSize) {
     return {};
   }

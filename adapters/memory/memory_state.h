@@ -79,8 +79,8 @@ struct State {
   std::map<std::int64_t, FineWaiver> waivers;
   std::map<std::int64_t, StoredMessage> outbox;
   std::map<std::int64_t, AlertIncident> incidents;
-  // How many patrons each insertPatrons and updatePatrons call wrote, in order: the engine's
-  // batches, for its tests.
+  // How many patrons each insertPatrons and updatePatrons call was given, in order (a refused
+  // call too), for tests of how the engine batches its writes.
   std::vector<std::size_t> patronWrites;
   struct {
     std::int64_t patron = 0, run = 0, deleted = 0, title = 0, copy = 0, loan = 0, fine = 0,

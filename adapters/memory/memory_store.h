@@ -36,8 +36,9 @@ struct DeletedPatron {
 // The archive of deleted patrons, oldest first.
 std::vector<DeletedPatron> deletedPatrons(Database& db);
 
-// How many patrons each insertPatrons and updatePatrons call on `db` wrote, in order (the
-// engine's write batches), since the last takePatronWrites; the list starts again empty.
+// How many patrons each insertPatrons and updatePatrons call on `db` was given, in order, since
+// the last takePatronWrites (a rolled-back transaction's calls are gone with it); the list
+// starts again empty.
 std::vector<std::size_t> takePatronWrites(Database& db);
 
 }  // namespace patrond::memory

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 namespace patrond::sql {
 
@@ -97,6 +98,74 @@ LoadError loadFromMemory(soci::session& sql, const std::string& statement, const
     }
   }
   return error;
+}
+
+std::string streamStatement(soci::session& sql, const std::string& query,
+                            const std::vector<std::string>& params,
+                            const std::function<void(const std::vector<std::string_view>&)>& each) {
+  MYSQL_STMT* stmt = mysql_stmt_init(connection(sql));
+  if (stmt == nullptr) {
+    return mysql_error(connection(sql));
+  }
+  // Closed on every way out: closing reads what the server still has to send.
+  std::unique_ptr<MYSQL_STMT, decltype(&mysql_stmt_close)> owned(stmt, &mysql_stmt_close);
+  if (mysql_stmt_prepare(stmt, query.c_str(), query.size()) != 0) {
+    return mysql_stmt_error(stmt);
+  }
+  std::vector<MYSQL_BIND> in(params.size());
+  std::vector<unsigned long> inLengths(params.size());
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    inLengths[i] = params[i].size();
+    in[i].buffer_type = MYSQL_TYPE_STRING;
+    in[i].buffer = const_cast<char*>(params[i].data());  // NOLINT: the API's pointer is not const
+    in[i].buffer_length = params[i].size();
+    in[i].length = &inLengths[i];
+  }
+  if ((!in.empty() && mysql_stmt_bind_param(stmt, in.data()) != 0) ||
+      mysql_stmt_execute(stmt) != 0) {
+    return mysql_stmt_error(stmt);
+  }
+  // Every column read as text into a buffer of its own, grown for a longer value when one comes.
+  const unsigned int columns = mysql_stmt_field_count(stmt);
+  constexpr unsigned long kBuffer = 1024;  // a VARCHAR(255) of utf8mb4 is at most 1,020 bytes
+  std::vector<std::string> buffers(columns, std::string(kBuffer, '\0'));
+  std::vector<unsigned long> lengths(columns);
+  std::vector<my_bool> nulls(columns), errors(columns);
+  std::vector<MYSQL_BIND> out(columns);
+  for (unsigned int i = 0; i < columns; ++i) {
+    out[i].buffer_type = MYSQL_TYPE_STRING;
+    out[i].buffer = buffers[i].data();
+    out[i].buffer_length = kBuffer;
+    out[i].length = &lengths[i];
+    out[i].is_null = &nulls[i];
+    out[i].error = &errors[i];
+  }
+  if (mysql_stmt_bind_result(stmt, out.data()) != 0) {
+    return mysql_stmt_error(stmt);
+  }
+  std::vector<std::string> longer(columns);
+  std::vector<std::string_view> fields(columns);
+  int rc = 0;
+  while ((rc = mysql_stmt_fetch(stmt)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
+    for (unsigned int i = 0; i < columns; ++i) {
+      if (nulls[i] != 0) {
+        fields[i] = {};
+      } else if (lengths[i] <= kBuffer) {
+        fields[i] = std::string_view(buffers[i].data(), lengths[i]);
+      } else {
+        longer[i].assign(lengths[i], '\0');
+        MYSQL_BIND whole = out[i];
+        whole.buffer = longer[i].data();
+        whole.buffer_length = lengths[i];
+        if (mysql_stmt_fetch_column(stmt, &whole, i, 0) != 0) {
+          return mysql_stmt_error(stmt);
+        }
+        fields[i] = longer[i];
+      }
+    }
+    each(fields);
+  }
+  return rc == 1 ? mysql_stmt_error(stmt) : "";
 }
 
 std::string streamRows(soci::session& sql, const std::string& query,

@@ -41,4 +41,11 @@ LoadError loadFromMemory(soci::session& sql, const std::string& statement, const
 std::string streamRows(soci::session& sql, const std::string& query,
                        const std::function<void(const std::vector<std::string_view>&)>& each);
 
+// The same for `query` with ? placeholders bound to the text `params`: a prepared statement
+// whose rows are fetched one at a time as the server sends them (no mysql_stmt_store_result).
+// If `each` throws, the rest of the result is read and dropped before it goes on.
+std::string streamStatement(soci::session& sql, const std::string& query,
+                            const std::vector<std::string>& params,
+                            const std::function<void(const std::vector<std::string_view>&)>& each);
+
 }  // namespace patrond::sql

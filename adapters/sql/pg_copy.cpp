@@ -3,6 +3,7 @@
 #include <soci/postgresql/soci-postgresql.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 
@@ -161,6 +162,74 @@ CopyError copyIn(PGconn* conn, const std::string& copyStatement, std::size_t row
     if (error.message.empty() && PQresultStatus(r) != PGRES_COMMAND_OK) {
       error.message = pgErrorText(r, conn);
       error.row = copyLine(field(r, PG_DIAG_CONTEXT));
+    }
+  }
+  return error;
+}
+
+std::string dollarParams(const std::string& q) {
+  std::string out;
+  int n = 0;
+  for (size_t i = 0; i < q.size(); ++i) {
+    if (q[i] == ':' && i + 1 < q.size() && std::isalpha(static_cast<unsigned char>(q[i + 1]))) {
+      out += '$' + std::to_string(++n);
+      while (i + 1 < q.size() &&
+             (std::isalnum(static_cast<unsigned char>(q[i + 1])) != 0 || q[i + 1] == '_')) {
+        ++i;
+      }
+    } else {
+      out += q[i];
+    }
+  }
+  return out;
+}
+
+std::string pgStreamRows(PGconn* conn, const std::string& query,
+                         const std::vector<std::string>& params,
+                         const std::function<void(const PGresult*, int)>& each) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) {
+    values.push_back(p.c_str());
+  }
+  if (PQsendQueryParams(conn, query.c_str(), static_cast<int>(values.size()), nullptr,
+                        values.data(), nullptr, nullptr, 0) != 1) {
+    return pgErrorText(nullptr, conn);
+  }
+  (void)PQsetSingleRowMode(conn);  // if refused, the rows come in one result: still correct
+  std::string error;
+  // Every result is read to the end (null), so the connection is ready for the next statement.
+  auto drain = [&] {
+    while (PGresult* r = PQgetResult(conn)) {
+      PQclear(r);
+    }
+  };
+  while (PGresult* raw = PQgetResult(conn)) {
+    PgResult r(raw, &PQclear);
+    const ExecStatusType s = PQresultStatus(raw);
+    if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK) {
+      if (error.empty()) {
+        error = pgErrorText(raw, conn);
+      }
+      continue;
+    }
+    if (!error.empty() || PQntuples(raw) == 0) {
+      continue;
+    }
+    try {
+      // One row a result; all of them in one if single-row mode was refused.
+      for (int row = 0; row < PQntuples(raw); ++row) {
+        each(raw, row);
+      }
+    } catch (...) {
+      if (PGcancel* c = PQgetCancel(conn)) {
+        char buf[256];
+        (void)PQcancel(c, buf, sizeof buf);
+        PQfreeCancel(c);
+      }
+      r.reset();
+      drain();
+      throw;
     }
   }
   return error;

@@ -155,8 +155,12 @@ class SociStore final : public PatronStore {
   std::string selectPatrons() const;
   Patron patronFromRow(const soci::row& r) const;
   void fillPatron(const soci::row& r, Patron& p) const;
+  static void fillPatron(const PGresult* r, int row, Patron& p);
+  template <typename Text, typename Integer>
+  static void fillPatronFrom(const Text& text, const Integer& integer, Patron& p);
   std::string whereClause(const PatronFilter& f) const;
-  void bindFilter(soci::statement& st, const PatronFilter& f, std::string& status) const;
+  static std::vector<std::string> filterValues(const PatronFilter& f);
+  static void bindFilter(soci::statement& st, const std::vector<std::string>& values);
 
   static bool leaseIsFree(const std::string& holder, const std::string& expires,
                           const std::string& nowUtc, const HolderCheck& holderState);

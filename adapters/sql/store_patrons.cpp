@@ -1,8 +1,10 @@
 // Reading patrons (one, a filtered list, a count, preserved fields) and marking them seen.
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "adapters/sql/columns.h"
+#include "adapters/sql/mysql_load.h"
 #include "adapters/sql/row_batch.h"
 #include "adapters/sql/soci_store_impl.h"
 #include "engine/patron_archive.h"
@@ -48,11 +50,32 @@ Patron SociStore::patronFromRow(const soci::row& r) const {
 // Assigns every member, so one Patron can be filled row after row with nothing left from the
 // row before.
 void SociStore::fillPatron(const soci::row& r, Patron& p) const {
-  auto meta = [&r](std::size_t column) { return getStr(r, kFirstMeta + column); };
-  p.id = getInt(r, 0);
+  fillPatronFrom([&r](std::size_t column) { return getStr(r, column); },
+                 [&r](std::size_t column) { return static_cast<std::int64_t>(getInt(r, column)); },
+                 p);
+}
+
+// The same from row `row` of a libpq result (PostgreSQL's streamed listing): text values, a
+// NULL read as empty.
+void SociStore::fillPatron(const PGresult* r, int row, Patron& p) {
+  auto text = [r, row](std::size_t column) -> std::string {
+    return PQgetvalue(r, row, static_cast<int>(column));
+  };
+  fillPatronFrom(
+      text,
+      [&text](std::size_t column) {
+        return static_cast<std::int64_t>(std::strtoll(text(column).c_str(), nullptr, 10));
+      },
+      p);
+}
+
+template <typename Text, typename Integer>
+void SociStore::fillPatronFrom(const Text& text, const Integer& integer, Patron& p) {
+  auto meta = [&text](std::size_t column) { return text(kFirstMeta + column); };
+  p.id = integer(0);
   p.line = 0;
   for (size_t i = 0; i < kPatronFieldCount; ++i) {
-    p.values[i] = getStr(r, kFirstField + i);
+    p.values[i] = text(kFirstField + i);
   }
   p.status = meta(at(kPatronMetaColumns, "status")) == "inactive" ? PatronStatus::kInactive
                                                                   : PatronStatus::kActive;
@@ -62,8 +85,8 @@ void SociStore::fillPatron(const soci::row& r, Patron& p) const {
   p.contentHash = meta(at(kPatronMetaColumns, "content_hash"));
   p.createdAt = meta(at(kPatronMetaColumns, "created_at"));
   p.updatedAt = meta(at(kPatronMetaColumns, "updated_at"));
-  p.seenInLastFull = getInt(r, kFirstMeta + at(kPatronMetaColumns, "seen_in_last_full")) != 0;
-  p.homeroomPinned = getInt(r, kFirstMeta + at(kPatronMetaColumns, "homeroom_pinned")) != 0;
+  p.seenInLastFull = integer(kFirstMeta + at(kPatronMetaColumns, "seen_in_last_full")) != 0;
+  p.homeroomPinned = integer(kFirstMeta + at(kPatronMetaColumns, "homeroom_pinned")) != 0;
 }
 
 Result<std::optional<Patron>> SociStore::findPatron(const std::string& key) {
@@ -106,22 +129,26 @@ std::string SociStore::whereClause(const PatronFilter& f) const {
   return w;
 }
 
-void SociStore::bindFilter(soci::statement& st, const PatronFilter& f, std::string& status) const {
-  if (!f.site.empty()) {
-    st.exchange(soci::use(f.site));
-  }
-  if (!f.homeroom.empty()) {
-    st.exchange(soci::use(f.homeroom));
-  }
-  if (!f.patronType.empty()) {
-    st.exchange(soci::use(f.patronType));
+// The values of whereClause's placeholders, in its order.
+std::vector<std::string> SociStore::filterValues(const PatronFilter& f) {
+  std::vector<std::string> values;
+  for (const std::string* v : {&f.site, &f.homeroom, &f.patronType}) {
+    if (!v->empty()) {
+      values.push_back(*v);
+    }
   }
   if (f.status) {
-    status = std::string(statusName(*f.status));
-    st.exchange(soci::use(status));
+    values.emplace_back(statusName(*f.status));
   }
   if (!f.ownerJob.empty()) {
-    st.exchange(soci::use(f.ownerJob));
+    values.push_back(f.ownerJob);
+  }
+  return values;
+}
+
+void SociStore::bindFilter(soci::statement& st, const std::vector<std::string>& values) {
+  for (const std::string& v : values) {
+    st.exchange(soci::use(v));
   }
 }
 
@@ -132,16 +159,45 @@ Result<void> SociStore::forEachPatron(const PatronFilter& f,
     if (f.limit > 0) {
       q += " LIMIT " + std::to_string(f.limit);
     }
+    const std::vector<std::string> values = filterValues(f);
+    Patron p;
+    if (backend_ == DbBackend::kPostgresql) {
+      // Row by row as the server sends them: SOCI's PostgreSQL backend takes the whole result
+      // first (a million patrons held 1 GB: docs/performance.md).
+      const std::string error =
+          pgStreamRows(pgConnection(*sql_), dollarParams(q), values, [&](const PGresult* r, int i) {
+            fillPatron(r, i, p);
+            each(p);
+          });
+      if (!error.empty()) {
+        return Error{"DB", "listing patrons: " + error, "postgresql"};
+      }
+      return {};
+    }
+    if (backend_ == DbBackend::kMysql) {
+      // The same on MySQL/MariaDB, whose SOCI backend stores the whole result first too.
+      auto number = [](std::string_view v) {
+        return static_cast<std::int64_t>(std::strtoll(std::string(v).c_str(), nullptr, 10));
+      };
+      const std::string error = streamStatement(
+          *sql_, nativeParams(q), values, [&](const std::vector<std::string_view>& fields) {
+            fillPatronFrom([&fields](std::size_t c) { return std::string(fields[c]); },
+                           [&fields, &number](std::size_t c) { return number(fields[c]); }, p);
+            each(p);
+          });
+      if (!error.empty()) {
+        return Error{"DB", "listing patrons: " + error, "mysql"};
+      }
+      return {};
+    }
     soci::row r;
     soci::statement st(*sql_);
-    std::string status;
     st.alloc();
-    bindFilter(st, f, status);
+    bindFilter(st, values);
     st.exchange(soci::into(r));
     st.prepare(q);
     st.define_and_bind();
     st.execute(false);
-    Patron p;
     while (st.fetch()) {
       fillPatron(r, p);
       each(p);
@@ -154,9 +210,9 @@ Result<std::int64_t> SociStore::countPatrons(const PatronFilter& f) {
   return guard("counting patrons", [&]() -> Result<std::int64_t> {
     long long n = 0;
     soci::statement st(*sql_);
-    std::string status;
+    const std::vector<std::string> values = filterValues(f);
     st.alloc();
-    bindFilter(st, f, status);
+    bindFilter(st, values);
     st.exchange(soci::into(n));
     st.prepare("SELECT COUNT(*) FROM patrons p" + whereClause(f));
     st.define_and_bind();

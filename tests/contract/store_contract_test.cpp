@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <map>
+#include <stdexcept>
 #include <thread>
 
 #include "adapters/secrets/file_secrets.h"
@@ -298,6 +299,30 @@ TEST_P(StoreContract, ForEachPatronStreamsInNameOrderWithLimit) {
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->size(), 2u);
   EXPECT_EQ((*listed)[1].get(PatronField::kDistrictId), "S3");
+}
+
+// A listing whose reader gives up midway (its output failed) ends there, and the connection is
+// ready for what comes next: on PostgreSQL the streamed query is cancelled and drained.
+TEST_P(StoreContract, ForEachPatronStoppedMidwayLeavesTheStoreUsable) {
+  std::vector<Patron> ps;
+  for (int i = 1; i <= 50; ++i) {
+    ps.push_back(patron("S" + std::to_string(i), "B" + std::to_string(i), "Name"));
+  }
+  ASSERT_TRUE(store_->insertPatrons(ps).ok());
+  int handed = 0;
+  auto stopped = store_->forEachPatron({}, [&](const Patron&) {
+    if (++handed == 2) {
+      throw std::runtime_error("the output went away");
+    }
+  });
+  EXPECT_FALSE(stopped.ok());
+  EXPECT_EQ(handed, 2);
+  auto n = store_->countPatrons({});
+  ASSERT_TRUE(n.ok()) << n.error().describe();
+  EXPECT_EQ(*n, 50);
+  int all = 0;
+  ASSERT_TRUE(store_->forEachPatron({}, [&](const Patron&) { ++all; }).ok());
+  EXPECT_EQ(all, 50);
 }
 
 TEST_P(StoreContract, ListFiltersBySiteStatusHomeroomAndType) {

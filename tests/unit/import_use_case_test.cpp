@@ -123,19 +123,23 @@ TEST_F(ImportUseCase, ASecondRunOfTheSameFileChangesNothingButLastSeen) {
 TEST_F(ImportUseCase, SparseChangesAreWrittenWhileTheFileIsReadNotAllAtItsEnd) {
   ASSERT_EQ(import(kHeader + rows(1, 60), "2026-10-15 02:00").run.counts.added, 60);
   auto changed = [](const std::string& name) {
-    return kHeader + rows(1, 4) + row("S5", name) + rows(6, 49) + row("S50", name) + rows(51, 60);
+    return kHeader + rows(1, 4) + row("S5", name) + row("S6", "Núñez6") + row("S7", name) +
+           rows(8, 49) + row("S50", name) + rows(51, 60);
   };
+  // A batch of 40 rows; every 10 rows read, what was collected goes to the writer if it is at
+  // least 2 (a twentieth of a batch): S5 and S7 once row 10 is read, not each as it is read;
+  // S50 alone is too few, and waits for the end of the file.
   memory::takePatronWrites(*db_);
-  auto o = import(changed("Early"), "2026-10-16 02:00", UpdateType::kIncremental, 20, 10);
-  EXPECT_EQ(o.run.counts.updated, 2);
-  EXPECT_EQ(memory::takePatronWrites(*db_), (std::vector<std::size_t>{1, 1}));
+  auto o = import(changed("Early"), "2026-10-16 02:00", UpdateType::kIncremental, 40, 10);
+  EXPECT_EQ(o.run.counts.updated, 3);
+  EXPECT_EQ(memory::takePatronWrites(*db_), (std::vector<std::size_t>{2, 1}));
   EXPECT_EQ(get("S5").get(PatronField::kLastName), "Early");
   EXPECT_EQ(get("S50").get(PatronField::kLastName), "Early");
-  // Without it (0), the two wait for a full batch or the end of the file.
+  // Without it (0), all three wait for a full batch or the end of the file.
   memory::takePatronWrites(*db_);
-  o = import(changed("Late"), "2026-10-17 02:00", UpdateType::kIncremental, 20, 0);
-  EXPECT_EQ(o.run.counts.updated, 2);
-  EXPECT_EQ(memory::takePatronWrites(*db_), (std::vector<std::size_t>{2}));
+  o = import(changed("Late"), "2026-10-17 02:00", UpdateType::kIncremental, 40, 0);
+  EXPECT_EQ(o.run.counts.updated, 3);
+  EXPECT_EQ(memory::takePatronWrites(*db_), (std::vector<std::size_t>{3}));
   EXPECT_EQ(get("S50").get(PatronField::kLastName), "Late");
 }
 
