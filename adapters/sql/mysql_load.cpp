@@ -125,17 +125,28 @@ std::string streamStatement(soci::session& sql, const std::string& query,
       mysql_stmt_execute(stmt) != 0) {
     return mysql_stmt_error(stmt);
   }
-  // Every column read as text into a buffer of its own, grown for a longer value when one comes.
+  // Every column read as text into a buffer of its own, as long as the column's longest value
+  // (a VARCHAR(255) of utf8mb4: 1,020 bytes) up to 64 KB. A longer value (a TEXT column) is read
+  // whole with mysql_stmt_fetch_column, which libmariadb refuses on the first row: that row
+  // then fails with its error rather than come out cut short.
   const unsigned int columns = mysql_stmt_field_count(stmt);
-  constexpr unsigned long kBuffer = 1024;  // a VARCHAR(255) of utf8mb4 is at most 1,020 bytes
-  std::vector<std::string> buffers(columns, std::string(kBuffer, '\0'));
+  std::vector<unsigned long> sizes(columns, 64);
+  if (MYSQL_RES* meta = mysql_stmt_result_metadata(stmt)) {
+    const MYSQL_FIELD* described = mysql_fetch_fields(meta);
+    for (unsigned int i = 0; i < columns; ++i) {
+      sizes[i] = std::clamp<unsigned long>(described[i].length, 64, 65536);
+    }
+    mysql_free_result(meta);
+  }
+  std::vector<std::string> buffers(columns);
   std::vector<unsigned long> lengths(columns);
   std::vector<my_bool> nulls(columns), errors(columns);
   std::vector<MYSQL_BIND> out(columns);
   for (unsigned int i = 0; i < columns; ++i) {
+    buffers[i].assign(sizes[i], '\0');
     out[i].buffer_type = MYSQL_TYPE_STRING;
     out[i].buffer = buffers[i].data();
-    out[i].buffer_length = kBuffer;
+    out[i].buffer_length = sizes[i];
     out[i].length = &lengths[i];
     out[i].is_null = &nulls[i];
     out[i].error = &errors[i];
@@ -150,7 +161,7 @@ std::string streamStatement(soci::session& sql, const std::string& query,
     for (unsigned int i = 0; i < columns; ++i) {
       if (nulls[i] != 0) {
         fields[i] = {};
-      } else if (lengths[i] <= kBuffer) {
+      } else if (lengths[i] <= sizes[i]) {
         fields[i] = std::string_view(buffers[i].data(), lengths[i]);
       } else {
         longer[i].assign(lengths[i], '\0');

@@ -179,6 +179,9 @@ Result<void> SociStore::forEachPatron(const PatronFilter& f,
       auto number = [](std::string_view v) {
         return static_cast<std::int64_t>(std::strtoll(std::string(v).c_str(), nullptr, 10));
       };
+      // The server waits this long for a reader that stops reading (`patrons list | less` left
+      // on its first page) before it drops the connection: 60 s by default.
+      *sql_ << "SET SESSION net_write_timeout = 86400";
       const std::string error = streamStatement(
           *sql_, nativeParams(q), values, [&](const std::vector<std::string_view>& fields) {
             fillPatronFrom([&fields](std::size_t c) { return std::string(fields[c]); },

@@ -26,8 +26,10 @@ class PatronDirectory {
 
   virtual Result<std::optional<Patron>> findPatron(const std::string& districtIdOrBarcode) = 0;
   // Every patron the filter selects, by last name, first name, id, one at a time: no vector of
-  // every patron (`patrons list` over a million). SQLite steps row by row; through SOCI the
-  // PostgreSQL and MariaDB client libraries still receive the whole result first. The patron passed
+  // every patron (`patrons list` over a million). Each backend reads the rows as they come
+  // (SQLite's steps, PostgreSQL's single-row mode, a MariaDB statement fetched row by row), so
+  // memory stays flat. If `each` throws, the listing stops (on PostgreSQL the query is
+  // cancelled, which aborts a transaction it runs in) and the error is returned. The patron passed
   // is valid only during the call (an adapter may reuse it for the next row); `each` must not call
   // the store (a statement is open, or the store's lock is held).
   virtual Result<void> forEachPatron(const PatronFilter& filter,
