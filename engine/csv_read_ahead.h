@@ -23,7 +23,7 @@ namespace patrond {
 struct RowDigest {
   std::uint64_t rawHash = 0;
   std::uint64_t keyHash = 0;
-  // Where the barcode index keeps the row's barcode as read (hashBytes of its key), for
+  // Where the barcode index keeps the row's barcode as read (importing::barcodeSlotHash), for
   // prefetching its slot; 0 when the row has none.
   std::uint64_t barcodeSlotHash = 0;
 };

@@ -145,13 +145,10 @@ Result<void> ImportRunner::applyRows(CsvReadAhead& ahead, CsvRow& row) {
 // A full batch goes to the writer, and a short one a while after the last
 // (ImportRequest::flushEveryRows).
 Result<void> ImportRunner::flushIfDue() {
+  const std::size_t collected = collected_.rows();
   const bool late =
       req_.flushEveryRows != 0 &&
       static_cast<std::uint64_t>(out_.run.counts.read - readAtFlush_) >= req_.flushEveryRows;
-  if (!late && collected_.rows() < req_.batchSize) {
-    return {};
-  }
-  const std::size_t collected = collected_.rows();
   if (collected >= req_.batchSize ||
       (late && collected >= std::max<std::size_t>(1, req_.batchSize / 20))) {
     readAtFlush_ = out_.run.counts.read;

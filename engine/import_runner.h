@@ -39,6 +39,12 @@ inline std::string hashKey(std::uint64_t h) {
   return std::string(reinterpret_cast<const char*>(&h), sizeof h);
 }
 
+// Where the barcode index looks a barcode up (the hash KeyIndex gives its key), for prefetching
+// the slot before the lookup.
+inline std::uint64_t barcodeSlotHash(std::string_view barcode) {
+  return hashBytes(hashKey(hashBytes(barcode)));
+}
+
 // What the run knows of a stored patron: 32 bytes, because a district has up to a million.
 struct Existing {
   std::int64_t id = 0;

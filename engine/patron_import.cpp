@@ -213,7 +213,7 @@ Result<void> ImportRunner::apply() {
         }
         if (barcodeColumn && *barcodeColumn < r.fields.size() &&
             !r.fields[*barcodeColumn].empty()) {
-          d.barcodeSlotHash = hashBytes(hashKey(hashBytes(r.fields[*barcodeColumn])));
+          d.barcodeSlotHash = barcodeSlotHash(r.fields[*barcodeColumn]);
         }
         return d;
       },

@@ -3,7 +3,6 @@
 #include <soci/postgresql/soci-postgresql.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <cstring>
 
@@ -167,26 +166,9 @@ CopyError copyIn(PGconn* conn, const std::string& copyStatement, std::size_t row
   return error;
 }
 
-std::string dollarParams(const std::string& q) {
-  std::string out;
-  int n = 0;
-  for (size_t i = 0; i < q.size(); ++i) {
-    if (q[i] == ':' && i + 1 < q.size() && std::isalpha(static_cast<unsigned char>(q[i + 1]))) {
-      out += '$' + std::to_string(++n);
-      while (i + 1 < q.size() &&
-             (std::isalnum(static_cast<unsigned char>(q[i + 1])) != 0 || q[i + 1] == '_')) {
-        ++i;
-      }
-    } else {
-      out += q[i];
-    }
-  }
-  return out;
-}
-
 std::string pgStreamRows(PGconn* conn, const std::string& query,
                          const std::vector<std::string>& params,
-                         const std::function<void(const PGresult*, int)>& each) {
+                         const std::function<void(const std::vector<std::string_view>&)>& each) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) {
@@ -198,12 +180,8 @@ std::string pgStreamRows(PGconn* conn, const std::string& query,
   }
   (void)PQsetSingleRowMode(conn);  // if refused, the rows come in one result: still correct
   std::string error;
+  std::vector<std::string_view> fields;  // a NULL is empty, as copyOut gives it
   // Every result is read to the end (null), so the connection is ready for the next statement.
-  auto drain = [&] {
-    while (PGresult* r = PQgetResult(conn)) {
-      PQclear(r);
-    }
-  };
   while (PGresult* raw = PQgetResult(conn)) {
     PgResult r(raw, &PQclear);
     const ExecStatusType s = PQresultStatus(raw);
@@ -218,8 +196,13 @@ std::string pgStreamRows(PGconn* conn, const std::string& query,
     }
     try {
       // One row a result; all of them in one if single-row mode was refused.
+      fields.resize(static_cast<std::size_t>(PQnfields(raw)));
       for (int row = 0; row < PQntuples(raw); ++row) {
-        each(raw, row);
+        for (int c = 0; c < PQnfields(raw); ++c) {
+          fields[static_cast<std::size_t>(c)] = std::string_view(
+              PQgetvalue(raw, row, c), static_cast<std::size_t>(PQgetlength(raw, row, c)));
+        }
+        each(fields);
       }
     } catch (...) {
       if (PGcancel* c = PQgetCancel(conn)) {
@@ -228,7 +211,9 @@ std::string pgStreamRows(PGconn* conn, const std::string& query,
         PQfreeCancel(c);
       }
       r.reset();
-      drain();
+      while (PGresult* rest = PQgetResult(conn)) {
+        PQclear(rest);
+      }
       throw;
     }
   }

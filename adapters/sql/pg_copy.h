@@ -66,18 +66,15 @@ struct CopyError {
 CopyError copyIn(PGconn* conn, const std::string& copyStatement, std::size_t rows,
                  const std::function<void(CopyRows&, std::size_t)>& row);
 
-// `query` with its :name placeholders numbered $1, $2, ... in order, as libpq takes them.
-std::string dollarParams(const std::string& query);
-
-// Runs `query` ($1..$n placeholders) with the text `params` and calls each(r, i) for every row
-// as it arrives, row i of result r (libpq's single-row mode: a result of one row each, where a
-// plain result would hold every row in this process at once). Returns "" or the error. If
+// Runs `query` ($1..$n placeholders) with the text `params` and calls each(fields) for every
+// row as it arrives, a NULL read as empty (libpq's single-row mode: a result of one row each,
+// where a plain result would hold every row in this process at once). Returns "" or the error. If
 // `each` throws, the query is cancelled and the connection left ready before it goes on; a
 // cancel that lands aborts the transaction the query runs in, if any (whether it lands depends
 // on how far the server got), so a caller in a transaction must roll back after an exception.
 std::string pgStreamRows(PGconn* conn, const std::string& query,
                          const std::vector<std::string>& params,
-                         const std::function<void(const PGresult*, int)>& each);
+                         const std::function<void(const std::vector<std::string_view>&)>& each);
 
 // Runs `copyStatement` ("COPY (SELECT ...) TO STDOUT") and calls each(fields) for every row,
 // its fields unescaped (a NULL reads as empty). Returns "" or the error.

@@ -4,8 +4,10 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <cstdint>
 #include <ctime>
 #include <string>
+#include <string_view>
 
 #include "adapters/sql/dialect.h"
 #include "engine/config.h"
@@ -25,6 +27,15 @@ inline const char* backendName(DbBackend b) {
       return "mysql";
   }
   return "sqlite3";
+}
+
+// The value of a non-negative integer as a native API gives it in text ("" for NULL: 0).
+inline std::int64_t digitsValue(std::string_view v) {
+  std::int64_t n = 0;
+  for (char c : v) {
+    n = n * 10 + (c - '0');
+  }
+  return n;
 }
 
 inline std::string getStr(const soci::row& r, std::size_t i) {

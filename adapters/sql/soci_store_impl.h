@@ -155,7 +155,7 @@ class SociStore final : public PatronStore {
   std::string selectPatrons() const;
   Patron patronFromRow(const soci::row& r) const;
   void fillPatron(const soci::row& r, Patron& p) const;
-  static void fillPatron(const PGresult* r, int row, Patron& p);
+  static void fillPatron(const std::vector<std::string_view>& fields, Patron& p);
   template <typename Text, typename Integer>
   static void fillPatronFrom(const Text& text, const Integer& integer, Patron& p);
   std::string whereClause(const PatronFilter& f) const;

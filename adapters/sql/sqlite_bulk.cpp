@@ -78,12 +78,14 @@ bool SqliteStatement::columnNull(int i) const {
   return sqlite3_column_type(stmt_, i) == SQLITE_NULL;
 }
 
-std::string nativeParams(const std::string& q) {
+std::string nativeParams(const std::string& q, bool numbered) {
   std::string out;
+  int n = 0;
   for (size_t i = 0; i < q.size(); ++i) {
     if (q[i] == ':' && i + 1 < q.size() && std::isalpha(static_cast<unsigned char>(q[i + 1]))) {
-      out += '?';
-      while (i + 1 < q.size() && std::isalnum(static_cast<unsigned char>(q[i + 1]))) {
+      out += numbered ? '$' + std::to_string(++n) : std::string("?");
+      while (i + 1 < q.size() &&
+             (std::isalnum(static_cast<unsigned char>(q[i + 1])) != 0 || q[i + 1] == '_')) {
         ++i;
       }
     } else {

@@ -14,8 +14,9 @@
 
 namespace patrond::sql {
 
-// A query written for SOCI (":name" placeholders) for the native API ("?").
-std::string nativeParams(const std::string& query);
+// A query written for SOCI (":name" placeholders) for a native API: "?" each (SQLite, MySQL's
+// prepared statements), or numbered "$1", "$2", ... in order (libpq).
+std::string nativeParams(const std::string& query, bool numbered = false);
 
 class SqliteStatement {
  public:

@@ -218,13 +218,6 @@ Result<void> SociStore::nativeKeyScan(PatronField matchOn, const std::string& jo
                              ", barcode, content_hash, CASE WHEN status = 'inactive' THEN 1 "
                              "ELSE 0 END, owner_job, seen_in_last_full, homeroom_pinned FROM "
                              "patrons";
-  auto number = [](std::string_view v) {
-    long long n = 0;
-    for (char c : v) {
-      n = n * 10 + (c - '0');
-    }
-    return n;
-  };
   std::string bad;  // the stream is read to its end either way
   auto each = [&](const std::vector<std::string_view>& f) {
     if (f.size() != 8) {
@@ -232,11 +225,11 @@ Result<void> SociStore::nativeKeyScan(PatronField matchOn, const std::string& jo
       return;
     }
     StoredPatronKey k;
-    k.id = number(f[0]);
+    k.id = digitsValue(f[0]);
     k.key = f[1];
     k.barcode = f[2];
     k.contentHash = f[3];
-    deliver(k, number(f[4]), f[5] == job ? 1 : 0, number(f[6]), number(f[7]));
+    deliver(k, digitsValue(f[4]), f[5] == job ? 1 : 0, digitsValue(f[6]), digitsValue(f[7]));
   };
   std::string error = backend_ == DbBackend::kPostgresql
                           ? copyOut(pgConnection(*sql_), "COPY (" + select + ") TO STDOUT", each)

@@ -1,7 +1,6 @@
 // Reading patrons (one, a filtered list, a count, preserved fields) and marking them seen.
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "adapters/sql/columns.h"
 #include "adapters/sql/mysql_load.h"
@@ -55,18 +54,10 @@ void SociStore::fillPatron(const soci::row& r, Patron& p) const {
                  p);
 }
 
-// The same from row `row` of a libpq result (PostgreSQL's streamed listing): text values, a
-// NULL read as empty.
-void SociStore::fillPatron(const PGresult* r, int row, Patron& p) {
-  auto text = [r, row](std::size_t column) -> std::string {
-    return PQgetvalue(r, row, static_cast<int>(column));
-  };
-  fillPatronFrom(
-      text,
-      [&text](std::size_t column) {
-        return static_cast<std::int64_t>(std::strtoll(text(column).c_str(), nullptr, 10));
-      },
-      p);
+// The same from a row as the native streaming calls give it (text, a NULL read as empty).
+void SociStore::fillPatron(const std::vector<std::string_view>& fields, Patron& p) {
+  fillPatronFrom([&fields](std::size_t c) { return std::string(fields[c]); },
+                 [&fields](std::size_t c) { return digitsValue(fields[c]); }, p);
 }
 
 template <typename Text, typename Integer>
@@ -161,35 +152,24 @@ Result<void> SociStore::forEachPatron(const PatronFilter& f,
     }
     const std::vector<std::string> values = filterValues(f);
     Patron p;
-    if (backend_ == DbBackend::kPostgresql) {
-      // Row by row as the server sends them: SOCI's PostgreSQL backend takes the whole result
-      // first (a million patrons held 1 GB: docs/performance.md).
-      const std::string error =
-          pgStreamRows(pgConnection(*sql_), dollarParams(q), values, [&](const PGresult* r, int i) {
-            fillPatron(r, i, p);
-            each(p);
-          });
-      if (!error.empty()) {
-        return Error{"DB", "listing patrons: " + error, "postgresql"};
-      }
-      return {};
-    }
-    if (backend_ == DbBackend::kMysql) {
-      // The same on MySQL/MariaDB, whose SOCI backend stores the whole result first too.
-      auto number = [](std::string_view v) {
-        return static_cast<std::int64_t>(std::strtoll(std::string(v).c_str(), nullptr, 10));
+    if (!dialect_.isSqlite()) {
+      // Row by row as the server sends them: SOCI's PostgreSQL and MySQL backends take the
+      // whole result first (a million patrons held 1 GB and 641 MB: docs/performance.md).
+      auto row = [&](const std::vector<std::string_view>& fields) {
+        fillPatron(fields, p);
+        each(p);
       };
-      // The server waits this long for a reader that stops reading (`patrons list | less` left
-      // on its first page) before it drops the connection: 60 s by default.
-      *sql_ << "SET SESSION net_write_timeout = 86400";
-      const std::string error = streamStatement(
-          *sql_, nativeParams(q), values, [&](const std::vector<std::string_view>& fields) {
-            fillPatronFrom([&fields](std::size_t c) { return std::string(fields[c]); },
-                           [&fields, &number](std::size_t c) { return number(fields[c]); }, p);
-            each(p);
-          });
+      std::string error;
+      if (backend_ == DbBackend::kPostgresql) {
+        error = pgStreamRows(pgConnection(*sql_), nativeParams(q, true), values, row);
+      } else {
+        // The server waits this long for a reader that stops reading (`patrons list | less`
+        // left on its first page) before it drops the connection: 60 s by default.
+        *sql_ << "SET SESSION net_write_timeout = 86400";
+        error = streamStatement(*sql_, nativeParams(q), values, row);
+      }
       if (!error.empty()) {
-        return Error{"DB", "listing patrons: " + error, "mysql"};
+        return Error{"DB", "listing patrons: " + error, backendName(backend_)};
       }
       return {};
     }
