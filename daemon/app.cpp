@@ -42,6 +42,19 @@ int fail(int code, const std::string& message) {
   return code;
 }
 
+std::string siteCodes(const App& app) {
+  std::string known;
+  for (const auto& s : app.config().sites) {
+    known += (known.empty() ? "" : ", ") + s.code;
+  }
+  return known;
+}
+
+int unknownSite(App& app, const std::string& site) {
+  return fail(kExitUsage, "site '" + escapeControl(site) + "' is not configured in " +
+                              app.config().path + " (configured: " + siteCodes(app) + ")");
+}
+
 const std::string& lastFailure() {
   return lastFailureMessage();
 }

@@ -123,6 +123,11 @@ class SystemClock final : public Clock {
 // (lastFailure) for the JSON error document of a --json command that printed none.
 int fail(int code, const std::string& message);
 const std::string& lastFailure();
+// A --site that is not in the configuration's sites: (codes are case-sensitive): the usage
+// error every command with --site gives, naming the configured codes.
+int unknownSite(App& app, const std::string& site);
+// The configured site codes, "LHS, JMS, WES".
+std::string siteCodes(const App& app);
 // A command's failure from the engine: exit code by its code (USAGE 2, REFUSED 3, anything
 // else 1), with --json also {"ok": false, "code", "error"} on stdout. "no patron with ..." in
 // a database with no patrons says that too (App::noPatronsHint).

@@ -373,6 +373,13 @@ int cmdPatronsList(App& app, const PatronFilter& filter) {
   } else {
     std::cout << count << " patron(s)\n";
   }
+  // Not an error: patrons of a site since removed from sites: can still be listed. But an
+  // empty listing of a code that is not configured is most likely a typo or the wrong case.
+  if (count == 0 && !filter.site.empty() && !app.config().findSite(filter.site)) {
+    std::cerr << "patrond: note: site '" << escapeControl(filter.site)
+              << "' is not in sites: (configured: " << siteCodes(app)
+              << "; codes are case-sensitive)\n";
+  }
   return kExitOk;
 }
 

@@ -42,7 +42,7 @@ bool differs(const Homeroom& h) {
 
 int cmdHomeroomsList(App& app, const std::string& site) {
   if (!site.empty() && !app.config().findSite(site)) {
-    return fail(kExitUsage, "site '" + site + "' is not configured in " + app.config().path);
+    return unknownSite(app, site);
   }
   if (int rc = app.openExistingDatabase(); rc != kExitOk) {
     return rc;
@@ -92,8 +92,7 @@ int cmdHomeroomsList(App& app, const std::string& site) {
 
 int cmdHomeroomsSet(App& app, const HomeroomSetArgs& a) {
   if (!app.config().findSite(a.site)) {
-    return fail(kExitUsage,
-                "site '" + escapeControl(a.site) + "' is not configured in " + app.config().path);
+    return unknownSite(app, a.site);
   }
   if (trim(a.name).empty()) {
     return fail(kExitUsage, "the homeroom name is empty");

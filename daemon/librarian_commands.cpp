@@ -40,15 +40,6 @@ json borrowerJson(const Borrower& b) {
           {"patron_status", b.active ? "active" : "inactive"}};
 }
 
-int unknownSite(App& app, const std::string& site) {
-  std::string known;
-  for (const auto& s : app.config().sites) {
-    known += (known.empty() ? "" : ", ") + s.code;
-  }
-  return fail(kExitUsage, "site '" + escapeControl(site) + "' is not configured in " +
-                              app.config().path + " (configured: " + known + ")");
-}
-
 // The copy's value as circulation computes it now (SPEC section 6).
 std::int64_t valueNow(const App& app, const Copy& c) {
   return currentValue(app.config().conditions, c.condition, c.purchaseCents, c.replacementCents,

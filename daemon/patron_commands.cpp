@@ -236,12 +236,7 @@ int cmdPatronsDelete(App& app, const PatronDeleteArgs& a) {
     return fail(kExitUsage, "--site and --homeroom each need a value, not an empty one");
   }
   if (!a.site.empty() && !app.config().findSite(a.site)) {
-    std::string known;
-    for (const auto& s : app.config().sites) {
-      known += (known.empty() ? "" : ", ") + s.code;
-    }
-    return fail(kExitUsage, "site '" + escapeControl(a.site) + "' is not configured in " +
-                                app.config().path + " (configured: " + known + ")");
+    return unknownSite(app, a.site);
   }
   if (int rc = a.dryRun ? app.openExistingDatabase() : app.openDatabaseToChange(); rc != kExitOk) {
     return rc;

@@ -146,7 +146,10 @@ void SociStore::bindFilter(soci::statement& st, const std::vector<std::string>& 
 Result<void> SociStore::forEachPatron(const PatronFilter& f,
                                       const std::function<void(const Patron&)>& each) {
   return guard("listing patrons", [&]() -> Result<void> {
-    std::string q = selectPatrons() + whereClause(f) + " ORDER BY p.last_name, p.first_name, p.id";
+    // A missing name sorts as an empty one: first, on every backend (PostgreSQL puts NULLs
+    // last, SQLite and MySQL first).
+    std::string q = selectPatrons() + whereClause(f) +
+                    " ORDER BY COALESCE(p.last_name, ''), COALESCE(p.first_name, ''), p.id";
     if (f.limit > 0) {
       q += " LIMIT " + std::to_string(f.limit);
     }
